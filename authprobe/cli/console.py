@@ -1,0 +1,75 @@
+"""Where output goes: results to stdout, progress and errors to stderr (httpie's Environment)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Environment:
+    """The streams a command writes to; tests build one around StringIO."""
+
+    stdout: Console = field(default_factory=lambda: Console(soft_wrap=False))
+    stderr: Console = field(default_factory=lambda: Console(stderr=True))
+
+    @property
+    def interactive(self) -> bool:
+        """True when stderr is a terminal (progress bars are shown only then)."""
+        return self.stderr.is_terminal
+
+    @contextmanager
+    def progress(self, description: str) -> Iterator[Progress]:
+        """A rich progress display on stderr, silent when stderr is not a terminal."""
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=self.stderr,
+            disable=not self.interactive,
+            transient=True,
+        )
+        with progress:
+            yield progress
+
+    def counted(
+        self, items: Iterable[T], description: str, total: int | None = None
+    ) -> Iterator[T]:
+        """Yield `items` while a progress bar counts them (records read, rate per second)."""
+        with self.progress(description) as progress:
+            task = progress.add_task(description, total=total, rate="")
+            count = 0
+            for item in items:
+                count += 1
+                if count % 2000 == 0:
+                    elapsed = progress.tasks[0].elapsed or 0.0
+                    rate = f"{count / elapsed:,.0f}/s" if elapsed else ""
+                    progress.update(task, completed=count, rate=rate)
+                yield item
+            progress.update(task, completed=count)
+
+
+def default_environment() -> Environment:
+    """The real terminal."""
+    return Environment(
+        stdout=Console(file=sys.stdout, soft_wrap=False),
+        stderr=Console(file=sys.stderr),
+    )

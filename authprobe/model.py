@@ -1,0 +1,213 @@
+"""The domain model shared by every layer: records in, profiles, correspondences, candidates out.
+
+Everything here is a frozen dataclass or a StrEnum; analysis builds them, reports serialise them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """Which side of the join a record comes from."""
+
+    DIRECTORY = "directory"
+    SIS = "sis"
+
+
+class Severity(StrEnum):
+    """How bad a finding is; ordered error > warning > info."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for error, 1 for warning, 0 for info (for --fail-on comparisons)."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One person or account from one source.
+
+    `ref` is a stable reference (DN, file:line); `attrs` maps a field name, spelled as in the
+    source, to its text values (binary values already decoded to canonical text).
+    """
+
+    ref: str
+    attrs: Mapping[str, tuple[str, ...]]
+    population: str | None = None
+    info: Mapping[str, str] = field(default_factory=dict)
+    """Facts that are not candidate identifiers: names, user_group, status, expiry_date, ..."""
+
+
+@dataclass(slots=True)
+class ReadStats:
+    """What a reader saw: records yielded and records skipped, by reason (nothing silently lost)."""
+
+    records: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    skipped_examples: dict[str, list[str]] = field(default_factory=dict)
+    files: int = 0
+
+    def skip(self, reason: str, location: str) -> None:
+        """Count one skipped record (or value) and keep a few locations as evidence."""
+        self.skipped[reason] += 1
+        examples = self.skipped_examples.setdefault(reason, [])
+        if len(examples) < 5:
+            examples.append(location)
+
+
+@dataclass(frozen=True, slots=True)
+class InputSummary:
+    """One input as the report lists it."""
+
+    kind: str  # "ldif", "sis-xml", "sis-csv", "ldap", ...
+    source: SourceKind
+    location: str
+    records: int
+    skipped: Mapping[str, int]
+    files: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem found in the data, with its evidence (references, never whole records)."""
+
+    code: str
+    severity: Severity
+    source: str
+    field: str | None
+    count: int
+    message: str
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeCount:
+    """How many values have one shape, e.g. `9 digits, leading zero`."""
+
+    shape: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProfile:
+    """Statistics of one attribute or field of one source (see the JSON report contract)."""
+
+    source: SourceKind
+    field: str
+    records: int
+    present: int
+    distinct: int
+    duplicate_values: int
+    duplicate_records: int
+    case_collision_values: int
+    case_collision_records: int
+    multi_valued: int
+    min_length: int | None
+    max_length: int | None
+    shapes: tuple[ShapeCount, ...]
+    whitespace_values: int = 0
+    examples: tuple[str, ...] = ()
+
+    @property
+    def fill_rate(self) -> float:
+        """Share of records that have at least one value."""
+        return self.present / self.records if self.records else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StepCoverage:
+    """Coverage reached once the normalisation steps up to and including `step` are applied."""
+
+    step: str  # "exact", "trim", "casefold", ...
+    matched: int
+    sis_coverage: float
+    directory_matched: int
+    directory_coverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationCoverage:
+    """Coverage of one population (SIS user_group or directory OU) under the chosen steps."""
+
+    source: SourceKind
+    population: str
+    records: int
+    matched: int
+
+    @property
+    def coverage(self) -> float:
+        """matched / records (0 when the population is empty)."""
+        return self.matched / self.records if self.records else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Correspondence:
+    """A SIS field and a directory attribute whose values overlap, and how well they join."""
+
+    sis_field: str
+    directory_attribute: str
+    normalisation: tuple[str, ...]
+    matched: int
+    sis_records: int
+    sis_coverage: float
+    directory_matched: int
+    directory_records: int
+    directory_coverage: float
+    steps: tuple[StepCoverage, ...]
+    populations: tuple[PopulationCoverage, ...]
+    sis_ambiguous: int  # SIS records whose value matches more than one directory record
+    directory_ambiguous: int  # directory records whose value matches more than one SIS record
+    directory_multi_valued: int  # matched directory records holding several values
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One line of a candidate's score: a named criterion, its weight and what it scored."""
+
+    name: str
+    weight: float
+    value: float
+    hard: bool
+    passed: bool
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A possible matching ID: correspondence + IdP source + the rubric's verdict."""
+
+    correspondence: Correspondence
+    rank: int
+    score: float
+    criteria: tuple[Criterion, ...]
+    rejected_because: tuple[str, ...]
+    reasons: tuple[str, ...]
+    idp_source: str | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """True when a hard rule failed."""
+        return bool(self.rejected_because)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything one `recommend` run found, in the order the JSON report contract lists it."""
+
+    inputs: tuple[InputSummary, ...]
+    profiles: tuple[FieldProfile, ...]
+    correspondences: tuple[Correspondence, ...]
+    candidates: tuple[Candidate, ...]
+    recommendation: Candidate | None
+    findings: tuple[Finding, ...]
+    started_at: datetime
+    finished_at: datetime
