@@ -167,6 +167,8 @@ class Correspondence:
     sis_ambiguous: int  # SIS records whose value matches more than one directory record
     directory_ambiguous: int  # directory records whose value matches more than one SIS record
     directory_multi_valued: int  # matched directory records holding several values
+    name_derived_share: float = 0.0  # share of values containing the person's name
+    sis_duplicate_values: int = 0  # SIS values (after casefold) held by several SIS records
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 
 T = TypeVar("T")
+REPORT_WIDTH = 100
 
 
 @dataclass
@@ -69,7 +70,8 @@ class Environment:
 
 def default_environment() -> Environment:
     """The real terminal."""
-    return Environment(
-        stdout=Console(file=sys.stdout, soft_wrap=False),
-        stderr=Console(file=sys.stderr),
-    )
+    stdout = Console(file=sys.stdout, soft_wrap=False)
+    if not stdout.is_terminal:
+        # plain text for pipes and files, laid out for 100 columns (a ticket, an email)
+        stdout = Console(file=sys.stdout, soft_wrap=False, width=REPORT_WIDTH, no_color=True)
+    return Environment(stdout=stdout, stderr=Console(file=sys.stderr))

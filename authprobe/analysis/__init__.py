@@ -1,0 +1,1 @@
+"""Analysis: pure functions and accumulators over records (no I/O)."""

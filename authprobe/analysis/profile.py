@@ -1,0 +1,177 @@
+"""Field profiles: one streaming pass per source, memory bounded by distinct values.
+
+`SourceProfiler` is fed one `Record` at a time and keeps one `FieldProfiler` per attribute;
+`result()` freezes them into `FieldProfile`s (see the JSON report contract).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from authprobe.model import FieldProfile, Record, ShapeCount, SourceKind
+
+MAX_SHAPES = 8
+MAX_EXAMPLES = 3
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_SID = re.compile(r"^S-1-\d+(-\d+)+$")
+
+
+def _case(value: str) -> str:
+    if value.islower():
+        return "lower"
+    if value.isupper():
+        return "UPPER"
+    return "Mixed"
+
+
+def value_shape(value: str) -> str:
+    """A short description of what a value looks like, e.g. `9 digits, leading zero`."""
+    if not value.strip():
+        return "blank"
+    if value != value.strip():
+        return "leading/trailing whitespace"
+    if value.isdigit():
+        if len(value) > 1 and value[0] == "0":
+            return f"{len(value)} digits, leading zero"
+        return f"{len(value)} digits"
+    if "@" in value:
+        local, _, domain = value.rpartition("@")
+        if local and "." in domain and " " not in value:
+            return f"email @{domain.lower()}"
+    if value.isalpha():
+        return f"{_case(value)} letters"
+    if value.isalnum():
+        return f"{_case(value)} alnum"
+    if _UUID.match(value):
+        return "uuid"
+    if _SID.match(value):
+        return "sid (S-1-…)"
+    if " " in value:
+        return "text with spaces"
+    return f"{_case(value)} alnum+{''.join(sorted({c for c in value if not c.isalnum()}))}"[:40]
+
+
+class FieldProfiler:
+    """Statistics of one field, accumulated one record at a time."""
+
+    __slots__ = (
+        "_examples",
+        "_field",
+        "_max",
+        "_min",
+        "_multi",
+        "_present",
+        "_shapes",
+        "_source",
+        "_whitespace",
+        "counts",
+    )
+
+    def __init__(self, source: SourceKind, field: str) -> None:
+        self._source = source
+        self._field = field
+        self.counts: dict[str, int] = {}  # value -> number of records holding it
+        self._present = 0
+        self._multi = 0
+        self._min: int | None = None
+        self._max: int | None = None
+        self._shapes: Counter[str] = Counter()
+        self._whitespace = 0
+        self._examples: list[str] = []
+
+    def add(self, values: tuple[str, ...]) -> None:
+        """Count the values one record holds for this field."""
+        if not values:
+            return
+        self._present += 1
+        if len(values) > 1:
+            self._multi += 1
+            values = tuple(dict.fromkeys(values))
+        counts = self.counts
+        for value in values:
+            counts[value] = counts.get(value, 0) + 1
+            length = len(value)
+            if self._min is None or length < self._min:
+                self._min = length
+            if self._max is None or length > self._max:
+                self._max = length
+            shape = value_shape(value)
+            self._shapes[shape] += 1
+            if shape == "leading/trailing whitespace":
+                self._whitespace += 1
+            if len(self._examples) < MAX_EXAMPLES and value not in self._examples:
+                self._examples.append(value)
+
+    def result(self, records: int) -> FieldProfile:
+        """Freeze the statistics (`records` = all records of the source)."""
+        counts = self.counts
+        duplicate_values = 0
+        duplicate_records = 0
+        spellings: dict[str, list[str]] = {}
+        for value, count in counts.items():
+            if count > 1:
+                duplicate_values += 1
+                duplicate_records += count
+            spellings.setdefault(value.casefold(), []).append(value)
+        collision_values = 0
+        collision_records = 0
+        for variants in spellings.values():
+            if len(variants) > 1:
+                collision_values += 1
+                collision_records += sum(counts[v] for v in variants)
+        shapes = tuple(
+            ShapeCount(shape, count)
+            for shape, count in sorted(self._shapes.items(), key=lambda kv: (-kv[1], kv[0]))[
+                :MAX_SHAPES
+            ]
+        )
+        return FieldProfile(
+            source=self._source,
+            field=self._field,
+            records=records,
+            present=self._present,
+            distinct=len(counts),
+            duplicate_values=duplicate_values,
+            duplicate_records=duplicate_records,
+            case_collision_values=collision_values,
+            case_collision_records=collision_records,
+            multi_valued=self._multi,
+            min_length=self._min,
+            max_length=self._max,
+            shapes=shapes,
+            whitespace_values=self._whitespace,
+            examples=tuple(self._examples),
+        )
+
+
+class SourceProfiler:
+    """One `FieldProfiler` per field of one source, in the order fields were first seen."""
+
+    def __init__(self, source: SourceKind) -> None:
+        self.source = source
+        self.records = 0
+        self.fields: dict[str, FieldProfiler] = {}
+
+    def add(self, record: Record) -> None:
+        """Feed one record."""
+        self.records += 1
+        fields = self.fields
+        for name, values in record.attrs.items():
+            profiler = fields.get(name)
+            if profiler is None:
+                profiler = fields[name] = FieldProfiler(self.source, name)
+            profiler.add(values)
+
+    def result(self) -> list[FieldProfile]:
+        """Every field's profile."""
+        return [profiler.result(self.records) for profiler in self.fields.values()]
+
+
+def profile_records(records: Iterable[Record], source: SourceKind) -> list[FieldProfile]:
+    """Profile every field of `records` in one pass."""
+    profiler = SourceProfiler(source)
+    for record in records:
+        profiler.add(record)
+    return profiler.result()

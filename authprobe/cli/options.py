@@ -1,0 +1,54 @@
+"""Options shared by several commands, declared once (Annotated Typer options)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class OutputFormat(StrEnum):
+    """What a command writes to stdout (or -o FILE)."""
+
+    TABLE = "table"
+    JSON = "json"
+    MD = "md"
+    HTML = "html"
+
+
+class FailOn(StrEnum):
+    """The lowest finding severity that makes the command exit 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NEVER = "never"
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="Output format: table (terminal), json, md or html."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the report to FILE instead of stdout.", dir_okay=False
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding of this severity or worse is reported (never: only when "
+        "no matching ID can be recommended).",
+    ),
+]
+ShowValuesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-values",
+        help="Show identifier values and names unmasked (the report says so on its first line).",
+    ),
+]

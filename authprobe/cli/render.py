@@ -1,0 +1,182 @@
+"""The terminal view of a report: the answer first, then the evidence (fits 100 columns)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from authprobe.model import Candidate, FieldProfile, Finding, Report
+from authprobe.reports.mask import reveal
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+MAX_CANDIDATES = 12
+MAX_PROFILES = 40
+
+
+def pct(value: float) -> str:
+    """`0.926` -> `92.6 %`."""
+    return f"{value * 100:.1f} %"
+
+
+def describe_pair(candidate: Candidate) -> str:
+    """`SIS primary_id = directory employeeID (exact)`."""
+    pair = candidate.correspondence
+    how = " + ".join(pair.normalisation) if pair.normalisation else "exact"
+    return f"SIS {pair.sis_field} = directory {pair.directory_attribute} ({how})"
+
+
+def _answer(report: Report, show_values: bool) -> RenderableType:
+    lines: list[RenderableType] = []
+    if show_values:
+        lines.append(
+            Text(
+                "VALUES SHOWN UNMASKED (--show-values): handle this report as personal data.",
+                style="bold red",
+            )
+        )
+    best = report.recommendation
+    if best is None:
+        reason = next(
+            (f.message for f in report.findings if f.code in ("no-candidate", "coverage-too-low")),
+            "No candidate qualifies.",
+        )
+        lines.append(Text(f"No matching ID can be recommended. {reason}", style="bold red"))
+        return Panel(Group(*lines), title="Recommendation", border_style="red")
+    pair = best.correspondence
+    lines.append(Text(f"Matching ID: {describe_pair(best)}", style="bold green"))
+    lines.append(
+        Text(
+            f"{pair.matched:,} of {pair.sis_records:,} SIS records ({pct(pair.sis_coverage)}) and "
+            f"{pair.directory_matched:,} of {pair.directory_records:,} directory entries "
+            f"({pct(pair.directory_coverage)}) match. Score {best.score:.1f}/100."
+        )
+    )
+    for reason in best.reasons:
+        lines.append(Text(f"• {reason}"))
+    return Panel(Group(*lines), title="Recommendation", border_style="green")
+
+
+def _candidates(report: Report) -> Table:
+    table = Table(title="Candidates", title_justify="left", expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("SIS field")
+    table.add_column("directory attribute")
+    table.add_column("steps")
+    table.add_column("SIS cov.", justify="right")
+    table.add_column("dir. cov.", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("verdict")
+    for candidate in report.candidates[:MAX_CANDIDATES]:
+        pair = candidate.correspondence
+        if candidate is report.recommendation or (
+            report.recommendation is not None and candidate.rank == report.recommendation.rank
+        ):
+            verdict = Text("recommended", style="green")
+        elif candidate.rejected:
+            verdict = Text("rejected", style="red")
+        else:
+            verdict = Text("runner-up")
+        table.add_row(
+            str(candidate.rank),
+            pair.sis_field,
+            pair.directory_attribute,
+            " + ".join(pair.normalisation) or "exact",
+            pct(pair.sis_coverage),
+            pct(pair.directory_coverage),
+            f"{candidate.score:.1f}",
+            verdict,
+        )
+    return table
+
+
+def _why_others(report: Report) -> RenderableType:
+    lines: list[RenderableType] = [Text("Why the others lost", style="bold")]
+    for candidate in report.candidates[:MAX_CANDIDATES]:
+        if report.recommendation is not None and candidate.rank == report.recommendation.rank:
+            continue
+        lines.append(Text(f"#{candidate.rank} {describe_pair(candidate)}"))
+        for reason in candidate.reasons:
+            lines.append(Text(f"   {reason}", style="dim" if not candidate.rejected else "red"))
+    return Group(*lines)
+
+
+def _findings(findings: tuple[Finding, ...]) -> Table:
+    table = Table(title="Findings", title_justify="left")
+    table.add_column("severity")
+    table.add_column("code")
+    table.add_column("where")
+    table.add_column("count", justify="right")
+    table.add_column("message", max_width=52)
+    for finding in findings:
+        where = finding.source + (f" {finding.field}" if finding.field else "")
+        table.add_row(
+            Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity.value]),
+            finding.code,
+            where,
+            f"{finding.count:,}",
+            finding.message,
+        )
+    return table
+
+
+def profiles_table(
+    profiles: tuple[FieldProfile, ...] | list[FieldProfile], title: str, show_values: bool = False
+) -> Table:
+    """The per-field profile table (also used by `ldap scan` and `sis scan`)."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("source")
+    table.add_column("field", max_width=28)
+    table.add_column("present", justify="right")
+    table.add_column("distinct", justify="right")
+    table.add_column("dup.", justify="right")
+    table.add_column("case", justify="right")
+    table.add_column("multi", justify="right")
+    table.add_column("length", justify="right")
+    table.add_column("main shape", max_width=24)
+    for profile in list(profiles)[:MAX_PROFILES]:
+        shape = profile.shapes[0].shape if profile.shapes else ""
+        example = f" e.g. {reveal(profile.examples[0], show_values)}" if profile.examples else ""
+        length = (
+            f"{profile.min_length}-{profile.max_length}"
+            if profile.min_length != profile.max_length
+            else str(profile.min_length)
+        )
+        table.add_row(
+            profile.source.value[:3],
+            profile.field,
+            f"{profile.present:,}",
+            f"{profile.distinct:,}",
+            f"{profile.duplicate_values:,}",
+            f"{profile.case_collision_values:,}",
+            f"{profile.multi_valued:,}",
+            length,
+            shape + (example if show_values else ""),
+        )
+    return table
+
+
+def render_terminal(report: Report, console: Console, *, show_values: bool = False) -> None:
+    """Print the report: answer, candidates, why others lost, findings, profiles, inputs."""
+    console.print(_answer(report, show_values))
+    console.print(_candidates(report))
+    console.print(_why_others(report))
+    if report.findings:
+        console.print(_findings(report.findings))
+    console.print(profiles_table(report.profiles, "Field profiles", show_values))
+    inputs = Table(title="Inputs", title_justify="left")
+    inputs.add_column("source")
+    inputs.add_column("kind")
+    inputs.add_column("location", max_width=50)
+    inputs.add_column("records", justify="right")
+    inputs.add_column("skipped", justify="right")
+    for item in report.inputs:
+        inputs.add_row(
+            item.source.value,
+            item.kind,
+            item.location,
+            f"{item.records:,}",
+            f"{sum(item.skipped.values()):,}",
+        )
+    console.print(inputs)

@@ -1,0 +1,1 @@
+"""Reports: serialise a `Report` (JSON, Markdown, HTML, CSV) — privacy first."""

@@ -1,0 +1,177 @@
+"""The JSON report (schema_version 1): the contract every other format and tool builds on.
+
+Keys are emitted in a stable order; identifier values are masked unless `show_values`.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from typing import Any
+
+from authprobe import __version__
+from authprobe.model import (
+    Candidate,
+    Correspondence,
+    FieldProfile,
+    Finding,
+    InputSummary,
+    Report,
+)
+from authprobe.reports.mask import reveal, reveal_reference
+
+SCHEMA_VERSION = 1
+
+
+def _ratio(value: float) -> float:
+    return round(value, 6)
+
+
+def input_to_dict(summary: InputSummary) -> dict[str, Any]:
+    """One input: kind, source, location, records, skipped (by reason)."""
+    return {
+        "kind": summary.kind,
+        "source": summary.source.value,
+        "location": summary.location,
+        "files": summary.files,
+        "records": summary.records,
+        "skipped": dict(sorted(summary.skipped.items())),
+    }
+
+
+def profile_to_dict(profile: FieldProfile, *, show_values: bool = False) -> dict[str, Any]:
+    """One field profile, as the contract lists it (plus fill rate and masked examples)."""
+    return {
+        "source": profile.source.value,
+        "field": profile.field,
+        "records": profile.records,
+        "present": profile.present,
+        "fill_rate": _ratio(profile.fill_rate),
+        "distinct": profile.distinct,
+        "duplicate_values": profile.duplicate_values,
+        "duplicate_records": profile.duplicate_records,
+        "case_collision_values": profile.case_collision_values,
+        "case_collision_records": profile.case_collision_records,
+        "multi_valued": profile.multi_valued,
+        "min_length": profile.min_length,
+        "max_length": profile.max_length,
+        "whitespace_values": profile.whitespace_values,
+        "shapes": [{"shape": s.shape, "count": s.count} for s in profile.shapes],
+        "examples": [reveal(v, show_values) for v in profile.examples],
+    }
+
+
+def correspondence_to_dict(pair: Correspondence) -> dict[str, Any]:
+    """One SIS field x directory attribute pair and how well it joins."""
+    return {
+        "sis_field": pair.sis_field,
+        "directory_attribute": pair.directory_attribute,
+        "normalisation": list(pair.normalisation),
+        "matched": pair.matched,
+        "sis_records": pair.sis_records,
+        "sis_coverage": _ratio(pair.sis_coverage),
+        "directory_matched": pair.directory_matched,
+        "directory_records": pair.directory_records,
+        "directory_coverage": _ratio(pair.directory_coverage),
+        "sis_ambiguous": pair.sis_ambiguous,
+        "directory_ambiguous": pair.directory_ambiguous,
+        "directory_multi_valued": pair.directory_multi_valued,
+        "sis_duplicate_values": pair.sis_duplicate_values,
+        "name_derived_share": _ratio(pair.name_derived_share),
+        "steps": [
+            {
+                "step": s.step,
+                "matched": s.matched,
+                "sis_coverage": _ratio(s.sis_coverage),
+                "directory_matched": s.directory_matched,
+                "directory_coverage": _ratio(s.directory_coverage),
+            }
+            for s in pair.steps
+        ],
+        "populations": [
+            {
+                "source": p.source.value,
+                "population": p.population,
+                "records": p.records,
+                "matched": p.matched,
+                "coverage": _ratio(p.coverage),
+            }
+            for p in pair.populations
+        ],
+    }
+
+
+def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
+    """A candidate: the contract's pair fields first, then rank, score and the rubric."""
+    pair = candidate.correspondence
+    return {
+        "rank": candidate.rank,
+        "directory_attribute": pair.directory_attribute,
+        "sis_field": pair.sis_field,
+        "normalisation": list(pair.normalisation),
+        "matched": pair.matched,
+        "sis_coverage": _ratio(pair.sis_coverage),
+        "directory_matched": pair.directory_matched,
+        "directory_coverage": _ratio(pair.directory_coverage),
+        "idp_source": candidate.idp_source,
+        "score": candidate.score,
+        "rejected_because": list(candidate.rejected_because),
+        "reasons": list(candidate.reasons),
+        "criteria": [
+            {
+                "name": c.name,
+                "hard": c.hard,
+                "passed": c.passed,
+                "weight": c.weight,
+                "value": _ratio(c.value),
+                "explanation": c.explanation,
+            }
+            for c in candidate.criteria
+        ],
+    }
+
+
+def finding_to_dict(finding: Finding, *, show_values: bool = False) -> dict[str, Any]:
+    """One finding; examples are references (DN, file:line), masked like values."""
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "source": finding.source,
+        "field": finding.field,
+        "count": finding.count,
+        "message": finding.message,
+        "examples": [reveal_reference(e, show_values) for e in finding.examples],
+    }
+
+
+def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
+    """Versions and timestamps (normalised away by the golden tests)."""
+    return {
+        "authprobe_version": __version__,
+        "python_version": platform.python_version(),
+        "started_at": report.started_at.isoformat(timespec="seconds"),
+        "finished_at": report.finished_at.isoformat(timespec="seconds"),
+        "values_shown": show_values,
+    }
+
+
+def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, Any]:
+    """The whole report as plain data, keys in the contract's order."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "meta": meta(report, show_values=show_values),
+        "inputs": [input_to_dict(i) for i in report.inputs],
+        "profiles": [profile_to_dict(p, show_values=show_values) for p in report.profiles],
+        "correspondences": [correspondence_to_dict(c) for c in report.correspondences],
+        "candidates": [candidate_to_dict(c) for c in report.candidates],
+        "recommendation": (
+            candidate_to_dict(report.recommendation) if report.recommendation else None
+        ),
+        "findings": [finding_to_dict(f, show_values=show_values) for f in report.findings],
+    }
+
+
+def render_json(report: Report, *, show_values: bool = False) -> str:
+    """The JSON text (UTF-8, two-space indent, trailing newline)."""
+    data = report_to_dict(report, show_values=show_values)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
