@@ -202,6 +202,16 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Mismatch:
+    """One SIS record that finds no directory entry under the recommended pair, and why."""
+
+    sis_ref: str  # file:line of the SIS record (names no one)
+    population: str | None
+    reason: str  # "absent", "differs by case", "differs by scope", ... (see analysis/exceptions)
+    value: str = ""  # the SIS value of the recommended field ("" when absent)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything one `recommend` run found, in the order the JSON report contract lists it."""
 
@@ -213,3 +223,5 @@ class Report:
     findings: tuple[Finding, ...]
     started_at: datetime
     finished_at: datetime
+    exceptions: tuple[Mismatch, ...] = ()
+    """SIS records that do not match under the recommendation (the `--exceptions-csv` rows)."""

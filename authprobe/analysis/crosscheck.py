@@ -83,6 +83,7 @@ class SideIndex:
     source: SourceKind
     records: int = 0
     populations: list[str | None] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
     names: list[tuple[str, ...]] = field(default_factory=list)
     fields: dict[str, Entries] = field(default_factory=dict)
     multi_valued: dict[str, set[int]] = field(default_factory=dict)
@@ -93,6 +94,7 @@ class SideIndex:
         number = self.records
         self.records += 1
         self.populations.append(record.population)
+        self.refs.append(record.ref)
         self.names.append(_name_parts(record))
         for name, values in record.attrs.items():
             if name.casefold() in NOT_IDENTIFIERS or not values:

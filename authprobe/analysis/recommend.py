@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from authprobe.analysis.crosscheck import SideIndex, crosscheck
+from authprobe.analysis.exceptions import mismatches
 from authprobe.analysis.normalize import TRANSFORMING
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.model import (
@@ -437,4 +438,9 @@ def build_report(directory: RecordSource, sis: RecordSource, *, wrap: Wrap = _no
         findings=tuple(findings),
         started_at=started,
         finished_at=datetime.now(UTC),
+        exceptions=(
+            tuple(mismatches(sis_side, dir_side, recommendation.correspondence))
+            if recommendation
+            else ()
+        ),
     )
