@@ -87,8 +87,9 @@ class FieldProfiler:
             return
         self._present += 1
         if len(values) > 1:
-            self._multi += 1
             values = tuple(dict.fromkeys(values))
+            if len(values) > 1:
+                self._multi += 1
         counts = self.counts
         for value in values:
             counts[value] = counts.get(value, 0) + 1

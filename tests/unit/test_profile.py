@@ -1,0 +1,72 @@
+"""Field profiles: counts that a reader can check by hand."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from authprobe.analysis.profile import profile_records, value_shape
+from authprobe.model import Record, SourceKind
+from tests.helpers import rec
+
+
+def _by_field(records: list[Record]) -> dict[str, object]:
+    return {p.field: p for p in profile_records(records, SourceKind.SIS)}
+
+
+def test_duplicates_and_case_collisions_are_counted() -> None:
+    """Two records share `A1`; `b2`/`B2` collide by case between two other records."""
+    profiles = _by_field(
+        [
+            rec("1", primary_id="A1"),
+            rec("2", primary_id="A1"),
+            rec("3", primary_id="b2"),
+            rec("4", primary_id="B2"),
+            rec("5"),
+        ]
+    )
+    p = profiles["primary_id"]
+    assert (p.records, p.present, p.distinct) == (5, 4, 3)  # type: ignore[attr-defined]
+    assert (p.duplicate_values, p.duplicate_records) == (1, 2)  # type: ignore[attr-defined]
+    assert (p.case_collision_values, p.case_collision_records) == (1, 2)  # type: ignore[attr-defined]
+
+
+def test_multi_valued_and_lengths() -> None:
+    """A record with two values is multi-valued; lengths span every value."""
+    p = _by_field([rec("1", email=["a@x.ca", "bbbb@x.ca"]), rec("2", email="cc@x.ca")])["email"]
+    assert p.multi_valued == 1  # type: ignore[attr-defined]
+    assert (p.min_length, p.max_length) == (6, 9)  # type: ignore[attr-defined]
+    assert p.shapes[0].shape == "email @x.ca"  # type: ignore[attr-defined]
+    assert p.shapes[0].count == 3  # type: ignore[attr-defined]
+
+
+def test_same_value_twice_on_one_record_is_not_a_duplicate() -> None:
+    """A value repeated inside one record counts once for that record."""
+    p = _by_field([rec("1", email=["a@x.ca", "a@x.ca"])])["email"]
+    assert p.duplicate_values == 0  # type: ignore[attr-defined]
+    assert p.distinct == 1  # type: ignore[attr-defined]
+
+
+def test_shapes() -> None:
+    """Shapes describe what a value looks like without showing it."""
+    assert value_shape("012345678") == "9 digits, leading zero"
+    assert value_shape("12345") == "5 digits"
+    assert value_shape("JDOE12") == "UPPER alnum"
+    assert value_shape("jdoe@College.CA") == "email @college.ca"
+    assert value_shape(" 12") == "leading/trailing whitespace"
+    assert value_shape("S-1-5-21-1-2-3") == "sid (S-1-…)"
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(["a", "A", "b", "c", "C", "dd"]), max_size=3), max_size=30)
+)
+def test_counts_add_up(rows: list[list[str]]) -> None:
+    """present <= records, duplicate records >= 2 x duplicate values, distinct <= all values."""
+    records = [rec(str(i), field=row) if row else rec(str(i)) for i, row in enumerate(rows)]
+    profiles = profile_records(records, SourceKind.DIRECTORY)
+    for p in profiles:
+        assert p.records == len(rows)
+        assert p.present == sum(1 for row in rows if row)
+        assert p.duplicate_records >= 2 * p.duplicate_values
+        assert p.distinct == len({v for row in rows for v in row})
+        assert p.multi_valued == sum(1 for row in rows if len(set(row)) > 1)
