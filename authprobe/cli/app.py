@@ -45,6 +45,9 @@ def _register() -> None:
     from authprobe.cli import recommend
 
     recommend.register(app)
+    from authprobe.cli import saml
+
+    saml.register(app)
 
 
 def _debug_requested(argv: list[str]) -> bool:
