@@ -1,0 +1,501 @@
+"""Alma SIS extracts: the user XML Alma loads, from files, folders and zips.
+
+`SisExtract` streams every `<user>` of every input as a `Record` (one lxml iterparse pass, leaf-tag
+events, elements cleared as soon as they are read, so memory stays flat on a million users).
+
+Fields (`Record.attrs`): `primary_id` (raw, unstripped: whitespace problems stay visible),
+`identifier:<ID_TYPE>` per `user_identifier` type, `email` (the preferred address, else the first)
+and `email:all`. Names, `user_group`, `status`, dates go to `Record.info`; `user_group` is the
+population.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from authprobe import xmlsafe
+from authprobe.errors import InputError, UnsafeInputError, at_line
+from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+
+ROOTS = frozenset({"users", "userRecords"})
+"""Root elements of an Alma user file (`userRecords` is what several real producers write)."""
+
+USER_CHILDREN = frozenset(
+    {
+        "account_type", "birth_date", "campus_code", "cataloger_level", "contact_info",
+        "expiry_date", "external_id", "fees", "first_name", "force_password_change", "full_name",
+        "gender", "is_researcher", "job_category", "job_description", "last_name",
+        "last_patron_activity_date", "library_notices", "linking_id", "loans", "middle_name",
+        "password", "pin_number", "pref_first_name", "pref_last_name", "pref_middle_name",
+        "pref_name_suffix", "preferred_language", "primary_id", "proxy_for_users", "purge_date",
+        "record_type", "requests", "researcher", "rs_libraries", "source_institution_code",
+        "source_link_id", "status", "status_date", "user_blocks", "user_group",
+        "user_identifiers", "user_notes", "user_roles", "user_statistics", "user_title",
+        "web_site_url",
+    }
+)  # fmt: skip
+"""The children of `<user>` that Alma's rest_user.xsd declares (anything else is unknown)."""
+
+INFO_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "user_group",
+    "status",
+    "record_type",
+    "account_type",
+    "job_category",
+    "campus_code",
+    "external_id",
+    "expiry_date",
+    "purge_date",
+    "birth_date",
+)
+"""Leaf children of `<user>` copied into `Record.info` when not empty."""
+
+_TRUE = frozenset({"true", "1"})
+
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 200
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
+"""Zip bomb guard: a member over 100 MB inflating more than 200×, or 8 GB in all, is refused."""
+
+_ROOT = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?.*?\?>|<!--.*?-->)\s*)*<([A-Za-z_][\w.:-]*)([^>]*)>", re.S
+)
+_XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
+_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
+_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+
+@dataclass(frozen=True, slots=True)
+class XmlInput:
+    """One XML document to read: a file, or a member of a zip (`label` is `zip!member`)."""
+
+    label: str
+    opener: Callable[[], AbstractContextManager[IO[bytes]]]
+
+
+def _not_found(path: Path) -> InputError:
+    return InputError(
+        "sis-path-missing",
+        "This SIS extract does not exist.",
+        location=str(path),
+        hint="Check the path; give a user XML file, a folder of them, or a zip.",
+    )
+
+
+def _open_file(path: Path) -> Callable[[], AbstractContextManager[IO[bytes]]]:
+    def opener() -> AbstractContextManager[IO[bytes]]:
+        return path.open("rb")
+
+    return opener
+
+
+def _is_xml_name(name: str) -> bool:
+    return name.lower().endswith(".xml")
+
+
+def _zip_inputs(path: Path, stats: ReadStats) -> list[XmlInput]:
+    """The XML members of one zip, sorted, after the zip bomb guard."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(
+            "sis-zip-unreadable",
+            f"This zip cannot be read (truncated or not a zip): {exc}",
+            location=str(path),
+            hint="Copy or download the zip again; `unzip -t` should list it without errors.",
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+    members = []
+    total = 0
+    for info in infos:
+        name = info.filename
+        if info.is_dir() or name.startswith("__MACOSX/") or Path(name).name.startswith("."):
+            continue
+        if not _is_xml_name(name):
+            stats.skip("zip member that is not .xml (ignored)", f"{path}!{name}")
+            continue
+        _refuse_bomb(path, info)
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise UnsafeInputError(
+                "sis-zip-too-large",
+                f"The XML in this zip would inflate to more than {MAX_TOTAL_BYTES >> 30} GB; "
+                "authprobe refuses it as a possible zip bomb (Alma's own limit is a 4 GB zip).",
+                location=str(path),
+                hint="Split the extract into several zips.",
+            )
+        members.append(info)
+    if not members:
+        raise InputError(
+            "sis-zip-no-xml",
+            "This zip contains no .xml file, so there is no Alma user data to read.",
+            location=str(path),
+            hint="Alma SIS zips hold the user XML files themselves (not folders of other zips).",
+        )
+    members.sort(key=lambda info: info.filename)
+    return [
+        XmlInput(f"{path}!{info.filename}", _zip_opener(path, info.filename)) for info in members
+    ]
+
+
+def _refuse_bomb(path: Path, info: zipfile.ZipInfo) -> None:
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > MAX_MEMBER_BYTES and ratio > MAX_RATIO:
+        raise UnsafeInputError(
+            "sis-zip-bomb",
+            f"The member {info.filename} would inflate {ratio:,.0f}× to "
+            f"{info.file_size:,} bytes; authprobe refuses it as a possible zip bomb "
+            f"(limit: {MAX_RATIO}× for members over {MAX_MEMBER_BYTES >> 20} MB).",
+            location=f"{path}!{info.filename}",
+            hint="Real user XML compresses 5-30×; check where this zip came from.",
+        )
+
+
+class _ZipMember(AbstractContextManager[IO[bytes]]):
+    """Opens the zip and one member; closes both."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self._path = path
+        self._name = name
+        self._archive: zipfile.ZipFile | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        try:
+            self._archive = zipfile.ZipFile(self._path)
+            return self._archive.open(self._name)
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+            self.__exit__(None, None, None)
+            raise _zip_read_error(f"{self._path}!{self._name}", exc) from exc
+
+    def __exit__(self, *exc: object) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+
+def _zip_opener(path: Path, name: str) -> Callable[[], AbstractContextManager[IO[bytes]]]:
+    def opener() -> AbstractContextManager[IO[bytes]]:
+        return _ZipMember(path, name)
+
+    return opener
+
+
+def _zip_read_error(label: str, exc: BaseException) -> InputError:
+    return InputError(
+        "sis-zip-unreadable",
+        f"This zip member cannot be decompressed (truncated or corrupt zip): {exc}",
+        location=label,
+        hint="Copy or download the zip again; `unzip -t` should list it without errors.",
+    )
+
+
+def expand_inputs(paths: Sequence[Path], stats: ReadStats | None = None) -> list[XmlInput]:
+    """Every XML document behind `paths`: files, `*.xml` in folders (sorted), zip members."""
+    stats = stats if stats is not None else ReadStats()
+    inputs: list[XmlInput] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and _is_xml_name(p.name))
+            zips = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".zip")
+            if not found and not zips:
+                raise InputError(
+                    "sis-folder-no-xml",
+                    "This folder contains no .xml or .zip file.",
+                    location=str(path),
+                    hint="Point at the folder holding the Alma user XML files.",
+                )
+            inputs.extend(XmlInput(str(p), _open_file(p)) for p in found)
+            for zpath in zips:
+                inputs.extend(_zip_inputs(zpath, stats))
+        elif path.is_file():
+            if _is_zip(path):
+                inputs.extend(_zip_inputs(path, stats))
+            else:
+                inputs.append(XmlInput(str(path), _open_file(path)))
+        else:
+            raise _not_found(path)
+    return inputs
+
+
+def _is_zip(path: Path) -> bool:
+    if path.suffix.lower() == ".zip":
+        return True
+    with path.open("rb") as stream:
+        return stream.read(4) == b"PK\x03\x04"
+
+
+def _not_alma(label: str, line: int | None, what: str) -> InputError:
+    return InputError(
+        "sis-not-user-xml",
+        f"This is not an Alma user file: {what}. Alma SIS extracts have a <users> "
+        "(or <userRecords>) root holding <user> elements.",
+        location=at_line(label, line),
+        hint="Give the XML the SIS job produces for Alma (or a zip of such files).",
+    )
+
+
+def _not_utf8(label: str, line: int | None, detail: str) -> InputError:
+    return InputError(
+        "sis-not-utf8",
+        f"This SIS file is not UTF-8 ({detail}); Alma loads UTF-8 only.",
+        location=at_line(label, line),
+        hint="Export the file again as UTF-8 (e.g. `iconv -f cp1252 -t utf-8`).",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Root:
+    local: str
+    namespace: str | None
+
+
+def sniff_root(head: bytes, label: str) -> _Root:
+    """The root element of an Alma user file, from its first bytes; refuse anything else."""
+    xmlsafe.refuse_dtd(head, label)
+    if not head.strip():
+        raise InputError("sis-empty-file", "This SIS file is empty.", location=label)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _not_utf8(label, 1, "it is UTF-16")
+    declared = _ENCODING.match(head)
+    if declared and declared.group(1).decode("ascii", "replace").lower() not in _UTF8:
+        raise _not_utf8(label, 1, f"it declares encoding {declared.group(1).decode('ascii')}")
+    match = _ROOT.match(head)
+    if match is None:
+        raise _not_alma(label, 1, "it does not start with an XML element")
+    qname = match.group(1).decode("utf-8", "replace")
+    prefix, _, local = qname.rpartition(":")
+    namespaces = {
+        (m.group(1) or b"").decode("utf-8", "replace"): m.group(2).decode("utf-8", "replace")
+        for m in _XMLNS.finditer(match.group(2))
+    }
+    line = head.count(b"\n", 0, match.start(1)) + 1
+    if local not in ROOTS and local != "user":
+        raise _not_alma(label, line, f"its root element is <{qname}>")
+    return _Root(local, namespaces.get(prefix) or None)
+
+
+class _Tags:
+    """Element names in the file's namespace (Clark notation `{ns}name`), or plain."""
+
+    def __init__(self, namespace: str | None) -> None:
+        def q(name: str) -> str:
+            return f"{{{namespace}}}{name}" if namespace else name
+
+        self.user = q("user")
+        self.identifiers = q("user_identifiers")
+        self.id_type = q("id_type")
+        self.value = q("value")
+        self.contact_info = q("contact_info")
+        self.emails = q("emails")
+        self.email_address = q("email_address")
+        self.preferred = q("preferred")
+        self.leaves = {q(name): name for name in ("primary_id", *INFO_FIELDS)}
+        self.known = frozenset(q(name) for name in USER_CHILDREN)
+
+
+_TAGS_CACHE: dict[str | None, _Tags] = {}
+
+
+def _tags(namespace: str | None) -> _Tags:
+    tags = _TAGS_CACHE.get(namespace)
+    if tags is None:
+        tags = _TAGS_CACHE[namespace] = _Tags(namespace)
+    return tags
+
+
+def _local(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else "?"
+
+
+class _UserReader:
+    """Turns one complete `<user>` element into a `Record` (direct children, one level down)."""
+
+    def __init__(self, tags: _Tags, stats: ReadStats, label: str) -> None:
+        self.tags = tags
+        self.stats = stats
+        self.label = label
+
+    def read(self, user: Any) -> Record:
+        tags = self.tags
+        leaves = tags.leaves
+        known = tags.known
+        info: dict[str, str] = {}
+        attrs: dict[str, tuple[str, ...]] = {}
+        unknown: list[str] = []
+        primary = None
+        for child in user:
+            tag = child.tag
+            name = leaves.get(tag)
+            if name is not None:
+                text = child.text
+                if name == "primary_id":
+                    primary = text
+                elif text is not None:
+                    text = text.strip()
+                    if text:
+                        info[name] = text
+            elif tag == tags.identifiers:
+                self._identifiers(child, attrs)
+            elif tag == tags.contact_info:
+                self._emails(child, attrs, info)
+            elif tag not in known and isinstance(tag, str):
+                unknown.append(_local(tag))
+        if primary is not None and primary.strip():
+            attrs["primary_id"] = (primary,)
+        if unknown:
+            info["unknown_elements"] = ",".join(unknown)
+        line = _start_line(user)
+        return Record(
+            ref=f"{self.label}:{line}", attrs=attrs, population=info.get("user_group"), info=info
+        )
+
+    def _identifiers(self, container: Any, attrs: dict[str, tuple[str, ...]]) -> None:
+        tags = self.tags
+        for identifier in container:
+            id_type = value = None
+            for child in identifier:
+                tag = child.tag
+                if tag == tags.id_type:
+                    id_type = child.text
+                elif tag == tags.value:
+                    value = child.text
+            if not isinstance(identifier.tag, str):
+                continue  # a comment
+            id_type = (id_type or "").strip()
+            if value is None or not value.strip():
+                self.stats.skip(
+                    "user_identifier without value (ignored)",
+                    at_line(self.label, identifier.sourceline),
+                )
+                continue
+            if not id_type:
+                self.stats.skip(
+                    "user_identifier without id_type (value ignored)",
+                    at_line(self.label, identifier.sourceline),
+                )
+                continue
+            key = f"identifier:{id_type}"
+            attrs[key] = (*attrs[key], value) if key in attrs else (value,)
+
+    def _emails(
+        self, contact_info: Any, attrs: dict[str, tuple[str, ...]], info: dict[str, str]
+    ) -> None:
+        tags = self.tags
+        addresses: list[str] = []
+        preferred: list[str] = []
+        for emails in contact_info.iterchildren(tags.emails):
+            for email in emails:
+                address = None
+                flag = (email.get("preferred") or "").strip().lower() in _TRUE
+                for child in email:
+                    tag = child.tag
+                    if tag == tags.email_address:
+                        address = child.text
+                    elif tag == tags.preferred:
+                        flag = flag or (child.text or "").strip().lower() in _TRUE
+                if address is None or not address.strip():
+                    continue
+                addresses.append(address)
+                if flag:
+                    preferred.append(address)
+        if addresses:
+            attrs["email"] = (preferred[0] if preferred else addresses[0],)
+            attrs["email:all"] = tuple(addresses)
+        if len(preferred) > 1:
+            info["preferred_emails"] = str(len(preferred))
+
+
+class SisExtract:
+    """An Alma SIS extract (XML files, folders of them, zips of them) as a `RecordSource`."""
+
+    source = SourceKind.SIS
+    kind = "sis-xml"
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.location = ", ".join(str(p) for p in self.paths)
+        self.stats = ReadStats()
+        for path in self.paths:
+            if not path.exists():
+                raise _not_found(path)
+
+    def inputs(self) -> list[XmlInput]:
+        """The XML documents this extract is made of, in reading order."""
+        return expand_inputs(self.paths, self.stats)
+
+    def records(self) -> Iterator[Record]:
+        """Yield one `Record` per `<user>`, file after file."""
+        for item in self.inputs():
+            self.stats.files += 1
+            with item.opener() as stream:
+                yield from self._read(stream, item.label)
+
+    def _read(self, stream: IO[bytes], label: str) -> Iterator[Record]:
+        try:
+            head = stream.read(xmlsafe.PROLOG_PEEK)
+            root = sniff_root(head, label)
+            stream.seek(0)
+            yield from self._users(stream, label, root)
+        except InputError as error:
+            if error.reference == "xml-malformed" and (
+                "UTF-8" in error.message or "encoding" in error.message.lower()
+            ):
+                raise _not_utf8(label, _line_of(error), "invalid UTF-8 bytes") from error
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise _zip_read_error(label, exc) from exc
+
+    def _users(self, stream: IO[bytes], label: str, root: _Root) -> Iterator[Record]:
+        tags = _tags(root.namespace)
+        reader = _UserReader(tags, self.stats, label)
+        stats = self.stats
+        for _event, user in xmlsafe.iterparse(stream, label, tag=tags.user):
+            yield reader.read(user)
+            stats.records += 1
+            user.clear(keep_tail=True)
+            parent = user.getparent()
+            if parent is not None:
+                while user.getprevious() is not None:
+                    del parent[0]
+
+    def summary(self) -> InputSummary:
+        """The extract as the report lists it."""
+        return InputSummary(
+            kind=self.kind,
+            source=self.source,
+            location=self.location,
+            records=self.stats.records,
+            skipped=dict(self.stats.skipped),
+            files=self.stats.files,
+        )
+
+
+def _start_line(el: Any) -> int:
+    """The line of an element's start tag.
+
+    libxml2 stores lines above 65535 outside the node and then answers with the line where the
+    element's first text child *ends*; take back the newlines of that leading text.
+    """
+    line: int = el.sourceline or 0
+    if line >= 65535 and el.text:
+        line -= el.text.count("\n")
+    return line
+
+
+def _line_of(error: InputError) -> int | None:
+    location = error.location or ""
+    _, _, line = location.rpartition(":")
+    return int(line) if line.isdigit() else None
