@@ -1,0 +1,151 @@
+"""The HTML report: one self-contained page (inline CSS and SVG, no script, font or image files).
+
+Rendered with Jinja2 and autoescaping from `templates/report.html.j2`; the charts are built by
+`svg.py` from the same `ReportView` the Markdown report shows.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from jinja2 import Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from authprobe.model import Report
+from authprobe.reports.svg import Bar, Pattern, bar_chart
+from authprobe.reports.view import (
+    CandidateView,
+    ExceptionView,
+    FindingGroup,
+    ReportView,
+    SourceProfiles,
+    build_view,
+)
+
+SEVERITY_PATTERN = {"error": Pattern.CROSS, "warning": Pattern.HATCH, "info": Pattern.DOTS}
+MAX_PROFILE_BARS = 12
+
+
+def _environment() -> Environment:
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = lambda value: f"{value:,}"
+    env.filters["pct"] = lambda value: f"{value * 100:.1f} %"
+    return env
+
+
+def _template_text(name: str) -> str:
+    return resources.files("authprobe.reports").joinpath("templates", name).read_text("utf-8")
+
+
+def population_chart(candidate: CandidateView) -> Markup:
+    """Coverage per population: SIS user groups solid, directory OUs hatched."""
+    bars = [
+        Bar(
+            f"{'SIS' if s.kind == 'sis' else 'dir.'} {s.label}",
+            s.share,
+            s.text,
+            Pattern.SOLID if s.kind == "sis" else Pattern.HATCH,
+        )
+        for s in candidate.populations
+    ]
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(
+            bars,
+            chart_id=f"candidate-{candidate.rank}-populations",
+            title=f"Coverage per population of {candidate.title}",
+            legend={Pattern.SOLID: "SIS user group", Pattern.HATCH: "directory OU"},
+        )
+    )
+
+
+def steps_chart(candidate: CandidateView) -> Markup:
+    """SIS coverage after each cumulative normalisation step."""
+    bars = [Bar(s.label, s.share, s.text, Pattern.DOTS) for s in candidate.step_gains]
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(
+            bars,
+            chart_id=f"candidate-{candidate.rank}-steps",
+            title=f"SIS coverage after each normalisation step, {candidate.title}",
+        )
+    )
+
+
+def exception_charts(exceptions: ExceptionView) -> tuple[Markup, Markup]:
+    """Who does not match: by reason and by population."""
+    by_reason = bar_chart(
+        [Bar(s.label, s.share, s.text, Pattern.CROSS) for s in exceptions.by_reason],
+        chart_id="exceptions-by-reason",
+        title="SIS records that do not match, by reason",
+        label_width=260,
+    )
+    by_population = bar_chart(
+        [Bar(s.label, s.share, s.text, Pattern.DOTS) for s in exceptions.by_population],
+        chart_id="exceptions-by-population",
+        title="SIS records that do not match, by population",
+        label_width=260,
+    )
+    return Markup(by_reason), Markup(by_population)  # noqa: S704 - escaped by svg.py
+
+
+def findings_chart(groups: tuple[FindingGroup, ...]) -> Markup:
+    """How many findings of each severity."""
+    most = max((g.count for g in groups), default=0) or 1
+    bars = [
+        Bar(g.severity, g.count / most, f"{g.count:,} finding(s)", SEVERITY_PATTERN[g.severity])
+        for g in groups
+    ]
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(bars, chart_id="findings-by-severity", title="Findings by severity")
+    )
+
+
+def profile_chart(profiles: SourceProfiles) -> Markup:
+    """Fill rate and uniqueness of the fields that take part in a candidate pair."""
+    rows = [r for r in profiles.rows if r.joined][:MAX_PROFILE_BARS]
+    bars: list[Bar] = []
+    for row in rows:
+        filled = row.present / row.records if row.records else 0.0
+        unique = row.unique_holders / row.present if row.present else 0.0
+        bars.append(
+            Bar(f"{row.field} filled", filled, f"{filled * 100:.1f} % of records", Pattern.SOLID)
+        )
+        bars.append(
+            Bar(f"{row.field} unique", unique, f"{unique * 100:.1f} % of holders", Pattern.HATCH)
+        )
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(
+            bars,
+            chart_id=f"profile-{profiles.source}",
+            title=f"Fill rate and uniqueness of the joined {profiles.source} fields",
+            legend={
+                Pattern.SOLID: "records holding a value",
+                Pattern.HATCH: "holders whose value is theirs alone",
+            },
+        )
+    )
+
+
+def render_view(view: ReportView) -> str:
+    """The HTML text of one view."""
+    env = _environment()
+    env.globals.update(
+        population_chart=population_chart,
+        steps_chart=steps_chart,
+        exception_charts=exception_charts,
+        findings_chart=findings_chart,
+        profile_chart=profile_chart,
+        css=Markup(_template_text("report.css")),  # noqa: S704 - our own stylesheet
+    )
+    template = env.from_string(_template_text("report.html.j2"))
+    return template.render(view=view)
+
+
+def render_html(report: Report, *, show_values: bool = False) -> str:
+    """The whole self-contained HTML report."""
+    return render_view(build_view(report, show_values=show_values))

@@ -1,0 +1,420 @@
+"""What the HTML and Markdown reports show, built once from the JSON contract's data.
+
+Both formats render the same `ReportView`: the answer, the configuration to apply, the candidates
+(and why each lost), who falls through, findings by severity, per-source profiles and the inputs.
+Everything here is derived from `report_to_dict`, so masking is decided in one place.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from authprobe.analysis.exceptions import REASONS
+from authprobe.analysis.normalize import TRANSFORMING
+from authprobe.model import Mismatch, Report
+from authprobe.reports.json import report_to_dict
+from authprobe.reports.mask import reveal, reveal_reference
+
+MAX_CANDIDATES = 8
+MAX_EXCEPTION_EXAMPLES = 15
+MASKED_NOTICE = (
+    "Identifier values, names and DNs in this report are masked (shapes, lengths and counts stay "
+    "visible). Run with --show-values to reveal them."
+)
+SHOWN_NOTICE = (
+    "VALUES SHOWN UNMASKED (--show-values): this report contains personal identifiers; "
+    "handle it as personal data."
+)
+SEVERITIES = ("error", "warning", "info")
+
+
+def pct(value: float) -> str:
+    """`0.926` -> `92.6 %`."""
+    return f"{value * 100:.1f} %"
+
+
+def steps_text(steps: Iterable[str]) -> str:
+    """`casefold + strip-scope`, or `exact` when no step was needed."""
+    return " + ".join(steps) or "exact"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One line of the configuration to apply: where, what, value."""
+
+    where: str
+    name: str
+    value: str
+    placeholder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a team must do, in a sentence, with the team's name."""
+
+    who: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """A labelled share (coverage of one population, fill rate, count by reason)."""
+
+    label: str
+    part: int
+    whole: int
+    kind: str = ""
+
+    @property
+    def share(self) -> float:
+        """part / whole (0 when whole is 0)."""
+        return self.part / self.whole if self.whole else 0.0
+
+    @property
+    def text(self) -> str:
+        """`92.6 % (1,234 of 1,333)`."""
+        return f"{pct(self.share)} ({self.part:,} of {self.whole:,})"
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateView:
+    """One candidate as the comparison shows it."""
+
+    rank: int
+    title: str
+    sis_field: str
+    directory_attribute: str
+    steps: str
+    sis_coverage: float
+    directory_coverage: float
+    matched: int
+    sis_records: int
+    score: float
+    verdict: str  # "recommended" | "runner-up" | "rejected"
+    reasons: tuple[str, ...]
+    populations: tuple[Share, ...]
+    step_gains: tuple[Share, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingGroup:
+    """The findings of one severity."""
+
+    severity: str
+    findings: tuple[dict[str, Any], ...]
+
+    @property
+    def count(self) -> int:
+        """How many findings (not how many records) have this severity."""
+        return len(self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRow:
+    """One field of one source in the profile table."""
+
+    field: str
+    present: int
+    records: int
+    distinct: int
+    unique_holders: int
+    duplicate_values: int
+    case_collision_values: int
+    multi_valued: int
+    lengths: str
+    shapes: str
+    example: str
+    joined: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProfiles:
+    """Every profiled field of one source."""
+
+    source: str
+    rows: tuple[ProfileRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionView:
+    """Who does not match under the recommendation, counted and sampled."""
+
+    total: int
+    sis_records: int
+    by_reason: tuple[Share, ...]
+    by_population: tuple[Share, ...]
+    examples: tuple[tuple[str, str, str, str], ...]  # ref, population, value, reason
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """Everything the HTML and Markdown reports show, in order."""
+
+    notice: str
+    values_shown: bool
+    headline: str
+    summary: str
+    recommended: CandidateView | None
+    why: tuple[str, ...]
+    settings: tuple[Setting, ...]
+    actions: tuple[Action, ...]
+    candidates: tuple[CandidateView, ...]
+    more_candidates: int
+    exceptions: ExceptionView | None
+    findings: tuple[FindingGroup, ...]
+    profiles: tuple[SourceProfiles, ...]
+    inputs: tuple[dict[str, Any], ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _describe(pair: dict[str, Any]) -> str:
+    return (
+        f"SIS {pair['sis_field']} = directory {pair['directory_attribute']} "
+        f"({steps_text(pair['normalisation'])})"
+    )
+
+
+def _reason_text(reason: str) -> str:
+    """Drop the repeated "Ranks below <winner>: " prefix; the section heading says it once."""
+    if reason.startswith("Ranks below ") and ": " in reason:
+        return reason.split(": ", 1)[1]
+    return reason
+
+
+def _candidate(
+    data: dict[str, Any], pairs: dict[tuple[str, str], dict[str, Any]], winner_rank: int | None
+) -> CandidateView:
+    pair = pairs[(data["sis_field"], data["directory_attribute"])]
+    if data["rank"] == winner_rank:
+        verdict = "recommended"
+    elif data["rejected_because"]:
+        verdict = "rejected"
+    else:
+        verdict = "runner-up"
+    populations = tuple(
+        Share(p["population"], p["matched"], p["records"], p["source"])
+        for p in sorted(pair["populations"], key=lambda p: (p["source"] != "sis", p["population"]))
+    )
+    step_gains = tuple(
+        Share(s["step"], s["matched"], pair["sis_records"], "sis") for s in pair["steps"]
+    )
+    return CandidateView(
+        rank=data["rank"],
+        title=_describe(data),
+        sis_field=data["sis_field"],
+        directory_attribute=data["directory_attribute"],
+        steps=steps_text(data["normalisation"]),
+        sis_coverage=data["sis_coverage"],
+        directory_coverage=data["directory_coverage"],
+        matched=data["matched"],
+        sis_records=pair["sis_records"],
+        score=data["score"],
+        verdict=verdict,
+        reasons=tuple(_reason_text(r) for r in data["reasons"]),
+        populations=populations,
+        step_gains=step_gains,
+    )
+
+
+def _configuration(best: dict[str, Any], exceptions: int) -> tuple[list[Setting], list[Action]]:
+    """The Alma, IdP and SIS settings that make the recommended pair work."""
+    sis_field: str = best["sis_field"]
+    attribute: str = best["directory_attribute"]
+    transforming = [s for s in best["normalisation"] if s in TRANSFORMING]
+    idp_source: str | None = best["idp_source"]
+    settings: list[Setting] = []
+    actions: list[Action] = []
+    if sis_field == "primary_id":
+        settings.append(Setting("SIS extract", "Alma field", "primary_id"))
+        actions.append(
+            Action("Registrar", "Keep this value in primary_id of every SIS record loaded.")
+        )
+    elif sis_field.startswith("identifier:"):
+        id_type = sis_field.split(":", 1)[1]
+        settings.append(Setting("SIS extract", "Alma field", f"user identifier, type {id_type}"))
+        actions.append(
+            Action(
+                "Library",
+                f"Make sure identifier type {id_type} is flagged unique in Alma: Alma looks "
+                "logins up in primary_id and in every unique identifier type.",
+            )
+        )
+    else:
+        settings.append(Setting("SIS extract", "Alma field", f"{sis_field} (not searched)"))
+        actions.append(
+            Action(
+                "Registrar",
+                f"Alma does not look logins up in {sis_field}: also load this value as "
+                "primary_id or as an identifier type flagged unique.",
+            )
+        )
+    if idp_source and idp_source.casefold().startswith("nameid"):
+        settings.append(Setting("Alma SAML profile", "User ID Location", "Subject NameID"))
+    else:
+        settings.append(Setting("Alma SAML profile", "User ID Location", "Attribute"))
+        if idp_source:
+            settings.append(Setting("Alma SAML profile", "User ID Attribute Name", idp_source))
+        else:
+            settings.append(
+                Setting(
+                    "Alma SAML profile",
+                    "User ID Attribute Name",
+                    f"the Name the IdP sends {attribute} under (e.g. urn:oid:… or a claim URI)",
+                    placeholder=True,
+                )
+            )
+            actions.append(
+                Action(
+                    "Campus IT",
+                    f"Release the directory attribute {attribute} to Alma's service provider. "
+                    "Copy the attribute's Name exactly as it appears in a test login (not its "
+                    "FriendlyName) into User ID Attribute Name (authprobe saml decode shows it).",
+                )
+            )
+    settings.append(Setting("Directory", "Attribute", attribute))
+    if transforming:
+        settings.append(Setting("Both sides", "Transformation", " + ".join(transforming)))
+        actions.append(
+            Action(
+                "Campus IT or registrar",
+                f"Values join only after {' + '.join(transforming)}: apply it in the IdP claim "
+                "rule or in the SIS export, the same way for everyone.",
+            )
+        )
+    if "casefold" in best["normalisation"]:
+        actions.append(
+            Action("Nobody", "Letter case differs between the sources: Alma ignores it by itself.")
+        )
+    if exceptions:
+        actions.append(
+            Action(
+                "Registrar",
+                f"Fix the {exceptions:,} SIS record(s) that do not match (see 'Who does not "
+                "match'; --exceptions-csv FILE lists them all).",
+            )
+        )
+    return settings, actions
+
+
+def _exceptions(
+    rows: tuple[Mismatch, ...], sis_records: int, show_values: bool
+) -> ExceptionView | None:
+    if not rows:
+        return None
+    reasons = Counter(row.reason for row in rows)
+    populations = Counter(row.population or "(none)" for row in rows)
+    total = len(rows)
+    order = [r for r in REASONS if r in reasons] + sorted(set(reasons) - set(REASONS))
+    return ExceptionView(
+        total=total,
+        sis_records=sis_records,
+        by_reason=tuple(Share(reason, reasons[reason], total) for reason in order),
+        by_population=tuple(
+            Share(name, count, total)
+            for name, count in sorted(populations.items(), key=lambda i: (-i[1], i[0]))
+        ),
+        examples=tuple(
+            (
+                reveal_reference(row.sis_ref, show_values),
+                row.population or "(none)",
+                reveal(row.value, show_values),
+                row.reason,
+            )
+            for row in rows[:MAX_EXCEPTION_EXAMPLES]
+        ),
+    )
+
+
+def _profiles(data: list[dict[str, Any]], joined: set[tuple[str, str]]) -> list[SourceProfiles]:
+    out = []
+    for source in ("directory", "sis"):
+        rows = []
+        for p in data:
+            if p["source"] != source:
+                continue
+            lengths = (
+                ""
+                if p["min_length"] is None
+                else str(p["min_length"])
+                if p["min_length"] == p["max_length"]
+                else f"{p['min_length']}–{p['max_length']}"
+            )
+            shapes = "; ".join(f"{s['shape']} ({s['count']:,})" for s in p["shapes"][:3])
+            rows.append(
+                ProfileRow(
+                    field=p["field"],
+                    present=p["present"],
+                    records=p["records"],
+                    distinct=p["distinct"],
+                    unique_holders=max(0, p["present"] - p["duplicate_records"]),
+                    duplicate_values=p["duplicate_values"],
+                    case_collision_values=p["case_collision_values"],
+                    multi_valued=p["multi_valued"],
+                    lengths=lengths,
+                    shapes=shapes,
+                    example=p["examples"][0] if p["examples"] else "",
+                    joined=(source, p["field"]) in joined,
+                )
+            )
+        if rows:
+            out.append(SourceProfiles(source, tuple(rows)))
+    return out
+
+
+def build_view(report: Report, *, show_values: bool = False) -> ReportView:
+    """The content of the HTML and Markdown reports."""
+    data = report_to_dict(report, show_values=show_values)
+    pairs = {(c["sis_field"], c["directory_attribute"]): c for c in data["correspondences"]}
+    best = data["recommendation"]
+    winner_rank = best["rank"] if best else None
+    candidates = [_candidate(c, pairs, winner_rank) for c in data["candidates"]]
+    recommended = next((c for c in candidates if c.verdict == "recommended"), None)
+    if best is not None and recommended is not None:
+        headline = f"Use {recommended.title}"
+        summary = (
+            f"{best['matched']:,} of {recommended.sis_records:,} SIS records "
+            f"({pct(best['sis_coverage'])}) find their directory entry, and "
+            f"{best['directory_matched']:,} directory entries ({pct(best['directory_coverage'])}) "
+            f"find a SIS record. Score {best['score']:.1f} of 100."
+        )
+        settings, actions = _configuration(best, len(report.exceptions))
+        why = tuple(best["reasons"])
+    else:
+        headline = "No matching ID can be recommended"
+        summary = next(
+            (
+                f["message"]
+                for f in data["findings"]
+                if f["code"] in ("no-candidate", "coverage-too-low")
+            ),
+            "No candidate qualifies.",
+        )
+        settings, actions, why = [], [], ()
+    sis_records = sum(i["records"] for i in data["inputs"] if i["source"] == "sis")
+    joined = {("sis", c["sis_field"]) for c in data["correspondences"]} | {
+        ("directory", c["directory_attribute"]) for c in data["correspondences"]
+    }
+    groups = tuple(
+        FindingGroup(sev, tuple(f for f in data["findings"] if f["severity"] == sev))
+        for sev in SEVERITIES
+    )
+    return ReportView(
+        notice=SHOWN_NOTICE if show_values else MASKED_NOTICE,
+        values_shown=show_values,
+        headline=headline,
+        summary=summary,
+        recommended=recommended,
+        why=why,
+        settings=tuple(settings),
+        actions=tuple(actions),
+        candidates=tuple(candidates[:MAX_CANDIDATES]),
+        more_candidates=max(0, len(candidates) - MAX_CANDIDATES),
+        exceptions=_exceptions(report.exceptions, sis_records, show_values),
+        findings=groups,
+        profiles=tuple(_profiles(data["profiles"], joined)),
+        inputs=tuple(data["inputs"]),
+        meta=data["meta"],
+    )
