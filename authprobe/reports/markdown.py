@@ -1,0 +1,244 @@
+"""The Markdown report (GitHub tables): the HTML report's content for tickets and wikis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from authprobe.model import Report
+from authprobe.reports.svg import text_bar
+from authprobe.reports.view import CandidateView, ReportView, Share, build_view, pct
+
+
+def cell(value: object) -> str:
+    """One table cell: pipes escaped, line breaks flattened."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    return " ".join(text.split())
+
+
+def code(value: str) -> str:
+    """Inline code that survives backticks inside the value."""
+    fence = "``" if "`" in value else "`"
+    pad = " " if "`" in value else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def table(
+    header: Sequence[str], rows: Iterable[Sequence[object]], right: set[int] | None = None
+) -> list[str]:
+    """A GitHub table; columns in `right` are right-aligned."""
+    right = right or set()
+    lines = [
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _shares(shares: Iterable[Share], label: str) -> list[str]:
+    return table(
+        [label, "share", "", "count"],
+        (
+            [s.label, pct(s.share), f"`{text_bar(s.share)}`", f"{s.part:,} of {s.whole:,}"]
+            for s in shares
+        ),
+        right={1, 3},
+    )
+
+
+def _candidate(c: CandidateView) -> list[str]:
+    heading = {
+        "recommended": "Why it wins:",
+        "rejected": "Why it is rejected:",
+        "runner-up": "Why it ranks below the recommendation:",
+    }[c.verdict]
+    lines = [
+        f"### #{c.rank} {c.title} — {c.verdict}",
+        "",
+        f"{c.matched:,} of {c.sis_records:,} SIS records match · score {c.score:.1f}",
+        "",
+        f"**{heading}**",
+        "",
+        *(f"- {reason}" for reason in c.reasons),
+        "",
+        "Coverage per population (SIS user group / directory OU):",
+        "",
+    ]
+    lines += table(
+        ["population", "coverage", "", "matched"],
+        (
+            [
+                f"{'SIS' if s.kind == 'sis' else 'directory'} {s.label}",
+                pct(s.share),
+                f"`{text_bar(s.share)}`",
+                f"{s.part:,} of {s.whole:,}",
+            ]
+            for s in c.populations
+        ),
+        right={1, 3},
+    )
+    if c.verdict == "recommended":
+        lines += ["What each normalisation step gains (cumulative):", ""]
+        lines += _shares(c.step_gains, "step")
+    return lines
+
+
+def render_view(view: ReportView) -> str:
+    """The Markdown text of one view."""
+    best = view.recommended
+    lines = [f"> **{view.notice}**", "", "# Matching ID for Alma: authprobe report", ""]
+    lines += [
+        f"Generated {view.meta['finished_at']} by authprobe {view.meta['authprobe_version']}.",
+        "",
+        "## Recommendation",
+        "",
+    ]
+    if best is not None:
+        lines += [
+            f"**Use SIS {code(best.sis_field)} = directory {code(best.directory_attribute)} "
+            f"({best.steps})**",
+            "",
+        ]
+    else:
+        lines += [f"**{view.headline}**", ""]
+    lines += [view.summary, ""]
+    if best is not None:
+        lines += ["## Configuration to apply", ""]
+        lines += table(
+            ["where", "setting", "value"],
+            (
+                [s.where, s.name, f"_{s.value}_" if s.placeholder else code(s.value)]
+                for s in view.settings
+            ),
+        )
+        lines += ["Who does what:", ""]
+        lines += [f"{n}. **{a.who}:** {a.text}" for n, a in enumerate(view.actions, 1)]
+        lines += ["", "Why this pair:", ""]
+        lines += [*(f"- {reason}" for reason in view.why), ""]
+    lines += ["## Candidates compared", ""]
+    lines += table(
+        [
+            "#",
+            "SIS field",
+            "directory attribute",
+            "steps",
+            "SIS coverage",
+            "directory coverage",
+            "score",
+            "verdict",
+        ],
+        (
+            [
+                c.rank,
+                code(c.sis_field),
+                code(c.directory_attribute),
+                c.steps,
+                pct(c.sis_coverage),
+                pct(c.directory_coverage),
+                f"{c.score:.1f}",
+                c.verdict,
+            ]
+            for c in view.candidates
+        ),
+        right={0, 4, 5, 6},
+    )
+    if view.more_candidates:
+        lines += [f"{view.more_candidates} more candidate(s) are listed in the JSON report.", ""]
+    for candidate in view.candidates:
+        lines += _candidate(candidate)
+    lines += ["## Who does not match", ""]
+    ex = view.exceptions
+    if ex is not None:
+        lines += [
+            f"{ex.total:,} of {ex.sis_records:,} SIS records find no directory entry under the "
+            "recommendation. `--exceptions-csv FILE` writes every one of them for the registrar.",
+            "",
+        ]
+        lines += _shares(ex.by_reason, "reason")
+        lines += _shares(ex.by_population, "population")
+        lines += [f"First {len(ex.examples)} of {ex.total:,}:", ""]
+        lines += table(["SIS record", "population", "value", "reason"], ex.examples)
+    elif best is not None:
+        lines += ["Every SIS record finds its directory entry under the recommendation.", ""]
+    else:
+        lines += ["Nothing is recommended, so no exceptions are listed.", ""]
+    lines += ["## Findings", ""]
+    lines += table(
+        ["severity", "findings"], ([g.severity, g.count] for g in view.findings), right={1}
+    )
+    for group in view.findings:
+        if not group.findings:
+            continue
+        lines += [f"### {group.severity} ({group.count})", ""]
+        lines += table(
+            ["code", "where", "count", "what it means"],
+            (
+                [
+                    code(f["code"]),
+                    f["source"] + (f" {code(f['field'])}" if f["field"] else ""),
+                    f"{f['count']:,}",
+                    f["message"] + (f" (e.g. {', '.join(f['examples'])})" if f["examples"] else ""),
+                ]
+                for f in group.findings
+            ),
+            right={2},
+        )
+    lines += ["## Source profiles", ""]
+    for source in view.profiles:
+        lines += [f"### {'Directory' if source.source == 'directory' else 'SIS extract'}", ""]
+        lines += table(
+            [
+                "field",
+                "filled",
+                "distinct",
+                "dup. values",
+                "case-only",
+                "multi-valued",
+                "length",
+                "shapes",
+                "example",
+            ],
+            (
+                [
+                    f"**{code(r.field)}**" if r.joined else code(r.field),
+                    f"{r.present:,} / {r.records:,}",
+                    f"{r.distinct:,}",
+                    f"{r.duplicate_values:,}",
+                    f"{r.case_collision_values:,}",
+                    f"{r.multi_valued:,}",
+                    r.lengths,
+                    r.shapes,
+                    code(r.example) if r.example else "",
+                ]
+                for r in source.rows
+            ),
+            right={1, 2, 3, 4, 5, 6},
+        )
+    lines += ["## Inputs used", ""]
+    lines += table(
+        ["source", "kind", "location", "files", "records", "skipped"],
+        (
+            [
+                i["source"],
+                i["kind"],
+                code(i["location"]),
+                f"{i['files']:,}",
+                f"{i['records']:,}",
+                "; ".join(f"{n:,} {reason}" for reason, n in i["skipped"].items()) or "none",
+            ]
+            for i in view.inputs
+        ),
+        right={3, 4},
+    )
+    meta = view.meta
+    lines += [
+        f"Started {meta['started_at']}, finished {meta['finished_at']} · authprobe "
+        f"{meta['authprobe_version']} · Python {meta['python_version']}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_markdown(report: Report, *, show_values: bool = False) -> str:
+    """The whole Markdown report."""
+    return render_view(build_view(report, show_values=show_values))
