@@ -1,0 +1,208 @@
+"""Known truth: on generated colleges, the recommendation and its figures equal truth.json exactly.
+
+The demo is read from the committed fixtures (what `make demo` recommends on); the three other
+colleges of tests/colleges.py are generated into a temporary folder. Files go through the real
+readers and `build_report`; every expected figure comes from truth.json, which the generator
+counted from its own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from authprobe.analysis.recommend import build_report
+from authprobe.demo import DEMO, College, generate, write_college
+from authprobe.model import Candidate, Correspondence, Report
+from authprobe.sources.ldif import LdifFile
+from authprobe.sources.sis import SisExtract
+from tests.colleges import COLLEGES
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "demo-college"
+GENERATED: dict[str, College] = {spec.name: generate(spec) for spec in COLLEGES}
+NAMES = list(GENERATED)
+FIGURES = ("matched", "sis_coverage", "directory_matched", "directory_coverage")
+
+# Pairs whose right normalisation combines casefold with strip-scope: the cross-check keeps only
+# the steps that gained on their own, drops casefold (it gained nothing before strip-scope), and
+# so measures strip-scope alone. Remove an entry once the cross-check measures them right.
+KNOWN_BUGS = {
+    ("demo", "identifier:NET_ID", "userPrincipalName"),
+    ("cedar", "primary_id", "eduPersonPrincipalName"),
+}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], Report]]:
+    """Each college's truth and report (read once per module: the demo takes about a second)."""
+    found: dict[str, tuple[dict[str, Any], Report]] = {}
+    for name, college in GENERATED.items():
+        if name == DEMO.name:
+            folder = FIXTURES
+        else:
+            folder = tmp_path_factory.mktemp(name)
+            write_college(college, folder)
+        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+        report = build_report(LdifFile(folder / "directory.ldif"), SisExtract([folder / "sis.zip"]))
+        found[name] = (truth, report)
+    return found
+
+
+def _recommended(report: Report) -> Correspondence:
+    assert report.recommendation is not None, [f.message for f in report.findings]
+    return report.recommendation.correspondence
+
+
+def _candidate(report: Report, sis_field: str, attribute: str) -> Candidate:
+    for candidate in report.candidates:
+        pair = candidate.correspondence
+        if (pair.sis_field, pair.directory_attribute) == (sis_field, attribute):
+            return candidate
+    listed = [
+        (c.correspondence.sis_field, c.correspondence.directory_attribute)
+        for c in report.candidates
+    ]
+    raise AssertionError(f"no candidate {sis_field} ↔ {attribute}; candidates: {listed}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inputs_are_counted(reports: dict[str, tuple[dict[str, Any], Report]], name: str) -> None:
+    """The readers count every person entry and SIS record, and skip only the containers."""
+    truth, report = reports[name]
+    directory, sis = report.inputs
+    assert directory.records == truth["directory"]["records"]
+    assert sum(directory.skipped.values()) == truth["directory"]["skipped"]
+    assert sis.records == truth["sis"]["records"]
+    assert sum(sis.skipped.values()) == 0
+    assert sis.files == truth["sis"]["files"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recommended_pair(reports: dict[str, tuple[dict[str, Any], Report]], name: str) -> None:
+    """The recommendation is the right SIS field, directory attribute and normalisation."""
+    truth, report = reports[name]
+    pair = _recommended(report)
+    right = truth["recommendation"]
+    assert (pair.sis_field, pair.directory_attribute) == (
+        right["sis_field"],
+        right["directory_attribute"],
+    )
+    assert list(pair.normalisation) == right["normalisation"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recommended_figures(reports: dict[str, tuple[dict[str, Any], Report]], name: str) -> None:
+    """Matched records and coverage both ways equal the truth exactly; no ambiguous matches."""
+    truth, report = reports[name]
+    pair = _recommended(report)
+    right = truth["recommendation"]
+    assert pair.matched == right["matched"]
+    assert pair.sis_records == right["sis_records"]
+    assert pair.sis_coverage == pytest.approx(right["sis_coverage"])
+    assert pair.directory_matched == right["directory_matched"]
+    assert pair.directory_records == right["directory_records"]
+    assert pair.directory_coverage == pytest.approx(right["directory_coverage"])
+    assert pair.sis_ambiguous == right["sis_ambiguous"]
+    assert pair.directory_ambiguous == right["directory_ambiguous"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_population_figures(reports: dict[str, tuple[dict[str, Any], Report]], name: str) -> None:
+    """Per SIS user_group and per directory OU: records and matched equal the truth."""
+    truth, report = reports[name]
+    found = {
+        (p.source.value, p.population): (p.records, p.matched)
+        for p in _recommended(report).populations
+    }
+    expected = {
+        (row["source"], row["population"]): (row["records"], row["matched"])
+        for row in truth["populations"]
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_planted_profiles(reports: dict[str, tuple[dict[str, Any], Report]], name: str) -> None:
+    """Profiles show the planted problems: shared mail, case-only collisions, missing IDs."""
+    truth, report = reports[name]
+    profiles = {(p.source.value, p.field): p for p in report.profiles}
+    for expected in truth["profiles"]:
+        profile = profiles.get((expected["source"], expected["field"]))
+        assert profile is not None, (expected["source"], expected["field"])
+        for key, value in expected.items():
+            if key not in ("source", "field"):
+                assert getattr(profile, key) == value, (expected["field"], key)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_missing_primary_id_is_a_finding(
+    reports: dict[str, tuple[dict[str, Any], Report]], name: str
+) -> None:
+    """SIS records without primary_id are reported as one finding with their exact count."""
+    truth, report = reports[name]
+    missing = truth["sis"]["missing_primary_id"]
+    counts = [f.count for f in report.findings if f.field == "primary_id" and "missing" in f.code]
+    assert counts == ([missing] if missing else [])
+
+
+OTHER_PAIRS = [
+    (name, index, pair)
+    for name, college in GENERATED.items()
+    for index, pair in enumerate(college.truth["other_pairs"])
+]
+
+
+def _pair_id(case: tuple[str, int, dict[str, Any]]) -> str:
+    name, _, pair = case
+    return f"{name}:{pair['sis_field']}-{pair['directory_attribute']}"
+
+
+@pytest.mark.parametrize("case", OTHER_PAIRS, ids=[_pair_id(c) for c in OTHER_PAIRS])
+def test_other_pair_fate(
+    reports: dict[str, tuple[dict[str, Any], Report]], case: tuple[str, int, dict[str, Any]]
+) -> None:
+    """Other overlapping pairs are candidates that lose: rejected, or ranked below the answer."""
+    name, _, expected = case
+    _truth, report = reports[name]
+    candidate = _candidate(report, expected["sis_field"], expected["directory_attribute"])
+    assert report.recommendation is not None
+    assert candidate is not report.recommendation
+    if expected["fate"] == "rejected":
+        assert candidate.rejected
+    else:
+        assert not candidate.rejected, candidate.rejected_because
+        assert candidate.rank > report.recommendation.rank
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            c,
+            id=_pair_id(c),
+            marks=[
+                pytest.mark.xfail(
+                    strict=False, reason="cross-check drops casefold before strip-scope"
+                )
+            ]
+            if (c[0], c[2]["sis_field"], c[2]["directory_attribute"]) in KNOWN_BUGS
+            else [],
+        )
+        for c in OTHER_PAIRS
+    ],
+)
+def test_other_pair_figures(
+    reports: dict[str, tuple[dict[str, Any], Report]], case: tuple[str, int, dict[str, Any]]
+) -> None:
+    """Other pairs are measured right too: normalisation, matched and coverage both ways."""
+    name, _, expected = case
+    _truth, report = reports[name]
+    pair = _candidate(report, expected["sis_field"], expected["directory_attribute"]).correspondence
+    assert list(pair.normalisation) == expected["normalisation"]
+    assert pair.matched == expected["matched"]
+    assert pair.sis_coverage == pytest.approx(expected["sis_coverage"])
+    assert pair.directory_matched == expected["directory_matched"]
+    assert pair.directory_coverage == pytest.approx(expected["directory_coverage"])
