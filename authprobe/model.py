@@ -184,6 +184,18 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class IdpCheck:
+    """What the IdP does with a candidate's directory attribute (from metadata / a login)."""
+
+    idp_source: str | None  # "NameID" or the attribute Name exactly as sent/offered
+    offered: bool
+    released: bool
+    opaque: bool  # persistent / transient / pairwise: never usable as the matching ID
+    explanation: str
+    nameid_format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A possible matching ID: correspondence + IdP source + the rubric's verdict."""
 
@@ -194,6 +206,7 @@ class Candidate:
     rejected_because: tuple[str, ...]
     reasons: tuple[str, ...]
     idp_source: str | None = None
+    idp: IdpCheck | None = None
 
     @property
     def rejected(self) -> bool:
@@ -212,6 +225,40 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class AlmaAdvice:
+    """What to configure in Alma, the IdP and the SIS export for the recommended pair."""
+
+    sis_field: str  # "primary_id" or "identifier:<ID_TYPE>"
+    sis_instruction: str
+    match_id_type: str  # SIS synchronize "Match ID Type": "Primary Identifier" or the id_type
+    user_id_location: str  # SAML profile "User ID Location": "Attribute" or "Subject"
+    user_id_attribute_name: str | None  # SAML profile "User ID Attribute Name", exact
+    idp_instruction: str
+    ldap_search_attribute: str  # for Alma's LDAP login: the attribute searched
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationScope:
+    """A population declared out of scope (--exclude-group), reported separately."""
+
+    source: SourceKind
+    population: str
+    records: int
+    matched: int  # of those, how many would match under the recommended pair
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedValueMatch:
+    """A value released in a captured login and the directory attributes that hold it."""
+
+    idp_source: str  # "NameID" or the attribute Name as sent
+    value: str
+    directory_attributes: tuple[str, ...]
+    entries: int  # directory entries holding it
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything one `recommend` run found, in the order the JSON report contract lists it."""
 
@@ -225,3 +272,7 @@ class Report:
     finished_at: datetime
     exceptions: tuple[Mismatch, ...] = ()
     """SIS records that do not match under the recommendation (the `--exceptions-csv` rows)."""
+    advice: AlmaAdvice | None = None
+    out_of_scope: tuple[PopulationScope, ...] = ()
+    released: tuple[ReleasedValueMatch, ...] = ()
+    """With a captured login: where each released value lives in the directory."""

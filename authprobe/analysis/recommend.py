@@ -1,286 +1,80 @@
-"""Recommend: score every correspondence against Alma's rules and pick the matching ID.
+"""Recommend: read both sources once, cross-check them, rank candidates, advise on Alma.
 
-The rubric (criteria, weights, hard rules) lives in `RUBRIC`, in one place; the README's
-"How candidates are scored" section describes the same table.
+`build_report` is the whole `recommend` run as a library call. The rubric itself lives in
+`authprobe.analysis.scoring`; Alma configuration advice in `authprobe.analysis.advice`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from authprobe.analysis.crosscheck import SideIndex, crosscheck
+from authprobe.analysis.advice import alma_advice
+from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck
 from authprobe.analysis.exceptions import mismatches
-from authprobe.analysis.normalize import TRANSFORMING
+from authprobe.analysis.idp_release import idp_release, locate_released_values
 from authprobe.analysis.profile import SourceProfiler
+from authprobe.analysis.scoring import (
+    MAX_ID_LENGTH,
+    RUBRIC,
+    WEIGHTS,
+    IdpLookup,
+    describe,
+    pct,
+    rank_candidates,
+)
 from authprobe.model import (
     Candidate,
     Correspondence,
-    Criterion,
     FieldProfile,
     Finding,
+    IdpCheck,
+    PopulationScope,
     Record,
+    ReleasedValueMatch,
     Report,
     Severity,
     SourceKind,
 )
 from authprobe.sources import RecordSource
+from authprobe.sources.saml_message import Assertion
+from authprobe.sources.saml_metadata import IdpMetadata
 
-MAX_ID_LENGTH = 255  # Alma: primary_id and identifier values hold at most 255 characters
+__all__ = [
+    "MAX_ID_LENGTH",
+    "RUBRIC",
+    "WEIGHTS",
+    "Options",
+    "build_report",
+    "choose",
+    "rank_candidates",
+]
+
 MIN_COVERAGE = 0.5  # below this share of SIS records no candidate is recommended
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    """One criterion of the rubric."""
+class Options:
+    """How a `recommend` run treats populations and the IdP (all optional)."""
 
-    name: str
-    weight: float
-    hard: bool
-    meaning: str
+    exclude_groups: frozenset[str] = frozenset()
+    """Populations (SIS user_group or directory population, any case) set aside and reported
+    separately: guests, alumni, community borrowers, service accounts."""
+    population_attribute: str | None = None
+    """Directory attribute naming each entry's population (employeeType,
+    eduPersonPrimaryAffiliation, ...); default: the first OU of the DN."""
+    idp_metadata: IdpMetadata | None = None
+    assertion: Assertion | None = None
+    """A captured login: what the IdP really released (see analysis/idp_release)."""
+    entity_id: str | None = None
+    excluded_folded: frozenset[str] = field(init=False, default=frozenset())
 
-
-RUBRIC: tuple[Rule, ...] = (
-    Rule("sis_unique", 0.0, True, "every SIS value is held by one person only, ignoring case"),
-    Rule("max_length", 0.0, True, "no SIS value is longer than 255 characters"),
-    Rule("directory_single_valued", 0.0, True, "each matched directory entry has one value"),
-    Rule("sis_coverage", 0.35, False, "share of SIS records that find their directory entry"),
-    Rule("directory_coverage", 0.10, False, "share of directory entries that find a SIS record"),
-    Rule("stability", 0.25, False, "the value survives name changes and is never reassigned"),
-    Rule("no_transformation", 0.10, False, "values join as they are (Alma ignores case itself)"),
-    Rule("alma_field", 0.10, False, "the SIS field is one Alma looks logins up in"),
-    Rule("directory_unique", 0.10, False, "each matched value belongs to one directory entry"),
-)
-WEIGHTS = {rule.name: rule.weight for rule in RUBRIC}
-
-IMMUTABLE = frozenset(
-    n.casefold()
-    for n in (
-        "objectGUID",
-        "entryUUID",
-        "nsUniqueId",
-        "mS-DS-ConsistencyGuid",
-        "eduPersonUniqueId",
-        "objectSid",
-        "ipaUniqueID",
-    )
-)
-ASSIGNED_NUMBERS = frozenset(
-    n.casefold()
-    for n in (
-        "employeeID",
-        "employeeNumber",
-        "studentID",
-        "studentNumber",
-        "schacPersonalUniqueCode",
-    )
-)
-MAIL_LIKE = frozenset(
-    n.casefold()
-    for n in (
-        "mail",
-        "userPrincipalName",
-        "eduPersonPrincipalName",
-        "proxyAddresses",
-        "otherMailbox",
-        "mailAlternateAddress",
-        "email",
-        "email:all",
-    )
-)
-NAME_DERIVED_SHARE = 0.3
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f} %"
-
-
-def stability(pair: Correspondence) -> tuple[float, str]:
-    """How stable the joined value is, with the reason in words."""
-    attribute = pair.directory_attribute.casefold()
-    if attribute in IMMUTABLE:
-        return 1.0, f"{pair.directory_attribute} is an immutable directory ID, never reassigned."
-    if attribute in MAIL_LIKE or pair.sis_field.casefold() in MAIL_LIKE:
-        return 0.2, (
-            f"{pair.directory_attribute} is an email-style value (mail, UPN, eppn): it changes "
-            "when a person changes their name and can be reassigned later."
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "excluded_folded", frozenset(g.casefold() for g in self.exclude_groups)
         )
-    if pair.name_derived_share >= NAME_DERIVED_SHARE:
-        return 0.4, (
-            f"{_pct(pair.name_derived_share)} of the values contain the person's name: a "
-            "name-derived username changes when the name changes."
-        )
-    if attribute in ASSIGNED_NUMBERS:
-        return 0.9, (
-            f"{pair.directory_attribute} holds an assigned number: it does not change "
-            "when a person changes their name."
-        )
-    return 0.7, f"{pair.directory_attribute} is an opaque value not derived from the name."
-
-
-def _transformation(pair: Correspondence) -> tuple[float, str]:
-    needed = [step for step in pair.normalisation if step in TRANSFORMING]
-    if not needed:
-        if pair.normalisation:
-            return 1.0, "Values join once letter case is ignored, which Alma does by itself."
-        return 1.0, "Values join exactly as they are."
-    penalty = {"trim": 0.3, "strip-scope": 0.5, "strip-leading-zeros": 0.5, "digits-only": 0.7}
-    value = max(0.0, 1.0 - sum(penalty[step] for step in needed))
-    return value, (
-        f"Values join only after {', '.join(needed)}: campus IT (an IdP claim rule) or the "
-        "registrar (the SIS export) must transform them the same way."
-    )
-
-
-def _alma_field(pair: Correspondence) -> tuple[float, str]:
-    if pair.sis_field == "primary_id":
-        return 1.0, "primary_id is the field Alma always looks logins up in."
-    if pair.sis_field.startswith("identifier:"):
-        return 0.8, (
-            f"{pair.sis_field} works if that identifier type is flagged unique in Alma; Alma "
-            "also searches every other unique identifier type."
-        )
-    return 0.3, (
-        f"Alma does not look logins up in {pair.sis_field}; the SIS export would have to carry "
-        "it as primary_id or as a unique identifier type too."
-    )
-
-
-def _criteria(pair: Correspondence, sis_profile: FieldProfile | None) -> list[Criterion]:
-    criteria: list[Criterion] = []
-
-    def hard(name: str, passed: bool, explanation: str) -> None:
-        criteria.append(Criterion(name, 0.0, 1.0 if passed else 0.0, True, passed, explanation))
-
-    def soft(name: str, value: float, explanation: str) -> None:
-        criteria.append(Criterion(name, WEIGHTS[name], value, False, True, explanation))
-
-    hard(
-        "sis_unique",
-        pair.sis_duplicate_values == 0,
-        "Every SIS value belongs to one person, ignoring case."
-        if pair.sis_duplicate_values == 0
-        else f"{pair.sis_duplicate_values} value(s) of {pair.sis_field} are held by more than "
-        "one SIS record once letter case is ignored; Alma would refuse or merge them.",
-    )
-    longest = sis_profile.max_length if sis_profile and sis_profile.max_length else 0
-    hard(
-        "max_length",
-        longest <= MAX_ID_LENGTH,
-        f"The longest value has {longest} characters (Alma allows {MAX_ID_LENGTH}).",
-    )
-    hard(
-        "directory_single_valued",
-        pair.directory_multi_valued == 0,
-        "Each matched directory entry holds a single value."
-        if pair.directory_multi_valued == 0
-        else f"{pair.directory_multi_valued} matched directory entries hold several values of "
-        f"{pair.directory_attribute}; the IdP could send any of them.",
-    )
-    soft(
-        "sis_coverage",
-        pair.sis_coverage,
-        f"{pair.matched:,} of {pair.sis_records:,} SIS records ({_pct(pair.sis_coverage)}) "
-        "find their directory entry.",
-    )
-    soft(
-        "directory_coverage",
-        pair.directory_coverage,
-        f"{pair.directory_matched:,} of {pair.directory_records:,} directory entries "
-        f"({_pct(pair.directory_coverage)}) find a SIS record.",
-    )
-    soft("stability", *stability(pair))
-    soft("no_transformation", *_transformation(pair))
-    soft("alma_field", *_alma_field(pair))
-    ambiguous = pair.sis_ambiguous
-    unique_share = 1.0 - (ambiguous / pair.matched if pair.matched else 0.0)
-    soft(
-        "directory_unique",
-        unique_share,
-        "Each matched value belongs to one directory entry."
-        if ambiguous == 0
-        else f"{ambiguous:,} SIS records match several directory entries that share one value.",
-    )
-    return criteria
-
-
-def _score(criteria: Iterable[Criterion]) -> float:
-    return round(100 * sum(c.weight * c.value for c in criteria if not c.hard), 1)
-
-
-def _order_key(candidate: Candidate) -> tuple[object, ...]:
-    pair = candidate.correspondence
-    return (
-        candidate.rejected,
-        -candidate.score,
-        pair.sis_field != "primary_id",
-        len(pair.normalisation),
-        pair.sis_field,
-        pair.directory_attribute.casefold(),
-    )
-
-
-def _describe(pair: Correspondence) -> str:
-    how = " after " + " + ".join(pair.normalisation) if pair.normalisation else " exactly"
-    return f"SIS {pair.sis_field} = directory {pair.directory_attribute}{how}"
-
-
-def _why_lost(loser: Candidate, winner: Candidate) -> list[str]:
-    if loser.rejected:
-        return [f"Rejected: {reason}" for reason in loser.rejected_because]
-    ours = {c.name: c for c in loser.criteria}
-    gaps = sorted(
-        (
-            (c.weight * (c.value - ours[c.name].value), ours[c.name])
-            for c in winner.criteria
-            if not c.hard and c.weight * (c.value - ours[c.name].value) > 0.0005
-        ),
-        key=lambda item: -item[0],
-    )
-    reasons = [f"Ranks below {_describe(winner.correspondence)}: {c.explanation}" for _, c in gaps]
-    return reasons[:3] or ["Scores the same as the winner; the winner is preferred by Alma field."]
-
-
-def rank_candidates(
-    pairs: Iterable[Correspondence], sis_profiles: dict[str, FieldProfile]
-) -> list[Candidate]:
-    """Score every pair, rank them, and explain each verdict in sentences."""
-    scored = []
-    for pair in pairs:
-        criteria = _criteria(pair, sis_profiles.get(pair.sis_field))
-        rejected = tuple(c.explanation for c in criteria if c.hard and not c.passed)
-        scored.append(
-            Candidate(
-                correspondence=pair,
-                rank=0,
-                score=_score(criteria),
-                criteria=tuple(criteria),
-                rejected_because=rejected,
-                reasons=(),
-            )
-        )
-    scored.sort(key=_order_key)
-    winner = next((c for c in scored if not c.rejected), None)
-    ranked = []
-    for rank, candidate in enumerate(scored, 1):
-        if candidate is winner:
-            reasons = [c.explanation for c in candidate.criteria if not c.hard]
-        elif winner is None:
-            reasons = [f"Rejected: {reason}" for reason in candidate.rejected_because]
-        else:
-            reasons = _why_lost(candidate, winner)
-        ranked.append(
-            Candidate(
-                correspondence=candidate.correspondence,
-                rank=rank,
-                score=candidate.score,
-                criteria=candidate.criteria,
-                rejected_because=candidate.rejected_because,
-                reasons=tuple(reasons),
-            )
-        )
-    return ranked
 
 
 def choose(candidates: list[Candidate]) -> tuple[Candidate | None, Finding | None]:
@@ -300,8 +94,8 @@ def choose(candidates: list[Candidate]) -> tuple[Candidate | None, Finding | Non
             "crosscheck",
             best.correspondence.sis_field,
             best.correspondence.matched,
-            f"The best candidate ({_describe(best.correspondence)}) matches only "
-            f"{_pct(best.correspondence.sis_coverage)} of SIS records; none is recommended.",
+            f"The best candidate ({describe(best.correspondence)}) matches only "
+            f"{pct(best.correspondence.sis_coverage)} of SIS records; none is recommended.",
         )
     return best, None
 
@@ -395,33 +189,148 @@ def _skipped_findings(source: RecordSource) -> list[Finding]:
 Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
 
 
-def _read(source: RecordSource, wrap: Wrap) -> tuple[SourceProfiler, SideIndex]:
-    profiler = SourceProfiler(source.source)
-    side = SideIndex(source.source)
-    for record in wrap(source.records(), f"reading {source.source.value}"):
-        profiler.add(record)
-        side.add(record)
-    return profiler, side
+def _no_idp(_pair: Correspondence) -> None:
+    return None
 
 
 def _no_wrap(records: Iterable[Record], _description: str) -> Iterable[Record]:
     return records
 
 
-def build_report(directory: RecordSource, sis: RecordSource, *, wrap: Wrap = _no_wrap) -> Report:
+@dataclass
+class _Side:
+    """What one pass over a source collects: profiles, the in-scope index, the set-aside."""
+
+    profiler: SourceProfiler
+    index: SideIndex
+    excluded: SideIndex
+    watched: list[Record] = field(default_factory=list)
+
+
+def _population_of(record: Record, attribute: str | None) -> Record:
+    if attribute is None:
+        return record
+    for name, values in record.attrs.items():
+        if name.casefold() == attribute.casefold() and values:
+            return replace(record, population=values[0])
+    return record
+
+
+def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
+    side = _Side(SourceProfiler(source.source), SideIndex(source.source), SideIndex(source.source))
+    attribute = options.population_attribute if source.source is SourceKind.DIRECTORY else None
+    excluded = options.excluded_folded
+    for record in wrap(source.records(), f"reading {source.source.value}"):
+        record = _population_of(record, attribute)
+        side.profiler.add(record)
+        if excluded and record.population and record.population.casefold() in excluded:
+            side.excluded.add(record)
+        else:
+            side.index.add(record)
+    return side
+
+
+def _matched_by_population(
+    sis: SideIndex, directory: SideIndex, best: Correspondence, kind: SourceKind
+) -> dict[str, int]:
+    """Records per population of `kind` that match under the winner's pair."""
+    if best.sis_field not in sis.fields or best.directory_attribute not in directory.fields:
+        return {}
+    pair = correspond(sis, best.sis_field, directory, best.directory_attribute)
+    return {p.population: p.matched for p in pair.populations if p.source is kind}
+
+
+def _out_of_scope(
+    sis: _Side, directory: _Side, best: Correspondence | None
+) -> tuple[PopulationScope, ...]:
+    """Per excluded population: how many records, and how many would match the winner."""
+    scopes: list[PopulationScope] = []
+    for kind, excluded, pairing in (
+        (SourceKind.SIS, sis.excluded, (sis.excluded, directory.index)),
+        (SourceKind.DIRECTORY, directory.excluded, (sis.index, directory.excluded)),
+    ):
+        if not excluded.records:
+            continue
+        matched = _matched_by_population(*pairing, best, kind) if best is not None else {}
+        counts = Counter(population or "(none)" for population in excluded.populations)
+        scopes.extend(
+            PopulationScope(kind, name, counts[name], matched.get(name, 0))
+            for name in sorted(counts)
+        )
+    return tuple(scopes)
+
+
+def _idp_lookup(options: Options, person: Record | None) -> IdpLookup:
+    """For each pair, what the IdP does with its directory attribute (cached per attribute)."""
+    cache: dict[str, IdpCheck] = {}
+
+    def lookup(pair: Correspondence) -> IdpCheck | None:
+        attribute = pair.directory_attribute
+        if attribute not in cache:
+            release = idp_release(
+                attribute,
+                options.idp_metadata,
+                options.assertion,
+                person=person,
+                entity_id=options.entity_id,
+            )
+            cache[attribute] = IdpCheck(
+                idp_source=release.idp_source,
+                offered=release.offered,
+                released=release.released,
+                opaque=not release.usable and (release.offered or release.released),
+                explanation=release.explanation,
+                nameid_format=release.nameid_format,
+            )
+        return cache[attribute]
+
+    return lookup
+
+
+def _login(options: Options, directory: _Side) -> tuple[Record | None, list[ReleasedValueMatch]]:
+    """The person who logged in (the entry holding most released values) and where each lives."""
+    if options.assertion is None:
+        return None, []
+    located = locate_released_values(options.assertion, directory.watched)
+    votes = Counter(match.ref for value in located for match in value.matches)
+    person_ref = votes.most_common(1)[0][0] if votes else None
+    person = next((r for r in directory.watched if r.ref == person_ref), None)
+    matches = [
+        ReleasedValueMatch(
+            value.idp_source,
+            value.value,
+            value.attributes,
+            len({match.ref for match in value.matches}),
+        )
+        for value in located
+    ]
+    return person, matches
+
+
+def build_report(
+    directory: RecordSource,
+    sis: RecordSource,
+    *,
+    wrap: Wrap = _no_wrap,
+    options: Options | None = None,
+) -> Report:
     """Read both sources once, cross-check them and recommend the matching ID."""
+    options = options or Options()
     started = datetime.now(UTC)
-    dir_profiler, dir_side = _read(directory, wrap)
-    sis_profiler, sis_side = _read(sis, wrap)
-    dir_profiles = dir_profiler.result()
-    sis_profiles = sis_profiler.result()
-    pairs = crosscheck(sis_side, dir_side)
+    dir_side = _read(directory, wrap, options)
+    sis_side = _read(sis, wrap, options)
+    dir_profiles = dir_side.profiler.result()
+    sis_profiles = sis_side.profiler.result()
+    pairs = crosscheck(sis_side.index, dir_side.index)
     by_field = {profile.field: profile for profile in sis_profiles}
-    candidates = rank_candidates(pairs, by_field)
+    person, released = _login(options, dir_side)
+    has_idp = options.idp_metadata is not None or options.assertion is not None
+    idp = _idp_lookup(options, person) if has_idp else _no_idp
+    candidates = rank_candidates(pairs, by_field, idp)
     recommendation, why_none = choose(candidates)
     joined = {(SourceKind.DIRECTORY.value, p.directory_attribute) for p in pairs}
     findings = [
-        *_missing_primary_id(by_field, sis_side.records),
+        *_missing_primary_id(by_field, sis_side.profiler.records),
         *profile_findings([*sis_profiles, *dir_profiles], joined),
         *_skipped_findings(directory),
         *_skipped_findings(sis),
@@ -429,6 +338,7 @@ def build_report(directory: RecordSource, sis: RecordSource, *, wrap: Wrap = _no
     if why_none:
         findings.insert(0, why_none)
     findings.sort(key=lambda f: (-f.severity.rank, f.source, f.field or "", f.code))
+    best = recommendation.correspondence if recommendation else None
     return Report(
         inputs=(directory.summary(), sis.summary()),
         profiles=(*dir_profiles, *sis_profiles),
@@ -438,9 +348,8 @@ def build_report(directory: RecordSource, sis: RecordSource, *, wrap: Wrap = _no
         findings=tuple(findings),
         started_at=started,
         finished_at=datetime.now(UTC),
-        exceptions=(
-            tuple(mismatches(sis_side, dir_side, recommendation.correspondence))
-            if recommendation
-            else ()
-        ),
+        exceptions=tuple(mismatches(sis_side.index, dir_side.index, best)) if best else (),
+        advice=alma_advice(recommendation) if recommendation else None,
+        out_of_scope=_out_of_scope(sis_side, dir_side, best),
+        released=tuple(released),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from authprobe import __version__
 from authprobe.model import (
+    AlmaAdvice,
     Candidate,
     Correspondence,
     FieldProfile,
@@ -114,6 +115,18 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
         "directory_matched": pair.directory_matched,
         "directory_coverage": _ratio(pair.directory_coverage),
         "idp_source": candidate.idp_source,
+        "idp": (
+            {
+                "idp_source": candidate.idp.idp_source,
+                "offered": candidate.idp.offered,
+                "released": candidate.idp.released,
+                "opaque": candidate.idp.opaque,
+                "nameid_format": candidate.idp.nameid_format,
+                "explanation": candidate.idp.explanation,
+            }
+            if candidate.idp is not None
+            else None
+        ),
         "score": candidate.score,
         "rejected_because": list(candidate.rejected_because),
         "reasons": list(candidate.reasons),
@@ -144,6 +157,22 @@ def finding_to_dict(finding: Finding, *, show_values: bool = False) -> dict[str,
     }
 
 
+def advice_to_dict(advice: AlmaAdvice | None) -> dict[str, Any] | None:
+    """What to configure in Alma, the IdP and the SIS export (null without a recommendation)."""
+    if advice is None:
+        return None
+    return {
+        "sis_field": advice.sis_field,
+        "sis_instruction": advice.sis_instruction,
+        "match_id_type": advice.match_id_type,
+        "user_id_location": advice.user_id_location,
+        "user_id_attribute_name": advice.user_id_attribute_name,
+        "idp_instruction": advice.idp_instruction,
+        "ldap_search_attribute": advice.ldap_search_attribute,
+        "warnings": list(advice.warnings),
+    }
+
+
 def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
     """Versions and timestamps (normalised away by the golden tests)."""
     return {
@@ -168,6 +197,25 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
             candidate_to_dict(report.recommendation) if report.recommendation else None
         ),
         "findings": [finding_to_dict(f, show_values=show_values) for f in report.findings],
+        "alma_configuration": advice_to_dict(report.advice),
+        "out_of_scope": [
+            {
+                "source": scope.source.value,
+                "population": scope.population,
+                "records": scope.records,
+                "matched": scope.matched,
+            }
+            for scope in report.out_of_scope
+        ],
+        "idp_login": [
+            {
+                "idp_source": item.idp_source,
+                "value": reveal(item.value, show_values),
+                "directory_attributes": list(item.directory_attributes),
+                "entries": item.entries,
+            }
+            for item in report.released
+        ],
     }
 
 
