@@ -23,11 +23,12 @@ from authprobe.cli.saml_render import (
     render_metadata,
     to_json,
 )
-from authprobe.errors import ExitCode, UsageError
+from authprobe.errors import ExitCode, SourceUnreachable, UsageError
 from authprobe.model import Finding, Severity
+from authprobe.sources import testsp
 from authprobe.sources.saml_crypto import Certificate, read_certificates
 from authprobe.sources.saml_message import Assertion, load_sp_key, read_message
-from authprobe.sources.saml_metadata import IdpMetadata, read_metadata
+from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, read_metadata
 
 saml_app = typer.Typer(
     name="saml",
@@ -172,8 +173,106 @@ def show(
         _table(env, output, lambda console: render_decode(login, console, show_values=show_values))
 
 
+def run_test_sp(
+    idp_metadata: Annotated[
+        str | None,
+        typer.Option("--idp-metadata", help="The IdP's metadata file or URL (required to log in)."),
+    ] = None,
+    entity: EntityOpt = None,
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1 (part of the ACS URL to register).")
+    ] = testsp.DEFAULT_PORT,
+    entity_id: Annotated[
+        str, typer.Option("--entity-id", help="The SP's entityID (register it at the IdP).")
+    ] = testsp.DEFAULT_ENTITY_ID,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-dir",
+            help="Where the SP key pair is kept (default ~/.config/authprobe/test-sp).",
+            file_okay=False,
+        ),
+    ] = None,
+    print_metadata: Annotated[
+        bool,
+        typer.Option("--print-metadata", help="Print the SP metadata XML to stdout and exit."),
+    ] = False,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save",
+            help="Save the received SAML Response XML (for decode / recommend).",
+            dir_okay=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the login.")
+    ] = 600.0,
+    output_format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+    show_values: ShowValuesOpt = False,
+) -> int:
+    """A local service provider on 127.0.0.1: register it, log in, see what is released."""
+    _check_format(output_format)
+    env = default_environment()
+    identity = testsp.sp_identity(config_dir, port=port, entity_id=entity_id)
+    if print_metadata:
+        _write(env, testsp.sp_metadata(identity), output)
+        return int(ExitCode.OK)
+    if not idp_metadata:
+        raise UsageError(
+            "test-sp-needs-idp",
+            "saml test-sp needs the IdP's metadata to send the login to.",
+            hint="Pass --idp-metadata FILE|URL (or --print-metadata to get the SP metadata).",
+        )
+    idp = _one_idp(read_metadata(idp_metadata, entity=entity))
+    server = testsp.TestSp(idp, identity)
+    server.start()
+    try:
+        env.stderr.print(
+            f"Test SP listening. Register it at the IdP ({idp.entity_id}):\n"
+            f"  entityID      {identity.entity_id}\n"
+            f"  ACS URL       {identity.acs_url}  (HTTP-POST)\n"
+            f"  SP metadata   {identity.metadata_url}\n"
+            f"  certificate   {identity.cert_path}\n"
+            f"Then open {identity.base_url}/login in a browser and log in "
+            f"(waiting {timeout:.0f} s)."
+        )
+        result = server.wait(timeout)
+    finally:
+        server.stop()
+    if result is None:
+        raise SourceUnreachable(
+            "test-sp-timeout",
+            f"No login arrived at {identity.acs_url} within {timeout:.0f} seconds.",
+            hint="Check that the IdP knows this SP (entityID and ACS URL) and that the browser "
+            "runs on this machine.",
+        )
+    if save is not None:
+        save.write_bytes(result.saml_response)
+        env.stderr.print(f"SAML Response saved to {save}")
+    if result.valid:
+        env.stderr.print("The response is valid for this SP (python3-saml).")
+    else:
+        env.stderr.print("python3-saml rejects the response: " + "; ".join(result.errors))
+    show(env, result.assertion, output_format, output, show_values, command="saml test-sp")
+    return int(ExitCode.OK if result.valid else ExitCode.FINDINGS)
+
+
+def _one_idp(result: IdpMetadata) -> IdpEntity:
+    if len(result.idps) == 1:
+        return result.idps[0]
+    raise UsageError(
+        "test-sp-which-idp",
+        f"The metadata describes {len(result.idps)} IdPs; pick one.",
+        location=result.location,
+        hint="Pass --entity ENTITY_ID (see `authprobe saml metadata` for the list).",
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Attach the `saml` command group to the app."""
     saml_app.command("metadata")(metadata)
     saml_app.command("decode")(decode)
+    saml_app.command("test-sp")(run_test_sp)
     app.add_typer(saml_app, name="saml")

@@ -1,0 +1,257 @@
+"""Does the IdP send a given directory attribute, and under which Name? (pure; no I/O)
+
+API (for `recommend --idp-metadata FILE --assertion FILE`):
+
+    idp_release(directory_attribute, metadata, assertion, *, person=None, entity_id=None)
+        -> IdpRelease
+        For one candidate's directory attribute (e.g. "employeeNumber"): is it offered in the
+        IdP metadata (`offered`, `offered_as`), released in the captured login (`released`),
+        and under which `idp_source` — "NameID" or the attribute Name exactly as sent, which is
+        what Alma's "User ID Attribute Name" must be set to. `usable` is False for persistent,
+        transient and pairwise/targeted identifiers (opaque: the SIS can never hold them) and
+        when the IdP neither offers nor releases the attribute; `explanation` says why in one
+        sentence. Pass `person` (the directory Record of the user who logged in) to decide by
+        value instead of by name: the attribute whose value equals the person's wins.
+
+    locate_released_values(assertion, directory_records) -> list[ReleasedValue]
+        For a captured login: which directory attribute of which entry holds each released value
+        (NameID and every attribute value), compared case-insensitively, and also with the
+        @scope stripped (eppn `jdoe@college.ca` = uid `jdoe`). One pass over the records.
+
+`metadata` and `assertion` may be None (nothing known about that side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from authprobe import vocab
+from authprobe.model import Record
+from authprobe.sources.saml_message import Assertion
+from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata
+
+NAMEID = "NameID"
+OPAQUE_NAMEID_FORMATS = ("persistent", "transient")
+
+
+@dataclass(frozen=True, slots=True)
+class IdpRelease:
+    """What the IdP does with one directory attribute."""
+
+    directory_attribute: str
+    idp_source: str | None  # "NameID", the attribute Name as sent/offered, or None
+    offered: bool
+    released: bool
+    nameid_format: str | None  # short form ("persistent", "emailAddress", ...) when known
+    usable: bool
+    explanation: str
+    offered_as: tuple[str, ...] = ()
+    released_as: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryMatch:
+    """One directory entry attribute that holds a released value."""
+
+    ref: str
+    attribute: str
+    normalisation: str  # "casefold" or "strip-scope"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedValue:
+    """One value released in a login and where the directory holds it."""
+
+    idp_source: str  # "NameID" or the attribute Name as sent
+    value: str
+    matches: tuple[DirectoryMatch, ...]
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The distinct directory attributes holding the value, in first-seen order."""
+        return tuple(dict.fromkeys(m.attribute for m in self.matches))
+
+
+def _idp(
+    metadata: IdpMetadata | None, assertion: Assertion | None, entity_id: str | None
+) -> IdpEntity | None:
+    if metadata is None or not metadata.idps:
+        return None
+    for wanted in (
+        entity_id,
+        assertion.issuer if assertion else None,
+        assertion.response_issuer if assertion else None,
+    ):
+        if wanted:
+            found = metadata.find(wanted)
+            if found is not None:
+                return found
+    return metadata.idps[0] if len(metadata.idps) == 1 else None
+
+
+def _opaque_attribute(name: str, friendly: str | None) -> bool:
+    info = vocab.lookup(name) or (vocab.lookup(friendly) if friendly else None)
+    return bool(info and info.opaque)
+
+
+def _value_sources(assertion: Assertion, person: Record, attribute: str) -> list[str]:
+    """The released sources whose value equals one of the person's `attribute` values."""
+    wanted = {
+        v.strip().casefold()
+        for name, values in person.attrs.items()
+        if name.casefold() == attribute.casefold()
+        for v in values
+    }
+    found: list[str] = []
+    nameid = assertion.nameid
+    if nameid is not None and nameid.value.strip().casefold() in wanted:
+        found.append(NAMEID)
+    for released in assertion.attributes:
+        if any(v.strip().casefold() in wanted for v in released.values):
+            found.append(released.name)
+    return found
+
+
+def idp_release(
+    directory_attribute: str,
+    metadata: IdpMetadata | None,
+    assertion: Assertion | None,
+    *,
+    person: Record | None = None,
+    entity_id: str | None = None,
+) -> IdpRelease:
+    """Offered / released / usable for one directory attribute (see the module docstring)."""
+    idp = _idp(metadata, assertion, entity_id)
+    offered_as = tuple(
+        a.name
+        for a in (idp.attributes if idp else ())
+        if vocab.carries(a.name, directory_attribute, a.friendly_name)
+    )
+    if assertion is not None and person is not None:
+        released_as = tuple(_value_sources(assertion, person, directory_attribute))
+    elif assertion is not None:
+        released_as = tuple(
+            a.name
+            for a in assertion.attributes
+            if vocab.carries(a.name, directory_attribute, a.friendly_name)
+        )
+    else:
+        released_as = ()
+    nameid = assertion.nameid if assertion is not None else None
+    nameid_format = nameid.format_short if nameid is not None and not nameid.encrypted else None
+    # Prefer an attribute over the NameID, and a non-opaque source over an opaque one.
+    ordered = sorted(released_as, key=lambda s: (s == NAMEID, _is_opaque(s, assertion)))
+    source = ordered[0] if ordered else (offered_as[0] if offered_as else None)
+    offered = bool(offered_as)
+    released = bool(released_as)
+    usable, explanation = _verdict(
+        directory_attribute, source, offered, released, nameid_format, assertion, metadata
+    )
+    return IdpRelease(
+        directory_attribute=directory_attribute,
+        idp_source=source,
+        offered=offered,
+        released=released,
+        nameid_format=nameid_format,
+        usable=usable,
+        explanation=explanation,
+        offered_as=offered_as,
+        released_as=released_as,
+    )
+
+
+def _is_opaque(source: str, assertion: Assertion | None) -> bool:
+    if assertion is None:
+        return False
+    if source == NAMEID:
+        return assertion.nameid is not None and assertion.nameid.opaque
+    sent = assertion.attribute(source)
+    return _opaque_attribute(source, sent.friendly_name if sent else None)
+
+
+def _verdict(
+    attribute: str,
+    source: str | None,
+    offered: bool,
+    released: bool,
+    nameid_format: str | None,
+    assertion: Assertion | None,
+    metadata: IdpMetadata | None,
+) -> tuple[bool, str]:
+    if source == NAMEID and nameid_format in OPAQUE_NAMEID_FORMATS:
+        return False, (
+            f"The IdP sends {attribute} only as a {nameid_format} NameID, which is opaque "
+            "(different per service or per login): the SIS can never hold it, so it cannot be "
+            "the matching ID; ask campus IT to release it as an attribute."
+        )
+    if source is not None and _is_opaque(source, assertion):
+        return False, (
+            f"{source} is a pairwise/targeted identifier, different for every service: the SIS "
+            "can never hold it, so it cannot be the matching ID."
+        )
+    if released and source == NAMEID:
+        return True, (
+            f"The login sends {attribute} as the NameID ({nameid_format or 'unspecified'} "
+            "format): set Alma's User ID Location to the NameID."
+        )
+    if released:
+        return True, (
+            f"The login releases {attribute} as the attribute {source!r}: set Alma's User ID "
+            "Attribute Name to exactly that Name."
+        )
+    if offered:
+        tail = (
+            " but the captured login did not release it: ask campus IT to release it to Alma."
+            if assertion is not None
+            else "; no captured login confirms that it is released to Alma."
+        )
+        return True, f"The IdP metadata offers {attribute} as {source!r}{tail}"
+    if assertion is None and metadata is None:
+        return False, "Nothing is known about the IdP: pass --idp-metadata and/or --assertion."
+    return False, (
+        f"The IdP neither offers nor releases {attribute}: campus IT must add it to the "
+        "attributes released to Alma before it can be the matching ID."
+    )
+
+
+def _released(assertion: Assertion) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    if assertion.nameid is not None and assertion.nameid.value and not assertion.nameid.encrypted:
+        pairs.append((NAMEID, assertion.nameid.value))
+    for attribute in assertion.attributes:
+        pairs.extend((attribute.name, v) for v in attribute.values if v.strip())
+    return pairs
+
+
+def _unscoped(value: str) -> str | None:
+    local, at, _ = value.rpartition("@")
+    return local if at and local else None
+
+
+def locate_released_values(
+    assertion: Assertion, directory_records: Iterable[Record]
+) -> list[ReleasedValue]:
+    """Which directory attribute of which entry holds each released value (module docstring)."""
+    released = _released(assertion)
+    exact: dict[str, list[int]] = {}
+    scoped: dict[str, list[int]] = {}
+    for index, (_, value) in enumerate(released):
+        key = value.strip().casefold()
+        exact.setdefault(key, []).append(index)
+        local = _unscoped(key)
+        if local:
+            scoped.setdefault(local, []).append(index)
+    found: list[list[DirectoryMatch]] = [[] for _ in released]
+    for record in directory_records:
+        for attribute, values in record.attrs.items():
+            for value in values:
+                key = value.strip().casefold()
+                for index in exact.get(key, ()):
+                    found[index].append(DirectoryMatch(record.ref, attribute, "casefold"))
+                for index in scoped.get(key, ()):
+                    found[index].append(DirectoryMatch(record.ref, attribute, "strip-scope"))
+    return [
+        ReleasedValue(source, value, tuple(matches))
+        for (source, value), matches in zip(released, found, strict=True)
+    ]
