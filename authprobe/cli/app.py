@@ -48,6 +48,9 @@ def _register() -> None:
     from authprobe.cli import saml
 
     saml.register(app)
+    from authprobe.cli import ldap
+
+    ldap.register(app)
 
 
 def _debug_requested(argv: list[str]) -> bool:

@@ -37,6 +37,7 @@ SKIP_URL: Final = "URL value not followed"
 SKIP_BAD_IDENTIFIER: Final = "binary identifier with a wrong length"
 SKIP_DISABLED: Final = "disabled account excluded"
 DISABLED_INFO: Final = "disabled"
+_TEXT, _SECRET, _BINARY = range(3)  # what an attribute holds (decided once per name)
 
 
 def is_person(object_classes: Iterable[str] | None, dn: str) -> bool:
@@ -63,6 +64,7 @@ class EntryConverter:
     exclude_disabled: bool = False
     disabled: int = 0
     _spelling: dict[str, str] = field(default_factory=dict)
+    _raw_kinds: dict[bytes, tuple[str, str, int]] = field(default_factory=dict)
 
     def spell(self, attribute: str) -> str:
         """The attribute's base name as first seen in this input (names are case-insensitive)."""
@@ -106,6 +108,47 @@ class EntryConverter:
             return
         attrs.setdefault(name, []).append(text)
 
+    def add_raw(
+        self, attrs: dict[str, list[str]], raw_name: bytes, values: list[bytes], location: str
+    ) -> str:
+        """Add all values of one attribute as a server sent them (bytes); return the attribute
+        description as sent (with options such as `;range=0-1499`).
+
+        The hot path of a live scan: what each attribute is (text, secret, binary) is decided
+        once per attribute name, and text values are decoded in one go.
+        """
+        known = self._raw_kinds.get(raw_name)
+        if known is None:
+            text = raw_name.decode("utf-8", "replace")
+            name = self.spell(text)
+            if ad.is_secret(name):
+                kind = _SECRET
+            elif ad.is_binary_attribute(name):
+                kind = _BINARY
+            else:
+                kind = _TEXT
+            known = self._raw_kinds[raw_name] = (text, name, kind)
+        text, name, kind = known
+        if kind == _TEXT:
+            try:
+                decoded = [value.decode("utf-8") for value in values]
+            except UnicodeDecodeError:
+                for value in values:
+                    self.add(attrs, name, value, location)
+                return text
+            existing = attrs.get(name)
+            if existing is None:
+                attrs[name] = decoded
+            else:
+                existing.extend(decoded)
+        elif kind == _SECRET:
+            for _ in values:
+                self.stats.skip(SKIP_SECRET, location)
+        else:
+            for value in values:
+                self.add(attrs, name, value, location)
+        return text
+
     def _add_guid_text(self, attrs: dict[str, list[str]], name: str, value: str) -> None:
         """A GUID already written as text (CSV exports): normalise it, add its immutableId."""
         try:
@@ -116,15 +159,22 @@ class EntryConverter:
         for key, text in ad.decode_identifier(name, raw):
             attrs.setdefault(key, []).append(text)
 
-    def finish(self, dn: str, attrs: dict[str, list[str]]) -> Record | None:
-        """The record for a complete entry, or None (counted) when it is not a person."""
+    def finish(
+        self, dn: str, attrs: dict[str, list[str]], *, disabled: bool | None = None
+    ) -> Record | None:
+        """The record for a complete entry, or None (counted) when it is not a person.
+
+        `disabled` overrides userAccountControl (e.g. the `Enabled` column of Get-ADUser).
+        """
         object_classes = attrs.get(self.spell("objectClass"))
         if not is_person(object_classes, dn):
             self.stats.skip(SKIP_NOT_PERSON, dn)
             return None
         info: dict[str, str] = {}
-        control = attrs.get(self.spell("userAccountControl"))
-        if control and ad.is_disabled(control[0]):
+        if disabled is None:
+            control = attrs.get(self.spell("userAccountControl"))
+            disabled = bool(control) and ad.is_disabled(control[0]) if control else False
+        if disabled:
             self.disabled += 1
             if self.exclude_disabled:
                 self.stats.skip(SKIP_DISABLED, dn)

@@ -282,11 +282,11 @@ def person_ldif(person: Person, base_dn: str, *, extra: bool = False) -> str:
         "eduPersonAffiliation: member",
     ]
     if extra:
+        lines.append("eduPersonAffiliation: student")
         n = person.employee_number
         lines += [
             f"displayName: {person.given} {person.sn}",
             "employeeType: student",
-            "eduPersonAffiliation: student",
             "eduPersonPrimaryAffiliation: student",
             f"eduPersonUniqueId: {n}x@college.example",
             "eduPersonEntitlement: urn:mace:dir:entitlement:common-lib-terms",

@@ -1,0 +1,493 @@
+"""`authprobe ldap probe|scan|lookup`: a live directory (or its export), read correctly and fast."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from authprobe.analysis.profile import profile_records
+from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.options import (
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    OutputFormat,
+    OutputOpt,
+    ShowValuesOpt,
+)
+from authprobe.cli.render import profiles_table
+from authprobe.errors import ExitCode, UsageError
+from authprobe.model import Finding, Severity, SourceKind
+from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_dict
+from authprobe.reports.mask import reveal, reveal_reference
+from authprobe.sources import RecordSource
+from authprobe.sources.ldap import BindMethod, LdapDirectory, LdapSettings, Scope, lookup
+from authprobe.sources.ldap_probe import ServerFacts, probe
+from authprobe.sources.saved import is_url, open_directory, save_records
+
+PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
+
+ldap_app = typer.Typer(
+    name="ldap",
+    help="Read a live LDAP / Active Directory (or its LDIF / CSV export).",
+    no_args_is_help=True,
+)
+
+UserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        "-u",
+        help="Bind as this account: a DN, user@domain (UPN) or DOMAIN\\user. The password comes "
+        f"from {PASSWORD_ENV}, --password-file or a prompt (never the command line).",
+        envvar="AUTHPROBE_LDAP_USER",
+    ),
+]
+BindOpt = Annotated[
+    BindMethod | None,
+    typer.Option("--bind", help="anonymous, simple, ntlm or gssapi (default: simple with --user)."),
+]
+PasswordFileOpt = Annotated[
+    Path | None,
+    typer.Option("--password-file", help="Read the bind password from this file's first line."),
+]
+StartTlsOpt = Annotated[
+    bool, typer.Option("--starttls", help="Upgrade an ldap:// connection with StartTLS.")
+]
+CaFileOpt = Annotated[
+    Path | None,
+    typer.Option("--ca-file", help="PEM file of the CA(s) to trust for the server certificate."),
+]
+TlsNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tls-name",
+        help="The name the server certificate must carry (when the URL "
+        "uses an IP address or another name).",
+    ),
+]
+InsecureOpt = Annotated[
+    bool,
+    typer.Option("--insecure", help="Do NOT verify the server certificate (testing only)."),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", help="Seconds to wait for the server (connect: 10 s max).")
+]
+BaseOpt = Annotated[
+    str | None, typer.Option("--base", "-b", help="Search base DN (default: the server's).")
+]
+FilterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--filter",
+        help="Person filter (default: AD (&(objectCategory=person)(objectClass=user)); "
+        "others (|(objectClass=inetOrgPerson)(objectClass=person))).",
+    ),
+]
+
+
+def _password(user: str | None, bind: BindMethod | None, password_file: Path | None) -> str | None:
+    """The password from the environment, a file or a prompt; None when no bind needs one."""
+    method = bind or (BindMethod.SIMPLE if user else BindMethod.ANONYMOUS)
+    if method in (BindMethod.ANONYMOUS, BindMethod.GSSAPI):
+        return None
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if password_file is not None:
+        try:
+            lines = password_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UsageError(
+                "ldap-password-file",
+                f"Cannot read the password file: {exc.strerror or exc}.",
+                location=str(password_file),
+                hint="Give a readable file whose first line is the password (chmod 600).",
+            ) from exc
+        return lines[0] if lines else ""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"LDAP password for {user}: ")
+    raise UsageError(
+        "ldap-password-missing",
+        "No password for the bind and no terminal to ask for one.",
+        hint=f"Set {PASSWORD_ENV} or use --password-file FILE.",
+    )
+
+
+def _settings(
+    url: str,
+    env: Environment,
+    *,
+    user: str | None,
+    bind: BindMethod | None,
+    password_file: Path | None,
+    starttls: bool,
+    ca_file: Path | None,
+    tls_name: str | None,
+    insecure: bool,
+    timeout: float,
+) -> LdapSettings:
+    if insecure:
+        env.stderr.print(
+            "[bold red]WARNING: --insecure: the server certificate is NOT verified. Anyone on "
+            "the network path can impersonate the server and read the password and the data. "
+            "Use --ca-file instead outside of tests.[/]"
+        )
+    return LdapSettings(
+        url=url,
+        user=user,
+        password=_password(user, bind, password_file),
+        bind=bind,
+        starttls=starttls,
+        ca_file=ca_file,
+        tls_name=tls_name,
+        insecure=insecure,
+        connect_timeout=min(timeout, 10.0),
+        timeout=timeout,
+    )
+
+
+def _write(env: Environment, output: Path | None, text: str) -> None:
+    if output is None:
+        env.stdout.file.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        env.stderr.print(f"Written to {output}")
+
+
+def _facts_dict(facts: ServerFacts) -> dict[str, Any]:
+    tls = facts.tls
+    return {
+        "schema_version": 1,
+        "location": facts.location,
+        "kind": facts.kind.value,
+        "vendor": facts.vendor,
+        "version": facts.version,
+        "naming_contexts": list(facts.naming_contexts),
+        "default_base": facts.default_base,
+        "paged_results": facts.paged_results,
+        "controls": list(facts.controls),
+        "sasl_mechanisms": list(facts.sasl_mechanisms),
+        "bound_as": facts.bound_as or None,
+        "who_am_i": facts.who_am_i,
+        "tls": None
+        if tls is None
+        else {
+            "protocol": tls.protocol,
+            "cipher": tls.cipher,
+            "verified": tls.verified,
+            "subject": tls.subject,
+            "issuer": tls.issuer,
+            "not_after": tls.not_after,
+        },
+        "person_classes": list(facts.person_classes),
+        "person_attributes": list(facts.person_attributes),
+    }
+
+
+def probe_command(
+    url: Annotated[str, typer.Argument(help="ldap://HOST[:389] or ldaps://HOST[:636].")],
+    user: UserOpt = None,
+    bind: BindOpt = None,
+    password_file: PasswordFileOpt = None,
+    starttls: StartTlsOpt = False,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 30.0,
+    output_format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> int:
+    """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
+    env = default_environment()
+    settings = _settings(
+        url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
+        ca_file=ca_file, tls_name=tls_name, insecure=insecure, timeout=timeout,
+    )  # fmt: skip
+    facts = probe(settings)
+    data = _facts_dict(facts)
+    if output_format is OutputFormat.JSON:
+        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return int(ExitCode.OK)
+    table = Table(title=f"LDAP server {facts.location}", title_justify="left", show_header=False)
+    table.add_column("fact", style="bold")
+    table.add_column("value", overflow="fold")
+    tls = facts.tls
+    rows = [
+        ("server", f"{facts.kind.value}" + (f" ({facts.vendor})" if facts.vendor else "")),
+        ("naming contexts", "\n".join(facts.naming_contexts) or "-"),
+        ("default base", facts.default_base or "-"),
+        ("paged results", "yes" if facts.paged_results else "NO (scans may be truncated)"),
+        ("SASL mechanisms", ", ".join(facts.sasl_mechanisms) or "-"),
+        ("bound as", facts.bound_as or "anonymous"),
+        ("who am I", facts.who_am_i or "(not supported)"),
+        (
+            "TLS",
+            "none (plain LDAP)"
+            if tls is None
+            else f"{tls.protocol} {tls.cipher}; certificate {tls.subject or '?'}, issued by "
+            f"{tls.issuer or '?'}, expires {tls.not_after or '?'}"
+            + ("" if tls.verified else " [NOT VERIFIED]"),
+        ),
+        ("person classes", ", ".join(facts.person_classes) or "-"),
+        (
+            f"person attributes ({len(facts.person_attributes)})",
+            ", ".join(facts.person_attributes) or "(schema not readable)",
+        ),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    if output is None:
+        env.stdout.print(table)
+    else:
+        from rich.console import Console
+
+        with output.open("w", encoding="utf-8") as handle:
+            Console(file=handle, width=100).print(table)
+    return int(ExitCode.OK)
+
+
+def _scan_facts(source: RecordSource) -> dict[str, Any] | None:
+    if not isinstance(source, LdapDirectory):
+        return None
+    facts = source.facts
+    return {
+        "server_kind": facts.kind.value,
+        "base": facts.base,
+        "filter": facts.filter,
+        "scope": facts.scope,
+        "paged": facts.paged,
+        "page_size": facts.page_size,
+        "pages": facts.pages,
+        "largest_page": facts.largest_page,
+        "entries": facts.entries,
+        "referrals": len(facts.referrals),
+        "ranged_fetches": facts.ranged_fetches,
+        "disabled": facts.disabled,
+    }
+
+
+def _source_findings(source: RecordSource) -> list[Finding]:
+    if isinstance(source, LdapDirectory):
+        return source.findings()
+    disabled = int(getattr(source, "disabled", 0) or 0)
+    if not disabled:
+        return []
+    return [
+        Finding(
+            code="directory-disabled-accounts",
+            severity=Severity.INFO,
+            source="directory",
+            field="userAccountControl",
+            count=disabled,
+            message=f"{disabled} disabled accounts (userAccountControl bit 2 / Enabled=False).",
+        )
+    ]
+
+
+def scan_command(
+    spec: Annotated[
+        str,
+        typer.Argument(help="ldap[s]://HOST, or an export: FILE.ldif / .ldf / .csv / .jsonl.gz."),
+    ],
+    user: UserOpt = None,
+    bind: BindOpt = None,
+    password_file: PasswordFileOpt = None,
+    starttls: StartTlsOpt = False,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 120.0,
+    base: BaseOpt = None,
+    search_filter: FilterOpt = None,
+    scope: Annotated[Scope, typer.Option("--scope", help="base, one or sub.")] = Scope.SUB,
+    page_size: Annotated[
+        int, typer.Option("--page-size", help="Entries per page (1-1000; always paged).")
+    ] = 1000,
+    exclude_disabled: Annotated[
+        bool,
+        typer.Option("--exclude-disabled", help="Leave out disabled AD accounts (counted)."),
+    ] = False,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save",
+            help="Also write the records to FILE.jsonl.gz, for `recommend --directory FILE`.",
+            dir_okay=False,
+        ),
+    ] = None,
+    output_format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.ERROR,
+    show_values: ShowValuesOpt = False,
+) -> int:
+    """Profile every attribute of the person entries (paged search; never silently truncated)."""
+    env = default_environment()
+    started = datetime.now(UTC)
+    source: RecordSource
+    if is_url(spec):
+        settings = _settings(
+            spec, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
+            ca_file=ca_file, tls_name=tls_name, insecure=insecure, timeout=timeout,
+        )  # fmt: skip
+        source = LdapDirectory(
+            settings,
+            base=base,
+            search_filter=search_filter,
+            scope=scope,
+            page_size=page_size,
+            exclude_disabled=exclude_disabled,
+        )
+    else:
+        source = open_directory(spec, exclude_disabled=exclude_disabled)
+    if save is not None and not save.name.endswith((".jsonl.gz", ".jsonl")):
+        raise UsageError(
+            "save-name", "--save needs a FILE.jsonl.gz name.", hint="e.g. --save people.jsonl.gz"
+        )
+    clock = time.monotonic()
+    records = source.records()
+    if save is not None:
+        records = save_records(records, save, source)
+    profiles = profile_records(env.counted(records, "Reading entries"), SourceKind.DIRECTORY)
+    elapsed = time.monotonic() - clock
+    findings = _source_findings(source)
+    summary = source.summary()
+    if output_format is OutputFormat.JSON:
+        data = {
+            "schema_version": 1,
+            "meta": {
+                "started_at": started.isoformat(timespec="seconds"),
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "values_shown": show_values,
+            },
+            "inputs": [input_to_dict(summary)],
+            "scan": _scan_facts(source),
+            "profiles": [profile_to_dict(p, show_values=show_values) for p in profiles],
+            "findings": [finding_to_dict(f, show_values=show_values) for f in findings],
+        }
+        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_scan(env, output, source, profiles, findings, elapsed, show_values)
+    if save is not None:
+        env.stderr.print(f"Records saved to {save} (use: authprobe recommend --directory {save})")
+    if fail_on is FailOn.NEVER:
+        return int(ExitCode.OK)
+    threshold = Severity(fail_on.value).rank
+    worst = max((f.severity.rank for f in findings), default=-1)
+    return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
+
+
+def _print_scan(
+    env: Environment,
+    output: Path | None,
+    source: RecordSource,
+    profiles: list[Any],
+    findings: list[Finding],
+    elapsed: float,
+    show_values: bool,
+) -> None:
+    from rich.console import Console
+
+    handle = output.open("w", encoding="utf-8") if output else None
+    console = Console(file=handle, width=100) if handle else env.stdout
+    try:
+        summary = source.summary()
+        line = f"{summary.records:,} person entries read from {summary.location} in {elapsed:.1f} s"
+        facts = _scan_facts(source)
+        if facts:
+            line += (
+                f" ({facts['server_kind']}; base {facts['base']}; {facts['pages']} pages of at "
+                f"most {facts['page_size']}; filter {facts['filter']})"
+            )
+        console.print(Text(line))
+        if summary.skipped:
+            skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
+            console.print(Text(f"Skipped: {skipped}", style="dim"))
+        for finding in findings:
+            style = "bold red" if finding.severity is Severity.ERROR else "yellow"
+            examples = "; ".join(reveal_reference(e, show_values) for e in finding.examples[:3])
+            console.print(
+                Text(f"[{finding.code}] {finding.message}" + (f" e.g. {examples}" if examples
+                else ""), style=style)
+            )  # fmt: skip
+        console.print(profiles_table(profiles, "Attribute profiles", show_values))
+    finally:
+        if handle:
+            handle.close()
+            env.stderr.print(f"Written to {output}")
+
+
+def lookup_command(
+    url: Annotated[str, typer.Argument(help="ldap://HOST or ldaps://HOST.")],
+    value: Annotated[str, typer.Argument(help="The login name a user would type in Alma.")],
+    attribute: Annotated[
+        str,
+        typer.Option("--attribute", "-a", help="The login attribute, e.g. uid or sAMAccountName."),
+    ],
+    user: UserOpt = None,
+    bind: BindOpt = None,
+    password_file: PasswordFileOpt = None,
+    starttls: StartTlsOpt = False,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 30.0,
+    base: BaseOpt = None,
+    search_filter: FilterOpt = None,
+    output_format: FormatOpt = OutputFormat.TABLE,
+    show_values: ShowValuesOpt = False,
+) -> int:
+    """Reproduce Alma's LDAP login search for one value: exactly one entry must match."""
+    env = default_environment()
+    settings = _settings(
+        url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
+        ca_file=ca_file, tls_name=tls_name, insecure=insecure, timeout=timeout,
+    )  # fmt: skip
+    result = lookup(settings, value, attribute, base=base, search_filter=search_filter)
+    count = len(result.entries)
+    verdict = (
+        "OK: exactly one entry matches; Alma can bind as it."
+        if count == 1
+        else "FAILURE: no entry matches; this user cannot log in."
+        if count == 0
+        else f"FAILURE: {count} entries match; Alma refuses ambiguous logins."
+    )
+    if output_format is OutputFormat.JSON:
+        data = {
+            "schema_version": 1,
+            "base": result.base,
+            "filter": result.filter if show_values else result.filter.replace(value, "•••"),
+            "matches": count,
+            "ok": result.ok,
+            "entries": [reveal_reference(r.ref, show_values) for r in result.entries],
+            "verdict": verdict,
+        }
+        env.stdout.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        shown = reveal(value, show_values)
+        env.stdout.print(Text(f"Search base {result.base}, filter on {attribute}={shown}"))
+        env.stdout.print(Text(f"{count} matching entr{'y' if count == 1 else 'ies'}"))
+        for record in result.entries:
+            env.stdout.print(Text(f"  {reveal_reference(record.ref, show_values)}"))
+        env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
+    return int(ExitCode.OK if result.ok else ExitCode.FINDINGS)
+
+
+ldap_app.command("probe")(probe_command)
+ldap_app.command("scan")(scan_command)
+ldap_app.command("lookup")(lookup_command)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the `ldap` command group."""
+    app.add_typer(ldap_app, name="ldap")
