@@ -107,6 +107,7 @@ def idp_server(
     *,
     base_url: str = "https://idp.college.test",
     entity_id: str = IDP_ENTITY_ID,
+    lifetime_minutes: int = 15,
 ) -> Any:
     """A pysaml2 `Server` acting as the IdP, with the SP known from `sp_metadata`."""
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -127,7 +128,7 @@ def idp_server(
                 },
                 "policy": {
                     "default": {
-                        "lifetime": {"minutes": 15},
+                        "lifetime": {"minutes": lifetime_minutes},
                         "attribute_restrictions": None,
                         "name_form": NAME_FORMAT_URI,
                     }
@@ -193,3 +194,30 @@ def authn_response(
         encrypt_cert_assertion=encrypt_cert,
     )
     return str(response)
+
+
+@dataclass(frozen=True)
+class TestIdp:
+    """A pysaml2 IdP with its keys, and the SP keys it encrypts for."""
+
+    __test__ = False
+
+    server: Any
+    keys: KeyPair
+    sp_keys: KeyPair
+
+    @property
+    def sp_cert_body(self) -> str:
+        """The SP certificate as pysaml2 wants it for encryption (base64, one line)."""
+        return "".join(
+            line for line in self.sp_keys.cert_pem.splitlines() if not line.startswith("-----")
+        )
+
+
+def make_idp(folder: Path, *, lifetime_minutes: int = 15) -> TestIdp:
+    """Keys and a pysaml2 IdP that knows the test SP (ACS http://127.0.0.1:8910/acs)."""
+    keys = make_keypair(folder, "idp")
+    sp_keys = make_keypair(folder, "sp")
+    metadata = sp_metadata_xml(SP_ENTITY_ID, "http://127.0.0.1:8910/acs", sp_keys.cert_pem)
+    server = idp_server(keys, metadata, lifetime_minutes=lifetime_minutes)
+    return TestIdp(server, keys, sp_keys)
