@@ -78,8 +78,11 @@ def _candidate(c: CandidateView) -> list[str]:
         right={1, 3},
     )
     if c.verdict == "recommended":
-        lines += ["What each normalisation step gains (cumulative):", ""]
-        lines += _shares(c.step_gains, "step")
+        if len({s.part for s in c.step_gains}) > 1:
+            lines += ["What each normalisation step gains (cumulative):", ""]
+            lines += _shares(c.step_gains, "step")
+        else:
+            lines += ["No normalisation step changes how many records match.", ""]
     return lines
 
 

@@ -364,6 +364,24 @@ def _profiles(data: list[dict[str, Any]], joined: set[tuple[str, str]]) -> list[
     return out
 
 
+def _sentence(best: CandidateView, exceptions: int) -> str:
+    """The decision in one sentence, as the meeting would say it."""
+    groups = sorted(
+        (s for s in best.populations if s.kind == "sis"), key=lambda s: (-s.whole, s.label)
+    )
+    shares = ", ".join(f"{pct(s.share)} of {s.label}" for s in groups[:4])
+    where = (
+        f"the SIS puts it in {best.sis_field}"
+        if best.sis_field == "primary_id"
+        else f"the SIS carries it as {best.sis_field}"
+    )
+    told = f"; the {exceptions:,} who do not are listed below" if exceptions else ""
+    return (
+        f"The matching ID is {best.directory_attribute}: {where}, the IdP must release "
+        f"{best.directory_attribute}; {shares} match{told}."
+    )
+
+
 def build_view(report: Report, *, show_values: bool = False) -> ReportView:
     """The content of the HTML and Markdown reports."""
     data = report_to_dict(report, show_values=show_values)
@@ -374,12 +392,7 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
     recommended = next((c for c in candidates if c.verdict == "recommended"), None)
     if best is not None and recommended is not None:
         headline = f"Use {recommended.title}"
-        summary = (
-            f"{best['matched']:,} of {recommended.sis_records:,} SIS records "
-            f"({pct(best['sis_coverage'])}) find their directory entry, and "
-            f"{best['directory_matched']:,} directory entries ({pct(best['directory_coverage'])}) "
-            f"find a SIS record. Score {best['score']:.1f} of 100."
-        )
+        summary = _sentence(recommended, len(report.exceptions))
         settings, actions = _configuration(best, len(report.exceptions))
         why = tuple(best["reasons"])
     else:

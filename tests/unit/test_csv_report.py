@@ -1,0 +1,69 @@
+"""The exceptions CSV: one row per unmatched SIS record, masked, formula-safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from authprobe.model import Mismatch
+from authprobe.reports.csv import HEADER, exception_rows, render_exceptions_csv, safe_cell
+from tests.reportdata import small_report
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_starts_are_escaped(value: str) -> None:
+    """A cell starting with = + - @ (or tab/CR) gets an apostrophe in front."""
+    assert safe_cell(value) == "'" + value
+
+
+def test_ordinary_cells_are_unchanged() -> None:
+    """Other cells are written as they are."""
+    assert safe_cell("users.xml:12") == "users.xml:12"
+    assert safe_cell("a=b") == "a=b"
+
+
+def test_one_row_per_unmatched_record() -> None:
+    """The CSV has the header and exactly the planted unmatched records."""
+    rows = _rows(render_exceptions_csv(small_report(unmatched=4)))
+    assert rows[0] == list(HEADER)
+    assert [r[0] for r in rows[1:]] == [
+        "users.xml:3",
+        "users.xml:13",
+        "users.xml:23",
+        "users.xml:33",
+    ]
+    assert {r[1] for r in rows[1:]} == {"STUDENT"}
+    assert {r[2] for r in rows[1:]} == {"primary_id"}
+    assert {r[4] for r in rows[1:]} == {"no directory entry with that value"}
+
+
+def test_values_masked_unless_shown() -> None:
+    """The value column is masked by default and revealed with show_values."""
+    report = small_report(unmatched=1)
+    masked = _rows(render_exceptions_csv(report))[1][3]
+    shown = _rows(render_exceptions_csv(report, show_values=True))[1][3]
+    assert shown == "007000000"
+    assert masked != shown
+    assert len(masked) == len(shown)
+    assert "•" in masked
+
+
+def test_hostile_population_is_escaped() -> None:
+    """A population that looks like a formula is made inert in the CSV."""
+    rows = list(
+        exception_rows([Mismatch("u.xml:1", '=HYPERLINK("x")', "absent", "")], "primary_id")
+    )
+    assert rows == [("u.xml:1", '\'=HYPERLINK("x")', "primary_id", "", "absent")]
+
+
+def test_no_recommendation_gives_header_only() -> None:
+    """When nothing is recommended there is nobody to list."""
+    report = small_report(unmatched=70, students=60, staff=20)
+    assert report.recommendation is None
+    assert _rows(render_exceptions_csv(report)) == [list(HEADER)]

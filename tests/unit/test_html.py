@@ -1,0 +1,107 @@
+"""The HTML report: self-contained, escaped, leading with the answer, charts for the evidence."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import html as lxml_html
+
+from authprobe.reports.html import render_html
+from authprobe.reports.view import MASKED_NOTICE, SHOWN_NOTICE
+from tests.reportdata import small_report
+
+
+def _doc(text: str) -> lxml_html.HtmlElement:
+    return lxml_html.document_fromstring(text.encode())
+
+
+def test_self_contained() -> None:
+    """No script, no external stylesheet, font, image or frame; links are in-page anchors."""
+    text = render_html(small_report())
+    doc = _doc(text)
+    assert doc.xpath("//script | //link | //img | //iframe | //object | //embed") == []
+    assert all(href.startswith("#") for href in doc.xpath("//a/@href"))
+    assert doc.xpath("//@src") == []
+    assert "@import" not in text
+    assert re.findall(r"url\((?!#)", text) == []
+    assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in text
+
+
+def test_first_line_of_body_is_the_privacy_notice() -> None:
+    """The first visible text says whether values are masked; --show-values says so loudly."""
+    masked = _doc(render_html(small_report()))
+    first = masked.xpath("//body/*[1]")[0]
+    assert first.text_content() == MASKED_NOTICE
+    shown = _doc(render_html(small_report(), show_values=True)).xpath("//body/*[1]")[0]
+    assert shown.text_content() == SHOWN_NOTICE
+    assert "shown" in shown.get("class")
+
+
+def test_recommendation_comes_first_and_names_the_pair() -> None:
+    """The first section is the recommendation with the SIS field and directory attribute."""
+    doc = _doc(render_html(small_report()))
+    sections = doc.xpath("//main/section/@id")
+    assert sections[:2] == ["recommendation", "configuration"]
+    headline = doc.xpath("//section[@id='recommendation']//h2")[0].text_content()
+    assert " ".join(headline.split()) == "Use SIS primary_id = directory employeeNumber exact"
+
+
+def test_all_sections_present() -> None:
+    """Candidates, exceptions, findings, profiles and inputs follow."""
+    sections = _doc(render_html(small_report())).xpath("//main/section/@id")
+    assert sections == [
+        "recommendation",
+        "configuration",
+        "candidates",
+        "exceptions",
+        "findings",
+        "profiles",
+        "inputs",
+    ]
+
+
+def test_charts_are_inline_svg_with_bars() -> None:
+    """Every chart is an inline SVG with a title and at least one bar."""
+    doc = _doc(render_html(small_report()))
+    charts = doc.xpath("//*[local-name()='svg']")
+    assert len(charts) >= 4
+    for chart in charts:
+        assert chart.xpath("./*[local-name()='title']")
+        assert chart.xpath(".//*[local-name()='g'][@class='bar']")
+
+
+def test_population_chart_shows_planted_coverage() -> None:
+    """The recommended candidate's chart shows 57 of 60 students and 20 of 20 staff matching."""
+    doc = _doc(render_html(small_report(students=60, staff=20, unmatched=3)))
+    chart = doc.xpath("//*[@id='candidate-1-populations']")[0]
+    labels = [" ".join(t.itertext()) for t in chart.xpath(".//*[local-name()='g']")]
+    assert any("SIS STUDENT" in label and "95.0 % (57 of 60)" in label for label in labels)
+    assert any("SIS STAFF" in label and "100.0 % (20 of 20)" in label for label in labels)
+
+
+def test_values_from_data_are_escaped() -> None:
+    """A population named like markup is shown as text, never as an element."""
+    text = render_html(small_report(group_name="<script>alert(1)</script>"))
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_configuration_names_the_settings() -> None:
+    """The settings table gives the Alma field, the User ID Location and a placeholder Name."""
+    doc = _doc(render_html(small_report()))
+    rows = [
+        [" ".join(td.text_content().split()) for td in tr.xpath("./td")]
+        for tr in doc.xpath("//section[@id='configuration']//tbody/tr")
+    ]
+    assert ["SIS extract", "Alma field", "primary_id"] in rows
+    assert ["Alma SAML profile", "User ID Location", "Attribute"] in rows
+    assert any(r[1] == "User ID Attribute Name" and "employeeNumber" in r[2] for r in rows)
+
+
+def test_no_recommendation_page() -> None:
+    """Without a recommendation the page says so and shows no configuration."""
+    doc = _doc(render_html(small_report(unmatched=70)))
+    assert "none" in doc.xpath("//section[@id='recommendation']/@class")[0]
+    assert doc.xpath("//section[@id='configuration']") == []
+    assert "No matching ID can be recommended" in doc.text_content()
