@@ -581,10 +581,18 @@ def _sis_xml(root: str, records: Iterable[SisRecord], shuffled: bool) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def sis_zip(college: College) -> bytes:
+def _people(college: College, shuffle: int | None) -> list[Person]:
+    """The people in file order: as generated, or shuffled by the seed `shuffle`."""
+    people = list(college.people)
+    if shuffle is not None:
+        random.Random(shuffle).shuffle(people)
+    return people
+
+
+def sis_zip(college: College, shuffle: int | None = None) -> bytes:
     """The SIS extract: one XML member per feed, fixed dates, so the bytes never change."""
     members: dict[str, list[SisRecord]] = {}
-    for person in college.people:
+    for person in _people(college, shuffle):
         if person.sis is not None:
             members.setdefault(person.sis.member, []).append(person.sis)
     buffer = io.BytesIO()
@@ -765,14 +773,14 @@ def _fold(line: str) -> str:
     return "\n".join(parts)
 
 
-def ldif(college: College) -> bytes:
+def ldif(college: College, shuffle: int | None = None) -> bytes:
     """The directory export: containers first, then every person entry."""
     blocks = ["version: 1"]
     for dn, container_attrs in college.containers:
         blocks.append(
             "\n".join([_ldif_line("dn", dn)] + [_ldif_line(n, v) for n, v in container_attrs])
         )
-    for person in college.people:
+    for person in _people(college, shuffle):
         entry = person.directory
         if entry is None:
             continue
@@ -839,6 +847,7 @@ def compute_truth(college: College) -> dict[str, Any]:
         "directory_coverage": _ratio(len(joined), len(dir_people)),
         "sis_ambiguous": 0,
         "directory_ambiguous": 0,
+        "steps": _steps(len(joined), len(joined), 0 if steps else len(joined)),
     }
     populations: list[dict[str, Any]] = []
     for source, key in (("sis", _user_group), ("directory", _ou)):
@@ -882,6 +891,20 @@ def _user_group(person: Person) -> str:
 
 def _ou(person: Person) -> str:
     return person.directory.population if person.directory else ""
+
+
+def _steps(
+    matched: int, directory_matched: int, exact: int, exact_dir: int | None = None
+) -> dict[str, dict[str, int]]:
+    """Matched records after exact, trim and casefold: nothing is padded with whitespace, so
+    trim never gains; casefold gains whatever differed only by case."""
+    exact_dir = exact if exact_dir is None else exact_dir
+    plain = {"matched": exact, "directory_matched": exact_dir}
+    return {
+        "exact": plain,
+        "trim": dict(plain),
+        "casefold": {"matched": matched, "directory_matched": directory_matched},
+    }
 
 
 def _spec_summary(spec: CollegeSpec) -> dict[str, Any]:
@@ -959,7 +982,11 @@ def _has_number(person: Person) -> bool:
 
 
 def _other_pairs(college: College, right: dict[str, Any]) -> list[dict[str, Any]]:
-    """What must happen to the other overlapping pairs, why, and their figures by construction."""
+    """What must happen to the other overlapping pairs, why, and their figures by construction.
+
+    `exact` counts what matches before casefold (trim never gains here), `matched` after the
+    pair's normalisation.
+    """
     spec = college.spec
     sis_n = sum(1 for p in college.people if p.sis is not None)
     dir_n = sum(1 for p in college.people if p.directory is not None)
@@ -970,9 +997,10 @@ def _other_pairs(college: College, right: dict[str, Any]) -> list[dict[str, Any]
         fate: str,
         because: str,
         steps: list[str],
-        matched: int,
-        directory_matched: int,
+        figures: tuple[int, int, int, int],
     ) -> dict[str, Any]:
+        matched, directory_matched, exact, exact_dir = figures
+        casefold = (0, 0) if "strip-scope" in steps else (matched, directory_matched)
         return {
             "sis_field": field,
             "directory_attribute": attribute,
@@ -983,6 +1011,7 @@ def _other_pairs(college: College, right: dict[str, Any]) -> list[dict[str, Any]
             "sis_coverage": _ratio(matched, sis_n),
             "directory_matched": directory_matched,
             "directory_coverage": _ratio(directory_matched, dir_n),
+            "steps": _steps(*casefold, exact, exact_dir),
         }
 
     pairs: list[dict[str, Any]] = []
@@ -990,48 +1019,34 @@ def _other_pairs(college: College, right: dict[str, Any]) -> list[dict[str, Any]
     scoped = "userPrincipalName" if spec.style is DirectoryStyle.AD else "eduPersonPrincipalName"
     mail_fields = ["primary_id", "email"] if spec.primary_id is PrimaryId.EMAIL else ["email"]
     for mail_field in mail_fields:
-        # people whose SIS address is their own directory mail, letter for letter
-        same = [p for p in college.people if _sis_holds_own_mail(p, mail_field)]
-        twins = [p for p in college.people if _sis_holds_twin_mail(p, mail_field)]
+        # people whose SIS address is their own directory mail, letter for letter; each twin
+        # matches the other twin's entry (already matched); a shared mailbox adds one entry
+        same = sum(1 for p in college.people if _sis_holds_own_mail(p, mail_field))
+        twins = sum(1 for p in college.people if _sis_holds_twin_mail(p, mail_field))
         fate, because = "ranked-below", "mail changes when a person's name changes"
         if twins:
             fate, because = "rejected", "values of the SIS field collide when case is ignored"
         steps = ["casefold"] if twins else []
-        # each twin matches the other twin's entry, already matched; shared mailboxes add one each
+        entries = same + spec.shared_mail
         pairs.append(
-            pair(
-                mail_field,
-                "mail",
-                fate,
-                because,
-                steps,
-                len(same) + len(twins),
-                len(same) + spec.shared_mail,
-            )
+            pair(mail_field, "mail", fate, because, steps, (same + twins, entries, same, entries))
         )
     if spec.netid_identifier:
         joined = [p for p in college.people if _netid(p) is not None and p.directory is not None]
-        upper = any(Problem.NETID_UPPER in p.problems for p in joined)
-        steps = ["casefold"] if upper else []
+        lower = sum(1 for p in joined if Problem.NETID_UPPER not in p.problems)
+        steps = ["casefold"] if lower < len(joined) else []
         because = "login names are derived from people's names"
         field = f"identifier:{spec.netid_identifier}"
-        pairs.append(pair(field, login, "ranked-below", because, steps, len(joined), len(joined)))
+        figures = (len(joined), len(joined), lower, lower)
+        pairs.append(pair(field, login, "ranked-below", because, steps, figures))
         because = "needs strip-scope: the IdP or the SIS export must transform values"
-        steps = [*steps, "strip-scope"]
-        pairs.append(pair(field, scoped, "ranked-below", because, steps, len(joined), len(joined)))
+        figures = (len(joined), len(joined), 0, 0)  # UPN/eppn carry @scope: no exact match
+        pairs.append(pair(field, scoped, "ranked-below", because, [*steps, "strip-scope"], figures))
     if spec.primary_id is PrimaryId.USERNAME_UPPER:
         because = "needs strip-scope: the IdP or the SIS export must transform values"
-        pairs.append(
-            pair(
-                "primary_id",
-                scoped,
-                "ranked-below",
-                because,
-                ["casefold", "strip-scope"],
-                right["matched"],
-                right["directory_matched"],
-            )
-        )
+        figures = (right["matched"], right["directory_matched"], 0, 0)
+        steps = ["casefold", "strip-scope"]
+        pairs.append(pair("primary_id", scoped, "ranked-below", because, steps, figures))
     return pairs
 
 
@@ -1066,12 +1081,15 @@ def truth_json(college: College) -> bytes:
     return (json.dumps(college.truth, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_college(college: College, folder: Path) -> CollegeFiles:
-    """Write directory.ldif, sis.zip and truth.json into `folder` (created if needed)."""
+def write_college(college: College, folder: Path, *, shuffle: int | None = None) -> CollegeFiles:
+    """Write directory.ldif, sis.zip and truth.json into `folder` (created if needed).
+
+    `shuffle` writes the same people in another (seeded) order: the truth does not change.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     files = CollegeFiles(folder / "directory.ldif", folder / "sis.zip", folder / "truth.json")
-    files.directory.write_bytes(ldif(college))
-    files.sis.write_bytes(sis_zip(college))
+    files.directory.write_bytes(ldif(college, shuffle))
+    files.sis.write_bytes(sis_zip(college, None if shuffle is None else shuffle + 1))
     files.truth.write_bytes(truth_json(college))
     return files
 

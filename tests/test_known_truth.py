@@ -9,6 +9,7 @@ counted from its own bookkeeping.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from authprobe.analysis.recommend import build_report
 from authprobe.demo import DEMO, College, generate, write_college
-from authprobe.model import Candidate, Correspondence, Report
+from authprobe.model import Candidate, Correspondence, FieldProfile, Report
 from authprobe.sources.ldif import LdifFile
 from authprobe.sources.sis import SisExtract
 from tests.colleges import COLLEGES
@@ -107,6 +108,23 @@ def test_recommended_figures(reports: dict[str, tuple[dict[str, Any], Report]], 
     assert pair.directory_coverage == pytest.approx(right["directory_coverage"])
     assert pair.sis_ambiguous == right["sis_ambiguous"]
     assert pair.directory_ambiguous == right["directory_ambiguous"]
+
+
+def _step_figures(pair: Correspondence) -> dict[str, dict[str, int]]:
+    return {
+        step.step: {"matched": step.matched, "directory_matched": step.directory_matched}
+        for step in pair.steps
+        if step.step in ("exact", "trim", "casefold")
+    }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recommended_step_figures(
+    reports: dict[str, tuple[dict[str, Any], Report]], name: str
+) -> None:
+    """Matched records after exact, trim and casefold equal the truth, step by step."""
+    truth, report = reports[name]
+    assert _step_figures(_recommended(report)) == truth["recommendation"]["steps"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -206,3 +224,55 @@ def test_other_pair_figures(
     assert pair.sis_coverage == pytest.approx(expected["sis_coverage"])
     assert pair.directory_matched == expected["directory_matched"]
     assert pair.directory_coverage == pytest.approx(expected["directory_coverage"])
+
+
+@pytest.mark.parametrize("case", OTHER_PAIRS, ids=[_pair_id(c) for c in OTHER_PAIRS])
+def test_other_pair_step_figures(
+    reports: dict[str, tuple[dict[str, Any], Report]], case: tuple[str, int, dict[str, Any]]
+) -> None:
+    """Other pairs' matches after exact, trim and casefold equal the truth, step by step."""
+    name, _, expected = case
+    _truth, report = reports[name]
+    pair = _candidate(report, expected["sis_field"], expected["directory_attribute"]).correspondence
+    assert _step_figures(pair) == expected["steps"]
+
+
+def _summary(report: Report) -> list[tuple[object, ...]]:
+    """What must not depend on input order: every candidate's pair, figures and verdict."""
+    return [
+        (
+            c.correspondence.sis_field,
+            c.correspondence.directory_attribute,
+            c.correspondence.normalisation,
+            c.correspondence.matched,
+            c.correspondence.directory_matched,
+            c.correspondence.populations,
+            c.rejected,
+        )
+        for c in sorted(
+            report.candidates,
+            key=lambda c: (c.correspondence.sis_field, c.correspondence.directory_attribute),
+        )
+    ]
+
+
+@pytest.mark.parametrize("name", ["demo", "cedar"])
+def test_input_order_does_not_matter(
+    reports: dict[str, tuple[dict[str, Any], Report]],
+    tmp_path: Path,
+    name: str,
+) -> None:
+    """The same people written in another order give the same recommendation and figures."""
+    _truth, report = reports[name]
+    files = write_college(GENERATED[name], tmp_path, shuffle=11)
+    shuffled = build_report(LdifFile(files.directory), SisExtract([files.sis]))
+    assert _recommended(shuffled) == _recommended(report)
+    assert _summary(shuffled) == _summary(report)
+    assert _profiles(shuffled) == _profiles(report)
+
+
+def _profiles(report: Report) -> list[FieldProfile]:
+    """Profiles without their examples (the first few values seen depend on order, by design)."""
+    return sorted(
+        (replace(p, examples=()) for p in report.profiles), key=lambda p: (p.source, p.field)
+    )

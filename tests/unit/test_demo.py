@@ -266,6 +266,38 @@ def test_other_pairs_follow_the_definitions(college: College) -> None:
         assert (field, attribute) != (right["sis_field"], right["directory_attribute"])
 
 
+CUMULATIVE = {"exact": (), "trim": ("trim",), "casefold": ("trim", "casefold")}
+
+
+def test_step_figures_follow_the_definitions(college: College) -> None:
+    """Matched records after exact, trim and casefold equal the join for each cumulative step."""
+    for pair in [college.truth["recommendation"], *college.truth["other_pairs"]]:
+        field, attribute = pair["sis_field"], pair["directory_attribute"]
+        assert set(pair["steps"]) == set(CUMULATIVE)
+        for step, figures in pair["steps"].items():
+            found = _join(college, field, attribute, CUMULATIVE[step])
+            assert figures["matched"] == found["matched"], (field, attribute, step)
+            assert figures["directory_matched"] == found["directory_matched"], (field, step)
+
+
+def test_shuffled_files_hold_the_same_entries(demo_college: College) -> None:
+    """A shuffled write has the same entries and records in another order."""
+    plain, shuffled = demo.ldif(demo_college), demo.ldif(demo_college, shuffle=7)
+    assert plain != shuffled
+    blocks = sorted(plain.rstrip(b"\n").split(b"\n\n"))
+    assert blocks == sorted(shuffled.rstrip(b"\n").split(b"\n\n"))
+    plain_members = _members(demo.sis_zip(demo_college))
+    shuffled_members = _members(demo.sis_zip(demo_college, shuffle=8))
+    for (name, _, data), (other, _, shuffled_data) in zip(
+        plain_members, shuffled_members, strict=True
+    ):
+        assert name == other
+        assert data != shuffled_data
+        users = sorted(re.findall(rb"<user>.*?</user>", data, re.DOTALL))
+        assert users == sorted(re.findall(rb"<user>.*?</user>", shuffled_data, re.DOTALL))
+        assert len(users) == data.count(b"<user>")
+
+
 def test_rejected_pairs_collide_by_case(college: College) -> None:
     """A pair the truth rejects has a SIS field whose values collide only by letter case."""
     for pair in college.truth["other_pairs"]:
