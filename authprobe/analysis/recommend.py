@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from authprobe.analysis.advice import alma_advice
 from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck
 from authprobe.analysis.exceptions import mismatches
+from authprobe.analysis.history import Snapshot, ValueHistory
 from authprobe.analysis.idp_release import idp_release, locate_released_values
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.analysis.scoring import (
@@ -69,6 +70,8 @@ class Options:
     assertion: Assertion | None = None
     """A captured login: what the IdP really released (see analysis/idp_release)."""
     entity_id: str | None = None
+    previous: RecordSource | None = None
+    """An earlier snapshot of the directory (`ldap scan --save`), to measure value changes."""
     excluded_folded: frozenset[str] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
@@ -205,6 +208,7 @@ class _Side:
     index: SideIndex
     excluded: SideIndex
     watched: list[Record] = field(default_factory=list)
+    snapshot: Snapshot | None = None
 
 
 def _population_of(record: Record, attribute: str | None) -> Record:
@@ -307,6 +311,16 @@ def _login(options: Options, directory: _Side) -> tuple[Record | None, list[Rele
     return person, matches
 
 
+def _history(
+    options: Options, directory: _Side, pairs: list[Correspondence]
+) -> ValueHistory | None:
+    """Compare the candidates' directory attributes with the previous snapshot, if given."""
+    if options.previous is None or directory.snapshot is None or not pairs:
+        return None
+    attributes = [pair.directory_attribute for pair in pairs]
+    return directory.snapshot.compare(options.previous.records(), attributes)
+
+
 def build_report(
     directory: RecordSource,
     sis: RecordSource,
@@ -326,7 +340,8 @@ def build_report(
     person, released = _login(options, dir_side)
     has_idp = options.idp_metadata is not None or options.assertion is not None
     idp = _idp_lookup(options, person) if has_idp else _no_idp
-    candidates = rank_candidates(pairs, by_field, idp)
+    history = _history(options, dir_side, pairs)
+    candidates = rank_candidates(pairs, by_field, idp, history)
     recommendation, why_none = choose(candidates)
     joined = {(SourceKind.DIRECTORY.value, p.directory_attribute) for p in pairs}
     findings = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from authprobe.analysis.history import ValueHistory
 from authprobe.analysis.normalize import TRANSFORMING
 from authprobe.model import (
     Candidate,
@@ -119,8 +120,25 @@ def is_mail_like(name: str) -> bool:
     return folded in MAIL_LIKE or folded.startswith("email")
 
 
-def stability(pair: Correspondence) -> tuple[float, str]:
-    """How stable the joined value is, with the reason in words."""
+def stability(pair: Correspondence, history: ValueHistory | None = None) -> tuple[float, str]:
+    """How stable the joined value is, with the reason in words (measured when history given)."""
+    value, explanation = _stability_by_kind(pair)
+    share = history.share(pair.directory_attribute) if history is not None else None
+    if history is None or share is None:
+        return value, explanation
+    changed = history.changed[pair.directory_attribute]
+    measured = (
+        f" Between the two directory snapshots {changed:,} of {history.compared:,} people "
+        f"({pct(share)}, matched by {history.key_attribute}) changed this value."
+    )
+    return value * max(0.0, 1.0 - CHANGE_PENALTY * share), explanation + measured
+
+
+CHANGE_PENALTY = 10.0
+"""A value that changed for 10 % of people between two snapshots loses all stability credit."""
+
+
+def _stability_by_kind(pair: Correspondence) -> tuple[float, str]:
     attribute = pair.directory_attribute.casefold()
     if attribute in IMMUTABLE:
         return 1.0, f"{pair.directory_attribute} is an immutable directory ID, never reassigned."
@@ -209,7 +227,10 @@ def _idp(check: IdpCheck | None) -> tuple[float, str]:
 
 
 def criteria_of(
-    pair: Correspondence, sis_profile: FieldProfile | None, check: IdpCheck | None = None
+    pair: Correspondence,
+    sis_profile: FieldProfile | None,
+    check: IdpCheck | None = None,
+    history: ValueHistory | None = None,
 ) -> list[Criterion]:
     """Every criterion of the rubric, measured for one pair."""
     criteria: list[Criterion] = []
@@ -260,7 +281,7 @@ def criteria_of(
         f"{pair.directory_matched:,} of {pair.directory_records:,} directory entries "
         f"({pct(pair.directory_coverage)}) find a SIS record.",
     )
-    soft("stability", *stability(pair))
+    soft("stability", *stability(pair, history))
     soft("no_transformation", *transformation(pair))
     soft("alma_field", *alma_field(pair))
     ambiguous = pair.sis_ambiguous
@@ -333,12 +354,13 @@ def rank_candidates(
     pairs: Iterable[Correspondence],
     sis_profiles: dict[str, FieldProfile],
     idp: IdpLookup = _no_idp,
+    history: ValueHistory | None = None,
 ) -> list[Candidate]:
     """Score every pair, rank them, and explain each verdict in sentences."""
     scored = []
     for pair in pairs:
         check = idp(pair)
-        criteria = criteria_of(pair, sis_profiles.get(pair.sis_field), check)
+        criteria = criteria_of(pair, sis_profiles.get(pair.sis_field), check, history)
         rejected = tuple(c.explanation for c in criteria if c.hard and not c.passed)
         scored.append(
             Candidate(

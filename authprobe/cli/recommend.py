@@ -8,24 +8,26 @@ from typing import Annotated
 
 import typer
 
-from authprobe.analysis.recommend import build_report
+from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     FailOn,
-    FailOnOpt,
     FormatOpt,
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
 )
 from authprobe.cli.render import render_terminal
-from authprobe.errors import ExitCode, InputError
+from authprobe.config import RunConfig, load_config
+from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Report, Severity
 from authprobe.reports.csv import render_exceptions_csv
 from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources.inputs import open_directory, open_sis
+from authprobe.sources.saml_message import read_message
+from authprobe.sources.saml_metadata import read_metadata
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
@@ -100,26 +102,157 @@ def emit(
         env.stderr.print(f"Report written to {output}")
 
 
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="authprobe.toml describing the inputs and options (command-line options win).",
+        dir_okay=False,
+    ),
+]
+
+
+def _resolve_options(
+    config: RunConfig,
+    exclude_group: list[str] | None,
+    population_rule: str | None,
+    previous: str | None,
+    idp_metadata: str | None,
+    assertion: str | None,
+    entity: str | None,
+    exclude_disabled: bool,
+) -> Options:
+    """Build the analysis options from the command line, falling back to the config file."""
+    previous = previous or config.previous
+    metadata_source = idp_metadata or config.idp_metadata
+    assertion_source = assertion or config.assertion
+    entity = entity or config.entity
+    metadata = read_metadata(metadata_source, entity=entity) if metadata_source else None
+    captured = read_message(assertion_source, metadata=metadata) if assertion_source else None
+    return Options(
+        exclude_groups=frozenset(exclude_group or config.exclude_groups),
+        population_attribute=population_rule or config.population_attribute,
+        idp_metadata=metadata,
+        assertion=captured,
+        entity_id=entity,
+        previous=(
+            open_directory(previous, exclude_disabled=exclude_disabled or config.exclude_disabled)
+            if previous
+            else None
+        ),
+    )
+
+
 def recommend(
     directory: Annotated[
-        str,
-        typer.Option("--directory", "-d", help="Directory export (LDIF) of the person entries."),
-    ],
+        str | None,
+        typer.Option(
+            "--directory",
+            "-d",
+            help="The directory: an LDIF or CSV export, a saved scan (.jsonl.gz) or an "
+            "ldap(s):// URL.",
+        ),
+    ] = None,
     sis: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option("--sis", "-s", help="Alma SIS extract: XML file, folder or zip (repeatable)."),
-    ],
-    output_format: FormatOpt = OutputFormat.TABLE,
+    ] = None,
+    idp_metadata: Annotated[
+        str | None,
+        typer.Option("--idp-metadata", help="The IdP's SAML metadata (file or https URL)."),
+    ] = None,
+    assertion: Annotated[
+        str | None,
+        typer.Option(
+            "--assertion",
+            help="A captured login: SAML Response XML, base64 SAMLResponse, or Alma's test page.",
+        ),
+    ] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option("--entity", help="entityID of the IdP in a federation aggregate."),
+    ] = None,
+    exclude_group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude-group",
+            help="A population (SIS user_group or directory population) that is out of scope, "
+            "e.g. GUEST or ALUMNI; reported separately (repeatable).",
+        ),
+    ] = None,
+    population_rule: Annotated[
+        str | None,
+        typer.Option(
+            "--population-rule",
+            help="Directory attribute that names each entry's population (employeeType, "
+            "eduPersonPrimaryAffiliation, ...); default: the first OU of the DN.",
+        ),
+    ] = None,
+    previous: Annotated[
+        str | None,
+        typer.Option(
+            "--previous",
+            help="An earlier directory snapshot (from `ldap scan --save`): measures how many "
+            "people's values changed, matched by objectGUID/entryUUID.",
+        ),
+    ] = None,
+    exclude_disabled: Annotated[
+        bool, typer.Option("--exclude-disabled", help="Leave disabled AD accounts out.")
+    ] = False,
+    config_file: ConfigOpt = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="Output format: table (terminal), json, md or html."),
+    ] = None,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.NEVER,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding of this severity or worse is reported (default never: "
+            "only when no matching ID can be recommended).",
+        ),
+    ] = None,
     show_values: ShowValuesOpt = False,
     exceptions_csv: ExceptionsCsvOpt = None,
 ) -> int:
-    """Cross-check the directory and the SIS extract and recommend the matching ID."""
+    """Cross-check the directory, the SIS extract (and the IdP) and recommend the matching ID."""
     env = default_environment()
-    report = build_report(open_directory(directory), open_sis(sis), wrap=env.counted)
-    emit(report, env, output_format, output, show_values, exceptions_csv)
-    return exit_code(report, fail_on)
+    config = load_config(config_file) if config_file else RunConfig()
+    directory = directory or config.directory
+    sis_paths = list(sis or config.sis)
+    if not directory or not sis_paths:
+        raise UsageError(
+            "inputs-missing",
+            "recommend needs a directory (--directory) and an SIS extract (--sis).",
+            hint="Give both on the command line or in authprobe.toml (--config).",
+        )
+    report_settings = config.report
+    options = _resolve_options(
+        config,
+        exclude_group,
+        population_rule,
+        previous,
+        idp_metadata,
+        assertion,
+        entity,
+        exclude_disabled,
+    )
+    report = build_report(
+        open_directory(directory, exclude_disabled=exclude_disabled or config.exclude_disabled),
+        open_sis(sis_paths),
+        wrap=env.counted,
+        options=options,
+    )
+    chosen_format = output_format or OutputFormat(report_settings.get("format", "table"))
+    target = output or (Path(report_settings["output"]) if "output" in report_settings else None)
+    csv_target = exceptions_csv or (
+        Path(report_settings["exceptions_csv"]) if "exceptions_csv" in report_settings else None
+    )
+    reveal = show_values or bool(report_settings.get("show_values", False))
+    emit(report, env, chosen_format, target, reveal, csv_target)
+    return exit_code(report, fail_on or FailOn(report_settings.get("fail_on", "never")))
 
 
 def demo(

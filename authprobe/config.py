@@ -1,0 +1,154 @@
+"""`authprobe.toml`: the whole `recommend` run described in one file.
+
+```toml
+[directory]
+source = "exports/people.ldif"        # or ldaps://dc1.college.ca, a CSV export, a .jsonl.gz
+previous = "snapshots/2026-09.jsonl.gz"
+population_attribute = "employeeType" # default: the first OU of each DN
+exclude_disabled = true
+
+[sis]
+paths = ["sis/users.zip"]
+exclude_groups = ["GUEST", "ALUMNI", "COMMUNITY"]
+
+[idp]
+metadata = "idp-metadata.xml"          # file or https URL
+assertion = "test-login.xml"           # a captured login (Alma's test mode page, SAMLResponse)
+entity = "https://idp.college.ca/idp/shibboleth"
+
+[report]
+format = "html"                        # table, json, md, html
+output = "matching-id.html"
+exceptions_csv = "exceptions.csv"
+fail_on = "never"
+show_values = false
+```
+
+Relative paths are relative to the folder of the file. Secrets never go here: the LDAP password
+comes from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from authprobe.errors import InputError, UsageError
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "directory": {
+        "source": str,
+        "previous": str,
+        "population_attribute": str,
+        "exclude_disabled": bool,
+    },
+    "sis": {"paths": list, "exclude_groups": list},
+    "idp": {"metadata": str, "assertion": str, "entity": str},
+    "report": {
+        "format": str,
+        "output": str,
+        "exceptions_csv": str,
+        "fail_on": str,
+        "show_values": bool,
+    },
+}
+_SECRET_WORDS = ("password", "secret", "credential")
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """The settings read from `authprobe.toml` (None / empty = not set there)."""
+
+    directory: str | None = None
+    previous: str | None = None
+    population_attribute: str | None = None
+    exclude_disabled: bool = False
+    sis: tuple[Path, ...] = ()
+    exclude_groups: tuple[str, ...] = ()
+    idp_metadata: str | None = None
+    assertion: str | None = None
+    entity: str | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _resolve(base: Path, value: str) -> str:
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else base / path)
+
+
+def _check(document: dict[str, Any], location: str) -> None:
+    for section, values in document.items():
+        if section not in _SCHEMA or not isinstance(values, dict):
+            raise UsageError(
+                "config-unknown-section",
+                f"Unknown section [{section}] in the configuration file.",
+                location=location,
+                hint=f"Known sections: {', '.join(f'[{name}]' for name in _SCHEMA)}.",
+            )
+        for key, value in values.items():
+            if any(word in key.lower() for word in _SECRET_WORDS):
+                raise UsageError(
+                    "config-secret-refused",
+                    f"[{section}] {key}: secrets are never read from the configuration file.",
+                    location=location,
+                    hint="Set AUTHPROBE_LDAP_PASSWORD, use --password-file, or answer the prompt.",
+                )
+            expected = _SCHEMA[section].get(key)
+            if expected is None:
+                raise UsageError(
+                    "config-unknown-key",
+                    f"Unknown setting {key!r} in [{section}].",
+                    location=location,
+                    hint=f"Known settings of [{section}]: {', '.join(_SCHEMA[section])}.",
+                )
+            if not isinstance(value, expected):
+                raise UsageError(
+                    "config-wrong-type",
+                    f"[{section}] {key} has the wrong type ({type(value).__name__}).",
+                    location=location,
+                    hint="See the example in the README (section authprobe.toml).",
+                )
+
+
+def load_config(path: Path) -> RunConfig:
+    """Read and validate `authprobe.toml` (exit 4 if unreadable, 2 if it asks the impossible)."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(
+            "config-unreadable",
+            f"The configuration file cannot be read: {exc.strerror or exc}.",
+            location=str(path),
+        ) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            "config-malformed",
+            f"The configuration file is not valid TOML: {exc}.",
+            location=str(path),
+            hint="Compare it with the example in the README (section authprobe.toml).",
+        ) from exc
+    _check(document, str(path))
+    base = path.resolve().parent
+    directory = document.get("directory", {})
+    sis = document.get("sis", {})
+    idp = document.get("idp", {})
+    report = dict(document.get("report", {}))
+    for key in ("output", "exceptions_csv"):
+        if key in report:
+            report[key] = _resolve(base, report[key])
+    return RunConfig(
+        directory=_resolve(base, directory["source"]) if "source" in directory else None,
+        previous=_resolve(base, directory["previous"]) if "previous" in directory else None,
+        population_attribute=directory.get("population_attribute"),
+        exclude_disabled=directory.get("exclude_disabled", False),
+        sis=tuple(Path(_resolve(base, str(p))) for p in sis.get("paths", [])),
+        exclude_groups=tuple(str(g) for g in sis.get("exclude_groups", [])),
+        idp_metadata=_resolve(base, idp["metadata"]) if "metadata" in idp else None,
+        assertion=_resolve(base, idp["assertion"]) if "assertion" in idp else None,
+        entity=idp.get("entity"),
+        report=report,
+    )
