@@ -98,6 +98,8 @@ class CollegeSpec:
     netid_identifier: str | None = None  # SIS id_type holding the login name, if any
     ou_per_population: bool = True  # OpenLDAP only: ou=students,... instead of one ou=people
     sis_root: str = "users"
+    zip_folder: str = ""  # e.g. "extract/": members inside a folder of the zip
+    ldif_newline: str = "\n"  # "\r\n" as Windows ldifde writes
     missing_primary_id: int = 0  # half written empty, half left out
     missing_sis_number: int = 0
     missing_directory_number: int = 0
@@ -598,7 +600,7 @@ def sis_zip(college: College, shuffle: int | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info = zipfile.ZipInfo(college.spec.zip_folder + name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
@@ -787,7 +789,8 @@ def ldif(college: College, shuffle: int | None = None) -> bytes:
         lines = [_ldif_line("dn", entry.dn)]
         lines += [_ldif_line(name, value) for name, values in entry.attrs for value in values]
         blocks.append("\n".join(lines))
-    return ("\n\n".join(blocks) + "\n").encode("ascii")
+    text = "\n\n".join(blocks) + "\n"
+    return text.replace("\n", college.spec.ldif_newline).encode("ascii")
 
 
 # --- truth -------------------------------------------------------------------------------------

@@ -87,7 +87,32 @@ HARBOUR = CollegeSpec(
 )
 """Email as primary_id with case-only collisions; the number is in identifier:UNIV_ID."""
 
-COLLEGES = (DEMO, MAPLE, CEDAR, HARBOUR)
+BIRCH = CollegeSpec(
+    name="birch",
+    seed=7404,
+    domain="birch.ac.ca",
+    style=DirectoryStyle.AD,
+    students=1200,
+    staff=260,
+    faculty=90,
+    student_employees=40,
+    guests=90,
+    service_accounts=25,
+    primary_id=PrimaryId.NUMBER,
+    directory_number_attribute="employeeNumber",  # the number in employeeNumber, not employeeID
+    netid_identifier="NETID",
+    netid_upper_share=1.0,  # every NETID upper-cased
+    missing_primary_id=3,
+    missing_directory_number=60,
+    missing_netid=10,
+    email_case_collisions=2,
+    name_changes=30,
+    zip_folder="alma_sis_export/",  # members inside a folder of the zip
+    ldif_newline="\r\n",  # as Windows ldifde writes it
+)
+"""AD-style with CRLF line ends: primary_id joins employeeNumber exactly; the zip has a folder."""
+
+COLLEGES = (DEMO, MAPLE, CEDAR, HARBOUR, BIRCH)
 
 
 def write(spec: CollegeSpec, folder: Path) -> CollegeFiles:

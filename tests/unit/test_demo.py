@@ -370,7 +370,10 @@ def test_student_employees_have_one_sis_record_and_a_staff_entry(demo_college: C
 
 def test_ldif_file_shape(college: College) -> None:
     """LDIF: version line, an entry per person or container, folded at 76, base64 where due."""
-    text = demo.ldif(college).decode("ascii")
+    raw = demo.ldif(college).decode("ascii")
+    newline = college.spec.ldif_newline
+    assert raw.count(newline) == raw.count("\n")  # one line-end convention throughout
+    text = raw.replace(newline, "\n")
     lines = text.split("\n")
     assert lines[0] == "version: 1"
     assert all(len(line) <= demo.LDIF_WIDTH for line in lines)
