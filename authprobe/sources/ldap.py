@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import ldap3
 from ldap3.core import exceptions as ldap_exc
+from ldap3.core.tls import check_hostname
 from ldap3.operation.search import search_operation
 from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.utils.conv import escape_filter_chars
@@ -263,6 +264,10 @@ def connect(settings: LdapSettings) -> ldap3.Connection:
                 location=location,
                 hint="Use ldaps://HOST:636, or ask the administrators to enable StartTLS.",
             )
+        if settings.tls_name and use_tls and not settings.insecure:
+            # ldap3 accepts the URL's host OR the extra names; --tls-name means the
+            # certificate must carry exactly this name.
+            check_hostname(connection.socket, settings.tls_name, None)
         bound = connection.bind(read_server_info=False)
     except AuthprobeError:
         _close(connection)

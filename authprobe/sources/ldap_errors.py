@@ -222,7 +222,9 @@ def wrap_exception(
             hint="Give --ca-file with the CA that signed the server's certificate; --insecure"
             " skips the check (testing only).",
         )
-    if "hostname" in lowered and ("match" in lowered or "mismatch" in lowered):
+    if name == "LDAPCertificateError" or (
+        "hostname" in lowered and ("match" in lowered or "mismatch" in lowered)
+    ):
         return _name_mismatch(location, text)
     if (
         "invalid server address" in lowered
