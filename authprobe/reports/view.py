@@ -275,6 +275,13 @@ def _configuration(best: dict[str, Any], exceptions: int) -> tuple[list[Setting]
                 )
             )
     settings.append(Setting("Directory", "Attribute", attribute))
+    actions.append(
+        Action(
+            "Library",
+            "In Alma's SAML integration profile, set User ID Location and User ID Attribute "
+            "Name as in the settings table, then use the profile's Test button.",
+        )
+    )
     if transforming:
         settings.append(Setting("Both sides", "Transformation", " + ".join(transforming)))
         actions.append(
@@ -369,16 +376,27 @@ def _sentence(best: CandidateView, exceptions: int) -> str:
     groups = sorted(
         (s for s in best.populations if s.kind == "sis"), key=lambda s: (-s.whole, s.label)
     )
-    shares = ", ".join(f"{pct(s.share)} of {s.label}" for s in groups[:4])
+    joined = [s for s in groups if s.part]
+    absent = [s for s in groups if not s.part]
+    shares = ", ".join(f"{pct(s.share)} of {s.label}" for s in joined[:4]) or "nobody"
     where = (
         f"the SIS puts it in {best.sis_field}"
         if best.sis_field == "primary_id"
         else f"the SIS carries it as {best.sis_field}"
     )
-    told = f"; the {exceptions:,} who do not are listed below" if exceptions else ""
+    outside = (
+        "; none of "
+        + ", ".join(f"{s.label} ({s.whole:,})" for s in absent)
+        + " match (such groups usually use Alma's internal, social or email login)"
+        if absent
+        else ""
+    )
+    told = (
+        f". The {exceptions:,} SIS records that do not match are listed below" if exceptions else ""
+    )
     return (
         f"The matching ID is {best.directory_attribute}: {where}, the IdP must release "
-        f"{best.directory_attribute}; {shares} match{told}."
+        f"{best.directory_attribute}; {shares} match{outside}{told}."
     )
 
 
