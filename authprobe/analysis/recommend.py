@@ -220,13 +220,47 @@ def _population_of(record: Record, attribute: str | None) -> Record:
     return record
 
 
+MAX_WATCHED = 50
+
+
+def _released_keys(assertion: Assertion | None) -> frozenset[str]:
+    """Every value a captured login released, casefolded, with and without its @scope."""
+    if assertion is None:
+        return frozenset()
+    values = [value for attribute in assertion.attributes for value in attribute.values]
+    if assertion.nameid is not None and not assertion.nameid.encrypted:
+        values.append(assertion.nameid.value)
+    keys = set()
+    for value in values:
+        folded = value.strip().casefold()
+        keys.add(folded)
+        local, at, _ = folded.rpartition("@")
+        if at and local:
+            keys.add(local)
+    return frozenset(keys)
+
+
+def _holds_any(record: Record, keys: frozenset[str]) -> bool:
+    return any(
+        value.strip().casefold() in keys for values in record.attrs.values() for value in values
+    )
+
+
 def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     side = _Side(SourceProfiler(source.source), SideIndex(source.source), SideIndex(source.source))
-    attribute = options.population_attribute if source.source is SourceKind.DIRECTORY else None
+    is_directory = source.source is SourceKind.DIRECTORY
+    attribute = options.population_attribute if is_directory else None
     excluded = options.excluded_folded
+    released = _released_keys(options.assertion) if is_directory else frozenset()
+    if is_directory and options.previous is not None:
+        side.snapshot = Snapshot()
     for record in wrap(source.records(), f"reading {source.source.value}"):
         record = _population_of(record, attribute)
         side.profiler.add(record)
+        if side.snapshot is not None:
+            side.snapshot.add(record)
+        if released and len(side.watched) < MAX_WATCHED and _holds_any(record, released):
+            side.watched.append(record)
         if excluded and record.population and record.population.casefold() in excluded:
             side.excluded.add(record)
         else:
