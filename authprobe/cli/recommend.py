@@ -78,7 +78,10 @@ def emit(
     if exceptions_csv is not None:
         write_text(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
         env.stderr.print(
-            f"Exceptions CSV written to {exceptions_csv} ({len(report.exceptions):,} row(s))"
+            f"Exceptions CSV written to {exceptions_csv} ({len(report.exceptions):,} row(s))",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
         )
     if output_format is OutputFormat.TABLE:
         if output is None:
@@ -99,7 +102,9 @@ def emit(
         env.stdout.file.write(text)
     else:
         write_text(output, text)
-        env.stderr.print(f"Report written to {output}")
+        env.stderr.print(
+            f"Report written to {output}", soft_wrap=True, highlight=False, markup=False
+        )
 
 
 ConfigOpt = Annotated[
@@ -281,7 +286,7 @@ def demo(
     emit(report, env, output_format, output, show_values, exceptions_csv)
     if output is None or output.resolve() != html_path:
         write_text(html_path, render_html(report, show_values=show_values))
-    env.stderr.print(f"HTML report: {html_path}")
+    env.stderr.print(f"HTML report: {html_path}", soft_wrap=True, highlight=False, markup=False)
     return exit_code(report, FailOn.NEVER)
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
+from authprobe.cli.app import main
 from authprobe.model import Mismatch
 from authprobe.reports.csv import HEADER, exception_rows, render_exceptions_csv, safe_cell
+from authprobe.reports.mask import mask
+from tests.helpers import write_ldif, write_sis
 from tests.reportdata import small_report
 
 
@@ -67,3 +71,26 @@ def test_no_recommendation_gives_header_only() -> None:
     report = small_report(unmatched=70, students=60, staff=20)
     assert report.recommendation is None
     assert _rows(render_exceptions_csv(report)) == [list(HEADER)]
+
+
+def test_cli_writes_exceptions_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`recommend --exceptions-csv FILE` writes one row per planted mismatch, masked."""
+    entries = [
+        {"dn": f"uid=u{i},ou=Students,dc=c,dc=ca", "uid": f"u{i}", "employeeNumber": f"{i:06d}"}
+        for i in range(28)
+    ]
+    users = [{"primary_id": f"{i:06d}", "user_group": "STUDENT"} for i in range(30)]
+    ldif = write_ldif(tmp_path / "d.ldif", entries)
+    sis = write_sis(tmp_path / "s.xml", users)
+    out = tmp_path / "exceptions.csv"
+    code = main(
+        ["recommend", "-d", str(ldif), "-s", str(sis), "-f", "json", "--exceptions-csv", str(out)]
+    )
+    assert code == 0
+    rows = _rows(out.read_text(encoding="utf-8"))
+    assert rows[0] == list(HEADER)
+    assert [(r[1], r[2], r[4]) for r in rows[1:]] == [
+        ("STUDENT", "primary_id", "no directory entry with that value")
+    ] * 2
+    assert [r[3] for r in rows[1:]] == [mask("000028"), mask("000029")]
+    assert "2 row(s)" in capsys.readouterr().err

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from lxml import html as lxml_html
 
+from authprobe.cli.app import main
 from authprobe.reports.html import render_html
 from authprobe.reports.view import MASKED_NOTICE, SHOWN_NOTICE
+from tests.helpers import write_ldif, write_sis
 from tests.reportdata import small_report
 
 
@@ -105,3 +109,33 @@ def test_no_recommendation_page() -> None:
     assert "none" in doc.xpath("//section[@id='recommendation']/@class")[0]
     assert doc.xpath("//section[@id='configuration']") == []
     assert "No matching ID can be recommended" in doc.text_content()
+
+
+def test_cli_html_and_md_formats(tmp_path: Path) -> None:
+    """`recommend -f html` and `-f md` write the reports instead of refusing the format."""
+    entries = [
+        {"dn": f"uid=u{i},ou=Staff,dc=c,dc=ca", "uid": f"u{i}", "employeeNumber": f"{i:06d}"}
+        for i in range(20)
+    ]
+    users = [{"primary_id": f"{i:06d}", "user_group": "STAFF"} for i in range(20)]
+    ldif = write_ldif(tmp_path / "d.ldif", entries)
+    sis = write_sis(tmp_path / "s.xml", users)
+    for fmt in ("html", "md"):
+        out = tmp_path / f"r.{fmt}"
+        assert main(["recommend", "-d", str(ldif), "-s", str(sis), "-f", fmt, "-o", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        assert "employeeNumber" in text
+        assert ("<!DOCTYPE html>" in text) == (fmt == "html")
+
+
+def test_demo_writes_the_html_report_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`authprobe demo` writes ./authprobe-report.html and prints its path."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "-f", "json", "-o", str(tmp_path / "demo.json")]) == 0
+    report = tmp_path / "authprobe-report.html"
+    assert report.exists()
+    assert f"HTML report: {report}" in capsys.readouterr().err
+    doc = _doc(report.read_text(encoding="utf-8"))
+    assert "employeeID" in doc.xpath("//section[@id='recommendation']//h2")[0].text_content()
