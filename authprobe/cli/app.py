@@ -51,6 +51,9 @@ def _register() -> None:
     from authprobe.cli import ldap
 
     ldap.register(app)
+    from authprobe.cli import sis
+
+    sis.register(app)
 
 
 def _debug_requested(argv: list[str]) -> bool:

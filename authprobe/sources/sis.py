@@ -23,8 +23,9 @@ from typing import IO, Any
 from lxml import etree
 
 from authprobe import xmlsafe
-from authprobe.errors import InputError, UnsafeInputError, at_line
+from authprobe.errors import InputError, UnsafeInputError, UsageError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+from authprobe.sources.tabular import Table
 
 ROOTS = frozenset({"users", "userRecords"})
 """Root elements of an Alma user file (`userRecords` is what several real producers write)."""
@@ -424,10 +425,11 @@ class SisExtract:
     source = SourceKind.SIS
     kind = "sis-xml"
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], *, schema: etree.XMLSchema | None = None) -> None:
         self.paths = [Path(p) for p in paths]
         self.location = ", ".join(str(p) for p in self.paths)
         self.stats = ReadStats()
+        self.schema = schema
         for path in self.paths:
             if not path.exists():
                 raise _not_found(path)
@@ -438,6 +440,7 @@ class SisExtract:
 
     def records(self) -> Iterator[Record]:
         """Yield one `Record` per `<user>`, file after file."""
+        self.stats = ReadStats()
         for item in self.inputs():
             self.stats.files += 1
             with item.opener() as stream:
@@ -462,8 +465,12 @@ class SisExtract:
         tags = _tags(root.namespace)
         reader = _UserReader(tags, self.stats, label)
         stats = self.stats
+        schema = self.schema
         for _event, user in xmlsafe.iterparse(stream, label, tag=tags.user):
-            yield reader.read(user)
+            record = reader.read(user)
+            if schema is not None and not schema.validate(user):
+                record = _with_schema_errors(record, schema)
+            yield record
             stats.records += 1
             user.clear(keep_tail=True)
             parent = user.getparent()
@@ -483,6 +490,74 @@ class SisExtract:
         )
 
 
+MAX_SCHEMA_ERRORS = 3
+
+
+def _with_schema_errors(record: Record, schema: etree.XMLSchema) -> Record:
+    log: Any = schema.error_log
+    entries = list(log)
+    errors = [f"line {e.line}: {e.message}" for e in entries[:MAX_SCHEMA_ERRORS]]
+    more = len(entries) - len(errors)
+    text = "; ".join(errors) + (f"; and {more} more" if more > 0 else "")
+    return Record(record.ref, record.attrs, record.population, {**record.info, "xsd_errors": text})
+
+
+_SCHEMA_LOCATION = re.compile(rb"""schemaLocation\s*=\s*["']([^"']+)["']""")
+
+
+def load_schema(path: Path) -> etree.XMLSchema:
+    """Alma's rest_user.xsd (or another user schema), parsed with the hardened parser.
+
+    Included/imported schemas must be local files beside it; each is checked for DTDs first,
+    because libxml2 reads them itself.
+    """
+    if not path.is_file():
+        raise InputError("xsd-not-found", "This XML schema does not exist.", location=str(path))
+    _check_schema_files(path, set())
+    try:
+        data = path.read_bytes()
+        root = etree.fromstring(data, parser=xmlsafe.parser(), base_url=path.resolve().as_uri())
+        return etree.XMLSchema(root)
+    except etree.XMLSyntaxError as exc:
+        raise InputError(
+            "xsd-malformed", f"This XML schema is not well-formed XML: {exc}", location=str(path)
+        ) from exc
+    except etree.XMLSchemaParseError as exc:
+        raise InputError(
+            "xsd-unusable",
+            f"This is not a usable XML schema: {exc}",
+            location=str(path),
+            hint="Give Alma's rest_user.xsd with rest_researcher.xsd beside it.",
+        ) from exc
+
+
+def _check_schema_files(path: Path, seen: set[Path]) -> None:
+    path = path.resolve()
+    if path in seen:
+        return
+    seen.add(path)
+    data = path.read_bytes()
+    xmlsafe.refuse_dtd(data[: xmlsafe.PROLOG_PEEK], str(path))
+    for match in _SCHEMA_LOCATION.finditer(data):
+        target = match.group(1).decode("utf-8", "replace")
+        if "://" in target:
+            raise UnsafeInputError(
+                "xsd-remote-include",
+                f"This schema includes {target}; authprobe never fetches schemas from the network.",
+                location=str(path),
+                hint="Download the included schema and point schemaLocation at the local copy.",
+            )
+        included = path.parent / target
+        if not included.is_file():
+            raise InputError(
+                "xsd-include-missing",
+                f"This schema includes {target}, which is not beside it.",
+                location=str(path),
+                hint="Keep rest_user.xsd and rest_researcher.xsd in the same folder.",
+            )
+        _check_schema_files(included, seen)
+
+
 def _start_line(el: Any) -> int:
     """The line of an element's start tag.
 
@@ -499,3 +574,153 @@ def _line_of(error: InputError) -> int | None:
     location = error.location or ""
     _, _, line = location.rpartition(":")
     return int(line) if line.isdigit() else None
+
+
+# -- CSV / TSV extracts ----------------------------------------------------------------------
+
+MAPPABLE = frozenset({"primary_id", "email", *INFO_FIELDS})
+"""Fields a CSV column can be mapped to (plus any `identifier:<ID_TYPE>`)."""
+
+
+def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
+    """`["primary_id=StudentNo", "identifier:BARCODE=Card"]` -> {field: column}."""
+    mapping: dict[str, str] = {}
+    for spec in specs:
+        field, equals, column = spec.partition("=")
+        field, column = field.strip(), column.strip()
+        if not equals or not field or not column:
+            raise UsageError(
+                "sis-map-syntax",
+                f"--map {spec!r} is not FIELD=COLUMN.",
+                hint="For example --map primary_id=StudentNo --map identifier:BARCODE=Card.",
+            )
+        type_ = field.partition(":")[2] if field.startswith("identifier:") else None
+        if field not in MAPPABLE and not type_:
+            raise UsageError(
+                "sis-map-field",
+                f"--map {spec!r}: {field!r} is not an Alma user field authprobe reads.",
+                hint="Use primary_id, identifier:<ID_TYPE>, email, or one of: "
+                + ", ".join(sorted(MAPPABLE - {"primary_id", "email"})),
+            )
+        mapping[field] = column
+    return mapping
+
+
+def default_mapping(header: Sequence[str]) -> dict[str, str]:
+    """Columns already named like Alma fields (`primary_id`, `identifier:BARCODE`, ...)."""
+    mapping: dict[str, str] = {}
+    for column in header:
+        name = column.strip()
+        if name.lower() in MAPPABLE:
+            mapping[name.lower()] = column
+        elif name.lower().startswith("identifier:") and name.partition(":")[2]:
+            mapping[f"identifier:{name.partition(':')[2]}"] = column
+    return mapping
+
+
+class SisCsv:
+    """A CSV/TSV SIS extract whose columns are mapped to Alma fields (`RecordSource`)."""
+
+    source = SourceKind.SIS
+    kind = "sis-csv"
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        mapping: dict[str, str] | None = None,
+        *,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+    ) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.location = ", ".join(str(p) for p in self.paths)
+        self.mapping = dict(mapping or {})
+        self.delimiter = delimiter
+        self.encoding = encoding
+        self.stats = ReadStats()
+        for path in self.paths:
+            if not path.is_file():
+                raise _not_found(path)
+
+    def records(self) -> Iterator[Record]:
+        """Yield one `Record` per data row of every file."""
+        self.stats = ReadStats()
+        for path in self.paths:
+            table = Table(path, delimiter=self.delimiter, encoding=self.encoding, stats=self.stats)
+            mapping = self.mapping or default_mapping(table.header)
+            if not mapping:
+                raise UsageError(
+                    "sis-map-missing",
+                    "No column of this CSV is mapped to an Alma field.",
+                    hint="Say which column holds what, e.g. --map primary_id=StudentNo "
+                    "--map identifier:BARCODE=Card --map user_group=Program.",
+                )
+            self.stats.files += 1
+            yield from self._rows(table, mapping)
+
+    def _rows(self, table: Table, mapping: dict[str, str]) -> Iterator[Record]:
+        columns = [(field, table.column(column)) for field, column in mapping.items()]
+        label = str(table.path)
+        stats = self.stats
+        for row in table.rows():
+            cells = row.cells
+            attrs: dict[str, tuple[str, ...]] = {}
+            info: dict[str, str] = {}
+            for field, index in columns:
+                value = cells[index]
+                if not value.strip():
+                    continue
+                if field == "primary_id" or field.startswith("identifier:"):
+                    attrs[field] = (value,)
+                elif field == "email":
+                    attrs["email"] = (value,)
+                    attrs["email:all"] = (value,)
+                else:
+                    info[field] = value.strip()
+            stats.records += 1
+            yield Record(
+                ref=f"{label}:{row.line}",
+                attrs=attrs,
+                population=info.get("user_group"),
+                info=info,
+            )
+
+    def summary(self) -> InputSummary:
+        """The extract as the report lists it."""
+        return InputSummary(
+            kind=self.kind,
+            source=self.source,
+            location=self.location,
+            records=self.stats.records,
+            skipped=dict(self.stats.skipped),
+            files=self.stats.files,
+        )
+
+
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab"})
+
+
+def open_extract(
+    paths: Sequence[Path],
+    mapping: dict[str, str] | None = None,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> SisExtract | SisCsv:
+    """The right reader for `paths`: CSV/TSV files (all of them) or Alma user XML."""
+    paths = [Path(p) for p in paths]
+    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
+    if tables and len(tables) != len(paths):
+        raise UsageError(
+            "sis-mixed-inputs",
+            "Give either CSV/TSV files or Alma user XML (files, folders, zips), not both.",
+            hint="Scan the CSV and the XML extracts separately.",
+        )
+    if tables:
+        return SisCsv(paths, mapping, delimiter=delimiter, encoding=encoding)
+    if mapping:
+        raise UsageError(
+            "sis-map-xml",
+            "--map applies to CSV/TSV extracts; Alma user XML names its fields itself.",
+        )
+    return SisExtract(paths)

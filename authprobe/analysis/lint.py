@@ -1,0 +1,445 @@
+"""Alma pre-flight lint of an SIS extract: what Alma would reject or get wrong, before the load.
+
+`SisLint` is a streaming accumulator: `add(record)` once per record (in the same pass that
+profiles the fields), then `result()`. Each rule gives one `Finding` (per field where that helps)
+with a code, a severity, a count and a few references; every single occurrence can be streamed
+to a sink (`--findings-csv`). Rules and their codes are listed in `RULES`.
+
+Identifiers are compared the way Alma does: across `primary_id` and every `identifier:<TYPE>`
+together, after trimming, without letter case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from authprobe.analysis.profile import SourceProfiler
+from authprobe.model import FieldProfile, Finding, InputSummary, Record, Severity, SourceKind
+from authprobe.sources import RecordSource
+
+MAX_ID_LENGTH = 255
+MAX_SAMPLES = 5
+SOURCE = "sis"
+
+
+class Code(StrEnum):
+    """Finding codes of the SIS lint (stable: they are the JSON report's `code`)."""
+
+    DUPLICATE = "sis-id-duplicate"
+    CASE_COLLISION = "sis-id-case-collision"
+    PRIMARY_MISSING = "sis-primary-id-missing"
+    TOO_LONG = "sis-id-too-long"
+    WHITESPACE = "sis-id-whitespace"
+    SPACE = "sis-id-space"
+    URL_UNSAFE = "sis-id-url-unsafe"
+    NON_ASCII = "sis-id-non-ascii"
+    SEVERAL_PREFERRED = "sis-email-several-preferred"
+    UNKNOWN_ID_TYPE = "sis-id-type-unknown"
+    SAME_PERSON = "sis-probable-same-person"
+    EXPIRED = "sis-expired"
+    BAD_DATE = "sis-date-unreadable"
+    UNKNOWN_ELEMENT = "sis-unknown-element"
+    XSD = "sis-xsd-invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a code means: severity, and the sentence the report uses (`{n}` = count)."""
+
+    code: Code
+    severity: Severity
+    message: str
+
+
+RULES: dict[Code, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule(
+            Code.DUPLICATE,
+            Severity.ERROR,
+            "{n} identifier values are used more than once ({records} uses in all) across "
+            "primary_id and the user identifiers; Alma requires every identifier to be unique "
+            "across all users and fields, and rejects the records that repeat one.",
+        ),
+        Rule(
+            Code.CASE_COLLISION,
+            Severity.ERROR,
+            "{n} identifier values appear in spellings that differ only by letter case "
+            "({records} uses); Alma compares identifiers without case, so these collide.",
+        ),
+        Rule(
+            Code.PRIMARY_MISSING,
+            Severity.ERROR,
+            "{n} users have no primary_id; Alma would invent one from the name, which no "
+            "login can ever match.",
+        ),
+        Rule(
+            Code.TOO_LONG,
+            Severity.ERROR,
+            "{n} identifier values are longer than Alma's limit of 255 characters.",
+        ),
+        Rule(
+            Code.WHITESPACE,
+            Severity.WARNING,
+            "{n} identifier values start or end with whitespace; a login sends the value "
+            "without it, so it will not match.",
+        ),
+        Rule(
+            Code.SPACE,
+            Severity.WARNING,
+            "{n} identifier values contain spaces or other whitespace inside.",
+        ),
+        Rule(
+            Code.URL_UNSAFE,
+            Severity.WARNING,
+            "{n} identifier values contain / ? # or %, which break Alma API paths (/users/{{id}}).",
+        ),
+        Rule(
+            Code.NON_ASCII,
+            Severity.WARNING,
+            "{n} identifier values contain non-ASCII characters; IdPs and SIS exports often "
+            "encode these differently.",
+        ),
+        Rule(
+            Code.SEVERAL_PREFERRED,
+            Severity.WARNING,
+            "{n} users have more than one preferred email; Alma allows only one.",
+        ),
+        Rule(
+            Code.UNKNOWN_ID_TYPE,
+            Severity.WARNING,
+            "{n} users carry an identifier type that is not in --id-types.",
+        ),
+        Rule(
+            Code.SAME_PERSON,
+            Severity.WARNING,
+            "{n} users look like a person already present in another user group (same name "
+            "and birth date, or same email), e.g. a student employee sent by two feeds; Alma "
+            "allows one record per person.",
+        ),
+        Rule(
+            Code.EXPIRED,
+            Severity.WARNING,
+            "{n} users have an expiry_date in the past; Alma will load them already expired.",
+        ),
+        Rule(
+            Code.BAD_DATE,
+            Severity.WARNING,
+            "{n} users have an expiry_date that is not a date (YYYY-MM-DD, optionally with a "
+            "Z or an offset).",
+        ),
+        Rule(
+            Code.UNKNOWN_ELEMENT,
+            Severity.WARNING,
+            "{n} users have elements Alma's user schema does not declare; Alma ignores them.",
+        ),
+        Rule(
+            Code.XSD,
+            Severity.WARNING,
+            "{n} users do not validate against the given XML schema.",
+        ),
+    )
+}
+
+_SUSPECT = re.compile(r"[\s/?#%]")
+_URL_UNSAFE = re.compile(r"[/?#%]")
+_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One place a rule fired: the record's ref, the field and value concerned, and a detail."""
+
+    code: Code
+    ref: str
+    field: str | None = None
+    value: str | None = None
+    detail: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        """The rule's severity."""
+        return RULES[self.code].severity
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    """The findings, and for each (code, field) the first occurrences (values unmasked)."""
+
+    findings: tuple[Finding, ...]
+    samples: dict[tuple[Code, str | None], tuple[Occurrence, ...]]
+    records: int
+
+
+@dataclass(slots=True)
+class _Tally:
+    count: int = 0
+    samples: list[Occurrence] = field(default_factory=list)
+
+
+Sink = Callable[[Occurrence], None]
+
+
+class SisLint:
+    """The Alma pre-flight rules, fed one SIS record at a time."""
+
+    def __init__(
+        self,
+        *,
+        id_types: Collection[str] | None = None,
+        today: date | None = None,
+        sink: Sink | None = None,
+    ) -> None:
+        self.id_types = frozenset(id_types) if id_types is not None else None
+        self.today = (today or date.today()).isoformat()
+        self.sink = sink
+        self.records = 0
+        self._tallies: dict[tuple[Code, str | None], _Tally] = {}
+        # casefolded identifier -> first holder: its ref, or (ref, spelling) if spelled otherwise
+        self._owners: dict[str, str | tuple[str, str]] = {}
+        # values seen more than once: casefolded -> spelling -> uses
+        self._repeats: dict[str, Counter[str]] = {}
+        # person keys (name + birth date, email) -> (user group, ref) of the first holder
+        self._people: dict[object, tuple[str, str]] = {}
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    def add(self, record: Record) -> None:
+        """Apply every rule to one record."""
+        self.records += 1
+        ref = record.ref
+        attrs = record.attrs
+        info = record.info
+        if "primary_id" not in attrs:
+            self._fire(Code.PRIMARY_MISSING, ref, "primary_id")
+        id_types = self.id_types
+        for name, values in attrs.items():
+            if name == "primary_id":
+                pass
+            elif name.startswith("identifier:"):
+                if id_types is not None and name[11:] not in id_types:
+                    self._fire(Code.UNKNOWN_ID_TYPE, ref, name, detail=name[11:])
+            else:
+                continue
+            for value in values:
+                if len(value) > MAX_ID_LENGTH or not value.isascii() or _SUSPECT.search(value):
+                    self._characters(ref, name, value)
+                self._unique(ref, name, value)
+        if info:
+            self._info(ref, record)
+
+    def _info(self, ref: str, record: Record) -> None:
+        get = record.info.get
+        preferred = get("preferred_emails")
+        if preferred is not None:
+            self._fire(Code.SEVERAL_PREFERRED, ref, "email", detail=f"{preferred} preferred")
+        expiry = get("expiry_date")
+        if expiry is not None:
+            match = _ISO_DATE.match(expiry)
+            if match is None:
+                self._fire(Code.BAD_DATE, ref, "expiry_date", expiry)
+            elif match.group(1) < self.today:
+                self._fire(Code.EXPIRED, ref, "expiry_date", detail=expiry)
+        unknown = get("unknown_elements")
+        if unknown is not None:
+            for element in dict.fromkeys(unknown.split(",")):
+                self._fire(Code.UNKNOWN_ELEMENT, ref, element)
+        errors = get("xsd_errors")
+        if errors is not None:
+            self._fire(Code.XSD, ref, None, detail=errors)
+        self._person(ref, record)
+
+    def _characters(self, ref: str, name: str, value: str) -> None:
+        if len(value) > MAX_ID_LENGTH:
+            self._fire(Code.TOO_LONG, ref, name, value, f"{len(value)} characters")
+        stripped = value.strip()
+        if stripped != value:
+            self._fire(Code.WHITESPACE, ref, name, value)
+        if any(char.isspace() for char in stripped):
+            self._fire(Code.SPACE, ref, name, value)
+        if _URL_UNSAFE.search(value):
+            self._fire(Code.URL_UNSAFE, ref, name, value)
+        if not value.isascii():
+            self._fire(Code.NON_ASCII, ref, name, value)
+
+    def _unique(self, ref: str, name: str, value: str) -> None:
+        spelling = value.strip()
+        key = spelling.casefold()
+        if key == spelling:
+            key = spelling  # share one string object
+        owners = self._owners
+        owner = owners.get(key)
+        if owner is None:
+            owners[key] = ref if key is spelling else (ref, spelling)
+            return
+        owner_ref, owner_spelling = (owner, key) if isinstance(owner, str) else owner
+        uses = self._repeats.get(key)
+        first_repeat = uses is None
+        if uses is None:
+            uses = self._repeats[key] = Counter({owner_spelling: 1})
+        uses[spelling] += 1
+        exact = spelling == owner_spelling or uses[spelling] > 1
+        code = Code.DUPLICATE if exact else Code.CASE_COLLISION
+        if first_repeat:
+            self._emit(Occurrence(code, owner_ref, None, owner_spelling, "first holder"))
+        same = " (twice on the same user)" if owner_ref == ref else ""
+        what = "also held by" if exact else "differs only by letter case from the value of"
+        self._emit(Occurrence(code, ref, name, value, f"{what} {owner_ref}{same}"))
+
+    def _person(self, ref: str, record: Record) -> None:
+        info = record.info
+        group = info.get("user_group", "")
+        token = (group, ref)
+        people = self._people
+        keys: list[object] = []
+        first, last, birth = info.get("first_name"), info.get("last_name"), info.get("birth_date")
+        if first and last and birth:
+            keys.append(hash((first.casefold(), last.casefold(), birth[:10])))
+        for email in record.attrs.get("email:all", ()):
+            keys.append(email.strip().casefold())
+        for key in keys:
+            other = people.get(key)
+            if other is None:
+                people[key] = token
+            elif other[0] != group:
+                how = "same email" if isinstance(key, str) else "same name and birth date"
+                self._fire(
+                    Code.SAME_PERSON,
+                    ref,
+                    "user_group",
+                    detail=f"{how} as {other[1]} "
+                    f"({other[0] or 'no group'} vs {group or 'no group'})",
+                )
+                return
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _fire(
+        self,
+        code: Code,
+        ref: str,
+        field_name: str | None,
+        value: str | None = None,
+        detail: str = "",
+    ) -> None:
+        tally = self._tallies.get((code, field_name))
+        if tally is None:
+            tally = self._tallies[(code, field_name)] = _Tally()
+        tally.count += 1
+        occurrence = None
+        if len(tally.samples) < MAX_SAMPLES:
+            occurrence = Occurrence(code, ref, field_name, value, detail)
+            tally.samples.append(occurrence)
+        if self.sink is not None:
+            self.sink(occurrence or Occurrence(code, ref, field_name, value, detail))
+
+    def _emit(self, occurrence: Occurrence) -> None:
+        """An occurrence counted at the end (duplicates): keep a sample, stream it to the sink."""
+        tally = self._tallies.get((occurrence.code, None))
+        if tally is None:
+            tally = self._tallies[(occurrence.code, None)] = _Tally()
+        if len(tally.samples) < MAX_SAMPLES:
+            tally.samples.append(occurrence)
+        if self.sink is not None:
+            self.sink(occurrence)
+
+    # -- result ----------------------------------------------------------------------------
+
+    def result(self) -> LintResult:
+        """The findings, errors first, then by code and field."""
+        duplicate_values = duplicate_uses = collision_values = collision_uses = 0
+        for uses in self._repeats.values():
+            for count in uses.values():
+                if count > 1:
+                    duplicate_values += 1
+                    duplicate_uses += count
+            if len(uses) > 1:
+                collision_values += 1
+                collision_uses += sum(uses.values())
+        counted = {
+            Code.DUPLICATE: (duplicate_values, duplicate_uses),
+            Code.CASE_COLLISION: (collision_values, collision_uses),
+        }
+        findings = []
+        samples: dict[tuple[Code, str | None], tuple[Occurrence, ...]] = {}
+        for code in counted:
+            self._tallies.setdefault((code, None), _Tally())
+        for (code, field_name), tally in self._tallies.items():
+            n, total = counted.get(code, (tally.count, tally.count))
+            if n == 0:
+                continue
+            rule = RULES[code]
+            samples[(code, field_name)] = tuple(tally.samples)
+            findings.append(
+                Finding(
+                    code=code.value,
+                    severity=rule.severity,
+                    source=SOURCE,
+                    field=field_name,
+                    count=n,
+                    message=rule.message.format(n=f"{n:,}", records=f"{total:,}"),
+                    examples=tuple(dict.fromkeys(o.ref for o in tally.samples)),
+                )
+            )
+        findings.sort(key=lambda f: (-f.severity.rank, f.code, f.field or ""))
+        return LintResult(tuple(findings), samples, self.records)
+
+
+def lint_records(
+    records: Iterable[Record],
+    *,
+    id_types: Collection[str] | None = None,
+    today: date | None = None,
+    sink: Sink | None = None,
+) -> LintResult:
+    """Lint every record (convenience for tests and small inputs)."""
+    lint = SisLint(id_types=id_types, today=today, sink=sink)
+    for record in records:
+        lint.add(record)
+    return lint.result()
+
+
+# -- one pass: profile + lint ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SisScan:
+    """What `sis scan` found: the input, the field profiles, populations and the lint."""
+
+    input: InputSummary
+    profiles: tuple[FieldProfile, ...]
+    populations: tuple[tuple[str, int], ...]
+    lint: LintResult
+    started_at: datetime
+    finished_at: datetime
+
+
+Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
+
+
+def scan_extract(source: RecordSource, lint: SisLint, *, wrap: Wrap | None = None) -> SisScan:
+    """Read `source` once, feeding every record to the field profiles and to `lint`."""
+    started = datetime.now(UTC)
+    profiler = SourceProfiler(SourceKind.SIS)
+    populations: Counter[str] = Counter()
+    records: Iterable[Record] = source.records()
+    if wrap is not None:
+        records = wrap(records, "reading SIS users")
+    profile, check = profiler.add, lint.add
+    for record in records:
+        profile(record)
+        check(record)
+        populations[record.population or ""] += 1
+    return SisScan(
+        input=source.summary(),
+        profiles=tuple(profiler.result()),
+        populations=tuple(sorted(populations.items(), key=lambda kv: (-kv[1], kv[0]))),
+        lint=lint.result(),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+    )
