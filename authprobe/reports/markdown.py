@@ -105,6 +105,12 @@ def render_view(view: ReportView) -> str:
     else:
         lines += [f"**{view.headline}**", ""]
     lines += [view.summary, ""]
+    if view.out_of_scope:
+        scoped = "; ".join(
+            f"{s.kind} {s.label} ({s.whole:,} records, {s.part:,} would match)"
+            for s in view.out_of_scope
+        )
+        lines += [f"Left out of the coverage on purpose (out of scope): {scoped}.", ""]
     if best is not None:
         lines += ["## Configuration to apply", ""]
         lines += table(
@@ -115,7 +121,25 @@ def render_view(view: ReportView) -> str:
             ),
         )
         lines += ["Who does what:", ""]
-        lines += [f"{n}. **{a.who}:** {a.text}" for n, a in enumerate(view.actions, 1)]
+        lines += [
+            f"{n}. **{a.who}:** {a.text}" if a.who else f"{n}. {a.text}"
+            for n, a in enumerate(view.actions, 1)
+        ]
+        if view.idp_login:
+            lines += ["", "What the captured login released:", ""]
+            lines += table(
+                ["sent as", "value", "directory attributes holding it", "entries"],
+                (
+                    [
+                        code(item["idp_source"]),
+                        code(item["value"]),
+                        ", ".join(item["directory_attributes"]) or "none",
+                        f"{item['entries']:,}",
+                    ]
+                    for item in view.idp_login
+                ),
+                right={3},
+            )
         lines += ["", "Why this pair:", ""]
         lines += [*(f"- {reason}" for reason in view.why), ""]
     lines += ["## Candidates compared", ""]

@@ -168,6 +168,10 @@ class ReportView:
     profiles: tuple[SourceProfiles, ...]
     inputs: tuple[dict[str, Any], ...]
     meta: dict[str, Any] = field(default_factory=dict)
+    out_of_scope: tuple[Share, ...] = ()
+    """Populations left out on purpose (--exclude-group): how many would match anyway."""
+    idp_login: tuple[dict[str, Any], ...] = ()
+    """With a captured login: each released value and the directory attributes holding it."""
 
 
 def _describe(pair: dict[str, Any]) -> str:
@@ -219,78 +223,50 @@ def _candidate(
     )
 
 
-def _configuration(best: dict[str, Any], exceptions: int) -> tuple[list[Setting], list[Action]]:
-    """The Alma, IdP and SIS settings that make the recommended pair work."""
-    sis_field: str = best["sis_field"]
+def _configuration(
+    best: dict[str, Any], advice: dict[str, Any] | None, exceptions: int
+) -> tuple[list[Setting], list[Action]]:
+    """The Alma, IdP and SIS settings that make the recommended pair work.
+
+    Taken from the analysis' Alma advice (`alma_configuration`) when it is there; otherwise
+    derived from the pair itself.
+    """
+    advice = advice or _derived_advice(best)
     attribute: str = best["directory_attribute"]
     transforming = [s for s in best["normalisation"] if s in TRANSFORMING]
-    idp_source: str | None = best["idp_source"]
-    settings: list[Setting] = []
-    actions: list[Action] = []
-    if sis_field == "primary_id":
-        settings.append(Setting("SIS extract", "Alma field", "primary_id"))
-        actions.append(
-            Action("Registrar", "Keep this value in primary_id of every SIS record loaded.")
-        )
-    elif sis_field.startswith("identifier:"):
-        id_type = sis_field.split(":", 1)[1]
-        settings.append(Setting("SIS extract", "Alma field", f"user identifier, type {id_type}"))
-        actions.append(
-            Action(
-                "Library",
-                f"Make sure identifier type {id_type} is flagged unique in Alma: Alma looks "
-                "logins up in primary_id and in every unique identifier type.",
+    settings = [
+        Setting("SIS extract", "Alma field", advice["sis_field"]),
+        Setting("SIS integration profile", "Match ID Type", advice["match_id_type"]),
+        Setting("Alma SAML profile", "User ID Location", advice["user_id_location"]),
+    ]
+    if advice["user_id_location"] != "Subject":
+        name = advice["user_id_attribute_name"]
+        settings.append(
+            Setting("Alma SAML profile", "User ID Attribute Name", name)
+            if name
+            else Setting(
+                "Alma SAML profile",
+                "User ID Attribute Name",
+                f"the Name the IdP sends {attribute} under, exactly as in the assertion",
+                placeholder=True,
             )
         )
-    else:
-        settings.append(Setting("SIS extract", "Alma field", f"{sis_field} (not searched)"))
-        actions.append(
-            Action(
-                "Registrar",
-                f"Alma does not look logins up in {sis_field}: also load this value as "
-                "primary_id or as an identifier type flagged unique.",
-            )
-        )
-    if idp_source and idp_source.casefold().startswith("nameid"):
-        settings.append(Setting("Alma SAML profile", "User ID Location", "Subject NameID"))
-    else:
-        settings.append(Setting("Alma SAML profile", "User ID Location", "Attribute"))
-        if idp_source:
-            settings.append(Setting("Alma SAML profile", "User ID Attribute Name", idp_source))
-        else:
-            settings.append(
-                Setting(
-                    "Alma SAML profile",
-                    "User ID Attribute Name",
-                    f"the Name the IdP sends {attribute} under (e.g. urn:oid:… or a claim URI)",
-                    placeholder=True,
-                )
-            )
-            actions.append(
-                Action(
-                    "Campus IT",
-                    f"Release the directory attribute {attribute} to Alma's service provider. "
-                    "Copy the attribute's Name exactly as it appears in a test login (not its "
-                    "FriendlyName) into User ID Attribute Name (authprobe saml decode shows it).",
-                )
-            )
-    settings.append(Setting("Directory", "Attribute", attribute))
-    actions.append(
+    settings.append(Setting("Directory (IdP source)", "Attribute", attribute))
+    settings.append(
+        Setting("Alma LDAP profile (if used)", "Search attribute", advice["ldap_search_attribute"])
+    )
+    if transforming:
+        settings.append(Setting("IdP or SIS export", "Transformation", " + ".join(transforming)))
+    actions = [
+        Action("Registrar", advice["sis_instruction"]),
+        _action("Campus IT", advice["idp_instruction"].replace("`", "")),
         Action(
             "Library",
             "In Alma's SAML integration profile, set User ID Location and User ID Attribute "
             "Name as in the settings table, then use the profile's Test button.",
-        )
-    )
-    if transforming:
-        settings.append(Setting("Both sides", "Transformation", " + ".join(transforming)))
-        actions.append(
-            Action(
-                "Campus IT or registrar",
-                f"Values join only after {' + '.join(transforming)}: apply it in the IdP claim "
-                "rule or in the SIS export, the same way for everyone.",
-            )
-        )
+        ),
+        *(Action("Note", warning) for warning in advice["warnings"]),
+    ]
     if "casefold" in best["normalisation"]:
         actions.append(
             Action("Nobody", "Letter case differs between the sources: Alma ignores it by itself.")
@@ -304,6 +280,54 @@ def _configuration(best: dict[str, Any], exceptions: int) -> tuple[list[Setting]
             )
         )
     return settings, actions
+
+
+def _action(who: str, text: str) -> Action:
+    """An action; the label is left out when the sentence already starts with it."""
+    return Action("" if text.startswith(who) else who, text)
+
+
+def _derived_advice(best: dict[str, Any]) -> dict[str, Any]:
+    """The advice when the analysis gave none: from the pair and its IdP source alone."""
+    sis_field: str = best["sis_field"]
+    attribute: str = best["directory_attribute"]
+    idp_source: str | None = best["idp_source"]
+    if sis_field == "primary_id":
+        sis_instruction = "Keep this value in primary_id of every SIS record loaded."
+        match_id_type = "Primary Identifier"
+    else:
+        id_type = sis_field.partition(":")[2] or sis_field
+        match_id_type = id_type
+        sis_instruction = (
+            f"Load this value as a user identifier of type {id_type} and flag that type as "
+            "unique in Alma: Alma looks logins up in primary_id and every unique identifier type."
+            if sis_field.startswith("identifier:")
+            else f"Alma does not look logins up in {sis_field}: also load this value as "
+            "primary_id or as an identifier type flagged unique."
+        )
+    if idp_source == "NameID":
+        location, name = "Subject", None
+        idp_instruction = f"The IdP already sends {attribute} as the Subject NameID."
+    elif idp_source:
+        location, name = "Attribute", idp_source
+        idp_instruction = f"The IdP sends {attribute} as the attribute {idp_source}."
+    else:
+        location, name = "Attribute", None
+        idp_instruction = (
+            f"Release the directory attribute {attribute} to Alma's service provider; copy the "
+            "attribute's Name exactly as it appears in a test login (not its FriendlyName) into "
+            "User ID Attribute Name (authprobe saml decode shows it)."
+        )
+    return {
+        "sis_field": sis_field,
+        "sis_instruction": sis_instruction,
+        "match_id_type": match_id_type,
+        "user_id_location": location,
+        "user_id_attribute_name": name,
+        "idp_instruction": idp_instruction,
+        "ldap_search_attribute": attribute,
+        "warnings": [],
+    }
 
 
 def _exceptions(
@@ -411,7 +435,9 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
     if best is not None and recommended is not None:
         headline = f"Use {recommended.title}"
         summary = _sentence(recommended, len(report.exceptions))
-        settings, actions = _configuration(best, len(report.exceptions))
+        settings, actions = _configuration(
+            best, data.get("alma_configuration"), len(report.exceptions)
+        )
         why = tuple(best["reasons"])
     else:
         headline = "No matching ID can be recommended"
@@ -448,4 +474,9 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
         profiles=tuple(_profiles(data["profiles"], joined)),
         inputs=tuple(data["inputs"]),
         meta=data["meta"],
+        out_of_scope=tuple(
+            Share(scope["population"], scope["matched"], scope["records"], scope["source"])
+            for scope in data.get("out_of_scope", ())
+        ),
+        idp_login=tuple(data.get("idp_login", ())),
     )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
 from authprobe.cli.app import main
+from authprobe.model import PopulationScope, ReleasedValueMatch, SourceKind
 from authprobe.reports.html import render_html
+from authprobe.reports.mask import mask
 from authprobe.reports.view import MASKED_NOTICE, SHOWN_NOTICE
 from tests.helpers import write_ldif, write_sis
 from tests.reportdata import small_report
@@ -139,3 +142,23 @@ def test_demo_writes_the_html_report_in_the_current_folder(
     assert f"HTML report: {report}" in capsys.readouterr().err
     doc = _doc(report.read_text(encoding="utf-8"))
     assert "employeeID" in doc.xpath("//section[@id='recommendation']//h2")[0].text_content()
+
+
+def test_out_of_scope_and_released_values_are_shown_masked() -> None:
+    """Out-of-scope groups are listed with their counts; a released value is masked."""
+    report = replace(
+        small_report(),
+        out_of_scope=(PopulationScope(SourceKind.SIS, "GUEST", 12, 0),),
+        released=(
+            ReleasedValueMatch(
+                "urn:oid:2.16.840.1.113730.3.1.3", "007000037", ("employeeNumber",), 1
+            ),
+        ),
+    )
+    text = " ".join(_doc(render_html(report)).text_content().split())
+    assert "sis GUEST (12 records, 0 would match)" in text
+    assert "urn:oid:2.16.840.1.113730.3.1.3" in text
+    assert "007000037" not in text
+    assert mask("007000037") in text
+    shown = _doc(render_html(report, show_values=True)).text_content()
+    assert "007000037" in shown
