@@ -233,6 +233,17 @@ def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
     ]
 
 
+def short_subject(subject: str | None) -> str:
+    """`CN=idp.college.ca` out of a long distinguished name (the whole name when no CN)."""
+    if not subject:
+        return ""
+    for part in subject.split(","):
+        key, _, value = part.partition("=")
+        if key.strip().upper() == "CN":
+            return f"CN={value.strip()}"
+    return subject
+
+
 def _kv(rows: list[tuple[str, str]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -284,7 +295,7 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
             style = "red" if days < 0 else ("yellow" if days <= 90 else "")
             certs.add_row(
                 cert.use,
-                cert.subject,
+                short_subject(cert.subject),
                 f"{cert.not_after:%Y-%m-%d}",
                 Text(str(days), style=style),
                 f"{cert.key_type} {cert.key_size or ''}".strip(),
@@ -293,8 +304,9 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
         parts.append(certs)
     if idp.attributes:
         offered = Table(title=f"Attributes offered ({len(idp.attributes)})", title_justify="left")
-        for column in ("Name (as Alma must be told)", "readable", "directory attribute"):
-            offered.add_column(column, overflow="fold")
+        offered.add_column("Name (as Alma must be told)", overflow="fold", no_wrap=True)
+        offered.add_column("readable name", overflow="fold")
+        offered.add_column("directory attribute", overflow="fold")
         for attribute in idp.attributes:
             offered.add_row(
                 attribute.name,
@@ -348,20 +360,24 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
     parts.append(Text(f"Trust: {login.trust_detail}", style=trust_style))
     for signature in login.signatures:
         verdict = {
-            True: f"verified with {signature.certificate}",
+            True: f"verified with {short_subject(signature.certificate)}",
             False: f"NOT valid: {signature.detail}",
             None: signature.detail,
         }[signature.verified]
         parts.append(Text(f"  signature on the {signature.element}: {verdict}"))
     if login.attributes:
         table = Table(title=f"Attributes released ({len(login.attributes)})", title_justify="left")
-        for column in ("Name (exactly as sent)", "FriendlyName", "readable", "values"):
-            table.add_column(column, overflow="fold")
+        table.add_column("Name (exactly as sent)", overflow="fold", no_wrap=True)
+        table.add_column("readable name", overflow="fold")
+        table.add_column("values", overflow="fold")
         for attribute in login.attributes:
+            readable = attribute.readable_name
+            sent = attribute.friendly_name
+            if sent and sent != readable:
+                readable = f"{readable} (FriendlyName {sent})"
             table.add_row(
                 attribute.name,
-                attribute.friendly_name or "",
-                attribute.readable_name,
+                readable,
                 "\n".join(reveal(v, show_values) for v in attribute.values)
                 + (f"\n({attribute.nil_values} nil)" if attribute.nil_values else ""),
             )
