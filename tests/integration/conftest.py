@@ -5,12 +5,19 @@ A server that cannot start skips its tests, except under CI=true where that is a
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
+from tests.integration.samba_dc import (
+    SambaDc,
+    SambaUnavailable,
+    generate_users,
+    start_samba,
+)
 from tests.integration.slapd import Slapd, SlapdUnavailable, start_slapd
 
 SlapdFactory = Callable[..., Slapd]
@@ -46,3 +53,19 @@ def slapd_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdFac
     yield start
     for server in servers:
         server.stop()
+
+
+SAMBA_USERS = 2500
+
+
+@pytest.fixture(scope="session")
+def samba_dc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaDc]:
+    """One Samba AD DC for the session (ports 389/636 are fixed): 2,500 generated users plus
+    two service accounts, LDAPS with a CA generated here. Stopped at the end of the session."""
+    directory = tmp_path_factory.mktemp("samba") / "dc"
+    try:
+        dc = start_samba(directory, generate_users(SAMBA_USERS))
+    except (SambaUnavailable, OSError, subprocess.TimeoutExpired) as error:
+        server_unavailable("Samba AD DC", error)
+    yield dc
+    dc.stop()
