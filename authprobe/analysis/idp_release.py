@@ -11,7 +11,8 @@ API (for `recommend --idp-metadata FILE --assertion FILE`):
         transient and pairwise/targeted identifiers (opaque: the SIS can never hold them) and
         when the IdP neither offers nor releases the attribute; `explanation` says why in one
         sentence. Pass `person` (the directory Record of the user who logged in) to decide by
-        value instead of by name: the attribute whose value equals the person's wins.
+        value: the NameID or attribute whose value equals the person's wins
+        (`value_confirmed`); without a value match the attribute Names decide.
 
     locate_released_values(assertion, directory_records) -> list[ReleasedValue]
         For a captured login: which directory attribute of which entry holds each released value
@@ -48,6 +49,8 @@ class IdpRelease:
     explanation: str
     offered_as: tuple[str, ...] = ()
     released_as: tuple[str, ...] = ()
+    value_confirmed: bool = False
+    """True when the released value equals the logged-in person's directory value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +131,15 @@ def idp_release(
         for a in (idp.attributes if idp else ())
         if vocab.carries(a.name, directory_attribute, a.friendly_name)
     )
+    by_value: tuple[str, ...] = ()
     if assertion is not None and person is not None:
-        released_as = tuple(_value_sources(assertion, person, directory_attribute))
-    elif assertion is not None:
-        released_as = tuple(
-            a.name
-            for a in assertion.attributes
-            if vocab.carries(a.name, directory_attribute, a.friendly_name)
-        )
-    else:
-        released_as = ()
+        by_value = tuple(_value_sources(assertion, person, directory_attribute))
+    by_name = tuple(
+        a.name
+        for a in (assertion.attributes if assertion is not None else ())
+        if vocab.carries(a.name, directory_attribute, a.friendly_name)
+    )
+    released_as = by_value or by_name
     nameid = assertion.nameid if assertion is not None else None
     nameid_format = nameid.format_short if nameid is not None and not nameid.encrypted else None
     # Prefer an attribute over the NameID, and a non-opaque source over an opaque one.
@@ -158,6 +160,7 @@ def idp_release(
         explanation=explanation,
         offered_as=offered_as,
         released_as=released_as,
+        value_confirmed=bool(by_value),
     )
 
 

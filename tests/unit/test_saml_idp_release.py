@@ -125,3 +125,16 @@ def test_locate_released_values(login: Assertion) -> None:
     assert [(m.attribute, m.normalisation) for m in eppn.matches] == [("uid", "strip-scope")]
     nameid = located[(NAMEID, "jdoe@college.test")]
     assert nameid.attributes == ("uid",)
+
+
+def test_person_without_matching_value_falls_back_to_names(login: Assertion) -> None:
+    """If the person's value differs, the attribute released under the Name still counts."""
+    person = Record("uid=jdoe,ou=people", {"employeeNumber": ("12345",)})
+    result = idp_release("employeeNumber", None, login, person=person)
+    assert result.idp_source == helpers.EMPLOYEE_NUMBER
+    assert result.released is True
+    assert result.value_confirmed is False
+    confirmed = idp_release(
+        "employeeNumber", None, login, person=Record("x", {"employeeNumber": ("0012345",)})
+    )
+    assert confirmed.value_confirmed is True
