@@ -79,7 +79,10 @@ def parse_certificate(text: str, use: str = "signing", *, note: str = "") -> Cer
             cert = x509.load_der_x509_certificate(der)
     except ValueError as exc:
         raise InputError("certificate-not-x509", f"not an X.509 certificate ({exc})") from exc
-    return certificate_facts(cert, use, note=note)
+    try:  # cryptography parses lazily: a damaged name or key only fails here
+        return certificate_facts(cert, use, note=note)
+    except ValueError as exc:
+        raise InputError("certificate-not-x509", f"a damaged X.509 certificate ({exc})") from exc
 
 
 def _pem_to_der(text: str) -> bytes:
@@ -96,7 +99,10 @@ def certificate_facts(
     cert: x509.Certificate, use: str = "signing", *, note: str = ""
 ) -> Certificate:
     """Facts about a parsed certificate."""
-    key = cert.public_key()
+    try:
+        key: object = cert.public_key()
+    except UnsupportedAlgorithm:
+        key = None
     key_type, key_size = "unknown", None
     if isinstance(key, rsa.RSAPublicKey):
         key_type, key_size = "RSA", key.key_size
@@ -128,7 +134,9 @@ def load_certificates(data: bytes, location: str) -> tuple[Certificate, ...]:
     """Every certificate of a PEM (or DER) file, for --cert."""
     if b"-----BEGIN" in data:
         try:
-            certs = x509.load_pem_x509_certificates(data)
+            with warnings.catch_warnings():  # old certificates have negative serial numbers
+                warnings.simplefilter("ignore")
+                certs = x509.load_pem_x509_certificates(data)
         except ValueError as exc:
             raise InputError(
                 "certificate-unreadable",
@@ -136,7 +144,15 @@ def load_certificates(data: bytes, location: str) -> tuple[Certificate, ...]:
                 location=location,
                 hint=_PEM_HINT,
             ) from exc
-        return tuple(certificate_facts(c) for c in certs)
+        try:
+            return tuple(certificate_facts(c) for c in certs)
+        except ValueError as exc:
+            raise InputError(
+                "certificate-unreadable",
+                f"The certificate file holds a damaged certificate: {exc}",
+                location=location,
+                hint=_PEM_HINT,
+            ) from exc
     try:
         return (certificate_facts(x509.load_der_x509_certificate(data)),)
     except ValueError:

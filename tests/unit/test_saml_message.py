@@ -349,3 +349,28 @@ def test_comment_injection_reads_the_whole_value(
 def test_extract_xml_passes_plain_xml_through() -> None:
     """Raw XML is returned as is, marked xml."""
     assert extract_xml(b"  <a/>", "x") == (b"<a/>", "xml")
+
+
+def test_damaged_messages_never_raise_anything_but_input_errors(
+    signed: str, trusted: tuple[Certificate, ...]
+) -> None:
+    """Truncated or byte-flipped logins (raw and base64) give a result or an AuthprobeError."""
+    from authprobe.errors import AuthprobeError
+
+    data = signed.encode()
+    variants = [data[:cut] for cut in range(1, len(data), max(1, len(data) // 60))]
+    for index in range(0, len(data), max(1, len(data) // 60)):
+        flipped = bytearray(data)
+        flipped[index] ^= 0x5A
+        variants.append(bytes(flipped))
+    outcomes = {"read": 0, "refused": 0}
+    for variant in variants:
+        for shape in (variant, base64.b64encode(variant)):
+            try:
+                decode(shape, "damaged", certificates=trusted)
+            except AuthprobeError:
+                outcomes["refused"] += 1
+            else:
+                outcomes["read"] += 1
+    assert outcomes["refused"] > 0
+    assert outcomes["read"] > 0
