@@ -57,13 +57,25 @@ def _candidate(c: CandidateView) -> list[str]:
         "",
         f"{c.matched:,} of {c.sis_records:,} SIS records match · score {c.score:.1f}",
         "",
-        f"**{heading}**",
-        "",
-        *(f"- {reason}" for reason in c.reasons),
-        "",
-        "Coverage per population (SIS user group / directory OU):",
-        "",
     ]
+    if c.verdict == "recommended":
+        lines += [f"**How the score of {c.score:.1f} is made up** (hard rules must all pass):", ""]
+        lines += table(
+            ["criterion", "weight", "points", "because"],
+            (
+                [
+                    k.label,
+                    "rule" if k.hard else f"{k.weight * 100:.0f}",
+                    ("passed" if k.passed else "FAILED") if k.hard else f"{k.points:.1f}",
+                    k.explanation,
+                ]
+                for k in c.criteria
+            ),
+            right={1, 2},
+        )
+    else:
+        lines += [f"**{heading}**", "", *(f"- {reason}" for reason in c.reasons), ""]
+    lines += ["Coverage per population (SIS user group / directory OU):", ""]
     lines += table(
         ["population", "coverage", "", "matched"],
         (

@@ -80,6 +80,28 @@ class Share:
 
 
 @dataclass(frozen=True, slots=True)
+class Criterion:
+    """One line of a candidate's score: a hard rule (passed or not) or a weighted criterion."""
+
+    name: str
+    hard: bool
+    passed: bool
+    weight: float
+    value: float
+    explanation: str
+
+    @property
+    def points(self) -> float:
+        """What the criterion adds to the score of 100 (0 for hard rules)."""
+        return 0.0 if self.hard else round(100 * self.weight * self.value, 1)
+
+    @property
+    def label(self) -> str:
+        """`sis coverage` for `sis_coverage`."""
+        return self.name.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
 class CandidateView:
     """One candidate as the comparison shows it."""
 
@@ -97,6 +119,7 @@ class CandidateView:
     reasons: tuple[str, ...]
     populations: tuple[Share, ...]
     step_gains: tuple[Share, ...]
+    criteria: tuple[Criterion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +208,7 @@ def _reason_text(reason: str) -> str:
     """Drop the repeated "Ranks below <winner>: " prefix; the section heading says it once."""
     if reason.startswith("Ranks below ") and ": " in reason:
         return reason.split(": ", 1)[1]
-    return reason
+    return reason.removeprefix("Rejected: ")
 
 
 def _candidate(
@@ -200,7 +223,10 @@ def _candidate(
         verdict = "runner-up"
     populations = tuple(
         Share(p["population"], p["matched"], p["records"], p["source"])
-        for p in sorted(pair["populations"], key=lambda p: (p["source"] != "sis", p["population"]))
+        for p in sorted(
+            pair["populations"],
+            key=lambda p: (p["source"] != "sis", -p["records"], p["population"]),
+        )
     )
     step_gains = tuple(
         Share(s["step"], s["matched"], pair["sis_records"], "sis") for s in pair["steps"]
@@ -220,6 +246,10 @@ def _candidate(
         reasons=tuple(_reason_text(r) for r in data["reasons"]),
         populations=populations,
         step_gains=step_gains,
+        criteria=tuple(
+            Criterion(c["name"], c["hard"], c["passed"], c["weight"], c["value"], c["explanation"])
+            for c in data["criteria"]
+        ),
     )
 
 

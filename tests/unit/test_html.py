@@ -162,3 +162,16 @@ def test_out_of_scope_and_released_values_are_shown_masked() -> None:
     assert mask("007000037") in text
     shown = _doc(render_html(report, show_values=True)).text_content()
     assert "007000037" in shown
+
+
+def test_score_breakdown_adds_up_to_the_score() -> None:
+    """The recommended candidate's criteria points add up to its score (within rounding)."""
+    report = small_report()
+    doc = _doc(render_html(report))
+    rows = doc.xpath("//table[@class='criteria']/tbody/tr")
+    points = [tr.xpath("./td")[2].text_content() for tr in rows]
+    assert report.recommendation is not None
+    assert len(rows) == len(report.recommendation.criteria)
+    total = sum(float(p) for p in points if p not in ("passed", "FAILED"))
+    assert abs(total - report.recommendation.score) <= 0.05 * len(points)
+    assert "FAILED" not in points
