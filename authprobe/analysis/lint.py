@@ -151,6 +151,27 @@ _URL_UNSAFE = re.compile(r"[/?#%]")
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
 
 
+_SINGULAR = (
+    (" users have ", " user has "),
+    (" users look ", " user looks "),
+    (" users carry ", " user carries "),
+    (" users do ", " user does "),
+    (" values are ", " value is "),
+    (" values appear ", " value appears "),
+    (" values contain ", " value contains "),
+    (" values start or end ", " value starts or ends "),
+    ("these collide", "they collide"),
+)
+
+
+def _singular(message: str, n: int) -> str:
+    if n != 1:
+        return message
+    for plural, singular in _SINGULAR:
+        message = message.replace(plural, singular)
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     """One place a rule fired: the record's ref, the field and value concerned, and a detail."""
@@ -382,7 +403,7 @@ class SisLint:
                     source=SOURCE,
                     field=field_name,
                     count=n,
-                    message=rule.message.format(n=f"{n:,}", records=f"{total:,}"),
+                    message=_singular(rule.message, n).format(n=f"{n:,}", records=f"{total:,}"),
                     examples=tuple(dict.fromkeys(o.ref for o in tally.samples)),
                 )
             )

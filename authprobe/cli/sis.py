@@ -144,6 +144,13 @@ def scan_to_dict(scan: SisScan, findings: list[Finding], *, show_values: bool) -
     }
 
 
+def short_reference(example: str) -> str:
+    """`/long/path/sis.zip!users.xml:12 primary_id` -> `sis.zip!users.xml:12 primary_id`."""
+    head, _, tail = example.partition(" ")
+    head = head.rsplit("/", 1)[-1]
+    return f"{head} {tail}".strip()
+
+
 def render_table(
     scan: SisScan, findings: list[Finding], console: Console, show_values: bool
 ) -> None:
@@ -164,7 +171,7 @@ def render_table(
     for reason, count in sorted(summary.skipped.items()):
         console.print(f"  skipped: {count:,} × {reason}")
     console.print(profiles_table(scan.profiles, "Fields", show_values))
-    groups = Table(title="Populations (user_group)", title_justify="left")
+    groups = Table(title="Populations", title_justify="left")
     groups.add_column("user_group")
     groups.add_column("users", justify="right")
     for group, count in scan.populations[:20]:
@@ -175,18 +182,19 @@ def render_table(
         return
     table = Table(title="Findings", title_justify="left", show_lines=True)
     table.add_column("severity")
-    table.add_column("code")
-    table.add_column("field", max_width=22)
+    table.add_column("finding")
     table.add_column("count", justify="right")
-    table.add_column("what it means, and where", max_width=70)
+    table.add_column("what it means, and where (file:line)", ratio=1)
     for finding in findings:
         body = Text(finding.message)
         for example in finding.examples[:3]:
-            body.append(f"\n• {example}", style="dim")
+            body.append(f"\n• {short_reference(example)}", style="dim")
+        title = Text(finding.code)
+        if finding.field:
+            title.append(f"\n{finding.field}", style="dim")
         table.add_row(
             Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity.value]),
-            finding.code,
-            finding.field or "",
+            title,
             f"{finding.count:,}",
             body,
         )
