@@ -19,9 +19,10 @@ from rich.text import Text
 from authprobe import __version__, vocab
 from authprobe.model import Finding
 from authprobe.reports.mask import reveal
+from authprobe.sources.saml_checks import nameid_short
 from authprobe.sources.saml_crypto import Certificate
 from authprobe.sources.saml_message import Assertion, Attribute
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, nameid_short
+from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}

@@ -18,13 +18,7 @@ string-value (every text node, comments excluded), so comment injection cannot s
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
-import re
 import sys
-import urllib.parse
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,13 +31,15 @@ from lxml import etree
 from authprobe import vocab, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
+from authprobe.sources.saml_checks import nameid_short
 from authprobe.sources.saml_crypto import (
     DS,
     Certificate,
     SignatureCheck,
     check_enveloped_signature,
 )
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, nameid_short, parse_datetime
+from authprobe.sources.saml_input import MAX_INPUT, extract_xml, not_a_message
+from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, parse_datetime
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -51,7 +47,6 @@ XENC = "http://www.w3.org/2001/04/xmlenc#"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 SOURCE = "saml-assertion"
 OPAQUE_FORMATS = {"persistent", "transient"}
-MAX_INPUT = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,96 +140,6 @@ class Assertion:
 
 
 # ---------------------------------------------------------------------------------------------
-# getting the XML out of whatever was pasted
-
-_B64 = re.compile(rb"^[A-Za-z0-9+/=_\-\s]+$")
-_EMBEDDED = re.compile(
-    r"<((?:[A-Za-z_][\w.-]*:)?)(Response|Assertion)\b[^>]*>.*?</\1\2\s*>", re.DOTALL
-)
-_FORM_VALUE = re.compile(
-    r"""name\s*=\s*["']SAMLResponse["'][^>]*?value\s*=\s*["']([^"']+)["']"""
-    r"""|value\s*=\s*["']([^"']+)["'][^>]*?name\s*=\s*["']SAMLResponse["']""",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def _not_a_message(location: str, why: str) -> InputError:
-    return InputError(
-        "saml-not-a-message",
-        f"This is not a SAML message: {why}",
-        location=location,
-        hint="Paste the SAML Response XML, the base64 SAMLResponse value from the browser's "
-        "POST (SAML-tracer, developer tools) or the page Alma's test mode shows.",
-    )
-
-
-def _from_base64(text: bytes, location: str, what: str) -> tuple[bytes, str]:
-    compact = re.sub(rb"\s+", b"", text)
-    if b"%" in compact:
-        compact = urllib.parse.unquote_to_bytes(compact)
-    if not compact or not _B64.match(compact):
-        raise _not_a_message(location, f"the {what} is neither XML nor base64")
-    padded = compact + b"=" * (-len(compact) % 4)
-    try:
-        if b"-" in compact or b"_" in compact:
-            raw = base64.urlsafe_b64decode(padded)
-        else:
-            raw = base64.b64decode(padded, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise _not_a_message(location, f"the {what} is not valid base64") from exc
-    if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return raw, "base64"
-    try:
-        inflated = zlib.decompress(raw, -15)
-    except zlib.error as exc:
-        raise _not_a_message(location, f"the {what} decodes to binary data, not XML") from exc
-    if inflated.lstrip().startswith(b"<"):
-        return inflated, "base64+deflate"
-    raise _not_a_message(location, f"the {what} decodes to something that is not XML")
-
-
-def _from_html(text: str, location: str) -> tuple[bytes, str]:
-    form = _FORM_VALUE.search(text)
-    if form:
-        value = html.unescape(form.group(1) or form.group(2))
-        raw, _ = _from_base64(value.encode("ascii", "replace"), location, "SAMLResponse value")
-        return raw, "html"
-    for candidate in (text, html.unescape(text)):
-        match = _EMBEDDED.search(candidate)
-        if match:
-            return match.group(0).encode("utf-8"), "html"
-    raise _not_a_message(location, "an HTML page without a SAML response in it")
-
-
-def extract_xml(data: bytes, location: str) -> tuple[bytes, str]:
-    """The SAML XML inside `data`, and the input format it came in."""
-    if len(data) > MAX_INPUT:
-        raise InputError(
-            "saml-message-too-large",
-            "The message is larger than 20 MB; a SAML login response is a few kB.",
-            location=location,
-        )
-    body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not body:
-        raise InputError("saml-message-empty", "The input is empty.", location=location)
-    head = body[:4096].lower()
-    if body.startswith(b"<"):
-        if b"<html" in head or b"<!doctype html" in head or b"<body" in head:
-            return _from_html(body.decode("utf-8", "replace"), location)
-        return body, "xml"
-    if b"samlresponse=" in body[:65536].lower():
-        text = body.decode("utf-8", "replace").strip()
-        query = text.split("?", 1)[1] if "?" in text.split("SAMLResponse=", 1)[0] else text
-        values = urllib.parse.parse_qs(query, keep_blank_values=True).get("SAMLResponse")
-        if not values or not values[0]:
-            raise _not_a_message(location, "SAMLResponse= is empty")
-        value = values[0].replace(" ", "+")  # a '+' that was not URL-encoded
-        raw, fmt = _from_base64(value.encode("ascii", "replace"), location, "SAMLResponse value")
-        return raw, "form" if fmt == "base64" else f"form+{fmt.split('+', 1)[1]}"
-    return _from_base64(body, location, "input")
-
-
-# ---------------------------------------------------------------------------------------------
 # reading the XML
 
 
@@ -261,14 +166,14 @@ def _message_root(root: Any, location: str, input_format: str) -> tuple[Any, str
     if tag in ("Envelope", "ArtifactResponse"):
         inner = root.find(f".//{{{SAMLP}}}Response")
         if inner is None:
-            raise _not_a_message(location, f"a <{tag}> without a SAML Response in it")
+            raise not_a_message(location, f"a <{tag}> without a SAML Response in it")
         return inner, "soap"
     if tag in ("Response", "Assertion", "EncryptedAssertion") and root.tag.startswith(
         (f"{{{SAMLP}}}", f"{{{SAML}}}")
     ):
         return root, input_format
     if tag.lower() == "html":
-        raise _not_a_message(location, "an HTML page without a SAML response in it")
+        raise not_a_message(location, "an HTML page without a SAML response in it")
     if tag in ("EntityDescriptor", "EntitiesDescriptor"):
         raise InputError(
             "saml-message-is-metadata",
@@ -276,7 +181,7 @@ def _message_root(root: Any, location: str, input_format: str) -> tuple[Any, str
             location=location,
             hint="Use `authprobe saml metadata` for it, or pass it with --idp-metadata.",
         )
-    raise _not_a_message(location, f"the root element is <{tag}>")
+    raise not_a_message(location, f"the root element is <{tag}>")
 
 
 def read_message(
@@ -547,7 +452,7 @@ class _Decoder:
         text = etree.tostring(plain)
         root = xmlsafe.parse_bytes(text, f"{self.location} (decrypted)")
         if _local(root.tag) != "Assertion":
-            raise _not_a_message(self.location, "the decrypted content is not an Assertion")
+            raise not_a_message(self.location, "the decrypted content is not an Assertion")
         return root
 
     # -- facts ---------------------------------------------------------------------------------

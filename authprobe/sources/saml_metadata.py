@@ -23,13 +23,17 @@ import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from authprobe import xmlsafe
 from authprobe.errors import InputError, SourceUnreachable, UsageError
 from authprobe.model import Finding, Severity
+from authprobe.sources.saml_checks import (
+    document_findings,
+    idp_findings,
+)
 from authprobe.sources.saml_crypto import (
     Certificate,
     check_enveloped_signature,
@@ -45,21 +49,10 @@ AUTH = "http://docs.oasis-open.org/wsfed/authorization/200706"
 SHIBMD = "urn:mace:shibboleth:metadata:1.0"
 MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
-BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-BINDING_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-NAMEID_PREFIXES = (
-    "urn:oasis:names:tc:SAML:2.0:nameid-format:",
-    "urn:oasis:names:tc:SAML:1.1:nameid-format:",
-)
-OPAQUE_NAMEID = {"transient", "persistent"}
-EXPIRY_WARNING = timedelta(days=90)
 FETCH_TIMEOUT = 20.0
 MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
 _PEM_HINT = "Pass the IdP's signing certificate as a PEM file (-----BEGIN CERTIFICATE-----)."
-
-_WEAK_SIGNATURE = {"rsa-sha1": "SHA-1", "dsa-sha1": "SHA-1", "rsa-md5": "MD5", "hmac-sha1": "SHA-1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +401,7 @@ def parse_metadata(
         if whole is None:
             raise UsageError("saml-metadata-verify", "Cannot verify a stream.", location=location)
         signature = verify_metadata_signature(whole, location, cert)
-    findings = _document_findings(signature, valid_until, moment, cert)
+    findings = document_findings(signature, valid_until, moment, cert)
     return IdpMetadata(
         location=location,
         root=root_tag,
@@ -574,176 +567,6 @@ def _certificates(
                 seen.add(key)
                 certificates.append(certificate)
     return tuple(certificates), tuple(findings)
-
-
-# ---------------------------------------------------------------------------------------------
-# findings
-
-
-def _finding(code: str, severity: Severity, entity_id: str, message: str) -> Finding:
-    return Finding(code, severity, SOURCE, entity_id, 1, message)
-
-
-def nameid_short(fmt: str) -> str:
-    """`persistent` for `urn:oasis:names:tc:SAML:2.0:nameid-format:persistent`."""
-    for prefix in NAMEID_PREFIXES:
-        if fmt.startswith(prefix):
-            return fmt[len(prefix) :]
-    return fmt
-
-
-def idp_findings(idp: IdpEntity, now: datetime) -> tuple[Finding, ...]:
-    """Warnings about one IdP (certificates, NameID formats, bindings, protocol, validity)."""
-    out: list[Finding] = []
-    eid = idp.entity_id
-    signing = idp.signing_certificates
-    if not signing:
-        out.append(
-            _finding(
-                "no-signing-certificate",
-                Severity.ERROR,
-                eid,
-                "The IdP publishes no signing certificate: Alma cannot check its assertions.",
-            )
-        )
-    for cert in idp.certificates:
-        days = (cert.not_after - now).days
-        what = f"The {cert.use} certificate {cert.subject}"
-        if cert.not_after < now:
-            severity = Severity.ERROR if cert.signs and len(signing) == 1 else Severity.WARNING
-            out.append(
-                _finding(
-                    "certificate-expired",
-                    severity,
-                    eid,
-                    f"{what} expired on {cert.not_after:%Y-%m-%d}.",
-                )
-            )
-        elif cert.not_after - now <= EXPIRY_WARNING:
-            out.append(
-                _finding(
-                    "certificate-expiring",
-                    Severity.WARNING,
-                    eid,
-                    f"{what} expires on {cert.not_after:%Y-%m-%d} (in {days} days). Alma loads "
-                    "metadata once and never refreshes it: plan the rollover and upload the new "
-                    "metadata to Alma.",
-                )
-            )
-        if cert.signature_hash == "md5":
-            out.append(
-                _finding(
-                    "certificate-md5",
-                    Severity.ERROR,
-                    eid,
-                    f"{what} is signed with MD5, which Alma rejects.",
-                )
-            )
-        elif cert.signature_hash == "sha1":
-            out.append(
-                _finding(
-                    "certificate-sha1",
-                    Severity.WARNING,
-                    eid,
-                    f"{what} is signed with SHA-1, which is deprecated.",
-                )
-            )
-        if cert.note:
-            out.append(_finding("certificate-odd", Severity.WARNING, eid, f"{what}: {cert.note}."))
-    if len(signing) > 1:
-        out.append(
-            _finding(
-                "certificate-rollover",
-                Severity.INFO,
-                eid,
-                f"{len(signing)} signing certificates are published: a certificate rollover is "
-                "probably in progress. Alma keeps the metadata it loaded: re-upload after the "
-                "rollover.",
-            )
-        )
-    short = {nameid_short(f) for f in idp.nameid_formats}
-    if short and short <= OPAQUE_NAMEID:
-        out.append(
-            _finding(
-                "nameid-opaque-only",
-                Severity.WARNING,
-                eid,
-                f"The IdP offers only {' and '.join(sorted(short))} NameIDs: these are opaque "
-                "(per service or per login) and can never be the matching ID; Alma must read an "
-                "attribute instead.",
-            )
-        )
-    bindings = {e.binding for e in idp.sso}
-    if not bindings & {BINDING_POST, BINDING_REDIRECT}:
-        out.append(
-            _finding(
-                "no-browser-sso-binding",
-                Severity.ERROR,
-                eid,
-                "No SingleSignOnService with the HTTP-Redirect or HTTP-POST binding: Alma cannot "
-                "send users to this IdP.",
-            )
-        )
-    if idp.protocols and SAML2_PROTOCOL not in idp.protocols:
-        out.append(
-            _finding(
-                "no-saml2",
-                Severity.ERROR,
-                eid,
-                "The IdP does not announce SAML 2.0 support (protocolSupportEnumeration).",
-            )
-        )
-    if idp.valid_until is not None and idp.valid_until < now:
-        out.append(
-            _finding(
-                "metadata-expired",
-                Severity.WARNING,
-                eid,
-                f"The IdP's metadata was valid until {idp.valid_until:%Y-%m-%d}: "
-                "ask for a current copy.",
-            )
-        )
-    return tuple(out)
-
-
-def _document_findings(
-    signature: MetadataSignature,
-    valid_until: datetime | None,
-    now: datetime,
-    cert: Sequence[str],
-) -> tuple[Finding, ...]:
-    out: list[Finding] = []
-    if valid_until is not None and valid_until < now:
-        out.append(
-            _finding(
-                "metadata-expired",
-                Severity.WARNING,
-                "",
-                f"The metadata document was valid until {valid_until:%Y-%m-%d}.",
-            )
-        )
-    weak = _WEAK_SIGNATURE.get((signature.algorithm or "").rsplit("#", 1)[-1])
-    if signature.present and weak:
-        out.append(
-            _finding(
-                "metadata-signature-weak",
-                Severity.WARNING,
-                "",
-                f"The metadata is signed with {weak}, which is deprecated.",
-            )
-        )
-    if signature.present and signature.verified is False:
-        out.append(_finding("metadata-signature-invalid", Severity.ERROR, "", signature.detail))
-    if cert and not signature.present:
-        out.append(
-            _finding(
-                "metadata-unsigned",
-                Severity.WARNING,
-                "",
-                "A certificate was given but the metadata is not signed: nothing to verify.",
-            )
-        )
-    return tuple(out)
 
 
 def _datetime(value: str | None) -> datetime | None:

@@ -28,12 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from authprobe.errors import InputError, SourceUnreachable, UsageError
+from authprobe.sources.saml_checks import BINDING_POST, BINDING_REDIRECT
 from authprobe.sources.saml_message import Assertion, decode
-from authprobe.sources.saml_metadata import (
-    BINDING_POST,
-    BINDING_REDIRECT,
-    IdpEntity,
-)
+from authprobe.sources.saml_metadata import IdpEntity
 
 DEFAULT_ENTITY_ID = "urn:authprobe:test-sp"
 DEFAULT_PORT = 8910

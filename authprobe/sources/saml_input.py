@@ -1,0 +1,107 @@
+"""Getting the SAML XML out of whatever a user pasted or saved.
+
+Raw XML; the base64 `SAMLResponse` POST value; a `SAMLResponse=` query or form string, or a whole
+callback URL (URL-encoded; HTTP-Redirect deflate); an HTML page holding the response (an
+auto-submit form, or escaped XML as a test-mode page shows it). The XML found is parsed later,
+by `xmlsafe`, never here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+import urllib.parse
+import zlib
+
+from authprobe.errors import InputError
+
+MAX_INPUT = 20 * 1024 * 1024
+
+
+_B64 = re.compile(rb"^[A-Za-z0-9+/=_\-\s]+$")
+_EMBEDDED = re.compile(
+    r"<((?:[A-Za-z_][\w.-]*:)?)(Response|Assertion)\b[^>]*>.*?</\1\2\s*>", re.DOTALL
+)
+_FORM_VALUE = re.compile(
+    r"""name\s*=\s*["']SAMLResponse["'][^>]*?value\s*=\s*["']([^"']+)["']"""
+    r"""|value\s*=\s*["']([^"']+)["'][^>]*?name\s*=\s*["']SAMLResponse["']""",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def not_a_message(location: str, why: str) -> InputError:
+    return InputError(
+        "saml-not-a-message",
+        f"This is not a SAML message: {why}",
+        location=location,
+        hint="Paste the SAML Response XML, the base64 SAMLResponse value from the browser's "
+        "POST (SAML-tracer, developer tools) or the page Alma's test mode shows.",
+    )
+
+
+def _from_base64(text: bytes, location: str, what: str) -> tuple[bytes, str]:
+    compact = re.sub(rb"\s+", b"", text)
+    if b"%" in compact:
+        compact = urllib.parse.unquote_to_bytes(compact)
+    if not compact or not _B64.match(compact):
+        raise not_a_message(location, f"the {what} is neither XML nor base64")
+    padded = compact + b"=" * (-len(compact) % 4)
+    try:
+        if b"-" in compact or b"_" in compact:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise not_a_message(location, f"the {what} is not valid base64") from exc
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return raw, "base64"
+    try:
+        inflated = zlib.decompress(raw, -15)
+    except zlib.error as exc:
+        raise not_a_message(location, f"the {what} decodes to binary data, not XML") from exc
+    if inflated.lstrip().startswith(b"<"):
+        return inflated, "base64+deflate"
+    raise not_a_message(location, f"the {what} decodes to something that is not XML")
+
+
+def _from_html(text: str, location: str) -> tuple[bytes, str]:
+    form = _FORM_VALUE.search(text)
+    if form:
+        value = html.unescape(form.group(1) or form.group(2))
+        raw, _ = _from_base64(value.encode("ascii", "replace"), location, "SAMLResponse value")
+        return raw, "html"
+    for candidate in (text, html.unescape(text)):
+        match = _EMBEDDED.search(candidate)
+        if match:
+            return match.group(0).encode("utf-8"), "html"
+    raise not_a_message(location, "an HTML page without a SAML response in it")
+
+
+def extract_xml(data: bytes, location: str) -> tuple[bytes, str]:
+    """The SAML XML inside `data`, and the input format it came in."""
+    if len(data) > MAX_INPUT:
+        raise InputError(
+            "saml-message-too-large",
+            "The message is larger than 20 MB; a SAML login response is a few kB.",
+            location=location,
+        )
+    body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not body:
+        raise InputError("saml-message-empty", "The input is empty.", location=location)
+    head = body[:4096].lower()
+    if body.startswith(b"<"):
+        if b"<html" in head or b"<!doctype html" in head or b"<body" in head:
+            return _from_html(body.decode("utf-8", "replace"), location)
+        return body, "xml"
+    if b"samlresponse=" in body[:65536].lower():
+        text = body.decode("utf-8", "replace").strip()
+        query = text.split("?", 1)[1] if "?" in text.split("SAMLResponse=", 1)[0] else text
+        values = urllib.parse.parse_qs(query, keep_blank_values=True).get("SAMLResponse")
+        if not values or not values[0]:
+            raise not_a_message(location, "SAMLResponse= is empty")
+        value = values[0].replace(" ", "+")  # a '+' that was not URL-encoded
+        raw, fmt = _from_base64(value.encode("ascii", "replace"), location, "SAMLResponse value")
+        return raw, "form" if fmt == "base64" else f"form+{fmt.split('+', 1)[1]}"
+    return _from_base64(body, location, "input")
