@@ -111,12 +111,17 @@ def _serve(idp: _Idp) -> ThreadingHTTPServer:
 
 def _form(page: str) -> tuple[str, dict[str, str]]:
     """The action and hidden fields of an auto-submitted form (what a browser would POST)."""
-    action = re.search(r'<form[^>]*action="([^"]+)"', page, re.I)
+    action = re.search(r"""<form[^>]*action=(["'])(.*?)\1""", page, re.I)
     assert action is not None, page
-    fields = dict(
-        re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page, re.I)
-    )
-    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields.items()}
+    fields = {
+        name: value
+        for _, name, _, value in re.findall(
+            r"""<input[^>]*type=["']hidden["'][^>]*name=(["'])(.*?)\1[^>]*value=(["'])(.*?)\3""",
+            page,
+            re.I,
+        )
+    }
+    return html.unescape(action.group(2)), {k: html.unescape(v) for k, v in fields.items()}
 
 
 def _wait_port(port: int, process: subprocess.Popen[str]) -> None:
@@ -132,7 +137,7 @@ def _wait_port(port: int, process: subprocess.Popen[str]) -> None:
     pytest.fail("test-sp did not start listening")
 
 
-def _run_login(workdir: Path, *, encrypt: bool) -> dict[str, Any]:
+def _run_login(workdir: Path, *, encrypt: bool, post_only: bool = False) -> dict[str, Any]:
     sp_port, idp_port = _free_port(), _free_port()
     config = workdir / "sp-config"
     sp_metadata = subprocess.run(
@@ -153,7 +158,11 @@ def _run_login(workdir: Path, *, encrypt: bool) -> dict[str, Any]:
     keys = helpers.make_keypair(workdir / "idp", "idp")
     server = helpers.idp_server(keys, sp_metadata, base_url=f"http://127.0.0.1:{idp_port}")
     idp_metadata = workdir / "idp-metadata.xml"
-    idp_metadata.write_text(helpers.idp_metadata_xml(server), encoding="utf-8")
+    text = helpers.idp_metadata_xml(server)
+    if post_only:  # an IdP that takes AuthnRequests by HTTP-POST only
+        text = re.sub(r"<[^<>]*SingleSignOnService[^>]*HTTP-Redirect[^>]*/>", "", text)
+        assert "HTTP-Redirect" not in text
+    idp_metadata.write_text(text, encoding="utf-8")
     idp = _Idp(server, idp_port, encrypt)
     http = _serve(idp)
     saved = workdir / "login.xml"
@@ -184,12 +193,20 @@ def _run_login(workdir: Path, *, encrypt: bool) -> dict[str, Any]:
     try:
         _wait_port(sp_port, process)
         # The browser: /login redirects to the IdP, whose page auto-submits a form to the ACS.
+        # The browser: /login redirects (or auto-posts) to the IdP, whose page auto-submits a
+        # form to the ACS; every auto-submitted form is followed like a browser would.
         with urllib.request.urlopen(f"http://127.0.0.1:{sp_port}/login", timeout=30) as page:
-            action, fields = _form(page.read().decode("utf-8"))
-        assert action == f"http://127.0.0.1:{sp_port}/acs"
-        body = urllib.parse.urlencode(fields).encode()
-        with urllib.request.urlopen(action, data=body, timeout=30) as done:  # noqa: S310
-            assert b"Login received" in done.read()
+            text = page.read().decode("utf-8")
+        acs = f"http://127.0.0.1:{sp_port}/acs"
+        for _ in range(3):
+            action, fields = _form(text)
+            body = urllib.parse.urlencode(fields).encode()
+            with urllib.request.urlopen(action, data=body, timeout=30) as reply:  # noqa: S310
+                text = reply.read().decode("utf-8")
+            if action == acs:
+                break
+        assert action == acs
+        assert "Login received" in text
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
@@ -223,4 +240,11 @@ def test_encrypted_login_is_decrypted_with_the_test_sp_key(tmp_path: Path) -> No
     login = data["login"]
     assert login["assertion"]["decrypted"] is True
     released = {a["name"]: tuple(a["values"]) for a in login["attributes"]}
+    assert released == helpers.RELEASED_NAMES
+
+
+def test_idp_with_post_only_sso_gets_an_auto_posted_request(tmp_path: Path) -> None:
+    """An IdP without HTTP-Redirect SSO receives the AuthnRequest by an auto-submitted POST."""
+    data = _run_login(tmp_path, encrypt=False, post_only=True)
+    released = {a["name"]: tuple(a["values"]) for a in data["login"]["attributes"]}
     assert released == helpers.RELEASED_NAMES
