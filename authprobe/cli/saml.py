@@ -18,7 +18,9 @@ from authprobe.cli.options import (
 )
 from authprobe.cli.saml_render import (
     decode_to_dict,
+    decode_to_markdown,
     metadata_to_dict,
+    metadata_to_markdown,
     render_decode,
     render_metadata,
     to_json,
@@ -82,11 +84,11 @@ def _exit(findings: list[Finding], fail_on: FailOn) -> int:
 
 
 def _check_format(output_format: OutputFormat) -> None:
-    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON):
+    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MD):
         raise UsageError(
             "format-unavailable",
             f"--format {output_format.value} is not available for the saml commands.",
-            hint="Use --format table or --format json.",
+            hint="Use --format table, json or md.",
         )
 
 
@@ -114,6 +116,8 @@ def metadata(
     result = read_metadata(source, entity=entity, cert=[str(p) for p in cert or []])
     if output_format is OutputFormat.JSON:
         _write(env, to_json(metadata_to_dict(result)), output)
+    elif output_format is OutputFormat.MD:
+        _write(env, metadata_to_markdown(metadata_to_dict(result)), output)
     else:
         _table(env, output, lambda console: render_metadata(result, console))
     return _exit(_all_findings(result), fail_on)
@@ -166,9 +170,10 @@ def show(
     command: str = "saml decode",
 ) -> None:
     """Write a decoded login in the asked format."""
-    if output_format is OutputFormat.JSON:
+    if output_format in (OutputFormat.JSON, OutputFormat.MD):
         data = decode_to_dict(login, show_values=show_values, command=command)
-        _write(env, to_json(data), output)
+        text = to_json(data) if output_format is OutputFormat.JSON else decode_to_markdown(data)
+        _write(env, text, output)
     else:
         _table(env, output, lambda console: render_decode(login, console, show_values=show_values))
 

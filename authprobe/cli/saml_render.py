@@ -393,3 +393,104 @@ def _validity(login: Assertion) -> str | None:
     if login.not_before is None and login.not_on_or_after is None:
         return None
     return f"{_when(login.not_before) or '…'} to {_when(login.not_on_or_after) or '…'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# markdown (built from the JSON data, so the two never disagree)
+
+
+def _md_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def _md_findings(findings: list[dict[str, Any]]) -> list[str]:
+    return [f"- **{f['severity']}** {f['message']}" for f in findings]
+
+
+def metadata_to_markdown(data: dict[str, Any]) -> str:
+    """`saml metadata --format md` from `metadata_to_dict` output."""
+    document = data["metadata"]
+    lines = [
+        "# SAML metadata",
+        "",
+        f"- Document: `{document['location']}` ({document['root']})",
+        f"- IdPs: {document['idps']} of {document['entities']} entities",
+        f"- Signature: {document['signature']['detail']}",
+        *_md_findings(document["findings"]),
+    ]
+    for idp in data["idps"]:
+        lines += ["", f"## {idp['entity_id']}", ""]
+        if idp["display_name"]:
+            lines.append(f"- Name: {idp['display_name']}")
+        lines += [f"- SSO: {e['binding'].rsplit(':', 1)[-1]} {e['location']}" for e in idp["sso"]]
+        formats = ", ".join(nameid_short(f) for f in idp["nameid_formats"]) or "(none listed)"
+        lines.append(f"- NameID formats: {formats}")
+        if idp["scopes"]:
+            lines.append("- Scopes: " + ", ".join(s["value"] for s in idp["scopes"]))
+        if idp["certificates"]:
+            lines += ["", "### Certificates", ""]
+            lines += _md_table(
+                ["use", "subject", "not after", "days left", "key", "signed with"],
+                [
+                    [
+                        c["use"],
+                        short_subject(c["subject"]),
+                        (c["not_after"] or "")[:10],
+                        c["days_left"],
+                        f"{c['key_type']} {c['key_size'] or ''}".strip(),
+                        c["signature_hash"],
+                    ]
+                    for c in idp["certificates"]
+                ],
+            )
+        if idp["attributes"]:
+            lines += ["", f"### Attributes offered ({len(idp['attributes'])})", ""]
+            lines += _md_table(
+                ["Name (as Alma must be told)", "readable name", "directory attribute"],
+                [
+                    [f"`{a['name']}`", a["readable_name"], ", ".join(a["directory_attributes"])]
+                    for a in idp["attributes"]
+                ],
+            )
+        if idp["findings"]:
+            lines += ["", "### Findings", "", *_md_findings(idp["findings"])]
+    return "\n".join(lines) + "\n"
+
+
+def decode_to_markdown(data: dict[str, Any]) -> str:
+    """`saml decode --format md` from `decode_to_dict` output (values already masked or not)."""
+    login = data["login"]
+    response, assertion, nameid = login["response"], login["assertion"], login["nameid"]
+    lines = ["# SAML login", ""]
+    if data["meta"]["values_shown"]:
+        lines += ["**Values shown unmasked (--show-values): handle as personal data.**", ""]
+    lines += [
+        f"- Message: {login['message']} ({login['input_format']})",
+        f"- Issuer: {assertion['issuer'] or response['issuer']}",
+        f"- Audience: {', '.join(assertion['audiences']) or '(none)'}",
+        f"- Valid: {assertion['not_before']} to {assertion['not_on_or_after']}",
+    ]
+    if assertion["encrypted"]:
+        lines.append("- Assertion: encrypted (pass --sp-key to decrypt)")
+    elif nameid is not None:
+        lines.append(f"- NameID: `{nameid['value']}` ({nameid['format_short']})")
+    lines += [f"- Trust: {login['trust_detail']}", ""]
+    if login["attributes"]:
+        lines += [f"## Attributes released ({len(login['attributes'])})", ""]
+        lines += _md_table(
+            ["Name (exactly as sent)", "readable name", "values"],
+            [
+                [f"`{a['name']}`", a["readable_name"], "\n".join(a["values"])]
+                for a in login["attributes"]
+            ],
+        )
+    if login["findings"]:
+        lines += ["", "## Findings", "", *_md_findings(login["findings"])]
+    return "\n".join(lines) + "\n"

@@ -146,3 +146,24 @@ def test_print_sp_metadata(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(args) == 0
     assert capsys.readouterr().out.split("validUntil")[1][25:] == first.split("validUntil")[1][25:]
     assert (tmp_path / "sp-key.pem").stat().st_mode & 0o077 == 0
+
+
+def test_markdown_output(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """--format md: the same facts as JSON, as Markdown tables; values masked by default."""
+    assert main(["saml", "metadata", str(files["metadata"]), "-f", "md"]) == 0
+    metadata = capsys.readouterr().out
+    assert metadata.startswith("# SAML metadata")
+    assert f"## {helpers.IDP_ENTITY_ID}" in metadata
+    assert "| signing | CN=idp |" in metadata
+    assert main(["saml", "decode", str(files["login"]), "-f", "md"]) == 0
+    login = capsys.readouterr().out
+    assert "| `urn:oid:2.16.840.1.113730.3.1.3` | employeeNumber |" in login
+    assert "0012345" not in login
+
+
+def test_html_format_is_a_usage_error(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format html is not offered by the saml commands: exit 2 with a hint."""
+    assert main(["saml", "metadata", str(files["metadata"]), "-f", "html"]) == 2
+    assert "format-unavailable" in capsys.readouterr().err
