@@ -238,8 +238,12 @@ def read_metadata(
             hint="Check the path; pass a URL as http(s)://...",
         ) from exc
     with stream:
-        whole = path.read_bytes() if cert else None
-        return parse_metadata(stream, text, entity=entity, cert=cert, now=now, whole=whole)
+        if cert:  # facts and signature from the very same bytes
+            whole = stream.read()
+            return parse_metadata(
+                io.BytesIO(whole), text, entity=entity, cert=cert, now=now, whole=whole
+            )
+        return parse_metadata(stream, text, entity=entity, now=now)
 
 
 def _sniff(head: bytes, location: str) -> None:
