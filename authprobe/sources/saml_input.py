@@ -104,4 +104,8 @@ def extract_xml(data: bytes, location: str) -> tuple[bytes, str]:
         value = values[0].replace(" ", "+")  # a '+' that was not URL-encoded
         raw, fmt = _from_base64(value.encode("ascii", "replace"), location, "SAMLResponse value")
         return raw, "form" if fmt == "base64" else f"form+{fmt.split('+', 1)[1]}"
+    if b"<" in body:  # XML after some text ("SAML response: <samlp:Response ...")
+        match = _EMBEDDED.search(body.decode("utf-8", "replace"))
+        if match:
+            return match.group(0).encode("utf-8"), "text"
     return _from_base64(body, location, "input")

@@ -394,6 +394,16 @@ class _Decoder:
         encrypted: bool,
     ) -> tuple[bool | None, str]:
         checks = [c for c in (response_check, assertion_check) if c is not None]
+        if any(c.verified for c in checks) and any(c.verified is False for c in checks):
+            self.findings.append(
+                _finding(
+                    "signature-partly-invalid",
+                    Severity.WARNING,
+                    "One signature verifies and another does not: "
+                    + "; ".join(c.detail for c in checks if c.verified is False)
+                    + ".",
+                )
+            )
         if any(c.verified for c in checks):
             covered = (
                 "the whole Response"

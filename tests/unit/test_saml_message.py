@@ -374,3 +374,10 @@ def test_damaged_messages_never_raise_anything_but_input_errors(
                 outcomes["read"] += 1
     assert outcomes["refused"] > 0
     assert outcomes["read"] > 0
+
+
+def test_xml_after_some_text(signed: str) -> None:
+    """XML pasted after a line of text (an e-mail, a ticket) is found."""
+    login = _decode("SAML response from the test button:\n" + signed)
+    assert login.input_format == "text"
+    assert login.issuer == helpers.IDP_ENTITY_ID
