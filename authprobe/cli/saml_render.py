@@ -26,6 +26,7 @@ from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+SUMMARY_ABOVE = 3  # more IdPs than this: one line each instead of a panel each
 
 
 def _when(value: datetime | None) -> str | None:
@@ -268,8 +269,35 @@ def render_metadata(metadata: IdpMetadata, console: Console, now: datetime | Non
         head.append(("Valid until", f"{metadata.valid_until:%Y-%m-%d %H:%M} UTC"))
     parts: list[RenderableType] = [_kv(head), *_findings(metadata.findings)]
     console.print(Panel(Group(*parts), title="SAML metadata", border_style="blue"))
+    if len(metadata.idps) > SUMMARY_ABOVE:
+        console.print(_idp_summary(metadata, moment))
+        return
     for idp in metadata.idps:
         console.print(_idp_panel(idp, moment))
+
+
+def _idp_summary(metadata: IdpMetadata, now: datetime) -> RenderableType:
+    """One line per IdP of an aggregate (the details: --entity, or --format json)."""
+    table = Table(
+        title=f"{len(metadata.idps)} IdPs: pass --entity ENTITY_ID for one IdP's details",
+        title_justify="left",
+    )
+    table.add_column("entityID", overflow="fold", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    table.add_column("signing cert expires", no_wrap=True)
+    table.add_column("err/warn", justify="right", no_wrap=True)
+    for idp in metadata.idps:
+        expiry = min((c.not_after for c in idp.signing_certificates), default=None)
+        style = "" if expiry is None or (expiry - now).days > 90 else "red"
+        errors = sum(f.severity.value == "error" for f in idp.findings)
+        warnings = sum(f.severity.value == "warning" for f in idp.findings)
+        table.add_row(
+            idp.entity_id,
+            idp.display_name or "",
+            Text(f"{expiry:%Y-%m-%d}" if expiry else "(no signing cert)", style=style),
+            f"{errors} / {warnings}",
+        )
+    return table
 
 
 def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:

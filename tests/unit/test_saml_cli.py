@@ -167,3 +167,24 @@ def test_html_format_is_a_usage_error(
     """--format html is not offered by the saml commands: exit 2 with a hint."""
     assert main(["saml", "metadata", str(files["metadata"]), "-f", "html"]) == 2
     assert "format-unavailable" in capsys.readouterr().err
+
+
+def test_aggregate_table_is_one_line_per_idp(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """More than 3 IdPs: the terminal lists them one per line and points to --entity."""
+    single = files["metadata"].read_text(encoding="utf-8").split("?>", 1)[-1]
+    entities = "".join(
+        single.replace(helpers.IDP_ENTITY_ID, f"https://idp{i}.college.test/idp") for i in range(5)
+    )
+    aggregate = tmp_path / "aggregate.xml"
+    aggregate.write_text(
+        '<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+        + entities
+        + "</md:EntitiesDescriptor>",
+        encoding="utf-8",
+    )
+    assert main(["saml", "metadata", str(aggregate)]) == 0
+    out = capsys.readouterr().out
+    assert "5 IdPs: pass --entity ENTITY_ID" in out
+    assert out.count("college.test/idp") == 5
