@@ -22,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -44,7 +44,6 @@ from authprobe.sources.saml_crypto import (
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-FED = "http://docs.oasis-open.org/wsfed/federation/200706"
 AUTH = "http://docs.oasis-open.org/wsfed/authorization/200706"
 SHIBMD = "urn:mace:shibboleth:metadata:1.0"
 MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
@@ -52,7 +51,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FETCH_TIMEOUT = 20.0
 MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
-_PEM_HINT = "Pass the IdP's signing certificate as a PEM file (-----BEGIN CERTIFICATE-----)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +325,7 @@ class _Reader:
             f"This XML is not SAML metadata: its root element is <{tag}>, "
             "not <EntityDescriptor> or <EntitiesDescriptor> "
             f"in the {MD} namespace.",
-            location=xmlsafe_line(self.location, element),
+            location=_at_element(self.location, element),
             hint="A captured login goes to `authprobe saml decode`; metadata is the IdP's "
             "description of itself, published at a metadata URL.",
         )
@@ -349,7 +347,7 @@ class _Reader:
         self.idps.append(_idp_entity(element, idpsso, self.now, self.location))
 
 
-def xmlsafe_line(location: str, element: Any) -> str:
+def _at_element(location: str, element: Any) -> str:
     """`location:line` for an element."""
     line = getattr(element, "sourceline", None)
     return f"{location}:{line}" if line else location
@@ -508,12 +506,7 @@ def _idp_entity(element: Any, idpsso: Any, now: datetime, location: str) -> IdpE
         certificates=certificates,
         valid_until=valid_until,
     )
-    findings = cert_findings + idp_findings(idp, now)
-    return IdpEntity(**{**_fields(idp), "findings": findings})
-
-
-def _fields(idp: IdpEntity) -> dict[str, Any]:
-    return {name: getattr(idp, name) for name in IdpEntity.__dataclass_fields__}
+    return replace(idp, findings=cert_findings + idp_findings(idp, now))
 
 
 def _offered_attributes(element: Any, idpsso: Any) -> tuple[OfferedAttribute, ...]:
