@@ -18,6 +18,7 @@ string-value (every text node, comments excluded), so comment injection cannot s
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -438,9 +439,8 @@ class _Decoder:
         )
 
     def _decrypt(self, encrypted: Any) -> Any:
-        from onelogin.saml2.utils import OneLogin_Saml2_Utils
+        import xmlsec  # local: the C binding is only needed with --sp-key
 
-        key = self.sp_key or ""
         data = encrypted.find(f"{{{XENC}}}EncryptedData")
         if data is None:
             raise InputError(
@@ -450,8 +450,13 @@ class _Decoder:
             )
         _inline_retrieved_key(encrypted, data)
         try:
-            plain = OneLogin_Saml2_Utils.decrypt_element(data, key)
-        except Exception as exc:  # xmlsec raises a bare Error; python3-saml wraps others
+            manager = xmlsec.KeysManager()
+            key = xmlsec.Key.from_memory(
+                (self.sp_key or "").encode(), xmlsec.constants.KeyDataFormatPem, None
+            )
+            manager.add_key(key)
+            plain = xmlsec.EncryptionContext(manager).decrypt(copy.deepcopy(data))
+        except xmlsec.Error as exc:
             raise InputError(
                 "saml-decrypt-failed",
                 f"The assertion cannot be decrypted with the SP key given ({exc}).",
