@@ -210,10 +210,17 @@ def population_sentence(pair: Correspondence) -> str | None:
     if not weak:
         return None
     weak_text = ", ".join(f"{pct(p.coverage)} of {p.population}" for p in weak)
+    absent = [p.population for p in weak if p.matched == 0]
+    hint = (
+        f" If {', '.join(absent)} log in another way (internal or social login), declare them "
+        "out of scope with --exclude-group."
+        if absent
+        else ""
+    )
     if strong:
         best = max(strong, key=lambda p: p.coverage)
-        return f"Covers {pct(best.coverage)} of {best.population} but only {weak_text}."
-    return f"Covers only {weak_text}."
+        return f"Covers {pct(best.coverage)} of {best.population} but only {weak_text}.{hint}"
+    return f"Covers only {weak_text}.{hint}"
 
 
 def _idp(check: IdpCheck | None) -> tuple[float, str]:
@@ -336,11 +343,17 @@ def _why_lost(loser: Candidate, winner: Candidate) -> list[str]:
         ),
         key=lambda item: -item[0],
     )
-    reasons = [f"Ranks below {describe(winner.correspondence)}: {c.explanation}" for _, c in gaps]
+    if not gaps:
+        return [
+            f"Scores as well as {describe(winner.correspondence)}, which is preferred as "
+            "primary_id or for needing fewer normalisation steps."
+        ]
+    reasons = [f"Ranks below {describe(winner.correspondence)}:"]
+    reasons.extend(c.explanation for _, c in gaps[:4])
     weak = population_sentence(loser.correspondence)
     if weak:
         reasons.append(weak)
-    return reasons[:4] or ["Scores the same as the winner; the winner is preferred by Alma field."]
+    return reasons
 
 
 IdpLookup = Callable[[Correspondence], IdpCheck | None]
