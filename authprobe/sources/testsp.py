@@ -27,7 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from authprobe.errors import InputError, SourceUnreachable, UsageError
+from lxml import etree
+
+from authprobe.errors import AuthprobeError, InputError, SourceUnreachable, UsageError
 from authprobe.sources.saml_checks import BINDING_POST, BINDING_REDIRECT
 from authprobe.sources.saml_message import Assertion, decode
 from authprobe.sources.saml_metadata import IdpEntity
@@ -222,7 +224,7 @@ def validate_response(
     )
     try:
         auth.process_response(request_id=request_id)
-    except OneLogin_Saml2_Error as exc:
+    except (OneLogin_Saml2_Error, ValueError, etree.LxmlError) as exc:
         return (str(exc),)
     errors = list(auth.get_errors())
     reason = auth.get_last_error_reason()
@@ -244,7 +246,7 @@ class TestSp:
         self.idp = idp
         self.identity = identity
         self.request_id: str | None = None
-        self.results: queue.Queue[LoginResult] = queue.Queue()
+        self.results: queue.Queue[LoginResult | AuthprobeError] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -271,11 +273,17 @@ class TestSp:
             self._server = None
 
     def wait(self, timeout: float) -> LoginResult | None:
-        """The first login received within `timeout` seconds, or None."""
+        """The first login received within `timeout` seconds, or None.
+
+        A POST that could not be read (not a SAML response, a DTD, ...) raises its error here.
+        """
         try:
-            return self.results.get(timeout=timeout)
+            outcome = self.results.get(timeout=timeout)
         except queue.Empty:
             return None
+        if isinstance(outcome, AuthprobeError):
+            raise outcome
+        return outcome
 
     # -- the three pages -----------------------------------------------------------------------
 
@@ -302,17 +310,18 @@ class TestSp:
         raw = form.get("SAMLResponse", "")
         if not raw:
             raise InputError("test-sp-no-response", "The POST carries no SAMLResponse.")
-        errors = validate_response(self.identity, self.idp, raw, self.request_id)
-        try:
-            xml = base64.b64decode(raw)
-        except ValueError as exc:
-            raise InputError("test-sp-not-base64", "SAMLResponse is not base64.") from exc
+        # authprobe's own (hardened) reading first: garbage and DTDs stop here, cleanly.
         login = decode(
             raw.encode("ascii", "replace"),
             f"POST {self.identity.acs_url}",
             certificates=self.idp.signing_certificates,
             sp_key=self.identity.key_pem,
         )
+        try:
+            xml = base64.b64decode(raw)
+        except ValueError:  # decode() also reads URL-safe base64 and raw XML
+            xml = raw.encode("utf-8")
+        errors = validate_response(self.identity, self.idp, raw, self.request_id)
         result = LoginResult(login, xml, errors)
         self.results.put(result)
         return result
@@ -362,7 +371,8 @@ def _handler(sp: TestSp) -> type[BaseHTTPRequestHandler]:
             form = {k: v[0] for k, v in urllib.parse.parse_qs(body).items()}
             try:
                 result = sp.receive(form)
-            except InputError as exc:
+            except AuthprobeError as exc:
+                sp.results.put(exc)
                 self._send(400, {"Content-Type": "text/plain; charset=utf-8"}, str(exc).encode())
                 return
             verdict = "valid" if result.valid else "NOT valid: " + "; ".join(result.errors)

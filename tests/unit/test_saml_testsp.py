@@ -105,3 +105,31 @@ def test_receive_decodes_like_decode(
     assert result.assertion.trusted is True
     assert {a.name: a.values for a in result.assertion.attributes} == helpers.RELEASED_NAMES
     assert server.wait(1) is result
+
+
+def test_garbage_post_reaches_the_waiting_cli_as_an_error(
+    entity: IdpEntity, tmp_path: Path
+) -> None:
+    """A POST to the ACS that is not a SAML response ends the wait with a clean InputError."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from authprobe.errors import InputError
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = testsp.TestSp(entity, testsp.sp_identity(tmp_path, port=port))
+    server.start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/acs", data=b"SAMLResponse=bm90IHhtbA%3D%3D"
+        )
+        with pytest.raises(urllib.error.HTTPError) as http_error:
+            urllib.request.urlopen(request, timeout=10)  # noqa: S310
+        assert http_error.value.code == 400
+        with pytest.raises(InputError):
+            server.wait(5)
+    finally:
+        server.stop()
