@@ -50,7 +50,7 @@ def _candidate(c: CandidateView) -> list[str]:
     heading = {
         "recommended": "Why it wins:",
         "rejected": "Why it is rejected:",
-        "runner-up": "Why it ranks below the recommendation:",
+        "runner-up": f"{c.lead or 'Why it ranks below the recommendation'}, because:",
     }[c.verdict]
     lines = [
         f"### #{c.rank} {c.title} — {c.verdict}",

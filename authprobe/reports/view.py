@@ -120,6 +120,8 @@ class CandidateView:
     populations: tuple[Share, ...]
     step_gains: tuple[Share, ...]
     criteria: tuple[Criterion, ...] = ()
+    lead: str = ""
+    """The analysis' own heading for the reasons, e.g. "Ranks below <winner> exactly"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,11 @@ def _describe(pair: dict[str, Any]) -> str:
     )
 
 
+def _is_lead(reason: str) -> bool:
+    """The analysis' lead sentence ("Ranks below <winner> exactly:"), a heading, not a reason."""
+    return reason.endswith(":")
+
+
 def _reason_text(reason: str) -> str:
     """Drop the repeated "Ranks below <winner>: " prefix; the section heading says it once."""
     if reason.startswith("Ranks below ") and ": " in reason:
@@ -243,7 +250,8 @@ def _candidate(
         sis_records=pair["sis_records"],
         score=data["score"],
         verdict=verdict,
-        reasons=tuple(_reason_text(r) for r in data["reasons"]),
+        reasons=tuple(_reason_text(r) for r in data["reasons"] if not _is_lead(r)),
+        lead=next((r.rstrip(":") for r in data["reasons"] if _is_lead(r)), ""),
         populations=populations,
         step_gains=step_gains,
         criteria=tuple(
