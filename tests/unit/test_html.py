@@ -33,6 +33,10 @@ def test_self_contained() -> None:
     assert re.findall(r"url\((?!#)", text) == []
     assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in text
+    policy = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    assert policy == [
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+    ]
 
 
 def test_first_line_of_body_is_the_privacy_notice() -> None:
