@@ -32,7 +32,7 @@ RENDERERS: dict[str, Callable[..., str]] = {
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?")
 VERSIONS = (
     (re.compile(r'"(authprobe_version|python_version)": "[^"]*"'), r'"\1": "<version>"'),
-    (re.compile(r"(authprobe|Python) \d+\.\d+(?:\.\d+)?[\w.+-]*"), r"\1 <version>"),
+    (re.compile(r"(authprobe|Python) \d+\.\d+(?:\.\d+)?(?:[+-]?[a-z]+\d*)*"), r"\1 <version>"),
     (re.compile(r'(content="authprobe) [^"]*"'), r'\1 <version>"'),
 )
 
@@ -49,8 +49,9 @@ def normalise(text: str) -> str:
 def test_normalise_removes_run_specific_text() -> None:
     """Two runs that differ only in time, version and path normalise to the same text."""
     one = f'"authprobe_version": "0.1.0" 2026-01-02T03:04:05+00:00 {DEMO_FOLDER}/x authprobe 0.1.0'
-    two = f'"authprobe_version": "9.9" 2031-12-31T23:59:59Z {DEMO_FOLDER}/x authprobe 9.9.1'
+    two = f'"authprobe_version": "9.9" 2031-12-31T23:59:59Z {DEMO_FOLDER}/x authprobe 9.9.1rc1'
     assert normalise(one) == normalise(two)
+    assert normalise("by authprobe 0.1.0.") == "by authprobe <version>."
     assert "<demo-college>/x" in normalise(one)
 
 
