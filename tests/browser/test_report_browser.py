@@ -7,7 +7,9 @@ the README screenshot docs/report.png.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import shutil
 import struct
 from collections.abc import Iterator
@@ -150,3 +152,12 @@ def test_print_media_keeps_charts(page: tuple[Browser, str, Path]) -> None:
         browser.call("Emulation.setEmulatedMedia", {"media": ""})
     assert state["charts"] == state["all"] > 0
     assert state["toc"] == "none"
+
+
+def test_prints_to_pdf(page: tuple[Browser, str, Path]) -> None:
+    """The page prints (A4/Letter PDF via the browser) to several pages."""
+    browser, _, folder = page
+    data = base64.b64decode(browser.call("Page.printToPDF", {"printBackground": True})["data"])
+    (folder / "report.pdf").write_bytes(data)
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 2
