@@ -179,3 +179,12 @@ def test_score_breakdown_adds_up_to_the_score() -> None:
     total = sum(float(p) for p in points if p not in ("passed", "FAILED"))
     assert abs(total - report.recommendation.score) <= 0.05 * len(points)
     assert "FAILED" not in points
+
+
+def test_no_empty_charts_when_nothing_joins() -> None:
+    """With no candidate pair at all, no chart is drawn without bars."""
+    report = small_report(attribute="employeeNumber", unmatched=80)
+    doc = _doc(render_html(report))
+    assert report.correspondences == ()
+    for chart in doc.xpath("//*[local-name()='svg']"):
+        assert chart.xpath(".//*[local-name()='g'][@class='bar']")
