@@ -64,6 +64,7 @@ class Browser:
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--disable-dev-shm-usage",  # small /dev/shm in CI containers
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
