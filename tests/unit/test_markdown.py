@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from authprobe.reports.markdown import cell, render_markdown
 from authprobe.reports.view import MASKED_NOTICE, SHOWN_NOTICE
@@ -90,3 +91,20 @@ def test_no_recommendation_says_so() -> None:
     text = render_markdown(small_report(unmatched=70))
     assert "**No matching ID can be recommended**" in text
     assert "## Configuration to apply" not in text
+
+
+def test_settings_from_the_idp_source_without_advice() -> None:
+    """Without the analysis' advice, a NameID source gives User ID Location Subject, an
+    attribute source gives its Name exactly."""
+    report = small_report()
+    assert report.recommendation is not None
+    for source, expected in (
+        ("NameID", "| Alma SAML profile | User ID Location | `Subject` |"),
+        (
+            "urn:oid:2.16.840.1.113730.3.1.3",
+            "| Alma SAML profile | User ID Attribute Name | `urn:oid:2.16.840.1.113730.3.1.3` |",
+        ),
+    ):
+        best = replace(report.recommendation, idp_source=source)
+        text = render_markdown(replace(report, recommendation=best, advice=None))
+        assert expected in text
