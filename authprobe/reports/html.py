@@ -18,6 +18,7 @@ from authprobe.reports.view import (
     ExceptionView,
     FindingGroup,
     ReportView,
+    Share,
     SourceProfiles,
     build_view,
 )
@@ -93,6 +94,18 @@ def exception_charts(exceptions: ExceptionView) -> tuple[Markup, Markup]:
     return Markup(by_reason), Markup(by_population)  # noqa: S704 - escaped by svg.py
 
 
+def directory_unmatched_chart(shares: tuple[Share, ...]) -> Markup:
+    """Directory entries that find no SIS record, per OU (share of the OU)."""
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(
+            [Bar(s.label, s.share, s.text, Pattern.HATCH) for s in shares],
+            chart_id="directory-unmatched",
+            title="Directory entries that find no SIS record, per OU",
+            label_width=260,
+        )
+    )
+
+
 def findings_chart(groups: tuple[FindingGroup, ...]) -> Markup:
     """How many findings of each severity."""
     most = max((g.count for g in groups), default=0) or 1
@@ -139,6 +152,7 @@ def render_view(view: ReportView) -> str:
         steps_chart=steps_chart,
         exception_charts=exception_charts,
         findings_chart=findings_chart,
+        directory_unmatched_chart=directory_unmatched_chart,
         profile_chart=profile_chart,
         css=Markup(_template_text("report.css")),  # noqa: S704 - our own stylesheet
     )

@@ -201,6 +201,15 @@ def render_view(view: ReportView) -> str:
         lines += ["Every SIS record finds its directory entry under the recommendation.", ""]
     else:
         lines += ["Nothing is recommended, so no exceptions are listed.", ""]
+    if view.directory_unmatched:
+        total = sum(s.part for s in view.directory_unmatched)
+        lines += [
+            f"{total:,} directory entries find no SIS record under the recommendation. They can "
+            "log in to the IdP but Alma would not know them: service accounts and people who "
+            "left are expected here; anyone else is missing from the SIS extract.",
+            "",
+        ]
+        lines += _shares(view.directory_unmatched, "directory OU")
     lines += ["## Findings", ""]
     lines += table(
         ["severity", "findings"], ([g.severity, g.count] for g in view.findings), right={1}

@@ -197,6 +197,8 @@ class ReportView:
     """Populations left out on purpose (--exclude-group): how many would match anyway."""
     idp_login: tuple[dict[str, Any], ...] = ()
     """With a captured login: each released value and the directory attributes holding it."""
+    directory_unmatched: tuple[Share, ...] = ()
+    """Per directory OU: entries that find no SIS record under the recommendation."""
 
 
 def _describe(pair: dict[str, Any]) -> str:
@@ -462,6 +464,18 @@ def _sentence(best: CandidateView, exceptions: int) -> str:
     )
 
 
+def _directory_unmatched(best: CandidateView | None) -> tuple[Share, ...]:
+    """Directory entries without a SIS record, per OU (largest first); empty OUs left out."""
+    if best is None:
+        return ()
+    rows = [
+        Share(s.label, s.whole - s.part, s.whole, s.kind)
+        for s in best.populations
+        if s.kind == "directory" and s.whole > s.part
+    ]
+    return tuple(sorted(rows, key=lambda s: (-s.part, s.label)))
+
+
 def build_view(report: Report, *, show_values: bool = False) -> ReportView:
     """The content of the HTML and Markdown reports."""
     data = report_to_dict(report, show_values=show_values)
@@ -517,4 +531,5 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
             for scope in data.get("out_of_scope", ())
         ),
         idp_login=tuple(data.get("idp_login", ())),
+        directory_unmatched=_directory_unmatched(recommended),
     )

@@ -188,3 +188,15 @@ def test_no_empty_charts_when_nothing_joins() -> None:
     assert report.correspondences == ()
     for chart in doc.xpath("//*[local-name()='svg']"):
         assert chart.xpath(".//*[local-name()='g'][@class='bar']")
+
+
+def test_directory_entries_without_sis_record_per_ou() -> None:
+    """The planted directory entries with no SIS partner are counted per OU."""
+    doc = _doc(render_html(small_report(students=60, staff=20, unmatched=3)))
+    text = " ".join(doc.xpath("//section[@id='exceptions']")[0].text_content().split())
+    assert "3 directory entries find no SIS record" in text
+    chart = doc.xpath("//*[@id='directory-unmatched']")[0]
+    bars = [" ".join(g.itertext()) for g in chart.xpath(".//*[local-name()='g']")]
+    assert len(bars) == 1
+    assert "Students" in bars[0]
+    assert "5.0 % (3 of 60)" in bars[0]
