@@ -165,6 +165,102 @@ def parse_entry(data: bytes, start: int, end: int) -> tuple[bytes, RawAttributes
     return dn, attributes
 
 
+def decode_entry(
+    data: bytes, start: int, end: int, text_names: dict[bytes, str]
+) -> tuple[bytes, dict[str, list[str]], RawAttributes]:
+    """`parse_entry` fused with UTF-8 decoding, for the attributes the caller knows are text.
+
+    `text_names` maps an attribute type as sent (bytes) to the name to store it under. Those
+    attributes' values are decoded straight into the returned dict; every other attribute (not
+    in `text_names`, not valid UTF-8, or with 1500+ values to check for truncation) is returned
+    raw in the third item for the caller to classify. The same bytes give the same values as
+    `parse_entry` (the tests check both against ldap3).
+    """
+    if data[start] != 0x04:
+        raise BerError("entry without objectName")
+    n = data[start + 1]
+    if n < 0x80:
+        pos = start + 2
+        dn_end = pos + n
+    else:
+        k = n & 0x7F
+        pos = start + 2 + k
+        dn_end = pos + int.from_bytes(data[start + 2 : pos], "big")
+    dn = data[pos:dn_end]
+    if data[dn_end] != 0x30:
+        raise BerError("entry without attribute list")
+    n = data[dn_end + 1]
+    pos = dn_end + 2 if n < 0x80 else dn_end + 2 + (n & 0x7F)
+    attrs: dict[str, list[str]] = {}
+    others: RawAttributes = []
+    from_bytes = int.from_bytes
+    get_name = text_names.get
+    while pos < end:
+        n = data[pos + 1]
+        pos += 2 if n < 0x80 else 2 + (n & 0x7F)
+        n = data[pos + 1]
+        if n < 0x80:
+            type_start = pos + 2
+            pos = type_start + n
+        else:
+            k = n & 0x7F
+            type_start = pos + 2 + k
+            pos = type_start + from_bytes(data[pos + 2 : type_start], "big")
+        raw_name = data[type_start:pos]
+        n = data[pos + 1]
+        if n < 0x80:
+            vpos = pos + 2
+            set_end = vpos + n
+        else:
+            k = n & 0x7F
+            vpos = pos + 2 + k
+            set_end = vpos + from_bytes(data[pos + 2 : vpos], "big")
+        pos = set_end
+        name = get_name(raw_name)
+        if name is not None:
+            values: list[str] = []
+            add = values.append
+            start_values = vpos
+            try:
+                while vpos < set_end:
+                    n = data[vpos + 1]
+                    if n < 0x80:
+                        value_start = vpos + 2
+                        vpos = value_start + n
+                    else:
+                        k = n & 0x7F
+                        value_start = vpos + 2 + k
+                        vpos = value_start + from_bytes(data[vpos + 2 : value_start], "big")
+                    add(data[value_start:vpos].decode("utf-8"))
+            except UnicodeDecodeError:
+                vpos = start_values
+            else:
+                if len(values) < 1500:
+                    existing = attrs.get(name)
+                    if existing is None:
+                        attrs[name] = values
+                    else:
+                        existing.extend(values)
+                    continue
+                vpos = start_values
+        raw_values: list[bytes] = []
+        append = raw_values.append
+        while vpos < set_end:
+            n = data[vpos + 1]
+            if n < 0x80:
+                value_start = vpos + 2
+                vpos = value_start + n
+            else:
+                k = n & 0x7F
+                value_start = vpos + 2 + k
+                vpos = value_start + from_bytes(data[vpos + 2 : value_start], "big")
+            append(data[value_start:vpos])
+        others.append((raw_name, raw_values))
+    if pos != end:
+        raise BerError("entry attributes overrun the message")
+    return dn, attrs, others
+
+
 def _octet_strings(data: bytes, pos: int, end: int) -> list[bytes]:
     out = []
     while pos < end:

@@ -36,6 +36,7 @@ PAGED_RESULTS: Final = "1.2.840.113556.1.4.319"
 AD_CAPABILITY: Final = "1.2.840.113556.1.4.800"
 MAX_PAGE_SIZE: Final = 1000
 TRUNCATION_SIZES: Final = (1000, 1500)
+TRUNCATION_VALUES: Final = (1500,)  # AD MaxValRange: a value list cut without ;range=
 AD_PERSON_FILTER: Final = "(&(objectCategory=person)(objectClass=user))"
 LDAP_PERSON_FILTER: Final = "(|(objectClass=inetOrgPerson)(objectClass=person))"
 ROOT_DSE_ATTRIBUTES: Final = (
@@ -493,6 +494,7 @@ class _Search:
         self.location = directory.location
         use_raw = directory.fast and not getattr(connection, "session_security", None)
         self.reader = ber.MessageReader(self._recv) if use_raw else None
+        self.text_names: dict[bytes, str] = {}  # attribute types known to hold plain text
 
     def _recv(self, size: int) -> bytes:
         sock = self.connection.socket
@@ -570,6 +572,7 @@ class _Search:
         message_id = connection.strategy.send("searchRequest", request, controls)
         converter = self.converter
         add_raw = converter.add_raw
+        text_names = self.text_names
         try:
             for message in self.reader.messages():
                 if message.message_id != message_id:
@@ -584,19 +587,24 @@ class _Search:
                 op = message.op
                 data = message.data
                 if op == ber.SEARCH_RESULT_ENTRY:
-                    raw_dn, raw_attrs = ber.parse_entry(data, message.op_start, message.op_end)
+                    raw_dn, attrs, others = ber.decode_entry(
+                        data, message.op_start, message.op_end, text_names
+                    )
                     dn = raw_dn.decode("utf-8", "replace")
-                    attrs: dict[str, list[str]] = {}
                     ranged: list[tuple[str, str]] = []
-                    for name, values in raw_attrs:
+                    for name, values in others:
                         text_name = add_raw(attrs, name, values, dn)
-                        if text_name is not None and ";range=" in text_name.lower():
+                        if ";range=" in text_name.lower():
                             next_range = _next_range(text_name)
                             if next_range:
                                 ranged.append((text_name, next_range))
-                            self._check_values(dn, text_name, len(values), ranged=True)
                         else:
-                            self._check_values(dn, text_name, len(values), ranged=False)
+                            if len(values) in TRUNCATION_VALUES:
+                                self.facts.truncated.append(
+                                    f"{dn}: {text_name} has exactly {len(values)} values"
+                                )
+                            if converter.is_text(name) and len(values) < 1500:
+                                text_names[name] = converter.spell(text_name)
                     into.append((dn, attrs, ranged))
                 elif op == ber.SEARCH_RESULT_REFERENCE:
                     for uri in ber.parse_reference(data, message.op_start, message.op_end):
@@ -640,7 +648,7 @@ class _Search:
         raise EOFError("unreachable")  # pragma: no cover - messages() only ends by raising
 
     def _check_values(self, dn: str, name: str | None, count: int, *, ranged: bool) -> None:
-        if name is not None and not ranged and count in (1500,):
+        if name is not None and not ranged and count in TRUNCATION_VALUES:
             self.facts.truncated.append(f"{dn}: {name} has exactly {count} values")
 
     def _one_search_ldap3(

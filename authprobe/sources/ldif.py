@@ -149,6 +149,11 @@ class EntryConverter:
                 self.add(attrs, name, value, location)
         return text
 
+    def is_text(self, raw_name: bytes) -> bool:
+        """True when `add_raw` has classified this attribute type as plain text."""
+        known = self._raw_kinds.get(raw_name)
+        return known is not None and known[2] == _TEXT
+
     def _add_guid_text(self, attrs: dict[str, list[str]], name: str, value: str) -> None:
         """A GUID already written as text (CSV exports): normalise it, add its immutableId."""
         try:

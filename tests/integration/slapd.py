@@ -301,7 +301,10 @@ def person_ldif(person: Person, base_dn: str, *, extra: bool = False) -> str:
             "title: Student",
             f"departmentNumber: D{int(n) % 40:02d}",
             "preferredLanguage: en",
-            f"description: Generated person number {n} for the authprobe benchmark",
+            f"description: Generated person number {n} for the authprobe benchmark; a"
+            " realistic entry carries a few longer free-text values like this one, written by"
+            " the registrar's import job and never cleaned up afterwards",
+            f"postalAddress: {int(n) % 900 + 100} College Street$Toronto, Ontario$M5S 1A1$Canada",
             f"roomNumber: {int(n) % 500}",
             f"carLicense: ON-{n[-6:]}",
             f"initials: {person.given[0]}{person.sn[0]}",

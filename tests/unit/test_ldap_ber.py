@@ -173,3 +173,40 @@ def test_garbage_is_a_ber_error() -> None:
         ber.frame_end(b"\x04\x01x", 0)
     with pytest.raises(ber.BerError):
         ber.read_length(b"\x85\x00\x00\x00\x00\x00", 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    attrs=st.lists(
+        st.tuples(names.map(str.encode), st.lists(values, min_size=1, max_size=4)),
+        max_size=8,
+        unique_by=lambda pair: pair[0].lower(),
+    ),
+    known=st.sets(names.map(str.encode), max_size=8),
+)
+def test_fused_decoder_equals_parse_entry(
+    attrs: list[tuple[bytes, list[bytes]]], known: set[bytes]
+) -> None:
+    """decode_entry gives parse_entry's values: text ones decoded, everything else raw."""
+    data = entry_message(1, b"uid=x,dc=y", attrs)
+    message = ber.parse_message(data, 0, len(data))
+    _, reference = ber.parse_entry(data, message.op_start, message.op_end)
+    text_names = {name: name.decode().upper() for name in known | {a for a, _ in attrs[:2]}}
+    dn, decoded, others = ber.decode_entry(data, message.op_start, message.op_end, text_names)
+    assert dn == b"uid=x,dc=y"
+    rebuilt: dict[bytes, list[bytes]] = {name: list(vals) for name, vals in others}
+    for name, vals in reference:
+        if name in rebuilt:
+            assert rebuilt[name] == vals
+            continue
+        assert decoded[text_names[name]] == [v.decode("utf-8") for v in vals]
+    not_utf8 = {name for name, vals in reference if any(_not_utf8(v) for v in vals)}
+    assert not_utf8 <= set(rebuilt)
+
+
+def _not_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False

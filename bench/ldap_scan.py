@@ -1,0 +1,113 @@
+"""Benchmark: `authprobe ldap scan` against `ldapsearch -E pr=1000/noprompt` on the same slapd.
+
+    .venv/bin/python bench/ldap_scan.py [--entries 100000] [--runs 5]
+
+Starts its own slapd on 127.0.0.1 (private config, as the integration tests do), loads N
+generated inetOrgPerson + eduPerson entries (about 33 attributes, 1.1 KB of LDIF each) with
+slapadd, then runs, interleaved, `--runs` times each, every run a fresh child process:
+
+1. the baseline: `ldapsearch -x -LLL -E pr=1000/noprompt -H URL -b BASE FILTER > /dev/null`;
+2. authprobe: `authprobe ldap scan URL --format json -o /dev/null` (paged search, decoding,
+   the full attribute profile).
+
+It prints min / median / max wall seconds and CPU seconds (user + system) of both, authprobe's
+peak memory, and the ratio of the medians (target: <= 3). Nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.slapd import (  # noqa: E402 - needs the repository on sys.path
+    generate_people,
+    people_ldif,
+    start_slapd,
+)
+
+BASE = "dc=example,dc=org"
+FILTER = "(|(objectClass=inetOrgPerson)(objectClass=person))"
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Run `argv` with stdout to /dev/null: (wall s, CPU s, peak RSS KiB) of that child."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
+        assert process.stderr is not None
+        _, status, usage = os.wait4(process.pid, 0)
+        err = process.stderr.read()
+        process.stderr.close()
+        process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed ({process.returncode}): {err.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def describe(name: str, runs: list[tuple[float, float, int]]) -> str:
+    walls = [r[0] for r in runs]
+    cpus = [r[1] for r in runs]
+    return (
+        f"{name:<12} wall min {min(walls):6.2f}  median {statistics.median(walls):6.2f}  "
+        f"max {max(walls):6.2f} s   CPU median {statistics.median(cpus):6.2f} s   "
+        f"peak RSS {max(r[2] for r in runs) / 1024:7.1f} MiB"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    authprobe = str(ROOT / ".venv" / "bin" / "authprobe")
+    with tempfile.TemporaryDirectory(prefix="authprobe-bench-") as folder:
+        directory = Path(folder)
+        ldif = directory / "people.ldif"
+        print(f"generating {args.entries:,} entries ...", flush=True)
+        with ldif.open("w", encoding="utf-8") as out:
+            for chunk in people_ldif(generate_people(args.entries), BASE, extra=True):
+                out.write(chunk)
+        print(f"LDIF {ldif.stat().st_size / 1e6:.1f} MB; loading slapd ...", flush=True)
+        clock = time.perf_counter()
+        server = start_slapd(directory / "slapd", ldif, size_limit=None, timeout=60)
+        print(f"slapd ready in {time.perf_counter() - clock:.1f} s at {server.url}", flush=True)
+        try:
+            baseline_argv = [
+                "ldapsearch", "-x", "-LLL", "-E", "pr=1000/noprompt", "-H", server.url,
+                "-b", BASE, FILTER,
+            ]  # fmt: skip
+            scan_argv = [
+                authprobe, "ldap", "scan", server.url, "--format", "json", "-o", os.devnull,
+            ]  # fmt: skip
+            timed(baseline_argv)  # warm the server's caches once, untimed
+            baseline: list[tuple[float, float, int]] = []
+            scan: list[tuple[float, float, int]] = []
+            for run in range(args.runs):
+                baseline.append(timed(baseline_argv))
+                scan.append(timed(scan_argv))
+                print(
+                    f"run {run + 1}: ldapsearch {baseline[-1][0]:.2f} s, "
+                    f"authprobe {scan[-1][0]:.2f} s",
+                    flush=True,
+                )
+        finally:
+            server.stop()
+    print(describe("ldapsearch", baseline))
+    print(describe("authprobe", scan))
+    ratio = statistics.median(r[0] for r in scan) / statistics.median(r[0] for r in baseline)
+    print(f"ratio (median wall authprobe / ldapsearch): {ratio:.2f}  (target <= 3)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
