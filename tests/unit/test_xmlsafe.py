@@ -71,3 +71,11 @@ def test_entity_reference_without_dtd_is_not_expanded() -> None:
     """An undeclared entity is a syntax error, not an expansion."""
     with pytest.raises(InputError):
         xmlsafe.parse_bytes(b"<a>&ext;</a>", "a.xml")
+
+
+def test_truncated_entity_descriptor_is_malformed_not_unsafe() -> None:
+    """A truncated <EntityDescriptor> is plain malformed XML, not an entity attack."""
+    with pytest.raises(InputError) as caught:
+        xmlsafe.parse_bytes(b"<EntityDescriptor entityID='x'><IDPSSODescriptor>", "md.xml")
+    assert caught.value.reference == "xml-malformed"
+    assert not isinstance(caught.value, UnsafeInputError)
