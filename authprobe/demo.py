@@ -76,6 +76,7 @@ class Problem(StrEnum):
     EMAIL_CASE_TWIN = "email-case-twin"  # SIS email = another person's mail in other letter case
     SHARED_MAIL = "shared-mail"  # a service account holding this person's mail
     PERSONAL_EMAIL = "personal-email"  # SIS email is a personal address, not the college mail
+    DIRECTORY_NUMBER_UNPADDED = "directory-number-unpadded"  # HR dropped the leading zeros
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class CollegeSpec:
     netid_upper_share: float = 0.0
     missing_netid: int = 0
     personal_email_share: float = 0.0  # share of students whose SIS email is personal
+    hr_drops_leading_zeros: bool = False  # staff/faculty entries: 012345678 written 12345678
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,6 +453,10 @@ def _plant_problems(
     if spec.netid_identifier:
         for draft in rng.sample([d for d in drafts if _has_both(d)], spec.missing_netid):
             draft.problems.add(Problem.NETID_ABSENT)
+    for draft in drafts:  # no random draw: HR numbers are unpadded whenever they start with 0
+        hr_fed = draft.kind in (Kind.STAFF, Kind.FACULTY) and draft.number.startswith("0")
+        if spec.hr_drops_leading_zeros and hr_fed and Problem.SHARED_MAIL not in draft.problems:
+            draft.problems.add(Problem.DIRECTORY_NUMBER_UNPADDED)
     for draft in drafts:
         personal = draft.kind is Kind.STUDENT and id(draft) not in busy
         if personal and rng.random() < spec.personal_email_share:
@@ -708,7 +714,7 @@ def _directory_entry(spec: CollegeSpec, draft: _Draft) -> DirectoryEntry:
         if draft.mail:
             attrs.append(("mail", (draft.mail,)))
         if number:
-            attrs.append((spec.directory_number_attribute, (draft.number,)))
+            attrs.append((spec.directory_number_attribute, (_directory_number(draft),)))
         attrs += [
             ("objectGUID", (draft.guid,)),
             ("userAccountControl", ("66048" if service else "512",)),
@@ -731,13 +737,20 @@ def _directory_entry(spec: CollegeSpec, draft: _Draft) -> DirectoryEntry:
         if draft.mail:
             attrs.append(("mail", (draft.mail,)))
         if number:
-            attrs.append((spec.directory_number_attribute, (draft.number,)))
+            attrs.append((spec.directory_number_attribute, (_directory_number(draft),)))
         attrs += [
             ("eduPersonPrincipalName", (f"{draft.username}@{spec.domain}",)),
             ("eduPersonAffiliation", AFFILIATIONS[draft.kind]),
             ("entryUUID", (str(uuid.UUID(bytes=draft.guid, version=4)),)),
         ]
     return DirectoryEntry(dn=dn, population=population, attrs=tuple(attrs))
+
+
+def _directory_number(draft: _Draft) -> str:
+    """The number as the directory holds it (HR-fed entries may have lost the leading zeros)."""
+    if Problem.DIRECTORY_NUMBER_UNPADDED in draft.problems:
+        return draft.number.lstrip("0")
+    return draft.number
 
 
 def _groups(spec: CollegeSpec, draft: _Draft) -> list[str]:
@@ -838,6 +851,11 @@ def compute_truth(college: College) -> dict[str, Any]:
     dir_people = [p for p in people if p.directory is not None]
     sis_field, attribute, steps = answer(spec)
     joined = [p for p in people if _sis_joins(spec, p) and _directory_joins(spec, p)]
+    unpadded = sum(1 for p in joined if Problem.DIRECTORY_NUMBER_UNPADDED in p.problems)
+    if unpadded and attribute == spec.directory_number_attribute:
+        steps = ("strip-leading-zeros",)  # HR dropped the zeros: only that step joins them
+    before = 0 if "casefold" in steps else len(joined) - unpadded  # matched before casefold
+    after = len(joined) - unpadded  # matched once casefold is applied
     recommendation = {
         "sis_field": sis_field,
         "directory_attribute": attribute,
@@ -850,7 +868,7 @@ def compute_truth(college: College) -> dict[str, Any]:
         "directory_coverage": _ratio(len(joined), len(dir_people)),
         "sis_ambiguous": 0,
         "directory_ambiguous": 0,
-        "steps": _steps(len(joined), len(joined), 0 if steps else len(joined)),
+        "steps": _steps(after, after, before),
     }
     populations: list[dict[str, Any]] = []
     for source, key in (("sis", _user_group), ("directory", _ou)):

@@ -112,7 +112,28 @@ BIRCH = CollegeSpec(
 )
 """AD-style with CRLF line ends: primary_id joins employeeNumber exactly; the zip has a folder."""
 
-COLLEGES = (DEMO, MAPLE, CEDAR, HARBOUR, BIRCH)
+ASPEN = CollegeSpec(
+    name="aspen",
+    seed=8505,
+    domain="aspen.ca",
+    style=DirectoryStyle.AD,
+    students=1100,
+    staff=450,
+    faculty=200,
+    student_employees=50,
+    guests=50,
+    service_accounts=20,
+    primary_id=PrimaryId.NUMBER,
+    directory_number_attribute="employeeID",
+    hr_drops_leading_zeros=True,  # staff and faculty numbers lost their leading zeros in HR
+    missing_primary_id=2,
+    missing_directory_number=20,
+    shared_mail=1,
+    name_changes=10,
+)
+"""AD-style where HR wrote staff numbers without leading zeros: needs strip-leading-zeros."""
+
+COLLEGES = (DEMO, MAPLE, CEDAR, HARBOUR, BIRCH, ASPEN)
 
 
 def write(spec: CollegeSpec, folder: Path) -> CollegeFiles:

@@ -9,7 +9,7 @@ counted from its own bookkeeping.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -264,9 +264,21 @@ def test_input_order_does_not_matter(
     _truth, report = reports[name]
     files = write_college(GENERATED[name], tmp_path, shuffle=11)
     shuffled = build_report(LdifFile(files.directory), SisExtract([files.sis]))
-    assert _recommended(shuffled) == _recommended(report)
+    assert _without_examples(asdict(_recommended(shuffled))) == _without_examples(
+        asdict(_recommended(report))
+    )
     assert _summary(shuffled) == _summary(report)
     assert _profiles(shuffled) == _profiles(report)
+
+
+def _without_examples(value: Any) -> Any:
+    """The value with every `examples` left out: examples are references (file:line), which
+    depend on where each record was written, by design."""
+    if isinstance(value, dict):
+        return {k: _without_examples(v) for k, v in value.items() if k != "examples"}
+    if isinstance(value, list | tuple):
+        return [_without_examples(v) for v in value]
+    return value
 
 
 def _profiles(report: Report) -> list[FieldProfile]:

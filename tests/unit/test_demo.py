@@ -34,6 +34,7 @@ STEP_FUNCTIONS: dict[str, Callable[[str], str]] = {
     "trim": str.strip,
     "casefold": str.casefold,
     "strip-scope": lambda value: value.rpartition("@")[0] if "@" in value[1:] else value,
+    "strip-leading-zeros": lambda value: (value.lstrip("0") or "0") if value.isdigit() else value,
 }
 
 
