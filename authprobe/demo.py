@@ -357,7 +357,7 @@ def _draw_people(spec: CollegeSpec, rng: random.Random, names: _Names) -> list[_
     numbers = rng.sample(range(10**9), total)
     barcodes = rng.sample(range(10**13), total)
     keys = rng.sample(range(10**7), total)
-    hr_numbers = rng.sample(range(10**6), total)
+    hr_numbers = rng.sample(range(10**6), total)  # kept: drawn before, so the seed's output holds
     drafts: list[_Draft] = []
     for index, kind in enumerate(kinds):
         draft = _Draft(index, kind, rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
@@ -374,7 +374,7 @@ def _draw_people(spec: CollegeSpec, rng: random.Random, names: _Names) -> list[_
     twins = _pick(rng, drafts, 2 * spec.email_case_collisions, _has_both, set())
     for first, second in zip(twins[::2], twins[1::2], strict=True):
         second.first, second.last = first.first, first.last  # two people with one name
-    changed = _pick(rng, drafts, spec.name_changes, _has_both, {id(d) for d in twins})
+    changed = _pick(rng, drafts, spec.name_changes, _has_both, {d.index for d in twins})
     for draft in changed:
         draft.problems.add(Problem.NAME_CHANGED)
         draft.old_last = draft.last
@@ -419,8 +419,8 @@ def _pick(
     eligible: Callable[[_Draft], bool],
     exclude: set[int],
 ) -> list[_Draft]:
-    """`count` eligible drafts not excluded (by id), in a seeded random order."""
-    pool = [d for d in drafts if eligible(d) and id(d) not in exclude]
+    """`count` eligible drafts not excluded (by index), in a seeded random order."""
+    pool = [d for d in drafts if eligible(d) and d.index not in exclude]
     return rng.sample(pool, count)
 
 
@@ -429,13 +429,13 @@ def _plant_problems(
 ) -> None:
     """Plant the spec's per-person problems; each major problem on different people."""
     twins = {d.mail.casefold() for d in drafts if Problem.EMAIL_CASE_TWIN in d.problems}
-    busy = {id(d) for d in drafts if d.problems or d.mail.casefold() in twins}
+    busy = {d.index for d in drafts if d.problems or d.mail.casefold() in twins}
 
     def plant(problem: Problem, count: int, eligible: Callable[[_Draft], bool]) -> list[_Draft]:
         chosen = _pick(rng, drafts, count, eligible, busy)
         for draft in chosen:
             draft.problems.add(problem)
-            busy.add(id(draft))
+            busy.add(draft.index)
         return chosen
 
     shared = plant(Problem.SHARED_MAIL, spec.shared_mail, lambda d: d.kind is Kind.STAFF)
@@ -458,7 +458,7 @@ def _plant_problems(
         if spec.hr_drops_leading_zeros and hr_fed and Problem.SHARED_MAIL not in draft.problems:
             draft.problems.add(Problem.DIRECTORY_NUMBER_UNPADDED)
     for draft in drafts:
-        personal = draft.kind is Kind.STUDENT and id(draft) not in busy
+        personal = draft.kind is Kind.STUDENT and draft.index not in busy
         if personal and rng.random() < spec.personal_email_share:
             draft.problems.add(Problem.PERSONAL_EMAIL)
             draft.sis_email = _personal(rng, names, draft)
