@@ -8,7 +8,8 @@ slapadd, then runs, interleaved, `--runs` times each, every run a fresh child pr
 
 1. the baseline: `ldapsearch -x -LLL -E pr=1000/noprompt -H URL -b BASE FILTER > /dev/null`;
 2. authprobe: `authprobe ldap scan URL --format json -o /dev/null` (paged search, decoding,
-   the full attribute profile).
+   the full attribute profile);
+3. for the split, the reader alone: `LdapDirectory(...).records()` consumed, no profile.
 
 It prints min / median / max wall seconds and CPU seconds (user + system) of both, authprobe's
 peak memory, and the ratio of the medians (target: <= 3). Nothing here runs in the test suite.
@@ -35,6 +36,12 @@ from tests.integration.slapd import (  # noqa: E402 - needs the repository on sy
 )
 
 BASE = "dc=example,dc=org"
+# The reading alone (connection, paged search, decoding, records), without the profile.
+READER = (
+    "from authprobe.sources.ldap import LdapDirectory, LdapSettings\n"
+    "n = sum(1 for _ in LdapDirectory(LdapSettings({url!r})).records())\n"
+    "assert n > 0, n\n"
+)
 FILTER = "(|(objectClass=inetOrgPerson)(objectClass=person))"
 
 
@@ -89,21 +96,25 @@ def main() -> int:
             scan_argv = [
                 authprobe, "ldap", "scan", server.url, "--format", "json", "-o", os.devnull,
             ]  # fmt: skip
+            reader_argv = [sys.executable, "-c", READER.format(url=server.url)]
             timed(baseline_argv)  # warm the server's caches once, untimed
             baseline: list[tuple[float, float, int]] = []
             scan: list[tuple[float, float, int]] = []
+            reader: list[tuple[float, float, int]] = []
             for run in range(args.runs):
                 baseline.append(timed(baseline_argv))
                 scan.append(timed(scan_argv))
+                reader.append(timed(reader_argv))
                 print(
                     f"run {run + 1}: ldapsearch {baseline[-1][0]:.2f} s, "
-                    f"authprobe {scan[-1][0]:.2f} s",
+                    f"authprobe {scan[-1][0]:.2f} s, reader only {reader[-1][0]:.2f} s",
                     flush=True,
                 )
         finally:
             server.stop()
     print(describe("ldapsearch", baseline))
     print(describe("authprobe", scan))
+    print(describe("reader only", reader))
     ratio = statistics.median(r[0] for r in scan) / statistics.median(r[0] for r in baseline)
     print(f"ratio (median wall authprobe / ldapsearch): {ratio:.2f}  (target <= 3)")
     return 0

@@ -266,3 +266,21 @@ def test_corpus_peppelinux_eduperson() -> None:
     assert [len(r.attrs["mail"]) for r in records] == [1, 2, 2]
     assert records[0].attrs["edupersonprincipalname"] == ("rossi@unical",)
     assert source.stats.skipped["password attribute not read"] == 6
+
+
+@pytest.mark.parametrize(
+    "dn",
+    [
+        "uid=a,ou=Students,ou=People,dc=c",
+        "CN=Smith\\, Ann,OU=Staff,DC=c",
+        "cn=x,dc=c",
+        "OU = Guests ,dc=c",
+        "cn=a\\,ou=Fake,ou=Real,dc=c",
+    ],
+)
+def test_population_fast_path_agrees(dn: str) -> None:
+    """The reader's population equals population_from_dn for plain and escaped DNs."""
+    from authprobe.sources import population_from_dn
+    from authprobe.sources.ldif import _population
+
+    assert _population(dn) == population_from_dn(dn)
