@@ -42,33 +42,39 @@ def save_records(records: Iterable[Record], path: Path, source: RecordSource) ->
     """Pass `records` through while writing them to `path` (header, records, trailer).
 
     The trailer is written when the stream is exhausted, with `source`'s final counts; the file
-    is written under a temporary name and renamed then, so an interrupted scan leaves no file.
+    is written under a temporary name and renamed then; an interrupted scan leaves no file.
     """
     partial = path.with_name(path.name + ".partial")
-    with _open_text(partial, "w", gz=path.name.endswith(".gz")) as out:
-        header = {
-            "format": FORMAT,
-            "version": VERSION,
-            "source": source.source.value,
-            "kind": source.kind,
-            "location": source.location,
-            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        out.write(json.dumps(header, ensure_ascii=False) + "\n")
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        for record in records:
-            row: dict[str, Any] = {"ref": record.ref, "attrs": record.attrs}
-            if record.population is not None:
-                row["population"] = record.population
-            if record.info:
-                row["info"] = record.info
-            out.write(dumps(row) + "\n")
-            yield record
-        summary = source.summary()
-        out.write(
-            json.dumps({"summary": {"records": summary.records, "skipped": dict(summary.skipped)}})
-            + "\n"
-        )
+    try:
+        with _open_text(partial, "w", gz=path.name.endswith(".gz")) as out:
+            header = {
+                "format": FORMAT,
+                "version": VERSION,
+                "source": source.source.value,
+                "kind": source.kind,
+                "location": source.location,
+                "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            out.write(json.dumps(header, ensure_ascii=False) + "\n")
+            dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+            for record in records:
+                row: dict[str, Any] = {"ref": record.ref, "attrs": record.attrs}
+                if record.population is not None:
+                    row["population"] = record.population
+                if record.info:
+                    row["info"] = record.info
+                out.write(dumps(row) + "\n")
+                yield record
+            summary = source.summary()
+            out.write(
+                json.dumps(
+                    {"summary": {"records": summary.records, "skipped": dict(summary.skipped)}}
+                )
+                + "\n"
+            )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(path)
 
 

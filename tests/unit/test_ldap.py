@@ -1,0 +1,288 @@
+"""LDAP pieces that need no server: URLs, ranges, server kinds, error mapping, saved files, CSV."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from authprobe.errors import ExitCode, InputError, UsageError
+from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+from authprobe.sources.adcsv import AdCsvExport
+from authprobe.sources.ldap import (
+    LdapDirectory,
+    LdapSettings,
+    ServerKind,
+    _next_range,
+    default_filter,
+    parse_url,
+    redact_url,
+    server_kind,
+)
+from authprobe.sources.ldap_errors import bind_error, result_error, wrap_exception
+from authprobe.sources.ldap_probe import parse_object_class
+from authprobe.sources.ldif import LdifFile
+from authprobe.sources.saved import SavedRecords, open_directory, save_records
+
+GUID_BYTES = bytes.fromhex("67452301ab89efcd0123456789abcdef")
+GUID_TEXT = "01234567-89ab-cdef-0123-456789abcdef"
+
+
+def test_parse_url_defaults_and_base() -> None:
+    """Default ports per scheme; the URL path is the base DN (percent-decoded)."""
+    assert parse_url("ldap://dc1.college.ca").port == 389
+    assert parse_url("ldaps://dc1.college.ca").port == 636
+    url = parse_url("ldaps://dc1:3269/OU=People,DC=college,DC=ca")
+    assert (url.host, url.port, url.base) == ("dc1", 3269, "OU=People,DC=college,DC=ca")
+    assert parse_url("ldap://h/ou=A%20B,dc=x").base == "ou=A B,dc=x"
+
+
+@pytest.mark.parametrize("url", ["http://x", "ldap://", "dc1.college.ca", "ldap://h:99999"])
+def test_parse_url_refuses_non_ldap(url: str) -> None:
+    """Anything but ldap:// or ldaps:// with a host is a usage error (exit 2)."""
+    with pytest.raises(UsageError) as caught:
+        parse_url(url)
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_redact_url_drops_credentials() -> None:
+    """user:password@ never survives into a location."""
+    assert redact_url("ldaps://bob:pw@dc1:636/dc=x") == "ldaps://dc1:636/dc=x"
+    assert redact_url("ldap://dc1") == "ldap://dc1"
+
+
+def test_settings_repr_hides_password() -> None:
+    """The password is not in the settings' repr (tracebacks, logs)."""
+    assert "hunter2" not in repr(LdapSettings("ldap://h", user="u", password="hunter2"))
+
+
+def test_page_size_over_1000_refused() -> None:
+    """Pages larger than AD's MaxPageSize are refused up front."""
+    with pytest.raises(UsageError):
+        LdapDirectory(LdapSettings("ldap://h"), page_size=1001)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "following"),
+    [
+        ("member;range=0-1499", "1500-*"),
+        ("member;range=1500-2999", "3000-*"),
+        ("member;range=3000-*", None),
+        ("member", None),
+    ],
+)
+def test_next_range(attribute: str, following: str | None) -> None:
+    """AD ranged retrieval: the next range to ask for, None after the last chunk."""
+    assert _next_range(attribute) == following
+
+
+def test_server_kinds() -> None:
+    """The RootDSE decides: AD capability, 389-DS vendor, OpenLDAP root DSE class."""
+    assert server_kind({"supportedcapabilities": ["1.2.840.113556.1.4.800"]}) is (
+        ServerKind.ACTIVE_DIRECTORY
+    )
+    assert server_kind({"vendorname": ["389 Project"]}) is ServerKind.DS389
+    assert server_kind({"objectclass": ["top", "OpenLDAProotDSE"]}) is ServerKind.OPENLDAP
+    assert server_kind({}) is ServerKind.OTHER
+    assert default_filter(ServerKind.ACTIVE_DIRECTORY) == (
+        "(&(objectCategory=person)(objectClass=user))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "reference"),
+    [
+        ("80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563",
+         "ldap-bind-invalid-credentials"),
+        ("80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 533, v4563",
+         "ldap-bind-account-disabled"),
+        ("... data 775, v2580", "ldap-bind-account-locked"),
+        ("... data 532, v2580", "ldap-bind-password-expired"),
+        ("", "ldap-bind-invalid-credentials"),
+    ],
+)  # fmt: skip
+def test_ad_bind_sub_codes(message: str, reference: str) -> None:
+    """invalidCredentials is split by AD's `data XXX` sub-code into named errors (exit 3)."""
+    error = bind_error({"result": 49, "message": message}, "ldaps://dc1:636", None)
+    assert error.reference == reference
+    assert error.exit_code == ExitCode.UNREACHABLE
+
+
+def test_stronger_auth_required_hint() -> None:
+    """Result 8 on a simple bind says AD needs LDAPS or StartTLS."""
+    error = bind_error({"result": 8, "message": "Transport encryption required."}, "x", None)
+    assert error.reference == "ldap-bind-needs-tls"
+    assert "LDAPS or StartTLS" in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("code", "reference"),
+    [
+        (50, "ldap-insufficient-rights"),
+        (4, "ldap-size-limit-exceeded"),
+        (3, "ldap-time-limit-exceeded"),
+        (32, "ldap-base-not-found"),
+        (10, "ldap-referral"),
+        (80, "ldap-search-failed"),
+    ],
+)
+def test_search_result_codes(code: int, reference: str) -> None:
+    """Failed searches become named errors."""
+    assert result_error(code, "", ("ldap://other/dc=x",), "ldap://h:389").reference == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("socket connection error while opening: [Errno 111] Connection refused",
+         "ldap-connection-refused"),
+        ("socket ssl wrapping error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
+         "ldap-tls-untrusted"),
+        ("invalid server address", "ldap-host-unknown"),
+        ("socket connection error while opening: timed out", "ldap-timeout"),
+        ("[SSL: WRONG_VERSION_NUMBER] wrong version number", "ldap-tls-failed"),
+    ],
+)  # fmt: skip
+def test_exception_mapping(text: str, reference: str) -> None:
+    """ldap3/socket messages map to named errors."""
+    assert wrap_exception(OSError(text), "ldap://h:389", None).reference == reference
+
+
+def test_object_class_definition_parsed() -> None:
+    """RFC 4512 objectClass definitions: names, superior, MUST and MAY lists."""
+    parsed = parse_object_class(
+        "( 2.16.840.1.113730.3.2.2 NAME 'inetOrgPerson' SUP organizationalPerson STRUCTURAL"
+        " MAY ( audio $ businessCategory $ employeeNumber ) )"
+    )
+    assert parsed["name"] == ["inetOrgPerson"]
+    assert parsed["sup"] == ["organizationalPerson"]
+    assert parsed["must"] == []
+    assert parsed["may"] == ["audio", "businessCategory", "employeeNumber"]
+
+
+class _Fake:
+    """A minimal RecordSource for the save tests."""
+
+    source = SourceKind.DIRECTORY
+    kind = "ldap"
+    location = "ldaps://dc1:636"
+
+    def __init__(self, records: list[Record]) -> None:
+        self._records = records
+        self.stats = ReadStats()
+
+    def records(self):  # type: ignore[no-untyped-def]
+        for record in self._records:
+            self.stats.records += 1
+            yield record
+        self.stats.skip("referral not followed", "ldap://x")
+
+    def summary(self) -> InputSummary:
+        return InputSummary(
+            self.kind, self.source, self.location, self.stats.records, dict(self.stats.skipped)
+        )
+
+
+RECORDS = [
+    Record("CN=A,OU=Staff,DC=c", {"mail": ("a@c",), "cn": ("Ä",)}, "Staff", {"disabled": "true"}),
+    Record("CN=B,DC=c", {"employeeID": ("007", "008")}, None),
+]
+
+
+def test_saved_records_round_trip(tmp_path: Path) -> None:
+    """Saved records read back identical, with the skip counts of the scan."""
+    path = tmp_path / "people.jsonl.gz"
+    fake = _Fake(RECORDS)
+    assert list(save_records(fake.records(), path, fake)) == RECORDS
+    source = open_directory(str(path))
+    assert isinstance(source, SavedRecords)
+    assert list(source.records()) == RECORDS
+    assert source.stats.records == 2
+    assert source.stats.skipped["referral not followed"] == 1
+    assert source.saved_from == "ldaps://dc1:636"
+
+
+def test_interrupted_save_leaves_no_file(tmp_path: Path) -> None:
+    """A scan stopped half-way leaves no file behind, not even the partial one."""
+    path = tmp_path / "people.jsonl.gz"
+    fake = _Fake(RECORDS)
+    stream = save_records(fake.records(), path, fake)
+    next(stream)
+    stream.close()
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_saved_file_refused(tmp_path: Path) -> None:
+    """A saved file without its trailer is refused with exit 4."""
+    path = tmp_path / "cut.jsonl.gz"
+    header = {"format": "authprobe-records", "version": 1, "source": "directory", "kind": "ldap"}
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write(json.dumps(header) + "\n")
+        out.write(json.dumps({"ref": "CN=A", "attrs": {"mail": ["a@c"]}}) + "\n")
+    with pytest.raises(InputError) as caught:
+        list(SavedRecords(path).records())
+    assert caught.value.reference == "saved-records-malformed"
+
+
+def test_open_directory_dispatch(tmp_path: Path) -> None:
+    """URLs, .ldif and .csv go to their readers; other schemes and missing files are errors."""
+    assert isinstance(open_directory("ldaps://dc1.college.ca"), LdapDirectory)
+    ldif = tmp_path / "x.ldif"
+    ldif.write_text("dn: uid=a,dc=c\nobjectClass: person\n")
+    assert isinstance(open_directory(str(ldif)), LdifFile)
+    csv_file = tmp_path / "x.csv"
+    csv_file.write_text("DN,objectClass\n")
+    assert isinstance(open_directory(str(csv_file)), AdCsvExport)
+    with pytest.raises(UsageError):
+        open_directory("https://college.ca/people")
+    with pytest.raises(InputError):
+        open_directory(str(tmp_path / "absent.ldif"))
+
+
+def test_csvde_export(tmp_path: Path) -> None:
+    """csvde: `;`-joined multi-values, X'hex' GUIDs, computers and groups skipped."""
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "DN,objectClass,sAMAccountName,employeeID,objectGUID,proxyAddresses,userAccountControl\n"
+        f'"CN=Ann,OU=Staff,DC=c",top;person;organizationalPerson;user,ann,00042,'
+        f"X'{GUID_BYTES.hex()}',SMTP:ann@c;smtp:a@c,514\n"
+        '"CN=PC1,OU=Computers,DC=c",top;person;user;computer,PC1$,,,,4096\n'
+        '"CN=G,DC=c",top;group,g,,,,\n',
+        encoding="utf-8",
+    )
+    source = AdCsvExport(path)
+    records = list(source.records())
+    assert [r.ref for r in records] == ["CN=Ann,OU=Staff,DC=c"]
+    ann = records[0]
+    assert ann.attrs["employeeID"] == ("00042",)
+    assert ann.attrs["objectGUID"] == (GUID_TEXT,)
+    assert ann.attrs["proxyAddresses"] == ("SMTP:ann@c", "smtp:a@c")
+    assert ann.info["disabled"] == "true"
+    assert ann.population == "Staff"
+    assert source.stats.skipped["not a person entry"] == 2
+
+
+def test_export_csv_from_powershell(tmp_path: Path) -> None:
+    """Get-ADUser | Export-Csv: #TYPE line, Enabled column, GUID text, collections counted."""
+    path = tmp_path / "users.csv"
+    path.write_bytes(
+        (
+            "#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n"
+            '"DistinguishedName","Enabled","ObjectClass","ObjectGUID","SamAccountName",'
+            '"proxyAddresses"\r\n'
+            f'"CN=Ann,OU=Staff,DC=c","False","user","{GUID_TEXT}","ann",'
+            '"Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"\r\n'
+            f'"CN=Bob,OU=Staff,DC=c","True","user","{{{GUID_TEXT.upper()}}}","bob",""\r\n'
+        ).encode("utf-8-sig")
+    )
+    source = AdCsvExport(path)
+    records = list(source.records())
+    assert [r.attrs["SamAccountName"] for r in records] == [("ann",), ("bob",)]
+    assert records[0].info.get("disabled") == "true"
+    assert records[1].info.get("disabled") is None
+    assert records[1].attrs["ObjectGUID"] == (GUID_TEXT,)
+    assert "proxyAddresses" not in records[0].attrs
+    assert source.stats.skipped["multi-valued property not exported by Export-Csv"] == 1
