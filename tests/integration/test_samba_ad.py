@@ -180,3 +180,18 @@ def test_cli_scan_json(
     assert employee["present"] == len(with_id)
     assert employee["duplicate_values"] == len(with_id) - len(set(with_id))
     assert samba_dc.service_password not in out.out + out.err
+
+
+def test_ranged_retrieval_is_followed(samba_dc: SambaDc) -> None:
+    """Asked in ranges of two, objectClass comes back in chunks that are all fetched."""
+    ranged = LdapDirectory(
+        service(samba_dc),
+        base=samba_dc.ou,
+        search_filter="(sAMAccountName=s0000*)",
+        attributes=("sAMAccountName", "objectClass;range=0-1"),
+    )
+    records = list(ranged.records())
+    assert len(records) == 10
+    assert ranged.facts.ranged_fetches == 10
+    for record in records:
+        assert record.attrs["objectClass"] == ("top", "person", "organizationalPerson", "user")
