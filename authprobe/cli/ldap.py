@@ -157,6 +157,16 @@ def _settings(
     )
 
 
+def _check_format(output_format: OutputFormat) -> None:
+    """The ldap commands write a table or JSON (md/html are for the recommend report)."""
+    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise UsageError(
+            "format-unavailable",
+            f"--format {output_format.value} is not available for the ldap commands.",
+            hint="Use --format table or --format json.",
+        )
+
+
 def _write(env: Environment, output: Path | None, text: str) -> None:
     if output is None:
         env.stdout.file.write(text)
@@ -209,6 +219,7 @@ def probe_command(
     output: OutputOpt = None,
 ) -> int:
     """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
+    _check_format(output_format)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -332,6 +343,7 @@ def scan_command(
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""
+    _check_format(output_format)
     env = default_environment()
     started = datetime.now(UTC)
     source: RecordSource
@@ -448,6 +460,7 @@ def lookup_command(
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Reproduce Alma's LDAP login search for one value: exactly one entry must match."""
+    _check_format(output_format)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,

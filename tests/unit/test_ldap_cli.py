@@ -1,0 +1,91 @@
+"""The `ldap` command group without a server: exports, usage errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from authprobe.cli.app import main
+
+LDIF = (
+    "dn: uid=ann,ou=Students,dc=c\nobjectClass: inetOrgPerson\nuid: ann\nemployeeNumber: 007\n\n"
+    "dn: uid=bob,ou=Staff,dc=c\nobjectClass: inetOrgPerson\nuid: bob\nemployeeNumber: 007\n\n"
+    "dn: cn=g,dc=c\nobjectClass: groupOfNames\ncn: g\n"
+)
+
+
+def test_scan_ldif_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ldap scan FILE.ldif --format json`: records, skipped entries and the duplicate."""
+    path = tmp_path / "people.ldif"
+    path.write_text(LDIF)
+    assert main(["ldap", "scan", str(path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema_version"] == 1
+    assert data["inputs"][0]["records"] == 2
+    assert data["inputs"][0]["skipped"] == {"not a person entry": 1}
+    assert data["scan"] is None
+    number = next(p for p in data["profiles"] if p["field"] == "employeeNumber")
+    assert (number["distinct"], number["duplicate_values"], number["duplicate_records"]) == (
+        1,
+        1,
+        2,
+    )
+
+
+def test_scan_saves_and_rereads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--save on an export writes a .jsonl.gz that scans to the same profile."""
+    path = tmp_path / "people.ldif"
+    path.write_text(LDIF)
+    saved = tmp_path / "people.jsonl.gz"
+    assert main(["ldap", "scan", str(path), "--save", str(saved), "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["ldap", "scan", str(saved), "--format", "json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["profiles"] == first["profiles"]
+    assert second["inputs"][0]["kind"] == "saved"
+
+
+def test_malformed_ldif_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed LDIF line: exit 4 naming file:line."""
+    path = tmp_path / "bad.ldif"
+    path.write_text("dn: uid=a,dc=c\nobjectClass: person\nno colon\n")
+    assert main(["ldap", "scan", str(path)]) == 4
+    err = capsys.readouterr().err
+    assert "ldif-malformed" in err
+    assert f"{path}:3" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ldap", "scan", "ldap://127.0.0.1:1", "--page-size", "1001"],
+        ["ldap", "scan", "ldap://127.0.0.1:1", "--format", "html"],
+        ["ldap", "probe", "ldap://127.0.0.1:1", "--user", "cn=x"],
+        ["ldap", "probe", "http://127.0.0.1:1"],
+        ["ldap", "lookup", "ldap://127.0.0.1:1", "x"],
+    ],
+)
+def test_usage_errors_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Impossible options exit 2 before any connection (no password and no terminal too)."""
+    monkeypatch.delenv("AUTHPROBE_LDAP_PASSWORD", raising=False)
+    assert main(argv) == 2
+
+
+def test_password_file_read_and_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--password-file is read; the password appears nowhere in the error output."""
+    monkeypatch.delenv("AUTHPROBE_LDAP_PASSWORD", raising=False)
+    secret = tmp_path / "pw"
+    secret.write_text("Sup3r-Secret\n")
+    code = main(
+        ["ldap", "probe", "ldap://127.0.0.1:1", "--user", "cn=x", "--password-file", str(secret)]
+    )
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "ldap-connection-refused" in captured.err
+    assert "Sup3r-Secret" not in captured.err + captured.out
