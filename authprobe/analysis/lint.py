@@ -225,8 +225,8 @@ class SisLint:
         self._owners: dict[str, str | tuple[str, str]] = {}
         # values seen more than once: casefolded -> spelling -> uses
         self._repeats: dict[str, Counter[str]] = {}
-        # person keys (name + birth date, email) -> (user group, ref) of the first holder
-        self._people: dict[object, tuple[str, str]] = {}
+        # hashed person keys (name + birth date, email) -> (user group, ref) of the first holder
+        self._people: dict[int, tuple[str, str]] = {}
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -313,27 +313,31 @@ class SisLint:
         self._emit(Occurrence(code, ref, name, value, f"{what} {owner_ref}{same}"))
 
     def _person(self, ref: str, record: Record) -> None:
+        """Same name + birth date, or same email, as a user of another group (hashed keys)."""
         info = record.info
         group = info.get("user_group", "")
-        token = (group, ref)
-        people = self._people
-        keys: list[object] = []
+        keys: list[tuple[int, str]] = []
         first, last, birth = info.get("first_name"), info.get("last_name"), info.get("birth_date")
         if first and last and birth:
-            keys.append(hash((first.casefold(), last.casefold(), birth[:10])))
+            keys.append(
+                (hash((first.casefold(), last.casefold(), birth[:10])), "name and birth date")
+            )
         for email in record.attrs.get("email:all", ()):
-            keys.append(email.strip().casefold())
-        for key in keys:
+            keys.append((hash(("@", email.strip().casefold())), "email"))
+        if not keys:
+            return
+        people = self._people
+        token = (group, ref)
+        for key, how in keys:
             other = people.get(key)
             if other is None:
                 people[key] = token
             elif other[0] != group:
-                how = "same email" if isinstance(key, str) else "same name and birth date"
                 self._fire(
                     Code.SAME_PERSON,
                     ref,
                     "user_group",
-                    detail=f"{how} as {other[1]} "
+                    detail=f"same {how} as {other[1]} "
                     f"({other[0] or 'no group'} vs {group or 'no group'})",
                 )
                 return

@@ -12,6 +12,7 @@ population.
 from __future__ import annotations
 
 import re
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -288,6 +289,12 @@ def sniff_root(head: bytes, label: str) -> _Root:
     return _Root(local, namespaces.get(prefix) or None)
 
 
+_LEAF_PRIMARY = "primary_id"
+_IDENTIFIERS = "\x00identifiers"
+_CONTACT = "\x00contact"
+_intern = sys.intern
+
+
 class _Tags:
     """Element names in the file's namespace (Clark notation `{ns}name`), or plain."""
 
@@ -296,15 +303,17 @@ class _Tags:
             return f"{{{namespace}}}{name}" if namespace else name
 
         self.user = q("user")
-        self.identifiers = q("user_identifiers")
         self.id_type = q("id_type")
         self.value = q("value")
-        self.contact_info = q("contact_info")
         self.emails = q("emails")
         self.email_address = q("email_address")
         self.preferred = q("preferred")
-        self.leaves = {q(name): name for name in ("primary_id", *INFO_FIELDS)}
-        self.known = frozenset(q(name) for name in USER_CHILDREN)
+        # what to do with each child of <user>: a field name, a marker, or "" (known, not read)
+        self.kinds: dict[str, str] = {q(name): "" for name in USER_CHILDREN}
+        self.kinds.update({q(name): name for name in INFO_FIELDS})
+        self.kinds[q("primary_id")] = _LEAF_PRIMARY
+        self.kinds[q("user_identifiers")] = _IDENTIFIERS
+        self.kinds[q("contact_info")] = _CONTACT
 
 
 _TAGS_CACHE: dict[str | None, _Tags] = {}
@@ -330,38 +339,36 @@ class _UserReader:
         self.label = label
 
     def read(self, user: Any) -> Record:
-        tags = self.tags
-        leaves = tags.leaves
-        known = tags.known
+        kinds = self.tags.kinds
         info: dict[str, str] = {}
         attrs: dict[str, tuple[str, ...]] = {}
         unknown: list[str] = []
         primary = None
         for child in user:
-            tag = child.tag
-            name = leaves.get(tag)
-            if name is not None:
+            kind = kinds.get(child.tag)
+            if kind is None:
+                if isinstance(child.tag, str):  # not a comment or a processing instruction
+                    unknown.append(_local(child.tag))
+            elif kind is _LEAF_PRIMARY:
+                primary = child.text
+            elif kind is _IDENTIFIERS:
+                self._identifiers(child, attrs)
+            elif kind is _CONTACT:
+                self._emails(child, attrs, info)
+            elif kind:
                 text = child.text
-                if name == "primary_id":
-                    primary = text
-                elif text is not None:
+                if text is not None:
                     text = text.strip()
                     if text:
-                        info[name] = text
-            elif tag == tags.identifiers:
-                self._identifiers(child, attrs)
-            elif tag == tags.contact_info:
-                self._emails(child, attrs, info)
-            elif tag not in known and isinstance(tag, str):
-                unknown.append(_local(tag))
+                        info[kind] = text
         if primary is not None and primary.strip():
             attrs["primary_id"] = (primary,)
         if unknown:
             info["unknown_elements"] = ",".join(unknown)
-        line = _start_line(user)
-        return Record(
-            ref=f"{self.label}:{line}", attrs=attrs, population=info.get("user_group"), info=info
-        )
+        group = info.get("user_group")
+        if group is not None:
+            group = info["user_group"] = _intern(group)
+        return Record(f"{self.label}:{_start_line(user)}", attrs, group, info)
 
     def _identifiers(self, container: Any, attrs: dict[str, tuple[str, ...]]) -> None:
         tags = self.tags

@@ -361,3 +361,25 @@ def test_mit_template_has_no_primary_id() -> None:
     [record] = list(extract.records())
     assert record.attrs == {}
     assert extract.stats.skipped["user_identifier without value (ignored)"] == 2
+
+
+def test_comments_and_known_elements_are_not_unknown(tmp_path: Path) -> None:
+    """Comments inside <user> and declared elements (full_name) are not reported as unknown."""
+    user = User(extra=["<!-- exported by the SIS -->", "<full_name>Ada L</full_name>"])
+    [record] = read(write_users(tmp_path / "u.xml", [user]))
+    assert "unknown_elements" not in record.info
+
+
+def test_unknown_elements_in_a_namespaced_file(tmp_path: Path) -> None:
+    """With a default namespace, undeclared children are still found by local name."""
+    user = User(extra=["<shoe_size>9</shoe_size>"])
+    path = write_users(tmp_path / "u.xml", [user], xmlns="urn:example")
+    [record] = read(path)
+    assert record.info["unknown_elements"] == "shoe_size"
+
+
+def test_zip_inside_a_folder(tmp_path: Path) -> None:
+    """A folder holding a zip reads the zip's XML members too, after the folder's own XML."""
+    write_users(tmp_path / "a.xml", [User(primary_id="A")])
+    write_zip(tmp_path / "b.zip", {"m.xml": users_document([User(primary_id="Z")])})
+    assert [r.attrs["primary_id"][0] for r in read(tmp_path)] == ["A", "Z"]
