@@ -518,6 +518,9 @@ class _Search:
             facts.largest_page = max(facts.largest_page, len(page))
             facts.entries += len(page)
             self._check_result(result, len(page))
+            if facts.paged and next_cookie is None and len(page) in TRUNCATION_SIZES:
+                # paging was asked for, the server answered without the paged control
+                facts.truncated.append(f"{len(page)} entries and no paging control in the reply")
             for dn, attrs, ranged in page:
                 for attribute, next_range in ranged:
                     self._fetch_range(dn, attrs, attribute, next_range)

@@ -286,3 +286,67 @@ def test_export_csv_from_powershell(tmp_path: Path) -> None:
     assert records[1].attrs["ObjectGUID"] == (GUID_TEXT,)
     assert "proxyAddresses" not in records[0].attrs
     assert source.stats.skipped["multi-valued property not exported by Export-Csv"] == 1
+
+
+class _FakeConnection:
+    """Answers every search with `count` person entries and the given result (ldap3 shapes)."""
+
+    session_security = None
+    socket = None
+
+    def __init__(self, count: int, result: dict[str, object], values: int = 1) -> None:
+        self.count = count
+        self._result = result
+        self.values = values
+        self.response: list[dict[str, object]] = []
+        self.result: dict[str, object] = {}
+
+    def search(self, *args: object, **kwargs: object) -> bool:
+        self.response = [
+            {
+                "type": "searchResEntry",
+                "dn": f"uid=u{i},ou=P,dc=x",
+                "raw_attributes": {
+                    "objectClass": [b"person"],
+                    "uid": [f"u{i}".encode()],
+                    "memberOf": [f"cn=g{j}".encode() for j in range(self.values)],
+                },
+            }
+            for i in range(self.count)
+        ]
+        self.result = self._result
+        return True
+
+
+def _scan(connection: _FakeConnection, *, paged: bool) -> list[str]:
+    from authprobe.sources.ldap import ScanFacts, _Search
+    from authprobe.sources.ldif import EntryConverter
+
+    directory = LdapDirectory(LdapSettings("ldap://h"), fast=False)
+    facts = ScanFacts(paged=paged, base="dc=x", filter="(objectClass=person)")
+    search = _Search(connection, directory, facts, EntryConverter(ReadStats()))  # type: ignore[arg-type]
+    records = list(search.run())
+    assert len(records) == connection.count
+    return facts.truncated
+
+
+def test_unpaged_1000_is_probable_truncation() -> None:
+    """Without paging, exactly 1000 entries (or sizeLimitExceeded) is reported; 999 is not."""
+    assert _scan(_FakeConnection(1000, {"result": 0}), paged=False)
+    assert _scan(_FakeConnection(1500, {"result": 0}), paged=False)
+    assert _scan(_FakeConnection(700, {"result": 4}), paged=False)
+    assert _scan(_FakeConnection(999, {"result": 0}), paged=False) == []
+
+
+def test_paging_ignored_by_the_server_is_reported() -> None:
+    """Paging asked, no paged control in the reply and exactly 1000 entries: reported."""
+    assert _scan(_FakeConnection(1000, {"result": 0}), paged=True)
+    done = {"result": 0, "controls": {"1.2.840.113556.1.4.319": {"value": {"cookie": b""}}}}
+    assert _scan(_FakeConnection(1000, done), paged=True) == []
+
+
+def test_1500_values_without_range_reported() -> None:
+    """An attribute with exactly 1500 values and no ;range= option is probably cut (MaxValRange)."""
+    truncated = _scan(_FakeConnection(2, {"result": 0}, values=1500), paged=False)
+    assert len(truncated) == 2
+    assert "memberOf has exactly 1500 values" in truncated[0]
