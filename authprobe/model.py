@@ -150,6 +150,21 @@ class PopulationCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class UnmatchedCount:
+    """People of one population on one side who find no partner under a correspondence.
+
+    `reason` is one of analysis/exceptions' reasons ("absent", "differs by case", ...,
+    "present under another attribute", "no directory entry with that value").
+    """
+
+    source: SourceKind
+    population: str
+    reason: str
+    count: int
+    examples: tuple[str, ...] = ()  # a few references (sorted), never values
+
+
+@dataclass(frozen=True, slots=True)
 class Correspondence:
     """A SIS field and a directory attribute whose values overlap, and how well they join."""
 
@@ -169,6 +184,12 @@ class Correspondence:
     directory_multi_valued: int  # matched directory records holding several values
     name_derived_share: float = 0.0  # share of values containing the person's name
     sis_duplicate_values: int = 0  # SIS values (after casefold) held by several SIS records
+    sis_multiple: int = 0  # SIS records that match more than one directory entry
+    directory_multiple: int = 0  # directory entries that match more than one SIS record
+    sis_multiple_examples: tuple[str, ...] = ()  # a few of those SIS refs (sorted)
+    directory_multiple_examples: tuple[str, ...] = ()  # a few of those directory refs (sorted)
+    unmatched: tuple[UnmatchedCount, ...] = ()  # who finds no partner, by population and reason
+    other_attributes: tuple[str, ...] = ()  # directory attributes also overlapping the SIS field
 
 
 @dataclass(frozen=True, slots=True)

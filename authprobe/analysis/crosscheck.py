@@ -1,17 +1,36 @@
 """Cross-check: find which SIS field joins to which directory attribute, and how well.
 
-Both sources are collected column-wise (`SideIndex`), then every SIS field x directory attribute
-pair whose values overlap after full normalisation is measured under each cumulative step
-(exact, trim, casefold, strip-scope, strip-leading-zeros, digits-only). The steps that pay for
-themselves are adopted and the pair is measured once more under exactly those steps.
+Both sources are collected column-wise (`SideIndex`): per field, compact polars columns of
+(record number, value), filled from small Python buffers flushed every `FLUSH_EVERY` records,
+so memory stays near the size of the data. Normalisation steps run as vectorised polars
+expressions on ASCII values; the rare non-ASCII values go through the Python step functions of
+`normalize.py`, so every result equals Python's exactly. Normalised values are compared by a
+64-bit hash (polars' `hash`): a collision between two different values, about one chance in
+10^7 with a million values on each side, could only add a match.
+
+Pair discovery is not quadratic in cost: each field's fully normalised distinct values are
+sketched by their `SKETCH_SIZE` smallest hashes (a uniform, order-independent sample); for each
+SIS field x directory attribute pair the smaller side's sketch is probed against the larger
+side's sorted hashes by binary search, and only pairs with enough hits are counted exactly.
+When the smaller side has no more distinct values than the sketch, the sketch is the whole set
+and the probe is exact. A pair at the 1 % overlap threshold is missed by the sketch with
+probability below 10^-10.
+
+Every plausible pair is measured under each cumulative step (exact, trim, casefold,
+strip-scope, strip-leading-zeros, digits-only); the steps that pay for themselves are adopted
+and the pair is measured once more under exactly those steps, with its conflicts (people
+matching several entries) and who finds no partner, by population and reason
+(see `unmatched_reasons`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
+from typing import TypeVar
+
+import polars as pl
 
 from authprobe.analysis.normalize import EXACT, STEPS
 from authprobe.model import (
@@ -20,6 +39,7 @@ from authprobe.model import (
     Record,
     SourceKind,
     StepCoverage,
+    UnmatchedCount,
 )
 
 _NOT_IDENTIFIER_NAMES = (
@@ -73,101 +93,418 @@ OVERLAP_SHARE = 0.01
 STEP_MIN_GAIN_SHARE = 0.005
 """A transforming step is adopted only if it gains at least 0.5 % of the SIS records."""
 
-Entries = list[tuple[int, str]]
+FLUSH_EVERY = 50_000
+"""Records buffered in Python lists before they are moved into polars columns."""
+SKETCH_SIZE = 4096
+"""Distinct normalised values per field kept as the pair-discovery sample."""
+SKETCH_MIN_HITS = 10
+"""Sketch hits that send a pair to the exact count (41 expected at the 1 % threshold)."""
+EXAMPLES = 3
+"""References kept as examples of each conflict and each unmatched reason."""
+
+# Reasons a person finds no partner (analysis/exceptions re-exports them).
+ABSENT = "absent"
+NOT_FOUND = "no directory entry with that value"
+NOT_IN_SIS = "no SIS record with that value"
+OTHER_ATTRIBUTE = "present under another attribute"
+STEP_REASONS = {
+    "trim": "differs by whitespace",
+    "casefold": "differs by case",
+    "strip-scope": "differs by scope",
+    "strip-leading-zeros": "differs by leading zeros",
+    "digits-only": "differs by other characters",
+}
+
+_ID = 1
+_NAME = 2
+_NAME_KEYS = ("sn", "surname", "givenname", "last_name", "first_name")
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what Python's str.strip() removes in ASCII
+_SEED = 0x5EED
+_R = "r"
+_H = "h"
+_V = "v"
+_N = "n"
+
+_SeriesOrExpr = TypeVar("_SeriesOrExpr", pl.Series, pl.Expr)
+
+FULL: tuple[str, ...] = tuple(STEPS)
+CUMULATIVE: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (name, FULL[: index + 1]) for index, name in enumerate(STEPS)
+)
 
 
-@dataclass
+def _isin(values: _SeriesOrExpr, other: pl.Series) -> _SeriesOrExpr:
+    return values.is_in(other.implode())
+
+
+def _ordered(steps: Iterable[str]) -> tuple[str, ...]:
+    wanted = set(steps)
+    return tuple(step for step in STEPS if step in wanted)
+
+
+# --- vectorised steps -------------------------------------------------------------------------
+# Each returns the new values and whether any value changed. They are exact for ASCII values;
+# the non-ASCII rows are overwritten afterwards with Python's own results.
+
+
+def _trim(values: pl.Series) -> tuple[pl.Series, bool]:
+    new = values.str.strip_chars(_ASCII_SPACE)
+    return new, new.str.len_bytes().sum() != values.str.len_bytes().sum()
+
+
+def _casefold(values: pl.Series) -> tuple[pl.Series, bool]:
+    if not values.str.contains("[A-Z]").any():
+        return values, False
+    return values.str.to_lowercase(), True
+
+
+def _masked(
+    values: pl.Series, mask: pl.Series, func: Callable[[pl.Series], pl.Series]
+) -> tuple[pl.Series, bool]:
+    if not mask.any():
+        return values, False
+    rows = mask.arg_true()
+    old = values.gather(rows)
+    new = func(old)
+    if new.str.len_bytes().sum() == old.str.len_bytes().sum():
+        return values, False  # these steps only ever shorten a value
+    return values.clone().scatter(rows, new), True
+
+
+def _strip_scope(values: pl.Series) -> tuple[pl.Series, bool]:
+    return _masked(
+        values,
+        values.str.contains("@", literal=True),
+        lambda s: s.str.replace(r"(?s)^(.+)@[^@]*$", "${1}"),
+    )
+
+
+def _strip_leading_zeros(values: pl.Series) -> tuple[pl.Series, bool]:
+    return _masked(
+        values,
+        values.str.starts_with("0"),
+        lambda s: s.str.replace(r"^0+([0-9]+)$", "${1}"),
+    )
+
+
+def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
+    digits = values.str.replace_all("[^0-9]", "")
+    length = digits.str.len_bytes()
+    take = (length >= 4) & (length < values.str.len_bytes())
+    if not take.any():
+        return values, False
+    rows = take.arg_true()
+    return values.clone().scatter(rows, digits.gather(rows)), True
+
+
+_VECTOR_STEPS: dict[str, Callable[[pl.Series], tuple[pl.Series, bool]]] = {
+    "trim": _trim,
+    "casefold": _casefold,
+    "strip-scope": _strip_scope,
+    "strip-leading-zeros": _strip_leading_zeros,
+    "digits-only": _digits_only,
+}
+
+
+def _non_ascii_rows(values: pl.Series) -> pl.Series:
+    return (values.str.len_bytes() != values.str.len_chars()).arg_true()
+
+
+def casefold_series(values: pl.Series) -> pl.Series:
+    """Python's `str.casefold` on every value (vectorised for ASCII)."""
+    return _python_exact(values, lambda s: s.str.to_lowercase(), str.casefold)
+
+
+def _python_exact(
+    values: pl.Series, vector: Callable[[pl.Series], pl.Series], python: Callable[[str], str]
+) -> pl.Series:
+    new = vector(values)
+    rows = _non_ascii_rows(values)
+    if rows.len():
+        fixed = [python(value) for value in values.gather(rows).to_list()]
+        new = new.clone().scatter(rows, pl.Series(fixed, dtype=pl.String))
+    return new
+
+
+# --- collection -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Chain:
+    """One field under one normalisation: (record, hash) rows, deduplicated per record."""
+
+    frame: pl.DataFrame
+    multi: bool
+    _counts: pl.DataFrame | None = None
+    _distinct: pl.Series | None = None
+
+    @classmethod
+    def of(cls, numbers: pl.Series, values: pl.Series, multi: bool) -> _Chain:
+        frame = pl.DataFrame({_R: numbers, _H: values.hash(_SEED)})
+        if multi:
+            frame = frame.unique(maintain_order=True)
+        return cls(frame, multi)
+
+    @property
+    def counts(self) -> pl.DataFrame:
+        """hash -> number of distinct records holding it."""
+        if self._counts is None:
+            self._counts = self.frame.group_by(_H).agg(pl.len().alias(_N))
+        return self._counts
+
+    @property
+    def distinct(self) -> pl.Series:
+        """The distinct hashes, sorted."""
+        if self._distinct is None:
+            self._distinct = self.frame[_H].unique().sort()
+        return self._distinct
+
+
+@dataclass(slots=True)
+class _Column:
+    """One field of one source, finalised."""
+
+    numbers: pl.Series  # u32 record number per value
+    values: pl.Series  # raw text per value
+    multi: pl.Series  # u32 record numbers holding several distinct values
+    odd_rows: pl.Series  # rows whose value is not ASCII (normalised by Python)
+    odd_values: list[str]
+
+
 class SideIndex:
-    """One source, column-wise: per field, the (record number, value) pairs."""
+    """One source, column-wise: per field, (record number, value) rows in polars columns."""
 
-    source: SourceKind
-    records: int = 0
-    populations: list[str | None] = field(default_factory=list)
-    refs: list[str] = field(default_factory=list)
-    names: list[tuple[str, ...]] = field(default_factory=list)
-    fields: dict[str, Entries] = field(default_factory=dict)
-    multi_valued: dict[str, set[int]] = field(default_factory=dict)
-    _cache: dict[tuple[str, tuple[str, ...]], Entries] = field(default_factory=dict)
+    def __init__(self, source: SourceKind) -> None:
+        self.source = source
+        self.records = 0
+        self._kinds: dict[str, int] = {}
+        self._info_kinds: dict[str, bool] = {}
+        self._numbers: dict[str, list[int]] = {}
+        self._texts: dict[str, list[str]] = {}
+        self._multi: dict[str, list[int]] = {}
+        self._chunks: dict[str, list[pl.DataFrame]] = {}
+        self._refs: list[str] = []
+        self._pops: list[str | None] = []
+        self._ref_chunks: list[pl.Series] = []
+        self._pop_chunks: list[pl.Series] = []
+        self._name_numbers: list[int] = []
+        self._name_texts: list[str] = []
+        self._name_chunks: list[pl.DataFrame] = []
+        self._final: _Final | None = None
+
+    def _kind(self, name: str) -> int:
+        folded = name.casefold()
+        kind = (0 if folded in NOT_IDENTIFIERS else _ID) | (_NAME if folded in _NAME_KEYS else 0)
+        self._kinds[name] = kind
+        return kind
 
     def add(self, record: Record) -> None:
         """Collect one record."""
         number = self.records
-        self.records += 1
-        self.populations.append(record.population)
-        self.refs.append(record.ref)
-        self.names.append(_name_parts(record))
+        self.records = number + 1
+        self._final = None
+        self._refs.append(record.ref)
+        self._pops.append(record.population)
+        kinds = self._kinds
         for name, values in record.attrs.items():
-            if name.casefold() in NOT_IDENTIFIERS or not values:
+            kind = kinds.get(name)
+            if kind is None:
+                kind = self._kind(name)
+            if not values or not kind:
                 continue
-            entries = self.fields.get(name)
-            if entries is None:
-                entries = self.fields[name] = []
-            distinct = tuple(dict.fromkeys(values))
-            if len(distinct) > 1:
-                self.multi_valued.setdefault(name, set()).add(number)
-            entries.extend((number, value) for value in distinct)
+            if kind & _NAME:
+                self._name_numbers.extend([number] * len(values))
+                self._name_texts.extend(values)
+            if kind & _ID:
+                texts = self._texts.get(name)
+                if texts is None:
+                    texts = self._texts[name] = []
+                    self._numbers[name] = []
+                    self._chunks[name] = []
+                    self._multi[name] = []
+                if len(values) == 1:
+                    self._numbers[name].append(number)
+                    texts.append(values[0])
+                    continue
+                distinct = tuple(dict.fromkeys(values))
+                if len(distinct) > 1:
+                    self._multi[name].append(number)
+                self._numbers[name].extend([number] * len(distinct))
+                texts.extend(distinct)
+        if record.info:
+            for key, value in record.info.items():
+                is_name = self._info_kinds.get(key)
+                if is_name is None:
+                    is_name = self._info_kinds[key] = key.casefold() in _NAME_KEYS
+                if is_name:
+                    self._name_numbers.append(number)
+                    self._name_texts.append(value)
+        if self.records % FLUSH_EVERY == 0:
+            self._flush()
 
-    def normalised(self, name: str, steps: tuple[str, ...]) -> Entries:
-        """The field's entries with `steps` applied (cached)."""
+    def _flush(self) -> None:
+        for name, texts in self._texts.items():
+            if texts:
+                self._chunks[name].append(_frame(self._numbers[name], texts))
+                self._texts[name] = []
+                self._numbers[name] = []
+        if self._refs:
+            self._ref_chunks.append(pl.Series(self._refs, dtype=pl.String))
+            self._pop_chunks.append(pl.Series(self._pops, dtype=pl.String))
+            self._refs, self._pops = [], []
+        if self._name_texts:
+            self._name_chunks.append(_frame(self._name_numbers, self._name_texts))
+            self._name_numbers, self._name_texts = [], []
+
+    @property
+    def final(self) -> _Final:
+        """The collected columns (built on first use after the last `add`)."""
+        if self._final is None:
+            self._flush()
+            self._final = _Final(self)
+        return self._final
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every identifier field seen, in first-seen order."""
+        return tuple(self._chunks)
+
+    @property
+    def populations(self) -> list[str | None]:
+        """Each record's population, in reading order."""
+        return self.final.populations.to_list()
+
+    def refs(self, numbers: pl.Series) -> list[str]:
+        """The references of these record numbers."""
+        return self.final.refs.gather(numbers).to_list()
+
+
+def _frame(numbers: list[int], texts: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {_R: pl.Series(numbers, dtype=pl.UInt32), _V: pl.Series(texts, dtype=pl.String)}
+    )
+
+
+def _concat(chunks: list[pl.DataFrame]) -> pl.DataFrame:
+    if not chunks:
+        return pl.DataFrame(schema={_R: pl.UInt32, _V: pl.String})
+    return pl.concat(chunks, rechunk=True)
+
+
+class _Final:
+    """A finalised SideIndex: columns, populations, name parts, and caches of derived data."""
+
+    def __init__(self, side: SideIndex) -> None:
+        self.source = side.source
+        self.records = side.records
+        self.refs = _series(side._ref_chunks)
+        self.populations = _series(side._pop_chunks)
+        self.population_keys = self.populations.fill_null("(none)").replace("", "(none)")
+        self.columns: dict[str, _Column] = {}
+        for name, chunks in side._chunks.items():
+            frame = _concat(chunks)
+            values = frame[_V]
+            odd = _non_ascii_rows(values)
+            self.columns[name] = _Column(
+                numbers=frame[_R],
+                values=values,
+                multi=pl.Series(side._multi[name], dtype=pl.UInt32),
+                odd_rows=odd,
+                odd_values=values.gather(odd).to_list(),
+            )
+        self.names = _name_parts(_concat(side._name_chunks))
+        self.chains: dict[tuple[str, tuple[str, ...]], _Chain] = {}
+        self.measures: dict[tuple[int, int], _Measure] = {}
+        self._totals: dict[str, int] | None = None
+        self._name_shares: dict[str, float] = {}
+
+    def chain(self, name: str, steps: tuple[str, ...]) -> _Chain:
+        """`name`'s values under `steps` (cached; unchanged steps share one object)."""
         key = (name, steps)
-        cached = self._cache.get(key)
-        if cached is None:
-            funcs = [STEPS[step] for step in steps]
-            cached = [(number, _apply(funcs, value)) for number, value in self.fields[name]]
-            self._cache[key] = cached
-        return cached
+        found = self.chains.get(key)
+        if found is not None:
+            return found
+        column = self.columns[name]
+        multi = column.multi.len() > 0
+        current = self.chains.get((name, ()))
+        if current is None:
+            current = self.chains[(name, ())] = _Chain.of(column.numbers, column.values, multi)
+        values = column.values
+        odd = column.odd_values
+        applied: tuple[str, ...] = ()
+        for step in steps:
+            applied = (*applied, step)
+            values, changed = _VECTOR_STEPS[step](values)
+            if odd:
+                python = STEPS[step]
+                new_odd = [python(value) for value in odd]
+                changed = changed or new_odd != odd
+                odd = new_odd
+                values = values.clone().scatter(column.odd_rows, pl.Series(odd, dtype=pl.String))
+            cached = self.chains.get((name, applied))
+            if cached is not None:
+                current = cached
+            elif changed:
+                current = _Chain.of(column.numbers, values, multi)
+            self.chains[(name, applied)] = current
+        return current
 
-    def holders(self, name: str, steps: tuple[str, ...]) -> dict[str, int]:
-        """Normalised value -> number of distinct records holding it."""
-        seen: dict[str, int] = {}
-        last: dict[str, int] = {}
-        for number, value in self.normalised(name, steps):
-            if last.get(value) != number:
-                last[value] = number
-                seen[value] = seen.get(value, 0) + 1
-        return seen
+    def totals(self) -> dict[str, int]:
+        """Records per population key."""
+        if self._totals is None:
+            counts = self.population_keys.value_counts()
+            self._totals = dict(zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True))
+        return self._totals
+
+    def populations_of(self, matched: pl.Series) -> tuple[PopulationCoverage, ...]:
+        """Coverage per population of the `matched` record numbers."""
+        counts = self.population_keys.gather(matched).value_counts()
+        hits = dict(zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True))
+        totals = self.totals()
+        return tuple(
+            PopulationCoverage(self.source, name, totals[name], hits.get(name, 0))
+            for name in sorted(totals)
+        )
 
     def name_derived_share(self, name: str) -> float:
-        """Share of this field's holders whose value contains their surname or given name."""
-        holders = 0
-        derived = 0
-        last_number = -1
-        for number, value in self.fields.get(name, ()):
-            if number == last_number:
-                continue
-            last_number = number
-            parts = self.names[number]
-            if not parts:
-                continue
-            holders += 1
-            folded = value.casefold()
-            if any(part in folded for part in parts):
-                derived += 1
-        return derived / holders if holders else 0.0
+        """Share of this field's holders whose first value contains their surname or given name."""
+        share = self._name_shares.get(name)
+        if share is not None:
+            return share
+        column = self.columns.get(name)
+        share = 0.0
+        if column is not None and self.names.height:
+            firsts = (
+                pl.DataFrame({_R: column.numbers, _V: column.values})
+                .unique(subset=_R, keep="first", maintain_order=True)
+                .filter(_isin(pl.col(_R), self.names[_R].unique()))
+            )
+            if firsts.height:
+                folded = firsts.with_columns(casefold_series(firsts[_V]).alias(_V))
+                derived = (
+                    folded.join(self.names, on=_R)
+                    .filter(pl.col(_V).str.contains(pl.col("part"), literal=True))[_R]
+                    .n_unique()
+                )
+                share = derived / firsts.height
+        self._name_shares[name] = share
+        return share
 
 
-def _apply(funcs: list[Callable[[str], str]], value: str) -> str:
-    for func in funcs:
-        value = func(value)
-    return value
+def _series(chunks: list[pl.Series]) -> pl.Series:
+    if not chunks:
+        return pl.Series([], dtype=pl.String)
+    return pl.concat(chunks, rechunk=True)
 
 
-_NAME_KEYS = ("sn", "surname", "givenname", "last_name", "first_name")
-
-
-def _name_parts(record: Record) -> tuple[str, ...]:
-    """The person's surname and given name (casefolded, 3+ letters) from attrs or info."""
-    parts: list[str] = []
-    for key, values in record.attrs.items():
-        if key.casefold() in _NAME_KEYS:
-            parts.extend(values)
-    for key, value in record.info.items():
-        if key.casefold() in _NAME_KEYS:
-            parts.append(value)
-    return tuple(
-        folded
-        for folded in dict.fromkeys(part.casefold().strip() for part in parts)
-        if len(folded) >= 3
+def _name_parts(frame: pl.DataFrame) -> pl.DataFrame:
+    """(record, part): surname and given name, casefolded then stripped, 3+ characters."""
+    folded = casefold_series(frame[_V])
+    parts = _python_exact(folded, lambda s: s.str.strip_chars(_ASCII_SPACE), str.strip)
+    return (
+        pl.DataFrame({_R: frame[_R], "part": parts})
+        .filter(pl.col("part").str.len_chars() >= 3)
+        .unique()
     )
 
 
@@ -179,67 +516,77 @@ def collect(records: Iterable[Record], source: SourceKind) -> SideIndex:
     return side
 
 
-CUMULATIVE: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-    (name, tuple(list(STEPS)[: index + 1])) for index, name in enumerate(STEPS)
-)
+# --- measuring --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _Measure:
     matched: int
     directory_matched: int
-    matched_sis: frozenset[int]
-    matched_directory: frozenset[int]
+    matched_sis: pl.Series
+    matched_directory: pl.Series
     sis_ambiguous: int
     directory_ambiguous: int
+    sis_joined: pl.DataFrame  # (r, h, n): SIS rows whose hash some directory entry holds
+    directory_joined: pl.DataFrame
 
 
-def _measure(
-    sis: SideIndex, sis_field: str, directory: SideIndex, attribute: str, steps: tuple[str, ...]
-) -> _Measure:
-    dir_holders = directory.holders(attribute, steps)
-    sis_holders = sis.holders(sis_field, steps)
-    matched_sis: set[int] = set()
-    ambiguous_sis: set[int] = set()
-    for number, value in sis.normalised(sis_field, steps):
-        count = dir_holders.get(value)
-        if count:
-            matched_sis.add(number)
-            if count > 1:
-                ambiguous_sis.add(number)
-    matched_dir: set[int] = set()
-    ambiguous_dir: set[int] = set()
-    for number, value in directory.normalised(attribute, steps):
-        count = sis_holders.get(value)
-        if count:
-            matched_dir.add(number)
-            if count > 1:
-                ambiguous_dir.add(number)
-    return _Measure(
-        matched=len(matched_sis),
-        directory_matched=len(matched_dir),
-        matched_sis=frozenset(matched_sis),
-        matched_directory=frozenset(matched_dir),
-        sis_ambiguous=len(ambiguous_sis),
-        directory_ambiguous=len(ambiguous_dir),
+def _joined(mine: _Chain, theirs: _Chain) -> tuple[pl.DataFrame, pl.Series, int]:
+    joined = mine.frame.join(theirs.counts, on=_H, how="inner")
+    matched = joined[_R].unique() if mine.multi else joined[_R]
+    ambiguous = joined.filter(pl.col(_N) > 1)[_R]
+    return joined, matched, ambiguous.n_unique() if mine.multi else ambiguous.len()
+
+
+def _measure(sis: _Final, sis_chain: _Chain, dir_chain: _Chain) -> _Measure:
+    key = (id(sis_chain), id(dir_chain))
+    found = sis.measures.get(key)
+    if found is not None:
+        return found
+    sis_joined, matched_sis, sis_ambiguous = _joined(sis_chain, dir_chain)
+    dir_joined, matched_dir, dir_ambiguous = _joined(dir_chain, sis_chain)
+    found = sis.measures[key] = _Measure(
+        matched=matched_sis.len(),
+        directory_matched=matched_dir.len(),
+        matched_sis=matched_sis,
+        matched_directory=matched_dir,
+        sis_ambiguous=sis_ambiguous,
+        directory_ambiguous=dir_ambiguous,
+        sis_joined=sis_joined,
+        directory_joined=dir_joined,
     )
+    return found
 
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def _overlap(small: pl.Series, large: pl.Series) -> int:
+    """How many of `small`'s sorted distinct hashes are in `large` (sorted)."""
+    if not small.len() or not large.len():
+        return 0
+    at = large.search_sorted(small).clip(0, large.len() - 1)
+    return int((large.gather(at) == small).sum())
+
+
 def _plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, str]]:
     """Pairs whose values overlap once fully normalised (no guessing by the user)."""
-    full = CUMULATIVE[-1][1]
-    sis_sets = {name: {v for _, v in sis.normalised(name, full)} for name in sis.fields}
-    dir_sets = {name: {v for _, v in directory.normalised(name, full)} for name in directory.fields}
+    sis_final, dir_final = sis.final, directory.final
+    sis_sets = {name: sis_final.chain(name, FULL).distinct for name in sis_final.columns}
+    dir_sets = {name: dir_final.chain(name, FULL).distinct for name in dir_final.columns}
     pairs = []
     for sis_field, sis_values in sis_sets.items():
         for attribute, dir_values in dir_sets.items():
-            smaller, larger = sorted((sis_values, dir_values), key=len)
-            overlap = sum(1 for value in smaller if value in larger)
-            if overlap >= max(MIN_OVERLAP, OVERLAP_SHARE * len(smaller)):
+            small, large = sorted((sis_values, dir_values), key=len)
+            needed = max(MIN_OVERLAP, OVERLAP_SHARE * small.len())
+            sketch = small.head(SKETCH_SIZE)
+            hits = _overlap(sketch, large)
+            if sketch.len() < small.len():
+                if hits < SKETCH_MIN_HITS:
+                    continue
+                hits = _overlap(small, large)
+            if hits >= needed:
                 pairs.append((sis_field, attribute))
     return pairs
 
@@ -256,74 +603,215 @@ def _adopted_steps(steps: list[StepCoverage], sis_records: int) -> tuple[str, ..
     return tuple(adopted)
 
 
-def _populations(side: SideIndex, matched: frozenset[int]) -> tuple[PopulationCoverage, ...]:
-    totals: Counter[str] = Counter()
-    hits: Counter[str] = Counter()
-    for number, population in enumerate(side.populations):
-        key = population or "(none)"
-        totals[key] += 1
-        if number in matched:
-            hits[key] += 1
-    return tuple(
-        PopulationCoverage(side.source, name, totals[name], hits[name]) for name in sorted(totals)
+def _several(joined: pl.DataFrame, multi: bool, theirs: _Chain) -> pl.Series:
+    """Record numbers whose values reach more than one distinct record on the other side."""
+    if not multi:
+        return joined.filter(pl.col(_N) > 1)[_R]
+    per = joined.group_by(_R).agg(pl.len().alias("rows"), pl.col(_N).max().alias(_N))
+    sure = per.filter(pl.col(_N) > 1)[_R]
+    unsure = per.filter((pl.col("rows") > 1) & (pl.col(_N) == 1))[_R]
+    if not unsure.len():
+        return sure
+    partners = (
+        joined.filter(_isin(pl.col(_R), unsure))
+        .select(_R, _H)
+        .join(theirs.frame.rename({_R: "other"}), on=_H)
+        .group_by(_R)
+        .agg(pl.col("other").n_unique().alias("partners"))
+        .filter(pl.col("partners") > 1)[_R]
     )
+    return pl.concat([sure, partners])
+
+
+def _examples(side: _Final, numbers: pl.Series) -> tuple[str, ...]:
+    return tuple(side.refs.gather(numbers).sort().head(EXAMPLES).to_list())
 
 
 def correspond(
-    sis: SideIndex, sis_field: str, directory: SideIndex, attribute: str
+    sis: SideIndex,
+    sis_field: str,
+    directory: SideIndex,
+    attribute: str,
+    *,
+    others: tuple[str, ...] = (),
 ) -> Correspondence:
-    """Measure one pair under every cumulative step, then under the adopted steps."""
+    """Measure one pair under every cumulative step, then under the adopted steps.
+
+    `others` are further directory attributes overlapping the SIS field: an unmatched person
+    whose value is found there is counted as "present under another attribute".
+    """
+    s, d = sis.final, directory.final
     steps = []
     for name, chain in ((EXACT, ()), *CUMULATIVE):
-        measure = _measure(sis, sis_field, directory, attribute, chain)
+        measure = _measure(s, s.chain(sis_field, chain), d.chain(attribute, chain))
         steps.append(
             StepCoverage(
                 step=name,
                 matched=measure.matched,
-                sis_coverage=_share(measure.matched, sis.records),
+                sis_coverage=_share(measure.matched, s.records),
                 directory_matched=measure.directory_matched,
-                directory_coverage=_share(measure.directory_matched, directory.records),
+                directory_coverage=_share(measure.directory_matched, d.records),
             )
         )
-    adopted = _adopted_steps(steps, sis.records)
-    final = _measure(sis, sis_field, directory, attribute, adopted)
-    multi = directory.multi_valued.get(attribute, set())
-    with_case = adopted if "casefold" in adopted else (*adopted, "casefold")
-    sis_dupes = sum(
-        1 for count in sis.holders(sis_field, _ordered(with_case)).values() if count > 1
-    )
+    adopted = _adopted_steps(steps, s.records)
+    sis_chain, dir_chain = s.chain(sis_field, adopted), d.chain(attribute, adopted)
+    final = _measure(s, sis_chain, dir_chain)
+    multi = d.columns[attribute].multi
+    with_case = _ordered((*adopted, "casefold"))
+    sis_dupes = s.chain(sis_field, with_case).counts.filter(pl.col(_N) > 1).height
+    sis_several = _several(final.sis_joined, sis_chain.multi, dir_chain)
+    dir_several = _several(final.directory_joined, dir_chain.multi, sis_chain)
     return Correspondence(
         sis_field=sis_field,
         directory_attribute=attribute,
         normalisation=adopted,
         matched=final.matched,
-        sis_records=sis.records,
-        sis_coverage=_share(final.matched, sis.records),
+        sis_records=s.records,
+        sis_coverage=_share(final.matched, s.records),
         directory_matched=final.directory_matched,
-        directory_records=directory.records,
-        directory_coverage=_share(final.directory_matched, directory.records),
+        directory_records=d.records,
+        directory_coverage=_share(final.directory_matched, d.records),
         steps=tuple(steps),
-        populations=_populations(sis, final.matched_sis)
-        + _populations(directory, final.matched_directory),
+        populations=s.populations_of(final.matched_sis) + d.populations_of(final.matched_directory),
         sis_ambiguous=final.sis_ambiguous,
         directory_ambiguous=final.directory_ambiguous,
-        directory_multi_valued=len(multi & final.matched_directory),
-        name_derived_share=max(
-            directory.name_derived_share(attribute), sis.name_derived_share(sis_field)
-        ),
+        directory_multi_valued=int(_isin(multi, final.matched_directory).sum()),
+        name_derived_share=max(d.name_derived_share(attribute), s.name_derived_share(sis_field)),
         sis_duplicate_values=sis_dupes,
+        sis_multiple=sis_several.len(),
+        directory_multiple=dir_several.len(),
+        sis_multiple_examples=_examples(s, sis_several),
+        directory_multiple_examples=_examples(d, dir_several),
+        unmatched=_breakdown(
+            s, unmatched_reasons(sis, sis_field, directory, attribute, adopted, others)
+        )
+        + _breakdown(d, unmatched_reasons(directory, attribute, sis, sis_field, adopted, others)),
+        other_attributes=others,
     )
-
-
-def _ordered(steps: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(step for step in STEPS if step in steps)
 
 
 def crosscheck(sis: SideIndex, directory: SideIndex) -> list[Correspondence]:
     """Every plausible pair, measured; best SIS coverage first."""
+    pairs = _plausible_pairs(sis, directory)
     found = [
-        correspond(sis, sis_field, directory, attribute)
-        for sis_field, attribute in _plausible_pairs(sis, directory)
+        correspond(
+            sis,
+            sis_field,
+            directory,
+            attribute,
+            others=_others(pairs, sis_field, attribute),
+        )
+        for sis_field, attribute in pairs
     ]
     found.sort(key=lambda c: (-c.matched, c.sis_field, c.directory_attribute.casefold()))
     return found
+
+
+def _others(pairs: list[tuple[str, str]], sis_field: str, attribute: str) -> tuple[str, ...]:
+    found = {a for f, a in pairs if f == sis_field and a != attribute}
+    return tuple(sorted(found, key=lambda a: (a.casefold(), a)))
+
+
+# --- who finds no partner, and why -------------------------------------------------------------
+
+
+def unmatched_reasons(
+    side: SideIndex,
+    name: str,
+    other: SideIndex,
+    other_name: str,
+    adopted: tuple[str, ...],
+    others: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """(r, reason) for every record of `side` that finds no partner under `adopted`.
+
+    Reasons, first that applies: `absent` (no value of `name`); `differs by …` (a value joins
+    once one more step, one the pair did not adopt, is applied on top of the previous ones);
+    `present under another attribute` (fully normalised, the value appears under one of the
+    directory attributes `others` — for a SIS record in any entry, for a directory entry: one
+    of the entry's own `others` values appears in the SIS field); else not found.
+    Sorted by record number.
+    """
+    mine, theirs = side.final, other.final
+    everyone = pl.int_range(0, mine.records, dtype=pl.UInt32, eager=True)
+    if name not in mine.columns:
+        return pl.DataFrame({_R: everyone, "reason": pl.repeat(ABSENT, mine.records, eager=True)})
+    holders = mine.chain(name, ()).frame[_R].unique()
+    parts = [(everyone.filter(~_isin(everyone, holders)), ABSENT)]
+    if other_name in theirs.columns:
+        target = theirs.chain(other_name, adopted)
+        matched = mine.chain(name, adopted).frame.join(target.counts, on=_H, how="semi")[_R]
+    else:
+        matched = pl.Series([], dtype=pl.UInt32)
+    remaining = holders.filter(~_isin(holders, matched))
+    chain = adopted
+    for step in STEPS:
+        if step in chain or not remaining.len() or other_name not in theirs.columns:
+            continue
+        chain = _ordered((*chain, step))
+        found = _reached(
+            mine.chain(name, chain), remaining, theirs.chain(other_name, chain).distinct
+        )
+        parts.append((found, STEP_REASONS[step]))
+        remaining = remaining.filter(~_isin(remaining, found))
+    if remaining.len() and others and other_name in theirs.columns:
+        if side.source is SourceKind.SIS:
+            found = _reached_any(
+                [mine.chain(name, FULL)], remaining, [theirs.chain(a, FULL) for a in others]
+            )
+        else:
+            found = _reached_any(
+                [mine.chain(a, FULL) for a in others if a in mine.columns],
+                remaining,
+                [theirs.chain(other_name, FULL)],
+            )
+        parts.append((found, OTHER_ATTRIBUTE))
+        remaining = remaining.filter(~_isin(remaining, found))
+    parts.append((remaining, NOT_FOUND if side.source is SourceKind.SIS else NOT_IN_SIS))
+    return pl.concat(
+        [
+            pl.DataFrame({_R: numbers, "reason": pl.repeat(reason, numbers.len(), eager=True)})
+            for numbers, reason in parts
+        ]
+    ).sort(_R)
+
+
+def _reached(mine: _Chain, remaining: pl.Series, targets: pl.Series) -> pl.Series:
+    """Those of the `remaining` records holding a hash among `targets`."""
+    rows = mine.frame.filter(_isin(pl.col(_R), remaining))
+    return rows.filter(_isin(pl.col(_H), targets))[_R].unique()
+
+
+def _reached_any(mine: list[_Chain], remaining: pl.Series, theirs: list[_Chain]) -> pl.Series:
+    if not mine or not theirs:
+        return pl.Series([], dtype=pl.UInt32)
+    targets = pl.concat([chain.distinct for chain in theirs]).unique()
+    return pl.concat([_reached(chain, remaining, targets) for chain in mine]).unique()
+
+
+def _breakdown(side: _Final, reasons: pl.DataFrame) -> tuple[UnmatchedCount, ...]:
+    if not reasons.height:
+        return ()
+    grouped = (
+        reasons.with_columns(
+            side.population_keys.gather(reasons[_R]).alias("population"),
+            side.refs.gather(reasons[_R]).alias("ref"),
+        )
+        .group_by("population", "reason")
+        .agg(pl.len().alias(_N), pl.col("ref").sort().head(EXAMPLES).alias("examples"))
+    )
+    rows = [
+        UnmatchedCount(
+            side.source, row["population"], row["reason"], row[_N], tuple(row["examples"])
+        )
+        for row in grouped.iter_rows(named=True)
+    ]
+    return tuple(sorted(rows, key=lambda u: (u.population, _REASON_ORDER.get(u.reason, 99))))
+
+
+_REASON_ORDER = {
+    reason: index
+    for index, reason in enumerate(
+        (ABSENT, *STEP_REASONS.values(), OTHER_ATTRIBUTE, NOT_FOUND, NOT_IN_SIS)
+    )
+}

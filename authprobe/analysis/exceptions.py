@@ -6,72 +6,75 @@ The registrar fixes these one by one, so each gets the plainest reason that expl
 - `differs by whitespace` / `differs by case` / `differs by scope` / `differs by leading zeros` /
   `differs by other characters`: a directory entry holds the same value once that normalisation
   step (one the recommendation did not adopt) is also applied;
+- `present under another attribute`: once fully normalised, the value is held by some directory
+  entry under another attribute that also overlaps the SIS field (`pair.other_attributes`);
 - `no directory entry with that value`: nothing in the directory comes close.
+
+The classification is vectorised (`crosscheck.unmatched_reasons`); the same reasons, counted per
+population on both sides, are in `Correspondence.unmatched`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from authprobe.analysis.crosscheck import SideIndex
-from authprobe.analysis.normalize import STEPS
+import polars as pl
+
+from authprobe.analysis.crosscheck import (
+    ABSENT,
+    NOT_FOUND,
+    NOT_IN_SIS,
+    OTHER_ATTRIBUTE,
+    STEP_REASONS,
+    SideIndex,
+    unmatched_reasons,
+)
 from authprobe.model import Correspondence, Mismatch
 
-ABSENT = "absent"
-NOT_FOUND = "no directory entry with that value"
-STEP_REASONS = {
-    "trim": "differs by whitespace",
-    "casefold": "differs by case",
-    "strip-scope": "differs by scope",
-    "strip-leading-zeros": "differs by leading zeros",
-    "digits-only": "differs by other characters",
-}
+__all__ = [
+    "ABSENT",
+    "ALL_REASONS",
+    "NOT_FOUND",
+    "NOT_IN_SIS",
+    "OTHER_ATTRIBUTE",
+    "REASONS",
+    "STEP_REASONS",
+    "mismatches",
+]
+
 REASONS = (ABSENT, *STEP_REASONS.values(), NOT_FOUND)
-"""Every reason, in the order the report lists them."""
-
-
-def _chain(adopted: tuple[str, ...], extra: str) -> tuple[str, ...]:
-    wanted = {*adopted, extra}
-    return tuple(step for step in STEPS if step in wanted)
-
-
-def _normalise(value: str, steps: tuple[str, ...]) -> str:
-    for step in steps:
-        value = STEPS[step](value)
-    return value
+"""The reasons of the original exceptions list, in the order the report lists them."""
+ALL_REASONS = (ABSENT, *STEP_REASONS.values(), OTHER_ATTRIBUTE, NOT_FOUND, NOT_IN_SIS)
+"""Every reason, in report order; `NOT_IN_SIS` is the directory side's `NOT_FOUND`."""
 
 
 def mismatches(sis: SideIndex, directory: SideIndex, pair: Correspondence) -> Iterator[Mismatch]:
     """Yield one `Mismatch` per SIS record that does not match under `pair`, in reading order."""
-    adopted = pair.normalisation
-    matched_values = directory.holders(pair.directory_attribute, adopted)
-    values: dict[int, list[str]] = {}
-    for number, value in sis.fields.get(pair.sis_field, ()):
-        values.setdefault(number, []).append(value)
-    # cumulative extra steps, each on top of the previous ones
-    ladders: list[tuple[str, tuple[str, ...]]] = []
-    chain = adopted
-    for step in STEPS:
-        if step in chain:
-            continue
-        chain = _chain(chain, step)
-        ladders.append((step, chain))
-    looked_up: dict[tuple[str, ...], dict[str, int]] = {}
-    for number in range(sis.records):
-        own = values.get(number)
-        population = sis.populations[number]
-        ref = sis.refs[number]
-        if not own:
-            yield Mismatch(ref, population, ABSENT)
-            continue
-        if any(_normalise(value, adopted) in matched_values for value in own):
-            continue
-        reason = NOT_FOUND
-        for step, steps in ladders:
-            holders = looked_up.get(steps)
-            if holders is None:
-                holders = looked_up[steps] = directory.holders(pair.directory_attribute, steps)
-            if any(_normalise(value, steps) in holders for value in own):
-                reason = STEP_REASONS[step]
-                break
-        yield Mismatch(ref, population, reason, own[0])
+    rows = unmatched_reasons(
+        sis,
+        pair.sis_field,
+        directory,
+        pair.directory_attribute,
+        pair.normalisation,
+        pair.other_attributes,
+    )
+    if not rows.height:
+        return
+    final = sis.final
+    numbers = rows["r"]
+    column = final.columns.get(pair.sis_field)
+    if column is None:
+        firsts = pl.Series([""] * rows.height, dtype=pl.String)
+    else:
+        first = (
+            pl.DataFrame({"r": column.numbers, "v": column.values})
+            .unique(subset="r", keep="first", maintain_order=True)
+            .filter(pl.col("r").is_in(numbers.implode()))
+        )
+        firsts = rows.join(first, on="r", how="left", maintain_order="left")["v"].fill_null("")
+    refs = final.refs.gather(numbers).to_list()
+    populations = final.populations.gather(numbers).to_list()
+    for ref, population, reason, value in zip(
+        refs, populations, rows["reason"].to_list(), firsts.to_list(), strict=True
+    ):
+        yield Mismatch(ref, population, reason, value)
