@@ -195,3 +195,12 @@ def test_ranged_retrieval_is_followed(samba_dc: SambaDc) -> None:
     assert ranged.facts.ranged_fetches == 10
     for record in records:
         assert record.attrs["objectClass"] == ("top", "person", "organizationalPerson", "user")
+
+
+def test_ntlm_bind_fails_with_a_named_error(samba_dc: SambaDc) -> None:
+    """Samba does not speak ldap3's NTLM (Sicily) bind: a named error with a hint, no traceback."""
+    settings = service(samba_dc, user="COLLEGE\\svc-reader", bind=BindMethod.NTLM)
+    with pytest.raises(SourceUnreachable) as caught:
+        probe(settings)
+    assert caught.value.reference in ("ldap-connection-lost", "ldap-ntlm-unavailable")
+    assert caught.value.hint
