@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from authprobe import __version__
 from authprobe.analysis.lint import Code, LintResult, Occurrence, SisLint, SisScan, scan_extract
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
@@ -131,6 +133,8 @@ def scan_to_dict(scan: SisScan, findings: list[Finding], *, show_values: bool) -
         "schema_version": SCHEMA_VERSION,
         "meta": {
             "command": "sis scan",
+            "authprobe_version": __version__,
+            "python_version": platform.python_version(),
             "started_at": scan.started_at.isoformat(timespec="seconds"),
             "finished_at": scan.finished_at.isoformat(timespec="seconds"),
             "values_shown": show_values,

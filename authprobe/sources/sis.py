@@ -181,6 +181,14 @@ class _ZipMember(AbstractContextManager[IO[bytes]]):
         except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
             self.__exit__(None, None, None)
             raise _zip_read_error(f"{self._path}!{self._name}", exc) from exc
+        except (RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
+            self.__exit__(None, None, None)
+            raise InputError(
+                "sis-zip-unsupported",
+                f"This zip member cannot be read: {exc}",
+                location=f"{self._path}!{self._name}",
+                hint="Zip the XML again without a password, with ordinary (deflate) compression.",
+            ) from exc
 
     def __exit__(self, *exc: object) -> None:
         if self._archive is not None:

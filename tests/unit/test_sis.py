@@ -383,3 +383,17 @@ def test_zip_inside_a_folder(tmp_path: Path) -> None:
     write_users(tmp_path / "a.xml", [User(primary_id="A")])
     write_zip(tmp_path / "b.zip", {"m.xml": users_document([User(primary_id="Z")])})
     assert [r.attrs["primary_id"][0] for r in read(tmp_path)] == ["A", "Z"]
+
+
+def test_encrypted_zip_member(tmp_path: Path) -> None:
+    """A password-protected member is an InputError naming zip!member, not a traceback."""
+    zpath = write_zip(tmp_path / "x.zip", {"a.xml": users_document([User()])})
+    data = bytearray(zpath.read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    data[local + 6] |= 0x01  # general purpose flag: encrypted
+    data[central + 8] |= 0x01
+    zpath.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        read(zpath)
+    assert info.value.reference == "sis-zip-unsupported"
+    assert info.value.location == f"{zpath}!a.xml"
