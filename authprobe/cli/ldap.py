@@ -349,6 +349,15 @@ def scan_command(
         bool,
         typer.Option("--exclude-disabled", help="Leave out disabled AD accounts (counted)."),
     ] = False,
+    attributes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attribute",
+            "-a",
+            help="Read only these attributes (repeatable; default: all user attributes). "
+            "Add objectClass (person check) and userAccountControl (disabled accounts).",
+        ),
+    ] = None,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -378,6 +387,7 @@ def scan_command(
             search_filter=search_filter,
             scope=scope,
             page_size=page_size,
+            attributes=tuple(attributes) if attributes else ("*",),
             exclude_disabled=exclude_disabled,
         )
     else:

@@ -322,3 +322,16 @@ def test_tls_check_uses_system_context_names(server: Slapd) -> None:
         context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
     ):
         assert tls.version()
+
+
+@pytest.mark.usefixtures("password_env")
+def test_cli_scan_selected_attributes(server: Slapd, capsys: pytest.CaptureFixture[str]) -> None:
+    """--attribute limits what is read and profiled."""
+    code = main(
+        ["ldap", "scan", server.url, "-u", server.reader_dn, "--format", "json",
+         "-a", "objectClass", "-a", "uid", "-a", "employeeNumber"]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["field"] for p in data["profiles"]] == ["objectClass", "uid", "employeeNumber"]
+    assert data["inputs"][0]["records"] == TOTAL
