@@ -29,6 +29,7 @@ PERSON_CLASSES: Final = frozenset(
 EXCLUDED_CLASSES: Final = frozenset({"computer"})
 """AD computers are `user` objects too: never people."""
 _NOT_PERSON_RDNS: Final = frozenset({"ou", "dc", "o", "c", "l", "st"})
+_SCHEMA_DNS: Final = frozenset({"cn=schema", "cn=subschema", "cn=aggregate"})
 
 SKIP_NOT_PERSON: Final = "not a person entry"
 SKIP_BINARY: Final = "binary value not profiled"
@@ -47,6 +48,8 @@ def is_person(object_classes: Iterable[str] | None, dn: str) -> bool:
     `ou=`, `dc=`, `o=`... is a container, anything else is taken as a person.
     """
     if object_classes is None:
+        if dn.strip().lower() in _SCHEMA_DNS:
+            return False
         first = dn.split(",", 1)[0].partition("=")[0].strip().lower()
         return bool(first) and first not in _NOT_PERSON_RDNS
     classes = {value.strip().lower() for value in object_classes}

@@ -284,3 +284,15 @@ def test_population_fast_path_agrees(dn: str) -> None:
     from authprobe.sources.ldif import _population
 
     assert _population(dn) == population_from_dn(dn)
+
+
+def test_entries_without_object_class(tmp_path: Path) -> None:
+    """No objectClass (attribute-subset exports): people kept; containers and schema not."""
+    records, source = read(
+        tmp_path,
+        "dn: uid=a,ou=P,dc=c\nuid: a\n\n"
+        "dn: ou=P,dc=c\nou: P\n\n"
+        "dn: cn=schema\nattributeTypes: ( 1.2.3 NAME 'x' )\n",
+    )
+    assert [r.ref for r in records] == ["uid=a,ou=P,dc=c"]
+    assert source.stats.skipped["not a person entry"] == 2
