@@ -296,3 +296,18 @@ def test_entries_without_object_class(tmp_path: Path) -> None:
     )
     assert [r.ref for r in records] == ["uid=a,ou=P,dc=c"]
     assert source.stats.skipped["not a person entry"] == 2
+
+
+CORPUS_FILES = sorted(CORPUS.glob("*.ld*")) if CORPUS.is_dir() else []
+
+
+@corpus
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_every_corpus_ldif_reads_cleanly(path: Path) -> None:
+    """Every LDIF of the corpus is read to the end; everything not yielded is counted."""
+    source = LdifFile(path)
+    records = list(source.records())
+    assert source.stats.records == len(records)
+    assert all(r.ref for r in records)
+    assert all("userPassword" not in r.attrs for r in records)
