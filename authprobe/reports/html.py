@@ -101,7 +101,7 @@ def directory_unmatched_chart(shares: tuple[Share, ...]) -> Markup:
             [Bar(s.label, s.share, s.text, Pattern.HATCH) for s in shares],
             chart_id="directory-unmatched",
             title="Directory entries that find no SIS record, per OU",
-            label_width=260,
+            label_width=300,
         )
     )
 

@@ -464,15 +464,34 @@ def _sentence(best: CandidateView, exceptions: int) -> str:
     )
 
 
-def _directory_unmatched(best: CandidateView | None) -> tuple[Share, ...]:
-    """Directory entries without a SIS record, per OU (largest first); empty OUs left out."""
-    if best is None:
+def _directory_unmatched(best: CandidateView | None, report: Report) -> tuple[Share, ...]:
+    """Directory entries without a SIS record, per OU and reason when the analysis gives
+    reasons (largest first); OUs where everyone matches are left out."""
+    if best is None or report.recommendation is None:
         return ()
-    rows = [
-        Share(s.label, s.whole - s.part, s.whole, s.kind)
-        for s in best.populations
-        if s.kind == "directory" and s.whole > s.part
+    sizes = {s.label: s.whole for s in best.populations if s.kind == "directory"}
+    counted = [
+        u
+        for u in getattr(report.recommendation.correspondence, "unmatched", ())
+        if u.source.value == "directory" and u.count
     ]
+    if counted:
+        rows = [
+            Share(
+                f"{u.population} · "
+                + (f"no {best.directory_attribute}" if u.reason == "absent" else u.reason),
+                u.count,
+                sizes.get(u.population, u.count),
+                "directory",
+            )
+            for u in counted
+        ]
+    else:
+        rows = [
+            Share(s.label, s.whole - s.part, s.whole, s.kind)
+            for s in best.populations
+            if s.kind == "directory" and s.whole > s.part
+        ]
     return tuple(sorted(rows, key=lambda s: (-s.part, s.label)))
 
 
@@ -531,5 +550,5 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
             for scope in data.get("out_of_scope", ())
         ),
         idp_login=tuple(data.get("idp_login", ())),
-        directory_unmatched=_directory_unmatched(recommended),
+        directory_unmatched=_directory_unmatched(recommended, report),
     )
