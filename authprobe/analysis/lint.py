@@ -221,12 +221,15 @@ class SisLint:
         self.sink = sink
         self.records = 0
         self._tallies: dict[tuple[Code, str | None], _Tally] = {}
-        # casefolded identifier -> first holder: its ref, or (ref, spelling) if spelled otherwise
-        self._owners: dict[str, str | tuple[str, str]] = {}
+        # casefolded identifier -> first holder: its packed ref (see _pack), or (packed ref,
+        # spelling) when it was spelled otherwise; packed refs keep memory flat on 1 M users
+        self._owners: dict[str, int | tuple[int, str]] = {}
+        self._labels: dict[str, int] = {}
+        self._label_list: list[str] = []
         # values seen more than once: casefolded -> spelling -> uses
         self._repeats: dict[str, Counter[str]] = {}
-        # hashed person keys (name + birth date, email) -> (user group, ref) of the first holder
-        self._people: dict[int, tuple[str, str]] = {}
+        # hashed person keys (name + birth date, email) -> (user group, packed ref) of the first
+        self._people: dict[int, tuple[str, int]] = {}
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -234,6 +237,7 @@ class SisLint:
         """Apply every rule to one record."""
         self.records += 1
         ref = record.ref
+        packed = self._pack(ref)
         attrs = record.attrs
         info = record.info
         if "primary_id" not in attrs:
@@ -250,9 +254,10 @@ class SisLint:
             for value in values:
                 if len(value) > MAX_ID_LENGTH or not value.isascii() or _SUSPECT.search(value):
                     self._characters(ref, name, value)
-                self._unique(ref, name, value)
+                self._unique(ref, packed, name, value)
         if info:
             self._info(ref, record)
+        self._person(ref, packed, record)
 
     def _info(self, ref: str, record: Record) -> None:
         get = record.info.get
@@ -273,7 +278,6 @@ class SisLint:
         errors = get("xsd_errors")
         if errors is not None:
             self._fire(Code.XSD, ref, None, detail=errors)
-        self._person(ref, record)
 
     def _characters(self, ref: str, name: str, value: str) -> None:
         if len(value) > MAX_ID_LENGTH:
@@ -288,7 +292,23 @@ class SisLint:
         if not value.isascii():
             self._fire(Code.NON_ASCII, ref, name, value)
 
-    def _unique(self, ref: str, name: str, value: str) -> None:
+    def _pack(self, ref: str) -> int:
+        """`file:line` as one int: (index of file) << 32 | line (line 0: no line in the ref)."""
+        label, colon, line = ref.rpartition(":")
+        if not colon or not line.isdigit() or len(line) > 9:
+            label, line = ref, "0"
+        index = self._labels.get(label)
+        if index is None:
+            index = self._labels[label] = len(self._label_list)
+            self._label_list.append(label)
+        return index << 32 | int(line)
+
+    def _unpack(self, packed: int) -> str:
+        label = self._label_list[packed >> 32]
+        line = packed & 0xFFFFFFFF
+        return f"{label}:{line}" if line else label
+
+    def _unique(self, ref: str, packed: int, name: str, value: str) -> None:
         spelling = value.strip()
         key = spelling.casefold()
         if key == spelling:
@@ -296,9 +316,10 @@ class SisLint:
         owners = self._owners
         owner = owners.get(key)
         if owner is None:
-            owners[key] = ref if key is spelling else (ref, spelling)
+            owners[key] = packed if key is spelling else (packed, spelling)
             return
-        owner_ref, owner_spelling = (owner, key) if isinstance(owner, str) else owner
+        owner_packed, owner_spelling = (owner, key) if isinstance(owner, int) else owner
+        owner_ref = self._unpack(owner_packed)
         uses = self._repeats.get(key)
         first_repeat = uses is None
         if uses is None:
@@ -308,26 +329,26 @@ class SisLint:
         code = Code.DUPLICATE if exact else Code.CASE_COLLISION
         if first_repeat:
             self._emit(Occurrence(code, owner_ref, None, owner_spelling, "first holder"))
-        same = " (twice on the same user)" if owner_ref == ref else ""
+        same = " (twice on the same user)" if owner_packed == packed else ""
         what = "also held by" if exact else "differs only by letter case from the value of"
         self._emit(Occurrence(code, ref, name, value, f"{what} {owner_ref}{same}"))
 
-    def _person(self, ref: str, record: Record) -> None:
+    def _person(self, ref: str, packed: int, record: Record) -> None:
         """Same name + birth date, or same email, as a user of another group (hashed keys)."""
         info = record.info
-        group = info.get("user_group", "")
+        group = record.population or ""
         keys: list[tuple[int, str]] = []
         first, last, birth = info.get("first_name"), info.get("last_name"), info.get("birth_date")
         if first and last and birth:
             keys.append(
                 (hash((first.casefold(), last.casefold(), birth[:10])), "name and birth date")
             )
-        for email in record.attrs.get("email:all", ()):
+        for email in record.attrs.get("email", ()):  # the preferred email
             keys.append((hash(("@", email.strip().casefold())), "email"))
         if not keys:
             return
         people = self._people
-        token = (group, ref)
+        token = (group, packed)
         for key, how in keys:
             other = people.get(key)
             if other is None:
@@ -337,7 +358,7 @@ class SisLint:
                     Code.SAME_PERSON,
                     ref,
                     "user_group",
-                    detail=f"same {how} as {other[1]} "
+                    detail=f"same {how} as {self._unpack(other[1])} "
                     f"({other[0] or 'no group'} vs {group or 'no group'})",
                 )
                 return
@@ -374,6 +395,11 @@ class SisLint:
             self.sink(occurrence)
 
     # -- result ----------------------------------------------------------------------------
+
+    def release(self) -> None:
+        """Drop the tables of seen values (after `result()`); the lint cannot be fed again."""
+        self._owners = {}
+        self._people = {}
 
     def result(self) -> LintResult:
         """The findings, errors first, then by code and field."""
@@ -460,11 +486,13 @@ def scan_extract(source: RecordSource, lint: SisLint, *, wrap: Wrap | None = Non
         profile(record)
         check(record)
         populations[record.population or ""] += 1
+    checked = lint.result()
+    lint.release()  # free the lint's value tables before the profiles are frozen (peak memory)
     return SisScan(
         input=source.summary(),
         profiles=tuple(profiler.result()),
         populations=tuple(sorted(populations.items(), key=lambda kv: (-kv[1], kv[0]))),
-        lint=lint.result(),
+        lint=checked,
         started_at=started,
         finished_at=datetime.now(UTC),
     )

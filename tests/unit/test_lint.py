@@ -215,3 +215,18 @@ def test_samples_are_bounded() -> None:
     assert finding.count == 100
     assert len(result.samples[(Code.PRIMARY_MISSING, "primary_id")]) == 5
     assert finding.examples == ("f:0", "f:1", "f:2", "f:3", "f:4")
+
+
+def test_details_name_the_first_holder() -> None:
+    """Occurrence details name the first holder's file:line, for IDs and for people."""
+    records = [
+        Record("a.xml:7", {"primary_id": ("X1",), "email": ("p@c.ca",)}, "STAFF", {}),
+        Record("b.xml:70000", {"primary_id": ("X1",)}, "STUDENT", {}),
+        Record("b.xml:80000", {"primary_id": ("X2",), "email": ("P@c.ca",)}, "STUDENT", {}),
+    ]
+    seen: list[Occurrence] = []
+    lint_records(records, today=TODAY, sink=seen.append)
+    details = {(o.code, o.ref): o.detail for o in seen}
+    assert details[(Code.DUPLICATE, "a.xml:7")] == "first holder"
+    assert details[(Code.DUPLICATE, "b.xml:70000")] == "also held by a.xml:7"
+    assert details[(Code.SAME_PERSON, "b.xml:80000")] == "same email as a.xml:7 (STAFF vs STUDENT)"
