@@ -204,9 +204,10 @@ def render_view(view: ReportView) -> str:
     if view.directory_unmatched:
         total = sum(s.part for s in view.directory_unmatched)
         lines += [
-            f"{total:,} directory entries find no SIS record under the recommendation. They can "
-            "log in to the IdP but Alma would not know them: service accounts and people who "
-            "left are expected here; anyone else is missing from the SIS extract.",
+            f"{total:,} directory entries find no SIS record under the recommendation. Their "
+            "logins would find no Alma user: service accounts and people who left are expected "
+            "here; anyone else lacks the attribute in the directory or is missing from the SIS "
+            "extract.",
             "",
         ]
         lines += _shares(view.directory_unmatched, "directory OU")
