@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis.lint import Code, Occurrence, SisLint, lint_records
-from authprobe.model import Record, Severity
+from authprobe.analysis.lint import Code, Occurrence, SisLint, lint_records, scan_extract
+from authprobe.analysis.profile import profile_records
+from authprobe.model import Record, Severity, SourceKind
 from authprobe.sources.sis import SisExtract
 from tests.unit.test_sis_factory import User, write_users
 
@@ -230,3 +231,16 @@ def test_details_name_the_first_holder() -> None:
     assert details[(Code.DUPLICATE, "a.xml:7")] == "first holder"
     assert details[(Code.DUPLICATE, "b.xml:70000")] == "also held by a.xml:7"
     assert details[(Code.SAME_PERSON, "b.xml:80000")] == "same email as a.xml:7 (STAFF vs STUDENT)"
+
+
+def test_scan_profiles_equal_profile_records(
+    planted: tuple[Path, dict[tuple[str, str | None], int]],
+) -> None:
+    """The one-pass scan gives exactly the profiles `profile_records` gives on the same input."""
+    path, _ = planted
+    scan = scan_extract(SisExtract([path]), SisLint(today=TODAY))
+    expected = profile_records(SisExtract([path]).records(), SourceKind.SIS)
+    assert list(scan.profiles) == expected
+    users, _ = planted_users()
+    assert scan.input.records == len(users)
+    assert sum(n for _, n in scan.populations) == len(users)
