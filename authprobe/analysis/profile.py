@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 
 from authprobe.model import FieldProfile, Record, ShapeCount, SourceKind
 
 MAX_SHAPES = 8
+WHITESPACE = "leading/trailing whitespace"
 MAX_EXAMPLES = 3
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SID = re.compile(r"^S-1-\d+(-\d+)+$")
@@ -31,7 +33,7 @@ def value_shape(value: str) -> str:
     if not value.strip():
         return "blank"
     if value != value.strip():
-        return "leading/trailing whitespace"
+        return WHITESPACE
     if value.isdigit():
         if len(value) > 1 and value[0] == "0":
             return f"{len(value)} digits, leading zero"
@@ -54,56 +56,33 @@ def value_shape(value: str) -> str:
 
 
 class FieldProfiler:
-    """Statistics of one field, accumulated one record at a time."""
+    """Statistics of one field, accumulated one record at a time.
 
-    __slots__ = (
-        "_examples",
-        "_field",
-        "_max",
-        "_min",
-        "_multi",
-        "_present",
-        "_shapes",
-        "_source",
-        "_whitespace",
-        "counts",
-    )
+    The per-record work is only counting (value -> records holding it); lengths, shapes,
+    whitespace and examples are derived once per distinct value when the profile is frozen.
+    """
+
+    __slots__ = ("_field", "_multi", "_present", "_source", "counts")
 
     def __init__(self, source: SourceKind, field: str) -> None:
         self._source = source
         self._field = field
-        self.counts: dict[str, int] = {}  # value -> number of records holding it
+        self.counts: dict[str, int] = {}  # value -> number of records holding it, first seen first
         self._present = 0
         self._multi = 0
-        self._min: int | None = None
-        self._max: int | None = None
-        self._shapes: Counter[str] = Counter()
-        self._whitespace = 0
-        self._examples: list[str] = []
 
     def add(self, values: tuple[str, ...]) -> None:
         """Count the values one record holds for this field."""
         if not values:
             return
         self._present += 1
+        counts = self.counts
         if len(values) > 1:
             values = tuple(dict.fromkeys(values))
             if len(values) > 1:
                 self._multi += 1
-        counts = self.counts
         for value in values:
             counts[value] = counts.get(value, 0) + 1
-            length = len(value)
-            if self._min is None or length < self._min:
-                self._min = length
-            if self._max is None or length > self._max:
-                self._max = length
-            shape = value_shape(value)
-            self._shapes[shape] += 1
-            if shape == "leading/trailing whitespace":
-                self._whitespace += 1
-            if len(self._examples) < MAX_EXAMPLES and value not in self._examples:
-                self._examples.append(value)
 
     def result(self, records: int) -> FieldProfile:
         """Freeze the statistics (`records` = all records of the source)."""
@@ -111,23 +90,31 @@ class FieldProfiler:
         duplicate_values = 0
         duplicate_records = 0
         spellings: dict[str, list[str]] = {}
+        shapes: Counter[str] = Counter()
+        shortest: int | None = None
+        longest: int | None = None
+        whitespace = 0
         for value, count in counts.items():
             if count > 1:
                 duplicate_values += 1
                 duplicate_records += count
             spellings.setdefault(value.casefold(), []).append(value)
+            length = len(value)
+            if shortest is None or length < shortest:
+                shortest = length
+            if longest is None or length > longest:
+                longest = length
+            shape = value_shape(value)
+            shapes[shape] += count
+            if shape == WHITESPACE:
+                whitespace += count
         collision_values = 0
         collision_records = 0
         for variants in spellings.values():
             if len(variants) > 1:
                 collision_values += 1
                 collision_records += sum(counts[v] for v in variants)
-        shapes = tuple(
-            ShapeCount(shape, count)
-            for shape, count in sorted(self._shapes.items(), key=lambda kv: (-kv[1], kv[0]))[
-                :MAX_SHAPES
-            ]
-        )
+        top = sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SHAPES]
         return FieldProfile(
             source=self._source,
             field=self._field,
@@ -139,11 +126,11 @@ class FieldProfiler:
             case_collision_values=collision_values,
             case_collision_records=collision_records,
             multi_valued=self._multi,
-            min_length=self._min,
-            max_length=self._max,
-            shapes=shapes,
-            whitespace_values=self._whitespace,
-            examples=tuple(self._examples),
+            min_length=shortest,
+            max_length=longest,
+            shapes=tuple(ShapeCount(shape, count) for shape, count in top),
+            whitespace_values=whitespace,
+            examples=tuple(islice(counts, MAX_EXAMPLES)),
         )
 
 
