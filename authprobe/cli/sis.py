@@ -8,6 +8,7 @@ import json
 import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -19,14 +20,7 @@ from rich.text import Text
 from authprobe import __version__
 from authprobe.analysis.lint import Code, LintResult, Occurrence, SisLint, SisScan, scan_extract
 from authprobe.cli.console import Environment, default_environment
-from authprobe.cli.options import (
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    OutputFormat,
-    OutputOpt,
-    ShowValuesOpt,
-)
+from authprobe.cli.options import FailOn, OutputOpt, ShowValuesOpt
 from authprobe.cli.render import SEVERITY_STYLE, profiles_table
 from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
@@ -38,6 +32,27 @@ app = typer.Typer(
     help="Alma SIS extracts: profile the fields and lint them before Alma loads them.",
     no_args_is_help=True,
 )
+
+
+class ScanFormat(StrEnum):
+    """What `sis scan` writes."""
+
+    TABLE = "table"
+    JSON = "json"
+    MD = "md"
+
+
+ScanFormatOpt = Annotated[
+    ScanFormat,
+    typer.Option("--format", "-f", help="Output format: table (terminal), json or md."),
+]
+ScanFailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding of this severity or worse is reported (never: always 0).",
+    ),
+]
 
 CSV_COLUMNS = ("code", "severity", "field", "reference", "value", "detail")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -283,9 +298,9 @@ def scan(
             show_default=False,
         ),
     ],
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: ScanFormatOpt = ScanFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: ScanFailOnOpt = FailOn.ERROR,
     findings_csv: Annotated[
         Path | None,
         typer.Option(
@@ -336,12 +351,6 @@ def scan(
 ) -> int:
     """Profile an Alma SIS extract and lint it against Alma's identifier rules (one pass)."""
     env = default_environment()
-    if output_format is OutputFormat.HTML:
-        raise UsageError(
-            "sis-format-unsupported",
-            "sis scan writes table, json or md.",
-            hint="Use --format json or --format md.",
-        )
     if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
         delimiter = "\t"
     source = open_extract(
@@ -358,10 +367,10 @@ def scan(
     if sink is not None:
         env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
     findings = findings_with_examples(result.lint, show_values)
-    if output_format is OutputFormat.JSON:
+    if output_format is ScanFormat.JSON:
         data = scan_to_dict(result, findings, show_values=show_values)
         _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    elif output_format is OutputFormat.MD:
+    elif output_format is ScanFormat.MD:
         _write(env, output, render_markdown(result, findings, show_values))
     elif output is None:
         render_table(result, findings, env.stdout, show_values)
