@@ -245,3 +245,18 @@ def test_mit_files_scan_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["inputs"][0]["records"] == 4
     assert data["inputs"][0]["skipped"] == {}
     assert all(f["severity"] != "error" for f in data["findings"])
+
+
+def test_impossible_combinations_are_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--map with XML, --xsd with CSV, and XML mixed with CSV are usage errors."""
+    xml = write_users(tmp_path / "u.xml", [User()])
+    table = tmp_path / "u.csv"
+    table.write_text("primary_id\nA\n")
+    assert main(["sis", "scan", str(xml), "--map", "primary_id=A"]) == 2
+    assert main(["sis", "scan", str(table), "--xsd", str(xml)]) == 2
+    assert main(["sis", "scan", str(xml), str(table)]) == 2
+    err = capsys.readouterr().err
+    for reference in ("sis-map-xml", "sis-xsd-csv", "sis-mixed-inputs"):
+        assert reference in err
