@@ -60,66 +60,85 @@ class FieldProfiler:
 
     The per-record work is only counting (value -> records holding it); lengths, shapes,
     whitespace and examples are derived once per distinct value when the profile is frozen.
+    A record holding one value only counts it: the records holding the field are the sum of
+    the counts less the extra distinct values of multi-valued records (`_extra`), so a reader
+    may count single values straight into `counts` (the live LDAP scan does).
     """
 
-    __slots__ = ("_field", "_multi", "_present", "_source", "counts")
+    __slots__ = ("_extra", "_field", "_multi", "_source", "counts")
 
     def __init__(self, source: SourceKind, field: str) -> None:
         self._source = source
         self._field = field
         self.counts: dict[str, int] = {}  # value -> number of records holding it, first seen first
-        self._present = 0
+        self._extra = 0  # sum over multi-valued records of (distinct values - 1)
         self._multi = 0
+
+    @property
+    def field(self) -> str:
+        """The field's name."""
+        return self._field
+
+    @property
+    def present(self) -> int:
+        """Records holding at least one value."""
+        return sum(self.counts.values()) - self._extra
 
     def add(self, values: tuple[str, ...]) -> None:
         """Count the values one record holds for this field."""
         if not values:
             return
-        self._present += 1
         counts = self.counts
         if len(values) > 1:
             values = tuple(dict.fromkeys(values))
             if len(values) > 1:
                 self._multi += 1
+                self._extra += len(values) - 1
         for value in values:
             counts[value] = counts.get(value, 0) + 1
+
+    def merge(self, other: FieldProfiler) -> None:
+        """Add `other`'s statistics, as if its records had been added here after ours."""
+        counts = self.counts
+        get = counts.get
+        for value, count in other.counts.items():
+            counts[value] = get(value, 0) + count
+        self._extra += other._extra
+        self._multi += other._multi
 
     def result(self, records: int) -> FieldProfile:
         """Freeze the statistics (`records` = all records of the source)."""
         counts = self.counts
-        duplicate_values = 0
-        duplicate_records = 0
-        spellings: dict[str, list[str]] = {}
-        shapes: Counter[str] = Counter()
-        shortest: int | None = None
-        longest: int | None = None
-        whitespace = 0
-        for value, count in counts.items():
-            if count > 1:
-                duplicate_values += 1
-                duplicate_records += count
-            spellings.setdefault(value.casefold(), []).append(value)
-            length = len(value)
-            if shortest is None or length < shortest:
-                shortest = length
-            if longest is None or length > longest:
-                longest = length
-            shape = value_shape(value)
-            shapes[shape] += count
-            if shape == WHITESPACE:
-                whitespace += count
+        frequencies = Counter(counts.values())  # records per value -> how many values
+        duplicate_values = len(counts) - frequencies.get(1, 0)
+        duplicate_records = sum(c * n for c, n in frequencies.items() if c > 1)
         collision_values = 0
         collision_records = 0
-        for variants in spellings.values():
-            if len(variants) > 1:
-                collision_values += 1
-                collision_records += sum(counts[v] for v in variants)
+        folded = list(map(str.casefold, counts))
+        if len(set(folded)) != len(folded):
+            spellings: dict[str, list[str]] = {}
+            for key, value in zip(folded, counts, strict=True):
+                spellings.setdefault(key, []).append(value)
+            for variants in spellings.values():
+                if len(variants) > 1:
+                    collision_values += 1
+                    collision_records += sum(counts[v] for v in variants)
+        del folded
+        lengths = set(map(len, counts))
+        shortest = min(lengths, default=None)
+        longest = max(lengths, default=None)
+        shapes: dict[str, int] = {}
+        shape_of = value_shape
+        for value, count in counts.items():
+            shape = shape_of(value)
+            shapes[shape] = shapes.get(shape, 0) + count
+        whitespace = shapes.get(WHITESPACE, 0)
         top = sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SHAPES]
         return FieldProfile(
             source=self._source,
             field=self._field,
             records=records,
-            present=self._present,
+            present=self.present,
             distinct=len(counts),
             duplicate_values=duplicate_values,
             duplicate_records=duplicate_records,
@@ -151,6 +170,16 @@ class SourceProfiler:
             if profiler is None:
                 profiler = fields[name] = FieldProfiler(self.source, name)
             profiler.add(values)
+
+    def merge(self, other: SourceProfiler) -> None:
+        """Add `other`'s statistics, as if its records had been added here after ours."""
+        self.records += other.records
+        fields = self.fields
+        for name, profiler in other.fields.items():
+            mine = fields.get(name)
+            if mine is None:
+                mine = fields[name] = FieldProfiler(self.source, name)
+            mine.merge(profiler)
 
     def result(self) -> list[FieldProfile]:
         """Every field's profile."""

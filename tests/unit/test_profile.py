@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from authprobe.analysis.profile import profile_records, value_shape
+from authprobe.analysis.profile import SourceProfiler, profile_records, value_shape
 from authprobe.model import Record, SourceKind
 from tests.helpers import rec
 
@@ -70,3 +72,48 @@ def test_counts_add_up(rows: list[list[str]]) -> None:
         assert p.duplicate_records >= 2 * p.duplicate_values
         assert p.distinct == len({v for row in rows for v in row})
         assert p.multi_valued == sum(1 for row in rows if len(set(row)) > 1)
+
+
+_VALUES = st.sampled_from(["a", "A", "b", " b", "0012", "x@y.ca", "dd", ""])
+_ROWS = st.lists(
+    st.dictionaries(st.sampled_from(["uid", "mail", "cn"]), st.lists(_VALUES, max_size=3)),
+    max_size=25,
+)
+
+
+@given(_ROWS, st.lists(st.integers(min_value=0, max_value=25), max_size=4))
+def test_merging_split_inputs_equals_one_pass(
+    rows: list[dict[str, list[str]]], cuts: list[int]
+) -> None:
+    """Profiling consecutive slices separately and merging them gives the one-pass profiles."""
+    records = [
+        Record(ref=str(i), attrs={k: tuple(v) for k, v in row.items()}, population=None)
+        for i, row in enumerate(rows)
+    ]
+    bounds = [0, *sorted(min(c, len(records)) for c in cuts), len(records)]
+    merged = SourceProfiler(SourceKind.DIRECTORY)
+    for start, end in pairwise(bounds):
+        part = SourceProfiler(SourceKind.DIRECTORY)
+        for record in records[start:end]:
+            part.add(record)
+        merged.merge(part)
+    assert merged.result() == profile_records(records, SourceKind.DIRECTORY)
+
+
+def test_single_values_counted_directly_give_the_same_profile() -> None:
+    """Counting one-value records straight into `counts` (the LDAP fast path) = `add`."""
+    rows = [("a",), ("b", "a"), ("a",), ("c", "c"), ("b",)]
+    one = SourceProfiler(SourceKind.DIRECTORY)
+    for i, values in enumerate(rows):
+        one.add(Record(ref=str(i), attrs={"f": values}, population=None))
+    direct = SourceProfiler(SourceKind.DIRECTORY)
+    field = direct.fields["f"] = one.fields["f"].__class__(SourceKind.DIRECTORY, "f")
+    for values in rows:
+        if len(values) == 1:
+            field.counts[values[0]] = field.counts.get(values[0], 0) + 1
+        else:
+            field.add(values)
+    direct.records = len(rows)
+    (expected,) = one.result()
+    assert direct.result() == [expected]
+    assert (expected.present, expected.multi_valued, expected.distinct) == (5, 1, 3)
