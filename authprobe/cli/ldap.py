@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from authprobe.analysis.profile import profile_records
+from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     FailOn,
@@ -30,7 +30,7 @@ from authprobe.cli.options import (
 )
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
-from authprobe.model import Finding, Severity, SourceKind
+from authprobe.model import FieldProfile, Finding, Severity, SourceKind
 from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
@@ -397,11 +397,16 @@ def scan_command(
             "save-name", "--save needs a FILE.jsonl.gz name.", hint="e.g. --save people.jsonl.gz"
         )
     clock = time.monotonic()
-    records = source.records()
-    if save is not None:
-        records = save_records(records, save, source)
     with _without_cyclic_gc():
-        profiles = profile_records(env.counted(records, "Reading entries"), SourceKind.DIRECTORY)
+        if save is None and isinstance(source, LdapDirectory):
+            profiles = _profile_directory(env, source)
+        else:
+            records = source.records()
+            if save is not None:
+                records = save_records(records, save, source)
+            profiles = profile_records(
+                env.counted(records, "Reading entries"), SourceKind.DIRECTORY
+            )
     elapsed = time.monotonic() - clock
     findings = _source_findings(source)
     summary = source.summary()
@@ -428,6 +433,21 @@ def scan_command(
     threshold = Severity(fail_on.value).rank
     worst = max((f.severity.rank for f in findings), default=-1)
     return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
+
+
+def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldProfile]:
+    """Profile a live directory, counting values straight from the replies (no records)."""
+    profiler = SourceProfiler(SourceKind.DIRECTORY)
+    with env.progress("Reading entries") as progress:
+        task = progress.add_task("Reading entries", total=None, rate="")
+
+        def show(count: int) -> None:
+            elapsed = progress.tasks[0].elapsed or 0.0
+            rate = f"{count / elapsed:,.0f}/s" if elapsed else ""
+            progress.update(task, completed=count, rate=rate)
+
+        source.profile_into(profiler, show)
+    return profiler.result()
 
 
 def _print_scan(

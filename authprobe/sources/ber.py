@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 # [APPLICATION n] tags of the responses a search can produce.
 SEARCH_RESULT_ENTRY: Final = 0x64
@@ -23,6 +23,7 @@ INTERMEDIATE_RESPONSE: Final = 0x79
 PAGED_RESULTS_OID: Final = "1.2.840.113556.1.4.319"
 
 RawAttributes = list[tuple[bytes, list[bytes]]]
+T = TypeVar("T")
 
 
 class BerError(ValueError):
@@ -259,6 +260,125 @@ def decode_entry(
     if pos != end:
         raise BerError("entry attributes overrun the message")
     return dn, attrs, others
+
+
+def count_entry(
+    data: bytes,
+    start: int,
+    end: int,
+    single: dict[bytes, dict[str, int]],
+    multi: dict[bytes, T],
+    pending: list[tuple[T, list[str]]],
+) -> int:
+    """Count a SearchResultEntry's values straight into value counts, without building it.
+
+    An attribute type found in `single` with exactly one value: that value (UTF-8) is counted
+    in `single[type]` (value -> records). Any other attribute whose type is in `multi` is
+    appended to `pending` as `(multi[type], values)` for the caller. Returns -1 when the whole
+    entry was handled; otherwise the number of attributes handled before one that needs the
+    general path (a type in neither table, no values, 1500+ values, a long type name, bytes
+    that are not UTF-8): the caller then takes those counts back with `uncount_entry`.
+    """
+    from_bytes = int.from_bytes
+    if data[start] != 0x04:
+        raise BerError("entry without objectName")
+    n = data[start + 1]
+    if n < 0x80:
+        pos = start + 2 + n
+    else:
+        k = n & 0x7F
+        pos = start + 2 + k + from_bytes(data[start + 2 : start + 2 + k], "big")
+    if data[pos] != 0x30:
+        raise BerError("entry without attribute list")
+    n = data[pos + 1]
+    pos += 2 if n < 0x80 else 2 + (n & 0x7F)
+    get_single = single.get
+    done = 0
+    while pos < end:
+        n = data[pos + 1]
+        pos += 2 if n < 0x80 else 2 + (n & 0x7F)
+        n = data[pos + 1]
+        if n >= 0x80:
+            return done
+        type_start = pos + 2
+        pos = type_start + n
+        raw_name = data[type_start:pos]
+        n = data[pos + 1]
+        if n < 0x80:
+            vpos = pos + 2
+            set_end = vpos + n
+        else:
+            k = n & 0x7F
+            vpos = pos + 2 + k
+            set_end = vpos + from_bytes(data[pos + 2 : vpos], "big")
+        if vpos >= set_end:
+            return done
+        n = data[vpos + 1]
+        if n < 0x80:
+            value_start = vpos + 2
+            value_end = value_start + n
+        else:
+            k = n & 0x7F
+            value_start = vpos + 2 + k
+            value_end = value_start + from_bytes(data[vpos + 2 : value_start], "big")
+        if value_end == set_end:
+            counts = get_single(raw_name)
+            if counts is not None:
+                try:
+                    value = data[value_start:value_end].decode("utf-8")
+                except UnicodeDecodeError:
+                    return done
+                counts[value] = counts.get(value, 0) + 1
+                pos = set_end
+                done += 1
+                continue
+        target = multi.get(raw_name)
+        if target is None:
+            return done
+        values: list[str] = []
+        add = values.append
+        try:
+            while vpos < set_end:
+                n = data[vpos + 1]
+                if n < 0x80:
+                    value_start = vpos + 2
+                    vpos = value_start + n
+                else:
+                    k = n & 0x7F
+                    value_start = vpos + 2 + k
+                    vpos = value_start + from_bytes(data[vpos + 2 : value_start], "big")
+                add(data[value_start:vpos].decode("utf-8"))
+        except UnicodeDecodeError:
+            return done
+        if len(values) >= 1500:
+            return done
+        pending.append((target, values))
+        pos = set_end
+        done += 1
+    if pos != end:
+        raise BerError("entry attributes overrun the message")
+    return -1
+
+
+def uncount_entry(
+    data: bytes, start: int, end: int, single: dict[bytes, dict[str, int]], done: int
+) -> None:
+    """Take back what `count_entry` counted from the first `done` attributes of an entry.
+
+    A value whose count falls to zero is removed, so the counts keep the order in which the
+    values were first seen in the entries that were kept.
+    """
+    _, attributes = parse_entry(data, start, end)
+    for raw_name, values in attributes[:done]:
+        counts = single.get(raw_name)
+        if counts is None or len(values) != 1:
+            continue
+        value = values[0].decode("utf-8")
+        left = counts[value] - 1
+        if left:
+            counts[value] = left
+        else:
+            del counts[value]
 
 
 def _octet_strings(data: bytes, pos: int, end: int) -> list[bytes]:

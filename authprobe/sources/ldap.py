@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
 import ldap3
@@ -28,9 +28,9 @@ from ldap3.utils.conv import escape_filter_chars
 
 from authprobe.errors import AuthprobeError, SourceUnreachable, UsageError
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
-from authprobe.sources import ber
+from authprobe.sources import ad, ber
 from authprobe.sources.ldap_errors import bind_error, result_error, wrap_exception
-from authprobe.sources.ldif import EntryConverter
+from authprobe.sources.ldif import EntryConverter, is_person
 
 PAGED_RESULTS: Final = "1.2.840.113556.1.4.319"
 AD_CAPABILITY: Final = "1.2.840.113556.1.4.800"
@@ -353,6 +353,28 @@ class ScanFacts:
     disabled: int = 0
 
 
+class FieldSink(Protocol):
+    """One field's value counts (`analysis.profile.FieldProfiler` is one)."""
+
+    counts: dict[str, int]  # value -> records holding it; a one-value record only counts it
+
+    def add(self, values: tuple[str, ...]) -> None:
+        """Count the values one record holds for this field."""
+
+
+class ProfileSink(Protocol):
+    """Where `LdapDirectory.profile_into` counts (`analysis.profile.SourceProfiler` is one)."""
+
+    records: int
+
+    @property
+    def fields(self) -> Mapping[str, FieldSink]:
+        """The fields seen so far, by name."""
+
+    def add(self, record: Record) -> None:
+        """Feed one record."""
+
+
 class LdapDirectory:
     """The person entries of a live directory (`RecordSource`), read with paged searches."""
 
@@ -403,6 +425,22 @@ class LdapDirectory:
 
     def records(self) -> Iterator[Record]:
         """Yield every person entry; pages of at most `page_size`, counted in `facts`."""
+        return self._read(None, None)
+
+    def profile_into(
+        self, sink: ProfileSink, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Feed every person entry to `sink`, as `sink.add(record)` for each of `records()`
+        would, but counting most values straight from the received bytes (no `Record`s).
+
+        `progress` is called after each page with the number of entries read so far.
+        """
+        for record in self._read(sink, progress):
+            sink.add(record)
+
+    def _read(
+        self, sink: ProfileSink | None, progress: Callable[[int], None] | None
+    ) -> Iterator[Record]:
         self.stats = ReadStats(files=0)
         self.facts = facts = ScanFacts(page_size=self.page_size, scope=self.scope.value)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
@@ -423,6 +461,9 @@ class LdapDirectory:
             controls = root.get("supportedcontrol")
             facts.paged = controls is None or not controls or PAGED_RESULTS in controls
             search = _Search(connection, self, facts, converter)
+            if sink is not None and search.reader is not None:
+                search.fast = _FastProfile(sink, converter, self.exclude_disabled)
+            search.progress = progress
             yield from search.run()
         except (ldap_exc.LDAPException, OSError) as exc:
             raise wrap_exception(exc, self.location, self.settings) from exc
@@ -495,6 +536,8 @@ class _Search:
         use_raw = directory.fast and not getattr(connection, "session_security", None)
         self.reader = ber.MessageReader(self._recv) if use_raw else None
         self.text_names: dict[bytes, str] = {}  # attribute types known to hold plain text
+        self.fast: _FastProfile | None = None
+        self.progress: Callable[[int], None] | None = None
 
     def _recv(self, size: int) -> bytes:
         sock = self.connection.socket
@@ -511,16 +554,23 @@ class _Search:
                 [paged_search_control(False, facts.page_size, cookie)] if facts.paged else None
             )
             page: list[tuple[str, dict[str, list[str]], list[tuple[str, str]]]] = []
+            fast = self.fast
+            if fast is not None:
+                fast.learn(self.text_names)
             result, next_cookie = self._one_search(
-                facts.base, facts.filter, facts.scope, self.directory.attributes, controls, page
-            )
+                facts.base, facts.filter, facts.scope, self.directory.attributes, controls, page,
+                fast,
+            )  # fmt: skip
+            entries = len(page) + (fast.take_page() if fast is not None else 0)
             facts.pages += 1
-            facts.largest_page = max(facts.largest_page, len(page))
-            facts.entries += len(page)
-            self._check_result(result, len(page))
-            if facts.paged and next_cookie is None and len(page) in TRUNCATION_SIZES:
+            facts.largest_page = max(facts.largest_page, entries)
+            facts.entries += entries
+            self._check_result(result, entries)
+            if facts.paged and next_cookie is None and entries in TRUNCATION_SIZES:
                 # paging was asked for, the server answered without the paged control
-                facts.truncated.append(f"{len(page)} entries and no paging control in the reply")
+                facts.truncated.append(f"{entries} entries and no paging control in the reply")
+            if self.progress is not None:
+                self.progress(facts.entries)
             for dn, attrs, ranged in page:
                 for attribute, next_range in ranged:
                     self._fetch_range(dn, attrs, attribute, next_range)
@@ -548,9 +598,13 @@ class _Search:
         attributes: tuple[str, ...],
         controls: list[Any] | None,
         into: list[tuple[str, dict[str, list[str]], list[tuple[str, str]]]],
+        fast: _FastProfile | None = None,
     ) -> tuple[ber.Result, bytes | None]:
         """Run one search request; append (dn, attrs, ranged) to `into`; return the result and
-        the paged cookie (None when the server sent none)."""
+        the paged cookie (None when the server sent none).
+
+        With `fast`, entries are counted by it while it can; from the first entry it cannot
+        take, the rest of the page goes to `into` (so records keep the server's order)."""
         if self.reader is None:
             return self._one_search_ldap3(base, search_filter, scope, attributes, controls, into)
         connection = self.connection
@@ -590,6 +644,10 @@ class _Search:
                 op = message.op
                 data = message.data
                 if op == ber.SEARCH_RESULT_ENTRY:
+                    if fast is not None and not into:
+                        if fast.entry(data, message.op_start, message.op_end):
+                            continue
+                        fast = None
                     raw_dn, attrs, others = ber.decode_entry(
                         data, message.op_start, message.op_end, text_names
                     )
@@ -723,6 +781,90 @@ class _Search:
                     attrs.setdefault(name, []).extend(values)
                 for name, following in ranged:
                     request = f"{name.split(';', 1)[0]};range={following}"
+
+
+class _FastProfile:
+    """Counts entries into a `ProfileSink` straight from the bytes (`ber.count_entry`).
+
+    Only attribute types already seen as plain text in an entry that took the general path,
+    whose field exists in the sink, get a slot; an entry with anything else (another type,
+    binary values, 1500+ values, no objectClass, not a person, disabled and excluded) has its
+    counts taken back and goes the general path, so the profile is the one `records()` gives.
+    """
+
+    def __init__(self, sink: ProfileSink, converter: EntryConverter, exclude: bool) -> None:
+        self.sink = sink
+        self.converter = converter
+        self.exclude_disabled = exclude
+        self.single: dict[bytes, dict[str, int]] = {}
+        self.multi: dict[bytes, FieldSink] = {}
+        self.slotted: set[str] = set()
+        self.learned = 0
+        self.object_class: FieldSink | None = None
+        self.account_control: FieldSink | None = None
+        self.pending: list[tuple[FieldSink, list[str]]] = []
+        self.persons: dict[tuple[str, ...], bool] = {}
+        self.page_records = 0
+
+    def learn(self, text_names: dict[bytes, str]) -> None:
+        """Give a slot to each plain-text attribute type whose field the sink now has."""
+        if len(text_names) == self.learned:
+            return
+        fields = self.sink.fields
+        for raw_name, name in text_names.items():
+            if raw_name in self.multi or b";" in raw_name or name in self.slotted:
+                continue
+            field_sink = fields.get(name)
+            if field_sink is None:
+                continue
+            self.slotted.add(name)
+            self.multi[raw_name] = field_sink
+            lower = name.lower()
+            if lower == "objectclass":
+                self.object_class = field_sink
+            elif lower == "useraccountcontrol":
+                self.account_control = field_sink
+            else:
+                self.single[raw_name] = field_sink.counts
+        self.learned = len(text_names)
+
+    def entry(self, data: bytes, start: int, end: int) -> bool:
+        """Count one entry; False (nothing counted) when it needs the general path."""
+        pending = self.pending
+        pending.clear()
+        done = ber.count_entry(data, start, end, self.single, self.multi, pending)
+        if done < 0:
+            classes: list[str] | None = None
+            control: list[str] | None = None
+            for field_sink, values in pending:
+                if field_sink is self.object_class:
+                    classes = values
+                elif field_sink is self.account_control:
+                    control = values
+            if classes is not None:
+                key = tuple(classes)
+                person = self.persons.get(key)
+                if person is None:
+                    person = self.persons[key] = is_person(key, "")
+                disabled = control is not None and ad.is_disabled(control[0])
+                if person and not (disabled and self.exclude_disabled):
+                    for field_sink, values in pending:
+                        field_sink.add(tuple(values))
+                    if disabled:
+                        self.converter.disabled += 1
+                    self.page_records += 1
+                    return True
+            done = len(data)  # every attribute was counted
+        ber.uncount_entry(data, start, end, self.single, done)
+        return False
+
+    def take_page(self) -> int:
+        """The entries counted since the last call (added to the sink's and reader's records)."""
+        count = self.page_records
+        self.page_records = 0
+        self.sink.records += count
+        self.converter.stats.records += count
+        return count
 
 
 def _next_range(attribute: str) -> str | None:

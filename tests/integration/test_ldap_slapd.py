@@ -14,9 +14,10 @@ from pathlib import Path
 import ldap3
 import pytest
 
+from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.app import main
 from authprobe.errors import ExitCode, SourceUnreachable
-from authprobe.model import Record
+from authprobe.model import Record, SourceKind
 from authprobe.sources.ldap import LdapDirectory, LdapSettings, lookup
 from authprobe.sources.ldap_probe import probe
 from authprobe.sources.ldif import LdifFile
@@ -106,6 +107,25 @@ def test_fast_decoder_equals_ldap3_decoding(server: Slapd) -> None:
     fast = list(LdapDirectory(reader(server), page_size=1000).records())
     slow = list(LdapDirectory(reader(server), page_size=1000, fast=False).records())
     assert fast == slow
+
+
+@pytest.mark.parametrize(
+    ("page_size", "search_filter"), [(1000, None), (300, None), (1000, "(objectClass=*)")]
+)
+def test_profile_into_equals_profiling_the_records(
+    server: Slapd, page_size: int, search_filter: str | None
+) -> None:
+    """Counting straight from the replies gives the profiles, facts and counts of `records()`
+    (also when containers and a referral object, which are not people, come in between)."""
+    fast = LdapDirectory(reader(server), page_size=page_size, search_filter=search_filter)
+    profiler = SourceProfiler(SourceKind.DIRECTORY)
+    fast.profile_into(profiler)
+    slow = LdapDirectory(reader(server), page_size=page_size, search_filter=search_filter)
+    expected = profile_records(slow.records(), SourceKind.DIRECTORY)
+    assert profiler.result() == expected
+    assert (fast.facts, fast.stats) == (slow.facts, slow.stats)
+    assert fast.stats.records == TOTAL
+    assert {p.field for p in expected} >= {"uid", "mail", "objectClass", "description"}
 
 
 def test_server_records_equal_the_ldif_reader(server: Slapd, ldif: Path) -> None:

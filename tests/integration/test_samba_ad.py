@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 
+from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.app import main
 from authprobe.errors import SourceUnreachable
-from authprobe.model import Record
+from authprobe.model import Record, SourceKind
 from authprobe.sources.ad import guid_text_to_bytes
 from authprobe.sources.ldap import BindMethod, LdapDirectory, LdapSettings, ServerKind, lookup
 from authprobe.sources.ldap_probe import probe
@@ -82,6 +83,20 @@ def test_disabled_accounts_counted_exactly(
     excluding = LdapDirectory(service(samba_dc), base=samba_dc.ou, exclude_disabled=True)
     assert sum(1 for _ in excluding.records()) == len(samba_dc.users) - planted
     assert excluding.stats.skipped["disabled account excluded"] == planted
+
+
+@pytest.mark.parametrize("exclude", [False, True])
+def test_profile_into_equals_profiling_the_records(samba_dc: SambaDc, exclude: bool) -> None:
+    """The scan's direct counting gives the profiles and counts of `records()` on AD
+    (binary identifiers, disabled accounts marked or excluded)."""
+    fast = LdapDirectory(service(samba_dc), base=samba_dc.ou, exclude_disabled=exclude)
+    profiler = SourceProfiler(SourceKind.DIRECTORY)
+    fast.profile_into(profiler)
+    slow = LdapDirectory(service(samba_dc), base=samba_dc.ou, exclude_disabled=exclude)
+    assert profiler.result() == profile_records(slow.records(), SourceKind.DIRECTORY)
+    assert (fast.facts, fast.stats) == (slow.facts, slow.stats)
+    planted = sum(1 for user in samba_dc.users if user.disabled)
+    assert fast.stats.records == len(samba_dc.users) - (planted if exclude else 0)
 
 
 def test_employee_ids_keep_leading_zeros_and_duplicates(

@@ -210,3 +210,45 @@ def _not_utf8(value: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    attrs=st.lists(
+        st.tuples(
+            st.sampled_from([b"uid", b"mail", b"cn", b"objectClass", b"jpegPhoto"]),
+            st.lists(st.sampled_from([b"a", b"B", b"a" * 200, b"\xff"]), max_size=3),
+        ),
+        max_size=6,
+        unique_by=lambda pair: pair[0],
+    ),
+    before=st.dictionaries(st.sampled_from(["a", "B", "z"]), st.integers(1, 3)),
+)
+def test_count_entry_counts_or_takes_back_exactly(
+    attrs: list[tuple[bytes, list[bytes]]], before: dict[str, int]
+) -> None:
+    """count_entry counts one-value text attributes and hands the rest over; when it cannot
+    take the entry, uncount_entry leaves the counts exactly as before (order included)."""
+    data = entry_message(1, b"uid=x,dc=y", attrs)
+    message = ber.parse_message(data, 0, len(data))
+    counts = {name: dict(before) for name in (b"uid", b"mail", b"cn")}
+    multi: dict[bytes, bytes] = {name: name for name in (b"uid", b"mail", b"cn", b"objectClass")}
+    pending: list[tuple[bytes, list[str]]] = []
+    done = ber.count_entry(data, message.op_start, message.op_end, counts, multi, pending)
+    simple = all(
+        name in multi and vals and not any(_not_utf8(v) for v in vals) for name, vals in attrs
+    )
+    assert (done == -1) == simple
+    if done == -1:
+        for name, vals in attrs:
+            if name in counts and len(vals) == 1:
+                expected = dict(before)
+                text = vals[0].decode()
+                expected[text] = expected.get(text, 0) + 1
+                assert list(counts[name].items()) == list(expected.items())
+            else:
+                assert (name, [v.decode() for v in vals]) in pending
+        done = len(attrs)
+    ber.uncount_entry(data, message.op_start, message.op_end, counts, done)
+    for name in (b"uid", b"mail", b"cn"):
+        assert list(counts[name].items()) == list(before.items())
