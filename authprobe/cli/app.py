@@ -40,8 +40,18 @@ def _root(
     """Find the matching ID that campus login, the SIS extract and Alma all agree on."""
 
 
-def _register() -> None:
-    """Attach every command group (each lives in its own module)."""
+def _register(args: list[str] | None = None) -> None:
+    """Attach the command groups (each lives in its own module).
+
+    `authprobe ldap ...` needs only its own group: importing the others (polars, lxml, the SAML
+    libraries) would cost about half a second of start-up on every scan.
+    """
+    command = next((arg for arg in args or [] if not arg.startswith("-")), None)
+    if command == "ldap":
+        from authprobe.cli import ldap as ldap_group
+
+        ldap_group.register(app)
+        return
     from authprobe.cli import recommend
 
     recommend.register(app)
@@ -74,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every outcome into a documented exit code (the one funnel)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
-    _register()
+    _register(args)
     try:
         result = app(args=args, prog_name="authprobe", standalone_mode=False)
     except AuthprobeError as error:
