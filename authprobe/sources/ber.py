@@ -266,18 +266,19 @@ def count_entry(
     data: bytes,
     start: int,
     end: int,
-    single: dict[bytes, dict[str, int]],
+    single: dict[bytes, Callable[[str], None]],
     multi: dict[bytes, T],
     pending: list[tuple[T, list[str]]],
 ) -> int:
-    """Count a SearchResultEntry's values straight into value counts, without building it.
+    """Hand a SearchResultEntry's values over for counting, without building the entry.
 
-    An attribute type found in `single` with exactly one value: that value (UTF-8) is counted
-    in `single[type]` (value -> records). Any other attribute whose type is in `multi` is
+    An attribute type found in `single` with exactly one value: that value (UTF-8) is passed
+    to `single[type]` (e.g. a list's `append`, counted later in bulk). Any other attribute whose
+    type is in `multi` is
     appended to `pending` as `(multi[type], values)` for the caller. Returns -1 when the whole
     entry was handled; otherwise the number of attributes handled before one that needs the
     general path (a type in neither table, no values, 1500+ values, a long type name, bytes
-    that are not UTF-8): the caller then takes those counts back with `uncount_entry`.
+    that are not UTF-8): the caller then takes those values back with `uncount_entry`.
     """
     from_bytes = int.from_bytes
     if data[start] != 0x04:
@@ -322,13 +323,12 @@ def count_entry(
             value_start = vpos + 2 + k
             value_end = value_start + from_bytes(data[vpos + 2 : value_start], "big")
         if value_end == set_end:
-            counts = get_single(raw_name)
-            if counts is not None:
+            take = get_single(raw_name)
+            if take is not None:
                 try:
-                    value = data[value_start:value_end].decode("utf-8")
+                    take(data[value_start:value_end].decode("utf-8"))
                 except UnicodeDecodeError:
                     return done
-                counts[value] = counts.get(value, 0) + 1
                 pos = set_end
                 done += 1
                 continue
@@ -361,24 +361,15 @@ def count_entry(
 
 
 def uncount_entry(
-    data: bytes, start: int, end: int, single: dict[bytes, dict[str, int]], done: int
+    data: bytes, start: int, end: int, taken: dict[bytes, list[str]], done: int
 ) -> None:
-    """Take back what `count_entry` counted from the first `done` attributes of an entry.
-
-    A value whose count falls to zero is removed, so the counts keep the order in which the
-    values were first seen in the entries that were kept.
-    """
+    """Take back the values `count_entry` passed on from the first `done` attributes of an
+    entry, when `single[type]` was `taken[type].append` (each list loses its last value)."""
     _, attributes = parse_entry(data, start, end)
     for raw_name, values in attributes[:done]:
-        counts = single.get(raw_name)
-        if counts is None or len(values) != 1:
-            continue
-        value = values[0].decode("utf-8")
-        left = counts[value] - 1
-        if left:
-            counts[value] = left
-        else:
-            del counts[value]
+        buffer = taken.get(raw_name)
+        if buffer is not None and len(values) == 1:
+            buffer.pop()
 
 
 def _octet_strings(data: bytes, pos: int, end: int) -> list[bytes]:

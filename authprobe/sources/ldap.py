@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import ssl
+from collections import _count_elements  # type: ignore[attr-defined]  # C Counter.update
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -796,7 +797,10 @@ class _FastProfile:
         self.sink = sink
         self.converter = converter
         self.exclude_disabled = exclude
-        self.single: dict[bytes, dict[str, int]] = {}
+        self.single: dict[bytes, Callable[[str], None]] = {}  # type -> its buffer's append
+        self.buffers: dict[bytes, list[str]] = {}  # one-value records' values, not yet counted
+        self.flushes: list[tuple[dict[str, int], list[str]]] = []
+        self.buffer_of: dict[int, list[str]] = {}  # id(field) -> its buffer
         self.multi: dict[bytes, FieldSink] = {}
         self.slotted: set[str] = set()
         self.learned = 0
@@ -825,8 +829,19 @@ class _FastProfile:
             elif lower == "useraccountcontrol":
                 self.account_control = field_sink
             else:
-                self.single[raw_name] = field_sink.counts
+                buffer: list[str] = []
+                self.buffers[raw_name] = buffer
+                self.buffer_of[id(field_sink)] = buffer
+                self.single[raw_name] = buffer.append
+                self.flushes.append((field_sink.counts, buffer))
         self.learned = len(text_names)
+
+    def flush(self) -> None:
+        """Count the buffered one-value records (C speed; same order as one at a time)."""
+        for counts, buffer in self.flushes:
+            if buffer:
+                _count_elements(counts, buffer)
+                buffer.clear()
 
     def entry(self, data: bytes, start: int, end: int) -> bool:
         """Count one entry; False (nothing counted) when it needs the general path."""
@@ -848,18 +863,24 @@ class _FastProfile:
                     person = self.persons[key] = is_person(key, "")
                 disabled = control is not None and ad.is_disabled(control[0])
                 if person and not (disabled and self.exclude_disabled):
+                    buffer_of = self.buffer_of
                     for field_sink, values in pending:
+                        buffer = buffer_of.get(id(field_sink))
+                        if buffer:  # this field's earlier one-value records come first
+                            _count_elements(field_sink.counts, buffer)
+                            buffer.clear()
                         field_sink.add(tuple(values))
                     if disabled:
                         self.converter.disabled += 1
                     self.page_records += 1
                     return True
             done = len(data)  # every attribute was counted
-        ber.uncount_entry(data, start, end, self.single, done)
+        ber.uncount_entry(data, start, end, self.buffers, done)
         return False
 
     def take_page(self) -> int:
         """The entries counted since the last call (added to the sink's and reader's records)."""
+        self.flush()
         count = self.page_records
         self.page_records = 0
         self.sink.records += count
