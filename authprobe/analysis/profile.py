@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +18,8 @@ from authprobe.model import FieldProfile, Record, ShapeCount, SourceKind
 MAX_SHAPES = 8
 WHITESPACE = "leading/trailing whitespace"
 MAX_EXAMPLES = 3
+PARALLEL_MIN_VALUES = 200_000
+"""`SourceProfiler.result(parallel=True)` forks only above this many distinct values in all."""
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SID = re.compile(r"^S-1-\d+(-\d+)+$")
 
@@ -181,9 +185,67 @@ class SourceProfiler:
                 mine = fields[name] = FieldProfiler(self.source, name)
             mine.merge(profiler)
 
-    def result(self) -> list[FieldProfile]:
-        """Every field's profile."""
-        return [profiler.result(self.records) for profiler in self.fields.values()]
+    def result(
+        self, *, parallel: bool = False, min_values: int = PARALLEL_MIN_VALUES
+    ) -> list[FieldProfile]:
+        """Every field's profile.
+
+        With `parallel` (and at least `min_values` distinct values), a forked child process
+        freezes about half of the values (whole fields) while this process freezes the rest:
+        the same profiles, on two cores. Without `os.fork`, or if the child fails, one process
+        does it all.
+        """
+        profilers = list(self.fields.values())
+        if (
+            parallel
+            and hasattr(os, "fork")
+            and len(profilers) > 1
+            and sum(len(p.counts) for p in profilers) >= min_values
+        ):
+            frozen = _freeze_forked(profilers, self.records)
+            if frozen is not None:
+                return frozen
+        return [profiler.result(self.records) for profiler in profilers]
+
+
+def _freeze_forked(profilers: list[FieldProfiler], records: int) -> list[FieldProfile] | None:
+    """`result()` of every profiler, the larger half (by distinct values) in a forked child."""
+    order = sorted(range(len(profilers)), key=lambda i: -len(profilers[i].counts))
+    halves: tuple[list[int], list[int]] = ([], [])
+    sizes = [0, 0]
+    for index in order:
+        side = 0 if sizes[0] <= sizes[1] else 1
+        halves[side].append(index)
+        sizes[side] += len(profilers[index].counts)
+    theirs, mine = halves
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child: freeze its fields, send them, leave without any clean-up
+        status = 1
+        try:
+            os.close(read_fd)
+            payload = pickle.dumps(
+                [profilers[i].result(records) for i in theirs], pickle.HIGHEST_PROTOCOL
+            )
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    frozen: dict[int, FieldProfile] = {i: profilers[i].result(records) for i in mine}
+    with os.fdopen(read_fd, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    frozen.update(zip(theirs, pickle.loads(payload), strict=True))  # noqa: S301 - our child
+    return [frozen[i] for i in range(len(profilers))]
 
 
 def profile_records(records: Iterable[Record], source: SourceKind) -> list[FieldProfile]:

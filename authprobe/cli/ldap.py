@@ -447,7 +447,7 @@ def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldPro
             progress.update(task, completed=count, rate=rate)
 
         source.profile_into(profiler, show)
-    return profiler.result()
+    return profiler.result(parallel=True)
 
 
 def _print_scan(

@@ -117,3 +117,16 @@ def test_single_values_counted_directly_give_the_same_profile() -> None:
     (expected,) = one.result()
     assert direct.result() == [expected]
     assert (expected.present, expected.multi_valued, expected.distinct) == (5, 1, 3)
+
+
+def test_parallel_freezing_gives_the_same_profiles() -> None:
+    """Freezing half the fields in a forked child gives exactly the one-process profiles."""
+    profiler = SourceProfiler(SourceKind.DIRECTORY)
+    for i in range(300):
+        profiler.add(
+            rec(str(i), uid=f"u{i:04d}", mail=f"U{i % 7}@x.ca", kind=["a", "b"][: i % 3], cn=" x")
+        )
+    expected = profiler.result()
+    assert profiler.result(parallel=True, min_values=0) == expected
+    assert [p.field for p in expected] == ["uid", "mail", "kind", "cn"]
+    assert expected[0].distinct == 300
