@@ -286,6 +286,12 @@ def correspond(
         )
     adopted = _adopted_steps(steps, sis.records)
     final = _measure(sis, sis_field, directory, attribute, adopted)
+    later = {"strip-scope", "strip-leading-zeros", "digits-only"}
+    if "casefold" not in adopted and later.intersection(adopted):
+        with_case = _ordered((*adopted, "casefold"))
+        cased = _measure(sis, sis_field, directory, attribute, with_case)
+        if cased.matched > final.matched:
+            adopted, final = with_case, cased
     multi = directory.multi_valued.get(attribute, set())
     with_case = adopted if "casefold" in adopted else (*adopted, "casefold")
     sis_dupes = sum(

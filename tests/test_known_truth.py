@@ -28,12 +28,6 @@ NAMES = list(GENERATED)
 FIGURES = ("matched", "sis_coverage", "directory_matched", "directory_coverage")
 
 
-def _known_bug(pair: dict[str, Any]) -> bool:
-    """The cross-check keeps only steps that gained on their own: casefold gains nothing before
-    strip-scope, so it is dropped and strip-scope is measured alone. Remove once fixed."""
-    return {"casefold", "strip-scope"} <= set(pair["normalisation"])
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], Report]]:
     """Each college's truth and report (read once per module: the demo takes about a second)."""
@@ -193,23 +187,7 @@ def test_other_pair_fate(
         assert candidate.rank > report.recommendation.rank
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            c,
-            id=_pair_id(c),
-            marks=[
-                pytest.mark.xfail(
-                    strict=False, reason="cross-check drops casefold before strip-scope"
-                )
-            ]
-            if _known_bug(c[2])
-            else [],
-        )
-        for c in OTHER_PAIRS
-    ],
-)
+@pytest.mark.parametrize("case", OTHER_PAIRS, ids=[_pair_id(c) for c in OTHER_PAIRS])
 def test_other_pair_figures(
     reports: dict[str, tuple[dict[str, Any], Report]], case: tuple[str, int, dict[str, Any]]
 ) -> None:

@@ -99,6 +99,9 @@ SKETCH_SIZE = 4096
 """Distinct normalised values per field kept as the pair-discovery sample."""
 SKETCH_MIN_HITS = 10
 """Sketch hits that send a pair to the exact count (41 expected at the 1 % threshold)."""
+NAME_SAMPLE = 50_000
+"""Above this many holders, the name-derived share is measured on a sample chosen by value hash
+(order-independent; about ±0.5 % at worst)."""
 EXAMPLES = 3
 """References kept as examples of each conflict and each unmatched reason."""
 
@@ -172,10 +175,11 @@ def _masked(
 
 
 def _strip_scope(values: pl.Series) -> tuple[pl.Series, bool]:
+    # an @ after the first character: the part before the last @ is not empty
     return _masked(
         values,
-        values.str.contains("@", literal=True),
-        lambda s: s.str.replace(r"(?s)^(.+)@[^@]*$", "${1}"),
+        values.str.contains("(?s).@"),
+        lambda s: s.str.replace("(?s)@[^@]*$", ""),
     )
 
 
@@ -188,13 +192,14 @@ def _strip_leading_zeros(values: pl.Series) -> tuple[pl.Series, bool]:
 
 
 def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
-    digits = values.str.replace_all("[^0-9]", "")
-    length = digits.str.len_bytes()
-    take = (length >= 4) & (length < values.str.len_bytes())
-    if not take.any():
+    # only values with four digits or more and something else change
+    mask = values.str.contains("[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9]") & ~(
+        values.str.contains("^[0-9]*$")
+    )
+    if not mask.any():
         return values, False
-    rows = take.arg_true()
-    return values.clone().scatter(rows, digits.gather(rows)), True
+    rows = mask.arg_true()
+    return values.clone().scatter(rows, values.gather(rows).str.replace_all("[^0-9]+", "")), True
 
 
 _VECTOR_STEPS: dict[str, Callable[[pl.Series], tuple[pl.Series, bool]]] = {
@@ -388,7 +393,7 @@ def _frame(numbers: list[int], texts: list[str]) -> pl.DataFrame:
 def _concat(chunks: list[pl.DataFrame]) -> pl.DataFrame:
     if not chunks:
         return pl.DataFrame(schema={_R: pl.UInt32, _V: pl.String})
-    return pl.concat(chunks, rechunk=True)
+    return pl.concat(chunks, rechunk=False)
 
 
 class _Final:
@@ -401,8 +406,10 @@ class _Final:
         self.populations = _series(side._pop_chunks)
         self.population_keys = self.populations.fill_null("(none)").replace("", "(none)")
         self.columns: dict[str, _Column] = {}
+        side._ref_chunks, side._pop_chunks = [self.refs], [self.populations]
         for name, chunks in side._chunks.items():
             frame = _concat(chunks)
+            side._chunks[name] = [frame]  # one copy of the data, not two
             values = frame[_V]
             odd = _non_ascii_rows(values)
             self.columns[name] = _Column(
@@ -412,9 +419,11 @@ class _Final:
                 odd_rows=odd,
                 odd_values=values.gather(odd).to_list(),
             )
-        self.names = _name_parts(_concat(side._name_chunks))
+        names = _concat(side._name_chunks)
+        side._name_chunks = [names]
+        self.names = _name_parts(names)
         self.chains: dict[tuple[str, tuple[str, ...]], _Chain] = {}
-        self.measures: dict[tuple[int, int], _Measure] = {}
+        self.measures: dict[tuple[int, int], tuple[int, int]] = {}
         self._totals: dict[str, int] | None = None
         self._name_shares: dict[str, float] = {}
 
@@ -474,11 +483,13 @@ class _Final:
         column = self.columns.get(name)
         share = 0.0
         if column is not None and self.names.height:
-            firsts = (
-                pl.DataFrame({_R: column.numbers, _V: column.values})
-                .unique(subset=_R, keep="first", maintain_order=True)
-                .filter(_isin(pl.col(_R), self.names[_R].unique()))
-            )
+            firsts = pl.DataFrame({_R: column.numbers, _V: column.values})
+            if column.multi.len():
+                firsts = firsts.unique(subset=_R, keep="first", maintain_order=True)
+            firsts = firsts.join(self.names.select(_R).unique(), on=_R, how="semi")
+            if firsts.height > NAME_SAMPLE:  # a share: a sample chosen by value is enough
+                every = -(-firsts.height // NAME_SAMPLE)
+                firsts = firsts.filter(pl.col(_V).hash(_SEED) % every == 0)
             if firsts.height:
                 folded = firsts.with_columns(casefold_series(firsts[_V]).alias(_V))
                 derived = (
@@ -494,7 +505,7 @@ class _Final:
 def _series(chunks: list[pl.Series]) -> pl.Series:
     if not chunks:
         return pl.Series([], dtype=pl.String)
-    return pl.concat(chunks, rechunk=True)
+    return pl.concat(chunks, rechunk=False)
 
 
 def _name_parts(frame: pl.DataFrame) -> pl.DataFrame:
@@ -538,14 +549,10 @@ def _joined(mine: _Chain, theirs: _Chain) -> tuple[pl.DataFrame, pl.Series, int]
     return joined, matched, ambiguous.n_unique() if mine.multi else ambiguous.len()
 
 
-def _measure(sis: _Final, sis_chain: _Chain, dir_chain: _Chain) -> _Measure:
-    key = (id(sis_chain), id(dir_chain))
-    found = sis.measures.get(key)
-    if found is not None:
-        return found
+def _measure(sis_chain: _Chain, dir_chain: _Chain) -> _Measure:
     sis_joined, matched_sis, sis_ambiguous = _joined(sis_chain, dir_chain)
     dir_joined, matched_dir, dir_ambiguous = _joined(dir_chain, sis_chain)
-    found = sis.measures[key] = _Measure(
+    return _Measure(
         matched=matched_sis.len(),
         directory_matched=matched_dir.len(),
         matched_sis=matched_sis,
@@ -555,6 +562,22 @@ def _measure(sis: _Final, sis_chain: _Chain, dir_chain: _Chain) -> _Measure:
         sis_joined=sis_joined,
         directory_joined=dir_joined,
     )
+
+
+def _matched_count(mine: _Chain, theirs: _Chain) -> int:
+    found = mine.frame.filter(_isin(pl.col(_H), theirs.distinct))[_R]
+    return found.n_unique() if mine.multi else found.len()
+
+
+def _step_counts(sis: _Final, sis_chain: _Chain, dir_chain: _Chain) -> tuple[int, int]:
+    """SIS and directory records matched (cached: unchanged steps share their chains)."""
+    key = (id(sis_chain), id(dir_chain))
+    found = sis.measures.get(key)
+    if found is None:
+        found = sis.measures[key] = (
+            _matched_count(sis_chain, dir_chain),
+            _matched_count(dir_chain, sis_chain),
+        )
     return found
 
 
@@ -588,6 +611,9 @@ def _plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, st
                 hits = _overlap(small, large)
             if hits >= needed:
                 pairs.append((sis_field, attribute))
+    for final, used in ((sis_final, {f for f, _ in pairs}), (dir_final, {a for _, a in pairs})):
+        for key in [key for key in final.chains if key[0] not in used]:
+            del final.chains[key]  # memory: only the plausible pairs are measured further
     return pairs
 
 
@@ -601,6 +627,15 @@ def _adopted_steps(steps: list[StepCoverage], sis_records: int) -> tuple[str, ..
         if (current.step == "casefold" and gain > 0) or gain >= minimum:
             adopted.append(current.step)
     return tuple(adopted)
+
+
+_AFTER_CASEFOLD = frozenset(list(STEPS)[list(STEPS).index("casefold") + 1 :])
+
+
+def _needs_casefold_too(adopted: tuple[str, ...]) -> bool:
+    """A later step was measured on top of casefold (the steps are cumulative), so its gain may
+    need casefold too: `JDOE` vs `jdoe@college.ca` joins only with both."""
+    return "casefold" not in adopted and bool(_AFTER_CASEFOLD.intersection(adopted))
 
 
 def _several(joined: pl.DataFrame, multi: bool, theirs: _Chain) -> pl.Series:
@@ -641,21 +676,30 @@ def correspond(
     whose value is found there is counted as "present under another attribute".
     """
     s, d = sis.final, directory.final
+    s.chain(sis_field, FULL)  # builds and caches every cumulative prefix in one pass
+    d.chain(attribute, FULL)
     steps = []
     for name, chain in ((EXACT, ()), *CUMULATIVE):
-        measure = _measure(s, s.chain(sis_field, chain), d.chain(attribute, chain))
+        matched, dir_matched = _step_counts(s, s.chain(sis_field, chain), d.chain(attribute, chain))
         steps.append(
             StepCoverage(
                 step=name,
-                matched=measure.matched,
-                sis_coverage=_share(measure.matched, s.records),
-                directory_matched=measure.directory_matched,
-                directory_coverage=_share(measure.directory_matched, d.records),
+                matched=matched,
+                sis_coverage=_share(matched, s.records),
+                directory_matched=dir_matched,
+                directory_coverage=_share(dir_matched, d.records),
             )
         )
     adopted = _adopted_steps(steps, s.records)
     sis_chain, dir_chain = s.chain(sis_field, adopted), d.chain(attribute, adopted)
-    final = _measure(s, sis_chain, dir_chain)
+    final = _measure(sis_chain, dir_chain)
+    if _needs_casefold_too(adopted):
+        # casefold costs nothing (Alma compares without case): keep it when it adds matches
+        with_case = _ordered((*adopted, "casefold"))
+        case_chains = s.chain(sis_field, with_case), d.chain(attribute, with_case)
+        cased = _measure(*case_chains)
+        if cased.matched > final.matched:
+            adopted, (sis_chain, dir_chain), final = with_case, case_chains, cased
     multi = d.columns[attribute].multi
     with_case = _ordered((*adopted, "casefold"))
     sis_dupes = s.chain(sis_field, with_case).counts.filter(pl.col(_N) > 1).height
@@ -745,16 +789,22 @@ def unmatched_reasons(
         matched = pl.Series([], dtype=pl.UInt32)
     remaining = holders.filter(~_isin(holders, matched))
     chain = adopted
+    seen = (
+        id(mine.chain(name, adopted)),
+        id(theirs.chain(other_name, adopted)) if other_name in theirs.columns else 0,
+    )
     for step in STEPS:
         if step in chain or not remaining.len() or other_name not in theirs.columns:
             continue
         chain = _ordered((*chain, step))
-        found = _reached(
-            mine.chain(name, chain), remaining, theirs.chain(other_name, chain).distinct
-        )
+        mine_chain, their_chain = mine.chain(name, chain), theirs.chain(other_name, chain)
+        if (id(mine_chain), id(their_chain)) == seen:
+            continue  # the step changed nothing on either side: nobody joins by it
+        seen = (id(mine_chain), id(their_chain))
+        found = _reached(mine_chain, remaining, their_chain.distinct)
         parts.append((found, STEP_REASONS[step]))
         remaining = remaining.filter(~_isin(remaining, found))
-    if remaining.len() and others and other_name in theirs.columns:
+    if remaining.len() and others and other_name in theirs.columns and name in mine.columns:
         if side.source is SourceKind.SIS:
             found = _reached_any(
                 [mine.chain(name, FULL)], remaining, [theirs.chain(a, FULL) for a in others]
