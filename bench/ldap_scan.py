@@ -7,12 +7,15 @@ generated inetOrgPerson + eduPerson entries (about 33 attributes, 1.1 KB of LDIF
 slapadd, then runs, interleaved, `--runs` times each, every run a fresh child process:
 
 1. the baseline: `ldapsearch -x -LLL -E pr=1000/noprompt -H URL -b BASE FILTER > /dev/null`;
-2. authprobe: `authprobe ldap scan URL --format json -o /dev/null` (paged search, decoding,
-   the full attribute profile);
-3. for the split, the reader alone: `LdapDirectory(...).records()` consumed, no profile.
+2. authprobe: `authprobe ldap scan URL --format json -o /dev/null` (paged search, values
+   counted straight from the replies, the full attribute profile);
+3. for comparison, `LdapDirectory(...).records()` consumed: the reader building a `Record` per
+   entry (what `recommend --directory URL` and `--save` use), no profile.
 
 It prints min / median / max wall seconds and CPU seconds (user + system) of both, authprobe's
-peak memory, and the ratio of the medians (target: <= 3). Nothing here runs in the test suite.
+peak memory, the ratio of the medians (target: <= 3), and the load average before and after:
+other work on the machine stretches wall times, so compare CPU seconds too. Nothing here runs in
+the test suite.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg()) + f" ({os.cpu_count()} CPUs)"
+
+
 def describe(name: str, runs: list[tuple[float, float, int]]) -> str:
     walls = [r[0] for r in runs]
     cpus = [r[1] for r in runs]
@@ -98,6 +105,7 @@ def main() -> int:
             ]  # fmt: skip
             reader_argv = [sys.executable, "-c", READER.format(url=server.url)]
             timed(baseline_argv)  # warm the server's caches once, untimed
+            print(f"load average before: {_load()}", flush=True)
             baseline: list[tuple[float, float, int]] = []
             scan: list[tuple[float, float, int]] = []
             reader: list[tuple[float, float, int]] = []
@@ -107,14 +115,15 @@ def main() -> int:
                 reader.append(timed(reader_argv))
                 print(
                     f"run {run + 1}: ldapsearch {baseline[-1][0]:.2f} s, "
-                    f"authprobe {scan[-1][0]:.2f} s, reader only {reader[-1][0]:.2f} s",
+                    f"authprobe {scan[-1][0]:.2f} s, records() {reader[-1][0]:.2f} s",
                     flush=True,
                 )
+            print(f"load average after: {_load()}", flush=True)
         finally:
             server.stop()
     print(describe("ldapsearch", baseline))
     print(describe("authprobe", scan))
-    print(describe("reader only", reader))
+    print(describe("records()", reader))
     ratio = statistics.median(r[0] for r in scan) / statistics.median(r[0] for r in baseline)
     print(f"ratio (median wall authprobe / ldapsearch): {ratio:.2f}  (target <= 3)")
     return 0
