@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad options or arguments
     UNREACHABLE = 3  # source unreachable, authentication or TLS failed
     UNREADABLE = 4  # input unreadable, malformed or unsafe
+    INTERNAL = 70  # a bug in authprobe (EX_SOFTWARE); --debug shows the traceback
     INTERRUPTED = 130  # Ctrl-C
 
 

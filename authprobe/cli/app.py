@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every outcome into a documented exit code (the one funnel)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
-    _register(args)
     try:
+        _register(args)
         result = app(args=args, prog_name="authprobe", standalone_mode=False)
     except AuthprobeError as error:
         if debug:
@@ -108,6 +108,16 @@ def main(argv: list[str] | None = None) -> int:
         # the reader of stdout went away (`| head`): not an error of ours
         sys.stderr.close()
         code = int(ExitCode.OK)
+    except Exception as error:  # the last resort of the funnel: a bug of ours
+        if debug:
+            traceback.print_exc()
+        print(
+            f"authprobe: internal error [{type(error).__name__}]: this is a bug in authprobe, "
+            "not a problem with your data.\n  what to do: run the command again with --debug "
+            "(before the command name) and report the traceback.",
+            file=sys.stderr,
+        )
+        code = int(ExitCode.INTERNAL)
     else:
         code = int(result) if isinstance(result, int) else int(ExitCode.OK)
     if argv is None:

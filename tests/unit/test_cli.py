@@ -127,3 +127,22 @@ def test_fail_on_error(college: tuple[Path, Path], tmp_path: Path) -> None:
     sis = write_sis(tmp_path / "s2.xml", users)
     assert main(["recommend", "-d", str(ldif), "-s", str(sis)]) == 0
     assert main(["recommend", "-d", str(ldif), "-s", str(sis), "--fail-on", "error"]) == 1
+
+
+def test_a_bug_is_exit_70_without_traceback(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """An unexpected exception (a bug) is one paragraph and exit 70; --debug adds the traceback."""
+    import authprobe.cli.recommend as recommend_module
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("planted bug")
+
+    monkeypatch.setattr(recommend_module, "build_report", broken)
+    argv = ["recommend", "-d", "x.ldif", "-s", "y.xml"]
+    monkeypatch.setattr(recommend_module, "open_directory", lambda *_a, **_k: None)
+    monkeypatch.setattr(recommend_module, "open_sis", lambda *_a, **_k: None)
+    assert main(argv) == 70
+    err = capsys.readouterr().err
+    assert "internal error [ZeroDivisionError]" in err
+    assert "Traceback" not in err
+    assert main(["--debug", *argv]) == 70
+    assert "Traceback" in capsys.readouterr().err
