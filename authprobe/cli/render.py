@@ -61,28 +61,28 @@ def _answer(report: Report, show_values: bool) -> RenderableType:
 def _candidates(report: Report) -> Table:
     table = Table(title="Candidates", title_justify="left", expand=False)
     table.add_column("#", justify="right")
-    table.add_column("SIS field")
-    table.add_column("directory attribute")
-    table.add_column("steps")
+    table.add_column("SIS field", no_wrap=True)
+    table.add_column("directory attribute", no_wrap=True)
+    table.add_column("steps", overflow="fold")
     table.add_column("SIS cov.", justify="right")
     table.add_column("dir. cov.", justify="right")
     table.add_column("score", justify="right")
-    table.add_column("verdict")
+    table.add_column("verdict", no_wrap=True)
     for candidate in report.candidates[:MAX_CANDIDATES]:
         pair = candidate.correspondence
         if candidate is report.recommendation or (
             report.recommendation is not None and candidate.rank == report.recommendation.rank
         ):
-            verdict = Text("recommended", style="green")
+            verdict = Text("chosen", style="green")
         elif candidate.rejected:
             verdict = Text("rejected", style="red")
         else:
-            verdict = Text("runner-up")
+            verdict = Text("lower")
         table.add_row(
             str(candidate.rank),
             pair.sis_field,
             pair.directory_attribute,
-            " + ".join(pair.normalisation) or "exact",
+            "+".join(pair.normalisation) or "exact",
             pct(pair.sis_coverage),
             pct(pair.directory_coverage),
             f"{candidate.score:.1f}",
@@ -100,6 +100,59 @@ def _why_others(report: Report) -> RenderableType:
         for reason in candidate.reasons:
             lines.append(Text(f"   {reason}", style="dim" if not candidate.rejected else "red"))
     return Group(*lines)
+
+
+def _advice(report: Report) -> RenderableType | None:
+    advice = report.advice
+    if advice is None:
+        return None
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("setting", style="bold", no_wrap=True)
+    table.add_column("value")
+    table.add_row("SIS extract", advice.sis_instruction)
+    table.add_row("SIS Match ID Type", advice.match_id_type)
+    table.add_row("SAML User ID Location", advice.user_id_location)
+    table.add_row(
+        "SAML User ID Attribute Name",
+        advice.user_id_attribute_name or "(the exact Name the IdP sends; see below)",
+    )
+    table.add_row("IdP", advice.idp_instruction)
+    table.add_row("LDAP login attribute", advice.ldap_search_attribute)
+    for warning in advice.warnings:
+        table.add_row(Text("caution", style="yellow"), warning)
+    return Panel(table, title="Configuration to apply", border_style="cyan")
+
+
+def _fall_through(report: Report) -> RenderableType | None:
+    """Who does not match under the recommended pair, by population and reason."""
+    best = report.recommendation
+    if best is None:
+        return None
+    pair = best.correspondence
+    rows = [u for u in pair.unmatched if u.count]
+    if not rows and not report.out_of_scope and not (pair.sis_multiple or pair.directory_multiple):
+        return None
+    table = Table(title="Who falls through (recommended pair)", title_justify="left")
+    table.add_column("side")
+    table.add_column("population", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    table.add_column("people", justify="right")
+    for row in sorted(rows, key=lambda u: (u.source.value != "sis", -u.count)):
+        table.add_row(row.source.value, row.population, row.reason, f"{row.count:,}")
+    if pair.sis_multiple:
+        table.add_row("sis", "(all)", "matches several directory entries", f"{pair.sis_multiple:,}")
+    if pair.directory_multiple:
+        table.add_row(
+            "directory", "(all)", "matches several SIS records", f"{pair.directory_multiple:,}"
+        )
+    for scope in report.out_of_scope:
+        table.add_row(
+            scope.source.value,
+            scope.population,
+            f"out of scope (--exclude-group); {scope.matched:,} would match",
+            f"{scope.records:,}",
+        )
+    return table
 
 
 def _findings(findings: tuple[Finding, ...]) -> Table:
@@ -127,7 +180,7 @@ def profiles_table(
     """The per-field profile table (also used by `ldap scan` and `sis scan`)."""
     table = Table(title=title, title_justify="left")
     table.add_column("source")
-    table.add_column("field", max_width=28)
+    table.add_column("field", max_width=28, overflow="fold")
     table.add_column("present", justify="right")
     table.add_column("distinct", justify="right")
     table.add_column("dup.", justify="right")
@@ -160,6 +213,9 @@ def profiles_table(
 def render_terminal(report: Report, console: Console, *, show_values: bool = False) -> None:
     """Print the report: answer, candidates, why others lost, findings, profiles, inputs."""
     console.print(_answer(report, show_values))
+    for part in (_advice(report), _fall_through(report)):
+        if part is not None:
+            console.print(part)
     console.print(_candidates(report))
     console.print(_why_others(report))
     if report.findings:
