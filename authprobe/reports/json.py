@@ -62,8 +62,8 @@ def profile_to_dict(profile: FieldProfile, *, show_values: bool = False) -> dict
     }
 
 
-def correspondence_to_dict(pair: Correspondence) -> dict[str, Any]:
-    """One SIS field x directory attribute pair and how well it joins."""
+def correspondence_to_dict(pair: Correspondence, *, show_values: bool = False) -> dict[str, Any]:
+    """One SIS field x directory attribute pair, how well it joins, and who does not."""
     return {
         "sis_field": pair.sis_field,
         "directory_attribute": pair.directory_attribute,
@@ -79,6 +79,25 @@ def correspondence_to_dict(pair: Correspondence) -> dict[str, Any]:
         "directory_multi_valued": pair.directory_multi_valued,
         "sis_duplicate_values": pair.sis_duplicate_values,
         "name_derived_share": _ratio(pair.name_derived_share),
+        "sis_multiple": pair.sis_multiple,
+        "sis_multiple_examples": [
+            reveal_reference(r, show_values) for r in pair.sis_multiple_examples
+        ],
+        "directory_multiple": pair.directory_multiple,
+        "directory_multiple_examples": [
+            reveal_reference(r, show_values) for r in pair.directory_multiple_examples
+        ],
+        "other_attributes": list(pair.other_attributes),
+        "unmatched": [
+            {
+                "source": u.source.value,
+                "population": u.population,
+                "reason": u.reason,
+                "count": u.count,
+                "examples": [reveal_reference(r, show_values) for r in u.examples],
+            }
+            for u in pair.unmatched
+        ],
         "steps": [
             {
                 "step": s.step,
@@ -191,7 +210,9 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
         "meta": meta(report, show_values=show_values),
         "inputs": [input_to_dict(i) for i in report.inputs],
         "profiles": [profile_to_dict(p, show_values=show_values) for p in report.profiles],
-        "correspondences": [correspondence_to_dict(c) for c in report.correspondences],
+        "correspondences": [
+            correspondence_to_dict(c, show_values=show_values) for c in report.correspondences
+        ],
         "candidates": [candidate_to_dict(c) for c in report.candidates],
         "recommendation": (
             candidate_to_dict(report.recommendation) if report.recommendation else None

@@ -278,3 +278,44 @@ def test_config_file_refuses_secrets(tmp_path: Path, capsys) -> None:  # type: i
     err = capsys.readouterr().err
     assert "config-secret-refused" in err
     assert "hunter2" not in err
+
+
+def test_conflicts_and_reasons_are_counted_in_the_json() -> None:
+    """Planted: 3 lost leading zeros (990-992), 2 numbers only under employeeNumber (993-994),
+    1 SIS record without primary_id (997), 4 with no directory entry (995, 996, 998, 999), and
+    one number held by two directory entries."""
+    from authprobe.reports.json import report_to_dict
+
+    sis = [rec(f"s{i}", "STUDENT", primary_id=f"{100000 + i}") for i in range(997)]
+    sis += [rec("s997", "STUDENT")]
+    sis += [rec(f"s{i}", "STUDENT", primary_id=f"{100000 + i}") for i in (998, 999)]
+    directory = [rec(f"d{i}", "Students", employeeID=f"{100000 + i}") for i in range(990)]
+    directory += [rec(f"d{i}", "Students", employeeID=f"0{100000 + i}") for i in (990, 991, 992)]
+    directory += [rec(f"d{i}", "Students", employeeNumber=f"{100000 + i}") for i in (993, 994)]
+    directory += [rec("dup", "Students", employeeID="100000")]
+    report = _report(sis, directory)
+    best = report.recommendation
+    assert best is not None
+    pair = best.correspondence
+    assert (pair.sis_field, pair.directory_attribute, pair.normalisation) == (
+        "primary_id",
+        "employeeID",
+        (),
+    )
+    assert pair.matched == 990
+    data = report_to_dict(report)
+    chosen = next(
+        c
+        for c in data["correspondences"]
+        if (c["sis_field"], c["directory_attribute"]) == ("primary_id", "employeeID")
+    )
+    reasons = {u["reason"]: u["count"] for u in chosen["unmatched"] if u["source"] == "sis"}
+    assert reasons == {
+        "differs by leading zeros": 3,
+        "present under another attribute": 2,
+        "absent": 1,
+        "no directory entry with that value": 4,
+    }
+    assert chosen["sis_multiple"] == 1
+    assert chosen["sis_multiple_examples"] == ["s0"]
+    assert chosen["directory_multiple"] == 0
