@@ -481,6 +481,7 @@ class SisExtract:
         reader = _UserReader(tags, self.stats, label)
         stats = self.stats
         schema = self.schema
+        parent = None
         for _event, user in xmlsafe.iterparse(stream, label, tag=tags.user):
             record = reader.read(user)
             if schema is not None and not schema.validate(user):
@@ -491,7 +492,13 @@ class SisExtract:
             parent = user.getparent()
             if parent is not None:
                 while user.getprevious() is not None:
+                    if parent[0].tag != tags.user:
+                        _skip_element(stats, label, parent[0])
                     del parent[0]
+        if parent is not None:  # elements after the last <user>
+            for child in parent:
+                if child.tag != tags.user:
+                    _skip_element(stats, label, child)
 
     def summary(self) -> InputSummary:
         """The extract as the report lists it."""
@@ -506,6 +513,13 @@ class SisExtract:
 
 
 MAX_SCHEMA_ERRORS = 3
+SKIP_NOT_USER = "element other than <user> in the user list"
+
+
+def _skip_element(stats: ReadStats, label: str, element: Any) -> None:
+    """Count a child of <users> that is not a <user> (comments and PIs are not elements)."""
+    if isinstance(element.tag, str):
+        stats.skip(SKIP_NOT_USER, f"{label}:{element.sourceline or '?'}")
 
 
 def _with_schema_errors(record: Record, schema: etree.XMLSchema) -> Record:

@@ -397,3 +397,23 @@ def test_encrypted_zip_member(tmp_path: Path) -> None:
         read(zpath)
     assert info.value.reference == "sis-zip-unsupported"
     assert info.value.location == f"{zpath}!a.xml"
+
+
+def test_elements_other_than_user_are_counted_as_skipped(tmp_path: Path) -> None:
+    """A <person> among the <user>s (before, between, after) is counted, never silently lost."""
+    path = tmp_path / "mixed.xml"
+    path.write_text(
+        "<users>\n<person/>\n<user><primary_id>1</primary_id></user>\n<!-- a comment -->\n"
+        "<person><primary_id>2</primary_id></person>\n<user><primary_id>3</primary_id></user>\n"
+        "<guest/>\n</users>\n",
+        encoding="utf-8",
+    )
+    extract = SisExtract([path])
+    records = list(extract.records())
+    assert [r.attrs["primary_id"] for r in records] == [("1",), ("3",)]
+    assert extract.stats.skipped == {"element other than <user> in the user list": 3}
+    assert extract.stats.skipped_examples["element other than <user> in the user list"] == [
+        f"{path}:2",
+        f"{path}:5",
+        f"{path}:7",
+    ]
