@@ -6,6 +6,9 @@ source = "exports/people.ldif"        # or ldaps://dc1.college.ca, a CSV export,
 previous = "snapshots/2026-09.jsonl.gz"
 population_attribute = "employeeType" # default: the first OU of each DN
 exclude_disabled = true
+user = "CN=svc-authprobe,OU=Service,DC=college,DC=ca"   # for an ldap(s):// source
+ca_file = "college-ca.pem"
+starttls = false
 
 [sis]
 paths = ["sis/users.zip"]
@@ -43,6 +46,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "previous": str,
         "population_attribute": str,
         "exclude_disabled": bool,
+        "user": str,
+        "ca_file": str,
+        "tls_name": str,
+        "starttls": bool,
     },
     "sis": {"paths": list, "exclude_groups": list},
     "idp": {"metadata": str, "assertion": str, "entity": str},
@@ -65,6 +72,10 @@ class RunConfig:
     previous: str | None = None
     population_attribute: str | None = None
     exclude_disabled: bool = False
+    ldap_user: str | None = None  # bind DN, UPN or DOMAIN\\user (the password never lives here)
+    ldap_ca_file: str | None = None
+    ldap_tls_name: str | None = None
+    ldap_starttls: bool = False
     sis: tuple[Path, ...] = ()
     exclude_groups: tuple[str, ...] = ()
     idp_metadata: str | None = None
@@ -145,6 +156,10 @@ def load_config(path: Path) -> RunConfig:
         previous=_resolve(base, directory["previous"]) if "previous" in directory else None,
         population_attribute=directory.get("population_attribute"),
         exclude_disabled=directory.get("exclude_disabled", False),
+        ldap_user=directory.get("user"),
+        ldap_ca_file=_resolve(base, directory["ca_file"]) if "ca_file" in directory else None,
+        ldap_tls_name=directory.get("tls_name"),
+        ldap_starttls=directory.get("starttls", False),
         sis=tuple(Path(_resolve(base, str(p))) for p in sis.get("paths", [])),
         exclude_groups=tuple(str(g) for g in sis.get("exclude_groups", [])),
         idp_metadata=_resolve(base, idp["metadata"]) if "metadata" in idp else None,

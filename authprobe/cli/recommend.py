@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
+import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -26,8 +29,10 @@ from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources.inputs import open_directory, open_sis
+from authprobe.sources.ldap import LdapSettings, settings_from_environment
 from authprobe.sources.saml_message import read_message
 from authprobe.sources.saml_metadata import read_metadata
+from authprobe.sources.saved import is_url
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
@@ -149,6 +154,44 @@ def _resolve_options(
     )
 
 
+def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> LdapSettings:
+    """Connection settings for an ldap(s):// directory: the environment, then the config file;
+    the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt (never argv)."""
+    settings = settings_from_environment(url)
+    settings = replace(
+        settings,
+        user=settings.user or config.ldap_user,
+        ca_file=settings.ca_file or (Path(config.ldap_ca_file) if config.ldap_ca_file else None),
+        tls_name=settings.tls_name or config.ldap_tls_name,
+        starttls=settings.starttls or config.ldap_starttls,
+    )
+    if settings.user and not settings.password:
+        settings = replace(settings, password=read_password(settings.user, password_file))
+    return settings
+
+
+def read_password(user: str, password_file: Path | None) -> str:
+    """The bind password from --password-file (first line) or a prompt on the terminal."""
+    if password_file is not None:
+        try:
+            lines = password_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UsageError(
+                "ldap-password-file",
+                f"Cannot read the password file: {exc.strerror or exc}.",
+                location=str(password_file),
+                hint="Give a readable file whose first line is the password (chmod 600).",
+            ) from exc
+        return lines[0] if lines else ""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"LDAP password for {user}: ")
+    raise UsageError(
+        "ldap-password-missing",
+        f"No password for the bind as {user} and no terminal to ask for one.",
+        hint="Set AUTHPROBE_LDAP_PASSWORD or use --password-file FILE.",
+    )
+
+
 def recommend(
     directory: Annotated[
         str | None,
@@ -205,6 +248,16 @@ def recommend(
     exclude_disabled: Annotated[
         bool, typer.Option("--exclude-disabled", help="Leave disabled AD accounts out.")
     ] = False,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--password-file",
+            help="For an ldap(s):// directory: a file whose first line is the bind password "
+            "(else AUTHPROBE_LDAP_PASSWORD, else a prompt). The bind user comes from "
+            "AUTHPROBE_LDAP_USER or [directory] user in authprobe.toml.",
+            dir_okay=False,
+        ),
+    ] = None,
     config_file: ConfigOpt = None,
     output_format: Annotated[
         OutputFormat | None,
@@ -244,8 +297,13 @@ def recommend(
         entity,
         exclude_disabled,
     )
+    settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
     report = build_report(
-        open_directory(directory, exclude_disabled=exclude_disabled or config.exclude_disabled),
+        open_directory(
+            directory,
+            settings=settings,
+            exclude_disabled=exclude_disabled or config.exclude_disabled,
+        ),
         open_sis(sis_paths),
         wrap=env.counted,
         options=options,
