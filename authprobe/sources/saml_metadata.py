@@ -15,6 +15,7 @@ binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises 
 
 from __future__ import annotations
 
+import http.client
 import io
 import re
 import ssl
@@ -191,6 +192,13 @@ def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
             f"The metadata URL answered HTTP {exc.code} {exc.reason}.",
             location=shown,
             hint="Check the URL with campus IT; some IdPs publish metadata only to known hosts.",
+        ) from exc
+    except http.client.HTTPException as exc:
+        raise SourceUnreachable(
+            "saml-metadata-not-http",
+            f"The metadata URL did not answer in HTTP ({type(exc).__name__}).",
+            location=shown,
+            hint="Check the host and port: something other than a web server answered there.",
         ) from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)

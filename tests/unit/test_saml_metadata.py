@@ -329,3 +329,31 @@ def test_untrusted_tls_certificate_is_refused(tmp_path: Path, signed_file: Path)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_server_that_does_not_speak_http_is_exit_3(tmp_path: Path) -> None:
+    """A metadata URL whose port answers garbage is a named unreachable error, not a crash."""
+    import socket
+    import threading
+
+    from authprobe.errors import SourceUnreachable
+    from authprobe.sources.saml_metadata import read_metadata
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    def answer() -> None:
+        connection, _ = listener.accept()
+        connection.recv(4096)
+        connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+        connection.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    with pytest.raises(SourceUnreachable) as caught:
+        read_metadata(f"http://127.0.0.1:{port}/metadata", timeout=5)
+    thread.join(5)
+    listener.close()
+    assert caught.value.reference == "saml-metadata-not-http"
