@@ -248,6 +248,14 @@ def recommend(
     exclude_disabled: Annotated[
         bool, typer.Option("--exclude-disabled", help="Leave disabled AD accounts out.")
     ] = False,
+    sis_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="For a CSV/TSV SIS extract: which column holds which Alma field, e.g. "
+            "--map primary_id=StudentNo --map identifier:BARCODE=Card (repeatable).",
+        ),
+    ] = None,
     password_file: Annotated[
         Path | None,
         typer.Option(
@@ -304,7 +312,7 @@ def recommend(
             settings=settings,
             exclude_disabled=exclude_disabled or config.exclude_disabled,
         ),
-        open_sis(sis_paths),
+        open_sis(sis_paths, sis_map or ()),
         wrap=env.counted,
         options=options,
     )

@@ -11,8 +11,9 @@ from authprobe.sources.saved import open_directory
 __all__ = ["open_directory", "open_sis"]
 
 
-def open_sis(paths: Sequence[Path]) -> RecordSource:
-    """An SIS extract: Alma user XML files, folders or zips."""
-    from authprobe.sources.sis import SisExtract
+def open_sis(paths: Sequence[Path], mapping: Sequence[str] = ()) -> RecordSource:
+    """An SIS extract: Alma user XML files, folders or zips, or CSV/TSV files whose columns
+    `mapping` names (`primary_id=StudentNo`, `identifier:BARCODE=Card`)."""
+    from authprobe.sources.sis import open_extract, parse_mapping
 
-    return SisExtract(list(paths))
+    return open_extract(list(paths), parse_mapping(mapping) if mapping else None)

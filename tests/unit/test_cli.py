@@ -146,3 +146,17 @@ def test_a_bug_is_exit_70_without_traceback(monkeypatch, capsys) -> None:  # typ
     assert "Traceback" not in err
     assert main(["--debug", *argv]) == 70
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_recommend_reads_a_csv_sis_extract_with_a_map(
+    college: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """`--sis users.csv --map primary_id=StudentNo` joins like the XML extract does."""
+    ldif, _ = college
+    rows = ["StudentNo,Group"] + [f"{i:06d},STUDENT" for i in range(30)]
+    csv_path = tmp_path / "users.csv"
+    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["recommend", "-d", str(ldif), "-s", str(csv_path), "--map", "primary_id=StudentNo"]
+    assert main([*argv, "-f", "json"]) == 0
+    best = json.loads(capsys.readouterr().out)["recommendation"]
+    assert (best["sis_field"], best["matched"]) == ("primary_id", 27)
