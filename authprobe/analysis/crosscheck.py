@@ -26,8 +26,8 @@ matching several entries) and who finds no partner, by population and reason
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from itertools import pairwise
+from dataclasses import dataclass, field
+from itertools import count, pairwise
 from typing import TypeVar
 
 import polars as pl
@@ -128,6 +128,7 @@ _H = "h"
 _V = "v"
 _N = "n"
 
+_SERIALS = count()
 _SeriesOrExpr = TypeVar("_SeriesOrExpr", pl.Series, pl.Expr)
 
 FULL: tuple[str, ...] = tuple(STEPS)
@@ -242,6 +243,8 @@ class _Chain:
     multi: bool
     _counts: pl.DataFrame | None = None
     _distinct: pl.Series | None = None
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    """Unique for the process (unlike `id`, never reused): the key of cached measures."""
 
     @classmethod
     def of(cls, numbers: pl.Series, values: pl.Series, multi: bool) -> _Chain:
@@ -571,7 +574,7 @@ def _matched_count(mine: _Chain, theirs: _Chain) -> int:
 
 def _step_counts(sis: _Final, sis_chain: _Chain, dir_chain: _Chain) -> tuple[int, int]:
     """SIS and directory records matched (cached: unchanged steps share their chains)."""
-    key = (id(sis_chain), id(dir_chain))
+    key = (sis_chain.serial, dir_chain.serial)
     found = sis.measures.get(key)
     if found is None:
         found = sis.measures[key] = (
@@ -790,17 +793,17 @@ def unmatched_reasons(
     remaining = holders.filter(~_isin(holders, matched))
     chain = adopted
     seen = (
-        id(mine.chain(name, adopted)),
-        id(theirs.chain(other_name, adopted)) if other_name in theirs.columns else 0,
+        mine.chain(name, adopted).serial,
+        theirs.chain(other_name, adopted).serial if other_name in theirs.columns else -1,
     )
     for step in STEPS:
         if step in chain or not remaining.len() or other_name not in theirs.columns:
             continue
         chain = _ordered((*chain, step))
         mine_chain, their_chain = mine.chain(name, chain), theirs.chain(other_name, chain)
-        if (id(mine_chain), id(their_chain)) == seen:
+        if (mine_chain.serial, their_chain.serial) == seen:
             continue  # the step changed nothing on either side: nobody joins by it
-        seen = (id(mine_chain), id(their_chain))
+        seen = (mine_chain.serial, their_chain.serial)
         found = _reached(mine_chain, remaining, their_chain.distinct)
         parts.append((found, STEP_REASONS[step]))
         remaining = remaining.filter(~_isin(remaining, found))

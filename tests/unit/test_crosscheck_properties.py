@@ -104,7 +104,7 @@ def _both(sis: list[Record], directory: list[Record]):  # type: ignore[no-untype
     )
 
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -147,6 +147,13 @@ def test_counts_add_up(sis: list[Record], directory: list[Record]) -> None:
         dir_matched = [step.directory_matched for step in pair.steps]
         assert dir_matched == sorted(dir_matched)
         assert len(list(mismatches(new_s, new_d, pair))) == len(sis) - pair.matched
+        unmatched = {
+            kind: sum(u.count for u in pair.unmatched if u.source is kind) for kind in SourceKind
+        }
+        assert unmatched[SourceKind.SIS] == len(sis) - pair.matched
+        assert unmatched[SourceKind.DIRECTORY] == len(directory) - pair.directory_matched
+        assert pair.sis_ambiguous <= pair.sis_multiple <= pair.matched
+        assert pair.directory_ambiguous <= pair.directory_multiple <= pair.directory_matched
 
 
 @SETTINGS
@@ -179,3 +186,94 @@ def test_input_order_does_not_change_results(
 
 def _key(row: Mismatch) -> tuple[str, str, str]:
     return (row.sis_ref, row.reason, row.value)
+
+
+def _by_reason(pair: Correspondence, source: SourceKind) -> dict[tuple[str, str], int]:
+    return {(u.population, u.reason): u.count for u in pair.unmatched if u.source is source}
+
+
+def test_conflicts_are_counted_both_ways_with_examples() -> None:
+    """s1 hits two entries sharing 77, s4's two values hit two entries; d3 is held by two SIS."""
+    sis = [
+        Record("s1", {"primary_id": ("77",)}),
+        Record("s2", {"primary_id": ("88",)}),
+        Record("s3", {"primary_id": ("88",)}),
+        Record("s4", {"primary_id": ("55", "66")}),
+    ]
+    directory = [
+        Record("d1", {"employeeID": ("77",)}),
+        Record("d2", {"employeeID": ("77",)}),
+        Record("d3", {"employeeID": ("88",)}),
+        Record("d4", {"employeeID": ("55",)}),
+        Record("d5", {"employeeID": ("66",)}),
+    ]
+    pair = engine.correspond(
+        engine.collect(sis, SourceKind.SIS),
+        "primary_id",
+        engine.collect(directory, SourceKind.DIRECTORY),
+        "employeeID",
+    )
+    assert (pair.sis_multiple, pair.sis_multiple_examples) == (2, ("s1", "s4"))
+    assert (pair.directory_multiple, pair.directory_multiple_examples) == (1, ("d3",))
+    assert pair.sis_ambiguous == 1  # only s1: one value held by several entries
+
+
+def test_unmatched_people_by_population_and_reason() -> None:
+    """Each planted misfit gets its reason on its own side, in its own population."""
+    sis = [Record(f"s{i:03d}", {"primary_id": (f"A{i:05d}x",)}, "STUDENT") for i in range(400)]
+    sis += [
+        Record("t1", {}, "STAFF"),
+        Record("t2", {"primary_id": ("zz99@college.ca",)}, "STAFF"),
+        Record("t3", {"primary_id": ("X777",)}, "GUEST"),
+        Record("t4", {"primary_id": ("nobody",)}),
+    ]
+    directory = [
+        Record(f"d{i:03d}", {"employeeNumber": (f"A{i:05d}x",)}, "People") for i in range(400)
+    ]
+    directory += [
+        Record("e1", {"employeeNumber": ("zz99",)}, "People"),
+        Record("e2", {"employeeNumber": ("Q1",), "uid": ("x777",)}, "People"),
+        Record("e3", {"uid": ("someone",)}, "People"),
+        Record("e4", {"employeeNumber": ("lonely",)}, "Guests"),
+    ]
+    s = engine.collect(sis, SourceKind.SIS)
+    d = engine.collect(directory, SourceKind.DIRECTORY)
+    pair = engine.correspond(s, "primary_id", d, "employeeNumber", others=("uid",))
+    assert pair.normalisation == ()
+    assert _by_reason(pair, SourceKind.SIS) == {
+        ("STAFF", "absent"): 1,
+        ("STAFF", "differs by scope"): 1,
+        ("GUEST", "present under another attribute"): 1,
+        ("(none)", "no directory entry with that value"): 1,
+    }
+    assert _by_reason(pair, SourceKind.DIRECTORY) == {
+        ("People", "absent"): 1,
+        ("People", "differs by scope"): 1,
+        ("People", "present under another attribute"): 1,
+        ("Guests", "no SIS record with that value"): 1,
+    }
+    examples = {(u.source, u.reason): u.examples for u in pair.unmatched}
+    assert examples[(SourceKind.DIRECTORY, "present under another attribute")] == ("e2",)
+    reasons = {m.sis_ref: m.reason for m in mismatches(s, d, pair)}
+    assert reasons == {
+        "t1": "absent",
+        "t2": "differs by scope",
+        "t3": "present under another attribute",
+        "t4": "no directory entry with that value",
+    }
+
+
+def test_crosscheck_names_the_other_overlapping_attributes() -> None:
+    """primary_id overlaps employeeID and uid: each pair lists the other one."""
+    sis = [Record(f"s{i}", {"primary_id": (f"{1000 + i}",)}) for i in range(50)]
+    directory = [
+        Record(f"d{i}", {"employeeID": (f"{1000 + i}",), "uid": (f"{1000 + i}",)})
+        for i in range(50)
+    ]
+    pairs = engine.crosscheck(
+        engine.collect(sis, SourceKind.SIS), engine.collect(directory, SourceKind.DIRECTORY)
+    )
+    assert {p.directory_attribute: p.other_attributes for p in pairs} == {
+        "employeeID": ("uid",),
+        "uid": ("employeeID",),
+    }
