@@ -277,6 +277,16 @@ def connect(settings: LdapSettings) -> ldap3.Connection:
     except (ldap_exc.LDAPException, OSError, ValueError) as exc:
         _close(connection)
         raise wrap_exception(exc, location, settings) from exc
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        # ldap3 fails this way when the peer answers with something that is not LDAP
+        _close(connection)
+        raise SourceUnreachable(
+            "ldap-not-ldap",
+            f"The server at {location} did not answer in LDAP ({type(exc).__name__}).",
+            location=location,
+            hint="Check the host and port (389 for ldap://, 636 for ldaps://): another kind "
+            "of service answered there.",
+        ) from exc
     if not bound:
         result = dict(connection.result or {})
         _close(connection)

@@ -350,3 +350,34 @@ def test_1500_values_without_range_reported() -> None:
     truncated = _scan(_FakeConnection(2, {"result": 0}, values=1500), paged=False)
     assert len(truncated) == 2
     assert "memberOf has exactly 1500 values" in truncated[0]
+
+
+def test_a_peer_that_does_not_speak_ldap_is_a_named_error() -> None:
+    """A port that answers HTTP instead of LDAP is `ldap-not-ldap` (exit 3), not a traceback."""
+    import socket
+    import threading
+
+    from authprobe.errors import ExitCode, SourceUnreachable
+    from authprobe.sources.ldap import LdapSettings, connect
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    def answer() -> None:
+        connection, _ = listener.accept()
+        connection.recv(4096)
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        connection.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    settings = LdapSettings(
+        url=f"ldap://127.0.0.1:{port}", user="cn=x", password="pw", connect_timeout=3, timeout=3
+    )
+    with pytest.raises(SourceUnreachable) as caught:
+        connect(settings)
+    thread.join(5)
+    listener.close()
+    assert caught.value.exit_code == ExitCode.UNREACHABLE
