@@ -25,6 +25,7 @@ matching several entries) and who finds no partner, by population and reason
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import count, pairwise
@@ -99,6 +100,9 @@ SKETCH_SIZE = 4096
 """Distinct normalised values per field kept as the pair-discovery sample."""
 SKETCH_MIN_HITS = 10
 """Sketch hits that send a pair to the exact count (41 expected at the 1 % threshold)."""
+STATES = 8
+"""Normalised value columns remembered for reuse by longer step chains (about 30 MB each per
+million values)."""
 NAME_SAMPLE = 50_000
 """Above this many holders, the name-derived share is measured on a sample chosen by value hash
 (order-independent; about ±0.5 % at worst)."""
@@ -185,11 +189,21 @@ def _strip_scope(values: pl.Series) -> tuple[pl.Series, bool]:
 
 
 def _strip_leading_zeros(values: pl.Series) -> tuple[pl.Series, bool]:
-    return _masked(
-        values,
-        values.str.starts_with("0"),
-        lambda s: s.str.replace(r"^0+([0-9]+)$", "${1}"),
+    if not values.str.starts_with("0").any():
+        return values, False
+    value = pl.col(_V)
+    stripped = value.str.strip_chars_start("0")
+    new = (
+        pl.DataFrame({_V: values})
+        .select(
+            pl.when(value.str.starts_with("0") & value.str.contains("^[0-9]+$"))
+            .then(pl.when(stripped.str.len_bytes() == 0).then(pl.lit("0")).otherwise(stripped))
+            .otherwise(value)
+        )
+        .to_series()
+        .alias(values.name)
     )
+    return new, new.str.len_bytes().sum() != values.str.len_bytes().sum()
 
 
 def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
@@ -249,15 +263,24 @@ class _Chain:
     @classmethod
     def of(cls, numbers: pl.Series, values: pl.Series, multi: bool) -> _Chain:
         frame = pl.DataFrame({_R: numbers, _H: values.hash(_SEED)})
-        if multi:
-            frame = frame.unique(maintain_order=True)
+        if multi:  # one row per (record, hash), found by sorting (a two-column `unique` or
+            # `group_by` holds hundreds of MB per million rows; these stay near the data)
+            frame = frame.sort(_R, _H)
+            new = (pl.col(_R) != pl.col(_R).shift()) | (pl.col(_H) != pl.col(_H).shift())
+            frame = frame.filter(new.fill_null(True))
         return cls(frame, multi)
 
     @property
     def counts(self) -> pl.DataFrame:
-        """hash -> number of distinct records holding it."""
+        """hash -> number of distinct records holding it (sorted by hash)."""
         if self._counts is None:
-            self._counts = self.frame.group_by(_H).agg(pl.len().alias(_N))
+            runs = self.frame[_H].sort().rle()
+            self._counts = pl.DataFrame(
+                {
+                    _H: runs.struct.field("value"),
+                    _N: runs.struct.field("len").cast(pl.UInt32),
+                }
+            )
         return self._counts
 
     @property
@@ -266,6 +289,24 @@ class _Chain:
         if self._distinct is None:
             self._distinct = self.frame[_H].unique().sort()
         return self._distinct
+
+
+@dataclass(slots=True)
+class _State:
+    """One field's values after some steps: the polars values, the non-ASCII ones as Python
+    normalised them, and the chain of their hashes (made when first asked for)."""
+
+    values: pl.Series
+    odd: list[str]
+    column: _Column
+    _chain: _Chain | None = None
+
+    @property
+    def chain(self) -> _Chain:
+        if self._chain is None:
+            column = self.column
+            self._chain = _Chain.of(column.numbers, self.values, column.multi.len() > 0)
+        return self._chain
 
 
 @dataclass(slots=True)
@@ -279,13 +320,18 @@ class _Column:
     odd_values: list[str]
 
 
+_Slot = int | tuple[Callable[[int], None], Callable[[str], None]]
+"""How a field is collected: its kind bits (0: not collected), or, for a field that is only an
+identifier, the `append` of its record-number and value lists."""
+
+
 class SideIndex:
     """One source, column-wise: per field, (record number, value) rows in polars columns."""
 
     def __init__(self, source: SourceKind) -> None:
         self.source = source
         self.records = 0
-        self._kinds: dict[str, int] = {}
+        self._slots: dict[str, _Slot] = {}
         self._info_kinds: dict[str, bool] = {}
         self._numbers: dict[str, list[int]] = {}
         self._texts: dict[str, list[str]] = {}
@@ -300,11 +346,20 @@ class SideIndex:
         self._name_chunks: list[pl.DataFrame] = []
         self._final: _Final | None = None
 
-    def _kind(self, name: str) -> int:
+    def _slot(self, name: str) -> _Slot:
         folded = name.casefold()
         kind = (0 if folded in NOT_IDENTIFIERS else _ID) | (_NAME if folded in _NAME_KEYS else 0)
-        self._kinds[name] = kind
-        return kind
+        slot: _Slot = kind
+        if kind & _ID:
+            numbers: list[int] = []
+            texts: list[str] = []
+            self._numbers[name], self._texts[name] = numbers, texts
+            self._chunks[name] = []
+            self._multi[name] = []
+            if kind == _ID:
+                slot = (numbers.append, texts.append)
+        self._slots[name] = slot
+        return slot
 
     def add(self, record: Record) -> None:
         """Collect one record."""
@@ -313,32 +368,16 @@ class SideIndex:
         self._final = None
         self._refs.append(record.ref)
         self._pops.append(record.population)
-        kinds = self._kinds
+        slots = self._slots
         for name, values in record.attrs.items():
-            kind = kinds.get(name)
-            if kind is None:
-                kind = self._kind(name)
-            if not values or not kind:
-                continue
-            if kind & _NAME:
-                self._name_numbers.extend([number] * len(values))
-                self._name_texts.extend(values)
-            if kind & _ID:
-                texts = self._texts.get(name)
-                if texts is None:
-                    texts = self._texts[name] = []
-                    self._numbers[name] = []
-                    self._chunks[name] = []
-                    self._multi[name] = []
-                if len(values) == 1:
-                    self._numbers[name].append(number)
-                    texts.append(values[0])
-                    continue
-                distinct = tuple(dict.fromkeys(values))
-                if len(distinct) > 1:
-                    self._multi[name].append(number)
-                self._numbers[name].extend([number] * len(distinct))
-                texts.extend(distinct)
+            slot = slots.get(name)
+            if slot is None:
+                slot = self._slot(name)
+            if slot.__class__ is tuple and len(values) == 1:  # the common case, kept short
+                slot[0](number)
+                slot[1](values[0])
+            elif slot and values:
+                self._add_values(name, number, values, slot)
         if record.info:
             for key, value in record.info.items():
                 is_name = self._info_kinds.get(key)
@@ -350,12 +389,24 @@ class SideIndex:
         if self.records % FLUSH_EVERY == 0:
             self._flush()
 
+    def _add_values(self, name: str, number: int, values: tuple[str, ...], slot: _Slot) -> None:
+        """Several values, or a field that also names the person."""
+        if isinstance(slot, int) and slot & _NAME:
+            self._name_numbers.extend([number] * len(values))
+            self._name_texts.extend(values)
+        distinct = tuple(dict.fromkeys(values)) if len(values) > 1 else values
+        if len(distinct) > 1:
+            self._multi[name].append(number)
+        self._numbers[name].extend([number] * len(distinct))
+        self._texts[name].extend(distinct)
+
     def _flush(self) -> None:
         for name, texts in self._texts.items():
             if texts:
-                self._chunks[name].append(_frame(self._numbers[name], texts))
-                self._texts[name] = []
-                self._numbers[name] = []
+                numbers = self._numbers[name]
+                self._chunks[name].append(_frame(numbers, texts))
+                texts.clear()  # the same lists: their `append` is held by the field's slot
+                numbers.clear()
         if self._refs:
             self._ref_chunks.append(pl.Series(self._refs, dtype=pl.String))
             self._pop_chunks.append(pl.Series(self._pops, dtype=pl.String))
@@ -408,6 +459,8 @@ class _Final:
         self.refs = _series(side._ref_chunks)
         self.populations = _series(side._pop_chunks)
         self.population_keys = self.populations.fill_null("(none)").replace("", "(none)")
+        self.population_codes = self.population_keys.cast(pl.Categorical).to_physical()
+        """Each record's population as a small integer (counted faster than text)."""
         self.columns: dict[str, _Column] = {}
         side._ref_chunks, side._pop_chunks = [self.refs], [self.populations]
         for name, chunks in side._chunks.items():
@@ -426,40 +479,86 @@ class _Final:
         side._name_chunks = [names]
         self.names = _name_parts(names)
         self.chains: dict[tuple[str, tuple[str, ...]], _Chain] = {}
+        self.states: OrderedDict[tuple[str, tuple[str, ...]], _State] = OrderedDict()
+        self.unchanged: set[tuple[str, tuple[str, ...], str]] = set()
+        self.by_effect: dict[tuple[str, tuple[str, ...]], _Chain] = {}
         self.measures: dict[tuple[int, int], tuple[int, int]] = {}
         self._totals: dict[str, int] | None = None
+        self._labels: dict[int, str] | None = None
+        self._named: pl.Series | None = None
         self._name_shares: dict[str, float] = {}
 
     def chain(self, name: str, steps: tuple[str, ...]) -> _Chain:
-        """`name`'s values under `steps` (cached; unchanged steps share one object)."""
+        """`name`'s values under `steps` (cached; steps that change nothing share one chain).
+
+        A step that changes nothing is remembered as such, so the values after a list of steps
+        are known by the steps that did change something (their *effective* steps): after
+        `trim+casefold+strip-leading-zeros` on all-digit values they are those after
+        `strip-leading-zeros` alone. The values of the `STATES` most recent effective step lists
+        are kept, so a longer list costs only its new steps."""
         key = (name, steps)
         found = self.chains.get(key)
         if found is not None:
             return found
         column = self.columns[name]
-        multi = column.multi.len() > 0
-        current = self.chains.get((name, ()))
-        if current is None:
-            current = self.chains[(name, ())] = _Chain.of(column.numbers, column.values, multi)
-        values = column.values
-        odd = column.odd_values
-        applied: tuple[str, ...] = ()
+        state = self._raw_state(name)
+        effective: tuple[str, ...] = ()
         for step in steps:
-            applied = (*applied, step)
-            values, changed = _VECTOR_STEPS[step](values)
+            if (name, effective, step) in self.unchanged:
+                continue
+            after = (*effective, step)
+            known = self.states.get((name, after))
+            if known is not None:
+                self.states.move_to_end((name, after))
+                state, effective = known, after
+                continue
+            values, changed = _VECTOR_STEPS[step](state.values)
+            odd = state.odd
             if odd:
                 python = STEPS[step]
                 new_odd = [python(value) for value in odd]
                 changed = changed or new_odd != odd
                 odd = new_odd
                 values = values.clone().scatter(column.odd_rows, pl.Series(odd, dtype=pl.String))
-            cached = self.chains.get((name, applied))
-            if cached is not None:
-                current = cached
-            elif changed:
-                current = _Chain.of(column.numbers, values, multi)
-            self.chains[(name, applied)] = current
-        return current
+            if not changed:
+                self.unchanged.add((name, effective, step))
+                continue
+            effective = after
+            state = _State(values, odd, column)
+            self._remember((name, effective), state)
+        found = self.by_effect.get((name, effective))
+        if found is None:
+            found = self.by_effect[(name, effective)] = state.chain
+        self.chains[key] = state._chain = found
+        return found
+
+    def _raw_state(self, name: str) -> _State:
+        column = self.columns[name]
+        return _State(column.values, column.odd_values, column, self.by_effect.get((name, ())))
+
+    def _remember(self, key: tuple[str, tuple[str, ...]], state: _State) -> None:
+        self.states[key] = state
+        while len(self.states) > STATES:
+            self.states.popitem(last=False)
+
+    def full_distinct(self, name: str) -> pl.Series:
+        """The sorted distinct hashes of `name` fully normalised. Only that chain is kept:
+        memory; the plausible pairs rebuild their intermediate chains in one pass."""
+        distinct = self.chain(name, FULL).distinct
+        self.forget(name, keep=FULL)
+        return distinct
+
+    def forget(self, name: str, keep: tuple[str, ...] | None = None) -> None:
+        """Drop `name`'s chains and remembered values (all but `keep`'s chain): memory. Which
+        steps change nothing stays known."""
+        kept = self.chains.get((name, keep)) if keep is not None else None
+        for key in [key for key in self.chains if key[0] == name and key[1] != keep]:
+            del self.chains[key]
+        for key in [key for key in self.states if key[0] == name]:
+            del self.states[key]
+        for key, chain in list(self.by_effect.items()):
+            if key[0] == name and chain is not kept:
+                del self.by_effect[key]
 
     def totals(self) -> dict[str, int]:
         """Records per population key."""
@@ -470,8 +569,12 @@ class _Final:
 
     def populations_of(self, matched: pl.Series) -> tuple[PopulationCoverage, ...]:
         """Coverage per population of the `matched` record numbers."""
-        counts = self.population_keys.gather(matched).value_counts()
-        hits = dict(zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True))
+        if self._labels is None:
+            first = self.population_codes.arg_unique()
+            codes, keys = self.population_codes.gather(first), self.population_keys.gather(first)
+            self._labels = dict(zip(codes.to_list(), keys.to_list(), strict=True))
+        counted = self.population_codes.gather(matched).value_counts()
+        hits = {self._labels[code]: number for code, number in counted.iter_rows()}
         totals = self.totals()
         return tuple(
             PopulationCoverage(self.source, name, totals[name], hits.get(name, 0))
@@ -489,7 +592,9 @@ class _Final:
             firsts = pl.DataFrame({_R: column.numbers, _V: column.values})
             if column.multi.len():
                 firsts = firsts.unique(subset=_R, keep="first", maintain_order=True)
-            firsts = firsts.join(self.names.select(_R).unique(), on=_R, how="semi")
+            if self._named is None:
+                self._named = self.names[_R].unique()
+            firsts = firsts.filter(_isin(pl.col(_R), self._named))
             if firsts.height > NAME_SAMPLE:  # a share: a sample chosen by value is enough
                 every = -(-firsts.height // NAME_SAMPLE)
                 firsts = firsts.filter(pl.col(_V).hash(_SEED) % every == 0)
@@ -515,11 +620,12 @@ def _name_parts(frame: pl.DataFrame) -> pl.DataFrame:
     """(record, part): surname and given name, casefolded then stripped, 3+ characters."""
     folded = casefold_series(frame[_V])
     parts = _python_exact(folded, lambda s: s.str.strip_chars(_ASCII_SPACE), str.strip)
-    return (
-        pl.DataFrame({_R: frame[_R], "part": parts})
-        .filter(pl.col("part").str.len_chars() >= 3)
-        .unique()
-    )
+    kept = pl.DataFrame({_R: frame[_R], "part": parts}).filter(pl.col("part").str.len_chars() >= 3)
+    # one row per (record, part): deduplicated on one 64-bit key (record, part's code), as a
+    # two-column `unique` holds hundreds of MB per million rows
+    code = kept["part"].cast(pl.Categorical).to_physical().cast(pl.UInt64)
+    key = kept[_R].cast(pl.UInt64) * (1 << 32) + code
+    return kept.filter(key.is_first_distinct())
 
 
 def collect(records: Iterable[Record], source: SourceKind) -> SideIndex:
@@ -599,25 +705,32 @@ def _overlap(small: pl.Series, large: pl.Series) -> int:
 def _plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, str]]:
     """Pairs whose values overlap once fully normalised (no guessing by the user)."""
     sis_final, dir_final = sis.final, directory.final
-    sis_sets = {name: sis_final.chain(name, FULL).distinct for name in sis_final.columns}
-    dir_sets = {name: dir_final.chain(name, FULL).distinct for name in dir_final.columns}
-    pairs = []
-    for sis_field, sis_values in sis_sets.items():
-        for attribute, dir_values in dir_sets.items():
-            small, large = sorted((sis_values, dir_values), key=len)
-            needed = max(MIN_OVERLAP, OVERLAP_SHARE * small.len())
-            sketch = small.head(SKETCH_SIZE)
-            hits = _overlap(sketch, large)
-            if sketch.len() < small.len():
-                if hits < SKETCH_MIN_HITS:
-                    continue
-                hits = _overlap(small, large)
-            if hits >= needed:
-                pairs.append((sis_field, attribute))
-    for final, used in ((sis_final, {f for f, _ in pairs}), (dir_final, {a for _, a in pairs})):
-        for key in [key for key in final.chains if key[0] not in used]:
-            del final.chains[key]  # memory: only the plausible pairs are measured further
-    return pairs
+    sis_sets = {name: sis_final.full_distinct(name) for name in sis_final.columns}
+    found: set[tuple[str, str]] = set()
+    for attribute in dir_final.columns:
+        dir_values = dir_final.full_distinct(attribute)
+        hits = {(f, attribute) for f, values in sis_sets.items() if _overlaps(values, dir_values)}
+        if not hits:
+            dir_final.forget(attribute)  # memory: only the plausible pairs are measured further
+        found |= hits
+    for name in sis_final.columns:
+        if not any(f == name for f, _ in found):
+            sis_final.forget(name)
+    return [(f, a) for f in sis_final.columns for a in dir_final.columns if (f, a) in found]
+
+
+def _overlaps(sis_values: pl.Series, dir_values: pl.Series) -> bool:
+    """Whether two sorted sets of distinct hashes share enough values: the smaller one's
+    sketch first, then (if the sketch hits) an exact count."""
+    small, large = sorted((sis_values, dir_values), key=len)
+    needed = max(MIN_OVERLAP, OVERLAP_SHARE * small.len())
+    sketch = small.head(SKETCH_SIZE)
+    hits = _overlap(sketch, large)
+    if sketch.len() < small.len():
+        if hits < SKETCH_MIN_HITS:
+            return False
+        hits = _overlap(small, large)
+    return hits >= needed
 
 
 def _adopted_steps(steps: list[StepCoverage], sis_records: int) -> tuple[str, ...]:
@@ -679,8 +792,6 @@ def correspond(
     whose value is found there is counted as "present under another attribute".
     """
     s, d = sis.final, directory.final
-    s.chain(sis_field, FULL)  # builds and caches every cumulative prefix in one pass
-    d.chain(attribute, FULL)
     steps = []
     for name, chain in ((EXACT, ()), *CUMULATIVE):
         matched, dir_matched = _step_counts(s, s.chain(sis_field, chain), d.chain(attribute, chain))
@@ -700,9 +811,8 @@ def correspond(
         # casefold costs nothing (Alma compares without case): keep it when it adds matches
         with_case = _ordered((*adopted, "casefold"))
         case_chains = s.chain(sis_field, with_case), d.chain(attribute, with_case)
-        cased = _measure(*case_chains)
-        if cased.matched > final.matched:
-            adopted, (sis_chain, dir_chain), final = with_case, case_chains, cased
+        if _step_counts(s, *case_chains)[0] > final.matched:
+            adopted, (sis_chain, dir_chain), final = with_case, case_chains, _measure(*case_chains)
     multi = d.columns[attribute].multi
     with_case = _ordered((*adopted, "casefold"))
     sis_dupes = s.chain(sis_field, with_case).counts.filter(pl.col(_N) > 1).height
@@ -740,16 +850,20 @@ def correspond(
 def crosscheck(sis: SideIndex, directory: SideIndex) -> list[Correspondence]:
     """Every plausible pair, measured; best SIS coverage first."""
     pairs = _plausible_pairs(sis, directory)
-    found = [
-        correspond(
-            sis,
-            sis_field,
-            directory,
-            attribute,
-            others=_others(pairs, sis_field, attribute),
+    others = {pair: _others(pairs, *pair) for pair in pairs}
+    last_use: dict[tuple[SourceKind, str], int] = {}
+    for index, (sis_field, attribute) in enumerate(pairs):
+        last_use[(SourceKind.SIS, sis_field)] = index
+        for name in (attribute, *others[(sis_field, attribute)]):
+            last_use[(SourceKind.DIRECTORY, name)] = index
+    found = []
+    for index, (sis_field, attribute) in enumerate(pairs):
+        found.append(
+            correspond(sis, sis_field, directory, attribute, others=others[(sis_field, attribute)])
         )
-        for sis_field, attribute in pairs
-    ]
+        for (kind, name), last in last_use.items():
+            if last == index:  # memory: a field's chains go once no later pair needs them
+                (sis if kind is SourceKind.SIS else directory).final.forget(name)
     found.sort(key=lambda c: (-c.matched, c.sis_field, c.directory_attribute.casefold()))
     return found
 
