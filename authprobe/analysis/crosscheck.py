@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import count, pairwise
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -122,8 +122,6 @@ STEP_REASONS = {
     "digits-only": "differs by other characters",
 }
 
-_ID = 1
-_NAME = 2
 _NAME_KEYS = ("sn", "surname", "givenname", "last_name", "first_name")
 _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what Python's str.strip() removes in ASCII
 _SEED = 0x5EED
@@ -214,7 +212,13 @@ def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
     if not mask.any():
         return values, False
     rows = mask.arg_true()
-    return values.clone().scatter(rows, values.gather(rows).str.replace_all("[^0-9]+", "")), True
+    digits = values.gather(rows).str.replace_many(_ASCII_NON_DIGITS, [""] * len(_ASCII_NON_DIGITS))
+    return values.clone().scatter(rows, digits), True
+
+
+_ASCII_NON_DIGITS = [chr(code) for code in range(128) if not chr(code).isdigit()]
+"""Removed by one multi-pattern pass (faster than a regex); non-ASCII values are redone by
+Python's own step."""
 
 
 _VECTOR_STEPS: dict[str, Callable[[pl.Series], tuple[pl.Series, bool]]] = {
@@ -287,7 +291,8 @@ class _Chain:
     def distinct(self) -> pl.Series:
         """The distinct hashes, sorted."""
         if self._distinct is None:
-            self._distinct = self.frame[_H].unique().sort()
+            found = self._counts
+            self._distinct = found[_H] if found is not None else self.frame[_H].unique().sort()
         return self._distinct
 
 
@@ -320,9 +325,10 @@ class _Column:
     odd_values: list[str]
 
 
-_Slot = int | tuple[Callable[[int], None], Callable[[str], None]]
-"""How a field is collected: its kind bits (0: not collected), or, for a field that is only an
-identifier, the `append` of its record-number and value lists."""
+_Slot = tuple[Callable[[int], None], Callable[[str], None]] | None
+"""How a field is collected: the `append` of its record-number and value lists, or None for a
+field that never carries an identifier."""
+_UNSEEN: Any = object()
 
 
 class SideIndex:
@@ -344,20 +350,22 @@ class SideIndex:
         self._name_numbers: list[int] = []
         self._name_texts: list[str] = []
         self._name_chunks: list[pl.DataFrame] = []
+        self._name_fields: list[str] = []
+        """Collected fields that also hold a name part (sn, givenName): read as names too."""
         self._final: _Final | None = None
 
     def _slot(self, name: str) -> _Slot:
         folded = name.casefold()
-        kind = (0 if folded in NOT_IDENTIFIERS else _ID) | (_NAME if folded in _NAME_KEYS else 0)
-        slot: _Slot = kind
-        if kind & _ID:
+        slot: _Slot = None
+        if folded not in NOT_IDENTIFIERS:
             numbers: list[int] = []
             texts: list[str] = []
             self._numbers[name], self._texts[name] = numbers, texts
             self._chunks[name] = []
             self._multi[name] = []
-            if kind == _ID:
-                slot = (numbers.append, texts.append)
+            if folded in _NAME_KEYS:
+                self._name_fields.append(name)
+            slot = (numbers.append, texts.append)
         self._slots[name] = slot
         return slot
 
@@ -370,14 +378,16 @@ class SideIndex:
         self._pops.append(record.population)
         slots = self._slots
         for name, values in record.attrs.items():
-            slot = slots.get(name)
-            if slot is None:
+            slot = slots.get(name, _UNSEEN)
+            if slot is _UNSEEN:
                 slot = self._slot(name)
-            if slot.__class__ is tuple and len(values) == 1:  # the common case, kept short
+            if slot is None:
+                continue
+            if len(values) == 1:  # the common case, kept short
                 slot[0](number)
                 slot[1](values[0])
-            elif slot and values:
-                self._add_values(name, number, values, slot)
+            elif values:
+                self._add_values(name, number, values)
         if record.info:
             for key, value in record.info.items():
                 is_name = self._info_kinds.get(key)
@@ -389,12 +399,9 @@ class SideIndex:
         if self.records % FLUSH_EVERY == 0:
             self._flush()
 
-    def _add_values(self, name: str, number: int, values: tuple[str, ...], slot: _Slot) -> None:
-        """Several values, or a field that also names the person."""
-        if isinstance(slot, int) and slot & _NAME:
-            self._name_numbers.extend([number] * len(values))
-            self._name_texts.extend(values)
-        distinct = tuple(dict.fromkeys(values)) if len(values) > 1 else values
+    def _add_values(self, name: str, number: int, values: tuple[str, ...]) -> None:
+        """Several values of one field: each distinct one once."""
+        distinct = tuple(dict.fromkeys(values))
         if len(distinct) > 1:
             self._multi[name].append(number)
         self._numbers[name].extend([number] * len(distinct))
@@ -477,6 +484,8 @@ class _Final:
             )
         names = _concat(side._name_chunks)
         side._name_chunks = [names]
+        if side._name_fields:
+            names = pl.concat([names, *(side._chunks[f][0] for f in side._name_fields)])
         self.names = _name_parts(names)
         self.chains: dict[tuple[str, tuple[str, ...]], _Chain] = {}
         self.states: OrderedDict[tuple[str, tuple[str, ...]], _State] = OrderedDict()
@@ -542,11 +551,31 @@ class _Final:
             self.states.popitem(last=False)
 
     def full_distinct(self, name: str) -> pl.Series:
-        """The sorted distinct hashes of `name` fully normalised. Only that chain is kept:
-        memory; the plausible pairs rebuild their intermediate chains in one pass."""
-        distinct = self.chain(name, FULL).distinct
-        self.forget(name, keep=FULL)
-        return distinct
+        """The sorted distinct hashes of `name` fully normalised, for pair discovery.
+
+        No chain is made (most fields pair with nothing, and the plausible pairs build their
+        chains step by step anyway), and a column with many repeated values (department, title)
+        has only its distinct raw values (by 64-bit hash) normalised."""
+        values = self.columns[name].values
+        hashes = values.hash(_SEED)
+        probe = hashes.gather_every(max(1, hashes.len() // 10_000))
+        if probe.n_unique() < probe.len() // 2:
+            values = values.filter(hashes.is_first_distinct())
+        odd_rows = _non_ascii_rows(values)
+        odd = values.gather(odd_rows).to_list()
+        effective: tuple[str, ...] = ()
+        for step in FULL:
+            values, changed = _VECTOR_STEPS[step](values)
+            if odd:
+                new_odd = [STEPS[step](value) for value in odd]
+                changed = changed or new_odd != odd
+                odd = new_odd
+                values = values.clone().scatter(odd_rows, pl.Series(odd, dtype=pl.String))
+            if changed:
+                effective = (*effective, step)
+            else:  # the same set of values: `chain` need not try this step again
+                self.unchanged.add((name, effective, step))
+        return values.hash(_SEED).unique().sort()
 
     def forget(self, name: str, keep: tuple[str, ...] | None = None) -> None:
         """Drop `name`'s chains and remembered values (all but `keep`'s chain): memory. Which
@@ -652,7 +681,11 @@ class _Measure:
 
 
 def _joined(mine: _Chain, theirs: _Chain) -> tuple[pl.DataFrame, pl.Series, int]:
-    joined = mine.frame.join(theirs.counts, on=_H, how="inner")
+    if theirs.counts.height == theirs.frame.height:  # each hash held by one record: no join
+        one = pl.lit(1, dtype=pl.UInt32).alias(_N)
+        joined = mine.frame.filter(_isin(pl.col(_H), theirs.distinct)).with_columns(one)
+    else:
+        joined = mine.frame.join(theirs.counts, on=_H, how="inner")
     matched = joined[_R].unique() if mine.multi else joined[_R]
     ambiguous = joined.filter(pl.col(_N) > 1)[_R]
     return joined, matched, ambiguous.n_unique() if mine.multi else ambiguous.len()
@@ -901,7 +934,7 @@ def unmatched_reasons(
     parts = [(everyone.filter(~_isin(everyone, holders)), ABSENT)]
     if other_name in theirs.columns:
         target = theirs.chain(other_name, adopted)
-        matched = mine.chain(name, adopted).frame.join(target.counts, on=_H, how="semi")[_R]
+        matched = mine.chain(name, adopted).frame.filter(_isin(pl.col(_H), target.distinct))[_R]
     else:
         matched = pl.Series([], dtype=pl.UInt32)
     remaining = holders.filter(~_isin(holders, matched))
