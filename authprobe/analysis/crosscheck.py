@@ -205,15 +205,16 @@ def _strip_leading_zeros(values: pl.Series) -> tuple[pl.Series, bool]:
 
 
 def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
-    # only values with four digits or more and something else change
+    # values with four digits or more change unless they are all digits without a leading zero
     mask = values.str.contains("[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9]") & ~(
-        values.str.contains("^[0-9]*$")
+        values.str.contains("^[1-9][0-9]*$")
     )
     if not mask.any():
         return values, False
     rows = mask.arg_true()
     digits = values.gather(rows).str.replace_many(_ASCII_NON_DIGITS, [""] * len(_ASCII_NON_DIGITS))
-    return values.clone().scatter(rows, digits), True
+    # leading zeros go, the last digit stays (`0000` -> `0`)
+    return values.clone().scatter(rows, digits.str.replace("^0+([0-9])", "${1}")), True
 
 
 _ASCII_NON_DIGITS = [chr(code) for code in range(128) if not chr(code).isdigit()]

@@ -5,6 +5,8 @@ exact -> trim -> casefold -> strip-scope -> strip-leading-zeros -> digits-only
 Each step is a plain `str -> str` function. The later steps only act on values of the shape they
 are meant for (strip-scope only touches `user@scope`, strip-leading-zeros only all-digit values,
 digits-only only values with at least four digits), so they never turn text into noise.
+digits-only also drops leading zeros (as strip-leading-zeros does for all-digit values), so
+`S-00123` and a directory's `00123` still meet whichever steps were adopted before it.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ def strip_leading_zeros(value: str) -> str:
 
 
 def digits_only(value: str) -> str:
-    """`S-0012 345` -> `0012345` when the value holds at least four digits; else unchanged."""
+    """`S-0012 345` -> `12345`: the digits without leading zeros, when the value holds at least
+    four digits; else unchanged."""
     digits = "".join(char for char in value if char.isdigit() and char.isascii())
-    return digits if len(digits) >= 4 else value
+    return (digits.lstrip("0") or "0") if len(digits) >= 4 else value
 
 
 EXACT = "exact"

@@ -97,8 +97,8 @@ STEP_ACTIONS = {
         "the number without them)"
     ),
     "digits-only": (
-        "reduce the value to its digits (campus IT in a claim rule, or the registrar in the "
-        "SIS export)"
+        "reduce the value to its digits, without leading zeros (campus IT in a claim rule, or "
+        "the registrar in the SIS export)"
     ),
 }
 

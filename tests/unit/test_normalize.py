@@ -20,7 +20,10 @@ from authprobe.analysis.normalize import STEP_NAMES, STEPS, chain, normalise
         ("strip-leading-zeros", "000123", "123"),
         ("strip-leading-zeros", "0000", "0"),
         ("strip-leading-zeros", "0a12", "0a12"),
-        ("digits-only", "S-0012 345", "0012345"),
+        ("digits-only", "S-0012 345", "12345"),
+        ("digits-only", "00123456", "123456"),
+        ("digits-only", "S-0000", "0"),
+        ("digits-only", "012", "012"),
         ("digits-only", "jdoe12", "jdoe12"),
     ],
 )

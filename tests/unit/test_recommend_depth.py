@@ -319,3 +319,25 @@ def test_conflicts_and_reasons_are_counted_in_the_json() -> None:
     assert chosen["sis_multiple"] == 1
     assert chosen["sis_multiple_examples"] == ["s0"]
     assert chosen["directory_multiple"] == 0
+
+
+def test_digits_only_meets_stripped_leading_zeros() -> None:
+    """Known by construction: 40 directory numbers carry two leading zeros; 20 SIS records hold
+    the bare number (strip-leading-zeros joins them) and 30 hold it as `S-00…` (only digits-only
+    joins them, and only if it drops the zeros that strip-leading-zeros dropped on the other
+    side). 10 SIS records have no directory entry."""
+    sis = [rec(f"a{i}", "STUDENT", primary_id=f"{100000 + i}") for i in range(20)]
+    sis += [rec(f"b{i}", "STUDENT", primary_id=f"S-00{200000 + i}") for i in range(30)]
+    sis += [rec(f"c{i}", "STUDENT", primary_id=f"X{900000 + i}") for i in range(10)]
+    directory = [rec(f"d{i}", "People", employeeNumber=f"00{100000 + i}") for i in range(20)]
+    directory += [rec(f"e{i}", "People", employeeNumber=f"00{200000 + i}") for i in range(30)]
+    best = _report(sis, directory).recommendation
+    assert best is not None
+    pair = best.correspondence
+    assert (pair.sis_field, pair.directory_attribute) == ("primary_id", "employeeNumber")
+    reached = {step.step: step.matched for step in pair.steps}
+    assert reached["exact"] == 0
+    assert reached["strip-leading-zeros"] == 20
+    assert reached["digits-only"] == 50
+    assert pair.matched == 50
+    assert pair.directory_matched == 50
