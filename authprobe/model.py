@@ -116,6 +116,8 @@ class FieldProfile:
     shapes: tuple[ShapeCount, ...]
     whitespace_values: int = 0
     examples: tuple[str, ...] = ()
+    awkward_values: int = 0
+    """Records whose value holds whitespace, `/ ? # %` or non-ASCII (ALMA.md: warn on them)."""
 
     @property
     def fill_rate(self) -> float:
@@ -297,3 +299,7 @@ class Report:
     out_of_scope: tuple[PopulationScope, ...] = ()
     released: tuple[ReleasedValueMatch, ...] = ()
     """With a captured login: where each released value lives in the directory."""
+    options: tuple[tuple[str, str], ...] = ()
+    """The filters and options the run used, as (label, value) pairs in the order given:
+    population rule, excluded groups, disabled accounts, LDAP base / filter / scope, IdP
+    metadata and entity, ... Never a password, a bind secret or the bind identity."""

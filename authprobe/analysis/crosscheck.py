@@ -26,7 +26,7 @@ matching several entries) and who finds no partner, by population and reason
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import count, pairwise
 from typing import Any, TypeVar
@@ -1016,3 +1016,70 @@ _REASON_ORDER = {
         (ABSENT, *STEP_REASONS.values(), OTHER_ATTRIBUTE, NOT_FOUND, NOT_IN_SIS)
     )
 }
+
+
+# --- identifiers shared between SIS fields ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    """Records whose value of `field` is also a value of another identifier field."""
+
+    field: str
+    records: int
+    other_fields: tuple[str, ...]
+    examples: tuple[str, ...]  # record references
+
+
+def shared_identifiers(
+    sides: Sequence[SideIndex], is_identifier: Callable[[str], bool], examples: int = 3
+) -> list[SharedIdentifier]:
+    """Values (after casefold) that two identifier fields hold, on one user or two.
+
+    Alma requires every identifier to be unique across all users and all identifier fields
+    together; a value used by two users in the *same* field is the duplicate-value finding."""
+    codes: dict[str, int] = {}
+    frames = []
+    refs: list[pl.Series] = []
+    offset = 0
+    for side in sides:
+        final = side.final
+        for name, column in final.columns.items():
+            if not is_identifier(name):
+                continue
+            code = codes.setdefault(name, len(codes))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        _R: column.numbers.cast(pl.UInt64) + offset,
+                        "f": pl.Series([code] * column.numbers.len(), dtype=pl.UInt16),
+                        _V: casefold_series(column.values).hash(),
+                    }
+                )
+            )
+        refs.append(final.refs)
+        offset += side.records
+    if len(codes) < 2:
+        return []
+    rows = pl.concat(frames).unique([_R, "f", _V])
+    hits = rows.filter(pl.len().over(_V) > pl.len().over([_V, "f"]))
+    if hits.is_empty():
+        return []
+    all_refs = pl.concat(refs)
+    names = {code: name for name, code in codes.items()}
+    found = []
+    for code in sorted(hits["f"].unique().to_list(), key=lambda c: names[c]):
+        mine = hits.filter(pl.col("f") == code)
+        numbers = mine[_R].unique().sort()
+        others = hits.filter(pl.col(_V).is_in(mine[_V].implode()) & (pl.col("f") != code))[
+            "f"
+        ].unique()
+        found.append(
+            SharedIdentifier(
+                field=names[code],
+                records=numbers.len(),
+                other_fields=tuple(sorted(names[c] for c in others.to_list())),
+                examples=tuple(all_refs.gather(numbers.head(examples)).to_list()),
+            )
+        )
+    return found

@@ -22,6 +22,9 @@ PARALLEL_MIN_VALUES = 200_000
 """`SourceProfiler.result(parallel=True)` forks only above this many distinct values in all."""
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SID = re.compile(r"^S-1-\d+(-\d+)+$")
+AWKWARD = re.compile(r"[\s/?#%]|[^\x00-\x7f]")
+"""Characters Alma identifiers should not hold: whitespace, `/ ? # %` (they break the REST
+path), non-ASCII."""
 
 
 def _case(value: str) -> str:
@@ -137,6 +140,9 @@ class FieldProfiler:
             shape = shape_of(value)
             shapes[shape] = shapes.get(shape, 0) + count
         whitespace = shapes.get(WHITESPACE, 0)
+        awkward = 0
+        if AWKWARD.search("\x01".join(counts)):  # one scan; the values only when one is found
+            awkward = sum(count for value, count in counts.items() if AWKWARD.search(value))
         top = sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SHAPES]
         return FieldProfile(
             source=self._source,
@@ -154,6 +160,7 @@ class FieldProfiler:
             shapes=tuple(ShapeCount(shape, count) for shape, count in top),
             whitespace_values=whitespace,
             examples=tuple(islice(counts, MAX_EXAMPLES)),
+            awkward_values=awkward,
         )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from authprobe.analysis.advice import alma_advice
-from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck
+from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck, shared_identifiers
 from authprobe.analysis.exceptions import mismatches
 from authprobe.analysis.history import Snapshot, ValueHistory
 from authprobe.analysis.idp_release import idp_release, locate_released_values
@@ -174,6 +174,49 @@ def _missing_primary_id(sis_profiles: dict[str, FieldProfile], sis_records: int)
     ]
 
 
+def _is_sis_identifier(name: str) -> bool:
+    return name == "primary_id" or name.startswith("identifier:")
+
+
+def _shared_identifier_findings(sis: _Side) -> list[Finding]:
+    """Values held by two SIS identifier fields (Alma rejects them at load)."""
+    return [
+        Finding(
+            "identifier-shared",
+            Severity.ERROR,
+            SourceKind.SIS.value,
+            shared.field,
+            shared.records,
+            f"{shared.records:,} SIS record(s) have a {shared.field} value that is also a value "
+            f"of {', '.join(shared.other_fields)} (on another user or the same one, ignoring "
+            "case); Alma requires every identifier to be unique across all users and identifier "
+            "fields together, and the load rejects such duplicates.",
+            shared.examples,
+        )
+        for shared in shared_identifiers((sis.index, sis.excluded), _is_sis_identifier)
+    ]
+
+
+def _population_findings(directory: _Side, attribute: str | None) -> list[Finding]:
+    """--population-rule names an attribute some entries lack: they fall back to their OU."""
+    if attribute is None or not directory.population_missing:
+        return []
+    missing, records = directory.population_missing, directory.profiler.records
+    return [
+        Finding(
+            "population-attribute-missing",
+            Severity.ERROR if missing == records else Severity.WARNING,
+            SourceKind.DIRECTORY.value,
+            attribute,
+            missing,
+            f"{missing:,} of {records:,} directory entries have no {attribute} (the population "
+            "rule); they are grouped by the first OU of their DN instead. Check the attribute's "
+            "spelling, or choose another with --population-rule.",
+            tuple(directory.population_examples),
+        )
+    ]
+
+
 def _skipped_findings(source: RecordSource) -> list[Finding]:
     return [
         Finding(
@@ -209,15 +252,18 @@ class _Side:
     excluded: SideIndex
     watched: list[Record] = field(default_factory=list)
     snapshot: Snapshot | None = None
+    population_missing: int = 0
+    """Entries without the --population-rule attribute (left in their OU)."""
+    population_examples: list[str] = field(default_factory=list)
 
 
-def _population_of(record: Record, attribute: str | None) -> Record:
-    if attribute is None:
-        return record
+def _population_of(record: Record, attribute: str) -> Record | None:
+    """The record with its population from `attribute`; None when it has no such value."""
+    folded = attribute.casefold()
     for name, values in record.attrs.items():
-        if name.casefold() == attribute.casefold() and values:
+        if name.casefold() == folded and values:
             return replace(record, population=values[0])
-    return record
+    return None
 
 
 MAX_WATCHED = 50
@@ -255,7 +301,14 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     if is_directory and options.previous is not None:
         side.snapshot = Snapshot()
     for record in wrap(source.records(), f"reading {source.source.value}"):
-        record = _population_of(record, attribute)
+        if attribute is not None:
+            found = _population_of(record, attribute)
+            if found is None:
+                side.population_missing += 1
+                if len(side.population_examples) < 3:
+                    side.population_examples.append(record.ref)
+            else:
+                record = found
         side.profiler.add(record)
         if side.snapshot is not None:
             side.snapshot.add(record)
@@ -380,6 +433,8 @@ def build_report(
     joined = {(SourceKind.DIRECTORY.value, p.directory_attribute) for p in pairs}
     findings = [
         *_missing_primary_id(by_field, sis_side.profiler.records),
+        *_shared_identifier_findings(sis_side),
+        *_population_findings(dir_side, options.population_attribute),
         *profile_findings([*sis_profiles, *dir_profiles], joined),
         *_skipped_findings(directory),
         *_skipped_findings(sis),

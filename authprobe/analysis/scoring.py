@@ -41,12 +41,13 @@ RUBRIC: tuple[Rule, ...] = (
     Rule("directory_single_valued", 0.0, True, "each matched directory entry has one value"),
     Rule("idp_usable", 0.0, True, "the IdP value is not a persistent/transient/pairwise ID"),
     Rule("sis_coverage", 0.30, False, "share of SIS records that find their directory entry"),
-    Rule("directory_coverage", 0.10, False, "share of directory entries that find a SIS record"),
+    Rule("directory_coverage", 0.05, False, "share of directory entries that find a SIS record"),
     Rule("stability", 0.20, False, "the value survives name changes and is never reassigned"),
     Rule("no_transformation", 0.10, False, "values join as they are (Alma ignores case itself)"),
     Rule("alma_field", 0.10, False, "the SIS field is one Alma looks logins up in"),
     Rule("directory_unique", 0.10, False, "each matched value belongs to one directory entry"),
     Rule("idp_release", 0.10, False, "the IdP releases the attribute to Alma"),
+    Rule("characters", 0.05, False, "no SIS value holds whitespace, / ? # % or non-ASCII"),
 )
 WEIGHTS = {rule.name: rule.weight for rule in RUBRIC}
 
@@ -188,6 +189,24 @@ def alma_field(pair: Correspondence) -> tuple[float, str]:
     )
 
 
+AWKWARD_ZERO = 0.1
+"""A field whose values hold awkward characters for 10 % of its records scores 0."""
+
+
+def characters(pair: Correspondence, sis_profile: FieldProfile | None) -> tuple[float, str]:
+    """1 when no SIS value holds whitespace, `/ ? # %` or non-ASCII; less the more do."""
+    awkward = sis_profile.awkward_values if sis_profile else 0
+    present = sis_profile.present if sis_profile else 0
+    if not awkward or not present:
+        return 1.0, f"No {pair.sis_field} value holds whitespace, / ? # % or non-ASCII characters."
+    share = awkward / present
+    return max(0.0, 1.0 - share / AWKWARD_ZERO), (
+        f"{awkward:,} {pair.sis_field} value(s) ({pct(share)}) hold whitespace, / ? # % or "
+        "non-ASCII characters: they break Alma's user URLs and API calls, and IdPs often send "
+        "them differently."
+    )
+
+
 def coverage_by_step(pair: Correspondence) -> str:
     """`exact 90.2 %, casefold +6.1 %` — the gain of each step that gained anything."""
     parts = [f"exact {pct(pair.steps[0].sis_coverage)}"] if pair.steps else []
@@ -300,6 +319,7 @@ def criteria_of(
         else f"{ambiguous:,} SIS records match several directory entries that share one value.",
     )
     soft("idp_release", *_idp(check))
+    soft("characters", *characters(pair, sis_profile))
     return criteria
 
 

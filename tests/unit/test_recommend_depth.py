@@ -341,3 +341,87 @@ def test_digits_only_meets_stripped_leading_zeros() -> None:
     assert reached["digits-only"] == 50
     assert pair.matched == 50
     assert pair.directory_matched == 50
+
+
+def test_identifiers_shared_between_sis_fields() -> None:
+    """Known by construction: 5 users' BARCODE is another user's primary_id, 2 users carry their
+    own primary_id (in other case) as UNIV_ID, and a duplicate within primary_id alone is the
+    duplicate-value finding, not this one."""
+    sis = [
+        rec(f"u{i}", "STUDENT", primary_id=f"P{i:04d}", identifier__BARCODE=f"B{i:04d}")
+        for i in range(40)
+    ]
+    for i in range(5):  # u0..u4's barcode is u10..u14's primary_id
+        sis[i] = rec(
+            f"u{i}", "STUDENT", primary_id=f"P{i:04d}", identifier__BARCODE=f"P{10 + i:04d}"
+        )
+    sis += [
+        rec(f"v{i}", "STAFF", primary_id=f"S{i}", identifier__UNIV_ID=f"s{i}") for i in range(2)
+    ]
+    sis.append(rec("w0", "STAFF", primary_id="P0039"))  # same field, another user
+    directory = [rec(f"d{i}", "People", uid=f"P{i:04d}") for i in range(40)]
+    report = _report(sis, directory)
+    shared = {f.field: f for f in report.findings if f.code == "identifier-shared"}
+    assert {name: f.count for name, f in shared.items()} == {
+        "identifier:BARCODE": 5,
+        "primary_id": 7,
+        "identifier:UNIV_ID": 2,
+    }
+    assert "identifier:BARCODE, identifier:UNIV_ID" in shared["primary_id"].message
+    assert shared["identifier:BARCODE"].examples == ("u0", "u1", "u2")
+    duplicates = [f for f in report.findings if f.code == "duplicate-value"]
+    assert [(f.field, f.count) for f in duplicates] == [("primary_id", 1)]
+
+
+def test_population_rule_on_an_absent_attribute_is_a_finding() -> None:
+    """--population-rule employeeType: 3 of 10 entries lack it and stay in their OU, said so."""
+    sis = [rec(f"s{i}", "STUDENT", primary_id=f"{1000 + i}") for i in range(10)]
+    directory = [
+        rec(f"d{i}", "People", uid=f"{1000 + i}", employeeType="student") for i in range(7)
+    ]
+    directory += [rec(f"e{i}", "People", uid=f"{1007 + i}") for i in range(3)]
+    report = _report(sis, directory, Options(population_attribute="employeetype"))
+    found = [f for f in report.findings if f.code == "population-attribute-missing"]
+    assert [(f.count, f.severity.value, f.examples) for f in found] == [
+        (3, "warning", ("e0", "e1", "e2"))
+    ]
+    best = report.recommendation
+    assert best is not None
+    groups = {p.population: p.records for p in best.correspondence.populations}
+    assert groups.get("student") == 7
+    assert groups.get("People") == 3
+    none = _report(sis, directory, Options(population_attribute="employeeCategory"))
+    found = [f for f in none.findings if f.code == "population-attribute-missing"]
+    assert [(f.count, f.severity.value) for f in found] == [(10, "error")]
+
+
+def test_awkward_characters_rank_a_candidate_lower() -> None:
+    """Two identifier types join equally well; in one, 20 of 100 values hold a `/` (known by
+    construction), so it scores 0 on `characters` and ranks below the clean one, saying why."""
+    sis = [
+        rec(
+            f"s{i}",
+            "STUDENT",
+            primary_id=f"P{i:04d}",
+            identifier__ALT=f"n/{i:04d}" if i < 20 else f"n{i:04d}",
+            identifier__CODE=f"c{i:04d}",
+        )
+        for i in range(100)
+    ]
+    directory = [
+        rec(f"d{i}", "People", altid=f"n/{i:04d}" if i < 20 else f"n{i:04d}", code=f"c{i:04d}")
+        for i in range(100)
+    ]
+    report = _report(sis, directory)
+    by_field = {c.correspondence.sis_field: c for c in report.candidates}
+    alt, code = by_field["identifier:ALT"], by_field["identifier:CODE"]
+    assert alt.correspondence.matched == code.correspondence.matched == 100
+    chars = {c.name: c for c in alt.criteria}["characters"]
+    assert chars.value == 0.0
+    assert "20 identifier:ALT value(s) (20.0 %)" in chars.explanation
+    assert {c.name: c for c in code.criteria}["characters"].value == 1.0
+    assert report.candidates.index(code) < report.candidates.index(alt)
+    assert chars.explanation in alt.reasons
+    profile = {(p.source.value, p.field): p for p in report.profiles}
+    assert profile[("sis", "identifier:ALT")].awkward_values == 20
+    assert profile[("directory", "code")].awkward_values == 0
