@@ -213,8 +213,11 @@ def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
         return values, False
     rows = mask.arg_true()
     digits = values.gather(rows).str.replace_many(_ASCII_NON_DIGITS, [""] * len(_ASCII_NON_DIGITS))
-    # leading zeros go, the last digit stays (`0000` -> `0`)
-    return values.clone().scatter(rows, digits.str.replace("^0+([0-9])", "${1}")), True
+    stripped = digits.str.strip_chars_start("0")  # leading zeros go, but `0000` -> `0`
+    empty = (stripped.str.len_bytes() == 0).arg_true()
+    if empty.len():
+        stripped = stripped.scatter(empty, "0")
+    return values.clone().scatter(rows, stripped), True
 
 
 _ASCII_NON_DIGITS = [chr(code) for code in range(128) if not chr(code).isdigit()]
@@ -1038,47 +1041,53 @@ def shared_identifiers(
 
     Alma requires every identifier to be unique across all users and all identifier fields
     together; a value used by two users in the *same* field is the duplicate-value finding."""
-    codes: dict[str, int] = {}
-    frames = []
+    hashes: dict[str, list[tuple[pl.Series, pl.Series]]] = {}  # field -> (numbers, hashes)
     refs: list[pl.Series] = []
     offset = 0
     for side in sides:
         final = side.final
         for name, column in final.columns.items():
-            if not is_identifier(name):
-                continue
-            code = codes.setdefault(name, len(codes))
-            frames.append(
-                pl.DataFrame(
-                    {
-                        _R: column.numbers.cast(pl.UInt64) + offset,
-                        "f": pl.Series([code] * column.numbers.len(), dtype=pl.UInt16),
-                        _V: casefold_series(column.values).hash(),
-                    }
-                )
-            )
+            if is_identifier(name):
+                values = column.values
+                if values.str.contains("[A-Z]").any() or _non_ascii_rows(values).len():
+                    values = casefold_series(values)
+                numbers = column.numbers.cast(pl.UInt64) + offset
+                hashes.setdefault(name, []).append((numbers, values.hash()))
         refs.append(final.refs)
         offset += side.records
-    if len(codes) < 2:
+    if len(hashes) < 2:
         return []
-    rows = pl.concat(frames).unique([_R, "f", _V])
-    hits = rows.filter(pl.len().over(_V) > pl.len().over([_V, "f"]))
-    if hits.is_empty():
+    # a value shared between fields is in two fields' sets of distinct values
+    distinct = pl.concat([pl.concat([h for _, h in parts]).unique() for parts in hashes.values()])
+    counts = distinct.value_counts()
+    shared = counts.filter(counts["count"] > 1)[distinct.name]
+    del distinct, counts
+    if shared.is_empty():
         return []
+    held: dict[str, pl.Series] = {}  # field -> its shared hashes
+    for name, parts in hashes.items():
+        found_numbers = pl.concat(
+            [numbers.filter(h.is_in(shared.implode())) for numbers, h in parts]
+        )
+        if found_numbers.len():
+            held[name] = found_numbers
     all_refs = pl.concat(refs)
-    names = {code: name for name, code in codes.items()}
     found = []
-    for code in sorted(hits["f"].unique().to_list(), key=lambda c: names[c]):
-        mine = hits.filter(pl.col("f") == code)
-        numbers = mine[_R].unique().sort()
-        others = hits.filter(pl.col(_V).is_in(mine[_V].implode()) & (pl.col("f") != code))[
-            "f"
-        ].unique()
+    for name in sorted(held):
+        mine = pl.concat([h for _, h in hashes[name]])
+        mine = mine.filter(mine.is_in(shared.implode())).unique()
+        others = [
+            other
+            for other in sorted(held)
+            if other != name
+            and pl.concat([h for _, h in hashes[other]]).is_in(mine.implode()).any()
+        ]
+        numbers = held[name].unique().sort()
         found.append(
             SharedIdentifier(
-                field=names[code],
+                field=name,
                 records=numbers.len(),
-                other_fields=tuple(sorted(names[c] for c in others.to_list())),
+                other_fields=tuple(others),
                 examples=tuple(all_refs.gather(numbers.head(examples)).to_list()),
             )
         )

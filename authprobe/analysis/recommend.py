@@ -422,6 +422,7 @@ def build_report(
     sis_side = _read(sis, wrap, options)
     dir_profiles = dir_side.profiler.result()
     sis_profiles = sis_side.profiler.result()
+    shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
     pairs = crosscheck(sis_side.index, dir_side.index)
     by_field = {profile.field: profile for profile in sis_profiles}
     person, released = _login(options, dir_side)
@@ -433,7 +434,7 @@ def build_report(
     joined = {(SourceKind.DIRECTORY.value, p.directory_attribute) for p in pairs}
     findings = [
         *_missing_primary_id(by_field, sis_side.profiler.records),
-        *_shared_identifier_findings(sis_side),
+        *shared,
         *_population_findings(dir_side, options.population_attribute),
         *profile_findings([*sis_profiles, *dir_profiles], joined),
         *_skipped_findings(directory),
