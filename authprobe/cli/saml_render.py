@@ -2,6 +2,10 @@
 
 Identifier values (NameID, attribute values) are masked unless `show_values`; entityIDs,
 attribute Names, endpoints and certificates describe the IdP, not a person, and are shown as is.
+
+In the terminal view every string that comes from the document (entityIDs, Issuer, Destination,
+attribute Names and values, certificate subjects, ...) is a rich `Text`, never markup: `[bold]`
+or `[/x]` in a SAML message is shown literally and cannot restyle the output or crash it.
 """
 
 from __future__ import annotations
@@ -228,6 +232,11 @@ def to_json(data: dict[str, Any]) -> str:
 # terminal
 
 
+def _plain(value: object) -> Text:
+    """Data as literal text: square brackets are never read as rich markup, nor `:x:` as emoji."""
+    return Text("" if value is None else str(value))
+
+
 def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
     return [
         Text(f"{f.severity.value:<7} {f.message}", style=SEVERITY_STYLE[f.severity.value])
@@ -247,11 +256,12 @@ def short_subject(subject: str | None) -> str:
 
 
 def _kv(rows: list[tuple[str, str]]) -> Table:
+    """Key / value rows; both are shown literally (values come from the document)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(_plain(key), _plain(value))
     return table
 
 
@@ -292,8 +302,8 @@ def _idp_summary(metadata: IdpMetadata, now: datetime) -> RenderableType:
         errors = sum(f.severity.value == "error" for f in idp.findings)
         warnings = sum(f.severity.value == "warning" for f in idp.findings)
         table.add_row(
-            idp.entity_id,
-            idp.display_name or "",
+            _plain(idp.entity_id),
+            _plain(idp.display_name),
             Text(f"{expiry:%Y-%m-%d}" if expiry else "(no signing cert)", style=style),
             f"{errors} / {warnings}",
         )
@@ -304,6 +314,8 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
     rows = [("entityID", idp.entity_id)]
     if idp.display_name:
         rows.append(("Name", idp.display_name))
+    if idp.organization and idp.organization != idp.display_name:
+        rows.append(("Organization", idp.organization))
     for endpoint in idp.sso:
         rows.append(("SSO", f"{endpoint.binding_short}  {endpoint.location}"))
     for endpoint in idp.slo:
@@ -323,12 +335,12 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
             days = (cert.not_after - now).days
             style = "red" if days < 0 else ("yellow" if days <= 90 else "")
             certs.add_row(
-                cert.use,
-                short_subject(cert.subject),
+                _plain(cert.use),
+                _plain(short_subject(cert.subject)),
                 f"{cert.not_after:%Y-%m-%d}",
                 Text(str(days), style=style),
-                f"{cert.key_type} {cert.key_size or ''}".strip(),
-                cert.signature_hash or "?",
+                _plain(f"{cert.key_type} {cert.key_size or ''}".strip()),
+                _plain(cert.signature_hash or "?"),
             )
         parts.append(certs)
     if idp.attributes:
@@ -338,13 +350,15 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
         offered.add_column("directory attribute", overflow="fold")
         for attribute in idp.attributes:
             offered.add_row(
-                attribute.name,
-                vocab.friendly_name(attribute.name, attribute.friendly_name),
-                ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name)),
+                _plain(attribute.name),
+                _plain(vocab.friendly_name(attribute.name, attribute.friendly_name)),
+                _plain(
+                    ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name))
+                ),
             )
         parts.append(offered)
     parts.extend(_findings(idp.findings))
-    return Panel(Group(*parts), title=idp.entity_id, border_style="cyan")
+    return Panel(Group(*parts), title=_plain(idp.entity_id), border_style="cyan")
 
 
 def render_decode(login: Assertion, console: Console, *, show_values: bool = False) -> None:
@@ -376,7 +390,19 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
     elif nameid.encrypted:
         rows.append(("NameID", "ENCRYPTED (EncryptedID)"))
     else:
-        rows.append(("NameID", f"{reveal(nameid.value, show_values)}  [{nameid.format_short}]"))
+        rows.append(("NameID", f"{reveal(nameid.value, show_values)}  ({nameid.format_short})"))
+        rows.append(
+            (
+                "  Format",
+                f"{nameid.format} ({nameid.format_short})"
+                if nameid.format
+                else "(none sent: unspecified)",
+            )
+        )
+        if nameid.name_qualifier:
+            rows.append(("  NameQualifier", nameid.name_qualifier))
+        if nameid.sp_name_qualifier:
+            rows.append(("  SPNameQualifier", nameid.sp_name_qualifier))
         if nameid.opaque:
             rows.append(
                 (
@@ -399,22 +425,48 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
         table.add_column("Name (exactly as sent)", overflow="fold", no_wrap=True)
         table.add_column("readable name", overflow="fold")
         table.add_column("values", overflow="fold")
+        formats: dict[str, str] = {}
         for attribute in login.attributes:
-            readable = attribute.readable_name
-            sent = attribute.friendly_name
-            if sent and sent != readable:
-                readable = f"{readable} (FriendlyName {sent})"
+            name = _plain(attribute.name)
+            if attribute.name_format:
+                short = attribute_format_short(attribute.name_format)
+                formats[attribute.name_format] = short
+                name.append(f"\n  NameFormat: {short}", style="dim")
+            if attribute.friendly_name is not None:
+                name.append(f"\n  FriendlyName: {attribute.friendly_name}", style="dim")
             table.add_row(
-                attribute.name,
-                readable,
-                "\n".join(reveal(v, show_values) for v in attribute.values)
-                + (f"\n({attribute.nil_values} nil)" if attribute.nil_values else ""),
+                name,
+                _plain(attribute.readable_name),
+                _plain(
+                    "\n".join(reveal(v, show_values) for v in attribute.values)
+                    + (f"\n({attribute.nil_values} nil)" if attribute.nil_values else "")
+                ),
             )
         parts.append(table)
+        parts.extend(
+            _plain(f"NameFormat {short} = {full}")
+            for full, short in formats.items()
+            if short != full
+        )
     if login.encrypted_attributes:
         parts.append(Text(f"{login.encrypted_attributes} encrypted attribute(s) not shown."))
     parts.extend(_findings(login.findings))
     console.print(Panel(Group(*parts), title="SAML login", border_style="blue"))
+
+
+ATTRNAME_FORMAT_PREFIXES = (
+    "urn:oasis:names:tc:SAML:2.0:attrname-format:",
+    "urn:oasis:names:tc:saml2:2.0:attrname-format:",  # how eIDAS nodes spell it
+)
+
+
+def attribute_format_short(name_format: str) -> str:
+    """`uri` for `urn:oasis:names:tc:SAML:2.0:attrname-format:uri` (others as sent)."""
+    folded = name_format.casefold()
+    for prefix in ATTRNAME_FORMAT_PREFIXES:
+        if folded.startswith(prefix.casefold()):
+            return name_format[len(prefix) :]
+    return name_format
 
 
 def _validity(login: Assertion) -> str | None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from authprobe import vocab
 from authprobe.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -23,8 +24,27 @@ SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 NAMEID_PREFIXES = (
     "urn:oasis:names:tc:SAML:2.0:nameid-format:",
     "urn:oasis:names:tc:SAML:1.1:nameid-format:",
+    "urn:oasis:names:tc:saml2:2.0:nameid-format:",  # how eIDAS nodes spell it
 )
-OPAQUE_NAMEID = {"transient", "persistent"}
+# The standard NameID formats, keyed by their casefolded short name (prefixes and short names are
+# compared case-insensitively: eIDAS nodes send `urn:oasis:names:tc:saml2:2.0:...:persistent`).
+_NAMEID_SHORT = {
+    short.casefold(): short
+    for short in (
+        "unspecified",
+        "emailAddress",
+        "X509SubjectName",
+        "WindowsDomainQualifiedName",
+        "kerberos",
+        "entity",
+        "persistent",
+        "transient",
+        "encrypted",
+    )
+}
+OPAQUE_NAMEID = frozenset({"transient", "persistent"})
+# Made per service (pairwise): no standard NameID format, but IdPs do send these as Format.
+_PAIRWISE_SHORT = frozenset({"pairwise", "pairwise-id"})
 EXPIRY_WARNING = timedelta(days=90)
 _WEAK_SIGNATURE = {"rsa-sha1": "SHA-1", "dsa-sha1": "SHA-1", "rsa-md5": "MD5", "hmac-sha1": "SHA-1"}
 
@@ -34,11 +54,35 @@ def _finding(code: str, severity: Severity, entity_id: str, message: str) -> Fin
 
 
 def nameid_short(fmt: str) -> str:
-    """`persistent` for `urn:oasis:names:tc:SAML:2.0:nameid-format:persistent`."""
+    """`persistent` for `urn:oasis:names:tc:SAML:2.0:nameid-format:persistent`.
+
+    The known prefixes (SAML 2.0, SAML 1.1 and the eIDAS `saml2` spelling) and the standard
+    short names are matched case-insensitively and given in their standard spelling; anything
+    else is returned as sent.
+    """
+    text = fmt.strip()
+    folded = text.casefold()
     for prefix in NAMEID_PREFIXES:
-        if fmt.startswith(prefix):
-            return fmt[len(prefix) :]
-    return fmt
+        if folded.startswith(prefix.casefold()):
+            tail = text[len(prefix) :]
+            return _NAMEID_SHORT.get(tail.casefold(), tail)
+    return text
+
+
+def nameid_opaque(fmt: str | None) -> bool:
+    """True for a persistent, transient or pairwise NameID format: never the matching ID.
+
+    Such values are made per service or per login, so the SIS can never hold them. Only the
+    known short names count (`unspecified`, `emailAddress`, ... are not opaque); a Format that
+    is the Name of an opaque attribute (eduPersonTargetedID, pairwise-id) is opaque too.
+    """
+    if not fmt:
+        return False
+    short = nameid_short(fmt)
+    if short in OPAQUE_NAMEID or short.casefold() in _PAIRWISE_SHORT:
+        return True
+    info = vocab.lookup(fmt)
+    return bool(info is not None and info.opaque)
 
 
 def idp_findings(idp: IdpEntity, now: datetime) -> tuple[Finding, ...]:
@@ -111,7 +155,7 @@ def idp_findings(idp: IdpEntity, now: datetime) -> tuple[Finding, ...]:
             )
         )
     short = {nameid_short(f) for f in idp.nameid_formats}
-    if short and short <= OPAQUE_NAMEID:
+    if idp.nameid_formats and all(nameid_opaque(f) for f in idp.nameid_formats):
         out.append(
             _finding(
                 "nameid-opaque-only",

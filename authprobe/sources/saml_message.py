@@ -32,7 +32,7 @@ from lxml import etree
 from authprobe import vocab, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
-from authprobe.sources.saml_checks import nameid_short
+from authprobe.sources.saml_checks import OPAQUE_NAMEID, nameid_opaque, nameid_short
 from authprobe.sources.saml_crypto import (
     DS,
     Certificate,
@@ -47,7 +47,7 @@ SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 XENC = "http://www.w3.org/2001/04/xmlenc#"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 SOURCE = "saml-assertion"
-OPAQUE_FORMATS = {"persistent", "transient"}
+OPAQUE_FORMATS = OPAQUE_NAMEID
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,12 @@ class NameId:
 
     @property
     def opaque(self) -> bool:
-        """True for persistent and transient NameIDs (never usable as the matching ID)."""
-        return self.format_short in OPAQUE_FORMATS
+        """True for persistent, transient and pairwise NameIDs (never the matching ID).
+
+        The Format is compared case-insensitively on its known short names, so the eIDAS
+        spelling `urn:oasis:names:tc:saml2:2.0:nameid-format:persistent` is persistent too.
+        """
+        return nameid_opaque(self.format)
 
 
 @dataclass(frozen=True, slots=True)
