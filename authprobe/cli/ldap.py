@@ -192,7 +192,7 @@ def _write(env: Environment, output: Path | None, text: str) -> None:
         env.stdout.file.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        env.stderr.print(f"Written to {output}")
+        env.stderr.print(f"Written to {output}", markup=False)
 
 
 def _facts_dict(facts: ServerFacts) -> dict[str, Any]:
@@ -427,7 +427,9 @@ def scan_command(
     else:
         _print_scan(env, output, source, profiles, findings, elapsed, show_values)
     if save is not None:
-        env.stderr.print(f"Records saved to {save} (use: authprobe recommend --directory {save})")
+        env.stderr.print(
+            f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False
+        )
     if fail_on is FailOn.NEVER:
         return int(ExitCode.OK)
     threshold = Severity(fail_on.value).rank
@@ -487,7 +489,7 @@ def _print_scan(
     finally:
         if handle:
             handle.close()
-            env.stderr.print(f"Written to {output}")
+            env.stderr.print(f"Written to {output}", markup=False)
 
 
 def lookup_command(

@@ -72,7 +72,7 @@ def _write(env: Environment, text: str, output: Path | None) -> None:
         env.stdout.file.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        env.stderr.print(f"Written to {output}")
+        env.stderr.print(f"Written to {output}", markup=False)
 
 
 def _exit(findings: list[Finding], fail_on: FailOn) -> int:
@@ -241,7 +241,8 @@ def run_test_sp(
             f"  SP metadata   {identity.metadata_url}\n"
             f"  certificate   {identity.cert_path}\n"
             f"Then open {identity.base_url}/login in a browser and log in "
-            f"(waiting {timeout:.0f} s)."
+            f"(waiting {timeout:.0f} s).",
+            markup=False,
         )
         result = server.wait(timeout)
     finally:
@@ -255,11 +256,13 @@ def run_test_sp(
         )
     if save is not None:
         save.write_bytes(result.saml_response)
-        env.stderr.print(f"SAML Response saved to {save}")
+        env.stderr.print(f"SAML Response saved to {save}", markup=False)
     if result.valid:
         env.stderr.print("The response is valid for this SP (python3-saml).")
     else:
-        env.stderr.print("python3-saml rejects the response: " + "; ".join(result.errors))
+        env.stderr.print(
+            "python3-saml rejects the response: " + "; ".join(result.errors), markup=False
+        )
     show(env, result.assertion, output_format, output, show_values, command="saml test-sp")
     return int(ExitCode.OK if result.valid else ExitCode.FINDINGS)
 
