@@ -561,13 +561,26 @@ def decode_to_markdown(data: dict[str, Any]) -> str:
         lines.append("- Assertion: encrypted (pass --sp-key to decrypt)")
     elif nameid is not None:
         lines.append(f"- NameID: `{nameid['value']}` ({nameid['format_short']})")
+        lines.append(f"  - Format: `{nameid['format'] or '(none sent: unspecified)'}`")
+        for key, label in (
+            ("name_qualifier", "NameQualifier"),
+            ("sp_name_qualifier", "SPNameQualifier"),
+        ):
+            if nameid[key]:
+                lines.append(f"  - {label}: `{nameid[key]}`")
     lines += [f"- Trust: {login['trust_detail']}", ""]
     if login["attributes"]:
         lines += [f"## Attributes released ({len(login['attributes'])})", ""]
         lines += _md_table(
-            ["Name (exactly as sent)", "readable name", "values"],
+            ["Name (exactly as sent)", "NameFormat", "FriendlyName", "readable name", "values"],
             [
-                [f"`{a['name']}`", a["readable_name"], "\n".join(a["values"])]
+                [
+                    f"`{a['name']}`",
+                    f"`{a['name_format']}`" if a["name_format"] else "",
+                    a["friendly_name"] or "",
+                    a["readable_name"],
+                    "\n".join(a["values"]),
+                ]
                 for a in login["attributes"]
             ],
         )

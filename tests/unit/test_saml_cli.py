@@ -157,7 +157,10 @@ def test_markdown_output(files: dict[str, Path], capsys: pytest.CaptureFixture[s
     assert "| signing | CN=idp |" in metadata
     assert main(["saml", "decode", str(files["login"]), "-f", "md"]) == 0
     login = capsys.readouterr().out
-    assert "| `urn:oid:2.16.840.1.113730.3.1.3` | employeeNumber |" in login
+    assert (
+        "| `urn:oid:2.16.840.1.113730.3.1.3` | `urn:oasis:names:tc:SAML:2.0:attrname-format:uri`"
+        " | employeeNumber | employeeNumber |"
+    ) in login
     assert "0012345" not in login
 
 

@@ -586,3 +586,24 @@ def test_cli_never_reports_malicious_logins_as_trusted(
     assert "Trust: No signature verifies" in out
     assert "signature on the Assertion: NOT valid" in out
     assert "A verified signature covers" not in out
+
+
+def test_decode_markdown_shows_format_qualifiers_and_name_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--format md` carries what JSON and the terminal do: Format URI, qualifiers, NameFormat."""
+    path = _write(
+        tmp_path,
+        "login.xml",
+        _response(
+            name_qualifier="https://idp.college.test",
+            sp_name_qualifier="urn:alma:sp",
+            friendly_name="uid",
+        ),
+    )
+    assert main(["saml", "decode", str(path), "-f", "md"]) == 0
+    out = capsys.readouterr().out
+    assert f"  - Format: `{EMAIL}`" in out
+    assert "  - NameQualifier: `https://idp.college.test`" in out
+    assert "  - SPNameQualifier: `urn:alma:sp`" in out
+    assert f"| `{ATTR_URI}` | uid |" in out
