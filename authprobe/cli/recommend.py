@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
@@ -28,6 +29,7 @@ from authprobe.reports.csv import render_exceptions_csv
 from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
+from authprobe.sources import RecordSource
 from authprobe.sources.inputs import open_directory, open_sis
 from authprobe.sources.ldap import LdapSettings, settings_from_environment
 from authprobe.sources.saml_message import read_message
@@ -152,6 +154,88 @@ def _resolve_options(
             else None
         ),
     )
+
+
+CONFIG = "authprobe.toml"
+
+
+def _origin(on_command_line: bool, flag: str) -> str:
+    """` (--flag)` or ` (authprobe.toml)`: where an option in effect came from."""
+    return f" ({flag})" if on_command_line else f" ({CONFIG})"
+
+
+def run_options(
+    options: Options,
+    *,
+    directory: RecordSource | None = None,
+    config_file: Path | None = None,
+    given: frozenset[str] = frozenset(),
+    exclude_disabled: bool = False,
+    sis_map: list[str] | None = None,
+    fail_on: FailOn = FailOn.NEVER,
+) -> tuple[tuple[str, str], ...]:
+    """The filters and options a run used, for the report's "Inputs used" part.
+
+    `given` names the options that came from the command line (the others in effect came from
+    the configuration file). Never a password, a bind secret or the bind identity.
+    """
+    rows: list[tuple[str, str]] = []
+    if config_file is not None:
+        rows.append(("configuration file", str(config_file)))
+    if options.population_attribute:
+        rows.append(
+            (
+                "population rule",
+                f"directory attribute {options.population_attribute}"
+                + _origin("population_rule" in given, "--population-rule"),
+            )
+        )
+    else:
+        rows.append(("population rule", "first OU of each DN (default)"))
+    rows.append(
+        (
+            "excluded groups",
+            ", ".join(sorted(options.exclude_groups, key=str.casefold))
+            + _origin("exclude_group" in given, "--exclude-group")
+            if options.exclude_groups
+            else "none",
+        )
+    )
+    rows.append(
+        (
+            "disabled accounts",
+            "left out" + _origin("exclude_disabled" in given, "--exclude-disabled")
+            if exclude_disabled
+            else "included",
+        )
+    )
+    facts = getattr(directory, "facts", None)
+    if directory is not None and getattr(directory, "kind", "") == "ldap" and facts is not None:
+        rows.append(("LDAP base", facts.base or "(the server's default naming context)"))
+        rows.append(("LDAP filter", facts.filter or "(the default person filter)"))
+        rows.append(("LDAP scope", facts.scope))
+    if sis_map:
+        rows.append(("SIS column map", "; ".join(sis_map) + " (--map)"))
+    if options.previous is not None:
+        rows.append(("previous snapshot", options.previous.summary().location))
+    if options.idp_metadata is not None:
+        rows.append(("IdP metadata", options.idp_metadata.location))
+        entity = options.idp_metadata.selected or options.entity_id
+        rows.append(
+            (
+                "IdP entity",
+                entity + (_origin("entity" in given, "--entity") if options.entity_id else "")
+                if entity
+                else "(not chosen)",
+            )
+        )
+    elif options.entity_id:
+        rows.append(("IdP entity", options.entity_id + _origin("entity" in given, "--entity")))
+    if options.assertion is not None:
+        rows.append(("captured login", options.assertion.location))
+    rows.append(("normalisation steps tried", " → ".join(STEP_NAMES) + " (cumulative)"))
+    rows.append(("fail on", fail_on.value))
+    return tuple(rows)
 
 
 def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> LdapSettings:
@@ -306,15 +390,39 @@ def recommend(
         exclude_disabled,
     )
     settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
+    directory_source = open_directory(
+        directory,
+        settings=settings,
+        exclude_disabled=exclude_disabled or config.exclude_disabled,
+    )
     report = build_report(
-        open_directory(
-            directory,
-            settings=settings,
-            exclude_disabled=exclude_disabled or config.exclude_disabled,
-        ),
+        directory_source,
         open_sis(sis_paths, sis_map or ()),
         wrap=env.counted,
         options=options,
+    )
+    chosen_fail_on = fail_on or FailOn(report_settings.get("fail_on", "never"))
+    given = {
+        name
+        for name, value in (
+            ("population_rule", population_rule),
+            ("exclude_group", exclude_group),
+            ("exclude_disabled", exclude_disabled),
+            ("entity", entity),
+        )
+        if value
+    }
+    report = replace(
+        report,
+        options=run_options(
+            options,
+            directory=directory_source,
+            config_file=config_file,
+            given=frozenset(given),
+            exclude_disabled=exclude_disabled or config.exclude_disabled,
+            sis_map=sis_map,
+            fail_on=chosen_fail_on,
+        ),
     )
     chosen_format = output_format or OutputFormat(report_settings.get("format", "table"))
     target = output or (Path(report_settings["output"]) if "output" in report_settings else None)
@@ -323,7 +431,7 @@ def recommend(
     )
     reveal = show_values or bool(report_settings.get("show_values", False))
     emit(report, env, chosen_format, target, reveal, csv_target)
-    return exit_code(report, fail_on or FailOn(report_settings.get("fail_on", "never")))
+    return exit_code(report, chosen_fail_on)
 
 
 def demo(
@@ -346,6 +454,7 @@ def demo(
         report = build_report(
             open_directory(str(paths.directory)), open_sis([paths.sis]), wrap=env.counted
         )
+    report = replace(report, options=run_options(Options()))
     html_path = Path(DEMO_REPORT).resolve()
     if output_format is OutputFormat.HTML and output is None:
         output = html_path

@@ -1,4 +1,9 @@
-"""The terminal view of a report: the answer first, then the evidence (fits 100 columns)."""
+"""The terminal view of a report: the answer first, then the evidence (fits 100 columns).
+
+Every text that comes from the data (populations, field and attribute names, messages, paths)
+is passed as a `rich.text.Text`, never as a markup string: a user_group such as `[/staff]` is
+shown as it is instead of being read as a closing tag (which crashed the command).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,25 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from authprobe import __version__
 from authprobe.model import Candidate, FieldProfile, Finding, Report
 from authprobe.reports.mask import reveal
+from authprobe.reports.view import option_rows
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 MAX_CANDIDATES = 12
 MAX_PROFILES = 40
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Data-derived text for a table cell: shown literally, never parsed as rich markup."""
+    return Text(str(value), style=style)
+
+
+def steps_cell(steps: tuple[str, ...]) -> Text:
+    """The normalisation steps, one per line (`casefold +` / `strip-leading-zeros`): the
+    column is as wide as the longest step name, so a name is never cut in the middle."""
+    return plain(" +\n".join(steps) or "exact")
 
 
 def pct(value: float) -> str:
@@ -61,11 +79,13 @@ def _answer(report: Report, show_values: bool) -> RenderableType:
 def _candidates(report: Report) -> Table:
     table = Table(title="Candidates", title_justify="left", expand=False)
     table.add_column("#", justify="right")
-    table.add_column("SIS field", no_wrap=True)
-    table.add_column("directory attribute", no_wrap=True)
-    table.add_column("steps", overflow="fold")
-    table.add_column("SIS cov.", justify="right")
-    table.add_column("dir. cov.", justify="right")
+    # steps never wrap (one step per line already); when the table is too wide for 100
+    # columns the long names give way instead, folded rather than cut
+    table.add_column("SIS field", overflow="fold")
+    table.add_column("directory attribute", overflow="fold")
+    table.add_column("steps", no_wrap=True)
+    table.add_column("SIS cov.", justify="right", max_width=7)  # "100.0 %"; header wraps
+    table.add_column("dir. cov.", justify="right", max_width=7)
     table.add_column("score", justify="right")
     table.add_column("verdict", no_wrap=True)
     for candidate in report.candidates[:MAX_CANDIDATES]:
@@ -80,9 +100,9 @@ def _candidates(report: Report) -> Table:
             verdict = Text("lower")
         table.add_row(
             str(candidate.rank),
-            pair.sis_field,
-            pair.directory_attribute,
-            "+".join(pair.normalisation) or "exact",
+            plain(pair.sis_field),
+            plain(pair.directory_attribute),
+            steps_cell(pair.normalisation),
             pct(pair.sis_coverage),
             pct(pair.directory_coverage),
             f"{candidate.score:.1f}",
@@ -109,17 +129,17 @@ def _advice(report: Report) -> RenderableType | None:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column("setting", style="bold", no_wrap=True)
     table.add_column("value")
-    table.add_row("SIS extract", advice.sis_instruction)
-    table.add_row("SIS Match ID Type", advice.match_id_type)
-    table.add_row("SAML User ID Location", advice.user_id_location)
+    table.add_row("SIS extract", plain(advice.sis_instruction))
+    table.add_row("SIS Match ID Type", plain(advice.match_id_type))
+    table.add_row("SAML User ID Location", plain(advice.user_id_location))
     table.add_row(
         "SAML User ID Attribute Name",
-        advice.user_id_attribute_name or "(the exact Name the IdP sends; see below)",
+        plain(advice.user_id_attribute_name or "(the exact Name the IdP sends; see below)"),
     )
-    table.add_row("IdP", advice.idp_instruction)
-    table.add_row("LDAP login attribute", advice.ldap_search_attribute)
+    table.add_row("IdP", plain(advice.idp_instruction))
+    table.add_row("LDAP login attribute", plain(advice.ldap_search_attribute))
     for warning in advice.warnings:
-        table.add_row(Text("caution", style="yellow"), warning)
+        table.add_row(Text("caution", style="yellow"), plain(warning))
     return Panel(table, title="Configuration to apply", border_style="cyan")
 
 
@@ -138,7 +158,7 @@ def _fall_through(report: Report) -> RenderableType | None:
     table.add_column("reason", overflow="fold")
     table.add_column("people", justify="right")
     for row in sorted(rows, key=lambda u: (u.source.value != "sis", -u.count)):
-        table.add_row(row.source.value, row.population, row.reason, f"{row.count:,}")
+        table.add_row(row.source.value, plain(row.population), plain(row.reason), f"{row.count:,}")
     if pair.sis_multiple:
         table.add_row("sis", "(all)", "matches several directory entries", f"{pair.sis_multiple:,}")
     if pair.directory_multiple:
@@ -148,7 +168,7 @@ def _fall_through(report: Report) -> RenderableType | None:
     for scope in report.out_of_scope:
         table.add_row(
             scope.source.value,
-            scope.population,
+            plain(scope.population),
             f"out of scope (--exclude-group); {scope.matched:,} would match",
             f"{scope.records:,}",
         )
@@ -166,10 +186,10 @@ def _findings(findings: tuple[Finding, ...]) -> Table:
         where = finding.source + (f" {finding.field}" if finding.field else "")
         table.add_row(
             Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity.value]),
-            finding.code,
-            where,
+            plain(finding.code),
+            plain(where),
             f"{finding.count:,}",
-            finding.message,
+            plain(finding.message),
         )
     return table
 
@@ -198,14 +218,14 @@ def profiles_table(
         )
         table.add_row(
             profile.source.value[:3],
-            profile.field,
+            plain(profile.field),
             f"{profile.present:,}",
             f"{profile.distinct:,}",
             f"{profile.duplicate_values:,}",
             f"{profile.case_collision_values:,}",
             f"{profile.multi_valued:,}",
             length,
-            shape + (example if show_values else ""),
+            plain(shape + (example if show_values else "")),
         )
     return table
 
@@ -230,9 +250,28 @@ def render_terminal(report: Report, console: Console, *, show_values: bool = Fal
     for item in report.inputs:
         inputs.add_row(
             item.source.value,
-            item.kind,
-            item.location,
+            plain(item.kind),
+            plain(item.location),
             f"{item.records:,}",
             f"{sum(item.skipped.values()):,}",
         )
     console.print(inputs)
+    console.print(_options(report, show_values))
+    console.print(
+        Text(
+            f"Started {report.started_at.isoformat(timespec='seconds')}, finished "
+            f"{report.finished_at.isoformat(timespec='seconds')} · authprobe {__version__}",
+            style="dim",
+        )
+    )
+
+
+def _options(report: Report, show_values: bool) -> Table:
+    """The filters and options the run used (population rule, excluded groups, LDAP search,
+    IdP entity, ...), then whether identifier values are masked."""
+    table = Table(title="Filters and options", title_justify="left")
+    table.add_column("option", no_wrap=True)
+    table.add_column("value", max_width=72)
+    for name, value in option_rows(report.options, show_values):
+        table.add_row(plain(name), plain(value))
+    return table

@@ -57,6 +57,7 @@ def profile_to_dict(profile: FieldProfile, *, show_values: bool = False) -> dict
         "min_length": profile.min_length,
         "max_length": profile.max_length,
         "whitespace_values": profile.whitespace_values,
+        "awkward_values": profile.awkward_values,
         "shapes": [{"shape": s.shape, "count": s.count} for s in profile.shapes],
         "examples": [reveal(v, show_values) for v in profile.examples],
     }
@@ -192,6 +193,15 @@ def advice_to_dict(advice: AlmaAdvice | None) -> dict[str, Any] | None:
     }
 
 
+def options_to_list(options: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    """The filters and options the run used, in order: `[{"name": ..., "value": ...}]`.
+
+    Added after schema_version 1's other keys (additive); never holds a secret or the bind
+    identity. Whether values are shown is `meta.values_shown`.
+    """
+    return [{"name": name, "value": value} for name, value in options]
+
+
 def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
     """Versions and timestamps (normalised away by the golden tests)."""
     return {
@@ -237,6 +247,7 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
             }
             for item in report.released
         ],
+        "options": options_to_list(report.options),
     }
 
 

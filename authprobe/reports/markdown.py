@@ -279,6 +279,8 @@ def render_view(view: ReportView) -> str:
         ),
         right={3, 4},
     )
+    lines += ["Filters and options in effect:", ""]
+    lines += table(["option", "value"], ([name, value] for name, value in view.options))
     meta = view.meta
     lines += [
         f"Started {meta['started_at']}, finished {meta['finished_at']} · authprobe "

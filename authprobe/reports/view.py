@@ -41,6 +41,15 @@ def steps_text(steps: Iterable[str]) -> str:
     return " + ".join(steps) or "exact"
 
 
+def option_rows(
+    options: Iterable[tuple[str, str]], values_shown: bool
+) -> tuple[tuple[str, str], ...]:
+    """The run's filters and options as the "Inputs used" part lists them, then whether
+    identifier values are masked (every format: HTML, Markdown and the terminal)."""
+    shown = "shown unmasked (--show-values)" if values_shown else "masked (--show-values not given)"
+    return (*options, ("identifier values", shown))
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """One line of the configuration to apply: where, what, value."""
@@ -199,6 +208,8 @@ class ReportView:
     """With a captured login: each released value and the directory attributes holding it."""
     directory_unmatched: tuple[Share, ...] = ()
     """Per directory OU: entries that find no SIS record under the recommendation."""
+    options: tuple[tuple[str, str], ...] = ()
+    """The filters and options the run used (label, value), then whether values are shown."""
 
 
 def _describe(pair: dict[str, Any]) -> str:
@@ -551,4 +562,7 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
         ),
         idp_login=tuple(data.get("idp_login", ())),
         directory_unmatched=_directory_unmatched(recommended, report),
+        options=option_rows(
+            [(o["name"], o["value"]) for o in data.get("options", ())], show_values
+        ),
     )
