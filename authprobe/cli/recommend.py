@@ -450,7 +450,7 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="authprobe-demo-") as folder:
         college = demo_college.generate(demo_college.DEMO)
         paths = demo_college.write_college(college, Path(folder))
-        env.stderr.print(f"Demo college generated in {folder} ({college.summary()})")
+        env.stderr.print(f"Demo college generated in {folder} ({college.summary()})", markup=False)
         report = build_report(
             open_directory(str(paths.directory)), open_sis([paths.sis]), wrap=env.counted
         )

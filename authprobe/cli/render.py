@@ -122,6 +122,57 @@ def _why_others(report: Report) -> RenderableType:
     return Group(*lines)
 
 
+def _idp_status(candidate: Candidate) -> Text:
+    check = candidate.idp
+    if check is None:
+        return Text("not checked", style="dim")
+    if check.opaque:
+        return Text("opaque ID", style="red")
+    if check.released:
+        return Text("released", style="green")
+    if check.offered:
+        return Text("offered", style="yellow")
+    return Text("not released", style="red")
+
+
+def _idp_release(report: Report) -> Table | None:
+    """With IdP data: per candidate, whether the IdP releases it and under which Name."""
+    if not any(candidate.idp is not None for candidate in report.candidates):
+        return None
+    table = Table(title="IdP release per candidate", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("directory attribute", overflow="fold")
+    table.add_column("IdP", no_wrap=True)
+    table.add_column("idp_source (NameID or attribute Name as sent)", overflow="fold")
+    for candidate in report.candidates[:MAX_CANDIDATES]:
+        table.add_row(
+            str(candidate.rank),
+            plain(candidate.correspondence.directory_attribute),
+            _idp_status(candidate),
+            plain(candidate.idp_source or "—"),
+        )
+    return table
+
+
+def _released(report: Report, show_values: bool) -> Table | None:
+    """With a captured login: where each released value lives in the directory."""
+    if not report.released:
+        return None
+    table = Table(title="Values released in the captured login", title_justify="left")
+    table.add_column("idp_source", overflow="fold")
+    table.add_column("value", overflow="fold")
+    table.add_column("held by directory attribute(s)", overflow="fold")
+    table.add_column("entries", justify="right")
+    for item in report.released:
+        table.add_row(
+            plain(item.idp_source),
+            plain(reveal(item.value, show_values)),
+            plain(", ".join(item.directory_attributes) or "(none)"),
+            f"{item.entries:,}",
+        )
+    return table
+
+
 def _advice(report: Report) -> RenderableType | None:
     advice = report.advice
     if advice is None:
@@ -237,6 +288,9 @@ def render_terminal(report: Report, console: Console, *, show_values: bool = Fal
         if part is not None:
             console.print(part)
     console.print(_candidates(report))
+    for table in (_idp_release(report), _released(report, show_values)):
+        if table is not None:
+            console.print(table)
     console.print(_why_others(report))
     if report.findings:
         console.print(_findings(report.findings))

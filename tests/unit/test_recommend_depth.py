@@ -425,3 +425,43 @@ def test_awkward_characters_rank_a_candidate_lower() -> None:
     profile = {(p.source.value, p.field): p for p in report.profiles}
     assert profile[("sis", "identifier:ALT")].awkward_values == 20
     assert profile[("directory", "code")].awkward_values == 0
+
+
+def test_terminal_shows_idp_release_and_released_values() -> None:
+    """With a captured login the terminal lists each candidate's IdP status and idp_source,
+    and where each released value lives (masked unless --show-values)."""
+    import io
+
+    from rich.console import Console
+
+    from authprobe.cli.render import render_terminal
+
+    assertion = decode(RESPONSE.encode(), "login.xml")
+    sis = [
+        rec(f"s{i}", primary_id=f"{i + 700000}", email=f"user{i:04d}x@college.edu")
+        for i in range(40)
+    ]
+    directory = [
+        rec(f"d{i}", employeeNumber=f"{i + 700000}", mail=f"user{i:04d}x@college.edu")
+        for i in range(40)
+    ]
+    report = _report(sis, directory, Options(assertion=assertion))
+    shown = {}
+    for values in (False, True):
+        console = Console(width=100, record=True, file=io.StringIO())
+        render_terminal(report, console, show_values=values)
+        shown[values] = console.export_text()
+    text = shown[False]
+    assert "IdP release per candidate" in text
+    table = text.split("IdP release per candidate", 1)[1].split("Why the others lost", 1)[0]
+    rows = {
+        cells[2]: cells[3:5]
+        for line in table.splitlines()
+        if (cells := [c.strip() for c in line.split("│")]) and len(cells) > 5 and cells[1].isdigit()
+    }
+    assert rows["mail"] == ["released", "urn:oid:0.9.2342.19200300.100.1.3"]
+    assert rows["employeeNumber"] == ["not released", "—"]
+    assert "Values released in the captured login" in text
+    assert "user0003x@college.edu" not in text
+    assert "user0003x@college.edu" in shown[True]
+    assert all(len(line) <= 100 for line in text.splitlines())
