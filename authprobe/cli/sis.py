@@ -14,6 +14,7 @@ from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -184,7 +185,7 @@ def render_table(
             )
         )
     console.print(
-        f"[bold]{summary.kind}[/bold] {summary.location}: {summary.records:,} users in "
+        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: {summary.records:,} users in "
         f"{summary.files:,} file(s)" + (f", {skipped:,} item(s) skipped" if skipped else "")
     )
     for reason, count in sorted(summary.skipped.items()):
@@ -356,6 +357,8 @@ def scan(
     source = open_extract(
         extract, parse_mapping(mapping or []), delimiter=delimiter, encoding=encoding
     )
+    if isinstance(source, SisExtract):
+        source.parallel = True  # a large extract of several files: parsing on a second core
     if xsd is not None:
         if not isinstance(source, SisExtract):
             raise UsageError("sis-xsd-csv", "--xsd validates XML extracts, not CSV.")
@@ -363,7 +366,7 @@ def scan(
     with _open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=_id_types(id_types), sink=sink)
-        result = scan_extract(source, lint, wrap=env.counted)
+        result = scan_extract(source, lint, wrap=env.counted, parallel=True)
     if sink is not None:
         env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
     findings = findings_with_examples(result.lint, show_values)

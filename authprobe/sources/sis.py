@@ -26,6 +26,7 @@ from lxml import etree
 from authprobe import xmlsafe
 from authprobe.errors import InputError, UnsafeInputError, UsageError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+from authprobe.sources import forked
 from authprobe.sources.tabular import Table
 
 ROOTS = frozenset({"users", "userRecords"})
@@ -85,6 +86,8 @@ class XmlInput:
 
     label: str
     opener: Callable[[], AbstractContextManager[IO[bytes]]]
+    size: int = 0
+    """Bytes of XML (uncompressed), to share the inputs between two processes."""
 
 
 def _not_found(path: Path) -> InputError:
@@ -149,7 +152,8 @@ def _zip_inputs(path: Path, stats: ReadStats) -> list[XmlInput]:
         )
     members.sort(key=lambda info: info.filename)
     return [
-        XmlInput(f"{path}!{info.filename}", _zip_opener(path, info.filename)) for info in members
+        XmlInput(f"{path}!{info.filename}", _zip_opener(path, info.filename), info.file_size)
+        for info in members
     ]
 
 
@@ -227,14 +231,14 @@ def expand_inputs(paths: Sequence[Path], stats: ReadStats | None = None) -> list
                     location=str(path),
                     hint="Point at the folder holding the Alma user XML files.",
                 )
-            inputs.extend(XmlInput(str(p), _open_file(p)) for p in found)
+            inputs.extend(XmlInput(str(p), _open_file(p), p.stat().st_size) for p in found)
             for zpath in zips:
                 inputs.extend(_zip_inputs(zpath, stats))
         elif path.is_file():
             if _is_zip(path):
                 inputs.extend(_zip_inputs(path, stats))
             else:
-                inputs.append(XmlInput(str(path), _open_file(path)))
+                inputs.append(XmlInput(str(path), _open_file(path), path.stat().st_size))
         else:
             raise _not_found(path)
     return inputs
@@ -434,17 +438,61 @@ class _UserReader:
             info["preferred_emails"] = str(len(preferred))
 
 
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+"""`SisExtract(parallel=True)` forks a reading child only for extracts of at least this size."""
+
+# Relative costs per byte of XML (seconds per 100,000 of the benchmark's users, bench/sis_scan.py,
+# on 1 M users): parsing and reading the users, profiling and linting them, and passing the
+# child's records (pickling them there, unpickling them here).
+_PARSE_COST = 2.9
+_ANALYSIS_COST = 1.4
+_PICKLE_COST = 0.2
+_UNPICKLE_COST = 0.5
+
+
+def split_point(sizes: Sequence[int], min_bytes: int = PARALLEL_MIN_BYTES) -> int:
+    """How many of the inputs (of these sizes) this process reads before a child's share.
+
+    The child reads the rest and passes its records on; this process reads its share and then
+    profiles and lints every record. The split balances the two estimated loads. It is
+    `len(sizes)` (no child) for a single input or less than `min_bytes` in all.
+    """
+    total = sum(sizes)
+    if len(sizes) < 2 or total < min_bytes:
+        return len(sizes)
+    best, best_cost = len(sizes), total * (_PARSE_COST + _ANALYSIS_COST)
+    done = 0
+    for here, size in enumerate(sizes):
+        there = total - done
+        ours = done * _PARSE_COST + total * _ANALYSIS_COST + there * _UNPICKLE_COST
+        cost = max(ours, there * (_PARSE_COST + _PICKLE_COST))
+        if cost < best_cost:
+            best, best_cost = here, cost
+        done += size
+    return best
+
+
 class SisExtract:
     """An Alma SIS extract (XML files, folders of them, zips of them) as a `RecordSource`."""
 
     source = SourceKind.SIS
     kind = "sis-xml"
 
-    def __init__(self, paths: Sequence[Path], *, schema: etree.XMLSchema | None = None) -> None:
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        *,
+        schema: etree.XMLSchema | None = None,
+        parallel: bool = False,
+        parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    ) -> None:
         self.paths = [Path(p) for p in paths]
         self.location = ", ".join(str(p) for p in self.paths)
         self.stats = ReadStats()
         self.schema = schema
+        self.parallel = parallel
+        """Share a large extract of several files with a forked child process (see `records`)."""
+        self.parallel_min_bytes = parallel_min_bytes
         for path in self.paths:
             if not path.exists():
                 raise _not_found(path)
@@ -454,12 +502,57 @@ class SisExtract:
         return expand_inputs(self.paths, self.stats)
 
     def records(self) -> Iterator[Record]:
-        """Yield one `Record` per `<user>`, file after file."""
+        """One `Record` per `<user>`, file after file.
+
+        With `parallel` (and `os.fork`), an extract of several files and at least
+        `parallel_min_bytes` is shared between two processes: a forked child reads the last
+        files (`split_point`) while this process reads the first ones and then takes the
+        child's records, so that the caller's work on the records (profiles, lint) runs beside
+        the child's parsing. The records, their order and `stats` are exactly those of one
+        process. The child is forked by this call (before a progress bar starts its thread),
+        so a problem listing the inputs (an unreadable zip) is raised here, not when iterating.
+        """
+        if not (self.parallel and forked.available()):
+            return self._sequential()
         self.stats = ReadStats()
-        for item in self.inputs():
+        inputs = self.inputs()
+        split = split_point([item.size for item in inputs], self.parallel_min_bytes)
+        if split == len(inputs):
+            return self._read_inputs(inputs)
+        child = forked.ForkedRecords(lambda: self._child_part(inputs[split:]), lambda: self.stats)
+        return self._joined(inputs[:split], child)
+
+    def _sequential(self) -> Iterator[Record]:
+        self.stats = ReadStats()
+        yield from self._read_inputs(self.inputs())
+
+    def _read_inputs(self, inputs: Sequence[XmlInput]) -> Iterator[Record]:
+        for item in inputs:
             self.stats.files += 1
             with item.opener() as stream:
                 yield from self._read(stream, item.label)
+
+    def _child_part(self, inputs: Sequence[XmlInput]) -> Iterator[Record]:
+        """In the forked child: the last inputs, counted in the child's own `stats`."""
+        self.stats = ReadStats()
+        return self._read_inputs(inputs)
+
+    def _joined(self, first: Sequence[XmlInput], child: forked.ForkedRecords) -> Iterator[Record]:
+        """The first inputs read here, then the child's records; its stats added to ours."""
+        try:
+            yield from self._read_inputs(first)
+            yield from child
+        finally:
+            child.close()
+        theirs = child.stats
+        stats = self.stats
+        stats.files += theirs.files
+        stats.records += theirs.records
+        for reason, count in theirs.skipped.items():
+            locations = theirs.skipped_examples.get(reason, [])
+            for location in locations:  # as if skipped here: the same examples are kept
+                stats.skip(reason, location)
+            stats.skipped[reason] += count - len(locations)
 
     def _read(self, stream: IO[bytes], label: str) -> Iterator[Record]:
         try:
