@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,13 +178,27 @@ def test_an_error_is_raised_after_the_same_records(
     assert str(error) == str(expected)
 
 
-def test_stopping_early_stops_the_child(tmp_path: Path) -> None:
+def test_stopping_early_stops_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing the records early kills and reaps the reading child (other children of the test
+    process, such as servers started by fixtures, are not looked at)."""
+    started: list[forked.ForkedRecords] = []
+
+    class Watched(forked.ForkedRecords):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(forked, "ForkedRecords", Watched)
     folder = extract_folder(tmp_path)
     records = SisExtract([folder], parallel=True, parallel_min_bytes=0).records()
     next(iter(records))
+    assert len(started) == 1
+    pid = started[0].pid
+    assert pid > 0
     records.close()  # type: ignore[attr-defined]
+    assert started[0].pid == 0
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind
+        os.waitpid(pid, os.WNOHANG)  # already reaped: no child left behind
 
 
 def test_small_or_single_inputs_are_read_here() -> None:
