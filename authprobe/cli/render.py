@@ -15,7 +15,6 @@ from rich.text import Text
 from authprobe import __version__
 from authprobe.model import Candidate, FieldProfile, Finding, Report
 from authprobe.reports.mask import reveal
-from authprobe.reports.view import option_rows
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 MAX_CANDIDATES = 12
@@ -323,6 +322,10 @@ def render_terminal(report: Report, console: Console, *, show_values: bool = Fal
 def _options(report: Report, show_values: bool) -> Table:
     """The filters and options the run used (population rule, excluded groups, LDAP search,
     IdP entity, ...), then whether identifier values are masked."""
+    # imported here: the report view needs polars, which `sis scan` and `ldap scan` (that also
+    # render with this module) should not load (see `authprobe.cli.app._register`)
+    from authprobe.reports.view import option_rows
+
     table = Table(title="Filters and options", title_justify="left")
     table.add_column("option", no_wrap=True)
     table.add_column("value", max_width=72)

@@ -358,7 +358,7 @@ def scan(
         extract, parse_mapping(mapping or []), delimiter=delimiter, encoding=encoding
     )
     if isinstance(source, SisExtract):
-        source.parallel = True  # a large extract of several files: parsing on a second core
+        source.parallel = True  # a large extract: parsing on a second core
     if xsd is not None:
         if not isinstance(source, SisExtract):
             raise UsageError("sis-xsd-csv", "--xsd validates XML extracts, not CSV.")

@@ -1,10 +1,13 @@
 """Read part of an extract in a forked child process, so that two cores share a large scan.
 
 `ForkedRecords(read)` forks at once; the child runs `read()` (an iterator of `Record`s that also
-fills a `ReadStats`) and spools the records, in pickled batches, to an anonymous temporary file
-while the parent does something else (reads the first files itself, profiles, lints). Iterating
-`ForkedRecords` then yields the child's records in their order with their exact contents, and
-`stats` holds the child's reader statistics once they are all read.
+fills a `ReadStats`) and spools the records, in batches serialised with `marshal` (about twice
+as fast as `pickle` for plain tuples, dicts and strings; `pickle` when a batch holds anything
+else), to an anonymous temporary file while the parent does something else (reads the first
+files itself, profiles, lints). Iterating `ForkedRecords` then yields the child's records in
+their order with their exact contents, and `stats` holds the child's reader statistics once
+they are all read. With `info_keys`, each record's `info` keeps only those keys (in their
+order): the caller says what it will use, and the rest is never passed between the processes.
 
 The batches go to a file rather than through the pipe so that the child never waits for the
 parent: the pipe only carries a short notice per batch (offset and size in the spool), so the
@@ -20,12 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import os
 import pickle
 import signal
 import struct
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import IO, Any
 
 from authprobe.model import ReadStats, Record
@@ -34,7 +38,7 @@ BATCH = 2000
 """Records per pickled batch."""
 
 _NOTICE = struct.Struct("!cQQ")  # kind, offset in the spool, size
-_BATCH, _END, _ERROR = b"B", b"E", b"X"
+_BATCH, _PICKLED, _END, _ERROR = b"B", b"P", b"E", b"X"
 
 Row = tuple[str, Any, Any, Any]
 """A record as spooled: (ref, attrs, population, info)."""
@@ -53,7 +57,11 @@ class ForkedRecords:
     """The records `read()` yields, read by a forked child process; iterate once."""
 
     def __init__(
-        self, read: Callable[[], Iterator[Record]], stats: Callable[[], ReadStats]
+        self,
+        read: Callable[[], Iterator[Record]],
+        stats: Callable[[], ReadStats],
+        *,
+        info_keys: Collection[str] | None = None,
     ) -> None:
         self.stats = ReadStats()
         self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="authprobe-")  # noqa: SIM115
@@ -66,7 +74,8 @@ class ForkedRecords:
             gc.unfreeze()
         if pid == 0:  # pragma: no cover - the child process; checked through the parent
             os.close(read_fd)
-            _child(read, stats, self._spool.fileno(), write_fd)
+            keep = None if info_keys is None else frozenset(info_keys)
+            _child(read, stats, keep, self._spool.fileno(), write_fd)
         os.close(write_fd)
         self.pid = pid
         self._notices: IO[bytes] = os.fdopen(read_fd, "rb")
@@ -76,8 +85,14 @@ class ForkedRecords:
         try:
             while True:
                 kind, payload = self._next()
-                if kind == _BATCH:
-                    for ref, attrs, population, info in pickle.loads(payload):  # noqa: S301
+                if kind in (_BATCH, _PICKLED):
+                    # our own child's batches, from an unlinked file only we can read
+                    rows = (
+                        marshal.loads(payload)  # noqa: S302
+                        if kind == _BATCH
+                        else pickle.loads(payload)  # noqa: S301
+                    )
+                    for ref, attrs, population, info in rows:
                         yield Record(ref, attrs, population, info)
                 elif kind == _END:
                     self.stats = pickle.loads(payload)  # noqa: S301 - our own child
@@ -128,7 +143,11 @@ def _rebuild(sent: tuple[type[BaseException], tuple[Any, ...], dict[str, Any]]) 
 
 
 def _child(
-    read: Callable[[], Iterator[Record]], stats: Callable[[], ReadStats], spool: int, fd: int
+    read: Callable[[], Iterator[Record]],
+    stats: Callable[[], ReadStats],
+    keep: frozenset[str] | None,
+    spool: int,
+    fd: int,
 ) -> None:  # pragma: no cover - the child process
     """Read every record, spool the batches, then the stats or the error; never return."""
     status = 1
@@ -143,20 +162,29 @@ def _child(
             _write_all(fd, _NOTICE.pack(kind, offset, len(payload)))
             offset += len(payload)
 
+        def send_rows(rows: list[Row]) -> None:
+            try:
+                send(_BATCH, marshal.dumps(rows))
+            except ValueError:  # something marshal does not take (a str subclass, ...)
+                send(_PICKLED, pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+
         rows: list[Row] = []
         try:
             for record in read():
-                rows.append((record.ref, record.attrs, record.population, record.info))
+                info = record.info
+                if keep is not None and info:
+                    info = {key: value for key, value in info.items() if key in keep}
+                rows.append((record.ref, record.attrs, record.population, info))
                 if len(rows) >= BATCH:
-                    send(_BATCH, pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+                    send_rows(rows)
                     rows = []
         except Exception as exc:
             if rows:
-                send(_BATCH, pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+                send_rows(rows)
             send(_ERROR, _pickled_error(exc))
         else:
             if rows:
-                send(_BATCH, pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+                send_rows(rows)
             send(_END, pickle.dumps(stats(), pickle.HIGHEST_PROTOCOL))
         status = 0
     finally:

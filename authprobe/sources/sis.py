@@ -441,31 +441,31 @@ class _UserReader:
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 """`SisExtract(parallel=True)` forks a reading child only for extracts of at least this size."""
 
-# Relative costs per byte of XML (seconds per 100,000 of the benchmark's users, bench/sis_scan.py,
-# on 1 M users): parsing and reading the users, profiling and linting them, and passing the
-# child's records (pickling them there, unpickling them here).
-_PARSE_COST = 2.9
-_ANALYSIS_COST = 1.4
-_PICKLE_COST = 0.2
-_UNPICKLE_COST = 0.5
+# Costs per byte of XML, in seconds per 100,000 of the benchmark's users (bench/sis_scan.py on
+# 1 M users, both processes busy, as measured with every split): in the child, parsing and
+# reading its users and marshalling them; here, parsing, reading, profiling and linting our own
+# users, and unmarshalling, profiling and linting each of the child's.
+_CHILD_COST = 3.1
+_OWN_COST = 4.26
+_PASSED_COST = 1.26
 
 
 def split_point(sizes: Sequence[int], min_bytes: int = PARALLEL_MIN_BYTES) -> int:
     """How many of the inputs (of these sizes) this process reads before a child's share.
 
     The child reads the rest and passes its records on; this process reads its share and then
-    profiles and lints every record. The split balances the two estimated loads. It is
-    `len(sizes)` (no child) for a single input or less than `min_bytes` in all.
+    profiles and lints every record. The split balances the two estimated loads: with one
+    large file (or one much larger than the others) that is 0, the child reading while this
+    process analyses, side by side. It is `len(sizes)` (no child) below `min_bytes` in all.
     """
     total = sum(sizes)
-    if len(sizes) < 2 or total < min_bytes:
+    if not sizes or total < min_bytes:
         return len(sizes)
-    best, best_cost = len(sizes), total * (_PARSE_COST + _ANALYSIS_COST)
+    best, best_cost = len(sizes), total * _OWN_COST
     done = 0
     for here, size in enumerate(sizes):
         there = total - done
-        ours = done * _PARSE_COST + total * _ANALYSIS_COST + there * _UNPICKLE_COST
-        cost = max(ours, there * (_PARSE_COST + _PICKLE_COST))
+        cost = max(done * _OWN_COST + there * _PASSED_COST, there * _CHILD_COST)
         if cost < best_cost:
             best, best_cost = here, cost
         done += size
@@ -493,6 +493,9 @@ class SisExtract:
         self.parallel = parallel
         """Share a large extract of several files with a forked child process (see `records`)."""
         self.parallel_min_bytes = parallel_min_bytes
+        self.child_info_keys: frozenset[str] | None = None
+        """With `parallel`: the only `info` keys the caller reads from the child's records (the
+        others are not passed between the processes); None passes them all."""
         for path in self.paths:
             if not path.exists():
                 raise _not_found(path)
@@ -504,9 +507,9 @@ class SisExtract:
     def records(self) -> Iterator[Record]:
         """One `Record` per `<user>`, file after file.
 
-        With `parallel` (and `os.fork`), an extract of several files and at least
-        `parallel_min_bytes` is shared between two processes: a forked child reads the last
-        files (`split_point`) while this process reads the first ones and then takes the
+        With `parallel` (and `os.fork`), an extract of at least `parallel_min_bytes` is
+        shared between two processes: a forked child reads the last files (`split_point`; all
+        of a single file) while this process reads the first ones, if any, and then takes the
         child's records, so that the caller's work on the records (profiles, lint) runs beside
         the child's parsing. The records, their order and `stats` are exactly those of one
         process. The child is forked by this call (before a progress bar starts its thread),
@@ -519,7 +522,11 @@ class SisExtract:
         split = split_point([item.size for item in inputs], self.parallel_min_bytes)
         if split == len(inputs):
             return self._read_inputs(inputs)
-        child = forked.ForkedRecords(lambda: self._child_part(inputs[split:]), lambda: self.stats)
+        child = forked.ForkedRecords(
+            lambda: self._child_part(inputs[split:]),
+            lambda: self.stats,
+            info_keys=self.child_info_keys,
+        )
         return self._joined(inputs[:split], child)
 
     def _sequential(self) -> Iterator[Record]:

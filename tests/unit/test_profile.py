@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from authprobe.analysis.profile import SourceProfiler, profile_records, value_shape
+from authprobe.analysis.profile import (
+    AWKWARD,
+    SourceProfiler,
+    has_awkward,
+    profile_records,
+    value_shape,
+)
 from authprobe.model import Record, SourceKind
 from tests.helpers import rec
 
@@ -130,3 +136,60 @@ def test_parallel_freezing_gives_the_same_profiles() -> None:
     assert profiler.result(parallel=True, min_values=0) == expected
     assert [p.field for p in expected] == ["uid", "mail", "kind", "cn"]
     assert expected[0].distinct == 300
+
+
+def _plain_freeze(counts: dict[str, int]) -> dict[str, object]:
+    """The statistics the fast paths of `FieldProfiler.result` must give, computed plainly:
+    every value casefolded, shaped and searched one by one."""
+    spellings: dict[str, list[str]] = {}
+    for value in counts:
+        spellings.setdefault(value.casefold(), []).append(value)
+    colliding = [variants for variants in spellings.values() if len(variants) > 1]
+    shapes: dict[str, int] = {}
+    for value, count in counts.items():
+        shapes[value_shape(value)] = shapes.get(value_shape(value), 0) + count
+    return {
+        "case_collision_values": len(colliding),
+        "case_collision_records": sum(counts[v] for vs in colliding for v in vs),
+        "shapes": sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:8],
+        "awkward_values": sum(c for v, c in counts.items() if AWKWARD.search(v)),
+    }
+
+
+_TRICKY = st.sampled_from(
+    ["", " ", "a b", "x/y", "50%", "q?", "#1", "Straße", "STRASSE", "ﬁle", "FILE", "Σ", "σ",
+     "0012", "12", "A1", "a1", "jo@x.ca", "JO@X.CA", "@x.ca", "a@b", "S-1-5-21-1", "\x1cz",
+     "é", "É", "tab\t", "ÅB", "åb", "a-b_c", "xyz", "XYZ", "zQ", "Zq",
+     "123e4567-e89b-12d3-a456-426614174000"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(_TRICKY, st.text(max_size=6)), max_size=30), st.booleans())
+@example(["xyz", "XYZ", "0012"], True)
+@example(["jo@x.ca", "Jo@x.ca", "Jo@x.ca", "12"], False)
+def test_fast_freezing_gives_the_plain_statistics(values: list[str], once: bool) -> None:
+    """The whole-field shortcuts (one scan for awkward characters and capitals, shapes counted
+    in bulk when every value is held once) give exactly the value-by-value statistics."""
+    profiler = SourceProfiler(SourceKind.SIS)
+    for n, value in enumerate(values):
+        profiler.add(Record(f"r{n}", {"f": (value,)}))
+    if not values:
+        return
+    field = profiler.fields["f"]
+    if once:  # every value held by one record: the bulk path
+        field.counts = dict.fromkeys(field.counts, 1)
+    expected = _plain_freeze(dict(field.counts))
+    frozen = field.result(profiler.records)
+    assert {
+        "case_collision_values": frozen.case_collision_values,
+        "case_collision_records": frozen.case_collision_records,
+        "shapes": [(s.shape, s.count) for s in frozen.shapes],
+        "awkward_values": frozen.awkward_values,
+    } == expected
+
+
+def test_has_awkward_agrees_with_the_pattern() -> None:
+    """Every code point class that matters: ASCII one by one, and non-ASCII."""
+    for code in [*range(0x80), 0x85, 0xA0, 0xE9, 0x2028, 0x3000, 0x1F600]:
+        text = f"ab{chr(code)}cd"
+        assert has_awkward(text) == bool(AWKWARD.search(text)), hex(code)
