@@ -10,7 +10,10 @@ slapadd, then runs, interleaved, `--runs` times each, every run a fresh child pr
 2. authprobe: `authprobe ldap scan URL --format json -o /dev/null` (paged search, values
    counted straight from the replies, the full attribute profile);
 3. for comparison, `LdapDirectory(...).records()` consumed: the reader building a `Record` per
-   entry (what `recommend --directory URL` and `--save` use), no profile.
+   entry (what `recommend --directory URL` and `--save` use), no profile;
+4. for comparison, authprobe with AUTHPROBE_PURE_PYTHON=1: the entries walked by the Python
+   `ber.count_entry` instead of the C accelerator (`authprobe/sources/_bercount.c`, built at
+   install when a C compiler is there; the line "C accelerator" says whether it is).
 
 It prints min / median / max wall seconds and CPU seconds (user + system) of both, authprobe's
 peak memory, the ratio of the medians (target: <= 3), and the load average before and after:
@@ -32,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from authprobe.sources.ber import ACCELERATED  # noqa: E402 - needs the repository on sys.path
 from tests.integration.slapd import (  # noqa: E402 - needs the repository on sys.path
     generate_people,
     people_ldif,
@@ -109,13 +113,17 @@ def main() -> int:
             baseline: list[tuple[float, float, int]] = []
             scan: list[tuple[float, float, int]] = []
             reader: list[tuple[float, float, int]] = []
+            pure: list[tuple[float, float, int]] = []
+            pure_env = {**os.environ, "AUTHPROBE_PURE_PYTHON": "1"}
             for run in range(args.runs):
                 baseline.append(timed(baseline_argv))
                 scan.append(timed(scan_argv))
                 reader.append(timed(reader_argv))
+                pure.append(timed(scan_argv, pure_env))
                 print(
                     f"run {run + 1}: ldapsearch {baseline[-1][0]:.2f} s, "
-                    f"authprobe {scan[-1][0]:.2f} s, records() {reader[-1][0]:.2f} s",
+                    f"authprobe {scan[-1][0]:.2f} s, records() {reader[-1][0]:.2f} s, "
+                    f"pure Python {pure[-1][0]:.2f} s",
                     flush=True,
                 )
             print(f"load average after: {_load()}", flush=True)
@@ -124,6 +132,8 @@ def main() -> int:
     print(describe("ldapsearch", baseline))
     print(describe("authprobe", scan))
     print(describe("records()", reader))
+    print(describe("pure Python", pure))
+    print(f"C accelerator: {'built and used' if ACCELERATED else 'NOT built (pure Python)'}")
     ratio = statistics.median(r[0] for r in scan) / statistics.median(r[0] for r in baseline)
     print(f"ratio (median wall authprobe / ldapsearch): {ratio:.2f}  (target <= 3)")
     return 0

@@ -10,6 +10,7 @@ message itself.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final, NamedTuple, TypeVar
@@ -360,6 +361,48 @@ def count_entry(
     if pos != end:
         raise BerError("entry attributes overrun the message")
     return -1
+
+
+def _load_accelerator() -> Callable[..., int] | None:
+    """`_bercount.count_entry` (C, built at install when a compiler is there), else None.
+
+    AUTHPROBE_PURE_PYTHON=1 turns it off (to compare the two; bench/ldap_scan.py).
+    """
+    if os.environ.get("AUTHPROBE_PURE_PYTHON"):
+        return None
+    try:
+        from authprobe.sources import _bercount
+    except ImportError:
+        return None
+    count: Callable[..., int] = _bercount.count_entry
+    return count
+
+
+_ACCELERATED = _load_accelerator()
+ACCELERATED: Final = _ACCELERATED is not None
+"""Whether `count_entry_buffered` runs in C."""
+
+
+def count_entry_buffered(
+    data: bytes,
+    start: int,
+    end: int,
+    buffers: dict[bytes, list[str]],
+    multi: dict[bytes, T],
+    pending: list[tuple[T, list[str]]],
+) -> int:
+    """`count_entry` with `single[type] = buffers[type].append`, in C when it is built.
+
+    The C walk gives the same result after the same appends; on anything unusual (bytes past
+    the buffer, a length over 4 bytes, an entry `count_entry` would reject) it changes nothing
+    and this runs `count_entry` itself, so errors are exactly the Python ones.
+    """
+    if _ACCELERATED is not None:
+        done = _ACCELERATED(data, start, end, buffers, multi, pending)
+        if done != -2:
+            return done
+    single = {name: buffer.append for name, buffer in buffers.items()}
+    return count_entry(data, start, end, single, multi, pending)
 
 
 def uncount_entry(

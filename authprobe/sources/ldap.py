@@ -857,7 +857,10 @@ class _FastProfile:
         """Count one entry; False (nothing counted) when it needs the general path."""
         pending = self.pending
         pending.clear()
-        done = ber.count_entry(data, start, end, self.single, self.multi, pending)
+        if ber.ACCELERATED:
+            done = ber.count_entry_buffered(data, start, end, self.buffers, self.multi, pending)
+        else:
+            done = ber.count_entry(data, start, end, self.single, self.multi, pending)
         if done < 0:
             classes: list[str] | None = None
             control: list[str] | None = None

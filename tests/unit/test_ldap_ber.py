@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -250,3 +252,9 @@ def test_count_entry_hands_over_or_takes_back_exactly(
     ber.uncount_entry(data, message.op_start, message.op_end, buffers, done)
     for name in (b"uid", b"mail", b"cn"):
         assert buffers[name] == before
+
+
+@pytest.mark.skipif(os.environ.get("CI") != "true", reason="outside CI the C compiler is optional")
+def test_ci_builds_the_c_accelerator() -> None:
+    """.ci/run installs gcc and Python's headers, so `ldap scan` runs the C entry walk there."""
+    assert ber.ACCELERATED
