@@ -58,25 +58,9 @@ def value_shape(value: str) -> str:
         return "blank"
     if value != value.strip():
         return WHITESPACE
-    if value.isdigit():
-        if len(value) > 1 and value[0] == "0":
-            return f"{len(value)} digits, leading zero"
-        return f"{len(value)} digits"
-    if "@" in value:
-        local, _, domain = value.rpartition("@")
-        if local and "." in domain and " " not in value:
-            return f"email @{domain.lower()}"
-    if value.isalpha():
-        return f"{_case(value)} letters"
-    if value.isalnum():
-        return f"{_case(value)} alnum"
-    if _UUID.match(value):
-        return "uuid"
-    if _SID.match(value):
-        return "sid (S-1-…)"
     if " " in value:
         return "text with spaces"
-    return f"{_case(value)} alnum+{''.join(sorted({c for c in value if not c.isalnum()}))}"[:40]
+    return _clean_shape(value)
 
 
 def _clean_shape(value: str) -> str:
