@@ -167,6 +167,19 @@ class UnmatchedCount:
 
 
 @dataclass(frozen=True, slots=True)
+class StepCollision:
+    """A normalisation step left out because it would join different people: on one side,
+    among the records the pair would match, values that differ before the step (ignoring
+    case) become one value after it, and they belong to different records."""
+
+    step: str  # "strip-scope", "strip-leading-zeros" or "digits-only"
+    source: SourceKind
+    values: int  # normalised values each reached from several different values
+    records: int  # records holding those values
+    examples: tuple[str, ...] = ()  # references of records that would share one value (sorted)
+
+
+@dataclass(frozen=True, slots=True)
 class Correspondence:
     """A SIS field and a directory attribute whose values overlap, and how well they join."""
 
@@ -192,6 +205,7 @@ class Correspondence:
     directory_multiple_examples: tuple[str, ...] = ()  # a few of those directory refs (sorted)
     unmatched: tuple[UnmatchedCount, ...] = ()  # who finds no partner, by population and reason
     other_attributes: tuple[str, ...] = ()  # directory attributes also overlapping the SIS field
+    collisions: tuple[StepCollision, ...] = ()  # steps left out: they would join different people
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +292,17 @@ class ReleasedValueMatch:
     idp_source: str  # "NameID" or the attribute Name as sent
     value: str
     directory_attributes: tuple[str, ...]
-    entries: int  # directory entries holding it
+    entries: int  # directory entries holding it (every entry counted)
+    person_holds: bool = False  # the logged-in person's entry holds it
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPerson:
+    """Which directory entry logged in: the one holding the most specific released values."""
+
+    ref: str | None  # None when several entries hold the same released values
+    entries: int  # entries holding exactly those values (1: the person is told apart)
+    released_values_held: int  # released values (NameID and attribute values) the entry holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +323,8 @@ class Report:
     out_of_scope: tuple[PopulationScope, ...] = ()
     released: tuple[ReleasedValueMatch, ...] = ()
     """With a captured login: where each released value lives in the directory."""
+    login_person: LoginPerson | None = None
+    """With a captured login: which directory entry is the person who logged in."""
     options: tuple[tuple[str, str], ...] = ()
     """The filters and options the run used, as (label, value) pairs in the order given:
     population rule, excluded groups, disabled accounts, LDAP base / filter / scope, IdP

@@ -1,4 +1,6 @@
-"""Test-only oracle: the original pure-Python cross-check and exceptions, kept verbatim.
+"""Test-only oracle: the original pure-Python cross-check and exceptions, kept verbatim
+except for the rule that a joining step is refused when it would join different people
+(issue 13, A3), written here independently of the engine.
 
 The polars engine in `authprobe.analysis.crosscheck` must give exactly the same results as this
 module on any input (tests/unit/test_crosscheck_properties.py). Do not optimise this file.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from authprobe.analysis.normalize import EXACT, STEPS
@@ -18,6 +20,7 @@ from authprobe.model import (
     PopulationCoverage,
     Record,
     SourceKind,
+    StepCollision,
     StepCoverage,
 )
 
@@ -243,16 +246,80 @@ def _plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, st
     return pairs
 
 
-def _adopted_steps(steps: list[StepCoverage], sis_records: int) -> tuple[str, ...]:
+# Steps that can make two different identifiers one (issue 13, A3), written out here rather
+# than imported, so the oracle states the rule on its own.
+JOINING_STEPS = ("strip-scope", "strip-leading-zeros", "digits-only")
+
+
+def _joined_people(
+    side: SideIndex,
+    name: str,
+    other: SideIndex,
+    other_name: str,
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+) -> StepCollision | None:
+    """On `side`: values under `after` that `other` also holds and that are reached from two
+    or more different values under `before`, by two or more different records."""
+    wanted = {value for _, value in other.normalised(other_name, after)}
+    sources: dict[str, set[str]] = {}
+    holders: dict[str, set[int]] = {}
+    for (number, old), (same, new) in zip(
+        side.normalised(name, before), side.normalised(name, after), strict=True
+    ):
+        assert number == same
+        if new in wanted:
+            sources.setdefault(new, set()).add(old)
+            holders.setdefault(new, set()).add(number)
+    joined = [new for new in sources if len(sources[new]) >= 2 and len(holders[new]) >= 2]
+    if not joined:
+        return None
+    records = set().union(*(holders[new] for new in joined))
+    first = min(side.refs[number] for number in records)
+    near = set().union(
+        *(holders[new] for new in joined if first in {side.refs[n] for n in holders[new]})
+    )
+    examples = tuple(sorted({side.refs[number] for number in near})[:3])
+    return StepCollision("", side.source, len(joined), len(records), examples)
+
+
+def _adopted_steps(
+    steps: list[StepCoverage],
+    sis_records: int,
+    sis: SideIndex | None = None,
+    sis_field: str = "",
+    directory: SideIndex | None = None,
+    attribute: str = "",
+) -> tuple[tuple[str, ...], tuple[StepCollision, ...]]:
     """Steps whose gain pays for itself: casefold on any gain (Alma compares without case),
-    the others only when they gain at least 0.5 % of the SIS records."""
+    the others only when they gain at least 0.5 % of the SIS records. A joining step is
+    refused when, compared with the values before any joining step (case ignored), it makes
+    different values of different records one, among the values both sides then hold."""
     adopted: list[str] = []
+    refused: list[StepCollision] = []
     minimum = max(1, STEP_MIN_GAIN_SHARE * sis_records)
     for previous, current in pairwise(steps):
         gain = current.matched - previous.matched
-        if (current.step == "casefold" and gain > 0) or gain >= minimum:
-            adopted.append(current.step)
-    return tuple(adopted)
+        if not ((current.step == "casefold" and gain > 0) or gain >= minimum):
+            continue
+        if current.step in JOINING_STEPS and sis is not None and directory is not None:
+            before = _ordered(
+                (*[step for step in adopted if step not in JOINING_STEPS], "casefold")
+            )
+            after = _ordered((*adopted, "casefold", current.step))
+            found = [
+                replace(collision, step=current.step)
+                for collision in (
+                    _joined_people(sis, sis_field, directory, attribute, before, after),
+                    _joined_people(directory, attribute, sis, sis_field, before, after),
+                )
+                if collision is not None
+            ]
+            if found:
+                refused.extend(found)
+                continue
+        adopted.append(current.step)
+    return tuple(adopted), tuple(refused)
 
 
 def _populations(side: SideIndex, matched: frozenset[int]) -> tuple[PopulationCoverage, ...]:
@@ -284,7 +351,7 @@ def correspond(
                 directory_coverage=_share(measure.directory_matched, directory.records),
             )
         )
-    adopted = _adopted_steps(steps, sis.records)
+    adopted, refused = _adopted_steps(steps, sis.records, sis, sis_field, directory, attribute)
     final = _measure(sis, sis_field, directory, attribute, adopted)
     later = {"strip-scope", "strip-leading-zeros", "digits-only"}
     if "casefold" not in adopted and later.intersection(adopted):
@@ -317,6 +384,7 @@ def correspond(
             directory.name_derived_share(attribute), sis.name_derived_share(sis_field)
         ),
         sis_duplicate_values=sis_dupes,
+        collisions=refused,
     )
 
 
@@ -324,12 +392,25 @@ def _ordered(steps: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(step for step in STEPS if step in steps)
 
 
+def _still_overlaps(sis: SideIndex, sis_field: str, directory: SideIndex, attribute: str,
+                    left_out: set[str]) -> bool:  # fmt: skip
+    steps = tuple(step for step in STEPS if step not in left_out)
+    mine = {value for _, value in sis.normalised(sis_field, steps)}
+    theirs = {value for _, value in directory.normalised(attribute, steps)}
+    smaller, larger = sorted((mine, theirs), key=len)
+    overlap = sum(1 for value in smaller if value in larger)
+    return overlap >= max(MIN_OVERLAP, OVERLAP_SHARE * len(smaller))
+
+
 def crosscheck(sis: SideIndex, directory: SideIndex) -> list[Correspondence]:
-    """Every plausible pair, measured; best SIS coverage first."""
-    found = [
-        correspond(sis, sis_field, directory, attribute)
-        for sis_field, attribute in _plausible_pairs(sis, directory)
-    ]
+    """Every plausible pair, measured; best SIS coverage first. A pair that overlaps only
+    through a refused joining step is left out."""
+    found = []
+    for sis_field, attribute in _plausible_pairs(sis, directory):
+        pair = correspond(sis, sis_field, directory, attribute)
+        left_out = {collision.step for collision in pair.collisions}
+        if not left_out or _still_overlaps(sis, sis_field, directory, attribute, left_out):
+            found.append(pair)
     found.sort(key=lambda c: (-c.matched, c.sis_field, c.directory_attribute.casefold()))
     return found
 

@@ -33,12 +33,13 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from authprobe.analysis.normalize import EXACT, STEPS
+from authprobe.analysis.normalize import EXACT, MERGING, STEPS
 from authprobe.model import (
     Correspondence,
     PopulationCoverage,
     Record,
     SourceKind,
+    StepCollision,
     StepCoverage,
     UnmatchedCount,
 )
@@ -513,6 +514,19 @@ class _Final:
         found = self.chains.get(key)
         if found is not None:
             return found
+        state, effective = self._state(name, steps)
+        found = self.by_effect.get((name, effective))
+        if found is None:
+            found = self.by_effect[(name, effective)] = state.chain
+        self.chains[key] = state._chain = found
+        return found
+
+    def values(self, name: str, steps: tuple[str, ...]) -> pl.Series:
+        """`name`'s values under `steps`, one per collected row (aligned with its column)."""
+        return self._state(name, steps)[0].values
+
+    def _state(self, name: str, steps: tuple[str, ...]) -> tuple[_State, tuple[str, ...]]:
+        """The values after `steps`, and the steps that changed something."""
         column = self.columns[name]
         state = self._raw_state(name)
         effective: tuple[str, ...] = ()
@@ -539,11 +553,7 @@ class _Final:
             effective = after
             state = _State(values, odd, column)
             self._remember((name, effective), state)
-        found = self.by_effect.get((name, effective))
-        if found is None:
-            found = self.by_effect[(name, effective)] = state.chain
-        self.chains[key] = state._chain = found
-        return found
+        return state, effective
 
     def _raw_state(self, name: str) -> _State:
         column = self.columns[name]
@@ -770,16 +780,93 @@ def _overlaps(sis_values: pl.Series, dir_values: pl.Series) -> bool:
     return hits >= needed
 
 
-def _adopted_steps(steps: list[StepCoverage], sis_records: int) -> tuple[str, ...]:
+Collide = Callable[[tuple[str, ...], str], tuple[StepCollision, ...]]
+"""(steps adopted so far, a merging step) -> the collisions adopting the step would create."""
+
+
+def _no_collisions(_adopted: tuple[str, ...], _step: str) -> tuple[StepCollision, ...]:
+    return ()
+
+
+def _adopted_steps(
+    steps: list[StepCoverage], sis_records: int, collide: Collide = _no_collisions
+) -> tuple[tuple[str, ...], tuple[StepCollision, ...]]:
     """Steps whose gain pays for itself: casefold on any gain (Alma compares without case),
-    the others only when they gain at least 0.5 % of the SIS records."""
+    the others only when they gain at least 0.5 % of the SIS records — and a merging step
+    (`MERGING`) only when it joins no different people (`collide` finds nothing). Returns the
+    adopted steps and the collisions of the steps refused."""
     adopted: list[str] = []
+    refused: list[StepCollision] = []
     minimum = max(1, STEP_MIN_GAIN_SHARE * sis_records)
     for previous, current in pairwise(steps):
         gain = current.matched - previous.matched
-        if (current.step == "casefold" and gain > 0) or gain >= minimum:
-            adopted.append(current.step)
-    return tuple(adopted)
+        if not ((current.step == "casefold" and gain > 0) or gain >= minimum):
+            continue
+        if current.step in MERGING:
+            found = collide(tuple(adopted), current.step)
+            if found:
+                refused.extend(found)
+                continue
+        adopted.append(current.step)
+    return tuple(adopted), tuple(refused)
+
+
+def _collider(s: _Final, sis_field: str, d: _Final, attribute: str) -> Collide:
+    """The collision check of one pair (see `_collisions`), both sides."""
+
+    def collide(adopted: tuple[str, ...], step: str) -> tuple[StepCollision, ...]:
+        # compared with the values before any merging step, ignoring case (Alma does): a
+        # step adopted earlier may have merged values nobody matched until this one
+        base = _ordered((*(a for a in adopted if a not in MERGING), "casefold"))
+        chain = _ordered((*adopted, "casefold", step))
+        found = []
+        for mine, name, theirs, other in (
+            (s, sis_field, d, attribute),
+            (d, attribute, s, sis_field),
+        ):
+            values, records, examples = _collisions(mine, name, theirs, other, base, chain)
+            if values:
+                found.append(StepCollision(step, mine.source, values, records, examples))
+        return tuple(found)
+
+    return collide
+
+
+def _collisions(
+    mine: _Final,
+    name: str,
+    theirs: _Final,
+    other: str,
+    base: tuple[str, ...],
+    chain: tuple[str, ...],
+) -> tuple[int, int, tuple[str, ...]]:
+    """(values, records, examples): values under `chain` that the other side holds too and
+    that different records of `mine` reach from different values under `base`."""
+    if mine.chain(name, base) is mine.chain(name, chain):
+        return 0, 0, ()  # the steps change nothing on this side
+    rows = pl.DataFrame(
+        {
+            _R: mine.columns[name].numbers,
+            _V: mine.values(name, base).hash(_SEED),
+            _H: mine.values(name, chain).hash(_SEED),
+        }
+    )
+    merged = rows.filter(pl.col(_V) != pl.col(_H))[_H].unique()
+    rows = rows.filter(_isin(pl.col(_H), merged))
+    rows = rows.filter(_isin(pl.col(_H), theirs.chain(other, chain).distinct))
+    bad = (
+        rows.group_by(_H)
+        .agg(pl.col(_V).n_unique().alias("values"), pl.col(_R).n_unique().alias(_N))
+        .filter((pl.col("values") > 1) & (pl.col(_N) > 1))[_H]
+    )
+    if not bad.len():
+        return 0, 0, ()
+    rows = rows.filter(_isin(pl.col(_H), bad)).select(_R, _H).unique()
+    # examples: the records sharing a value with the first reference (in sorted order)
+    named = rows.with_columns(mine.refs.gather(rows[_R]).alias("ref"))
+    first = named.filter(pl.col("ref") == named["ref"].min())[_H]
+    examples = named.filter(_isin(pl.col(_H), first))["ref"].unique().sort().head(EXAMPLES)
+    return bad.len(), rows[_R].n_unique(), tuple(examples.to_list())
 
 
 _AFTER_CASEFOLD = frozenset(list(STEPS)[list(STEPS).index("casefold") + 1 :])
@@ -841,7 +928,7 @@ def correspond(
                 directory_coverage=_share(dir_matched, d.records),
             )
         )
-    adopted = _adopted_steps(steps, s.records)
+    adopted, collisions = _adopted_steps(steps, s.records, _collider(s, sis_field, d, attribute))
     sis_chain, dir_chain = s.chain(sis_field, adopted), d.chain(attribute, adopted)
     final = _measure(sis_chain, dir_chain)
     if _needs_casefold_too(adopted):
@@ -881,11 +968,28 @@ def correspond(
         )
         + _breakdown(d, unmatched_reasons(directory, attribute, sis, sis_field, adopted, others)),
         other_attributes=others,
+        collisions=collisions,
     )
 
 
-def crosscheck(sis: SideIndex, directory: SideIndex) -> list[Correspondence]:
-    """Every plausible pair, measured; best SIS coverage first."""
+def _overlaps_without(
+    sis: _Final, sis_field: str, directory: _Final, attribute: str, refused: set[str]
+) -> bool:
+    """Whether the pair's values still overlap enough when the `refused` steps are left out."""
+    chain = tuple(step for step in FULL if step not in refused)
+    return _overlaps(
+        sis.chain(sis_field, chain).distinct, directory.chain(attribute, chain).distinct
+    )
+
+
+def crosscheck(
+    sis: SideIndex, directory: SideIndex, *, set_aside: list[Correspondence] | None = None
+) -> list[Correspondence]:
+    """Every plausible pair, measured; best SIS coverage first.
+
+    A pair whose values overlap only through a step that would join different people is not
+    returned; it goes to `set_aside` (when given), with its collisions, so it can be reported.
+    """
     pairs = _plausible_pairs(sis, directory)
     others = {pair: _others(pairs, *pair) for pair in pairs}
     last_use: dict[tuple[SourceKind, str], int] = {}
@@ -895,14 +999,45 @@ def crosscheck(sis: SideIndex, directory: SideIndex) -> list[Correspondence]:
             last_use[(SourceKind.DIRECTORY, name)] = index
     found = []
     for index, (sis_field, attribute) in enumerate(pairs):
-        found.append(
-            correspond(sis, sis_field, directory, attribute, others=others[(sis_field, attribute)])
+        pair = correspond(
+            sis, sis_field, directory, attribute, others=others[(sis_field, attribute)]
         )
+        refused = {collision.step for collision in pair.collisions}
+        if not refused or _overlaps_without(
+            sis.final, sis_field, directory.final, attribute, refused
+        ):
+            found.append(pair)
+        elif set_aside is not None:
+            set_aside.append(pair)
         for (kind, name), last in last_use.items():
             if last == index:  # memory: a field's chains go once no later pair needs them
                 (sis if kind is SourceKind.SIS else directory).final.forget(name)
     found.sort(key=lambda c: (-c.matched, c.sis_field, c.directory_attribute.casefold()))
     return found
+
+
+def matched_by_population(
+    side: SideIndex,
+    name: str,
+    others: Sequence[tuple[SideIndex, str]],
+    steps: tuple[str, ...],
+) -> dict[str, int]:
+    """Records of `side` per population that find a partner under exactly `steps` (nothing is
+    decided again) in any of `others` ((index, field) of the other source): how a group set
+    aside would fare under the winner's own normalisation."""
+    mine = side.final
+    if not side.records or name not in mine.columns:
+        return {}
+    targets = [
+        other.final.chain(other_name, steps).distinct
+        for other, other_name in others
+        if other.records and other_name in other.final.columns
+    ]
+    if not targets:
+        return {}
+    target = pl.concat(targets).unique()
+    numbers = mine.chain(name, steps).frame.filter(_isin(pl.col(_H), target))[_R].unique()
+    return {p.population: p.matched for p in mine.populations_of(numbers) if p.matched}
 
 
 def _others(pairs: list[tuple[str, str]], sis_field: str, attribute: str) -> tuple[str, ...]:

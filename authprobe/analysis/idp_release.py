@@ -19,16 +19,21 @@ API (for `recommend --idp-metadata FILE --assertion FILE`):
         (NameID and every attribute value), compared case-insensitively, and also with the
         @scope stripped (eppn `jdoe@college.ca` = uid `jdoe`). One pass over the records.
 
+    LoginLocator(assertion): the same comparison streamed over a whole directory, one entry at a
+        time (`add`), keeping counts, not matches: how many entries hold each released value
+        (every entry counted), and which entry is the person who logged in (`result`).
+
 `metadata` and `assertion` may be None (nothing known about that side).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from math import inf
 
 from authprobe import vocab
-from authprobe.model import Record
+from authprobe.model import LoginPerson, Record, ReleasedValueMatch
 from authprobe.sources.saml_message import Assertion
 from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata
 
@@ -258,3 +263,114 @@ def locate_released_values(
         ReleasedValue(source, value, tuple(matches))
         for (source, value), matches in zip(released, found, strict=True)
     ]
+
+
+MAX_COMBINATIONS = 65_536
+"""Different combinations of released values that entries hold, each kept with its first
+entry, to find the person. Beyond this (only with a hostile login) the person is reported as
+not told apart; the counts per value stay exact."""
+
+
+@dataclass(slots=True)
+class _Combination:
+    entries: int
+    ref: str
+    attrs: dict[str, list[str]]  # the first entry's values that equal a released value
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedLogin:
+    """Where a login's released values live, and whose entry it is."""
+
+    values: tuple[ReleasedValueMatch, ...]
+    person: LoginPerson
+    record: Record | None
+    """The person's entry (only its values that equal a released value), when told apart."""
+
+
+@dataclass(slots=True)
+class LoginLocator:
+    """Streams a directory once for one captured login (see the module docstring).
+
+    The person is the entry holding the most specific released values: each combination of
+    released values an entry holds is ranked, once every entry is counted, by how many entries
+    hold each of its values, rarest first (a value held by one entry beats any shared one; a
+    name shared by 300 people comes last); an entry holding more values beats one holding a
+    subset. When the best combination is held by several entries, or two combinations rank
+    alike, the person is not told apart and `LoginPerson.ref` is None.
+    """
+
+    assertion: Assertion
+    released: list[tuple[str, str]] = field(init=False)
+    holders: list[int] = field(init=False)
+    attributes: list[dict[str, None]] = field(init=False)
+    combinations: dict[frozenset[int], _Combination] = field(default_factory=dict)
+    overflow: int = 0
+    _exact: dict[str, list[int]] = field(default_factory=dict)
+    _scoped: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.released = _released(self.assertion)
+        self.holders = [0] * len(self.released)
+        self.attributes = [{} for _ in self.released]
+        for index, (_, value) in enumerate(self.released):
+            key = value.strip().casefold()
+            self._exact.setdefault(key, []).append(index)
+            local = _unscoped(key)
+            if local:
+                self._scoped.setdefault(local, []).append(index)
+
+    def add(self, record: Record) -> None:
+        """Count one directory entry."""
+        exact, scoped = self._exact, self._scoped
+        held: set[int] = set()
+        kept: dict[str, list[str]] = {}
+        for attribute, values in record.attrs.items():
+            for value in values:
+                key = value.strip().casefold()
+                whole, local = exact.get(key), scoped.get(key)
+                if whole is None and local is None:
+                    continue
+                kept.setdefault(attribute, []).append(value)
+                for index in (*(whole or ()), *(local or ())):
+                    held.add(index)
+                    self.attributes[index].setdefault(attribute)
+        if not held:
+            return
+        for index in held:
+            self.holders[index] += 1
+        combination = frozenset(held)
+        found = self.combinations.get(combination)
+        if found is not None:
+            found.entries += 1
+        elif len(self.combinations) < MAX_COMBINATIONS:
+            self.combinations[combination] = _Combination(1, record.ref, kept)
+        else:
+            self.overflow += 1
+
+    def _rank(self, combination: frozenset[int]) -> tuple[float, ...]:
+        return (*sorted(self.holders[index] for index in combination), inf)
+
+    def result(self) -> LocatedLogin:
+        """Counts per released value, and the person (see the class docstring)."""
+        ranked = sorted(self.combinations, key=self._rank)
+        best: frozenset[int] = ranked[0] if ranked else frozenset()
+        alike = [c for c in ranked if self._rank(c) == self._rank(best)] if ranked else []
+        entries = sum(self.combinations[c].entries for c in alike)
+        told_apart = entries == 1 and not self.overflow
+        first = self.combinations[best] if ranked else None
+        values = tuple(
+            ReleasedValueMatch(
+                source,
+                value,
+                tuple(self.attributes[index]),
+                self.holders[index],
+                told_apart and index in best,
+            )
+            for index, (source, value) in enumerate(self.released)
+        )
+        if not told_apart or first is None:
+            return LocatedLogin(values, LoginPerson(None, entries + self.overflow, len(best)), None)
+        attrs = {name: tuple(found) for name, found in first.attrs.items()}
+        person = LoginPerson(first.ref, 1, len(best))
+        return LocatedLogin(values, person, Record(first.ref, attrs))

@@ -61,6 +61,12 @@ STEP_NAMES: tuple[str, ...] = (EXACT, *STEPS)
 TRANSFORMING = frozenset({"trim", "strip-scope", "strip-leading-zeros", "digits-only"})
 """Steps that someone must carry out (IdP claim rule or SIS export); Alma does casefold itself."""
 
+MERGING = frozenset({"strip-scope", "strip-leading-zeros", "digits-only"})
+"""Steps that can turn two different identifiers into one (`abc1234` and `xyz1234` -> `1234`,
+`jdoe@college.ca` and `jdoe@alumni.college.ca` -> `jdoe`, `0123` and `123` -> `123`): the
+cross-check adopts them only when they join no different people. trim and casefold only drop
+differences Alma or a typist makes (the duplicates they reveal are reported as such)."""
+
 
 def normalise(value: str, upto: str) -> str:
     """Apply every step from the first up to and including `upto` (`exact` = unchanged)."""

@@ -14,7 +14,15 @@ from collections.abc import Iterable
 from itertools import islice
 from string import ascii_uppercase
 
-from authprobe.model import FieldProfile, Record, ShapeCount, SourceKind
+from authprobe.model import (
+    FieldProfile,
+    Finding,
+    InputSummary,
+    Record,
+    Severity,
+    ShapeCount,
+    SourceKind,
+)
 
 MAX_SHAPES = 8
 WHITESPACE = "leading/trailing whitespace"
@@ -291,3 +299,29 @@ def profile_records(records: Iterable[Record], source: SourceKind) -> list[Field
     for record in records:
         profiler.add(record)
     return profiler.result()
+
+
+def no_records_finding(summary: InputSummary, in_scope: int | None = None) -> Finding | None:
+    """An error finding when a source yielded no record at all (a filter or an export with no
+    people, an empty extract), or none is left once `--exclude-group` set some aside
+    (`in_scope`): nothing can be concluded from it, and the report says so."""
+    kind = "person entries" if summary.source is SourceKind.DIRECTORY else "SIS records"
+    if summary.records and in_scope == 0:
+        return Finding(
+            "no-records-in-scope",
+            Severity.ERROR,
+            summary.source.value,
+            None,
+            summary.records,
+            f"All {summary.records:,} {kind} read from {summary.location} are set aside by "
+            "--exclude-group: none is left to compare.",
+        )
+    if summary.records:
+        return None
+    skipped = sum(summary.skipped.values())
+    where = summary.location + (f"; {skipped:,} item(s) skipped, see below" if skipped else "")
+    if summary.source is SourceKind.DIRECTORY:
+        code, text = "no-person-entries", "0 person entries read — check the filter or the export"
+    else:
+        code, text = "no-sis-records", "0 SIS records read — check the extract"
+    return Finding(code, Severity.ERROR, summary.source.value, None, 0, f"{text} ({where}).")

@@ -12,11 +12,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from authprobe.analysis.advice import alma_advice
-from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck, shared_identifiers
+from authprobe.analysis.crosscheck import (
+    SideIndex,
+    crosscheck,
+    matched_by_population,
+    shared_identifiers,
+)
 from authprobe.analysis.exceptions import mismatches
-from authprobe.analysis.history import Snapshot, ValueHistory
-from authprobe.analysis.idp_release import idp_release, locate_released_values
-from authprobe.analysis.profile import SourceProfiler
+from authprobe.analysis.history import Snapshot, ValueHistory, history_findings
+from authprobe.analysis.idp_release import LocatedLogin, LoginLocator, idp_release
+from authprobe.analysis.profile import SourceProfiler, no_records_finding
 from authprobe.analysis.scoring import (
     MAX_ID_LENGTH,
     RUBRIC,
@@ -25,6 +30,7 @@ from authprobe.analysis.scoring import (
     describe,
     pct,
     rank_candidates,
+    set_aside_findings,
 )
 from authprobe.model import (
     Candidate,
@@ -34,7 +40,6 @@ from authprobe.model import (
     IdpCheck,
     PopulationScope,
     Record,
-    ReleasedValueMatch,
     Report,
     Severity,
     SourceKind,
@@ -80,15 +85,24 @@ class Options:
         )
 
 
-def choose(candidates: list[Candidate]) -> tuple[Candidate | None, Finding | None]:
-    """The recommendation, or None and the finding that says why."""
+def choose(
+    candidates: list[Candidate], set_aside: int = 0
+) -> tuple[Candidate | None, Finding | None]:
+    """The recommendation, or None and the finding that says why (`set_aside`: pairs whose
+    values meet only through a step that would join different people)."""
     best = next((c for c in candidates if not c.rejected), None)
     if best is None:
-        message = (
-            "No SIS field joins to a directory attribute without breaking one of Alma's rules."
-            if candidates
-            else "No SIS field shares values with any directory attribute."
-        )
+        if candidates:
+            message = (
+                "No SIS field joins to a directory attribute without breaking one of Alma's rules."
+            )
+        elif set_aside:
+            message = (
+                "No SIS field joins a directory attribute without a normalisation step that "
+                "would join different people."
+            )
+        else:
+            message = "No SIS field shares values with any directory attribute."
         return None, Finding("no-candidate", Severity.ERROR, "crosscheck", None, 0, message)
     if best.correspondence.sis_coverage < MIN_COVERAGE:
         return None, Finding(
@@ -250,7 +264,8 @@ class _Side:
     profiler: SourceProfiler
     index: SideIndex
     excluded: SideIndex
-    watched: list[Record] = field(default_factory=list)
+    login: LoginLocator | None = None
+    """With a captured login: who holds each released value (every entry counted)."""
     snapshot: Snapshot | None = None
     population_missing: int = 0
     """Entries without the --population-rule attribute (left in their OU)."""
@@ -266,38 +281,13 @@ def _population_of(record: Record, attribute: str) -> Record | None:
     return None
 
 
-MAX_WATCHED = 50
-
-
-def _released_keys(assertion: Assertion | None) -> frozenset[str]:
-    """Every value a captured login released, casefolded, with and without its @scope."""
-    if assertion is None:
-        return frozenset()
-    values = [value for attribute in assertion.attributes for value in attribute.values]
-    if assertion.nameid is not None and not assertion.nameid.encrypted:
-        values.append(assertion.nameid.value)
-    keys = set()
-    for value in values:
-        folded = value.strip().casefold()
-        keys.add(folded)
-        local, at, _ = folded.rpartition("@")
-        if at and local:
-            keys.add(local)
-    return frozenset(keys)
-
-
-def _holds_any(record: Record, keys: frozenset[str]) -> bool:
-    return any(
-        value.strip().casefold() in keys for values in record.attrs.values() for value in values
-    )
-
-
 def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     side = _Side(SourceProfiler(source.source), SideIndex(source.source), SideIndex(source.source))
     is_directory = source.source is SourceKind.DIRECTORY
     attribute = options.population_attribute if is_directory else None
     excluded = options.excluded_folded
-    released = _released_keys(options.assertion) if is_directory else frozenset()
+    if is_directory and options.assertion is not None:
+        side.login = LoginLocator(options.assertion)
     if is_directory and options.previous is not None:
         side.snapshot = Snapshot()
     for record in wrap(source.records(), f"reading {source.source.value}"):
@@ -312,8 +302,8 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
         side.profiler.add(record)
         if side.snapshot is not None:
             side.snapshot.add(record)
-        if released and len(side.watched) < MAX_WATCHED and _holds_any(record, released):
-            side.watched.append(record)
+        if side.login is not None:
+            side.login.add(record)
         if excluded and record.population and record.population.casefold() in excluded:
             side.excluded.add(record)
         else:
@@ -321,28 +311,27 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     return side
 
 
-def _matched_by_population(
-    sis: SideIndex, directory: SideIndex, best: Correspondence, kind: SourceKind
-) -> dict[str, int]:
-    """Records per population of `kind` that match under the winner's pair."""
-    if best.sis_field not in sis.fields or best.directory_attribute not in directory.fields:
-        return {}
-    pair = correspond(sis, best.sis_field, directory, best.directory_attribute)
-    return {p.population: p.matched for p in pair.populations if p.source is kind}
-
-
 def _out_of_scope(
     sis: _Side, directory: _Side, best: Correspondence | None
 ) -> tuple[PopulationScope, ...]:
-    """Per excluded population: how many records, and how many would match the winner."""
+    """Per excluded population: how many records, and how many would match the winner: under
+    exactly its steps, with a partner anywhere on the other side (set aside or not)."""
     scopes: list[PopulationScope] = []
-    for kind, excluded, pairing in (
-        (SourceKind.SIS, sis.excluded, (sis.excluded, directory.index)),
-        (SourceKind.DIRECTORY, directory.excluded, (sis.index, directory.excluded)),
+    for kind, excluded, other in (
+        (SourceKind.SIS, sis.excluded, directory),
+        (SourceKind.DIRECTORY, directory.excluded, sis),
     ):
         if not excluded.records:
             continue
-        matched = _matched_by_population(*pairing, best, kind) if best is not None else {}
+        matched: dict[str, int] = {}
+        if best is not None:
+            mine, theirs = (
+                (best.sis_field, best.directory_attribute)
+                if kind is SourceKind.SIS
+                else (best.directory_attribute, best.sis_field)
+            )
+            partners = [(other.index, theirs), (other.excluded, theirs)]
+            matched = matched_by_population(excluded, mine, partners, best.normalisation)
         counts = Counter(population or "(none)" for population in excluded.populations)
         scopes.extend(
             PopulationScope(kind, name, counts[name], matched.get(name, 0))
@@ -378,24 +367,9 @@ def _idp_lookup(options: Options, person: Record | None) -> IdpLookup:
     return lookup
 
 
-def _login(options: Options, directory: _Side) -> tuple[Record | None, list[ReleasedValueMatch]]:
-    """The person who logged in (the entry holding most released values) and where each lives."""
-    if options.assertion is None:
-        return None, []
-    located = locate_released_values(options.assertion, directory.watched)
-    votes = Counter(match.ref for value in located for match in value.matches)
-    person_ref = votes.most_common(1)[0][0] if votes else None
-    person = next((r for r in directory.watched if r.ref == person_ref), None)
-    matches = [
-        ReleasedValueMatch(
-            value.idp_source,
-            value.value,
-            value.attributes,
-            len({match.ref for match in value.matches}),
-        )
-        for value in located
-    ]
-    return person, matches
+def _login(directory: _Side) -> LocatedLogin | None:
+    """Where each released value lives and whose entry the login is (see LoginLocator)."""
+    return directory.login.result() if directory.login is not None else None
 
 
 def _history(
@@ -423,16 +397,27 @@ def build_report(
     dir_profiles = dir_side.profiler.result()
     sis_profiles = sis_side.profiler.result()
     shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
-    pairs = crosscheck(sis_side.index, dir_side.index)
+    set_aside: list[Correspondence] = []
+    pairs = crosscheck(sis_side.index, dir_side.index, set_aside=set_aside)
     by_field = {profile.field: profile for profile in sis_profiles}
-    person, released = _login(options, dir_side)
+    login = _login(dir_side)
     has_idp = options.idp_metadata is not None or options.assertion is not None
-    idp = _idp_lookup(options, person) if has_idp else _no_idp
+    idp = _idp_lookup(options, login.record if login else None) if has_idp else _no_idp
     history = _history(options, dir_side, pairs)
     candidates = rank_candidates(pairs, by_field, idp, history)
-    recommendation, why_none = choose(candidates)
+    recommendation, why_none = choose(candidates, len(set_aside))
     joined = {(SourceKind.DIRECTORY.value, p.directory_attribute) for p in pairs}
+    empty = [
+        found
+        for source, side in ((directory, dir_side), (sis, sis_side))
+        if (found := no_records_finding(source.summary(), side.index.records)) is not None
+    ]
+    if empty and why_none is not None and why_none.code == "no-candidate":
+        why_none = None  # nothing was read: the empty input is the reason, not the values
     findings = [
+        *empty,
+        *set_aside_findings(set_aside),
+        *history_findings(history, [p.directory_attribute for p in pairs]),
         *_missing_primary_id(by_field, sis_side.profiler.records),
         *shared,
         *_population_findings(dir_side, options.population_attribute),
@@ -456,5 +441,6 @@ def build_report(
         exceptions=tuple(mismatches(sis_side.index, dir_side.index, best)) if best else (),
         advice=alma_advice(recommendation) if recommendation else None,
         out_of_scope=_out_of_scope(sis_side, dir_side, best),
-        released=tuple(released),
+        released=login.values if login else (),
+        login_person=login.person if login else None,
     )

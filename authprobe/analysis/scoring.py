@@ -16,7 +16,9 @@ from authprobe.model import (
     Correspondence,
     Criterion,
     FieldProfile,
+    Finding,
     IdpCheck,
+    Severity,
     SourceKind,
 )
 
@@ -124,9 +126,12 @@ def is_mail_like(name: str) -> bool:
 def stability(pair: Correspondence, history: ValueHistory | None = None) -> tuple[float, str]:
     """How stable the joined value is, with the reason in words (measured when history given)."""
     value, explanation = _stability_by_kind(pair)
-    share = history.share(pair.directory_attribute) if history is not None else None
-    if history is None or share is None:
+    if history is None:
         return value, explanation
+    share = history.share(pair.directory_attribute)
+    if share is None:
+        why = history.why_not_measured(pair.directory_attribute) or "no value to compare"
+        return value, f"{explanation} Not measured against the previous snapshot: {why}."
     changed = history.changed[pair.directory_attribute]
     measured = (
         f" Between the two directory snapshots {changed:,} of {history.compared:,} people "
@@ -155,8 +160,8 @@ def _stability_by_kind(pair: Correspondence) -> tuple[float, str]:
         )
     if attribute in ASSIGNED_NUMBERS:
         return 0.9, (
-            f"{pair.directory_attribute} holds an assigned number: it does not change "
-            "when a person changes their name."
+            f"{pair.directory_attribute} holds an assigned number, not derived from the "
+            "person's name: a name change should leave it as it is."
         )
     return 0.7, f"{pair.directory_attribute} is an opaque value not derived from the name."
 
@@ -215,6 +220,21 @@ def coverage_by_step(pair: Correspondence) -> str:
         if gain > 0:
             parts.append(f"{current.step} +{pct(gain)}")
     return "SIS coverage by normalisation step: " + ", ".join(parts) + "."
+
+
+def collision_sentences(pair: Correspondence) -> list[str]:
+    """Why a step that would have gained matches was left out (it joins different people)."""
+    sentences = []
+    for collision in pair.collisions:
+        sis = collision.source is SourceKind.SIS
+        records = "SIS records" if sis else "directory entries"
+        name = pair.sis_field if sis else pair.directory_attribute
+        sentences.append(
+            f"Not normalised by {collision.step}: it would turn different {name} values of "
+            f"{collision.records:,} {records} into {collision.values:,} shared values, which "
+            "would join different people."
+        )
+    return sentences
 
 
 def population_sentence(pair: Correspondence) -> str | None:
@@ -417,5 +437,31 @@ def rank_candidates(
             reasons = [f"Rejected: {reason}" for reason in candidate.rejected_because]
         else:
             reasons = _why_lost(candidate, winner)
+        reasons.extend(collision_sentences(candidate.correspondence))
         ranked.append(replace(candidate, rank=rank, reasons=tuple(reasons)))
     return ranked
+
+
+def set_aside_findings(set_aside: list[Correspondence]) -> list[Finding]:
+    """A warning per pair left out because its values meet only through a step that would
+    join different people (`crosscheck(..., set_aside=...)`)."""
+    findings = []
+    for pair in set_aside:
+        collision = max(pair.collisions, key=lambda c: c.values)
+        steps = " / ".join(dict.fromkeys(c.step for c in pair.collisions))
+        side = "SIS records" if collision.source is SourceKind.SIS else "directory entries"
+        findings.append(
+            Finding(
+                "normalisation-would-join-people",
+                Severity.WARNING,
+                "crosscheck",
+                pair.sis_field,
+                collision.values,
+                f"SIS {pair.sis_field} and directory {pair.directory_attribute} share values "
+                f"only after {steps}, which would turn different values of {collision.records:,} "
+                f"{side} into {collision.values:,} shared values and join different people: "
+                "the pair is not a candidate.",
+                collision.examples,
+            )
+        )
+    return findings

@@ -14,7 +14,9 @@ from rich.text import Text
 
 from authprobe import __version__
 from authprobe.model import Candidate, FieldProfile, Finding, Report
+from authprobe.reports.json import login_person_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.reports.view import login_person_sentence
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 MAX_CANDIDATES = 12
@@ -169,6 +171,11 @@ def _released(report: Report, show_values: bool) -> Table | None:
             plain(", ".join(item.directory_attributes) or "(none)"),
             f"{item.entries:,}",
         )
+    person = login_person_to_dict(report.login_person, show_values=show_values)
+    sentence = login_person_sentence(person)
+    if sentence:
+        table.caption = Text(sentence)  # a DN may hold [markup]: shown as is
+        table.caption_justify = "left"
     return table
 
 

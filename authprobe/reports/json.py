@@ -17,6 +17,7 @@ from authprobe.model import (
     FieldProfile,
     Finding,
     InputSummary,
+    LoginPerson,
     Report,
 )
 from authprobe.reports.mask import reveal, reveal_reference
@@ -119,6 +120,16 @@ def correspondence_to_dict(pair: Correspondence, *, show_values: bool = False) -
             }
             for p in pair.populations
         ],
+        "collisions": [
+            {
+                "step": c.step,
+                "source": c.source.value,
+                "values": c.values,
+                "records": c.records,
+                "examples": [reveal_reference(r, show_values) for r in c.examples],
+            }
+            for c in pair.collisions
+        ],
     }
 
 
@@ -202,6 +213,20 @@ def options_to_list(options: tuple[tuple[str, str], ...]) -> list[dict[str, str]
     return [{"name": name, "value": value} for name, value in options]
 
 
+def login_person_to_dict(
+    person: LoginPerson | None, *, show_values: bool = False
+) -> dict[str, Any] | None:
+    """Which directory entry logged in (null without a captured login); `ref` is null when
+    `entries` entries hold the same released values. Added to schema_version 1 (additive)."""
+    if person is None:
+        return None
+    return {
+        "ref": reveal_reference(person.ref, show_values) if person.ref is not None else None,
+        "entries": person.entries,
+        "released_values_held": person.released_values_held,
+    }
+
+
 def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
     """Versions and timestamps (normalised away by the golden tests)."""
     return {
@@ -244,10 +269,12 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
                 "value": reveal(item.value, show_values),
                 "directory_attributes": list(item.directory_attributes),
                 "entries": item.entries,
+                "person_holds": item.person_holds,
             }
             for item in report.released
         ],
         "options": options_to_list(report.options),
+        "idp_login_person": login_person_to_dict(report.login_person, show_values=show_values),
     }
 
 

@@ -152,6 +152,8 @@ def render_view(view: ReportView) -> str:
                 ),
                 right={3},
             )
+            if view.idp_login_person:
+                lines += [cell(view.idp_login_person)]
         lines += ["", "Why this pair:", ""]
         lines += [*(f"- {reason}" for reason in view.why), ""]
     lines += ["## Candidates compared", ""]

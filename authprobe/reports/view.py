@@ -206,10 +206,29 @@ class ReportView:
     """Populations left out on purpose (--exclude-group): how many would match anyway."""
     idp_login: tuple[dict[str, Any], ...] = ()
     """With a captured login: each released value and the directory attributes holding it."""
+    idp_login_person: str = ""
+    """With a captured login: which directory entry logged in, in one sentence."""
     directory_unmatched: tuple[Share, ...] = ()
     """Per directory OU: entries that find no SIS record under the recommendation."""
     options: tuple[tuple[str, str], ...] = ()
     """The filters and options the run used (label, value), then whether values are shown."""
+
+
+def login_person_sentence(person: dict[str, Any] | None) -> str:
+    """Which entry logged in, from the JSON `idp_login_person` ("" without a captured login)."""
+    if not person:
+        return ""
+    if person["ref"] is not None:
+        return (
+            f"The login is {person['ref']}: the only entry holding its most specific released "
+            f"values ({person['released_values_held']} of them)."
+        )
+    if not person["entries"]:
+        return "No directory entry holds a released value: the person who logged in is not found."
+    return (
+        f"The person who logged in cannot be told apart: {person['entries']:,} directory entries "
+        "hold the same released values."
+    )
 
 
 def _describe(pair: dict[str, Any]) -> str:
@@ -561,6 +580,7 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
             for scope in data.get("out_of_scope", ())
         ),
         idp_login=tuple(data.get("idp_login", ())),
+        idp_login_person=login_person_sentence(data.get("idp_login_person")),
         directory_unmatched=_directory_unmatched(recommended, report),
         options=option_rows(
             [(o["name"], o["value"]) for o in data.get("options", ())], show_values

@@ -68,6 +68,7 @@ ORIGINAL_FIELDS = tuple(
         "directory_multi_valued",
         "name_derived_share",
         "sis_duplicate_values",
+        "collisions",
     }
 )
 
