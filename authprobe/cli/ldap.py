@@ -18,7 +18,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from authprobe.analysis.profile import SourceProfiler, profile_records
+from authprobe.analysis.history import KEY_ATTRIBUTES, has_immutable_key
+from authprobe.analysis.profile import SourceProfiler, no_records_finding, profile_records
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     FailOn,
@@ -30,7 +31,7 @@ from authprobe.cli.options import (
 )
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
-from authprobe.model import FieldProfile, Finding, Severity, SourceKind
+from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
 from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
@@ -326,6 +327,43 @@ def _source_findings(source: RecordSource) -> list[Finding]:
     ]
 
 
+def _with_keys(attributes: tuple[str, ...]) -> tuple[str, ...]:
+    """`attributes` and every immutable key attribute: a saved snapshot always holds the key,
+    so `recommend --previous` can pair its people with a later snapshot (servers ignore the
+    names they do not know; entryUUID and nsUniqueId are operational, not in `*`)."""
+    have = {name.casefold() for name in attributes}
+    return (*attributes, *(key for key in KEY_ATTRIBUTES if key.casefold() not in have))
+
+
+class _KeyCount:
+    """Counts the records passing through that hold an immutable key."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.keyed = 0
+
+    def watch(self, records: Iterator[Record]) -> Iterator[Record]:
+        for record in records:
+            self.records += 1
+            self.keyed += has_immutable_key(record)
+            yield record
+
+    def finding(self, save: Path) -> Finding | None:
+        unkeyed = self.records - self.keyed
+        if not unkeyed:
+            return None
+        return Finding(
+            "snapshot-without-key",
+            Severity.WARNING,
+            SourceKind.DIRECTORY.value,
+            None,
+            unkeyed,
+            f"{unkeyed:,} of {self.records:,} entries saved to {save} hold no immutable key "
+            f"({', '.join(KEY_ATTRIBUTES)}): `recommend --previous {save}` cannot pair them with "
+            "a later snapshot. Scan the live directory, or export the key attribute too.",
+        )
+
+
 def scan_command(
     spec: Annotated[
         str,
@@ -376,6 +414,7 @@ def scan_command(
     env = default_environment()
     started = datetime.now(UTC)
     source: RecordSource
+    requested = tuple(attributes) if attributes else ("*",)
     if is_url(spec):
         settings = _settings(
             spec, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -387,7 +426,7 @@ def scan_command(
             search_filter=search_filter,
             scope=scope,
             page_size=page_size,
-            attributes=tuple(attributes) if attributes else ("*",),
+            attributes=_with_keys(requested) if save is not None else requested,
             exclude_disabled=exclude_disabled,
         )
     else:
@@ -397,19 +436,24 @@ def scan_command(
             "save-name", "--save needs a FILE.jsonl.gz name.", hint="e.g. --save people.jsonl.gz"
         )
     clock = time.monotonic()
+    keys = _KeyCount()
     with _without_cyclic_gc():
         if save is None and isinstance(source, LdapDirectory):
             profiles = _profile_directory(env, source)
         else:
             records = source.records()
             if save is not None:
-                records = save_records(records, save, source)
+                records = save_records(keys.watch(records), save, source)
             profiles = profile_records(
                 env.counted(records, "Reading entries"), SourceKind.DIRECTORY
             )
     elapsed = time.monotonic() - clock
-    findings = _source_findings(source)
     summary = source.summary()
+    findings = [
+        *(f for f in (no_records_finding(summary),) if f),
+        *_source_findings(source),
+        *(f for f in (keys.finding(save) if save is not None else None,) if f),
+    ]
     if output_format is OutputFormat.JSON:
         data = {
             "schema_version": 1,

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from authprobe.analysis.history import KEY_ATTRIBUTES
 from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
@@ -149,7 +150,11 @@ def _resolve_options(
         assertion=captured,
         entity_id=entity,
         previous=(
-            open_directory(previous, exclude_disabled=exclude_disabled or config.exclude_disabled)
+            open_directory(
+                previous,
+                exclude_disabled=exclude_disabled or config.exclude_disabled,
+                also_read=KEY_ATTRIBUTES,
+            )
             if previous
             else None
         ),
@@ -394,6 +399,8 @@ def recommend(
         directory,
         settings=settings,
         exclude_disabled=exclude_disabled or config.exclude_disabled,
+        # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
+        also_read=KEY_ATTRIBUTES if options.previous is not None else (),
     )
     report = build_report(
         directory_source,

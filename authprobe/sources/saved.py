@@ -184,17 +184,22 @@ def open_directory(
     *,
     settings: Any = None,
     exclude_disabled: bool = False,
+    also_read: tuple[str, ...] = (),
 ) -> RecordSource:
     """A directory `RecordSource` for an LDAP URL, .ldif/.ldf, .csv or .jsonl(.gz) file.
 
     `settings` (an `LdapSettings`) is used for URLs; without it they come from the environment
-    (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...).
+    (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...). `also_read`
+    names attributes a server must return besides all user attributes (`*`), e.g. the
+    operational entryUUID.
     """
     if is_url(spec):
         from authprobe.sources.ldap import LdapDirectory, settings_from_environment
 
         return LdapDirectory(
-            settings or settings_from_environment(spec), exclude_disabled=exclude_disabled
+            settings or settings_from_environment(spec),
+            exclude_disabled=exclude_disabled,
+            attributes=("*", *also_read),
         )
     if "://" in spec:
         from authprobe.errors import UsageError

@@ -279,9 +279,40 @@ def test_save_and_reload(server: Slapd, tmp_path: Path) -> None:
     source = open_directory(str(saved))
     assert isinstance(source, SavedRecords)
     again = list(source.records())
-    live = list(LdapDirectory(reader(server)).records())
-    assert again == live
+    live = list(LdapDirectory(reader(server), attributes=("*", "entryUUID")).records())
+    assert again == live  # every user attribute, and the operational entryUUID (the key)
     assert source.stats.skipped["referral not followed"] == 1
+
+
+@pytest.mark.usefixtures("password_env")
+def test_save_stores_the_immutable_key_even_with_attribute_limits(
+    server: Slapd, tmp_path: Path
+) -> None:
+    """`-a uid --save`: every saved entry holds uid and its entryUUID (operational, not in
+    `*`, not asked for), so `recommend --previous` can pair it with a later snapshot."""
+    saved = tmp_path / "uids.jsonl.gz"
+    code = main(
+        ["ldap", "scan", server.url, "-u", server.reader_dn, "-a", "uid", "--save", str(saved)]
+    )
+    assert code == 0
+    records = list(open_directory(str(saved)).records())
+    assert len(records) == TOTAL
+    assert all(set(record.attrs) == {"uid", "entryUUID"} for record in records)
+    assert len({record.attrs["entryUUID"][0] for record in records}) == TOTAL
+
+
+@pytest.mark.usefixtures("password_env")
+def test_filter_matching_no_one_is_an_error_finding(
+    server: Slapd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A filter that matches no person: `0 person entries read`, exit 1 (findings)."""
+    argv = ["ldap", "scan", server.url, "-u", server.reader_dn, "--format", "json"]
+    code = main([*argv, "--filter", "(uid=nobody-by-this-name)"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    first = data["findings"][0]
+    assert (first["code"], first["severity"]) == ("no-person-entries", "error")
+    assert "0 person entries read — check the filter or the export" in first["message"]
 
 
 @pytest.mark.usefixtures("password_env")

@@ -6,6 +6,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from authprobe.model import Record, SourceKind
 from authprobe.sources.ad import guid_text_to_bytes
 from authprobe.sources.ldap import BindMethod, LdapDirectory, LdapSettings, ServerKind, lookup
 from authprobe.sources.ldap_probe import probe
+from authprobe.sources.saved import open_directory
 from tests.integration.samba_dc import SambaDc
 
 pytestmark = pytest.mark.integration
@@ -195,6 +197,29 @@ def test_cli_scan_json(
     assert employee["present"] == len(with_id)
     assert employee["duplicate_values"] == len(with_id) - len(set(with_id))
     assert samba_dc.service_password not in out.out + out.err
+
+
+def test_save_stores_the_object_guid_even_with_attribute_limits(
+    samba_dc: SambaDc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-a sAMAccountName --save`: every saved user holds its objectGUID (Samba's own
+    decoding), the key `recommend --previous` pairs snapshots by; AD ignores the key names it
+    does not have (entryUUID, nsUniqueId, ipaUniqueID)."""
+    monkeypatch.setenv("AUTHPROBE_LDAP_PASSWORD", samba_dc.service_password)
+    saved = tmp_path / "users.jsonl.gz"
+    code = main(
+        [
+            "ldap", "scan", samba_dc.ldaps_url, "-u", samba_dc.service_upn,
+            "--ca-file", str(samba_dc.certs.ca_file), "--tls-name", samba_dc.tls_name,
+            "--base", samba_dc.ou, "-a", "sAMAccountName", "--save", str(saved),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    records = list(open_directory(str(saved)).records())
+    assert len(records) == len(samba_dc.users)
+    for record in records:
+        truth = samba_dc.truth[record.attrs["sAMAccountName"][0]]
+        assert record.attrs["objectGUID"] == (truth["guid"],)
 
 
 def test_ranged_retrieval_is_followed(samba_dc: SambaDc) -> None:

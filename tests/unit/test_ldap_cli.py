@@ -47,6 +47,43 @@ def test_scan_saves_and_rereads(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert second["inputs"][0]["kind"] == "saved"
 
 
+def test_scan_of_no_person_entries_is_an_error_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export with no people (only a group and an OU): `0 person entries read`, exit 1."""
+    path = tmp_path / "groups.ldif"
+    path.write_text(
+        "dn: cn=g,dc=c\nobjectClass: groupOfNames\ncn: g\n\n"
+        "dn: ou=Staff,dc=c\nobjectClass: organizationalUnit\nou: Staff\n"
+    )
+    assert main(["ldap", "scan", str(path), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    first = data["findings"][0]
+    assert (first["code"], first["severity"]) == ("no-person-entries", "error")
+    assert "0 person entries read — check the filter or the export" in first["message"]
+    assert "2 item(s) skipped" in first["message"]
+
+
+def test_saving_a_snapshot_without_keys_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--save of an export whose entries hold no immutable key warns that `--previous` will
+    not pair them; with entryUUID on one of the two entries, only the other is counted."""
+    path = tmp_path / "people.ldif"
+    path.write_text(LDIF)
+    saved = tmp_path / "people.jsonl.gz"
+    assert main(["ldap", "scan", str(path), "--save", str(saved), "--format", "json"]) == 0
+    found = {f["code"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert found["snapshot-without-key"]["count"] == 2
+    keyed = LDIF.replace(
+        "uid: ann\n", "uid: ann\nentryUUID: 1b4e28ba-2fa1-11d2-883f-0016d3cca427\n"
+    )
+    path.write_text(keyed)
+    assert main(["ldap", "scan", str(path), "--save", str(saved), "--format", "json"]) == 0
+    found = {f["code"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert found["snapshot-without-key"]["count"] == 1
+
+
 def test_malformed_ldif_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A malformed LDIF line: exit 4 naming file:line."""
     path = tmp_path / "bad.ldif"
