@@ -14,9 +14,8 @@ from rich.text import Text
 
 from authprobe import __version__
 from authprobe.model import Candidate, FieldProfile, Finding, Report
-from authprobe.reports.json import login_person_to_dict
+from authprobe.reports.json import login_person_sentence, login_person_to_dict
 from authprobe.reports.mask import reveal
-from authprobe.reports.view import login_person_sentence
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 MAX_CANDIDATES = 12

@@ -227,6 +227,23 @@ def login_person_to_dict(
     }
 
 
+def login_person_sentence(person: dict[str, Any] | None) -> str:
+    """Which entry logged in, from the JSON `idp_login_person` ("" without a captured login)."""
+    if not person:
+        return ""
+    if person["ref"] is not None:
+        return (
+            f"The login is {person['ref']}: the only entry holding its most specific released "
+            f"values ({person['released_values_held']} of them)."
+        )
+    if not person["entries"]:
+        return "No directory entry holds a released value: the person who logged in is not found."
+    return (
+        f"The person who logged in cannot be told apart: {person['entries']:,} directory entries "
+        "hold the same released values."
+    )
+
+
 def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
     """Versions and timestamps (normalised away by the golden tests)."""
     return {

@@ -15,7 +15,7 @@ from typing import Any
 from authprobe.analysis.exceptions import REASONS
 from authprobe.analysis.normalize import TRANSFORMING
 from authprobe.model import Mismatch, Report
-from authprobe.reports.json import report_to_dict
+from authprobe.reports.json import login_person_sentence, report_to_dict
 from authprobe.reports.mask import reveal, reveal_reference
 
 MAX_CANDIDATES = 8
@@ -212,23 +212,6 @@ class ReportView:
     """Per directory OU: entries that find no SIS record under the recommendation."""
     options: tuple[tuple[str, str], ...] = ()
     """The filters and options the run used (label, value), then whether values are shown."""
-
-
-def login_person_sentence(person: dict[str, Any] | None) -> str:
-    """Which entry logged in, from the JSON `idp_login_person` ("" without a captured login)."""
-    if not person:
-        return ""
-    if person["ref"] is not None:
-        return (
-            f"The login is {person['ref']}: the only entry holding its most specific released "
-            f"values ({person['released_values_held']} of them)."
-        )
-    if not person["entries"]:
-        return "No directory entry holds a released value: the person who logged in is not found."
-    return (
-        f"The person who logged in cannot be told apart: {person['entries']:,} directory entries "
-        "hold the same released values."
-    )
 
 
 def _describe(pair: dict[str, Any]) -> str:

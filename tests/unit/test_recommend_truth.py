@@ -12,6 +12,7 @@ from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.app import main
 from authprobe.model import Record, Report, SourceKind
 from authprobe.reports.json import report_to_dict
+from authprobe.reports.markdown import render_markdown
 from authprobe.sources.saml_message import decode
 from tests.helpers import ListSource, rec, write_ldif, write_sis
 
@@ -131,6 +132,9 @@ def test_the_logged_in_person_is_found_among_300_namesakes() -> None:
         "released_values_held": 4,
     }
     assert [item["person_holds"] for item in data["idp_login"]] == [False, True, True, True, True]
+    shown = render_markdown(report)
+    assert "The login is uid=j••••••••,ou=People,dc=college,dc=edu" in shown
+    assert "jsmith250" not in shown  # masked without --show-values
 
 
 def test_a_login_held_alike_by_many_entries_names_no_person() -> None:
