@@ -564,8 +564,9 @@ class _Final:
         while len(self.states) > STATES:
             self.states.popitem(last=False)
 
-    def full_distinct(self, name: str) -> pl.Series:
-        """The sorted distinct hashes of `name` fully normalised, for pair discovery.
+    def full_distinct(self, name: str, steps: tuple[str, ...] = FULL) -> pl.Series:
+        """The sorted distinct hashes of `name` fully normalised (or under `steps`), for pair
+        discovery.
 
         No chain is made (most fields pair with nothing, and the plausible pairs build their
         chains step by step anyway), and a column with many repeated values (department, title)
@@ -578,7 +579,9 @@ class _Final:
         odd_rows = _non_ascii_rows(values)
         odd = values.gather(odd_rows).to_list()
         effective: tuple[str, ...] = ()
-        for step in FULL:
+        for step in steps:
+            if (name, effective, step) in self.unchanged:
+                continue
             values, changed = _VECTOR_STEPS[step](values)
             if odd:
                 new_odd = [STEPS[step](value) for value in odd]
@@ -832,6 +835,15 @@ def _collider(s: _Final, sis_field: str, d: _Final, attribute: str) -> Collide:
     return collide
 
 
+def _distinct_count(chain: _Chain) -> int:
+    """How many distinct values (known, or counted without keeping them: memory)."""
+    if chain._distinct is not None:
+        return chain._distinct.len()
+    if chain._counts is not None:
+        return chain._counts.height
+    return chain.frame[_H].n_unique()
+
+
 def _collisions(
     mine: _Final,
     name: str,
@@ -842,26 +854,36 @@ def _collisions(
 ) -> tuple[int, int, tuple[str, ...]]:
     """(values, records, examples): values under `chain` that the other side holds too and
     that different records of `mine` reach from different values under `base`."""
-    if mine.chain(name, base) is mine.chain(name, chain):
-        return 0, 0, ()  # the steps change nothing on this side
-    rows = pl.DataFrame(
-        {
-            _R: mine.columns[name].numbers,
-            _V: mine.values(name, base).hash(_SEED),
-            _H: mine.values(name, chain).hash(_SEED),
-        }
-    )
-    merged = rows.filter(pl.col(_V) != pl.col(_H))[_H].unique()
-    rows = rows.filter(_isin(pl.col(_H), merged))
-    rows = rows.filter(_isin(pl.col(_H), theirs.chain(other, chain).distinct))
-    bad = (
-        rows.group_by(_H)
-        .agg(pl.col(_V).n_unique().alias("values"), pl.col(_R).n_unique().alias(_N))
-        .filter((pl.col("values") > 1) & (pl.col(_N) > 1))[_H]
-    )
-    if not bad.len():
+    before, after = mine.chain(name, base), mine.chain(name, chain)
+    # the value after is a function of the value before (the merging steps come after trim and
+    # casefold): as many distinct values after as before means no two became one
+    if before is after or _distinct_count(before) == _distinct_count(after):
         return 0, 0, ()
-    rows = rows.filter(_isin(pl.col(_H), bad)).select(_R, _H).unique()
+    multi = before.multi
+    if multi:  # chains sorted and deduplicated per record: hash the values again
+        numbers = mine.columns[name].numbers
+        old, new = mine.values(name, base).hash(_SEED), mine.values(name, chain).hash(_SEED)
+    else:  # one row per record, in the column's order, in both chains
+        numbers, old, new = after.frame[_R], before.frame[_H], after.frame[_H]
+    matched = _isin(new, theirs.chain(other, chain).distinct)
+    numbers, old, new = numbers.filter(matched), old.filter(matched), new.filter(matched)
+    del matched
+    reached = new.filter(old.is_first_distinct())  # the value after each value before
+    if reached.n_unique() == reached.len():  # the same, among the matched values
+        return 0, 0, ()
+    bad = reached.filter(reached.is_duplicated()).unique()
+    del reached
+    rows = pl.DataFrame({_R: numbers, _V: old, _H: new}).filter(_isin(pl.col(_H), bad))
+    del numbers, old, new
+    if multi:  # several values may be one record's own: two different records are needed
+        bad = (
+            rows.group_by(_H)
+            .agg(pl.col(_V).n_unique().alias("values"), pl.col(_R).n_unique().alias(_N))
+            .filter((pl.col("values") > 1) & (pl.col(_N) > 1))[_H]
+        )
+        if not bad.len():
+            return 0, 0, ()
+        rows = rows.filter(_isin(pl.col(_H), bad)).select(_R, _H).unique()
     # examples: the records sharing a value with the first reference (in sorted order)
     named = rows.with_columns(mine.refs.gather(rows[_R]).alias("ref"))
     first = named.filter(pl.col("ref") == named["ref"].min())[_H]
@@ -915,6 +937,21 @@ def correspond(
     `others` are further directory attributes overlapping the SIS field: an unmatched person
     whose value is found there is counted as "present under another attribute".
     """
+    return _correspond(sis, sis_field, directory, attribute, others, set_aside=False)[0]
+
+
+def _correspond(
+    sis: SideIndex,
+    sis_field: str,
+    directory: SideIndex,
+    attribute: str,
+    others: tuple[str, ...],
+    *,
+    set_aside: bool,
+) -> tuple[Correspondence, bool]:
+    """`correspond`, and whether the pair's values meet only through a refused step. With
+    `set_aside`, such a pair is not measured further (no conflicts, no unmatched breakdown:
+    it is no candidate, and those would cost the most for it)."""
     s, d = sis.final, directory.final
     steps = []
     for name, chain in ((EXACT, ()), *CUMULATIVE):
@@ -929,6 +966,9 @@ def correspond(
             )
         )
     adopted, collisions = _adopted_steps(steps, s.records, _collider(s, sis_field, d, attribute))
+    refused = {collision.step for collision in collisions}
+    aside = set_aside and bool(refused)
+    aside = aside and not _overlaps_without(s, sis_field, d, attribute, refused)
     sis_chain, dir_chain = s.chain(sis_field, adopted), d.chain(attribute, adopted)
     final = _measure(sis_chain, dir_chain)
     if _needs_casefold_too(adopted):
@@ -940,9 +980,11 @@ def correspond(
     multi = d.columns[attribute].multi
     with_case = _ordered((*adopted, "casefold"))
     sis_dupes = s.chain(sis_field, with_case).counts.filter(pl.col(_N) > 1).height
-    sis_several = _several(final.sis_joined, sis_chain.multi, dir_chain)
-    dir_several = _several(final.directory_joined, dir_chain.multi, sis_chain)
-    return Correspondence(
+    nobody = pl.Series([], dtype=pl.UInt32)
+    sis_several = nobody if aside else _several(final.sis_joined, sis_chain.multi, dir_chain)
+    dir_several = nobody if aside else _several(final.directory_joined, dir_chain.multi, sis_chain)
+    unmatched = () if aside else _unmatched(sis, sis_field, directory, attribute, adopted, others)
+    pair = Correspondence(
         sis_field=sis_field,
         directory_attribute=attribute,
         normalisation=adopted,
@@ -963,12 +1005,26 @@ def correspond(
         directory_multiple=dir_several.len(),
         sis_multiple_examples=_examples(s, sis_several),
         directory_multiple_examples=_examples(d, dir_several),
-        unmatched=_breakdown(
-            s, unmatched_reasons(sis, sis_field, directory, attribute, adopted, others)
-        )
-        + _breakdown(d, unmatched_reasons(directory, attribute, sis, sis_field, adopted, others)),
+        unmatched=unmatched,
         other_attributes=others,
         collisions=collisions,
+    )
+    return pair, aside
+
+
+def _unmatched(
+    sis: SideIndex,
+    sis_field: str,
+    directory: SideIndex,
+    attribute: str,
+    adopted: tuple[str, ...],
+    others: tuple[str, ...],
+) -> tuple[UnmatchedCount, ...]:
+    """Who finds no partner, on both sides, by population and reason."""
+    return _breakdown(
+        sis.final, unmatched_reasons(sis, sis_field, directory, attribute, adopted, others)
+    ) + _breakdown(
+        directory.final, unmatched_reasons(directory, attribute, sis, sis_field, adopted, others)
     )
 
 
@@ -976,10 +1032,8 @@ def _overlaps_without(
     sis: _Final, sis_field: str, directory: _Final, attribute: str, refused: set[str]
 ) -> bool:
     """Whether the pair's values still overlap enough when the `refused` steps are left out."""
-    chain = tuple(step for step in FULL if step not in refused)
-    return _overlaps(
-        sis.chain(sis_field, chain).distinct, directory.chain(attribute, chain).distinct
-    )
+    steps = tuple(step for step in FULL if step not in refused)  # no chain kept: memory
+    return _overlaps(sis.full_distinct(sis_field, steps), directory.full_distinct(attribute, steps))
 
 
 def crosscheck(
@@ -999,13 +1053,10 @@ def crosscheck(
             last_use[(SourceKind.DIRECTORY, name)] = index
     found = []
     for index, (sis_field, attribute) in enumerate(pairs):
-        pair = correspond(
-            sis, sis_field, directory, attribute, others=others[(sis_field, attribute)]
+        pair, aside = _correspond(
+            sis, sis_field, directory, attribute, others[(sis_field, attribute)], set_aside=True
         )
-        refused = {collision.step for collision in pair.collisions}
-        if not refused or _overlaps_without(
-            sis.final, sis_field, directory.final, attribute, refused
-        ):
+        if not aside:
             found.append(pair)
         elif set_aside is not None:
             set_aside.append(pair)
