@@ -64,6 +64,9 @@ def _register(args: list[str] | None = None) -> None:
     from authprobe.cli import saml
 
     saml.register(app)
+    from authprobe.cli import oidc
+
+    oidc.register(app)
     from authprobe.cli import ldap
 
     ldap.register(app)
