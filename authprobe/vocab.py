@@ -34,6 +34,7 @@ class Family(StrEnum):
     ENTRA = "Entra ID source attribute"
     LDAP = "LDAP name"
     OIDC = "OpenID Connect claim"
+    CAS = "CAS attribute"
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +318,18 @@ _OIDC: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
 )
 
 
+# Short names CAS servers release (Apereo CAS, phpCAS, mama-cas) that are no LDAP name.
+_CAS_NAMES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("username", "username", ("uid", "sAMAccountName"), ""),
+    ("firstname", "first name", ("givenName",), "name"),
+    ("lastname", "last name", ("sn",), "name"),
+    ("surname", "surname", ("sn",), "name"),
+    ("full_name", "full name", ("displayName",), "name"),
+    ("affiliation", "affiliation", ("eduPersonAffiliation",), ""),
+    ("memberOf", "group memberships", ("memberOf",), ""),
+)
+
+
 def _pattern(name: str) -> AttributeInfo | None:
     """Entra directory-extension claims: `extn.<attr>` (optional claims) and
     `extension_<app id>_<attr>` (claims mapping): they carry the directory attribute `<attr>`."""
@@ -374,6 +387,8 @@ def _build() -> dict[str, AttributeInfo]:
         )
     for info in _OTHER:
         add(info)
+    for name, friendly, directory, flag in _CAS_NAMES:
+        add(AttributeInfo(name, friendly, Family.CAS, directory, changes_with_name=flag == "name"))
     for name, friendly, directory, flag, note in _OIDC:
         add(
             AttributeInfo(

@@ -67,6 +67,9 @@ def _register(args: list[str] | None = None) -> None:
     from authprobe.cli import oidc
 
     oidc.register(app)
+    from authprobe.cli import cas
+
+    cas.register(app)
     from authprobe.cli import ldap
 
     ldap.register(app)

@@ -28,8 +28,8 @@ from authprobe.cli.options import (
 from authprobe.cli.output import check_format, emit_private, emit_table, emit_text, exit_for
 from authprobe.cli.saml_render import to_json
 from authprobe.errors import ExitCode, InputError, SourceUnreachable, UsageError
+from authprobe.sources.documents import read_bytes
 from authprobe.sources.oidc.discovery import Discovery, read_discovery
-from authprobe.sources.oidc.documents import read_bytes
 from authprobe.sources.oidc.keys import KeySetFacts, read_jwks
 from authprobe.sources.oidc.relying_party import DEFAULT_PORT, SECRET_ENV, RpSettings, TestRp
 from authprobe.sources.oidc.signature import secret_from_file

@@ -31,7 +31,7 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 STATUS_STYLE = {"verified": "green", "verified-hmac": "bold yellow", "not-checked": "yellow"}
 
 
-def _kv(rows: list[tuple[str, str]]) -> Table:
+def key_values(rows: list[tuple[str, str]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
@@ -40,7 +40,7 @@ def _kv(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def _findings(findings: tuple[Finding, ...] | list[Finding]) -> list[RenderableType]:
+def finding_lines(findings: tuple[Finding, ...] | list[Finding]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for finding in findings:
         line = Text(f"{finding.severity.value:<7} {finding.message}")
@@ -75,12 +75,12 @@ def render_discovery(discovery: Discovery, console: Console, now: datetime | Non
     ):
         if values:
             rows.append((label, ", ".join(values)))
-    parts: list[RenderableType] = [_kv(rows)]
+    parts: list[RenderableType] = [key_values(rows)]
     if discovery.claims:
         parts.append(_claims_offered(discovery.claims))
     if discovery.keys is not None:
         parts.append(keys_table(discovery.keys, moment))
-    parts.extend(_findings(discovery.all_findings))
+    parts.extend(finding_lines(discovery.all_findings))
     title = "OpenID Provider" if discovery.kind == "discovery" else "JWKS"
     console.print(Panel(Group(*parts), title=title, border_style="blue"))
 
@@ -137,7 +137,7 @@ def render_token(token: IdToken, console: Console, *, show_values: bool = False)
     rows.append(("Header", ", ".join(f"{k}={value_text(v)}" for k, v in token.header.items())))
     if token.other_tokens:
         rows.append(("Not shown", ", ".join(token.other_tokens) + " (also in the input)"))
-    parts.append(_kv(rows))
+    parts.append(key_values(rows))
     check = token.signature
     style = STATUS_STYLE.get(check.status, "bold red")
     parts.append(Text(f"Signature: {check.status} — {check.detail}", style=style))
@@ -148,7 +148,7 @@ def render_token(token: IdToken, console: Console, *, show_values: bool = False)
         parts.append(plain(ALMA_CLAIM_NOTE, "dim"))
     elif token.payload_text is not None:
         parts.append(plain("The payload is not a JSON claims set."))
-    parts.extend(_findings(token.findings))
+    parts.extend(finding_lines(token.findings))
     title = "ID token" if token.payload_is_json or token.form == "JWE" else "JWS"
     console.print(Panel(Group(*parts), title=title, border_style="blue"))
 

@@ -24,7 +24,7 @@ from typing import Any
 from authprobe.errors import InputError
 from authprobe.model import Finding, Severity
 from authprobe.sources import web
-from authprobe.sources.oidc.documents import JsonDocument, read_json, strings, text
+from authprobe.sources.documents import JsonDocument, read_json, strings, text
 from authprobe.sources.oidc.keys import KeySetFacts, jwks_from_document, read_jwks
 
 SOURCE = "oidc-discovery"

@@ -33,8 +33,8 @@ from typing import Any
 
 from authprobe.errors import AuthprobeError, InputError, SourceUnreachable, UnsafeInputError
 from authprobe.sources import web
+from authprobe.sources.documents import parse_object
 from authprobe.sources.oidc.discovery import Discovery, is_loopback
-from authprobe.sources.oidc.documents import parse_object
 from authprobe.sources.oidc.token import IdToken, decode_token
 from authprobe.sources.oidc.token_input import TokenInput, find_token
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from authprobe.errors import InputError
 from authprobe.sources import web
-from authprobe.sources.oidc.documents import parse_object, read_bytes
+from authprobe.sources.documents import parse_object, read_bytes
 
 MAX_INPUT = 4 * 1024 * 1024
 """A token response or a few lines of a log; a HAR file should be cut to the request first."""

@@ -1,6 +1,6 @@
-"""Reading a small JSON document (discovery document, JWKS, token response) from a file, stdin
-or a URL, with a size cap, and a clear refusal of what is plainly not JSON (an HTML login page,
-XML, a PEM file).
+"""Reading a small JSON document (discovery document, JWKS, token response, CAS JSON) from a
+file, stdin or a URL, with a size cap, and a clear refusal of what is plainly not JSON (an HTML
+login page, XML, a PEM file).
 
     document = read_json("https://idp/.well-known/openid-configuration", what="discovery
                          document", reference="oidc-discovery")
