@@ -233,13 +233,12 @@ def document_findings(
 
 
 def _http_findings(data: dict[str, Any]) -> list[Finding]:
-    """One finding for every http: endpoint (and http: issuer identifiers)."""
+    """One finding naming every member that is a plain http: URL (endpoints, the issuer, the
+    session iframe, ...)."""
     plain = [
         (name, value)
         for name, value in data.items()
-        if (name in ENDPOINTS or name.endswith(("_endpoint", "_uri", "issuer")))
-        and isinstance(value, str)
-        and value.lower().startswith("http:")
+        if isinstance(value, str) and value.lower().startswith("http:")
     ]
     if not plain:
         return []

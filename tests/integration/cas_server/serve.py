@@ -32,7 +32,7 @@ def _configure() -> None:
 
     settings.configure(
         DEBUG=False,
-        SECRET_KEY="authprobe-test-cas-server",  # noqa: S106 - a throw-away test server
+        SECRET_KEY="authprobe-test-cas-server",
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
         ROOT_URLCONF="__main__",
         INSTALLED_APPS=[
@@ -48,9 +48,7 @@ def _configure() -> None:
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
         ],
-        DATABASES={
-            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": CONFIG["database"]}
-        },
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": CONFIG["database"]}},
         TEMPLATES=[
             {
                 "BACKEND": "django.template.backends.django.DjangoTemplates",
