@@ -387,6 +387,19 @@ def _build() -> dict[str, AttributeInfo]:
         )
     for info in _OTHER:
         add(info)
+    # Directory attribute names that are not inetOrgPerson OIDs but appear as plain Names.
+    for plain in ("userPrincipalName", "sAMAccountName", "employeeID", "objectGUID", "objectSid"):
+        add(
+            AttributeInfo(
+                plain,
+                plain,
+                Family.LDAP,
+                (plain,),
+                changes_with_name=plain == "userPrincipalName",
+            )
+        )
+    # Claims and CAS names last: where one is spelled like a directory name (employeeid ~
+    # employeeID), the directory name keeps the entry.
     for name, friendly, directory, flag in _CAS_NAMES:
         add(AttributeInfo(name, friendly, Family.CAS, directory, changes_with_name=flag == "name"))
     for name, friendly, directory, flag, note in _OIDC:
@@ -399,17 +412,6 @@ def _build() -> dict[str, AttributeInfo]:
                 note,
                 changes_with_name=flag == "name",
                 opaque=flag == "opaque",
-            )
-        )
-    # Directory attribute names that are not inetOrgPerson OIDs but appear as plain Names.
-    for plain in ("userPrincipalName", "sAMAccountName", "employeeID", "objectGUID", "objectSid"):
-        add(
-            AttributeInfo(
-                plain,
-                plain,
-                Family.LDAP,
-                (plain,),
-                changes_with_name=plain == "userPrincipalName",
             )
         )
     return table
