@@ -117,8 +117,9 @@ def test_claim_carrying_the_winner_is_its_idp_source(
     assert winner["idp"]["released"] is True
     advice = data["alma_configuration"]
     assert advice["oidc_claim"] == "employeeid"
-    assert "confirm with Ex Libris which claim the OpenID Connect profile matches" in (
-        advice["oidc_instruction"]
+    assert (
+        "confirm with Ex Libris which claim the OpenID Connect profile matches"
+        in (advice["oidc_instruction"])
     )
     assert advice["user_id_attribute_name"] is None  # an OIDC claim is no SAML Name
     located = {item["idp_source"]: item for item in data["idp_login"]}
@@ -222,8 +223,9 @@ def test_cas_attribute_is_not_enough(
     assert number["idp"]["offered"] is True
     assert number["idp"]["released"] is False
     assert number["idp_source"] == "employeeNumber"
-    assert "campus IT must make the CAS server return" in (
-        data["alma_configuration"]["cas_instruction"]
+    assert (
+        "campus IT must make the CAS server return"
+        in (data["alma_configuration"]["cas_instruction"])
     )
     uid = next(i for i in data["idp_login"] if i["idp_source"] == "cas:user")
     assert uid["directory_attributes"] == ["uid"]
