@@ -143,16 +143,16 @@ def _idp_release(report: Report) -> Table | None:
     table.add_column("#", justify="right")
     table.add_column("directory attribute", overflow="fold")
     table.add_column("IdP", no_wrap=True)
-    table.add_column("login", no_wrap=True)
     table.add_column("idp_source (NameID, attribute Name, claim or cas:user)", overflow="fold")
+    table.add_column("login", no_wrap=True)
     for candidate in report.candidates[:MAX_CANDIDATES]:
         protocol = candidate.idp.protocol if candidate.idp is not None else None
         table.add_row(
             str(candidate.rank),
             plain(candidate.correspondence.directory_attribute),
             _idp_status(candidate),
-            plain(LOGIN_NAMES.get(protocol or "", "—")),
             plain(candidate.idp_source or "—"),
+            plain(LOGIN_NAMES.get(protocol or "", "—")),
         )
     return table
 
