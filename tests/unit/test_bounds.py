@@ -121,6 +121,12 @@ SPECIAL_CASES = [
      "named pipe (FIFO)"),
     ("recommend --sis of a FIFO", ["recommend", "-d", "{dir}/d.ldif", "-s", "{fifo}"],
      "named pipe (FIFO)"),
+    ("oidc decode of a FIFO", ["oidc", "decode", "{fifo}"], "named pipe (FIFO)"),
+    ("oidc discover of a FIFO", ["oidc", "discover", "{fifo}"], "named pipe (FIFO)"),
+    ("cas decode of a FIFO", ["cas", "decode", "{fifo}"], "named pipe (FIFO)"),
+    ("recommend --cas-response of a FIFO",
+     ["recommend", "-d", "{dir}/d.ldif", "-s", "{dir}/s.xml", "--cas-response", "{fifo}"],
+     "named pipe (FIFO)"),
 ]  # fmt: skip
 
 
