@@ -61,6 +61,9 @@ IMMUTABLE = frozenset(
         "eduPersonUniqueId",
         "objectSid",
         "ipaUniqueID",
+        "id",  # Entra ID's object ID (Graph)
+        "onPremisesImmutableId",  # Entra ID: the objectGUID (or consistency GUID) it syncs from
+        "onPremisesSecurityIdentifier",  # Entra ID: the objectSid of a synced user
     )
 )
 ASSIGNED_NUMBERS = frozenset(
@@ -83,6 +86,8 @@ MAIL_LIKE = frozenset(
         "otherMailbox",
         "mailAlternateAddress",
         "email",
+        "otherMails",  # Entra ID
+        "onPremisesUserPrincipalName",  # Entra ID
     )
 )
 NAME_DERIVED_SHARE = 0.3
@@ -140,7 +145,7 @@ CHANGE_PENALTY = 10.0
 
 
 def _stability_by_kind(pair: Correspondence) -> tuple[float, str]:
-    attribute = pair.directory_attribute.casefold()
+    attribute = pair.directory_attribute.split(";", 1)[0].casefold()  # objectGUID;immutableId
     if attribute in IMMUTABLE:
         return 1.0, f"{pair.directory_attribute} is an immutable directory ID, never reassigned."
     if is_mail_like(pair.directory_attribute) or is_mail_like(pair.sis_field):

@@ -190,6 +190,14 @@ def run_options(
                 + _origin("population_rule" in given, "--population-rule"),
             )
         )
+    elif getattr(directory, "kind", "").startswith("entra"):
+        rows.append(
+            (
+                "population rule",
+                "Entra ID: Guests (userType), else employeeType, else the first OU of "
+                "onPremisesDistinguishedName, else Members (default)",
+            )
+        )
     else:
         rows.append(("population rule", "first OU of each DN (default)"))
     rows.append(
@@ -282,7 +290,8 @@ def recommend(
         typer.Option(
             "--directory",
             "-d",
-            help="The directory: an LDIF or CSV export, a saved scan (.jsonl.gz) or an "
+            help="The directory: an LDIF or CSV export, a Microsoft Entra ID export (Graph "
+            "JSON file or folder of pages, Download users CSV), a saved scan (.jsonl.gz) or an "
             "ldap(s):// URL.",
         ),
     ] = None,
@@ -330,7 +339,10 @@ def recommend(
         ),
     ] = None,
     exclude_disabled: Annotated[
-        bool, typer.Option("--exclude-disabled", help="Leave disabled AD accounts out.")
+        bool,
+        typer.Option(
+            "--exclude-disabled", help="Leave disabled AD / Entra ID accounts out (counted)."
+        ),
     ] = False,
     sis_map: Annotated[
         list[str] | None,
