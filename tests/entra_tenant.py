@@ -213,14 +213,16 @@ def write_convertto_json(tenant: Tenant, path: Path, *, encoding: str = "utf-8")
     return path
 
 
-ADMIN_COLUMNS = (
+ADMIN_HEADER = (
     "userPrincipalName,displayName,surname,mail,givenName,objectId,userType,jobTitle,department,"
     "accountEnabled,usageLocation,streetAddress,state,country,physicalDeliveryOfficeName,city,"
     "postalCode,telephoneNumber,mobile,authenticationPhoneNumber,"
     "authenticationAlternativePhoneNumber,authenticationEmail,alternateEmailAddress,ageGroup,"
     "consentProvidedForMinor,legalAgeGroupClassification,companyName,creationType,"
     "directorySynced,invitationState,identityIssuer,createdDateTime"
-).split(",")
+)
+"""The header line as the admin center writes it."""
+ADMIN_COLUMNS = ADMIN_HEADER.split(",")
 
 
 def write_admin_csv(tenant: Tenant, path: Path) -> Path:
@@ -273,8 +275,8 @@ def write_mg_csv(tenant: Tenant, path: Path) -> Path:
                 if column == "ProxyAddresses":
                     value = "System.String[]"
                 elif column == "OnPremisesExtensionAttributes":
-                    value = (
-                        "Microsoft.Graph.PowerShell.Models.MicrosoftGraphOnPremisesExtensionAttributes"
+                    value = "Microsoft.Graph.PowerShell.Models." + (
+                        "MicrosoftGraphOnPremisesExtensionAttributes"
                     )
                 elif isinstance(value, bool):
                     value = "True" if value else "False"

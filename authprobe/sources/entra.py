@@ -455,6 +455,8 @@ def detect(path: Path) -> str:
     if raw[:2] == b"\x1f\x8b":
         return ""  # gzip: a saved scan
     head = _decode_head(raw).lstrip()
+    if not head:
+        return "entra-json" if path.suffix.lower() == ".json" else ""
     if head[:1] in ("{", "["):
         first = head.split("\n", 1)[0]
         return "" if '"authprobe-records"' in first else "entra-json"

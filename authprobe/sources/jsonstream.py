@@ -18,6 +18,7 @@ and closed the same way. Each event carries the line its value starts on.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, Final, NamedTuple, TextIO
 
@@ -33,6 +34,7 @@ PAGE_OPEN: Final = "page-open"
 PAGE_CLOSE: Final = "page-close"
 ITEM: Final = "item"
 _SPACE: Final = " \t\r\n"
+_NUMBER_TAIL: Final = re.compile(r"[0-9.eE+-]*")
 
 
 class Event(NamedTuple):
@@ -46,10 +48,13 @@ class Event(NamedTuple):
 class JsonStream:
     """A text stream read as JSON tokens and values, holding one chunk (plus one value) at most."""
 
-    def __init__(self, handle: TextIO, location: str, *, chunk: int = CHUNK) -> None:
+    def __init__(
+        self, handle: TextIO, location: str, *, chunk: int = CHUNK, max_value: int = MAX_VALUE
+    ) -> None:
         self.handle = handle
         self.location = location
         self.chunk = chunk
+        self.max_value = max_value
         self.buf = ""
         self.pos = 0
         self.eof = False
@@ -119,6 +124,8 @@ class JsonStream:
             except json.JSONDecodeError as exc:
                 if self._more():
                     continue
+                if not exc.doc[exc.pos :].strip():
+                    raise self.error("the file ends inside the value that starts here") from None
                 where = self.line() + exc.doc.count("\n", self.pos, exc.pos)
                 raise self.error(exc.msg, where) from None
             except RecursionError:
@@ -129,17 +136,23 @@ class JsonStream:
                     hint="A Graph or ConvertTo-Json export nests a few levels at most; this file "
                     "is not one.",
                 ) from None
-            if end == len(self.buf) and self._more():
-                continue  # a number at the chunk's end may go on in the next chunk
+            if (
+                not self.eof
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and _NUMBER_TAIL.fullmatch(self.buf, end)
+                and self._more()
+            ):
+                continue  # a number at the chunk's end may go on in the next chunk (12|34, 0.|5)
             self.pos = end
             return value
 
     def _more(self) -> bool:
         """Read more for a value that does not decode yet; fail when it cannot fit."""
-        if len(self.buf) - self.pos > MAX_VALUE:
+        if len(self.buf) - self.pos > self.max_value:
             raise UnsafeInputError(
                 "json-value-too-large",
-                f"One JSON value is larger than {MAX_VALUE >> 20} MiB characters.",
+                f"One JSON value is larger than {self.max_value:,} characters.",
                 location=at_line(self.location, self.line()),
                 hint="A user object is a few kilobytes; check that this is a Graph users export.",
             )
@@ -197,6 +210,7 @@ def _elements(stream: JsonStream) -> Iterator[Event]:
         stream.pos += 1
         return
     while True:
+        stream.peek()
         line = stream.line()
         yield Event(ITEM, stream.value(), line)
         following = stream.peek()
