@@ -225,7 +225,7 @@ class EntraExport:
         listing = "users"
         for event in walk(stream):
             if event.kind == ITEM:
-                record = self._json_user(event.value, listing, at_line(path, event.line))
+                record = self._json_user(event.value, listing, path, event.line)
                 if record is not None:
                     yield record
             elif event.kind == PAGE_OPEN:
@@ -252,65 +252,82 @@ class EntraExport:
             )
         return listing
 
-    def _json_user(self, obj: Any, listing: str, location: str) -> Record | None:
+    def _json_user(self, obj: Any, listing: str, path: Path, line: int) -> Record | None:
         """One user object of a page or an array -> a record (None: skipped, counted)."""
         self.ledger.objects += 1
-        if not isinstance(obj, dict):
-            self.stats.skip(SKIP_NOT_OBJECT, location)
-            return None
-        if "@odata.context" in obj:  # a single entity saved on its own
-            listing = self._listing(obj, location)
-        if "@removed" in obj:
-            self.stats.skip(SKIP_REMOVED, location)
-            return None
+        if type(obj) is not dict or "@odata.context" in obj or "@removed" in obj:
+            return self._unusual(obj, listing, path, line)
         kind = _not_user(obj, listing)
         if kind:
             self.ledger.not_user(kind)
-            self.stats.skip(f"{SKIP_NOT_USER} ({kind})", location)
+            self.stats.skip(f"{SKIP_NOT_USER} ({kind})", at_line(path, line))
             return None
-        attrs: dict[str, list[str]] = {}
+        attrs: dict[str, tuple[str, ...]] = {}
+        names = self._names
         for key, value in obj.items():
-            if key[:1] == "@":
-                continue  # OData annotations (@odata.type, @odata.etag): not user data
             if type(value) is str:
-                if value:
-                    name = self._name(key)
-                    if name in attrs:
-                        attrs[name].append(value)
-                    else:
-                        attrs[name] = [value]
-            elif key.casefold() == _ADDITIONAL and isinstance(value, dict):
-                for inner, inner_value in value.items():
-                    if inner[:1] != "@":
-                        self._flatten(attrs, self._name(inner), inner_value, location, 0)
-            else:
-                self._flatten(attrs, self._name(key), value, location, 0)
-        return self._finish(attrs, location)
+                if value and key[0] != "@":  # @odata.type, @odata.etag: annotations, not data
+                    name = names.get(key) or self._name(key)
+                    attrs[name] = (*attrs[name], value) if name in attrs else (value,)
+            elif value is not None and key[0] != "@":
+                if type(value) is list and all(type(item) is str for item in value):
+                    if any(value):  # proxyAddresses, otherMails, businessPhones: the usual lists
+                        name = names.get(key) or self._name(key)
+                        attrs[name] = attrs.get(name, ()) + tuple(v for v in value if v)
+                elif key.casefold() == _ADDITIONAL and type(value) is dict:
+                    for inner, inner_value in value.items():
+                        if inner[:1] != "@":
+                            self._flatten(attrs, self._name(inner), inner_value, path, line, 0)
+                else:
+                    self._flatten(attrs, names.get(key) or self._name(key), value, path, line, 0)
+        return self._finish(attrs, path, line)
+
+    def _unusual(self, obj: Any, listing: str, path: Path, line: int) -> Record | None:
+        """Not an object, a single entity with its own @odata.context, or a delta removal."""
+        location = at_line(path, line)
+        if not isinstance(obj, dict):
+            self.stats.skip(SKIP_NOT_OBJECT, location)
+            return None
+        if "@removed" in obj:
+            self.stats.skip(SKIP_REMOVED, location)
+            return None
+        listing = self._listing(obj, location)
+        entity = {key: value for key, value in obj.items() if key != "@odata.context"}
+        self.ledger.objects -= 1  # counted again by _json_user
+        return self._json_user(entity, listing, path, line)
 
     def _flatten(
-        self, attrs: dict[str, list[str]], name: str, value: Any, location: str, depth: int
+        self,
+        attrs: dict[str, tuple[str, ...]],
+        name: str,
+        value: Any,
+        path: Path,
+        line: int,
+        depth: int,
     ) -> None:
         """Scalars as text, lists as several values, objects as `name.key` (two levels)."""
         if value is None or value == "":
             return
         if isinstance(value, bool):
-            attrs.setdefault(name, []).append("true" if value else "false")
+            text = "true" if value else "false"
+            attrs[name] = (*attrs[name], text) if name in attrs else (text,)
         elif isinstance(value, str | int | float):
-            attrs.setdefault(name, []).append(str(value))
+            text = str(value)
+            attrs[name] = (*attrs[name], text) if name in attrs else (text,)
         elif isinstance(value, list):
             for item in value:
                 if isinstance(item, list):
-                    self.stats.skip(SKIP_NESTED, f"{location} {name}")
+                    self.stats.skip(SKIP_NESTED, f"{at_line(path, line)} {name}")
                 else:
-                    self._flatten(attrs, name, item, location, depth)
+                    self._flatten(attrs, name, item, path, line, depth)
         elif isinstance(value, dict):
             if depth >= 2:
-                self.stats.skip(SKIP_NESTED, f"{location} {name}")
+                self.stats.skip(SKIP_NESTED, f"{at_line(path, line)} {name}")
                 return
             for key, inner in value.items():
-                if key[:1] != "@":
+                if inner is not None and key[:1] != "@":
                     key = CANONICAL.get(key.casefold(), key)
-                    self._flatten(attrs, f"{name}.{key}", inner, location, depth + 1)
+                    self._flatten(attrs, f"{name}.{key}", inner, path, line, depth + 1)
 
     # -- CSV --------------------------------------------------------------------------------
 
@@ -319,21 +336,20 @@ class EntraExport:
         check_header(table)
         names = [self._name(header) for header in table.header]
         for row in table.rows():
-            location = at_line(self.path, row.line)
             self.ledger.objects += 1
-            attrs: dict[str, list[str]] = {}
+            attrs: dict[str, tuple[str, ...]] = {}
             for name, cell in zip(names, row.cells, strict=True):
                 if not cell:
                     continue
                 if _TYPE_NAME.match(cell):
-                    self.stats.skip(SKIP_TYPE_NAME, f"{location} {name}")
+                    self.stats.skip(SKIP_TYPE_NAME, f"{at_line(self.path, row.line)} {name}")
                     continue
                 if name in SPLIT_IN_CSV:
-                    values = [v.strip() for v in cell.split(";") if v.strip()]
+                    values = tuple(v.strip() for v in cell.split(";") if v.strip())
                 else:
-                    values = [cell]
-                attrs.setdefault(name, []).extend(values)
-            record = self._finish(attrs, location)
+                    values = (cell,)
+                attrs[name] = attrs.get(name, ()) + values
+            record = self._finish(attrs, self.path, row.line)
             if record is not None:
                 yield record
 
@@ -349,23 +365,23 @@ class EntraExport:
             known = self._names[name] = ".".join(parts)
         return known
 
-    def _finish(self, attrs: dict[str, list[str]], location: str) -> Record | None:
+    def _finish(self, attrs: dict[str, tuple[str, ...]], path: Path, line: int) -> Record | None:
         """The record of one user: immutableId decoded, disabled and population decided."""
         self.ledger.users += 1
         immutable = attrs.get(IMMUTABLE_ID)
         if immutable:
             try:
-                attrs[IMMUTABLE_GUID] = [ad.immutable_id_to_guid(immutable[0].strip())]
+                attrs[IMMUTABLE_GUID] = (ad.immutable_id_to_guid(immutable[0].strip()),)
             except ad.BinaryValueError:
-                self.stats.skip(SKIP_IMMUTABLE, location)
+                self.stats.skip(SKIP_IMMUTABLE, at_line(path, line))
         disabled = False
         enabled = attrs.get("accountEnabled")
         if enabled:
             flag = enabled[0].strip().lower()
-            attrs["accountEnabled"] = [flag]
+            attrs["accountEnabled"] = (flag,)
             disabled = flag in ("false", "no")
         ids = attrs.get("id")
-        ref = f"users/{ids[0]}" if ids else location
+        ref = f"users/{ids[0]}" if ids else at_line(path, line)
         info: dict[str, str] = {}
         if disabled:
             self.disabled += 1
@@ -377,15 +393,10 @@ class EntraExport:
         if population == GUESTS:
             self.guests += 1
         self.stats.records += 1
-        return Record(
-            ref=ref,
-            attrs={name: tuple(values) for name, values in attrs.items()},
-            population=population,
-            info=info,
-        )
+        return Record(ref=ref, attrs=attrs, population=population, info=info)
 
 
-def population_of(attrs: dict[str, list[str]]) -> str | None:
+def population_of(attrs: dict[str, tuple[str, ...]]) -> str | None:
     """Guests, else employeeType, else the first OU of onPremisesDistinguishedName, else
     Members (None when the export has no userType either)."""
     user_type = attrs.get("userType")
