@@ -259,6 +259,7 @@ class EntraExport:
             return self._unusual(obj, listing, path, line)
         kind = _not_user(obj, listing)
         if kind:
+            _refuse_error_response(obj, at_line(path, line))
             self.ledger.not_user(kind)
             self.stats.skip(f"{SKIP_NOT_USER} ({kind})", at_line(path, line))
             return None
@@ -266,10 +267,10 @@ class EntraExport:
         names = self._names
         for key, value in obj.items():
             if type(value) is str:
-                if value and key[0] != "@":  # @odata.type, @odata.etag: annotations, not data
+                if value and key[:1] != "@":  # @odata.type, @odata.etag: annotations, not data
                     name = names.get(key) or self._name(key)
                     attrs[name] = (*attrs[name], value) if name in attrs else (value,)
-            elif value is not None and key[0] != "@":
+            elif value is not None and key[:1] != "@":
                 if type(value) is list and all(type(item) is str for item in value):
                     if any(value):  # proxyAddresses, otherMails, businessPhones: the usual lists
                         name = names.get(key) or self._name(key)
@@ -427,6 +428,21 @@ def _not_user(obj: dict[str, Any], listing: str) -> str:
     if listing == "users":
         return "" if "id" in folded else "an object without id or userPrincipalName"
     return "an object without userPrincipalName"
+
+
+def _refuse_error_response(obj: dict[str, Any], location: str) -> None:
+    """A saved Graph error (`{"error": {"code": ..., "message": ...}}`) is not an export."""
+    error = obj.get("error")
+    if not isinstance(error, dict) or "code" not in error:
+        return
+    raise InputError(
+        "entra-graph-error",
+        f"This is a Microsoft Graph error response, not users: {error.get('code')}: "
+        f"{error.get('message', '')}".rstrip(": "),
+        location=location,
+        hint="Run the query again with an account allowed to read users (User.Read.All or "
+        "Directory.Read.All), and save the response once it lists users.",
+    )
 
 
 def check_header(table: Table) -> None:

@@ -315,3 +315,20 @@ def test_detection_leaves_other_exports_alone(tmp_path: Path) -> None:
     assert isinstance(open_directory(str(saved)), SavedRecords)
     pages = _write(tmp_path / "export.txt", _page([{"id": "a"}]))  # any name: content decides
     assert detect(pages) == "entra-json"
+
+
+def test_graph_error_response_is_refused(tmp_path: Path) -> None:
+    """A saved Graph error (no permission) is `entra-graph-error` with Graph's code."""
+    error = {"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges"}}
+    path = _write(tmp_path / "users.json", error)
+    with pytest.raises(InputError) as info:
+        _read(path)
+    assert info.value.reference == "entra-graph-error"
+    assert "Authorization_RequestDenied: Insufficient privileges" in info.value.message
+
+
+def test_empty_and_odd_keys_are_data_not_crashes(tmp_path: Path) -> None:
+    """A key that is empty or an annotation never breaks the reader."""
+    path = _write(tmp_path / "u.json", _page([{"id": "a", "": "x", "@odata.etag": "W/1"}]))
+    _, (user,) = _read(path)
+    assert dict(user.attrs) == {"id": ("a",), "": ("x",)}
