@@ -1,4 +1,4 @@
-"""The pages of a Graph export: what they list, and whether all of them were saved.
+"""What an Entra export is (`detect`), what its Graph pages list, and whether all were saved.
 
 Graph returns users a page at a time (100 by default, 999 at most); each page but the last
 carries `@odata.nextLink`, and a query with `$count=true` says the total in `@odata.count`. A
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 from authprobe.model import Finding, Severity, SourceKind
 
@@ -118,3 +119,49 @@ class PageLedger:
                 )
             )
         return out
+
+
+_HEAD: Final = 1 << 16
+_ENTRA_COLUMNS: Final = frozenset({"id", "objectid", "usertype", "accountenabled"})
+_AD_COLUMNS: Final = frozenset({"dn", "distinguishedname"})
+
+
+def detect(path: Path) -> str:
+    """`entra-json`, `entra-csv` or "" (not an Entra export), from the first 64 KiB.
+
+    JSON that is not authprobe's own saved records is taken as Graph JSON (its reader says
+    clearly what it is not); a CSV is Entra's when its header has userPrincipalName with id,
+    objectId, userType or accountEnabled and no DN column (Get-ADUser's has DistinguishedName).
+    """
+    if path.is_dir():
+        return "entra-json"
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(_HEAD)
+    except OSError:
+        return ""  # the reader chosen by the name reports it
+    if raw[:2] == b"\x1f\x8b":
+        return ""  # gzip: a saved scan
+    head = _decode_head(raw).lstrip()
+    if not head:
+        return "entra-json" if path.suffix.lower() == ".json" else ""
+    if head[:1] in ("{", "["):
+        first = head.split("\n", 1)[0]
+        return "" if '"authprobe-records"' in first else "entra-json"
+    lines = [line for line in head.splitlines() if line.strip()]
+    if lines and lines[0].startswith("#TYPE"):
+        if "Microsoft.Graph" in lines[0]:
+            return "entra-csv"
+        lines = lines[1:]
+    if not lines:
+        return ""
+    header = {cell.strip().strip('"').casefold() for cell in re.split(r"[,;\t|]", lines[0])}
+    if "userprincipalname" in header and header & _ENTRA_COLUMNS and not header & _AD_COLUMNS:
+        return "entra-csv"
+    return ""
+
+
+def _decode_head(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    return raw.decode("utf-8-sig", errors="replace")

@@ -217,7 +217,8 @@ def open_directory(
             hint="Check the path; give an LDIF or CSV export, an Entra ID export (Graph JSON or"
             " CSV), a saved .jsonl.gz, or an LDAP URL.",
         )
-    from authprobe.sources.entra import EntraExport, check_header, detect
+    from authprobe.sources.entra import EntraExport, check_header
+    from authprobe.sources.entra_pages import detect
 
     entra = detect(path)
     if entra:

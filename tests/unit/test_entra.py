@@ -14,7 +14,8 @@ from authprobe.cli.app import main
 from authprobe.errors import InputError
 from authprobe.model import Record
 from authprobe.sources.adcsv import AdCsvExport
-from authprobe.sources.entra import GUESTS, IMMUTABLE_GUID, MEMBERS, EntraExport, detect
+from authprobe.sources.entra import GUESTS, IMMUTABLE_GUID, MEMBERS, EntraExport
+from authprobe.sources.entra_pages import detect
 from authprobe.sources.ldif import LdifFile
 from authprobe.sources.saved import SavedRecords, open_directory
 from tests.helpers import write_ldif
