@@ -18,6 +18,9 @@ exclude_groups = ["GUEST", "ALUMNI", "COMMUNITY"]
 metadata = "idp-metadata.xml"          # file or https URL
 assertion = "test-login.xml"           # a captured login (Alma's test mode page, SAMLResponse)
 entity = "https://idp.college.ca/idp/shibboleth"
+oidc_token = "id-token.txt"            # an ID token (oidc test-rp --save, or a token response)
+oidc_discovery = "https://login.college.ca/.well-known/openid-configuration"
+cas_response = "validate.xml"          # a CAS /p3/serviceValidate answer
 
 [report]
 format = "html"                        # table, json, md, html
@@ -52,7 +55,14 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "starttls": bool,
     },
     "sis": {"paths": list, "exclude_groups": list},
-    "idp": {"metadata": str, "assertion": str, "entity": str},
+    "idp": {
+        "metadata": str,
+        "assertion": str,
+        "entity": str,
+        "oidc_token": str,
+        "oidc_discovery": str,
+        "cas_response": str,
+    },
     "report": {
         "format": str,
         "output": str,
@@ -81,6 +91,9 @@ class RunConfig:
     idp_metadata: str | None = None
     assertion: str | None = None
     entity: str | None = None
+    oidc_token: str | None = None
+    oidc_discovery: str | None = None
+    cas_response: str | None = None
     report: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,5 +178,8 @@ def load_config(path: Path) -> RunConfig:
         idp_metadata=_resolve(base, idp["metadata"]) if "metadata" in idp else None,
         assertion=_resolve(base, idp["assertion"]) if "assertion" in idp else None,
         entity=idp.get("entity"),
+        oidc_token=_resolve(base, idp["oidc_token"]) if "oidc_token" in idp else None,
+        oidc_discovery=(_resolve(base, idp["oidc_discovery"]) if "oidc_discovery" in idp else None),
+        cas_response=_resolve(base, idp["cas_response"]) if "cas_response" in idp else None,
         report=report,
     )

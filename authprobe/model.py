@@ -216,6 +216,7 @@ class IdpCheck:
     opaque: bool  # persistent / transient / pairwise: never usable as the matching ID
     explanation: str
     nameid_format: str | None = None
+    protocol: str | None = None  # "saml", "oidc" or "cas": the login method this verdict is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +260,9 @@ class AlmaAdvice:
     idp_instruction: str
     ldap_search_attribute: str  # for Alma's LDAP login: the attribute searched
     warnings: tuple[str, ...] = ()
+    oidc_claim: str | None = None  # the ID-token claim that carries the value (OIDC evidence)
+    oidc_instruction: str | None = None  # what to do for Alma's OpenID Connect profile
+    cas_instruction: str | None = None  # what to do for Alma's CAS profile (cas:user)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +279,11 @@ class PopulationScope:
 class ReleasedValueMatch:
     """A value released in a captured login and the directory attributes that hold it."""
 
-    idp_source: str  # "NameID" or the attribute Name as sent
+    idp_source: str  # "NameID", the attribute Name, the claim or "cas:user", as sent
     value: str
     directory_attributes: tuple[str, ...]
     entries: int  # directory entries holding it
+    protocol: str = "saml"  # "saml", "oidc" or "cas"
 
 
 @dataclass(frozen=True, slots=True)

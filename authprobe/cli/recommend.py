@@ -14,6 +14,14 @@ import typer
 from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.idp_inputs import (
+    CasResponseOpt,
+    LoginInputs,
+    OidcDiscoveryOpt,
+    OidcTokenOpt,
+    login_rows,
+    read_logins,
+)
 from authprobe.cli.options import (
     FailOn,
     FormatOpt,
@@ -134,6 +142,7 @@ def _resolve_options(
     assertion: str | None,
     entity: str | None,
     exclude_disabled: bool,
+    logins: LoginInputs | None = None,
 ) -> Options:
     """Build the analysis options from the command line, falling back to the config file."""
     previous = previous or config.previous
@@ -148,6 +157,9 @@ def _resolve_options(
         idp_metadata=metadata,
         assertion=captured,
         entity_id=entity,
+        oidc_token=logins.oidc_token if logins else None,
+        oidc_discovery=logins.oidc_discovery if logins else None,
+        cas_response=logins.cas_response if logins else None,
         previous=(
             open_directory(previous, exclude_disabled=exclude_disabled or config.exclude_disabled)
             if previous
@@ -173,6 +185,7 @@ def run_options(
     exclude_disabled: bool = False,
     sis_map: list[str] | None = None,
     fail_on: FailOn = FailOn.NEVER,
+    logins: LoginInputs | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The filters and options a run used, for the report's "Inputs used" part.
 
@@ -241,6 +254,8 @@ def run_options(
         rows.append(("IdP entity", options.entity_id + _origin("entity" in given, "--entity")))
     if options.assertion is not None:
         rows.append(("captured login", options.assertion.location))
+    if logins is not None:
+        rows.extend(login_rows(logins, _origin))
     rows.append(("normalisation steps tried", " → ".join(STEP_NAMES) + " (cumulative)"))
     rows.append(("fail on", fail_on.value))
     return tuple(rows)
@@ -378,6 +393,9 @@ def recommend(
     ] = None,
     show_values: ShowValuesOpt = False,
     exceptions_csv: ExceptionsCsvOpt = None,
+    oidc_token: OidcTokenOpt = None,
+    oidc_discovery: OidcDiscoveryOpt = None,
+    cas_response: CasResponseOpt = None,
 ) -> int:
     """Cross-check the directory, the SIS extract (and the IdP) and recommend the matching ID."""
     env = default_environment()
@@ -391,6 +409,7 @@ def recommend(
             hint="Give both on the command line or in authprobe.toml (--config).",
         )
     report_settings = config.report
+    logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
     options = _resolve_options(
         config,
         exclude_group,
@@ -400,6 +419,7 @@ def recommend(
         assertion,
         entity,
         exclude_disabled,
+        logins,
     )
     settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
     directory_source = open_directory(
@@ -434,6 +454,7 @@ def recommend(
             exclude_disabled=exclude_disabled or config.exclude_disabled,
             sis_map=sis_map,
             fail_on=chosen_fail_on,
+            logins=logins,
         ),
     )
     chosen_format = output_format or OutputFormat(report_settings.get("format", "table"))

@@ -143,6 +143,7 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
                 "opaque": candidate.idp.opaque,
                 "nameid_format": candidate.idp.nameid_format,
                 "explanation": candidate.idp.explanation,
+                "protocol": candidate.idp.protocol,
             }
             if candidate.idp is not None
             else None
@@ -190,6 +191,9 @@ def advice_to_dict(advice: AlmaAdvice | None) -> dict[str, Any] | None:
         "idp_instruction": advice.idp_instruction,
         "ldap_search_attribute": advice.ldap_search_attribute,
         "warnings": list(advice.warnings),
+        "oidc_claim": advice.oidc_claim,
+        "oidc_instruction": advice.oidc_instruction,
+        "cas_instruction": advice.cas_instruction,
     }
 
 
@@ -244,6 +248,7 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
                 "value": reveal(item.value, show_values),
                 "directory_attributes": list(item.directory_attributes),
                 "entries": item.entries,
+                "protocol": item.protocol,
             }
             for item in report.released
         ],
