@@ -576,6 +576,55 @@ def identifier_misuse(
     return findings
 
 
+class LoadChecks:
+    """The lint's per-record load rules, counted only (`recommend` does not run the whole
+    lint): identifiers with an empty value, and users without expiry_date or purge_date."""
+
+    def __init__(self, source: str = SOURCE) -> None:
+        self.source = source
+        self.records = 0
+        self.groups: set[str] = set()
+        """The user_group codes seen (identifier values equal to one are reported)."""
+        self._tallies: dict[Code, _Tally] = {}
+
+    def _count(self, code: Code, ref: str) -> None:
+        tally = self._tallies.get(code)
+        if tally is None:
+            tally = self._tallies[code] = _Tally()
+        tally.count += 1
+        if len(tally.samples) < MAX_SAMPLES:
+            tally.samples.append(Occurrence(code, ref))
+
+    def add(self, record: Record) -> None:
+        """Check one record."""
+        self.records += 1
+        info = record.info
+        if record.population is not None:
+            self.groups.add(record.population)
+        if EMPTY_IDENTIFIER in info:
+            self._count(Code.EMPTY_VALUE, record.ref)
+        if "expiry_date" not in info:
+            self._count(Code.EXPIRY_MISSING, record.ref)
+        if "purge_date" not in info:
+            self._count(Code.PURGE_MISSING, record.ref)
+
+    def findings(self) -> list[Finding]:
+        """One finding per rule that fired."""
+        fields = {Code.EXPIRY_MISSING: "expiry_date", Code.PURGE_MISSING: "purge_date"}
+        return [
+            Finding(
+                code=code.value,
+                severity=RULES[code].severity,
+                source=self.source,
+                field=fields.get(code),
+                count=tally.count,
+                message=_singular(RULES[code].message, tally.count).format(n=f"{tally.count:,}"),
+                examples=tuple(o.ref for o in tally.samples),
+            )
+            for code, tally in sorted(self._tallies.items())
+        ]
+
+
 def lint_records(
     records: Iterable[Record],
     *,
