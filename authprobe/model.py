@@ -251,16 +251,24 @@ class Mismatch:
 
 @dataclass(frozen=True, slots=True)
 class AlmaAdvice:
-    """What to configure in Alma, the IdP and the SIS export for the recommended pair."""
+    """What to configure in Alma, the IdP and the SIS export for the two decisions."""
 
-    sis_field: str  # "primary_id" or "identifier:<ID_TYPE>"
+    sis_field: str  # "primary_id" or "identifier:<ID_TYPE>": where the SIS carries the login ID
     sis_instruction: str
     match_id_type: str  # SIS synchronize "Match ID Type": "Primary Identifier" or the id_type
-    user_id_location: str  # SAML profile "User ID Location": "Attribute" or "Subject"
+    user_id_location: str  # SAML "User ID Location": "Subject NameID" or "User ID in an
+    # attribute element" (Alma's labels)
     user_id_attribute_name: str | None  # SAML profile "User ID Attribute Name", exact
     idp_instruction: str
-    ldap_search_attribute: str  # for Alma's LDAP login: the attribute searched
+    ldap_search_attribute: str  # Alma's LDAP login: what people type (sAMAccountName, uid); ""
+    # when the directory has no such attribute
     warnings: tuple[str, ...] = ()
+    match_instruction: str = ""
+    """How to set the Match ID Type (and what Ex Libris must set up)."""
+    ldap_instruction: str = ""
+    cas_instruction: str = ""
+    notes: tuple[str, ...] = ()
+    """What the choice also governs (Primo VE, Leganto)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +344,7 @@ class PreflightExample:
     population: str | None
     alma_refs: tuple[str, ...] = ()
     evidence: str = ""
+    value: str = ""  # the match value as Alma compares it (trimmed, casefolded); "" if none
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,7 +149,7 @@ class PreflightEngine:
         base = _base_outcomes(per_record, evidence)
         outcome, earlier = self._feed(base)
         fates = _fates(existing, found, outcome)
-        table = PreflightTable(self, match_field, outcome, found, evidence, earlier)
+        table = PreflightTable(self, match_field, outcome, found, evidence, earlier, match)
         summary = Preflight(
             match_field=match_field,
             sis_records=sis.records,
@@ -356,7 +356,9 @@ class PreflightTable:
         found: pl.DataFrame,
         evidence: pl.DataFrame,
         earlier: dict[int, int],
+        match: pl.DataFrame,
     ) -> None:
+        self._match = match
         self._engine = engine
         self.match_field = match_field
         self.outcome = outcome
@@ -370,7 +372,9 @@ class PreflightTable:
     def _subject(self, records: pl.Series | None) -> pl.DataFrame:
         frame = pl.DataFrame({R: pl.arange(0, len(self), dtype=pl.UInt32, eager=True)})
         frame = frame.with_columns(self.outcome.alias("o"))
-        return frame if records is None else frame.join(pl.DataFrame({R: records}), on=R)
+        if records is not None:
+            frame = frame.join(pl.DataFrame({R: records}), on=R)
+        return frame.join(self._match, on=R, how="left").sort(R)
 
     def _involved(self, records: pl.DataFrame) -> dict[int, tuple[list[int], str]]:
         """For each record: the existing users involved and the evidence, by its outcome."""
@@ -428,7 +432,7 @@ class PreflightTable:
         involved = self._involved(frame)
         sis, existing = self._engine.sis, self._engine.existing
         refs, groups, their_refs = sis.refs, sis.groups, existing.refs
-        for record, code in frame.select(R, "o").iter_rows():
+        for record, code, value in frame.select(R, "o", V).iter_rows():
             outcome = OUTCOMES[code]
             users, text = involved.get(record, ([], ""))
             if outcome is Outcome.REJECTED_IN_FEED or outcome is Outcome.MISSING_MATCH_ID:
@@ -439,6 +443,7 @@ class PreflightTable:
                 population=groups[record],
                 alma_refs=tuple(their_refs[u] for u in users),
                 evidence=self._explain(record, outcome, users, text),
+                value=value or "",
             )
 
     def __iter__(self) -> Iterator[PreflightExample]:

@@ -575,7 +575,11 @@ def build_report(
         started_at=started,
         finished_at=datetime.now(UTC),
         exceptions=tuple(mismatches(sis_side.index, dir_side.index, best)) if best else (),
-        advice=alma_advice(recommendation) if recommendation else None,
+        advice=(
+            alma_advice(recommendation, match=match.sis_match, profiles=dir_profiles)
+            if recommendation
+            else None
+        ),
         out_of_scope=_out_of_scope(sis_side, dir_side, best),
         released=tuple(released),
         sis_match=match.sis_match,

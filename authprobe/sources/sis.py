@@ -717,7 +717,7 @@ MAPPABLE = frozenset({"primary_id", "email", *INFO_FIELDS})
 """Fields a CSV column can be mapped to (plus any `identifier:<ID_TYPE>`)."""
 
 
-def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
+def parse_mapping(specs: Sequence[str], *, option: str = "--map") -> dict[str, str]:
     """`["primary_id=StudentNo", "identifier:BARCODE=Card"]` -> {field: column}."""
     mapping: dict[str, str] = {}
     for spec in specs:
@@ -726,14 +726,14 @@ def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
         if not equals or not field or not column:
             raise UsageError(
                 "sis-map-syntax",
-                f"--map {spec!r} is not FIELD=COLUMN.",
-                hint="For example --map primary_id=StudentNo --map identifier:BARCODE=Card.",
+                f"{option} {spec!r} is not FIELD=COLUMN.",
+                hint=f"For example {option} primary_id=StudentNo {option} identifier:BARCODE=Card.",
             )
         type_ = field.partition(":")[2] if field.startswith("identifier:") else None
         if field not in MAPPABLE and not type_:
             raise UsageError(
                 "sis-map-field",
-                f"--map {spec!r}: {field!r} is not an Alma user field authprobe reads.",
+                f"{option} {spec!r}: {field!r} is not an Alma user field authprobe reads.",
                 hint="Use primary_id, identifier:<ID_TYPE>, email, or one of: "
                 + ", ".join(sorted(MAPPABLE - {"primary_id", "email"})),
             )
@@ -758,6 +758,7 @@ class SisCsv:
 
     source = SourceKind.SIS
     kind = "sis-csv"
+    map_option = "--map"
 
     def __init__(
         self,
@@ -787,8 +788,9 @@ class SisCsv:
                 raise UsageError(
                     "sis-map-missing",
                     "No column of this CSV is mapped to an Alma field.",
-                    hint="Say which column holds what, e.g. --map primary_id=StudentNo "
-                    "--map identifier:BARCODE=Card --map user_group=Program.",
+                    hint=f"Say which column holds what, e.g. {self.map_option} "
+                    f"primary_id=StudentNo {self.map_option} identifier:BARCODE=Card "
+                    f"{self.map_option} user_group=Program.",
                 )
             self.stats.files += 1
             yield from self._rows(table, mapping)
@@ -846,6 +848,7 @@ class AlmaCsv(SisCsv):
 
     source = SourceKind.ALMA
     kind = "alma-csv"
+    map_option = "--alma-map"
 
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab"})

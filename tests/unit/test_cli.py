@@ -58,7 +58,7 @@ def test_table_output_leads_with_the_answer(college: tuple[Path, Path], capsys) 
     ldif, sis = college
     assert main(["recommend", "-d", str(ldif), "-s", str(sis)]) == 0
     out = capsys.readouterr().out
-    assert "Matching ID: SIS primary_id = directory employeeNumber (exact)" in out.splitlines()[1]
+    assert "Login ID: SIS primary_id = directory employeeNumber (exact)" in out.splitlines()[1]
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
