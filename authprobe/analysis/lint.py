@@ -652,6 +652,8 @@ class SisScan:
     lint: LintResult
     started_at: datetime
     finished_at: datetime
+    tallies: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    """Counts of the values of some `Record.info` keys (account_type, status...), if asked."""
 
 
 def _freeze_profiles(
@@ -678,21 +680,29 @@ def _freeze_profiles(
 
 
 Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
+MISSING = "(missing)"
 
 
 def scan_extract(
-    source: RecordSource, lint: SisLint, *, wrap: Wrap | None = None, parallel: bool = False
+    source: RecordSource,
+    lint: SisLint,
+    *,
+    wrap: Wrap | None = None,
+    parallel: bool = False,
+    tally: Collection[str] = (),
 ) -> SisScan:
     """Read `source` once, feeding every record to the field profiles and to `lint`.
 
     `parallel` freezes the profiles on two cores (see `_freeze_profiles`); the reader itself may
     also share the parsing with a child process (`SisExtract(parallel=True)`). The records are
     only profiled (attrs), counted by population and linted, so a reader that passes records
-    between processes (`child_info_keys`) need pass only the `info` the lint reads.
+    between processes (`child_info_keys`) need pass only the `info` the lint reads. `tally`
+    names `info` keys whose values are counted (missing ones as "(missing)").
     """
     started = datetime.now(UTC)
     if hasattr(source, "child_info_keys"):
-        source.child_info_keys = INFO_KEYS
+        source.child_info_keys = INFO_KEYS | frozenset(tally)
+    tallies: dict[str, Counter[str]] = {key: Counter() for key in tally}
     profiler = SourceProfiler(source.source)
     populations: Counter[str] = Counter()
     # Records, counts and lint tables hold no reference cycles, but the millions of dicts and
@@ -709,6 +719,8 @@ def scan_extract(
             profile(record)
             check(record)
             populations[record.population or ""] += 1
+            for key, counter in tallies.items():
+                counter[record.info.get(key, MISSING)] += 1
         checked = lint.result()
         misuse = identifier_misuse(
             {name: f.counts for name, f in profiler.fields.items()}, populations, lint.source
@@ -735,4 +747,8 @@ def scan_extract(
         lint=checked,
         started_at=started,
         finished_at=datetime.now(UTC),
+        tallies=tuple(
+            (key, tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))))
+            for key, counter in tallies.items()
+        ),
     )

@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import polars as pl
 
@@ -45,11 +47,14 @@ def is_identifier(name: str) -> bool:
     return name == PRIMARY_ID or name.startswith(IDENTIFIER)
 
 
+@lru_cache(maxsize=1 << 16)
 def name_part(text: str) -> str:
     """A name as duplicate detection compares it: casefolded, accents, spaces and hyphens gone."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return plain.translate(_NAME_DROP)
+    folded = text.casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return folded.translate(_NAME_DROP)
 
 
 def birth_day(text: str | None) -> str | None:
@@ -85,6 +90,7 @@ class LoadColumns:
     def __init__(self) -> None:
         self.records = 0
         self.field_codes: dict[str, int] = {}
+        self._other: dict[str, int] = {}
         self._rec: list[int] = []
         self._field: list[int] = []
         self._value: list[str] = []
@@ -107,9 +113,15 @@ class LoadColumns:
         self._frames: dict[str, pl.DataFrame | pl.Series] | None = None
 
     def _code(self, name: str) -> int:
+        """The field's code, or -1 for a field that is not an identifier."""
         code = self.field_codes.get(name)
         if code is None:
-            code = self.field_codes[name] = len(self.field_codes)
+            code = self._other.get(name)
+            if code is None:
+                if is_identifier(name):
+                    code = self.field_codes[name] = len(self.field_codes)
+                else:
+                    code = self._other[name] = -1
         return code
 
     def add(self, record: Record) -> None:
@@ -117,29 +129,44 @@ class LoadColumns:
         number = self.records
         self.records = number + 1
         self._frames = None
+        field_codes, other = self.field_codes, self._other
+        rec, fields, texts = self._rec, self._field, self._value
         for name, values in record.attrs.items():
-            if name == PRIMARY_ID or name.startswith(IDENTIFIER):
+            code = field_codes.get(name)
+            if code is None:
+                if name in other:
+                    continue
                 code = self._code(name)
-                for value in values:
-                    folded = value.strip().casefold()
-                    if folded:
-                        self._rec.append(number)
-                        self._field.append(code)
-                        self._value.append(folded)
+                if code < 0:
+                    continue
+            for value in values:
+                folded = value.strip().casefold()
+                if folded:
+                    rec.append(number)
+                    fields.append(code)
+                    texts.append(folded)
         info = record.info
-        key = person_key(info.get("first_name"), info.get("last_name"), info.get("birth_date"))
-        if key is not None:
-            self._key_rec.append(number)
-            self._key.append(key)
-        for address in dict.fromkeys(fold(a) for a in record.attrs.get("email:all", ())):
-            if address:
+        birth = info.get("birth_date")
+        if birth is not None:
+            key = person_key(info.get("first_name"), info.get("last_name"), birth)
+            if key is not None:
+                self._key_rec.append(number)
+                self._key.append(key)
+        for address in record.attrs.get("email:all", ()):
+            folded = address.strip().casefold()
+            if folded:
                 self._mail_rec.append(number)
-                self._mail.append(address)
+                self._mail.append(folded)
         self._refs.append(record.ref)
         self._groups.append(record.population)
-        account = (info.get("account_type") or "").strip().upper()
-        self.account_types[account] += 1
-        self._internal.append(account == "INTERNAL")
+        account = info.get("account_type")
+        if account is None:
+            self.account_types[""] += 1
+            self._internal.append(False)
+        else:
+            account = account.strip().upper()
+            self.account_types[account] += 1
+            self._internal.append(account == "INTERNAL")
         if self.records % FLUSH_EVERY == 0:
             self._flush()
 
@@ -239,6 +266,20 @@ class LoadColumns:
     def internal(self) -> pl.Series:
         """Whether each record is an INTERNAL account, by record number."""
         return self._series("internal")
+
+    def suspect_values(self, groups: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Per identifier field, the values that look like an email or equal a user_group code
+        (casefolded), with how many records hold each (for `lint.identifier_misuse`)."""
+        codes = pl.Series(sorted({g.strip().casefold() for g in groups if g.strip()}))
+        values = self.values.filter(
+            pl.col(V).str.contains("@", literal=True) | pl.col(V).is_in(codes.implode())
+        )
+        counted = values.group_by(F, V).agg(pl.col(R).n_unique().alias("n"))
+        names = {code: name for name, code in self.field_codes.items()}
+        out: dict[str, dict[str, int]] = {}
+        for code, value, n in counted.sort(F, V).iter_rows():
+            out.setdefault(names[code], {})[value] = n
+        return out
 
     def accounts(self) -> AccountTypes:
         """The account types read (a missing one is EXTERNAL for the rules; the report says so)."""

@@ -440,19 +440,27 @@ def _history(
 
 @dataclass
 class _Alma:
-    """The users already in Alma, read once: profiles, load rules, columns for the pre-flight."""
+    """The users already in Alma, read once: load rules, columns for the pre-flight (their field
+    profiles are `alma scan`'s)."""
 
-    profiler: SourceProfiler
     load: LoadColumns
     checks: LoadChecks
 
+    def findings(self) -> list[Finding]:
+        """The load rules and identifier misuse (emails, user_group codes) of the export."""
+        suspect = self.load.suspect_values(self.checks.groups)
+        return [
+            *self.checks.findings(),
+            *identifier_misuse(suspect, self.checks.groups, self.checks.source),
+        ]
+
 
 def _read_alma(source: RecordSource, wrap: Wrap) -> _Alma:
-    alma = _Alma(SourceProfiler(source.source), LoadColumns(), LoadChecks(source.source.value))
+    alma = _Alma(LoadColumns(), LoadChecks(source.source.value))
+    check, collect = alma.checks.add, alma.load.add
     for record in wrap(source.records(), "reading users already in Alma"):
-        alma.profiler.add(record)
-        alma.checks.add(record)
-        alma.load.add(record)
+        check(record)
+        collect(record)
     return alma
 
 
@@ -533,10 +541,8 @@ def build_report(
     kinds = _value_kinds(sis_side.profiler)
     dir_profiles = dir_side.profiler.result()
     sis_profiles = sis_side.profiler.result()
-    alma_profiles: list[FieldProfile] = []
     if alma is not None:
-        value_findings.extend(_value_findings(alma.profiler, alma.checks))
-        alma_profiles = alma.profiler.result()
+        value_findings.extend(alma.findings())
     match = _match_decision(sis_side, sis_profiles, kinds, alma, options.match_id)
     shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
     pairs = crosscheck(sis_side.index, dir_side.index)
@@ -567,7 +573,7 @@ def build_report(
         inputs.append(options.alma_users.summary())
     return Report(
         inputs=tuple(inputs),
-        profiles=(*dir_profiles, *sis_profiles, *alma_profiles),
+        profiles=(*dir_profiles, *sis_profiles),
         correspondences=tuple(pairs),
         candidates=tuple(candidates),
         recommendation=recommendation,

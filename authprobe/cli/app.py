@@ -58,6 +58,11 @@ def _register(args: list[str] | None = None) -> None:
 
         sis_group.register(app)
         return
+    if command == "alma":
+        from authprobe.cli import alma as alma_group
+
+        alma_group.register(app)
+        return
     from authprobe.cli import recommend
 
     recommend.register(app)
@@ -70,6 +75,9 @@ def _register(args: list[str] | None = None) -> None:
     from authprobe.cli import sis
 
     sis.register(app)
+    from authprobe.cli import alma
+
+    alma.register(app)
 
 
 def _debug_requested(argv: list[str]) -> bool:

@@ -540,10 +540,16 @@ def demo(
         college = demo_college.generate(demo_college.DEMO)
         paths = demo_college.write_college(college, Path(folder))
         env.stderr.print(f"Demo college generated in {folder} ({college.summary()})", markup=False)
-        report = build_report(
-            open_directory(str(paths.directory)), open_sis([paths.sis]), wrap=env.counted
+        options = Options(
+            alma_users=open_alma_users([paths.alma]) if paths.alma is not None else None
         )
-    report = replace(report, options=run_options(Options()))
+        report = build_report(
+            open_directory(str(paths.directory)),
+            open_sis([paths.sis]),
+            wrap=env.counted,
+            options=options,
+        )
+    report = replace(report, options=run_options(options))
     html_path = Path(DEMO_REPORT).resolve()
     if output_format is OutputFormat.HTML and output is None:
         output = html_path
