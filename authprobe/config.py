@@ -23,6 +23,9 @@ match_id = "identifier:UNIV_ID"        # pre-flight this Match ID Type (default:
 metadata = "idp-metadata.xml"          # file or https URL
 assertion = "test-login.xml"           # a captured login (Alma's test mode page, SAMLResponse)
 entity = "https://idp.college.ca/idp/shibboleth"
+oidc_token = "id-token.txt"            # an ID token (oidc test-rp --save, or a token response)
+oidc_discovery = "https://login.college.ca/.well-known/openid-configuration"
+cas_response = "validate.xml"          # a CAS /p3/serviceValidate answer
 
 [report]
 format = "html"                        # table, json, md, html
@@ -59,7 +62,14 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "sis": {"paths": list, "exclude_groups": list},
     "alma": {"users": list, "map": list, "match_id": str},
-    "idp": {"metadata": str, "assertion": str, "entity": str},
+    "idp": {
+        "metadata": str,
+        "assertion": str,
+        "entity": str,
+        "oidc_token": str,
+        "oidc_discovery": str,
+        "cas_response": str,
+    },
     "report": {
         "format": str,
         "output": str,
@@ -92,6 +102,9 @@ class RunConfig:
     alma_users: tuple[Path, ...] = ()
     alma_map: tuple[str, ...] = ()
     match_id: str | None = None
+    oidc_token: str | None = None
+    oidc_discovery: str | None = None
+    cas_response: str | None = None
     report: dict[str, Any] = field(default_factory=dict)
 
 
@@ -180,5 +193,8 @@ def load_config(path: Path) -> RunConfig:
         alma_users=tuple(Path(_resolve(base, str(p))) for p in alma.get("users", [])),
         alma_map=tuple(str(m) for m in alma.get("map", [])),
         match_id=alma.get("match_id"),
+        oidc_token=_resolve(base, idp["oidc_token"]) if "oidc_token" in idp else None,
+        oidc_discovery=(_resolve(base, idp["oidc_discovery"]) if "oidc_discovery" in idp else None),
+        cas_response=_resolve(base, idp["cas_response"]) if "cas_response" in idp else None,
         report=report,
     )

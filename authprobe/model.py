@@ -218,6 +218,7 @@ class IdpCheck:
     opaque: bool  # persistent / transient / pairwise: never usable as the matching ID
     explanation: str
     nameid_format: str | None = None
+    protocol: str | None = None  # "saml", "oidc" or "cas": the login method this verdict is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,9 +267,11 @@ class AlmaAdvice:
     match_instruction: str = ""
     """How to set the Match ID Type (and what Ex Libris must set up)."""
     ldap_instruction: str = ""
-    cas_instruction: str = ""
     notes: tuple[str, ...] = ()
     """What the choice also governs (Primo VE, Leganto)."""
+    oidc_claim: str | None = None  # the ID-token claim that carries the value (OIDC evidence)
+    oidc_instruction: str | None = None  # what to do for Alma's OpenID Connect profile
+    cas_instruction: str | None = None  # what to do for Alma's CAS profile (cas:user)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,10 +288,11 @@ class PopulationScope:
 class ReleasedValueMatch:
     """A value released in a captured login and the directory attributes that hold it."""
 
-    idp_source: str  # "NameID" or the attribute Name as sent
+    idp_source: str  # "NameID", the attribute Name, the claim or "cas:user", as sent
     value: str
     directory_attributes: tuple[str, ...]
     entries: int  # directory entries holding it
+    protocol: str = "saml"  # "saml", "oidc" or "cas"
 
 
 class PreflightRows(Protocol):

@@ -285,7 +285,8 @@ def test_demo_preflight_outcomes_and_fates(demo_with_alma: tuple[dict[str, Any],
     """The first load of the demo: every outcome and fate count equals what the generator
     planted (migrated by number, by barcode, under an old card, internal staff and guests...)."""
     truth, report = demo_with_alma
-    assert report.sis_match is not None and report.preflight is not None
+    assert report.sis_match is not None
+    assert report.preflight is not None
     assert report.sis_match.match_id_type == truth["match_id_type"]
     preflight = report.preflight
     assert {o.value: n for o, n in preflight.outcomes.items()} == truth["outcomes"]

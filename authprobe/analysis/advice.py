@@ -8,9 +8,10 @@ type; the SAML profile's labels are Alma's own ("User ID in an attribute element
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from authprobe import vocab
+from authprobe.analysis.idp_release import IdpRelease
 from authprobe.analysis.match_id import alma_label
 from authprobe.analysis.normalize import TRANSFORMING
 from authprobe.analysis.scoring import STEP_ACTIONS
@@ -23,6 +24,10 @@ IDENTIFIER_TYPE_TABLE = "Configuration > User Management > User Identifier Type"
 USERNAME_ATTRIBUTES = ("sAMAccountName", "uid", "onPremisesSamAccountName", "userid")
 """Directory attributes holding what people type at an LDAP login, most usual first."""
 MIN_USERNAME_FILL = 0.5
+OIDC_CONFIRM = (
+    "Which claim Alma's OpenID Connect profile matches is not published: confirm with Ex Libris "
+    "which claim the OpenID Connect profile matches."
+)
 PRIMO_LEGANTO = (
     "This choice also governs Primo VE (it uses the same Alma integration profiles) and "
     "Leganto (through the Alma login): change it for all three, or for none."
@@ -58,10 +63,20 @@ def _sis_instruction(field: str) -> str:
     )
 
 
-def _idp_instruction(candidate: Candidate) -> tuple[str, str | None, str]:
+def _saml_source(candidate: Candidate, releases: Mapping[str, IdpRelease] | None) -> str | None:
+    """The SAML NameID or attribute Name carrying the value (None: not known from SAML)."""
+    if releases is None:
+        protocol = candidate.idp.protocol if candidate.idp is not None else None
+        return candidate.idp_source if protocol in (None, "saml") else None
+    saml = releases.get("saml")
+    if saml is None or not saml.usable or not (saml.released or saml.offered):
+        return None
+    return saml.idp_source
+
+
+def _idp_instruction(candidate: Candidate, source: str | None) -> tuple[str, str | None, str]:
     """(User ID Location, User ID Attribute Name, what campus IT and the library do)."""
     attribute = candidate.correspondence.directory_attribute
-    source = candidate.idp_source
     if source == "NameID":
         return (
             SUBJECT,
@@ -86,6 +101,18 @@ def _idp_instruction(candidate: Candidate) -> tuple[str, str | None, str]:
         f"{ATTRIBUTE} and User ID Attribute Name to the Name exactly as it appears in the "
         "assertion (check it with `authprobe saml decode` on a test login).",
     )
+
+
+def _oidc(attribute: str, release: IdpRelease | None) -> tuple[str | None, str | None]:
+    """The OIDC claim and the instruction for Alma's OpenID Connect profile (with OIDC
+    evidence only: which claim Alma matches is unverified)."""
+    if release is None:
+        return None, None
+    if release.usable and release.released and release.idp_source:
+        return release.idp_source, (
+            f"The ID token carries {attribute} as the claim {release.idp_source}. " + OIDC_CONFIRM
+        )
+    return None, f"{release.explanation} {OIDC_CONFIRM}"
 
 
 def username_attribute(profiles: Iterable[FieldProfile]) -> str | None:
@@ -120,12 +147,19 @@ def _ldap_instruction(attribute: str, username: str | None) -> str:
     )
 
 
-def _cas_instruction(attribute: str, field: str) -> str:
-    return (
+def _cas_instruction(attribute: str, field: str, release: IdpRelease | None) -> str:
+    """Alma takes the user from cas:user: what it must carry, or what a captured CAS
+    validation shows it carries."""
+    general = (
         "Alma takes the user identifier from cas:user in the CAS ticket validation "
         f"(serviceValidate or p3/serviceValidate): campus IT makes cas:user carry {attribute} "
         f"(the CAS server's principal attribute), so that it equals the SIS {field}."
     )
+    if release is None:
+        return general
+    if release.usable and release.released:
+        return f"cas:user already carries {attribute}: Alma takes the user from cas:user."
+    return f"{release.explanation} {general}"
 
 
 def _match_instruction(login_field: str, match: SisMatch | None) -> tuple[str, str]:
@@ -161,11 +195,13 @@ def _self_registration(candidate: Candidate) -> str | None:
 
 def alma_advice(
     candidate: Candidate,
+    releases: Mapping[str, IdpRelease] | None = None,
     *,
     match: SisMatch | None = None,
     profiles: Iterable[FieldProfile] = (),
 ) -> AlmaAdvice:
-    """Advice for the login ID (the winning candidate) and the SIS Match ID decision."""
+    """Advice for the login ID (the winning candidate, with what each login method given
+    releases: `releases` by protocol saml, oidc, cas) and the SIS Match ID decision."""
     pair = candidate.correspondence
     warnings: list[str] = []
     if pair.sis_field != "primary_id":
@@ -174,7 +210,9 @@ def alma_advice(
             "no identifier of any other user may equal this value (Alma keeps identifiers "
             "unique across all types)."
         )
-    location, attribute_name, idp_instruction = _idp_instruction(candidate)
+    location, attribute_name, idp_instruction = _idp_instruction(
+        candidate, _saml_source(candidate, releases)
+    )
     for step in (s for s in pair.normalisation if s in TRANSFORMING):
         warnings.append(f"Values match only after {step}: someone must {STEP_ACTIONS[step]}.")
     jit = _self_registration(candidate)
@@ -182,6 +220,7 @@ def alma_advice(
         warnings.append(jit)
     match_id_type, match_instruction = _match_instruction(pair.sis_field, match)
     username = username_attribute(profiles)
+    oidc_claim, oidc_instruction = _oidc(pair.directory_attribute, (releases or {}).get("oidc"))
     return AlmaAdvice(
         sis_field=pair.sis_field,
         sis_instruction=_sis_instruction(pair.sis_field),
@@ -193,6 +232,10 @@ def alma_advice(
         warnings=tuple(warnings),
         match_instruction=match_instruction,
         ldap_instruction=_ldap_instruction(pair.directory_attribute, username),
-        cas_instruction=_cas_instruction(pair.directory_attribute, pair.sis_field),
+        cas_instruction=_cas_instruction(
+            pair.directory_attribute, pair.sis_field, (releases or {}).get("cas")
+        ),
         notes=(PRIMO_LEGANTO,),
+        oidc_claim=oidc_claim,
+        oidc_instruction=oidc_instruction,
     )

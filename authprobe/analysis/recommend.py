@@ -15,7 +15,13 @@ from authprobe.analysis.advice import alma_advice
 from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck, shared_identifiers
 from authprobe.analysis.exceptions import mismatches
 from authprobe.analysis.history import Snapshot, ValueHistory
-from authprobe.analysis.idp_release import idp_release, locate_released_values
+from authprobe.analysis.idp_evidence import (
+    IdpEvidence,
+    identify,
+    idp_lookup,
+    released_keys,
+    releases,
+)
 from authprobe.analysis.lint import LoadChecks, identifier_misuse
 from authprobe.analysis.loadcolumns import LoadColumns, is_identifier
 from authprobe.analysis.match_id import decide, match_id_findings, value_kind
@@ -30,18 +36,17 @@ from authprobe.analysis.scoring import (
     MAX_ID_LENGTH,
     RUBRIC,
     WEIGHTS,
-    IdpLookup,
     describe,
     pct,
     rank_candidates,
 )
 from authprobe.errors import UsageError
 from authprobe.model import (
+    AlmaAdvice,
     Candidate,
     Correspondence,
     FieldProfile,
     Finding,
-    IdpCheck,
     PopulationScope,
     Preflight,
     Record,
@@ -52,6 +57,9 @@ from authprobe.model import (
     SourceKind,
 )
 from authprobe.sources import RecordSource
+from authprobe.sources.cas.response import CasResponse
+from authprobe.sources.oidc.discovery import Discovery
+from authprobe.sources.oidc.token import IdToken
 from authprobe.sources.saml_message import Assertion
 from authprobe.sources.saml_metadata import IdpMetadata
 
@@ -82,6 +90,12 @@ class Options:
     assertion: Assertion | None = None
     """A captured login: what the IdP really released (see analysis/idp_release)."""
     entity_id: str | None = None
+    oidc_token: IdToken | None = None
+    """An OpenID Connect ID token (`oidc decode` / `oidc test-rp --save`)."""
+    oidc_discovery: Discovery | None = None
+    """The provider's discovery document: claims_supported says what it can release."""
+    cas_response: CasResponse | None = None
+    """A CAS validation response: Alma reads cas:user."""
     previous: RecordSource | None = None
     """An earlier snapshot of the directory (`ldap scan --save`), to measure value changes."""
     alma_users: RecordSource | None = None
@@ -90,6 +104,18 @@ class Options:
     match_id: str | None = None
     """`--match-id`: the SIS Match ID Type to pre-flight (default: the recommended one)."""
     excluded_folded: frozenset[str] = field(init=False, default=frozenset())
+
+    @property
+    def idp(self) -> IdpEvidence:
+        """All the IdP evidence of the run."""
+        return IdpEvidence(
+            self.idp_metadata,
+            self.assertion,
+            self.entity_id,
+            self.oidc_token,
+            self.oidc_discovery,
+            self.cas_response,
+        )
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -290,23 +316,6 @@ def _population_of(record: Record, attribute: str) -> Record | None:
 MAX_WATCHED = 50
 
 
-def _released_keys(assertion: Assertion | None) -> frozenset[str]:
-    """Every value a captured login released, casefolded, with and without its @scope."""
-    if assertion is None:
-        return frozenset()
-    values = [value for attribute in assertion.attributes for value in attribute.values]
-    if assertion.nameid is not None and not assertion.nameid.encrypted:
-        values.append(assertion.nameid.value)
-    keys = set()
-    for value in values:
-        folded = value.strip().casefold()
-        keys.add(folded)
-        local, at, _ = folded.rpartition("@")
-        if at and local:
-            keys.add(local)
-    return frozenset(keys)
-
-
 def _holds_any(record: Record, keys: frozenset[str]) -> bool:
     return any(
         value.strip().casefold() in keys for values in record.attrs.values() for value in values
@@ -318,7 +327,7 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     is_directory = source.source is SourceKind.DIRECTORY
     attribute = options.population_attribute if is_directory else None
     excluded = options.excluded_folded
-    released = _released_keys(options.assertion) if is_directory else frozenset()
+    released = released_keys(options.idp) if is_directory else frozenset()
     if is_directory and options.previous is not None:
         side.snapshot = Snapshot()
     if not is_directory:
@@ -381,51 +390,31 @@ def _out_of_scope(
     return tuple(scopes)
 
 
-def _idp_lookup(options: Options, person: Record | None) -> IdpLookup:
-    """For each pair, what the IdP does with its directory attribute (cached per attribute)."""
-    cache: dict[str, IdpCheck] = {}
-
-    def lookup(pair: Correspondence) -> IdpCheck | None:
-        attribute = pair.directory_attribute
-        if attribute not in cache:
-            release = idp_release(
-                attribute,
-                options.idp_metadata,
-                options.assertion,
-                person=person,
-                entity_id=options.entity_id,
-            )
-            cache[attribute] = IdpCheck(
-                idp_source=release.idp_source,
-                offered=release.offered,
-                released=release.released,
-                opaque=not release.usable and (release.offered or release.released),
-                explanation=release.explanation,
-                nameid_format=release.nameid_format,
-            )
-        return cache[attribute]
-
-    return lookup
+def _login(
+    options: Options, directory: _Side
+) -> tuple[dict[str, Record | None], list[ReleasedValueMatch]]:
+    """The person who logged in with each login given, and where each released value lives."""
+    if not options.idp.given:
+        return {}, []
+    return identify(options.idp, directory.watched)
 
 
-def _login(options: Options, directory: _Side) -> tuple[Record | None, list[ReleasedValueMatch]]:
-    """The person who logged in (the entry holding most released values) and where each lives."""
-    if options.assertion is None:
-        return None, []
-    located = locate_released_values(options.assertion, directory.watched)
-    votes = Counter(match.ref for value in located for match in value.matches)
-    person_ref = votes.most_common(1)[0][0] if votes else None
-    person = next((r for r in directory.watched if r.ref == person_ref), None)
-    matches = [
-        ReleasedValueMatch(
-            value.idp_source,
-            value.value,
-            value.attributes,
-            len({match.ref for match in value.matches}),
-        )
-        for value in located
-    ]
-    return person, matches
+def _advice(
+    recommendation: Candidate | None,
+    options: Options,
+    people: dict[str, Record | None],
+    match: SisMatch,
+    profiles: list[FieldProfile],
+) -> AlmaAdvice | None:
+    if recommendation is None:
+        return None
+    attribute = recommendation.correspondence.directory_attribute
+    return alma_advice(
+        recommendation,
+        releases(attribute, options.idp, people),
+        match=match,
+        profiles=profiles,
+    )
 
 
 def _history(
@@ -547,9 +536,8 @@ def build_report(
     shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
     pairs = crosscheck(sis_side.index, dir_side.index)
     by_field = {profile.field: profile for profile in sis_profiles}
-    person, released = _login(options, dir_side)
-    has_idp = options.idp_metadata is not None or options.assertion is not None
-    idp = _idp_lookup(options, person) if has_idp else _no_idp
+    people, released = _login(options, dir_side)
+    idp = idp_lookup(options.idp, people) if options.idp.given else _no_idp
     history = _history(options, dir_side, pairs)
     candidates = rank_candidates(pairs, by_field, idp, history)
     recommendation, why_none = choose(candidates)
@@ -581,11 +569,7 @@ def build_report(
         started_at=started,
         finished_at=datetime.now(UTC),
         exceptions=tuple(mismatches(sis_side.index, dir_side.index, best)) if best else (),
-        advice=(
-            alma_advice(recommendation, match=match.sis_match, profiles=dir_profiles)
-            if recommendation
-            else None
-        ),
+        advice=_advice(recommendation, options, people, match.sis_match, dir_profiles),
         out_of_scope=_out_of_scope(sis_side, dir_side, best),
         released=tuple(released),
         sis_match=match.sis_match,

@@ -15,6 +15,14 @@ from authprobe.analysis.match_id import parse_match_id
 from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.idp_inputs import (
+    CasResponseOpt,
+    LoginInputs,
+    OidcDiscoveryOpt,
+    OidcTokenOpt,
+    login_rows,
+    read_logins,
+)
 from authprobe.cli.options import (
     FailOn,
     FormatOpt,
@@ -167,6 +175,7 @@ def _resolve_options(
     entity: str | None,
     exclude_disabled: bool,
     alma: tuple[list[Path] | None, list[str] | None, str | None] = (None, None, None),
+    logins: LoginInputs | None = None,
 ) -> Options:
     """Build the analysis options from the command line, falling back to the config file."""
     alma_users, alma_map, match_id = alma
@@ -185,6 +194,9 @@ def _resolve_options(
         idp_metadata=metadata,
         assertion=captured,
         entity_id=entity,
+        oidc_token=logins.oidc_token if logins else None,
+        oidc_discovery=logins.oidc_discovery if logins else None,
+        cas_response=logins.cas_response if logins else None,
         previous=(
             open_directory(previous, exclude_disabled=exclude_disabled or config.exclude_disabled)
             if previous
@@ -213,6 +225,7 @@ def run_options(
     sis_map: list[str] | None = None,
     fail_on: FailOn = FailOn.NEVER,
     alma_map: list[str] | None = None,
+    logins: LoginInputs | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The filters and options a run used, for the report's "Inputs used" part.
 
@@ -281,6 +294,8 @@ def run_options(
         rows.append(
             ("Match ID Type", options.match_id + _origin("match_id" in given, "--match-id"))
         )
+    if logins is not None:
+        rows.extend(login_rows(logins, _origin))
     rows.append(("normalisation steps tried", " → ".join(STEP_NAMES) + " (cumulative)"))
     rows.append(("fail on", fail_on.value))
     return tuple(rows)
@@ -441,6 +456,9 @@ def recommend(
         ),
     ] = None,
     preflight_csv: PreflightCsvOpt = None,
+    oidc_token: OidcTokenOpt = None,
+    oidc_discovery: OidcDiscoveryOpt = None,
+    cas_response: CasResponseOpt = None,
 ) -> int:
     """Cross-check the directory, the SIS extract (and the IdP, the users already in Alma) and
     recommend the login ID and the SIS Match ID."""
@@ -455,6 +473,7 @@ def recommend(
             hint="Give both on the command line or in authprobe.toml (--config).",
         )
     report_settings = config.report
+    logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
     options = _resolve_options(
         config,
         exclude_group,
@@ -465,6 +484,7 @@ def recommend(
         entity,
         exclude_disabled,
         (alma_users, alma_map, match_id),
+        logins,
     )
     preflight_target = preflight_csv or (
         Path(report_settings["preflight_csv"]) if "preflight_csv" in report_settings else None
@@ -511,6 +531,7 @@ def recommend(
             sis_map=sis_map,
             fail_on=chosen_fail_on,
             alma_map=alma_map or list(config.alma_map),
+            logins=logins,
         ),
     )
     chosen_format = output_format or OutputFormat(report_settings.get("format", "table"))

@@ -18,6 +18,7 @@ from authprobe.model import Candidate, FieldProfile, Finding, Report
 from authprobe.reports.mask import reveal
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+LOGIN_NAMES = {"saml": "SAML", "oidc": "OIDC", "cas": "CAS"}
 MAX_CANDIDATES = 12
 MAX_PROFILES = 40
 
@@ -143,13 +144,16 @@ def _idp_release(report: Report) -> Table | None:
     table.add_column("#", justify="right")
     table.add_column("directory attribute", overflow="fold")
     table.add_column("IdP", no_wrap=True)
-    table.add_column("idp_source (NameID or attribute Name as sent)", overflow="fold")
+    table.add_column("idp_source (NameID, attribute Name, claim or cas:user)", overflow="fold")
+    table.add_column("login", no_wrap=True)
     for candidate in report.candidates[:MAX_CANDIDATES]:
+        protocol = candidate.idp.protocol if candidate.idp is not None else None
         table.add_row(
             str(candidate.rank),
             plain(candidate.correspondence.directory_attribute),
             _idp_status(candidate),
             plain(candidate.idp_source or "—"),
+            plain(LOGIN_NAMES.get(protocol or "", "—")),
         )
     return table
 
@@ -159,12 +163,14 @@ def _released(report: Report, show_values: bool) -> Table | None:
     if not report.released:
         return None
     table = Table(title="Values released in the captured login", title_justify="left")
+    table.add_column("login", no_wrap=True)
     table.add_column("idp_source", overflow="fold")
     table.add_column("value", overflow="fold")
     table.add_column("held by directory attribute(s)", overflow="fold")
     table.add_column("entries", justify="right")
     for item in report.released:
         table.add_row(
+            plain(LOGIN_NAMES.get(item.protocol, item.protocol)),
             plain(item.idp_source),
             plain(reveal(item.value, show_values)),
             plain(", ".join(item.directory_attributes) or "(none)"),
@@ -193,7 +199,14 @@ def _advice(report: Report) -> RenderableType | None:
     table.add_row("LDAP search attribute", plain(advice.ldap_search_attribute or "(none found)"))
     if advice.ldap_instruction:
         table.add_row("", plain(advice.ldap_instruction))
+    if advice.oidc_instruction:
+        table.add_row(
+            "OpenID Connect claim",
+            plain(advice.oidc_claim or "(none yet: see below)"),
+        )
+        table.add_row("OpenID Connect", plain(advice.oidc_instruction))
     if advice.cas_instruction:
+        table.add_row("CAS user identifier", plain("cas:user"))
         table.add_row("CAS", plain(advice.cas_instruction))
     for warning in advice.warnings:
         table.add_row(Text("caution", style="yellow"), plain(warning))

@@ -151,6 +151,7 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
                 "opaque": candidate.idp.opaque,
                 "nameid_format": candidate.idp.nameid_format,
                 "explanation": candidate.idp.explanation,
+                "protocol": candidate.idp.protocol,
             }
             if candidate.idp is not None
             else None
@@ -200,8 +201,10 @@ def advice_to_dict(advice: AlmaAdvice | None) -> dict[str, Any] | None:
         "warnings": list(advice.warnings),
         "match_instruction": advice.match_instruction,
         "ldap_instruction": advice.ldap_instruction,
-        "cas_instruction": advice.cas_instruction,
         "notes": list(advice.notes),
+        "oidc_claim": advice.oidc_claim,
+        "oidc_instruction": advice.oidc_instruction,
+        "cas_instruction": advice.cas_instruction,
     }
 
 
@@ -331,6 +334,7 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
                 "value": reveal(item.value, show_values),
                 "directory_attributes": list(item.directory_attributes),
                 "entries": item.entries,
+                "protocol": item.protocol,
             }
             for item in report.released
         ],

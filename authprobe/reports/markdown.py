@@ -234,9 +234,10 @@ def render_view(view: ReportView) -> str:
         if view.idp_login:
             lines += ["", "What the captured login released:", ""]
             lines += table(
-                ["sent as", "value", "directory attributes holding it", "entries"],
+                ["login", "sent as", "value", "directory attributes holding it", "entries"],
                 (
                     [
+                        item["login"],
                         code(item["idp_source"]),
                         code(item["value"]),
                         ", ".join(item["directory_attributes"]) or "none",
@@ -244,7 +245,7 @@ def render_view(view: ReportView) -> str:
                     ]
                     for item in view.idp_login
                 ),
-                right={3},
+                right={4},
             )
         lines += ["", "Why this pair:", ""]
         lines += [*(f"- {reason}" for reason in view.why), ""]

@@ -303,6 +303,7 @@ def _configuration(
                 placeholder=True,
             )
         )
+    settings.extend(login_settings(advice))
     settings.append(Setting("Directory (IdP source)", "Attribute", attribute))
     settings.append(
         Setting(
@@ -325,7 +326,7 @@ def _configuration(
             "Name as in the settings table, then use the profile's Test button.",
         ),
         Action("Library and campus IT (LDAP)", advice["ldap_instruction"]),
-        Action("Campus IT (CAS)", advice["cas_instruction"]),
+        *login_actions(advice),
         *(Action("Note", warning) for warning in advice["warnings"]),
         *(Action("Note", note) for note in advice["notes"]),
     ]
@@ -342,6 +343,39 @@ def _configuration(
             )
         )
     return settings, actions
+
+
+LOGIN_NAMES = {"saml": "SAML", "oidc": "OpenID Connect", "cas": "CAS"}
+
+
+def login_settings(advice: dict[str, Any]) -> list[Setting]:
+    """The OpenID Connect and CAS rows, when such a login was given."""
+    rows: list[Setting] = []
+    if advice.get("oidc_instruction"):
+        claim = advice.get("oidc_claim")
+        rows.append(
+            Setting("Alma OpenID Connect profile", "Claim matched (confirm with Ex Libris)", claim)
+            if claim
+            else Setting(
+                "Alma OpenID Connect profile",
+                "Claim matched (confirm with Ex Libris)",
+                "a claim carrying the value: the ID token has none yet",
+                placeholder=True,
+            )
+        )
+    if advice.get("cas_instruction"):
+        rows.append(Setting("Alma CAS profile", "User identifier", "cas:user"))
+    return rows
+
+
+def login_actions(advice: dict[str, Any]) -> list[Action]:
+    """What campus IT and the library do for an OpenID Connect or CAS login."""
+    actions: list[Action] = []
+    if advice.get("oidc_instruction"):
+        actions.append(Action("OpenID Connect", advice["oidc_instruction"]))
+    if advice.get("cas_instruction"):
+        actions.append(Action("CAS", advice["cas_instruction"]))
+    return actions
 
 
 def _action(who: str, text: str) -> Action:
@@ -528,7 +562,10 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
             Share(scope["population"], scope["matched"], scope["records"], scope["source"])
             for scope in data.get("out_of_scope", ())
         ),
-        idp_login=tuple(data.get("idp_login", ())),
+        idp_login=tuple(
+            {**item, "login": LOGIN_NAMES.get(item.get("protocol", "saml"), "SAML")}
+            for item in data.get("idp_login", ())
+        ),
         directory_unmatched=_directory_unmatched(recommended, report),
         options=option_rows(
             [(o["name"], o["value"]) for o in data.get("options", ())], show_values

@@ -15,13 +15,8 @@ binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises 
 
 from __future__ import annotations
 
-import http.client
 import io
 import re
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,8 +24,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from authprobe import xmlsafe
-from authprobe.errors import InputError, SourceUnreachable, UsageError
+from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
+from authprobe.sources import web
 from authprobe.sources.saml_checks import (
     document_findings,
     idp_findings,
@@ -41,6 +37,7 @@ from authprobe.sources.saml_crypto import (
     parse_certificate,
     read_certificates,
 )
+from authprobe.sources.web import FETCH_TIMEOUT, is_url, redact_url
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -49,7 +46,6 @@ AUTH = "http://docs.oasis-open.org/wsfed/authorization/200706"
 SHIBMD = "urn:mace:shibboleth:metadata:1.0"
 MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-FETCH_TIMEOUT = 20.0
 MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
 
@@ -162,60 +158,17 @@ def _namespace(tag: object) -> str:
     return text[1:].split("}", 1)[0] if text.startswith("{") else ""
 
 
-def is_url(source: str) -> bool:
-    """True for an http(s) URL (anything else is a path)."""
-    return source.lower().startswith(("http://", "https://"))
-
-
-def redact_url(url: str) -> str:
-    """The URL without user:password@ (for error locations)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urllib.parse.urlunsplit(parts)
-
-
 def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     """GET `url` with a timeout and verified TLS; `SourceUnreachable` when it cannot be had."""
-    shown = redact_url(url)
-    request = urllib.request.Request(url, headers={"User-Agent": "authprobe"})  # noqa: S310
-    context = ssl.create_default_context()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
-            data: bytes = response.read(MAX_FETCH + 1)
-    except urllib.error.HTTPError as exc:
-        raise SourceUnreachable(
-            "saml-metadata-http-error",
-            f"The metadata URL answered HTTP {exc.code} {exc.reason}.",
-            location=shown,
-            hint="Check the URL with campus IT; some IdPs publish metadata only to known hosts.",
-        ) from exc
-    except http.client.HTTPException as exc:
-        raise SourceUnreachable(
-            "saml-metadata-not-http",
-            f"The metadata URL did not answer in HTTP ({type(exc).__name__}).",
-            location=shown,
-            hint="Check the host and port: something other than a web server answered there.",
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise SourceUnreachable(
-            "saml-metadata-unreachable",
-            f"The metadata URL cannot be fetched: {reason}",
-            location=shown,
-            hint="Check the URL, the network and the server's TLS certificate, "
-            "or download the file and pass its path.",
-        ) from exc
-    if len(data) > MAX_FETCH:
-        raise InputError(
-            "saml-metadata-too-large",
-            "The metadata document is larger than 512 MB.",
-            location=shown,
-        )
-    return data
+    return web.fetch(
+        url,
+        what="metadata",
+        reference="saml-metadata",
+        max_bytes=MAX_FETCH,
+        timeout=timeout,
+        hint="Check the URL, the network and the server's TLS certificate, "
+        "or download the file and pass its path.",
+    )
 
 
 def read_metadata(
