@@ -24,27 +24,16 @@ from functools import lru_cache
 
 import polars as pl
 
+from authprobe.analysis.fields import is_identifier
 from authprobe.model import Record
 
 FLUSH_EVERY = 100_000
-PRIMARY_ID = "primary_id"
-IDENTIFIER = "identifier:"
 
 R, F, V = "r", "f", "v"
 """Column names: record number, field code, folded value (or person key)."""
 
 _DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
 _NAME_DROP = dict.fromkeys(map(ord, " -\t\u00a0"), None)
-
-
-def fold(value: str) -> str:
-    """A value as Alma compares identifiers: trimmed, without letter case."""
-    return value.strip().casefold()
-
-
-def is_identifier(name: str) -> bool:
-    """`primary_id` or `identifier:<ID_TYPE>` (the fields Alma keeps unique)."""
-    return name == PRIMARY_ID or name.startswith(IDENTIFIER)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from itertools import islice
 
-from authprobe.analysis.loadcolumns import IDENTIFIER, PRIMARY_ID, is_identifier
+from authprobe.analysis.fields import IDENTIFIER, PRIMARY_ID, is_identifier
 from authprobe.model import (
     FieldProfile,
     Finding,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from authprobe.analysis.advice import alma_advice
 from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck, shared_identifiers
 from authprobe.analysis.exceptions import mismatches
+from authprobe.analysis.fields import is_identifier
 from authprobe.analysis.history import Snapshot, ValueHistory
 from authprobe.analysis.idp_evidence import (
     IdpEvidence,
@@ -23,7 +24,7 @@ from authprobe.analysis.idp_evidence import (
     releases,
 )
 from authprobe.analysis.lint import LoadChecks, identifier_misuse
-from authprobe.analysis.loadcolumns import LoadColumns, is_identifier
+from authprobe.analysis.loadcolumns import LoadColumns
 from authprobe.analysis.match_id import decide, match_id_findings, value_kind
 from authprobe.analysis.preflight import PreflightEngine, PreflightResult
 from authprobe.analysis.preflight_findings import (

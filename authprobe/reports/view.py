@@ -313,7 +313,6 @@ def _configuration(
             placeholder=not advice["ldap_search_attribute"],
         )
     )
-    settings.append(Setting("CAS (if used)", "cas:user", attribute))
     if transforming:
         settings.append(Setting("IdP or SIS export", "Transformation", " + ".join(transforming)))
     actions = [
@@ -524,7 +523,7 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
         )
         why = tuple(best["reasons"])
     else:
-        headline = "No matching ID can be recommended"
+        headline = "No login ID can be recommended"
         summary = next(
             (
                 f["message"]
