@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import replace
 
@@ -167,3 +168,20 @@ def test_engine_agrees_with_the_plain_reading_of_the_rules(
     for row, kinds in zip(rows, evidence, strict=True):
         if row.outcome is Outcome.CREATE_DUPLICATE:
             assert all(kind in row.evidence for kind in kinds)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_record, max_size=12), st.lists(_record, max_size=8), st.randoms())
+def test_load_order_matters_only_for_rejected_in_feed(
+    sis: list[dict], existing: list[dict], rng: random.Random  # type: ignore[type-arg]
+) -> None:
+    """Reordering the SIS load changes a record's outcome only to or from rejected-in-feed."""
+    records = _records(sis, "s")
+    alma = _records(existing, "a")
+    shuffled = list(records)
+    rng.shuffle(shuffled)
+    first = {row.sis_ref: row.outcome for row in _run(records, alma, "identifier:X").rows}
+    again = {row.sis_ref: row.outcome for row in _run(shuffled, alma, "identifier:X").rows}
+    for ref, outcome in first.items():
+        if again[ref] is not outcome:
+            assert Outcome.REJECTED_IN_FEED in (outcome, again[ref])
