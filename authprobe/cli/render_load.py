@@ -41,6 +41,12 @@ FATE_MEANING = {
     Fate.UNTOUCHED_INTERNAL: "INTERNAL, found by no SIS record",
 }
 MAX_POPULATIONS = 12
+EXAMPLES_PER_OUTCOME = 2
+
+
+def short(reference: str) -> str:
+    """`/long/path/sis.zip!users.xml:12` -> `sis.zip!users.xml:12` (the folder is in Inputs)."""
+    return reference.rsplit("/", 1)[-1]
 
 
 def _bar(part: int, whole: int) -> str:
@@ -128,10 +134,18 @@ def _populations_table(preflight: Preflight) -> Table:
 
 
 def _examples_table(preflight: Preflight, show_values: bool) -> Table | None:
-    rows = [e for e in preflight.examples if not e.outcome.clean]
+    shown: dict[Outcome, int] = {}
+    rows = []
+    for example in preflight.examples:
+        if not example.outcome.clean and shown.get(example.outcome, 0) < EXAMPLES_PER_OUTCOME:
+            shown[example.outcome] = shown.get(example.outcome, 0) + 1
+            rows.append(example)
     if not rows:
         return None
-    table = Table(title="Examples of problems (file:line on both sides)", title_justify="left")
+    table = Table(
+        title="Examples of problems (file:line on both sides; --preflight-csv lists them all)",
+        title_justify="left",
+    )
     table.add_column("outcome", no_wrap=True)
     table.add_column("SIS record", overflow="fold")
     table.add_column("match value", overflow="fold")
@@ -140,9 +154,9 @@ def _examples_table(preflight: Preflight, show_values: bool) -> Table | None:
     for example in rows:
         table.add_row(
             Text(example.outcome.value, style=OUTCOME_STYLE[example.outcome]),
-            Text(reveal_reference(example.sis_ref, show_values)),
+            Text(short(reveal_reference(example.sis_ref, show_values))),
             Text(reveal(example.value, show_values)),
-            Text("\n".join(reveal_reference(r, show_values) for r in example.alma_refs[:3])),
+            Text("\n".join(short(reveal_reference(r, show_values)) for r in example.alma_refs[:3])),
             Text(example.evidence),
         )
     return table

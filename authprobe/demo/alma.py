@@ -16,8 +16,9 @@ Groups (each drawn from different people, so that nothing interacts by accident)
   create-duplicate; old card (email): same email, no birth date -> create-duplicate;
 - internal staff: staff who made themselves INTERNAL users with their number -> not-external;
 - internal guests: community borrowers kept as INTERNAL users, same email -> create-duplicate;
-- taken: alumni whose UNIV_ID is (wrongly) a current person's number -> that person's record is
-  rejected-taken although their own migrated user is found;
+- taken: a person migrated by number without a card, whose new card's barcode an alumnus still
+  holds as BARCODE (a reused card) -> that person's record is rejected-taken although their own
+  migrated user is found;
 - alumni (EXTERNAL, orphans) and library staff accounts (INTERNAL, untouched).
 """
 
@@ -63,7 +64,7 @@ class AlmaSpec:
     old_card_email: int = 0
     internal_staff: int = 0
     internal_guests: int = 0
-    taken: int = 0  # of the `by_number` people, how many an alumnus' UNIV_ID also names
+    taken: int = 0  # of the cardless `by_number` people, how many an alumnus' BARCODE also names
     alumni: int = 0
     library_staff: int = 0
 
@@ -147,7 +148,7 @@ def _barcode(person: Person) -> str:
 
 
 def _migrated(draw: _Draw, spec: AlmaSpec) -> list[Person]:
-    """The by-number, by-barcode and old-card groups; returns the by-number people."""
+    """The by-number, by-barcode and old-card groups; returns the cardless by-number people."""
     by_number = draw.people(spec.by_number, MIGRATED_KINDS)
     cardless = set(draw.rng.sample([p.index for p in by_number], spec.without_card))
     for p in by_number:
@@ -164,7 +165,7 @@ def _migrated(draw: _Draw, spec: AlmaSpec) -> list[Person]:
         assert p.sis is not None
         user = _patron("old-card-email", p, draw.fresh("2", 13), (), (p.sis.email or "").upper())
         draw.add(_replace_person(user, first=p.sis.first_name[:1] + ".", birth=None))
-    return by_number
+    return [p for p in by_number if p.index in cardless]
 
 
 def _patron(
@@ -202,7 +203,7 @@ def _replace_person(user: AlmaUser, *, first: str, birth: str | None) -> AlmaUse
     )
 
 
-def _others(draw: _Draw, spec: AlmaSpec, by_number: list[Person]) -> None:
+def _others(draw: _Draw, spec: AlmaSpec, cardless: list[Person]) -> None:
     """Internal staff and guests, the taken numbers, alumni and library staff."""
     for p in draw.people(spec.internal_staff, ("staff", "faculty")):
         assert p.sis is not None
@@ -212,10 +213,10 @@ def _others(draw: _Draw, spec: AlmaSpec, by_number: list[Person]) -> None:
         assert p.sis is not None
         user = _patron("internal-guest", p, f"CB{p.index:05d}", (), (p.sis.email or "").upper())
         draw.add(_internal(_replace_person(user, first=user.first, birth=None), "PUBLIC"))
-    for k, p in enumerate(draw.rng.sample(by_number, spec.taken)):
-        draw.add(_alumnus(draw, f"Taken{k}", p.number))
+    for k, p in enumerate(draw.rng.sample(cardless, spec.taken)):
+        draw.add(_alumnus(draw, f"Taken{k}", card=_barcode(p)))
     for k in range(spec.alumni):
-        draw.add(_alumnus(draw, f"Alum{k}", draw.fresh("", 9)))
+        draw.add(_alumnus(draw, f"Alum{k}"))
     for k in range(spec.library_staff):
         draw.add(
             AlmaUser(
@@ -250,13 +251,15 @@ def _internal(user: AlmaUser, record_type: str) -> AlmaUser:
     )
 
 
-def _alumnus(draw: _Draw, name: str, number: str) -> AlmaUser:
-    """An alumnus: born before anyone in the SIS, an alumni address, its own barcode."""
+def _alumnus(draw: _Draw, name: str, card: str | None = None) -> AlmaUser:
+    """An alumnus: born before anyone in the SIS, an alumni address, an old number; `card`, a
+    barcode since given to someone else, as BARCODE."""
     rng = draw.rng
+    ids = (("UNIV_ID", draw.fresh("", 9)),) + ((("BARCODE", card),) if card else ())
     return AlmaUser(
-        "taken" if name.startswith("Taken") else "alumni",
+        "taken" if card else "alumni",
         draw.fresh("2", 13),
-        (("UNIV_ID", number),),
+        ids,
         "Alumna" if rng.random() < 0.5 else "Alumnus",
         name,
         f"{rng.randrange(1930, 1960)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
@@ -271,8 +274,8 @@ def _alumnus(draw: _Draw, name: str, number: str) -> AlmaUser:
 def alma_users(college: College, spec: AlmaSpec) -> tuple[AlmaUser, ...]:
     """The export of the users already in Alma, in a seeded order (as an export would be)."""
     draw = _Draw(college, spec)
-    by_number = _migrated(draw, spec)
-    _others(draw, spec, by_number)
+    cardless = _migrated(draw, spec)
+    _others(draw, spec, cardless)
     users = list(draw.users)
     draw.rng.shuffle(users)
     return tuple(users)
@@ -304,12 +307,10 @@ def preflight_truth(college: College, spec: AlmaSpec, users: Iterable[AlmaUser])
         "orphan": orphans,
         "untouched-internal": groups["internal-guest"] + groups["library-staff"],
     }
-    # with identifier:BARCODE instead: the cardless by-number users and the internal staff are
-    # found by nobody but hold the record's number (rejected-taken), and the SIS records without
-    # a primary_id carry a barcode, so they are created
-    barcode_clean = (
-        groups["by-number"] - spec.without_card - groups["taken"] + outcomes["create"] + missing
-    )
+    # with identifier:BARCODE instead: the cardless by-number users (the taken ones among them)
+    # and the internal staff are found by nobody but hold the record's number (rejected-taken),
+    # and the SIS records without a primary_id carry a barcode, so they are created
+    barcode_clean = groups["by-number"] - spec.without_card + outcomes["create"] + missing
     return {
         "users": sum(groups.values()),
         "internal": sum(1 for u in users if u.account_type == "INTERNAL"),
