@@ -471,7 +471,7 @@ def _sentence(best: CandidateView, exceptions: int) -> str:
         f". The {exceptions:,} SIS records that do not match are listed below" if exceptions else ""
     )
     return (
-        f"The matching ID is {best.directory_attribute}: {where}, the IdP must release "
+        f"The login ID is {best.directory_attribute}: {where}, the IdP must release "
         f"{best.directory_attribute}; {shares} match{outside}{told}."
     )
 
