@@ -185,8 +185,8 @@ def alma_field(pair: Correspondence) -> tuple[float, str]:
         return 1.0, "primary_id is the field Alma always looks logins up in."
     if pair.sis_field.startswith("identifier:"):
         return 0.8, (
-            f"{pair.sis_field} works if that identifier type is flagged unique in Alma; Alma "
-            "also searches every other unique identifier type."
+            f"{pair.sis_field} works if Ex Libris has set that identifier type up as unique "
+            "(Alma then looks logins up in it, as in every other unique identifier type)."
         )
     return 0.3, (
         f"Alma does not look logins up in {pair.sis_field}; the SIS export would have to carry "

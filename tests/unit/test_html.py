@@ -59,11 +59,12 @@ def test_recommendation_comes_first_and_names_the_pair() -> None:
 
 
 def test_all_sections_present() -> None:
-    """Candidates, exceptions, findings, profiles and inputs follow."""
+    """The Match ID decision, candidates, exceptions, findings, profiles and inputs follow."""
     sections = _doc(render_html(small_report())).xpath("//main/section/@id")
     assert sections == [
         "recommendation",
         "configuration",
+        "match",
         "candidates",
         "exceptions",
         "findings",
@@ -106,7 +107,7 @@ def test_configuration_names_the_settings() -> None:
         for tr in doc.xpath("//section[@id='configuration']//tbody/tr")
     ]
     assert ["SIS extract", "Alma field", "primary_id"] in rows
-    assert ["Alma SAML profile", "User ID Location", "Attribute"] in rows
+    assert ["Alma SAML profile", "User ID Location", "User ID in an attribute element"] in rows
     assert any(r[1] == "User ID Attribute Name" and "employeeNumber" in r[2] for r in rows)
 
 
@@ -115,7 +116,7 @@ def test_no_recommendation_page() -> None:
     doc = _doc(render_html(small_report(unmatched=70)))
     assert "none" in doc.xpath("//section[@id='recommendation']/@class")[0]
     assert doc.xpath("//section[@id='configuration']") == []
-    assert "No matching ID can be recommended" in doc.text_content()
+    assert "No login ID can be recommended" in doc.text_content()
 
 
 def test_cli_html_and_md_formats(tmp_path: Path) -> None:
@@ -200,3 +201,16 @@ def test_directory_entries_without_sis_record_per_ou() -> None:
     assert len(bars) == 1
     assert "Students" in bars[0]
     assert "5.0 % (3 of 60)" in bars[0]
+
+
+def test_preflight_section_with_alma_users() -> None:
+    """With the users already in Alma, the predicted first load follows the Match ID decision,
+    with its outcome and fate charts, and the TOC links to both."""
+    from tests.reportdata import demo_report
+
+    doc = _doc(render_html(demo_report()))
+    sections = doc.xpath("//main/section/@id")
+    assert sections[sections.index("match") + 1] == "preflight"
+    charts = doc.xpath("//section[@id='preflight']//svg/@id")
+    assert {"preflight-outcomes", "preflight-fates"} <= set(charts)
+    assert {"#match", "#preflight"} <= set(doc.xpath("//nav[@class='toc']/a/@href"))
