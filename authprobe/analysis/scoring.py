@@ -49,6 +49,21 @@ RUBRIC: tuple[Rule, ...] = (
     Rule("idp_release", 0.10, False, "the IdP releases the attribute to Alma"),
     Rule("characters", 0.05, False, "no SIS value holds whitespace, / ? # % or non-ASCII"),
 )
+LABELS = {
+    "sis_unique": "Unique in the SIS",
+    "max_length": "At most 255 characters",
+    "directory_single_valued": "One value per directory entry",
+    "idp_usable": "Not an opaque IdP value",
+    "sis_coverage": "SIS records that match",
+    "directory_coverage": "Directory entries that match",
+    "stability": "Stable over time",
+    "no_transformation": "Joins as it is",
+    "alma_field": "A field Alma logs people in with",
+    "directory_unique": "One directory entry per value",
+    "idp_release": "Released by the IdP",
+    "characters": "Safe characters",
+}
+"""Each criterion as the reports label it (a librarian's words, not the JSON's names)."""
 WEIGHTS = {rule.name: rule.weight for rule in RUBRIC}
 
 IMMUTABLE = frozenset(
