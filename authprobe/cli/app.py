@@ -85,8 +85,8 @@ def _command(args: list[str]) -> str | None:
 
 
 _REGISTERED: set[str] = set()
-_GROUPS = ("recommend", "saml", "oidc", "cas", "ldap", "sis")
-_ALONE = ("ldap", "sis", "oidc", "cas")
+_GROUPS = ("recommend", "saml", "oidc", "cas", "ldap", "sis", "alma")
+_ALONE = ("ldap", "sis", "oidc", "cas", "alma")
 """Groups that need only their own module: `authprobe ldap ...` and `authprobe sis ...` would
 pay about half a second of start-up (polars, ldap3, the SAML libraries) for the others, and a
 `sis scan` of 1 M users runs a second slower with polars loaded (bench/sis_scan.py)."""

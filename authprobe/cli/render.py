@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from authprobe import __version__
+from authprobe.cli.render_load import match_panel, preflight_parts
 from authprobe.model import Candidate, FieldProfile, Finding, Report
 from authprobe.reports.mask import reveal
 
@@ -60,10 +61,10 @@ def _answer(report: Report, show_values: bool) -> RenderableType:
             (f.message for f in report.findings if f.code in ("no-candidate", "coverage-too-low")),
             "No candidate qualifies.",
         )
-        lines.append(Text(f"No matching ID can be recommended. {reason}", style="bold red"))
-        return Panel(Group(*lines), title="Recommendation", border_style="red")
+        lines.append(Text(f"No login ID can be recommended. {reason}", style="bold red"))
+        return Panel(Group(*lines), title="Login ID", border_style="red")
     pair = best.correspondence
-    lines.append(Text(f"Matching ID: {describe_pair(best)}", style="bold green"))
+    lines.append(Text(f"Login ID: {describe_pair(best)}", style="bold green"))
     lines.append(
         Text(
             f"{pair.matched:,} of {pair.sis_records:,} SIS records ({pct(pair.sis_coverage)}) and "
@@ -73,7 +74,7 @@ def _answer(report: Report, show_values: bool) -> RenderableType:
     )
     for reason in best.reasons:
         lines.append(Text(f"• {reason}"))
-    return Panel(Group(*lines), title="Recommendation", border_style="green")
+    return Panel(Group(*lines), title="Login ID", border_style="green")
 
 
 def _candidates(report: Report) -> Table:
@@ -187,13 +188,17 @@ def _advice(report: Report) -> RenderableType | None:
     table.add_column("value")
     table.add_row("SIS extract", plain(advice.sis_instruction))
     table.add_row("SIS Match ID Type", plain(advice.match_id_type))
+    if advice.match_instruction:
+        table.add_row("", plain(advice.match_instruction))
     table.add_row("SAML User ID Location", plain(advice.user_id_location))
     table.add_row(
         "SAML User ID Attribute Name",
         plain(advice.user_id_attribute_name or "(the exact Name the IdP sends; see below)"),
     )
     table.add_row("IdP", plain(advice.idp_instruction))
-    table.add_row("LDAP login attribute", plain(advice.ldap_search_attribute))
+    table.add_row("LDAP search attribute", plain(advice.ldap_search_attribute or "(none found)"))
+    if advice.ldap_instruction:
+        table.add_row("", plain(advice.ldap_instruction))
     if advice.oidc_instruction:
         table.add_row(
             "OpenID Connect claim",
@@ -205,6 +210,8 @@ def _advice(report: Report) -> RenderableType | None:
         table.add_row("CAS", plain(advice.cas_instruction))
     for warning in advice.warnings:
         table.add_row(Text("caution", style="yellow"), plain(warning))
+    for note in advice.notes:
+        table.add_row("note", plain(note))
     return Panel(table, title="Configuration to apply", border_style="cyan")
 
 
@@ -298,7 +305,10 @@ def profiles_table(
 def render_terminal(report: Report, console: Console, *, show_values: bool = False) -> None:
     """Print the report: answer, candidates, why others lost, findings, profiles, inputs."""
     console.print(_answer(report, show_values))
-    for part in (_advice(report), _fall_through(report)):
+    match = match_panel(report.sis_match)
+    if match is not None:
+        console.print(match)
+    for part in (_advice(report), *preflight_parts(report, show_values), _fall_through(report)):
         if part is not None:
             console.print(part)
     console.print(_candidates(report))
