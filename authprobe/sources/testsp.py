@@ -192,6 +192,9 @@ def sp_metadata(identity: SpIdentity) -> str:
     settings = OneLogin_Saml2_Settings(sp_settings(identity, None), sp_validation_only=True)
     metadata: str | bytes = settings.get_sp_metadata()
     text = metadata.decode("utf-8") if isinstance(metadata, bytes) else metadata
+    # python3-saml writes validUntil two days ahead; an IdP that honours it would drop the
+    # registration after two days, so the SP metadata carries no expiry at all.
+    text = re.sub(r'\s+validUntil="[^"]*"', "", text, count=1)
     # The same key decrypts: offer it for encryption too (Shibboleth encrypts by default).
     match = re.search(r'<md:KeyDescriptor use="signing">.*?</md:KeyDescriptor>', text, re.S)
     if match and 'use="encryption"' not in text:

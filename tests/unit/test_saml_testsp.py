@@ -133,3 +133,13 @@ def test_garbage_post_reaches_the_waiting_cli_as_an_error(
             server.wait(5)
     finally:
         server.stop()
+
+
+def test_sp_metadata_has_no_expiry(identity: testsp.SpIdentity) -> None:
+    """The SP metadata carries no validUntil: an IdP that honours it would drop the SP later."""
+    from lxml import etree
+
+    root = etree.fromstring(testsp.sp_metadata(identity).encode())
+    assert root.tag == "{urn:oasis:names:tc:SAML:2.0:metadata}EntityDescriptor"
+    assert root.get("entityID") == testsp.DEFAULT_ENTITY_ID
+    assert all(e.get("validUntil") is None for e in root.iter())
