@@ -204,7 +204,8 @@ def read_message(
         location = "<stdin>"
     else:
         try:
-            data = Path(text).read_bytes()
+            with Path(text).open("rb") as handle:  # never more than the limit (+1 to tell)
+                data = handle.read(MAX_INPUT + 1)
         except OSError as exc:
             raise InputError(
                 "saml-message-unreadable",

@@ -1,0 +1,104 @@
+"""Hostile sizes for the saml commands, run in a child process under a memory and a time limit.
+
+The limits are the operating system's (`resource.setrlimit(RLIMIT_AS)` in the child, and a
+wall-clock timeout on it): a run that needs more memory fails with MemoryError (exit 70), one that
+takes too long is killed, so each test fails on code that does not stay bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import textwrap
+import urllib.parse
+import zlib
+from pathlib import Path
+
+import pytest
+
+from authprobe.sources.saml_input import MAX_INPUT
+
+MEMORY_LIMIT = 768 * 1024 * 1024
+TIME_LIMIT = 120.0
+
+
+def run_limited(
+    args: list[str], *, memory: int = MEMORY_LIMIT, timeout: float = TIME_LIMIT
+) -> subprocess.CompletedProcess[str]:
+    """`authprobe ARGS` in a child whose address space is capped at `memory` bytes."""
+    script = textwrap.dedent(
+        f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
+        from authprobe.cli.app import main
+        sys.exit(main({args!r}))
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+
+
+def _deflate_bomb(inflated_mib: int) -> bytes:
+    """A raw-deflate stream that starts like a Response and inflates to `inflated_mib` MiB."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    parts = [compressor.compress(b"<samlp:Response>")]
+    zeros = b"\0" * (1 << 20)
+    parts.extend(compressor.compress(zeros) for _ in range(inflated_mib))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def test_redirect_binding_deflate_bomb_stops_at_the_message_limit(tmp_path: Path) -> None:
+    """A 4.7 MB SAMLResponse= that inflates to 1 GiB: exit 4 naming the file and the limit."""
+    raw = _deflate_bomb(1024)
+    value = urllib.parse.quote(base64.b64encode(raw).decode())
+    bomb = tmp_path / "callback.txt"
+    bomb.write_text(f"https://sp.test/acs?SAMLResponse={value}", encoding="ascii")
+    assert bomb.stat().st_size < MAX_INPUT
+    done = run_limited(["saml", "decode", str(bomb)], timeout=60)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "saml-message-too-large" in done.stderr
+    assert str(bomb) in done.stderr
+    assert f"{MAX_INPUT // (1024 * 1024)} MB" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("inflated_mib", [1])
+def test_small_deflated_message_still_inflates(inflated_mib: int) -> None:
+    """A deflated value under the limit is inflated whole (the bound does not cut real input)."""
+    from authprobe.sources.saml_input import extract_xml
+
+    xml = b"<samlp:Response>" + b" " * (inflated_mib << 20) + b"</samlp:Response>"
+    value = base64.b64encode(zlib.compress(xml)[2:-4])
+    out, fmt = extract_xml(value, "x")
+    assert (out, fmt) == (xml, "base64+deflate")
+
+
+def test_huge_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    """A 4 GiB (sparse) file given to decode: exit 4 after reading just past the limit."""
+    huge = tmp_path / "huge.xml"
+    with huge.open("wb") as handle:
+        handle.write(b"<samlp:Response>")
+        handle.truncate(4 << 30)
+    done = run_limited(["saml", "decode", str(huge)], timeout=60)
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "saml-message-too-large" in done.stderr
+    assert str(huge) in done.stderr
+
+
+def test_the_memory_limit_leaves_room_for_a_real_login() -> None:
+    """Control: a real login (Okta, from the corpus) decodes under the same limits, exit 0."""
+    login = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "saml-responses"
+    login = login / "okta_gosaml2_response.xml"
+    if not login.is_file():
+        pytest.skip("../shared/corpus is absent")
+    done = run_limited(["saml", "decode", str(login)], timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Attributes released (1)" in done.stdout
