@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 
 from authprobe.errors import AuthprobeError, InputError, SourceUnreachable, UsageError
+from authprobe.sources import saml_xmlsec
 from authprobe.sources.saml_checks import BINDING_POST, BINDING_REDIRECT
 from authprobe.sources.saml_message import Assertion, decode
 from authprobe.sources.saml_metadata import IdpEntity
@@ -226,7 +227,8 @@ def validate_response(
         sp_settings(identity, idp),
     )
     try:
-        auth.process_response(request_id=request_id)
+        with saml_xmlsec.quiet():  # libxml2/xmlsec write to fd 2 directly: never raw to the user
+            auth.process_response(request_id=request_id)
     except (OneLogin_Saml2_Error, ValueError, etree.LxmlError) as exc:
         return (str(exc),)
     errors = list(auth.get_errors())
