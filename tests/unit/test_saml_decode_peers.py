@@ -300,3 +300,4 @@ def test_wrong_sp_key_is_still_a_clean_error(keys: Keys) -> None:
     with pytest.raises(InputError) as caught:
         decode(xml, "test", sp_key=keys.other.key.read_text(encoding="ascii"))
     assert caught.value.reference == "saml-decrypt-failed"
+    assert "encrypted for another" in caught.value.message
