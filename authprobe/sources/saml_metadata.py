@@ -426,6 +426,43 @@ def parse_metadata(
     )
 
 
+LISTED_IDPS = 5
+
+
+def select_idp(metadata: IdpMetadata, issuers: Sequence[str | None]) -> IdpMetadata:
+    """The metadata narrowed to the one IdP a command works with.
+
+    A single IdP, or one already chosen (`--entity`), is kept. In an aggregate the first of
+    `issuers` (a captured login's Issuer) that is an IdP of it is chosen; if none is, guessing
+    would give a confident wrong answer ("the IdP neither offers nor releases ..."), so it is a
+    `UsageError` (exit 2) that says how to choose and names a few of the IdPs.
+    """
+    if len(metadata.idps) <= 1 or metadata.selected is not None:
+        return metadata
+    for issuer in issuers:
+        idp = metadata.find(issuer) if issuer else None
+        if idp is not None:
+            return replace(metadata, idps=(idp,), selected=idp.entity_id)
+    sent = next((i for i in issuers if i), None)
+    why = (
+        f"; the captured login's Issuer {sent!r} is not one of them"
+        if sent
+        else " and nothing says which one is the campus's"
+    )
+    shown = ", ".join(i.entity_id for i in metadata.idps[:LISTED_IDPS])
+    more = (
+        f" and {len(metadata.idps) - LISTED_IDPS} more" if len(metadata.idps) > LISTED_IDPS else ""
+    )
+    raise UsageError(
+        "idp-metadata-which-idp",
+        f"The IdP metadata is a federation aggregate of {metadata.idp_count} IdPs{why} "
+        f"({shown}{more}).",
+        location=metadata.location,
+        hint="Pass --entity ENTITY_ID (`authprobe saml metadata FILE` lists every IdP), or "
+        "--assertion with a login captured from the campus IdP: its Issuer picks the entity.",
+    )
+
+
 class _Prefixed(io.RawIOBase):
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         self._head = head
