@@ -21,7 +21,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +49,7 @@ __all__ = [
     "Endpoint",
     "IdpEntity",
     "IdpMetadata",
+    "MetadataScan",
     "MetadataSignature",
     "OfferedAttribute",
     "Scope",
@@ -182,30 +183,10 @@ def read_metadata(
     now: datetime | None = None,
     timeout: float = FETCH_TIMEOUT,
 ) -> IdpMetadata:
-    """Read metadata from a path or an http(s) URL (see the module docstring)."""
-    text = str(source)
-    if is_url(text):
-        data = fetch(text, timeout=timeout)
-        return parse_metadata(
-            io.BytesIO(data), redact_url(text), entity=entity, cert=cert, now=now, whole=data
-        )
-    path = Path(text)
-    try:
-        stream = path.open("rb")
-    except OSError as exc:
-        raise InputError(
-            "saml-metadata-unreadable",
-            f"The metadata file cannot be opened: {exc.strerror or exc}",
-            location=text,
-            hint="Check the path; pass a URL as http(s)://...",
-        ) from exc
-    with stream:
-        if cert:  # facts and signature from the very same bytes
-            whole = stream.read()
-            return parse_metadata(
-                io.BytesIO(whole), text, entity=entity, cert=cert, now=now, whole=whole
-            )
-        return parse_metadata(stream, text, entity=entity, now=now)
+    """Read metadata from a path or an http(s) URL, every IdP kept (see `MetadataScan`)."""
+    scan = MetadataScan(source, entity=entity, cert=cert, now=now, timeout=timeout)
+    idps = tuple(scan)
+    return replace(scan.document, idps=idps)
 
 
 def _sniff(head: bytes, location: str) -> None:
@@ -241,7 +222,7 @@ def _sniff(head: bytes, location: str) -> None:
 
 
 class _Reader:
-    """Streams EntityDescriptors and keeps the IdP facts asked for."""
+    """Streams EntityDescriptors, yielding the facts of each IdP asked for (kept nowhere)."""
 
     def __init__(self, location: str, entity: str | None, now: datetime) -> None:
         self.location = location
@@ -250,26 +231,26 @@ class _Reader:
         self.root: Any = None
         self.entities = 0
         self.idp_count = 0
-        self.idps: list[IdpEntity] = []
+        self.yielded = 0
         self.signature = MetadataSignature(present=False)
         self.roles: set[str] = set()
 
-    def run(self, stream: IO[bytes]) -> None:
-        depth = 0
+    def run(self, stream: IO[bytes]) -> Iterator[IdpEntity]:
         for event, element in xmlsafe.iterparse(stream, self.location, events=("start", "end")):
             if event == "start":
-                depth += 1
                 if self.root is None:
                     self.root = element
                     self._check_root(element)
                 continue
-            depth -= 1
             tag = _local(element.tag)
             namespace = _namespace(element.tag)
             if tag == "EntityDescriptor" and namespace == MD:
-                self._entity(element)
+                idp = self._entity(element)
                 if element is not self.root:
                     _release(element)
+                if idp is not None:
+                    self.yielded += 1
+                    yield idp
             elif tag == "Signature" and namespace == DS and element.getparent() is self.root:
                 self.signature = _signature_facts(element)
 
@@ -294,7 +275,7 @@ class _Reader:
             "description of itself, published at a metadata URL.",
         )
 
-    def _entity(self, element: Any) -> None:
+    def _entity(self, element: Any) -> IdpEntity | None:
         self.entities += 1
         idpsso = element.find(f"{{{MD}}}IDPSSODescriptor")
         if idpsso is None:
@@ -303,12 +284,12 @@ class _Reader:
                 for child in element
                 if isinstance(child.tag, str) and _local(child.tag).endswith("Descriptor")
             )
-            return
+            return None
         self.idp_count += 1
         entity_id = element.get("entityID") or ""
         if self.entity is not None and entity_id != self.entity:
-            return
-        self.idps.append(idp_entity(element, idpsso, self.now, self.location))
+            return None
+        return idp_entity(element, idpsso, self.now, self.location)
 
 
 def _at_element(location: str, element: Any) -> str:
@@ -337,49 +318,138 @@ def parse_metadata(
     whole: bytes | None = None,
 ) -> IdpMetadata:
     """Parse a metadata stream; `whole` (the same bytes) is needed only to verify with `cert`."""
-    moment = now or datetime.now(UTC)
-    head = stream.read(4096)
-    _sniff(head, location)
-    reader = _Reader(location, entity, moment)
-    reader.run(io.BufferedReader(_Prefixed(head, stream)))
-    root = reader.root
-    root_tag = _local(root.tag)
-    if reader.idp_count == 0:
-        roles = ", ".join(sorted(reader.roles)) or "none"
-        raise InputError(
-            "saml-metadata-no-idp",
-            f"This metadata describes {reader.entities} entit"
-            f"{'y' if reader.entities == 1 else 'ies'} but no identity provider "
-            f"(no IDPSSODescriptor; roles found: {roles}).",
+    scan = _Scan(location, entity=entity, cert=cert, now=now)
+    idps = tuple(scan.run(stream, whole))
+    return replace(scan.result(), idps=idps)
+
+
+class _Scan:
+    """One pass: `run()` yields the IdPs; `result()` then holds the document's facts."""
+
+    def __init__(
+        self, location: str, *, entity: str | None, cert: Sequence[str], now: datetime | None
+    ) -> None:
+        self.location = location
+        self.entity = entity
+        self.cert = cert
+        self.now = now or datetime.now(UTC)
+        self.document: IdpMetadata | None = None
+
+    def run(self, stream: IO[bytes], whole: bytes | None) -> Iterator[IdpEntity]:
+        head = stream.read(4096)
+        _sniff(head, self.location)
+        reader = _Reader(self.location, self.entity, self.now)
+        yield from reader.run(io.BufferedReader(_Prefixed(head, stream)))
+        self.document = self._document(reader, whole)
+
+    def result(self) -> IdpMetadata:
+        if self.document is None:
+            raise RuntimeError("the metadata scan has not run to its end")
+        return self.document
+
+    def _document(self, reader: _Reader, whole: bytes | None) -> IdpMetadata:
+        location, entity, cert = self.location, self.entity, self.cert
+        root = reader.root
+        if reader.idp_count == 0:
+            roles = ", ".join(sorted(reader.roles)) or "none"
+            raise InputError(
+                "saml-metadata-no-idp",
+                f"This metadata describes {reader.entities} entit"
+                f"{'y' if reader.entities == 1 else 'ies'} but no identity provider "
+                f"(no IDPSSODescriptor; roles found: {roles}).",
+                location=location,
+                hint="Ask campus IT for the IdP's metadata (the one with an IDPSSODescriptor).",
+            )
+        if entity is not None and not reader.yielded:
+            raise UsageError(
+                "saml-metadata-entity-not-found",
+                f"No IdP with entityID {entity!r} in this metadata ({reader.idp_count} IdPs).",
+                location=location,
+                hint="Run without --entity to list the IdPs and copy the entityID exactly.",
+            )
+        valid_until = parse_datetime(root.get("validUntil"))
+        signature = reader.signature
+        if signature.present and cert:
+            if whole is None:
+                raise UsageError(
+                    "saml-metadata-verify", "Cannot verify a stream.", location=location
+                )
+            signature = verify_metadata_signature(whole, location, cert)
+        return IdpMetadata(
             location=location,
-            hint="Ask campus IT for the IdP's metadata (the one with an IDPSSODescriptor).",
+            root=_local(root.tag),
+            name=root.get("Name"),
+            valid_until=valid_until,
+            entities=reader.entities,
+            idp_count=reader.idp_count,
+            idps=(),
+            signature=signature,
+            findings=document_findings(signature, valid_until, self.now, cert),
+            selected=entity,
         )
-    if entity is not None and not reader.idps:
-        raise UsageError(
-            "saml-metadata-entity-not-found",
-            f"No IdP with entityID {entity!r} in this metadata ({reader.idp_count} IdPs).",
-            location=location,
-            hint="Run without --entity to list the IdPs and copy the entityID exactly.",
-        )
-    valid_until = parse_datetime(root.get("validUntil"))
-    signature = reader.signature
-    if signature.present and cert:
-        if whole is None:
-            raise UsageError("saml-metadata-verify", "Cannot verify a stream.", location=location)
-        signature = verify_metadata_signature(whole, location, cert)
-    findings = document_findings(signature, valid_until, moment, cert)
-    return IdpMetadata(
-        location=location,
-        root=root_tag,
-        name=root.get("Name"),
-        valid_until=valid_until,
-        entities=reader.entities,
-        idp_count=reader.idp_count,
-        idps=tuple(reader.idps),
-        signature=signature,
-        findings=findings,
-        selected=entity,
-    )
+
+
+class MetadataScan:
+    """The IdPs of a metadata file or URL, streamed: each one as it is read, kept nowhere.
+
+        scan = MetadataScan("aggregate.xml")
+        for idp in scan: ...        # memory does not grow with the number of entities
+        scan.document               # the document's facts (counts, signature; idps=())
+
+    Errors that need the whole document (no IdP at all, `entity` not found) are raised at the
+    end of the iteration, before any IdP was yielded. With `cert` the whole document is held
+    in memory (the signature covers all of it).
+    """
+
+    def __init__(
+        self,
+        source: str | Path,
+        *,
+        entity: str | None = None,
+        cert: Sequence[str] = (),
+        now: datetime | None = None,
+        timeout: float = FETCH_TIMEOUT,
+    ) -> None:
+        self.source = str(source)
+        self.entity = entity
+        self.cert = cert
+        self.now = now
+        self.timeout = timeout
+        self._scan: _Scan | None = None
+
+    @property
+    def document(self) -> IdpMetadata:
+        """The document's facts, once the iteration is over."""
+        if self._scan is None:
+            raise RuntimeError("iterate over the scan first")
+        return self._scan.result()
+
+    def __iter__(self) -> Iterator[IdpEntity]:
+        text = self.source
+        if is_url(text):
+            data = fetch(text, timeout=self.timeout)
+            yield from self._run(io.BytesIO(data), redact_url(text), data)
+            return
+        path = Path(text)
+        try:
+            stream = path.open("rb")
+        except OSError as exc:
+            raise InputError(
+                "saml-metadata-unreadable",
+                f"The metadata file cannot be opened: {exc.strerror or exc}",
+                location=text,
+                hint="Check the path; pass a URL as http(s)://...",
+            ) from exc
+        with stream:
+            if self.cert:  # facts and signature from the very same bytes
+                whole = stream.read()
+                yield from self._run(io.BytesIO(whole), text, whole)
+            else:
+                yield from self._run(stream, text, None)
+
+    def _run(self, stream: IO[bytes], location: str, whole: bytes | None) -> Iterator[IdpEntity]:
+        self._scan = _Scan(location, entity=self.entity, cert=self.cert, now=self.now)
+        yield from self._scan.run(stream, whole)
 
 
 LISTED_IDPS = 5

@@ -118,7 +118,8 @@ def test_aggregate_without_entity_or_login_is_a_usage_error(
     assert captured.out == ""
     assert "--entity" in captured.err
     assert "--assertion" in captured.err
-    assert IDP_A in captured.err and IDP_B in captured.err
+    assert IDP_A in captured.err
+    assert IDP_B in captured.err
     assert "neither offers" not in captured.err
 
 

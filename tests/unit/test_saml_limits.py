@@ -8,6 +8,8 @@ takes too long is killed, so each test fails on code that does not stay bounded.
 from __future__ import annotations
 
 import base64
+import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -26,13 +28,19 @@ TIME_LIMIT = 120.0
 def run_limited(
     args: list[str], *, memory: int = MEMORY_LIMIT, timeout: float = TIME_LIMIT
 ) -> subprocess.CompletedProcess[str]:
-    """`authprobe ARGS` in a child whose address space is capped at `memory` bytes."""
+    """`authprobe ARGS` in a child whose address space is capped at `memory` bytes.
+
+    The child prints its peak address space (VmPeak, bytes) as the last line of stderr.
+    """
     script = textwrap.dedent(
         f"""
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
         from authprobe.cli.app import main
-        sys.exit(main({args!r}))
+        code = main({args!r})
+        status = open("/proc/self/status").read().split("VmPeak:")[1].split()[0]
+        print(f"\\nVmPeak {{int(status) * 1024}}", file=sys.stderr)
+        sys.exit(code)
         """
     )
     return subprocess.run(
@@ -43,6 +51,11 @@ def run_limited(
         check=False,
         cwd=Path(__file__).parents[2],
     )
+
+
+def peak(done: subprocess.CompletedProcess[str]) -> int:
+    """The VmPeak a `run_limited` child reported."""
+    return int(done.stderr.rsplit("VmPeak ", 1)[1].split()[0])
 
 
 def _deflate_bomb(inflated_mib: int) -> bytes:
@@ -102,3 +115,56 @@ def test_the_memory_limit_leaves_room_for_a_real_login() -> None:
     done = run_limited(["saml", "decode", str(login)], timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Attributes released (1)" in done.stdout
+
+
+# -- B6: a metadata aggregate of many IdPs ------------------------------------------------------
+
+AGGREGATE_IDPS = 20_000
+HEADROOM = 150 * 1024 * 1024
+"""Memory the 20,000-IdP run may use beyond a 10-IdP run of the same command: before streaming
+the JSON run took ~450 MB more, the table ~200 MB, markdown ~220 MB; streamed, ~40 MB."""
+
+
+@pytest.fixture(scope="module")
+def aggregates(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """The same generated aggregate at 10 and at 20,000 IdPs (each with a signing cert)."""
+    from tests import saml_aggregate, saml_helpers
+
+    folder = tmp_path_factory.mktemp("aggregate")
+    pair = saml_helpers.make_keypair(folder, "fed")
+    body = "".join(line for line in pair.cert_pem.splitlines() if not line.startswith("-----"))
+    return {
+        count: saml_aggregate.write_aggregate(folder / f"agg{count}.xml", count, body)
+        for count in (10, AGGREGATE_IDPS)
+    }
+
+
+def _listed(fmt: str, text: str) -> list[str]:
+    """The entityIDs an output lists, in order."""
+    if fmt == "json":
+        return [idp["entity_id"] for idp in json.loads(text)["idps"]]
+    if fmt == "md":
+        return re.findall(r"^## (https://\S+)$", text, re.M)
+    return re.findall(r"^(https://idp\d+\.fed\.test/idp)\s", text, re.M)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "md"])
+def test_aggregate_listing_memory_does_not_grow_with_the_entity_count(
+    aggregates: dict[int, Path], tmp_path: Path, fmt: str
+) -> None:
+    """20,000 IdPs listed in full within 150 MB of what 10 IdPs need (RLIMIT_AS in the child)."""
+    from tests.saml_aggregate import entity_id
+
+    small = run_limited(["saml", "metadata", str(aggregates[10]), "-f", fmt, "-o", "/dev/null"])
+    assert small.returncode == 0, small.stderr[-2000:]
+    out = tmp_path / f"out.{fmt}"
+    args = ["saml", "metadata", str(aggregates[AGGREGATE_IDPS]), "-f", fmt, "-o", str(out)]
+    done = run_limited(args, memory=peak(small) + HEADROOM, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = _listed(fmt, out.read_text(encoding="utf-8"))
+    assert listed == [entity_id(n) for n in range(AGGREGATE_IDPS)]
+    if fmt == "json":
+        document = json.loads(out.read_text(encoding="utf-8"))["metadata"]
+        assert (document["entities"], document["idps"]) == (AGGREGATE_IDPS, AGGREGATE_IDPS)
+    else:
+        assert f"{AGGREGATE_IDPS} of {AGGREGATE_IDPS} entities" in out.read_text(encoding="utf-8")
