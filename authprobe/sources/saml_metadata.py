@@ -15,12 +15,7 @@ binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises 
 
 from __future__ import annotations
 
-import http.client
 import io
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -28,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from authprobe import xmlsafe
-from authprobe.errors import InputError, SourceUnreachable, UsageError
+from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding
 from authprobe.sources.saml_checks import document_findings
 from authprobe.sources.saml_crypto import (
@@ -44,8 +39,18 @@ from authprobe.sources.saml_entity import (
     idp_entity,
     parse_datetime,
 )
+from authprobe.sources.saml_fetch import (
+    FETCH_TIMEOUT,
+    MAX_FETCH,
+    fetch,
+    is_url,
+    open_url,
+    redact_url,
+)
 
 __all__ = [
+    "FETCH_TIMEOUT",
+    "MAX_FETCH",
     "Endpoint",
     "IdpEntity",
     "IdpMetadata",
@@ -69,8 +74,6 @@ AUTH = "http://docs.oasis-open.org/wsfed/authorization/200706"
 SHIBMD = "urn:mace:shibboleth:metadata:1.0"
 MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-FETCH_TIMEOUT = 20.0
-MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
 
 
@@ -117,62 +120,6 @@ def _local(tag: object) -> str:
 def _namespace(tag: object) -> str:
     text = tag if isinstance(tag, str) else ""
     return text[1:].split("}", 1)[0] if text.startswith("{") else ""
-
-
-def is_url(source: str) -> bool:
-    """True for an http(s) URL (anything else is a path)."""
-    return source.lower().startswith(("http://", "https://"))
-
-
-def redact_url(url: str) -> str:
-    """The URL without user:password@ (for error locations)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urllib.parse.urlunsplit(parts)
-
-
-def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
-    """GET `url` with a timeout and verified TLS; `SourceUnreachable` when it cannot be had."""
-    shown = redact_url(url)
-    request = urllib.request.Request(url, headers={"User-Agent": "authprobe"})  # noqa: S310
-    context = ssl.create_default_context()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
-            data: bytes = response.read(MAX_FETCH + 1)
-    except urllib.error.HTTPError as exc:
-        raise SourceUnreachable(
-            "saml-metadata-http-error",
-            f"The metadata URL answered HTTP {exc.code} {exc.reason}.",
-            location=shown,
-            hint="Check the URL with campus IT; some IdPs publish metadata only to known hosts.",
-        ) from exc
-    except http.client.HTTPException as exc:
-        raise SourceUnreachable(
-            "saml-metadata-not-http",
-            f"The metadata URL did not answer in HTTP ({type(exc).__name__}).",
-            location=shown,
-            hint="Check the host and port: something other than a web server answered there.",
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise SourceUnreachable(
-            "saml-metadata-unreachable",
-            f"The metadata URL cannot be fetched: {reason}",
-            location=shown,
-            hint="Check the URL, the network and the server's TLS certificate, "
-            "or download the file and pass its path.",
-        ) from exc
-    if len(data) > MAX_FETCH:
-        raise InputError(
-            "saml-metadata-too-large",
-            "The metadata document is larger than 512 MB.",
-            location=shown,
-        )
-    return data
 
 
 def read_metadata(
@@ -427,8 +374,12 @@ class MetadataScan:
     def __iter__(self) -> Iterator[IdpEntity]:
         text = self.source
         if is_url(text):
-            data = fetch(text, timeout=self.timeout)
-            yield from self._run(io.BytesIO(data), redact_url(text), data)
+            with open_url(text, timeout=self.timeout) as body:  # streamed, at most MAX_FETCH
+                if self.cert:
+                    whole = body.read()
+                    yield from self._run(io.BytesIO(whole), redact_url(text), whole)
+                else:
+                    yield from self._run(body, redact_url(text), None)
             return
         path = Path(text)
         try:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,8 @@ import pytest
 from authprobe.cli.app import main
 from authprobe.cli.saml_metadata_view import metadata_to_dict, write_json, write_markdown
 from authprobe.cli.saml_render import to_json
-from authprobe.errors import InputError, UsageError
+from authprobe.errors import ExitCode, InputError, SourceUnreachable, UsageError
+from authprobe.sources.saml_fetch import fetch
 from authprobe.sources.saml_metadata import MetadataScan, read_metadata
 from tests import saml_aggregate, saml_helpers
 
@@ -117,3 +121,49 @@ def test_fail_on_sees_findings_of_streamed_idps(
     assert main(["saml", "metadata", str(path), "--fail-on", "error"]) == 0
     out = capsys.readouterr().out
     assert "6 IdPs: pass --entity ENTITY_ID" in out
+
+
+@pytest.fixture
+def server(tmp_path: Path, cert_body: str) -> Iterator[str]:
+    """127.0.0.1 serving a 30-IdP aggregate at /agg and the first half of it at /cut."""
+    body = _aggregate(tmp_path, 30, cert_body).read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))  # /cut sends less than it says
+            self.end_headers()
+            self.wfile.write(body if self.path == "/agg" else body[: len(body) // 2])
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_url_is_streamed_like_a_file(server: str) -> None:
+    """An aggregate URL yields every IdP in order, read from the response as it arrives."""
+    scan = MetadataScan(f"{server}/agg")
+    assert [idp.entity_id for idp in scan] == [saml_aggregate.entity_id(n) for n in range(30)]
+    assert scan.document.entities == 30
+
+
+def test_url_body_over_the_cap_stops_reading(server: str) -> None:
+    """A body larger than the cap: InputError saml-metadata-too-large once the cap is passed."""
+    with pytest.raises(InputError) as caught:
+        fetch(f"{server}/agg", limit=10_000)
+    assert caught.value.reference == "saml-metadata-too-large"
+    assert "10,000 bytes" in caught.value.message
+    assert len(fetch(f"{server}/agg")) > 10_000
+
+
+def test_connection_lost_half_way_is_unreachable(server: str) -> None:
+    """The server closes before the promised length: exit 3 (unreachable), not a crash."""
+    with pytest.raises(SourceUnreachable) as caught:
+        list(MetadataScan(f"{server}/cut", timeout=5))
+    assert caught.value.exit_code is ExitCode.UNREACHABLE
+    assert caught.value.reference == "saml-metadata-cut"
