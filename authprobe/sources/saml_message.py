@@ -9,11 +9,17 @@ response (an auto-submit form, or the escaped XML that Alma's test mode shows); 
 ArtifactResponse. Everything is parsed by `xmlsafe` (no DTDs).
 
 Trust: a signature counts only when it is a direct child of the Response or of the Assertion
-shown, references that very element by an ID that occurs once, uses only canonicalisation
-transforms and verifies with a *trusted* certificate (from `--cert` or the IdP metadata, never the
-one embedded in the message). `Assertion.trusted` says whether the values shown are covered;
-signatures elsewhere (signature wrapping) are reported and ignored. Text is read as the XPath
-string-value (every text node, comments excluded), so comment injection cannot shorten a value.
+shown, references that very element by an ID that occurs once (or URI="", the whole document),
+uses only canonicalisation transforms and verifies with a *trusted* certificate (from `--cert` or
+the IdP metadata, never the one embedded in the message). `Assertion.trusted` is True only when
+every such signature verifies (`saml_trust`): one invalid signature, a second Signature on one
+element or a Response holding several assertions spoils it. Signatures elsewhere (signature
+wrapping) are reported and ignored. Text is read as the XPath string-value (every text node,
+comments excluded), so comment injection cannot shorten a value (`saml_body`).
+
+With `sp_key`, an EncryptedAssertion is decrypted where it stands in a copy of the document (so
+prefixes declared on the Response resolve, and its signature is checked in the context it was
+made in), then EncryptedID and EncryptedAttribute in place (`saml_xmlsec`).
 """
 
 from __future__ import annotations

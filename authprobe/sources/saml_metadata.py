@@ -3,10 +3,16 @@
     metadata = read_metadata("FederationMetadata.xml", entity=None, cert=None)
     for idp in metadata.idps: idp.entity_id, idp.sso, idp.nameid_formats, idp.attributes, ...
 
+    scan = MetadataScan("aggregate.xml")        # the same, streamed: nothing is kept
+    for idp in scan: ...
+    scan.document                               # counts, signature, findings (idps=())
+
 The document is read streaming (`xmlsafe.iterparse`, one EntityDescriptor at a time, cleared once
-read), so a 5,000-entity aggregate costs the memory of the IdP facts kept — with `entity=` only the
-one selected. Verifying the metadata signature (`cert=`) needs the whole tree, so then the document
-is parsed once more in full. A URL is fetched with a timeout and verified TLS.
+read); `MetadataScan` hands each IdP over as it is read, so memory does not grow with the number
+of entities; `read_metadata` keeps every IdP (or, with `entity=`, the one selected). Verifying the
+metadata signature (`cert=`) needs the whole tree, so then the document is held and parsed once
+more in full. A URL is fetched with verified TLS, a timeout, a size cap and a deadline, its body
+streamed into the parser (`saml_fetch`). `select_idp` narrows an aggregate to the IdP of a login.
 
 Findings (expired or expiring certificates, MD5/SHA-1, opaque-only NameID formats, no browser SSO
 binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises `InputError`

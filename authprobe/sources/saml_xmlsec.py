@@ -4,7 +4,9 @@ libxml2 and xmlsec write their complaints straight to file descriptor 2, past Py
 here runs inside `quiet()`: for its duration fd 2 points at a scratch file and xmlsec's error
 trace is on; what the libraries wrote is read back (at most 64 kB) and turned into a reason
 authprobe can state — "data and digest do not match" becomes "the content was changed after
-signing", an unknown algorithm URI is named — so no raw library text reaches the user.
+signing", an unknown algorithm URI is named — so no raw library text reaches the user. The
+redirection is process-wide: while a call runs (milliseconds), anything another thread writes to
+stderr goes to the scratch file too; calls are serialised by a lock.
 
     verify(signature, pem)              -> Verification (ok, why, detail)
     decrypt(wrapper, sp_key, location)  -> the element inside an EncryptedAssertion /

@@ -301,3 +301,21 @@ def test_wrong_sp_key_is_still_a_clean_error(keys: Keys) -> None:
         decode(xml, "test", sp_key=keys.other.key.read_text(encoding="ascii"))
     assert caught.value.reference == "saml-decrypt-failed"
     assert "encrypted for another" in caught.value.message
+
+
+def test_bare_encrypted_assertion_decrypts(keys: Keys) -> None:
+    """A lone saml:EncryptedAssertion (as Okta's test data holds one) decrypts and verifies."""
+    xml = forge.encrypt_element(
+        _signed(keys), "saml:Assertion", "saml:EncryptedAssertion", keys.sp.cert, keys.folder
+    )
+    start = xml.index(b"<saml:EncryptedAssertion>")
+    end = xml.index(b"</saml:EncryptedAssertion>") + len(b"</saml:EncryptedAssertion>")
+    bare = xml[start:end].replace(
+        b"<saml:EncryptedAssertion>",
+        f'<saml:EncryptedAssertion xmlns:saml="{forge.SAML}">'.encode(),
+        1,
+    )
+    login = _decode(bare, keys, sp_key=True)
+    assert (login.message, login.decrypted) == ("Assertion", True)
+    assert _released(login) == ATTRIBUTES
+    assert login.trusted is True
