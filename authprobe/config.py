@@ -14,15 +14,24 @@ starttls = false
 paths = ["sis/users.zip"]
 exclude_groups = ["GUEST", "ALUMNI", "COMMUNITY"]
 
+[alma]
+users = ["alma/export-users.zip"]      # the users already in Alma (Export Users XML, or a CSV)
+map = ["primary_id=User ID", "identifier:BARCODE=Barcode", "account_type=Account Type"]
+match_id = "identifier:UNIV_ID"        # pre-flight this Match ID Type (default: the recommended)
+
 [idp]
 metadata = "idp-metadata.xml"          # file or https URL
 assertion = "test-login.xml"           # a captured login (Alma's test mode page, SAMLResponse)
 entity = "https://idp.college.ca/idp/shibboleth"
+oidc_token = "id-token.txt"            # an ID token (oidc test-rp --save, or a token response)
+oidc_discovery = "https://login.college.ca/.well-known/openid-configuration"
+cas_response = "validate.xml"          # a CAS /p3/serviceValidate answer
 
 [report]
 format = "html"                        # table, json, md, html
 output = "matching-id.html"
 exceptions_csv = "exceptions.csv"
+preflight_csv = "preflight.csv"
 fail_on = "never"
 show_values = false
 ```
@@ -52,11 +61,20 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "starttls": bool,
     },
     "sis": {"paths": list, "exclude_groups": list},
-    "idp": {"metadata": str, "assertion": str, "entity": str},
+    "alma": {"users": list, "map": list, "match_id": str},
+    "idp": {
+        "metadata": str,
+        "assertion": str,
+        "entity": str,
+        "oidc_token": str,
+        "oidc_discovery": str,
+        "cas_response": str,
+    },
     "report": {
         "format": str,
         "output": str,
         "exceptions_csv": str,
+        "preflight_csv": str,
         "fail_on": str,
         "show_values": bool,
     },
@@ -81,6 +99,12 @@ class RunConfig:
     idp_metadata: str | None = None
     assertion: str | None = None
     entity: str | None = None
+    alma_users: tuple[Path, ...] = ()
+    alma_map: tuple[str, ...] = ()
+    match_id: str | None = None
+    oidc_token: str | None = None
+    oidc_discovery: str | None = None
+    cas_response: str | None = None
     report: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,7 +172,8 @@ def load_config(path: Path) -> RunConfig:
     sis = document.get("sis", {})
     idp = document.get("idp", {})
     report = dict(document.get("report", {}))
-    for key in ("output", "exceptions_csv"):
+    alma = document.get("alma", {})
+    for key in ("output", "exceptions_csv", "preflight_csv"):
         if key in report:
             report[key] = _resolve(base, report[key])
     return RunConfig(
@@ -165,5 +190,11 @@ def load_config(path: Path) -> RunConfig:
         idp_metadata=_resolve(base, idp["metadata"]) if "metadata" in idp else None,
         assertion=_resolve(base, idp["assertion"]) if "assertion" in idp else None,
         entity=idp.get("entity"),
+        alma_users=tuple(Path(_resolve(base, str(p))) for p in alma.get("users", [])),
+        alma_map=tuple(str(m) for m in alma.get("map", [])),
+        match_id=alma.get("match_id"),
+        oidc_token=_resolve(base, idp["oidc_token"]) if "oidc_token" in idp else None,
+        oidc_discovery=(_resolve(base, idp["oidc_discovery"]) if "oidc_discovery" in idp else None),
+        cas_response=_resolve(base, idp["cas_response"]) if "cas_response" in idp else None,
         report=report,
     )

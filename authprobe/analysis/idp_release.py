@@ -236,7 +236,14 @@ def locate_released_values(
     assertion: Assertion, directory_records: Iterable[Record]
 ) -> list[ReleasedValue]:
     """Which directory attribute of which entry holds each released value (module docstring)."""
-    released = _released(assertion)
+    return locate_values(_released(assertion), directory_records)
+
+
+def locate_values(
+    released: list[tuple[str, str]], directory_records: Iterable[Record]
+) -> list[ReleasedValue]:
+    """For (source, value) pairs of any login (SAML, OIDC, CAS): the directory entries and
+    attributes holding each value, casefolded, and with the @scope stripped. One pass."""
     exact: dict[str, list[int]] = {}
     scoped: dict[str, list[int]] = {}
     for index, (_, value) in enumerate(released):

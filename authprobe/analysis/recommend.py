@@ -14,32 +14,53 @@ from datetime import UTC, datetime
 from authprobe.analysis.advice import alma_advice
 from authprobe.analysis.crosscheck import SideIndex, correspond, crosscheck, shared_identifiers
 from authprobe.analysis.exceptions import mismatches
+from authprobe.analysis.fields import is_identifier
 from authprobe.analysis.history import Snapshot, ValueHistory
-from authprobe.analysis.idp_release import idp_release, locate_released_values
+from authprobe.analysis.idp_evidence import (
+    IdpEvidence,
+    identify,
+    idp_lookup,
+    released_keys,
+    releases,
+)
+from authprobe.analysis.lint import LoadChecks, identifier_misuse
+from authprobe.analysis.loadcolumns import LoadColumns
+from authprobe.analysis.match_id import decide, match_id_findings, value_kind
+from authprobe.analysis.preflight import PreflightEngine, PreflightResult
+from authprobe.analysis.preflight_findings import (
+    export_findings,
+    outcome_findings,
+    shared_type_findings,
+)
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.analysis.scoring import (
     MAX_ID_LENGTH,
     RUBRIC,
     WEIGHTS,
-    IdpLookup,
     describe,
     pct,
     rank_candidates,
 )
+from authprobe.errors import UsageError
 from authprobe.model import (
+    AlmaAdvice,
     Candidate,
     Correspondence,
     FieldProfile,
     Finding,
-    IdpCheck,
     PopulationScope,
+    Preflight,
     Record,
     ReleasedValueMatch,
     Report,
     Severity,
+    SisMatch,
     SourceKind,
 )
 from authprobe.sources import RecordSource
+from authprobe.sources.cas.response import CasResponse
+from authprobe.sources.oidc.discovery import Discovery
+from authprobe.sources.oidc.token import IdToken
 from authprobe.sources.saml_message import Assertion
 from authprobe.sources.saml_metadata import IdpMetadata
 
@@ -70,9 +91,32 @@ class Options:
     assertion: Assertion | None = None
     """A captured login: what the IdP really released (see analysis/idp_release)."""
     entity_id: str | None = None
+    oidc_token: IdToken | None = None
+    """An OpenID Connect ID token (`oidc decode` / `oidc test-rp --save`)."""
+    oidc_discovery: Discovery | None = None
+    """The provider's discovery document: claims_supported says what it can release."""
+    cas_response: CasResponse | None = None
+    """A CAS validation response: Alma reads cas:user."""
     previous: RecordSource | None = None
     """An earlier snapshot of the directory (`ldap scan --save`), to measure value changes."""
+    alma_users: RecordSource | None = None
+    """The users already in Alma (Export Users XML, a CSV report): the first load is
+    pre-flighted against them (analysis/preflight)."""
+    match_id: str | None = None
+    """`--match-id`: the SIS Match ID Type to pre-flight (default: the recommended one)."""
     excluded_folded: frozenset[str] = field(init=False, default=frozenset())
+
+    @property
+    def idp(self) -> IdpEvidence:
+        """All the IdP evidence of the run."""
+        return IdpEvidence(
+            self.idp_metadata,
+            self.assertion,
+            self.entity_id,
+            self.oidc_token,
+            self.oidc_discovery,
+            self.cas_response,
+        )
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -232,6 +276,13 @@ def _skipped_findings(source: RecordSource) -> list[Finding]:
     ]
 
 
+def _reader_findings(source: RecordSource) -> list[Finding]:
+    """What the reader itself found: an incomplete Graph export, probable LDAP truncation,
+    disabled accounts, guests (readers that have a `findings()`; after the read)."""
+    findings = getattr(source, "findings", None)
+    return list(findings()) if callable(findings) else []
+
+
 Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
 
 
@@ -255,6 +306,10 @@ class _Side:
     population_missing: int = 0
     """Entries without the --population-rule attribute (left in their OU)."""
     population_examples: list[str] = field(default_factory=list)
+    load: LoadColumns | None = None
+    """SIS side with Alma users given: the records in load order, for the pre-flight."""
+    checks: LoadChecks | None = None
+    """SIS side: the per-record load rules (empty identifier values, missing dates)."""
 
 
 def _population_of(record: Record, attribute: str) -> Record | None:
@@ -269,23 +324,6 @@ def _population_of(record: Record, attribute: str) -> Record | None:
 MAX_WATCHED = 50
 
 
-def _released_keys(assertion: Assertion | None) -> frozenset[str]:
-    """Every value a captured login released, casefolded, with and without its @scope."""
-    if assertion is None:
-        return frozenset()
-    values = [value for attribute in assertion.attributes for value in attribute.values]
-    if assertion.nameid is not None and not assertion.nameid.encrypted:
-        values.append(assertion.nameid.value)
-    keys = set()
-    for value in values:
-        folded = value.strip().casefold()
-        keys.add(folded)
-        local, at, _ = folded.rpartition("@")
-        if at and local:
-            keys.add(local)
-    return frozenset(keys)
-
-
 def _holds_any(record: Record, keys: frozenset[str]) -> bool:
     return any(
         value.strip().casefold() in keys for values in record.attrs.values() for value in values
@@ -297,10 +335,19 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     is_directory = source.source is SourceKind.DIRECTORY
     attribute = options.population_attribute if is_directory else None
     excluded = options.excluded_folded
-    released = _released_keys(options.assertion) if is_directory else frozenset()
+    released = released_keys(options.idp) if is_directory else frozenset()
     if is_directory and options.previous is not None:
         side.snapshot = Snapshot()
+    if not is_directory:
+        side.checks = LoadChecks(source.source.value)
+        if options.alma_users is not None:
+            side.load = LoadColumns()
+    load, checks = side.load, side.checks
     for record in wrap(source.records(), f"reading {source.source.value}"):
+        if checks is not None:
+            checks.add(record)
+        if load is not None:
+            load.add(record)
         if attribute is not None:
             found = _population_of(record, attribute)
             if found is None:
@@ -351,51 +398,31 @@ def _out_of_scope(
     return tuple(scopes)
 
 
-def _idp_lookup(options: Options, person: Record | None) -> IdpLookup:
-    """For each pair, what the IdP does with its directory attribute (cached per attribute)."""
-    cache: dict[str, IdpCheck] = {}
-
-    def lookup(pair: Correspondence) -> IdpCheck | None:
-        attribute = pair.directory_attribute
-        if attribute not in cache:
-            release = idp_release(
-                attribute,
-                options.idp_metadata,
-                options.assertion,
-                person=person,
-                entity_id=options.entity_id,
-            )
-            cache[attribute] = IdpCheck(
-                idp_source=release.idp_source,
-                offered=release.offered,
-                released=release.released,
-                opaque=not release.usable and (release.offered or release.released),
-                explanation=release.explanation,
-                nameid_format=release.nameid_format,
-            )
-        return cache[attribute]
-
-    return lookup
+def _login(
+    options: Options, directory: _Side
+) -> tuple[dict[str, Record | None], list[ReleasedValueMatch]]:
+    """The person who logged in with each login given, and where each released value lives."""
+    if not options.idp.given:
+        return {}, []
+    return identify(options.idp, directory.watched)
 
 
-def _login(options: Options, directory: _Side) -> tuple[Record | None, list[ReleasedValueMatch]]:
-    """The person who logged in (the entry holding most released values) and where each lives."""
-    if options.assertion is None:
-        return None, []
-    located = locate_released_values(options.assertion, directory.watched)
-    votes = Counter(match.ref for value in located for match in value.matches)
-    person_ref = votes.most_common(1)[0][0] if votes else None
-    person = next((r for r in directory.watched if r.ref == person_ref), None)
-    matches = [
-        ReleasedValueMatch(
-            value.idp_source,
-            value.value,
-            value.attributes,
-            len({match.ref for match in value.matches}),
-        )
-        for value in located
-    ]
-    return person, matches
+def _advice(
+    recommendation: Candidate | None,
+    options: Options,
+    people: dict[str, Record | None],
+    match: SisMatch,
+    profiles: list[FieldProfile],
+) -> AlmaAdvice | None:
+    if recommendation is None:
+        return None
+    attribute = recommendation.correspondence.directory_attribute
+    return alma_advice(
+        recommendation,
+        releases(attribute, options.idp, people),
+        match=match,
+        profiles=profiles,
+    )
 
 
 def _history(
@@ -406,6 +433,91 @@ def _history(
         return None
     attributes = [pair.directory_attribute for pair in pairs]
     return directory.snapshot.compare(options.previous.records(), attributes)
+
+
+@dataclass
+class _Alma:
+    """The users already in Alma, read once: load rules, columns for the pre-flight (their field
+    profiles are `alma scan`'s)."""
+
+    load: LoadColumns
+    checks: LoadChecks
+
+    def findings(self) -> list[Finding]:
+        """The load rules and identifier misuse (emails, user_group codes) of the export."""
+        suspect = self.load.suspect_values(self.checks.groups)
+        return [
+            *self.checks.findings(),
+            *identifier_misuse(suspect, self.checks.groups, self.checks.source),
+        ]
+
+
+def _read_alma(source: RecordSource, wrap: Wrap) -> _Alma:
+    alma = _Alma(LoadColumns(), LoadChecks(source.source.value))
+    check, collect = alma.checks.add, alma.load.add
+    for record in wrap(source.records(), "reading users already in Alma"):
+        check(record)
+        collect(record)
+    return alma
+
+
+def _value_findings(profiler: SourceProfiler, checks: LoadChecks) -> list[Finding]:
+    """The load rules and identifier misuse (emails, user_group codes) of one source."""
+    counts = {name: f.counts for name, f in profiler.fields.items()}
+    return [*checks.findings(), *identifier_misuse(counts, checks.groups, checks.source)]
+
+
+def _value_kinds(profiler: SourceProfiler) -> dict[str, str]:
+    """What each SIS identifier field's values look like (number, username, email)."""
+    return {
+        name: value_kind(iter(f.counts))
+        for name, f in profiler.fields.items()
+        if is_identifier(name)
+    }
+
+
+@dataclass
+class _Decision:
+    """The Match ID decision, its pre-flight (with Alma users) and their findings."""
+
+    sis_match: SisMatch
+    preflight: PreflightResult | None
+    findings: list[Finding]
+
+
+def _match_decision(
+    sis: _Side,
+    sis_profiles: list[FieldProfile],
+    kinds: dict[str, str],
+    alma: _Alma | None,
+    chosen: str | None,
+) -> _Decision:
+    """Rank the Match ID Types (pre-flighting each against Alma users when given)."""
+    present = {p.field for p in sis_profiles if is_identifier(p.field) and p.present}
+    if chosen is not None and chosen not in present:
+        raise UsageError(
+            "match-id-unknown",
+            f"--match-id {chosen}: no SIS record carries {chosen}.",
+            hint="Choose one of: " + (", ".join(sorted(present)) or "(the extract has none)"),
+        )
+    engine = PreflightEngine(sis.load, alma.load) if alma is not None and sis.load else None
+    runs: dict[str, PreflightResult] = {}
+
+    def run(name: str) -> Preflight:
+        assert engine is not None
+        runs[name] = engine.run(name)
+        return runs[name].summary
+
+    decision = decide(sis_profiles, kinds, run if engine is not None else None, chosen)
+    findings = match_id_findings(decision)
+    result = runs.get(decision.match_id_type or "")
+    if alma is not None and sis.load is not None:
+        findings.extend(export_findings(alma.load, engine))
+        if decision.match_id_type:
+            findings.extend(shared_type_findings(sis.load, alma.load, decision.match_id_type))
+    if result is not None:
+        findings.extend(outcome_findings(result.summary))
+    return _Decision(decision, result, findings)
 
 
 def build_report(
@@ -420,14 +532,20 @@ def build_report(
     started = datetime.now(UTC)
     dir_side = _read(directory, wrap, options)
     sis_side = _read(sis, wrap, options)
+    alma = _read_alma(options.alma_users, wrap) if options.alma_users is not None else None
+    assert sis_side.checks is not None
+    value_findings = _value_findings(sis_side.profiler, sis_side.checks)
+    kinds = _value_kinds(sis_side.profiler)
     dir_profiles = dir_side.profiler.result()
     sis_profiles = sis_side.profiler.result()
+    if alma is not None:
+        value_findings.extend(alma.findings())
+    match = _match_decision(sis_side, sis_profiles, kinds, alma, options.match_id)
     shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
     pairs = crosscheck(sis_side.index, dir_side.index)
     by_field = {profile.field: profile for profile in sis_profiles}
-    person, released = _login(options, dir_side)
-    has_idp = options.idp_metadata is not None or options.assertion is not None
-    idp = _idp_lookup(options, person) if has_idp else _no_idp
+    people, released = _login(options, dir_side)
+    idp = idp_lookup(options.idp, people) if options.idp.given else _no_idp
     history = _history(options, dir_side, pairs)
     candidates = rank_candidates(pairs, by_field, idp, history)
     recommendation, why_none = choose(candidates)
@@ -435,8 +553,11 @@ def build_report(
     findings = [
         *_missing_primary_id(by_field, sis_side.profiler.records),
         *shared,
+        *match.findings,
+        *value_findings,
         *_population_findings(dir_side, options.population_attribute),
         *profile_findings([*sis_profiles, *dir_profiles], joined),
+        *_reader_findings(directory),
         *_skipped_findings(directory),
         *_skipped_findings(sis),
     ]
@@ -444,8 +565,11 @@ def build_report(
         findings.insert(0, why_none)
     findings.sort(key=lambda f: (-f.severity.rank, f.source, f.field or "", f.code))
     best = recommendation.correspondence if recommendation else None
+    inputs = [directory.summary(), sis.summary()]
+    if options.alma_users is not None:
+        inputs.append(options.alma_users.summary())
     return Report(
-        inputs=(directory.summary(), sis.summary()),
+        inputs=tuple(inputs),
         profiles=(*dir_profiles, *sis_profiles),
         correspondences=tuple(pairs),
         candidates=tuple(candidates),
@@ -454,7 +578,10 @@ def build_report(
         started_at=started,
         finished_at=datetime.now(UTC),
         exceptions=tuple(mismatches(sis_side.index, dir_side.index, best)) if best else (),
-        advice=alma_advice(recommendation) if recommendation else None,
+        advice=_advice(recommendation, options, people, match.sis_match, dir_profiles),
         out_of_scope=_out_of_scope(sis_side, dir_side, best),
         released=tuple(released),
+        sis_match=match.sis_match,
+        preflight=match.preflight.summary if match.preflight else None,
+        preflight_rows=match.preflight.rows if match.preflight else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -40,36 +41,31 @@ def _root(
     """Find the matching ID that campus login, the SIS extract and Alma all agree on."""
 
 
+_REGISTERED: set[str] = set()
+_GROUPS = ("recommend", "saml", "oidc", "cas", "ldap", "sis", "alma")
+_ALONE = ("ldap", "sis", "oidc", "cas", "alma")
+"""Groups that need only their own module: `authprobe ldap ...` and `authprobe sis ...` would
+pay about half a second of start-up (polars, ldap3, the SAML libraries) for the others, and a
+`sis scan` of 1 M users runs a second slower with polars loaded (bench/sis_scan.py)."""
+
+
+def _attach(name: str) -> None:
+    """Register one command group once (main() may run many times in one process: tests)."""
+    if name in _REGISTERED:
+        return
+    module = importlib.import_module(f"authprobe.cli.{name}")
+    module.register(app)
+    _REGISTERED.add(name)
+
+
 def _register(args: list[str] | None = None) -> None:
-    """Attach the command groups (each lives in its own module).
-
-    `authprobe ldap ...` and `authprobe sis ...` need only their own group: importing the others
-    (polars, ldap3, the SAML libraries) would cost about half a second of start-up on every scan,
-    and a `sis scan` of 1 M users runs a second slower with polars loaded (bench/sis_scan.py).
-    """
+    """Attach the command groups (each lives in its own module; see `_ALONE`)."""
     command = next((arg for arg in args or [] if not arg.startswith("-")), None)
-    if command == "ldap":
-        from authprobe.cli import ldap as ldap_group
-
-        ldap_group.register(app)
+    if command in _ALONE:
+        _attach(command)
         return
-    if command == "sis":
-        from authprobe.cli import sis as sis_group
-
-        sis_group.register(app)
-        return
-    from authprobe.cli import recommend
-
-    recommend.register(app)
-    from authprobe.cli import saml
-
-    saml.register(app)
-    from authprobe.cli import ldap
-
-    ldap.register(app)
-    from authprobe.cli import sis
-
-    sis.register(app)
+    for name in _GROUPS:
+        _attach(name)
 
 
 def _debug_requested(argv: list[str]) -> bool:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from authprobe.analysis.match_id import parse_match_id
 from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.idp_inputs import (
+    CasResponseOpt,
+    LoginInputs,
+    OidcDiscoveryOpt,
+    OidcTokenOpt,
+    login_rows,
+    read_logins,
+)
 from authprobe.cli.options import (
     FailOn,
     FormatOpt,
@@ -25,12 +37,12 @@ from authprobe.cli.render import render_terminal
 from authprobe.config import RunConfig, load_config
 from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Report, Severity
-from authprobe.reports.csv import render_exceptions_csv
+from authprobe.reports.csv import render_exceptions_csv, write_preflight_csv
 from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources import RecordSource
-from authprobe.sources.inputs import open_directory, open_sis
+from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap import LdapSettings, settings_from_environment
 from authprobe.sources.saml_message import read_message
 from authprobe.sources.saml_metadata import read_metadata, select_idp
@@ -57,6 +69,15 @@ ExceptionsCsvOpt = Annotated[
         dir_okay=False,
     ),
 ]
+PreflightCsvOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--preflight-csv",
+        help="With --alma-users: also write one CSV row per SIS record with its predicted "
+        "outcome of the first load, the evidence and the users already in Alma it involves.",
+        dir_okay=False,
+    ),
+]
 DEMO_REPORT = "authprobe-report.html"
 
 
@@ -73,6 +94,25 @@ def write_text(path: Path, text: str) -> None:
         ) from exc
 
 
+def _write_preflight_csv(report: Report, path: Path, env: Environment, show_values: bool) -> None:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            rows = write_preflight_csv(report, handle, show_values=show_values)
+    except OSError as exc:
+        raise InputError(
+            "output-unwritable",
+            f"Cannot write {path}: {exc.strerror or exc}.",
+            location=str(path),
+            hint="Choose a file in a folder that exists and that you may write to.",
+        ) from exc
+    env.stderr.print(
+        f"Pre-flight CSV written to {path} ({rows:,} row(s))",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
+
+
 def emit(
     report: Report,
     env: Environment,
@@ -80,8 +120,11 @@ def emit(
     output: Path | None,
     show_values: bool,
     exceptions_csv: Path | None = None,
+    preflight_csv: Path | None = None,
 ) -> None:
-    """Write the report in the asked format to stdout or to `output` (and the exceptions CSV)."""
+    """Write the report in the asked format to stdout or to `output` (and the CSVs)."""
+    if preflight_csv is not None:
+        _write_preflight_csv(report, preflight_csv, env, show_values)
     if exceptions_csv is not None:
         write_text(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
         env.stderr.print(
@@ -134,8 +177,14 @@ def _resolve_options(
     assertion: str | None,
     entity: str | None,
     exclude_disabled: bool,
+    alma: tuple[list[Path] | None, list[str] | None, str | None] = (None, None, None),
+    logins: LoginInputs | None = None,
 ) -> Options:
     """Build the analysis options from the command line, falling back to the config file."""
+    alma_users, alma_map, match_id = alma
+    alma_paths = list(alma_users or config.alma_users)
+    alma_columns = list(alma_map or config.alma_map)
+    chosen = match_id or config.match_id
     previous = previous or config.previous
     metadata_source = idp_metadata or config.idp_metadata
     assertion_source = assertion or config.assertion
@@ -151,11 +200,16 @@ def _resolve_options(
         idp_metadata=metadata,
         assertion=captured,
         entity_id=entity,
+        oidc_token=logins.oidc_token if logins else None,
+        oidc_discovery=logins.oidc_discovery if logins else None,
+        cas_response=logins.cas_response if logins else None,
         previous=(
             open_directory(previous, exclude_disabled=exclude_disabled or config.exclude_disabled)
             if previous
             else None
         ),
+        alma_users=open_alma_users(alma_paths, alma_columns) if alma_paths else None,
+        match_id=parse_match_id(chosen) if chosen else None,
     )
 
 
@@ -176,6 +230,8 @@ def run_options(
     exclude_disabled: bool = False,
     sis_map: list[str] | None = None,
     fail_on: FailOn = FailOn.NEVER,
+    alma_map: list[str] | None = None,
+    logins: LoginInputs | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The filters and options a run used, for the report's "Inputs used" part.
 
@@ -191,6 +247,14 @@ def run_options(
                 "population rule",
                 f"directory attribute {options.population_attribute}"
                 + _origin("population_rule" in given, "--population-rule"),
+            )
+        )
+    elif getattr(directory, "kind", "").startswith("entra"):
+        rows.append(
+            (
+                "population rule",
+                "Entra ID: Guests (userType), else employeeType, else the first OU of "
+                "onPremisesDistinguishedName, else Members (default)",
             )
         )
     else:
@@ -241,6 +305,16 @@ def run_options(
         rows.append(("IdP entity", options.entity_id + _origin("entity" in given, "--entity")))
     if options.assertion is not None:
         rows.append(("captured login", options.assertion.location))
+    if options.alma_users is not None:
+        rows.append(("users already in Alma", options.alma_users.location))
+    if alma_map:
+        rows.append(("Alma users column map", "; ".join(alma_map) + " (--alma-map)"))
+    if options.match_id:
+        rows.append(
+            ("Match ID Type", options.match_id + _origin("match_id" in given, "--match-id"))
+        )
+    if logins is not None:
+        rows.extend(login_rows(logins, _origin))
     rows.append(("normalisation steps tried", " → ".join(STEP_NAMES) + " (cumulative)"))
     rows.append(("fail on", fail_on.value))
     return tuple(rows)
@@ -290,7 +364,8 @@ def recommend(
         typer.Option(
             "--directory",
             "-d",
-            help="The directory: an LDIF or CSV export, a saved scan (.jsonl.gz) or an "
+            help="The directory: an LDIF or CSV export, a Microsoft Entra ID export (Graph "
+            "JSON file or folder of pages, Download users CSV), a saved scan (.jsonl.gz) or an "
             "ldap(s):// URL.",
         ),
     ] = None,
@@ -338,7 +413,10 @@ def recommend(
         ),
     ] = None,
     exclude_disabled: Annotated[
-        bool, typer.Option("--exclude-disabled", help="Leave disabled AD accounts out.")
+        bool,
+        typer.Option(
+            "--exclude-disabled", help="Leave disabled AD / Entra ID accounts out (counted)."
+        ),
     ] = False,
     sis_map: Annotated[
         list[str] | None,
@@ -374,8 +452,39 @@ def recommend(
     ] = None,
     show_values: ShowValuesOpt = False,
     exceptions_csv: ExceptionsCsvOpt = None,
+    alma_users: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--alma-users",
+            help="The users already in Alma (Alma's Export Users XML, the Users API's XML, a "
+            "folder or zip of them, or a CSV report with --alma-map): the first SIS load is "
+            "pre-flighted against them (repeatable).",
+        ),
+    ] = None,
+    alma_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alma-map",
+            help="For a CSV export of the Alma users: which column holds which Alma field, "
+            "e.g. --alma-map primary_id='User ID' --alma-map account_type='Account Type' "
+            "(repeatable).",
+        ),
+    ] = None,
+    match_id: Annotated[
+        str | None,
+        typer.Option(
+            "--match-id",
+            help="The SIS Match ID Type to pre-flight: primary_id or identifier:TYPE "
+            "(default: the one authprobe recommends).",
+        ),
+    ] = None,
+    preflight_csv: PreflightCsvOpt = None,
+    oidc_token: OidcTokenOpt = None,
+    oidc_discovery: OidcDiscoveryOpt = None,
+    cas_response: CasResponseOpt = None,
 ) -> int:
-    """Cross-check the directory, the SIS extract (and the IdP) and recommend the matching ID."""
+    """Cross-check the directory, the SIS extract (and the IdP, the users already in Alma) and
+    recommend the login ID and the SIS Match ID."""
     env = default_environment()
     config = load_config(config_file) if config_file else RunConfig()
     directory = directory or config.directory
@@ -387,6 +496,7 @@ def recommend(
             hint="Give both on the command line or in authprobe.toml (--config).",
         )
     report_settings = config.report
+    logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
     options = _resolve_options(
         config,
         exclude_group,
@@ -396,7 +506,19 @@ def recommend(
         assertion,
         entity,
         exclude_disabled,
+        (alma_users, alma_map, match_id),
+        logins,
     )
+    preflight_target = preflight_csv or (
+        Path(report_settings["preflight_csv"]) if "preflight_csv" in report_settings else None
+    )
+    if preflight_target is not None and options.alma_users is None:
+        raise UsageError(
+            "preflight-csv-without-alma",
+            "--preflight-csv needs the users already in Alma (--alma-users).",
+            hint="Give an export of the Alma users with --alma-users, or leave --preflight-csv "
+            "out.",
+        )
     settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
     directory_source = open_directory(
         directory,
@@ -417,6 +539,7 @@ def recommend(
             ("exclude_group", exclude_group),
             ("exclude_disabled", exclude_disabled),
             ("entity", entity),
+            ("match_id", match_id),
         )
         if value
     }
@@ -430,6 +553,8 @@ def recommend(
             exclude_disabled=exclude_disabled or config.exclude_disabled,
             sis_map=sis_map,
             fail_on=chosen_fail_on,
+            alma_map=alma_map or list(config.alma_map),
+            logins=logins,
         ),
     )
     chosen_format = output_format or OutputFormat(report_settings.get("format", "table"))
@@ -438,7 +563,7 @@ def recommend(
         Path(report_settings["exceptions_csv"]) if "exceptions_csv" in report_settings else None
     )
     reveal = show_values or bool(report_settings.get("show_values", False))
-    emit(report, env, chosen_format, target, reveal, csv_target)
+    emit(report, env, chosen_format, target, reveal, csv_target, preflight_target)
     return exit_code(report, chosen_fail_on)
 
 
@@ -447,10 +572,21 @@ def demo(
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     exceptions_csv: ExceptionsCsvOpt = None,
+    preflight_csv: PreflightCsvOpt = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write the HTML report to FILE (make demo writes authprobe-report.html).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> int:
     """Run `recommend` on the bundled demo college (generated; no server needed).
 
-    Also writes the HTML report to ./authprobe-report.html and prints its path.
+    The college (directory LDIF, SIS extract, users already in Alma) is generated into a
+    temporary folder that is removed afterwards; nothing is written elsewhere unless asked
+    (-o, --html, --exceptions-csv, --preflight-csv), so it runs from a read-only folder too.
     """
     from authprobe import demo as demo_college
 
@@ -458,19 +594,40 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="authprobe-demo-") as folder:
         college = demo_college.generate(demo_college.DEMO)
         paths = demo_college.write_college(college, Path(folder))
-        env.stderr.print(f"Demo college generated in {folder} ({college.summary()})", markup=False)
-        report = build_report(
-            open_directory(str(paths.directory)), open_sis([paths.sis]), wrap=env.counted
-        )
-    report = replace(report, options=run_options(Options()))
-    html_path = Path(DEMO_REPORT).resolve()
-    if output_format is OutputFormat.HTML and output is None:
-        output = html_path
-    emit(report, env, output_format, output, show_values, exceptions_csv)
-    if output is None or output.resolve() != html_path:
-        write_text(html_path, render_html(report, show_values=show_values))
-    env.stderr.print(f"HTML report: {html_path}", soft_wrap=True, highlight=False, markup=False)
+        env.stderr.print(f"Demo college generated ({college.summary()})", markup=False)
+        # read through names relative to the temporary folder: the report names
+        # `sis.zip!students.xml:12`, never a folder that no longer exists afterwards
+        with _working_directory(Path(folder)):
+            options = Options(
+                alma_users=(
+                    open_alma_users([paths.alma.relative_to(folder)]) if paths.alma else None
+                )
+            )
+            report = build_report(
+                open_directory(str(paths.directory.relative_to(folder))),
+                open_sis([paths.sis.relative_to(folder)]),
+                wrap=env.counted,
+                options=options,
+            )
+    report = replace(report, options=run_options(options))
+    if output_format is OutputFormat.HTML and output is None and html is None:
+        output = Path(DEMO_REPORT)
+    emit(report, env, output_format, output, show_values, exceptions_csv, preflight_csv)
+    if html is not None:
+        write_text(html, render_html(report, show_values=show_values))
+        env.stderr.print(f"HTML report: {html}", soft_wrap=True, highlight=False, markup=False)
     return exit_code(report, FailOn.NEVER)
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path) -> Iterator[None]:
+    """Run a block inside `folder`, then return to the folder we were in."""
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
 
 
 def register(app: typer.Typer) -> None:

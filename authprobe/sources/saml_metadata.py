@@ -31,6 +31,7 @@ from typing import IO, Any
 from authprobe import xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding
+from authprobe.sources import web
 from authprobe.sources.saml_checks import document_findings
 from authprobe.sources.saml_crypto import (
     Certificate,
@@ -45,14 +46,7 @@ from authprobe.sources.saml_entity import (
     idp_entity,
     parse_datetime,
 )
-from authprobe.sources.saml_fetch import (
-    FETCH_TIMEOUT,
-    MAX_FETCH,
-    fetch,
-    is_url,
-    open_url,
-    redact_url,
-)
+from authprobe.sources.web import FETCH_TIMEOUT, is_url, redact_url
 
 __all__ = [
     "FETCH_TIMEOUT",
@@ -80,6 +74,7 @@ AUTH = "http://docs.oasis-open.org/wsfed/authorization/200706"
 SHIBMD = "urn:mace:shibboleth:metadata:1.0"
 MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
 
 
@@ -126,6 +121,13 @@ def _local(tag: object) -> str:
 def _namespace(tag: object) -> str:
     text = tag if isinstance(tag, str) else ""
     return text[1:].split("}", 1)[0] if text.startswith("{") else ""
+
+
+def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
+    """GET `url` with a timeout and verified TLS; `SourceUnreachable` when it cannot be had."""
+    return web.fetch(
+        url, what="metadata", reference="saml-metadata", max_bytes=MAX_FETCH, timeout=timeout
+    )
 
 
 def read_metadata(
@@ -380,7 +382,13 @@ class MetadataScan:
     def __iter__(self) -> Iterator[IdpEntity]:
         text = self.source
         if is_url(text):
-            with open_url(text, timeout=self.timeout) as body:  # streamed, at most MAX_FETCH
+            with web.open_url(  # streamed into the parser, at most MAX_FETCH bytes
+                text,
+                what="metadata",
+                reference="saml-metadata",
+                max_bytes=MAX_FETCH,
+                timeout=self.timeout,
+            ) as body:
                 if self.cert:
                     whole = body.read()
                     yield from self._run(io.BytesIO(whole), redact_url(text), whole)

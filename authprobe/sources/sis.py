@@ -66,6 +66,8 @@ INFO_FIELDS = (
 """Leaf children of `<user>` copied into `Record.info` when not empty."""
 
 _TRUE = frozenset({"true", "1"})
+EMPTY_IDENTIFIER = "empty_identifiers"
+"""`Record.info` key: the id_types of the record's identifiers whose <value> is empty."""
 
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_RATIO = 200
@@ -150,7 +152,8 @@ def _zip_inputs(path: Path, stats: ReadStats) -> list[XmlInput]:
             location=str(path),
             hint="Alma SIS zips hold the user XML files themselves (not folders of other zips).",
         )
-    members.sort(key=lambda info: info.filename)
+    # in the order stored: Alma loads the members in that order, and the order decides which
+    # of two records holding one identifier is loaded (analysis/preflight, rule 2)
     return [
         XmlInput(f"{path}!{info.filename}", _zip_opener(path, info.filename), info.file_size)
         for info in members
@@ -364,7 +367,7 @@ class _UserReader:
             elif kind is _LEAF_PRIMARY:
                 primary = child.text
             elif kind is _IDENTIFIERS:
-                self._identifiers(child, attrs)
+                self._identifiers(child, attrs, info)
             elif kind is _CONTACT:
                 self._emails(child, attrs, info)
             elif kind:
@@ -382,7 +385,9 @@ class _UserReader:
             group = info["user_group"] = _intern(group)
         return Record(f"{self.label}:{_start_line(user)}", attrs, group, info)
 
-    def _identifiers(self, container: Any, attrs: dict[str, tuple[str, ...]]) -> None:
+    def _identifiers(
+        self, container: Any, attrs: dict[str, tuple[str, ...]], info: dict[str, str]
+    ) -> None:
         tags = self.tags
         for identifier in container:
             id_type = value = None
@@ -396,10 +401,11 @@ class _UserReader:
                 continue  # a comment
             id_type = (id_type or "").strip()
             if value is None or not value.strip():
-                self.stats.skip(
-                    "user_identifier without value (ignored)",
-                    at_line(self.label, identifier.sourceline),
-                )
+                # Alma rejects the whole record ("Mandatory field is missing: User identifier
+                # value"): the lint reports it as an error
+                empty = info.get(EMPTY_IDENTIFIER)
+                name = id_type or "(no id_type)"
+                info[EMPTY_IDENTIFIER] = f"{empty},{name}" if empty else name
                 continue
             if not id_type:
                 self.stats.skip(
@@ -711,7 +717,7 @@ MAPPABLE = frozenset({"primary_id", "email", *INFO_FIELDS})
 """Fields a CSV column can be mapped to (plus any `identifier:<ID_TYPE>`)."""
 
 
-def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
+def parse_mapping(specs: Sequence[str], *, option: str = "--map") -> dict[str, str]:
     """`["primary_id=StudentNo", "identifier:BARCODE=Card"]` -> {field: column}."""
     mapping: dict[str, str] = {}
     for spec in specs:
@@ -720,14 +726,14 @@ def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
         if not equals or not field or not column:
             raise UsageError(
                 "sis-map-syntax",
-                f"--map {spec!r} is not FIELD=COLUMN.",
-                hint="For example --map primary_id=StudentNo --map identifier:BARCODE=Card.",
+                f"{option} {spec!r} is not FIELD=COLUMN.",
+                hint=f"For example {option} primary_id=StudentNo {option} identifier:BARCODE=Card.",
             )
         type_ = field.partition(":")[2] if field.startswith("identifier:") else None
         if field not in MAPPABLE and not type_:
             raise UsageError(
                 "sis-map-field",
-                f"--map {spec!r}: {field!r} is not an Alma user field authprobe reads.",
+                f"{option} {spec!r}: {field!r} is not an Alma user field authprobe reads.",
                 hint="Use primary_id, identifier:<ID_TYPE>, email, or one of: "
                 + ", ".join(sorted(MAPPABLE - {"primary_id", "email"})),
             )
@@ -752,6 +758,7 @@ class SisCsv:
 
     source = SourceKind.SIS
     kind = "sis-csv"
+    map_option = "--map"
 
     def __init__(
         self,
@@ -781,8 +788,9 @@ class SisCsv:
                 raise UsageError(
                     "sis-map-missing",
                     "No column of this CSV is mapped to an Alma field.",
-                    hint="Say which column holds what, e.g. --map primary_id=StudentNo "
-                    "--map identifier:BARCODE=Card --map user_group=Program.",
+                    hint=f"Say which column holds what, e.g. {self.map_option} "
+                    f"primary_id=StudentNo {self.map_option} identifier:BARCODE=Card "
+                    f"{self.map_option} user_group=Program.",
                 )
             self.stats.files += 1
             yield from self._rows(table, mapping)
@@ -826,6 +834,23 @@ class SisCsv:
         )
 
 
+class AlmaUsers(SisExtract):
+    """The users already in Alma: the user XML of Alma's Export Users job or of the Users API
+    (`<users>`/`<user>`, or one `<user>`), read by the same reader as the SIS extract."""
+
+    source = SourceKind.ALMA
+    kind = "alma-xml"
+
+
+class AlmaCsv(SisCsv):
+    """The users already in Alma as a CSV/TSV export (an Alma Analytics users report, the old
+    ILS patron file used for the migration), columns mapped to Alma fields (`--alma-map`)."""
+
+    source = SourceKind.ALMA
+    kind = "alma-csv"
+    map_option = "--alma-map"
+
+
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab"})
 
 
@@ -837,19 +862,41 @@ def open_extract(
     encoding: str | None = None,
 ) -> SisExtract | SisCsv:
     """The right reader for `paths`: CSV/TSV files (all of them) or Alma user XML."""
+    return _open(paths, mapping, delimiter, encoding, (SisExtract, SisCsv))
+
+
+def open_alma_users(
+    paths: Sequence[Path],
+    mapping: dict[str, str] | None = None,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> SisExtract | SisCsv:
+    """The users already in Alma: an XML export (files, folders, zips) or CSV/TSV files."""
+    return _open(paths, mapping, delimiter, encoding, (AlmaUsers, AlmaCsv))
+
+
+def _open(
+    paths: Sequence[Path],
+    mapping: dict[str, str] | None,
+    delimiter: str | None,
+    encoding: str | None,
+    readers: tuple[type[SisExtract], type[SisCsv]],
+) -> SisExtract | SisCsv:
+    xml_reader, csv_reader = readers
     paths = [Path(p) for p in paths]
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     if tables and len(tables) != len(paths):
         raise UsageError(
             "sis-mixed-inputs",
             "Give either CSV/TSV files or Alma user XML (files, folders, zips), not both.",
-            hint="Scan the CSV and the XML extracts separately.",
+            hint="Read the CSV and the XML files separately.",
         )
     if tables:
-        return SisCsv(paths, mapping, delimiter=delimiter, encoding=encoding)
+        return csv_reader(paths, mapping, delimiter=delimiter, encoding=encoding)
     if mapping:
         raise UsageError(
             "sis-map-xml",
-            "--map applies to CSV/TSV extracts; Alma user XML names its fields itself.",
+            "A column map applies to CSV/TSV files; Alma user XML names its fields itself.",
         )
-    return SisExtract(paths)
+    return xml_reader(paths)

@@ -72,7 +72,9 @@ def test_json_lists_the_command_line_options(  # type: ignore[no-untyped-def]
     argv += ["--exclude-group", "ALUMNI", "--exclude-disabled", "--fail-on", "error"]
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == [*CONTRACT_KEYS, "options"]  # additive: the contract's keys unchanged
+    # additive: the contract's keys unchanged, then the run's options and the two additions of
+    # the Alma pre-flight (the Match ID decision and the predicted first load)
+    assert list(data) == [*CONTRACT_KEYS, "options", "sis_match", "preflight"]
     options = _options(data)
     assert options["population rule"] == "directory attribute employeeType (--population-rule)"
     assert options["excluded groups"] == "ALUMNI, GUEST (--exclude-group)"

@@ -20,8 +20,8 @@ from authprobe.cli.app import main
 from authprobe.cli.saml_metadata_view import metadata_to_dict, write_json, write_markdown
 from authprobe.cli.saml_render import to_json
 from authprobe.errors import ExitCode, InputError, SourceUnreachable, UsageError
-from authprobe.sources.saml_fetch import fetch
 from authprobe.sources.saml_metadata import MetadataScan, read_metadata
+from authprobe.sources.web import fetch as web_fetch
 from tests import saml_aggregate, saml_helpers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -154,11 +154,13 @@ def test_url_is_streamed_like_a_file(server: str) -> None:
 
 def test_url_body_over_the_cap_stops_reading(server: str) -> None:
     """A body larger than the cap: InputError saml-metadata-too-large once the cap is passed."""
+    url = f"{server}/agg"
     with pytest.raises(InputError) as caught:
-        fetch(f"{server}/agg", limit=10_000)
+        web_fetch(url, what="metadata", reference="saml-metadata", max_bytes=16 * 1024)
     assert caught.value.reference == "saml-metadata-too-large"
-    assert "10,000 bytes" in caught.value.message
-    assert len(fetch(f"{server}/agg")) > 10_000
+    assert "16 kB" in caught.value.message
+    whole = web_fetch(url, what="metadata", reference="saml-metadata", max_bytes=1 << 20)
+    assert len(whole) > 16 * 1024
 
 
 def test_connection_lost_half_way_is_unreachable(server: str) -> None:
