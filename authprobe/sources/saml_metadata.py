@@ -12,7 +12,7 @@ read); `MetadataScan` hands each IdP over as it is read, so memory does not grow
 of entities; `read_metadata` keeps every IdP (or, with `entity=`, the one selected). Verifying the
 metadata signature (`cert=`) needs the whole tree, so then the document is held and parsed once
 more in full. A URL is fetched with verified TLS, a timeout, a size cap and a deadline, its body
-streamed into the parser (`saml_fetch`). `select_idp` narrows an aggregate to the IdP of a login.
+streamed into the parser (`web.open_url`). `select_idp` narrows an aggregate to its login's IdP.
 
 Findings (expired or expiring certificates, MD5/SHA-1, opaque-only NameID formats, no browser SSO
 binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises `InputError`
