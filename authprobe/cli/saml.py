@@ -29,7 +29,8 @@ from authprobe.errors import ExitCode, SourceUnreachable, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources import testsp
 from authprobe.sources.saml_crypto import Certificate, read_certificates
-from authprobe.sources.saml_message import Assertion, load_sp_key, read_message
+from authprobe.sources.saml_message import Assertion, issuers, load_sp_key, read_input
+from authprobe.sources.saml_message import decode as decode_message
 from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, MetadataScan, read_metadata
 
 saml_app = typer.Typer(
@@ -169,9 +170,14 @@ def decode(
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
     _check_format(output_format)
     env = default_environment()
-    metadata_result = read_metadata(idp_metadata) if idp_metadata else None
-    login = read_message(
-        source,
+    data, location = read_input(source)
+    # only the IdP the login names is read from the metadata (an aggregate costs no memory)
+    metadata_result = (
+        read_metadata(idp_metadata, keep=issuers(data, location)) if idp_metadata else None
+    )
+    login = decode_message(
+        data,
+        location,
         certificates=_certificates(cert),
         metadata=metadata_result,
         sp_key=load_sp_key(sp_key) if sp_key else None,

@@ -61,7 +61,9 @@ __all__ = [
     "SignatureFact",
     "decode",
     "extract_xml",
+    "issuers",
     "load_sp_key",
+    "read_input",
     "read_message",
 ]
 
@@ -177,24 +179,39 @@ def read_message(
     now: datetime | None = None,
 ) -> Assertion:
     """Read a captured login from a file, or from stdin when `source` is `-`."""
-    text = str(source)
-    if text == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT + 1)
-        location = "<stdin>"
-    else:
-        try:
-            with Path(text).open("rb") as handle:  # never more than the limit (+1 to tell)
-                data = handle.read(MAX_INPUT + 1)
-        except OSError as exc:
-            raise InputError(
-                "saml-message-unreadable",
-                f"The file cannot be read: {exc.strerror or exc}",
-                location=text,
-            ) from exc
-        location = text
+    data, location = read_input(source)
     return decode(
         data, location, certificates=certificates, metadata=metadata, sp_key=sp_key, now=now
     )
+
+
+def read_input(source: str | Path) -> tuple[bytes, str]:
+    """The bytes of a file, or of stdin for `-`, never more than the message limit (+1 to tell)."""
+    text = str(source)
+    if text == "-":
+        return sys.stdin.buffer.read(MAX_INPUT + 1), "<stdin>"
+    try:
+        with Path(text).open("rb") as handle:
+            return handle.read(MAX_INPUT + 1), text
+    except OSError as exc:
+        raise InputError(
+            "saml-message-unreadable",
+            f"The file cannot be read: {exc.strerror or exc}",
+            location=text,
+        ) from exc
+
+
+def issuers(data: bytes, location: str) -> tuple[str, ...]:
+    """The Issuers a login names (Response, and each readable Assertion), to find its IdP.
+
+    Read before the IdP metadata, so that only that IdP of a large aggregate is kept. Nothing
+    here is trusted: the signatures are checked by `decode`.
+    """
+    xml, input_format = extract_xml(data, location)
+    message, _ = _message_root(xmlsafe.parse_bytes(xml, location), location, input_format)
+    found = [_text(_child(message, SAML, "Issuer"))]
+    found += [_text(_child(a, SAML, "Issuer")) for a in message.iterfind(f"{{{SAML}}}Assertion")]
+    return tuple(dict.fromkeys(i for i in found if i))
 
 
 def decode(

@@ -22,7 +22,7 @@ binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,9 +137,15 @@ def read_metadata(
     cert: Sequence[str] = (),
     now: datetime | None = None,
     timeout: float = FETCH_TIMEOUT,
+    keep: Collection[str] | None = None,
 ) -> IdpMetadata:
-    """Read metadata from a path or an http(s) URL, every IdP kept (see `MetadataScan`)."""
-    scan = MetadataScan(source, entity=entity, cert=cert, now=now, timeout=timeout)
+    """Read metadata from a path or an http(s) URL, every IdP kept (see `MetadataScan`).
+
+    `keep` (entityIDs, e.g. a login's Issuers) keeps only those IdPs, the others are counted
+    but never read, so a large aggregate costs no memory; unlike `entity` it is no choice of
+    the user's (`selected` stays None) and finding none of them is not an error.
+    """
+    scan = MetadataScan(source, entity=entity, cert=cert, now=now, timeout=timeout, keep=keep)
     idps = tuple(scan)
     return replace(scan.document, idps=idps)
 
@@ -179,9 +185,12 @@ def _sniff(head: bytes, location: str) -> None:
 class _Reader:
     """Streams EntityDescriptors, yielding the facts of each IdP asked for (kept nowhere)."""
 
-    def __init__(self, location: str, entity: str | None, now: datetime) -> None:
+    def __init__(
+        self, location: str, entity: str | None, now: datetime, keep: Collection[str] | None
+    ) -> None:
         self.location = location
         self.entity = entity
+        self.keep = keep
         self.now = now
         self.root: Any = None
         self.entities = 0
@@ -244,6 +253,8 @@ class _Reader:
         entity_id = element.get("entityID") or ""
         if self.entity is not None and entity_id != self.entity:
             return None
+        if self.keep is not None and entity_id not in self.keep:
+            return None  # counted, not read: the caller needs only the IdPs it named
         return idp_entity(element, idpsso, self.now, self.location)
 
 
@@ -282,10 +293,17 @@ class _Scan:
     """One pass: `run()` yields the IdPs; `result()` then holds the document's facts."""
 
     def __init__(
-        self, location: str, *, entity: str | None, cert: Sequence[str], now: datetime | None
+        self,
+        location: str,
+        *,
+        entity: str | None,
+        cert: Sequence[str],
+        now: datetime | None,
+        keep: Collection[str] | None = None,
     ) -> None:
         self.location = location
         self.entity = entity
+        self.keep = keep
         self.cert = cert
         self.now = now or datetime.now(UTC)
         self.document: IdpMetadata | None = None
@@ -293,7 +311,7 @@ class _Scan:
     def run(self, stream: IO[bytes], whole: bytes | None) -> Iterator[IdpEntity]:
         head = stream.read(4096)
         _sniff(head, self.location)
-        reader = _Reader(self.location, self.entity, self.now)
+        reader = _Reader(self.location, self.entity, self.now, self.keep)
         yield from reader.run(io.BufferedReader(_Prefixed(head, stream)))
         self.document = self._document(reader, whole)
 
@@ -364,9 +382,11 @@ class MetadataScan:
         cert: Sequence[str] = (),
         now: datetime | None = None,
         timeout: float = FETCH_TIMEOUT,
+        keep: Collection[str] | None = None,
     ) -> None:
         self.source = str(source)
         self.entity = entity
+        self.keep = keep
         self.cert = cert
         self.now = now
         self.timeout = timeout
@@ -413,7 +433,9 @@ class MetadataScan:
                 yield from self._run(stream, text, None)
 
     def _run(self, stream: IO[bytes], location: str, whole: bytes | None) -> Iterator[IdpEntity]:
-        self._scan = _Scan(location, entity=self.entity, cert=self.cert, now=self.now)
+        self._scan = _Scan(
+            location, entity=self.entity, cert=self.cert, now=self.now, keep=self.keep
+        )
         yield from self._scan.run(stream, whole)
 
 
@@ -428,7 +450,7 @@ def select_idp(metadata: IdpMetadata, issuers: Sequence[str | None]) -> IdpMetad
     would give a confident wrong answer ("the IdP neither offers nor releases ..."), so it is a
     `UsageError` (exit 2) that says how to choose and names a few of the IdPs.
     """
-    if len(metadata.idps) <= 1 or metadata.selected is not None:
+    if metadata.idp_count <= 1 or metadata.selected is not None:
         return metadata
     for issuer in issuers:
         idp = metadata.find(issuer) if issuer else None
@@ -441,13 +463,11 @@ def select_idp(metadata: IdpMetadata, issuers: Sequence[str | None]) -> IdpMetad
         else " and nothing says which one is the campus's"
     )
     shown = ", ".join(i.entity_id for i in metadata.idps[:LISTED_IDPS])
-    more = (
-        f" and {len(metadata.idps) - LISTED_IDPS} more" if len(metadata.idps) > LISTED_IDPS else ""
-    )
+    rest = metadata.idp_count - LISTED_IDPS
+    listed = f" ({shown}{f' and {rest} more' if rest > 0 else ''})" if shown else ""
     raise UsageError(
         "idp-metadata-which-idp",
-        f"The IdP metadata is a federation aggregate of {metadata.idp_count} IdPs{why} "
-        f"({shown}{more}).",
+        f"The IdP metadata is a federation aggregate of {metadata.idp_count} IdPs{why}{listed}.",
         location=metadata.location,
         hint="Pass --entity ENTITY_ID (`authprobe saml metadata FILE` lists every IdP), or "
         "--assertion with a login captured from the campus IdP: its Issuer picks the entity.",

@@ -16,6 +16,7 @@ import textwrap
 import urllib.parse
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,6 +140,18 @@ def aggregates(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     }
 
 
+DECODE_HEADROOM = 40 * 1024 * 1024
+"""decode keeps only the login's IdP: 20,000 IdPs need no more than 10 (all kept: ~80 MB more)."""
+
+
+def saml_helpers_keypair(aggregates: dict[int, Path]) -> Any:
+    """The key pair whose certificate every generated IdP publishes (next to the aggregates)."""
+    from tests import saml_helpers
+
+    folder = aggregates[10].parent
+    return saml_helpers.KeyPair(folder / "fed.crt", folder / "fed.key")
+
+
 def _listed(fmt: str, text: str) -> list[str]:
     """The entityIDs an output lists, in order."""
     if fmt == "json":
@@ -168,3 +181,26 @@ def test_aggregate_listing_memory_does_not_grow_with_the_entity_count(
         assert (document["entities"], document["idps"]) == (AGGREGATE_IDPS, AGGREGATE_IDPS)
     else:
         assert f"{AGGREGATE_IDPS} of {AGGREGATE_IDPS} entities" in out.read_text(encoding="utf-8")
+
+
+def test_decode_against_an_aggregate_keeps_only_the_issuers_idp(
+    aggregates: dict[int, Path], tmp_path: Path
+) -> None:
+    """decode --idp-metadata with 20,000 IdPs: the login's IdP is found within 40 MB of 10 IdPs."""
+    from tests import saml_forge
+    from tests.saml_aggregate import entity_id
+
+    pair = saml_helpers_keypair(aggregates)
+    issuer = entity_id(AGGREGATE_IDPS - 3)
+    xml = saml_forge.response(saml_forge.assertion(issuer=issuer), issuer=issuer)
+    login = tmp_path / "login.xml"
+    login.write_bytes(saml_forge.sign(xml, pair, "_a1", tmp_path))
+    args = ["saml", "decode", str(login), "-f", "json", "--idp-metadata"]
+    small = run_limited([*args, str(aggregates[10])])
+    assert small.returncode == 0, small.stderr[-2000:]
+    assert json.loads(small.stdout)["login"]["trusted"] is None  # its IdP is not among the 10
+    done = run_limited(
+        [*args, str(aggregates[AGGREGATE_IDPS])], memory=peak(small) + DECODE_HEADROOM
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["login"]["trusted"] is True

@@ -169,3 +169,13 @@ def test_connection_lost_half_way_is_unreachable(server: str) -> None:
         list(MetadataScan(f"{server}/cut", timeout=5))
     assert caught.value.exit_code is ExitCode.UNREACHABLE
     assert caught.value.reference == "saml-metadata-cut"
+
+
+def test_keep_reads_only_the_named_idps(tmp_path: Path, cert_body: str) -> None:
+    """keep= (a login's Issuers): only those IdPs are read, all are counted, none is 'chosen'."""
+    path = _aggregate(tmp_path, 7, cert_body)
+    wanted = saml_aggregate.entity_id(3)
+    metadata = read_metadata(path, keep={wanted, "https://elsewhere.test/idp"})
+    assert [idp.entity_id for idp in metadata.idps] == [wanted]
+    assert (metadata.entities, metadata.idp_count, metadata.selected) == (7, 7, None)
+    assert read_metadata(path, keep=()).idps == ()
