@@ -12,13 +12,14 @@ shape of signature wrapping, refused by every SP).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from authprobe.model import Finding, Severity
 from authprobe.sources.saml_crypto import SignatureCheck
 
 SOURCE = "saml-assertion"
+LISTED = 5  # assertions named in the multiple-assertions finding
 
 
 def finding(code: str, severity: Severity, message: str) -> Finding:
@@ -41,7 +42,9 @@ def held_finding(held: Sequence[tuple[str, str | None]], shown: tuple[str, str |
     for kind, _ in held:
         kinds[kind] = kinds.get(kind, 0) + 1
     holds = " and ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
-    ids = ", ".join(f"{kind} {ident!r}" for kind, ident in held)
+    ids = ", ".join(f"{kind} {ident!r}" for kind, ident in held[:LISTED])
+    if len(held) > LISTED:
+        ids += f" and {len(held) - LISTED} more"
     return finding(
         "multiple-assertions",
         Severity.ERROR,
@@ -59,10 +62,20 @@ def trust(
     encrypted: bool,
     held: int,
     certificates: bool,
+    totals: Mapping[str, int] | None = None,
 ) -> TrustVerdict:
-    """The verdict on the values shown (see the module docstring)."""
+    """The verdict on the values shown (see the module docstring).
+
+    `totals`: how many Signature children the Response and the Assertion have, when more were
+    found than checked (only the first two of an element are checked).
+    """
     verdict = _by_signatures(
-        response, assertion, has_assertion=has_assertion, encrypted=encrypted, checked=certificates
+        response,
+        assertion,
+        has_assertion=has_assertion,
+        encrypted=encrypted,
+        checked=certificates,
+        totals=totals or {},
     )
     if held > 1:
         detail = f"The Response holds {held} assertions: the values shown are not trusted."
@@ -77,16 +90,18 @@ def _by_signatures(
     has_assertion: bool,
     encrypted: bool,
     checked: bool,
+    totals: Mapping[str, int],
 ) -> TrustVerdict:
     checks = [*response, *assertion]
     repeated = [
         name for name, found in (("Response", response), ("Assertion", assertion)) if len(found) > 1
     ]
     if repeated:
+        counts = "; ".join(f"the {name} has {totals.get(name, 2)}" for name in repeated)
         detail = (
-            f"The {' and the '.join(repeated)} carr{'ies' if len(repeated) == 1 else 'y'} more "
-            "than one Signature; SAML service providers reject a message signed twice on the "
-            "same element, so the values shown are not trusted."
+            f"More than one Signature on one element ({counts}); SAML service providers "
+            "reject a message signed twice on the same element, so the values shown are not "
+            "trusted."
         )
         return TrustVerdict(False, detail, (finding("signature-repeated", Severity.ERROR, detail),))
     named = [("Response", c) for c in response] + [("Assertion", c) for c in assertion]

@@ -204,3 +204,23 @@ def test_decode_against_an_aggregate_keeps_only_the_issuers_idp(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["login"]["trusted"] is True
+
+
+def test_thousands_of_signatures_are_refused_in_seconds(tmp_path: Path) -> None:
+    """2,000 copies of a Signature in one Assertion: refused quickly (not one check each)."""
+    from tests import saml_forge, saml_helpers
+
+    pair = saml_helpers.make_keypair(tmp_path, "idp")
+    xml = saml_forge.sign(saml_forge.response(), pair, "_a1", tmp_path)
+    signature = re.search(rb"<ds:Signature .*?</ds:Signature>", xml, re.S)
+    assert signature is not None
+    login = tmp_path / "many.xml"
+    login.write_bytes(xml.replace(signature.group(0), signature.group(0) * 2000, 1))
+    done = run_limited(
+        ["saml", "decode", str(login), "--cert", str(pair.cert), "-f", "json"], timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(done.stdout)["login"]
+    assert data["trusted"] is False
+    (repeated,) = [f for f in data["findings"] if f["code"] == "signature-repeated"]
+    assert "the Assertion has 2000" in repeated["message"]
