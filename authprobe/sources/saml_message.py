@@ -273,9 +273,11 @@ class _Decoder:
         response_checks = self._check(response, "Response")
         encrypted = assertion is not None and _local(assertion.tag) == "EncryptedAssertion"
         decrypted = False
+        held_count = len(held)
         if encrypted and self.sp_key:
             assertion = self._open_assertion(assertion)
             encrypted, decrypted = False, True
+            held_count += self._smuggled(assertion)
         assertion_checks = self._check(assertion, "Assertion") if not encrypted else []
         self._stray_signatures(message, response, assertion, decrypted)
         verdict = trust(
@@ -283,7 +285,7 @@ class _Decoder:
             assertion_checks,
             has_assertion=assertion is not None,
             encrypted=encrypted,
-            held=len(held),
+            held=held_count,
             certificates=bool(self.certificates),
             totals=self.signature_totals,
         )
@@ -432,6 +434,18 @@ class _Decoder:
         if _local(opened.tag) != "Assertion" or not opened.tag.startswith(f"{{{SAML}}}"):
             raise not_a_message(self.location, "the decrypted content is not an Assertion")
         return opened
+
+    def _smuggled(self, opened: Any) -> int:
+        """Assertions beyond the first that one EncryptedData decrypted to (an error finding)."""
+        inside = [
+            c for c in opened.getparent() if isinstance(c.tag, str) and _local(c.tag) == "Assertion"
+        ]
+        if len(inside) > 1:
+            kinds = [("decrypted Assertion", a.get("ID")) for a in inside]
+            self.findings.append(
+                held_finding(kinds, kinds[0], "One EncryptedAssertion decrypts to")
+            )
+        return len(inside) - 1
 
     def _open_part(self, wrapper: Any) -> Any:
         """An EncryptedID / EncryptedAttribute decrypted in place (signatures already checked)."""

@@ -36,7 +36,11 @@ class TrustVerdict:
     findings: tuple[Finding, ...] = ()
 
 
-def held_finding(held: Sequence[tuple[str, str | None]], shown: tuple[str, str | None]) -> Finding:
+def held_finding(
+    held: Sequence[tuple[str, str | None]],
+    shown: tuple[str, str | None],
+    holder: str = "The Response holds",
+) -> Finding:
     """The error for a Response holding several assertions: what it holds, which one is shown."""
     kinds: dict[str, int] = {}
     for kind, _ in held:
@@ -48,7 +52,7 @@ def held_finding(held: Sequence[tuple[str, str | None]], shown: tuple[str, str |
     return finding(
         "multiple-assertions",
         Severity.ERROR,
-        f"The Response holds {len(held)} assertions ({holds}: {ids}). SAML service providers, "
+        f"{holder} {len(held)} assertions ({holds}: {ids}). SAML service providers, "
         "Alma among them, refuse such a response, and it is the shape of a signature-wrapping "
         f"attack. Shown below: the {shown[0]} {shown[1]!r}; nothing in it is trusted.",
     )

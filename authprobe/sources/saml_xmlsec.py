@@ -32,6 +32,7 @@ XENC = "http://www.w3.org/2001/04/xmlenc#"
 TRACE_LIMIT = 64 * 1024
 _LOCK = threading.RLock()
 _UNKNOWN_HREF = re.compile(r"FindByHref.*?href=(\S+)")
+_XML_ERROR = re.compile(r"xml error: \d+: (.+)$")
 _NAMESPACE = re.compile(r"Namespace prefix (\S+) (?:on|for) (\S+) (?:is )?not defined")
 
 
@@ -79,6 +80,15 @@ def namespace_problem(trace: list[str]) -> str | None:
         match = _NAMESPACE.search(line)
         if match:
             return f"the namespace prefix {match.group(1)} (on <{match.group(2)}>) is not declared"
+    return None
+
+
+def xml_problem(trace: list[str]) -> str | None:
+    """libxml2's complaint when decrypted content is not well-formed (an undefined entity, ...)."""
+    for line in trace:
+        match = _XML_ERROR.search(line)
+        if match:
+            return match.group(1).strip().rstrip(".")
     return None
 
 
@@ -164,7 +174,9 @@ def decrypt(wrapper: Any, sp_key: str, location: str) -> Any:
             failure: xmlsec.Error | None = None
         except xmlsec.Error as exc:
             failure, plain = exc, None
-    problem = namespace_problem(trace)
+        except IndexError:  # python-xmlsec when the plaintext holds no element at all
+            failure, plain = None, None
+    problem = namespace_problem(trace) or xml_problem(trace)
     if failure is not None or problem is not None or not _is_element(plain):
         raise _decrypt_failed(what, location, failure, problem, trace)
     return plain

@@ -319,3 +319,52 @@ def test_bare_encrypted_assertion_decrypts(keys: Keys) -> None:
     assert (login.message, login.decrypted) == ("Assertion", True)
     assert _released(login) == ATTRIBUTES
     assert login.trusted is True
+
+
+def _sealed(keys: Keys, plaintext: bytes, name: str) -> bytes:
+    encrypted = forge.encrypt(plaintext, keys.sp.cert, keys.folder, name=name)
+    return forge.response(
+        f"<saml:EncryptedAssertion>{encrypted.decode()}</saml:EncryptedAssertion>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("plaintext", "said"),
+    [
+        (
+            b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+            b'<saml:Assertion ID="_x">&b;</saml:Assertion>',
+            "not well-formed XML: Entity 'b' not defined",
+        ),
+        (b'<saml:Assertion ID="_x"><saml:Issuer>&xxe;</saml:Issuer></saml:Assertion>', "xxe"),
+        (b"just text, not XML", "not an XML element"),
+    ],
+)
+def test_hostile_plaintext_is_a_clean_decrypt_error(
+    keys: Keys, plaintext: bytes, said: str
+) -> None:
+    """Entities, a DTD or plain text inside an EncryptedAssertion: exit 4 saying so, no crash."""
+    with pytest.raises(InputError) as caught:
+        _decode(_sealed(keys, plaintext, f"hostile{len(plaintext)}"), keys, sp_key=True)
+    assert caught.value.reference == "saml-decrypt-failed"
+    assert said in caught.value.message
+    assert "with the SP key given" not in caught.value.message  # the key was right
+
+
+def test_two_assertions_in_one_encrypted_assertion(keys: Keys) -> None:
+    """One EncryptedData holding two Assertions: the first is shown, an error, not trusted."""
+    xml = forge.sign(
+        forge.response(forge.assertion("_x", nameid="first@college.test")),
+        keys.idp,
+        "_x",
+        keys.folder,
+    )
+    signed = xml[xml.index(b"<saml:Assertion") : xml.index(b"</saml:Assertion>") + 17]
+    login = _decode(
+        _sealed(keys, signed + forge.assertion("_y").encode(), "smuggled"), keys, sp_key=True
+    )
+    assert [s.verified for s in login.signatures] == [True]  # the first one is genuine
+    assert login.assertion_id == "_x"
+    assert login.trusted is False
+    (held,) = [f for f in login.findings if f.code == "multiple-assertions"]
+    assert "'_y'" in held.message
