@@ -116,6 +116,20 @@ class _Reader:
             return None
         self.budget -= 1
         inner = self.opener(wrapper)
+        extra = [
+            c
+            for c in wrapper
+            if isinstance(c.tag, str) and c is not inner and local(c.tag) != "EncryptedKey"
+        ]
+        if extra:
+            self.findings.append(
+                _finding(
+                    "encrypted-part-odd",
+                    Severity.WARNING,
+                    f"An {local(wrapper.tag)} decrypts to {len(extra) + 1} elements; only the "
+                    f"first, <{local(inner.tag)}>, is read (one is expected).",
+                )
+            )
         if local(inner.tag) != expected or not inner.tag.startswith(f"{{{SAML}}}"):
             self.findings.append(
                 _finding(

@@ -368,3 +368,24 @@ def test_two_assertions_in_one_encrypted_assertion(keys: Keys) -> None:
     assert login.trusted is False
     (held,) = [f for f in login.findings if f.code == "multiple-assertions"]
     assert "'_y'" in held.message
+
+
+def test_encrypted_attribute_holding_two_attributes_is_reported(keys: Keys) -> None:
+    """An EncryptedAttribute that decrypts to two Attributes: a warning says only one is read."""
+    two = (
+        f'<saml:Attribute Name="{EPPN}"><saml:AttributeValue>a@college.test'
+        f'</saml:AttributeValue></saml:Attribute><saml:Attribute Name="{EMPLOYEE_NUMBER}">'
+        "<saml:AttributeValue>007</saml:AttributeValue></saml:Attribute>"
+    ).encode()
+    sealed = forge.encrypt(two, keys.sp.cert, keys.folder, name="two-attributes")
+    statement = (
+        f"<saml:AttributeStatement><saml:EncryptedAttribute>{sealed.decode()}"
+        "</saml:EncryptedAttribute></saml:AttributeStatement>"
+    )
+    xml = forge.response(
+        forge.assertion().replace("</saml:Assertion>", statement + "</saml:Assertion>")
+    )
+    login = _decode(forge.sign(xml, keys.idp, "_a1", keys.folder), keys, sp_key=True)
+    assert [a.name for a in login.attributes] == [EPPN]
+    (odd,) = [f for f in login.findings if f.code == "encrypted-part-odd"]
+    assert "2 elements" in odd.message
