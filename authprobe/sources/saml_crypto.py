@@ -23,6 +23,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
+from authprobe import runtime
 from authprobe.errors import InputError
 from authprobe.sources import saml_xmlsec
 
@@ -171,6 +172,7 @@ def load_certificates(data: bytes, location: str) -> tuple[Certificate, ...]:
 
 def read_certificates(path: str | Path) -> tuple[Certificate, ...]:
     """Read a --cert file."""
+    runtime.refuse_special(path, "certificate file")
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from authprobe import xmlsafe
+from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources import saml_xmlsec
@@ -193,6 +193,7 @@ def read_input(source: str | Path) -> tuple[bytes, str]:
     text = str(source)
     if text == "-":
         return sys.stdin.buffer.read(MAX_INPUT + 1), "<stdin>"
+    runtime.refuse_special(text, "captured login", stdin=True)  # a FIFO would block
     try:
         with Path(text).open("rb") as handle:
             return handle.read(MAX_INPUT + 1), text
@@ -532,6 +533,7 @@ def _kind_and_id(element: Any) -> tuple[str, str | None]:
 
 def load_sp_key(path: str | Path) -> str:
     """Read an SP private key (PEM) for --sp-key."""
+    runtime.refuse_special(path, "SP key file")
     try:
         text = Path(path).read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:

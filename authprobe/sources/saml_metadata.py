@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from authprobe import xmlsafe
+from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding
 from authprobe.sources import web
@@ -416,6 +416,7 @@ class MetadataScan:
                     yield from self._run(body, redact_url(text), None)
             return
         path = Path(text)
+        runtime.refuse_special(path, "metadata file")  # a FIFO would block, /dev/zero never end
         try:
             stream = path.open("rb")
         except OSError as exc:

@@ -285,7 +285,8 @@ def test_no_raw_library_messages_on_stderr(
     odd.write_bytes(
         _signed(keys).replace(forge.SHA256.encode(), b"http://www.w3.org/2001/04/xmlenc#sha384")
     )
-    assert main(["saml", "decode", str(odd), "--cert", str(keys.idp.cert), "-f", "json"]) == 0
+    # exit 1: the signature that cannot be checked is an error (--fail-on defaults to error)
+    assert main(["saml", "decode", str(odd), "--cert", str(keys.idp.cert), "-f", "json"]) == 1
     captured = capfd.readouterr()
     assert not RAW_C_OUTPUT.search(captured.err), captured.err
     data = json.loads(captured.out)
