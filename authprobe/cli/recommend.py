@@ -46,7 +46,7 @@ from authprobe.sources import RecordSource
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap import LdapSettings, refuse_credentials, settings_from_environment
 from authprobe.sources.saml_message import read_message
-from authprobe.sources.saml_metadata import read_metadata
+from authprobe.sources.saml_metadata import read_metadata, select_idp
 from authprobe.sources.saved import is_url
 
 
@@ -192,6 +192,9 @@ def _resolve_options(
     entity = entity or config.entity
     metadata = read_metadata(metadata_source, entity=entity) if metadata_source else None
     captured = read_message(assertion_source, metadata=metadata) if assertion_source else None
+    if metadata is not None:  # an aggregate: the login's Issuer picks the IdP, else exit 2
+        issuers = (captured.issuer, captured.response_issuer) if captured else ()
+        metadata = select_idp(metadata, issuers)
     return Options(
         exclude_groups=frozenset(exclude_group or config.exclude_groups),
         population_attribute=population_rule or config.population_attribute,
@@ -289,7 +292,12 @@ def run_options(
         rows.append(
             (
                 "IdP entity",
-                entity + (_origin("entity" in given, "--entity") if options.entity_id else "")
+                entity
+                + (
+                    _origin("entity" in given, "--entity")
+                    if options.entity_id
+                    else " (the captured login's Issuer)"
+                )
                 if entity
                 else "(not chosen)",
             )
