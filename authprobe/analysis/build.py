@@ -1,0 +1,353 @@
+"""`sis build`: from the registrar's and HR's exports to the Alma users of the SIS extract.
+
+1. Every row of every source is read, sources in precedence order (a row that does not fit its
+   header is an error finding with its file and row, never a silent drop).
+2. Rows are grouped into people by the person key (a mapped field, by default the Match ID),
+   compared trimmed and without case; a row with an empty key is a person of its own. For each
+   field the first row in precedence order with a value wins; rows that disagree on an
+   identifier or the birth date are reported.
+3. Each person becomes one Alma user: user group through the code table, status, dates from
+   columns or rules, record_type PUBLIC and account_type EXTERNAL. A person Alma would reject
+   is refused (an error finding with the rows): no primary_id, no Match ID value, a value over
+   255 characters, a control character in an identifier, an unknown user group or status, and
+   an identifier value held twice (by two people, or in two fields of one person; compared as
+   Alma does, `fields.fold`, across every identifier field): every holder is refused.
+
+Nothing is printed or written here: `cli/sis.py` writes the users (sources/sis_write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from authprobe.analysis import build_rules as R
+from authprobe.analysis.build_dates import apply_rule, read_date
+from authprobe.analysis.fields import PRIMARY_ID, fold, is_identifier
+from authprobe.analysis.lint import MAX_ID_LENGTH
+from authprobe.buildconfig import DateRule
+from authprobe.errors import UsageError
+from authprobe.model import Finding
+from authprobe.sources.build_input import BuildTable, SourceRow
+from authprobe.sources.sis_write import XML_ILLEGAL, AlmaUser
+
+STATUSES = frozenset({"ACTIVE", "INACTIVE"})
+CHECKED_TWICE = ("birth_date",)
+"""Besides the identifiers, the fields whose disagreement between sources is reported."""
+TEXT_FIELDS = ("first_name", "middle_name", "last_name", "job_category", "campus_code", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePlan:
+    """One source and the rules that apply to its rows."""
+
+    table: BuildTable
+    expiry: DateRule | None = None
+    purge: DateRule | None = None
+    date_format: str | None = None
+    email_type: str = "personal"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildPlan:
+    """Everything `sis build` needs, validated (sources in precedence order)."""
+
+    sources: tuple[SourcePlan, ...]
+    match_id: str
+    person_key: str
+    user_groups: Mapping[str, str] | None = None
+    """Folded SIS code -> Alma user group code; None: the SIS codes are written as they are."""
+    status: str = "ACTIVE"
+    today: date = field(default_factory=date.today)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """The users to write and what the build found."""
+
+    users: list[AlmaUser]
+    rows: int
+    people: int
+    merged: int
+    refused: int
+    per_source: tuple[tuple[str, int], ...]
+    findings: tuple[Finding, ...]
+    samples: dict[tuple[str, str | None], tuple[R.BuildOccurrence, ...]]
+
+
+_Refusal = tuple[str, str | None, str | None, str]
+"""(code, field, value, detail) of one reason to refuse a person."""
+
+
+@dataclass(slots=True)
+class _Person:
+    """One person while building: the rows (source index, row), in precedence order."""
+
+    rows: list[tuple[int, SourceRow]]
+
+
+class _Builder:
+    def __init__(self, plan: BuildPlan, tally: R.Tally) -> None:
+        self.plan = plan
+        self.tally = tally
+        self.id_order: dict[str, int] = {}
+        for source in plan.sources:
+            for name in source.table.fields:
+                if name.startswith("identifier:"):
+                    self.id_order.setdefault(name, len(self.id_order))
+            if plan.person_key not in source.table.fields:
+                raise UsageError(
+                    "build-person-key-unmapped",
+                    f"Source {source.table.name} does not map the person key {plan.person_key!r}.",
+                    hint="Map the column that identifies a person in every source (e.g. "
+                    "person=PersonKey), or choose another --person-key.",
+                )
+
+    # -- 1 and 2: read and group ---------------------------------------------------------------
+
+    def people(self) -> Iterator[_Person]:
+        """Every person, in the order their first row was read."""
+        by_key: dict[str, _Person] = {}
+        people: list[_Person] = []
+        for index, source in enumerate(self.plan.sources):
+            key_at = source.table.fields.index(self.plan.person_key)
+            for row in source.table.rows(self._skipped):
+                key = fold(row.cells[key_at])
+                person = by_key.get(key) if key else None
+                if person is None:
+                    person = _Person([(index, row)])
+                    people.append(person)
+                    if key:
+                        by_key[key] = person
+                else:
+                    person.rows.append((index, row))
+        del by_key
+        return iter(people)
+
+    def _skipped(self, reason: str, location: str) -> None:
+        self.tally.add(R.ROW_MALFORMED, location, None, None, reason)
+
+    def merged(self, person: _Person) -> tuple[dict[str, str], int]:
+        """The person's fields (first value in precedence order wins) and the winning source."""
+        sources = self.plan.sources
+        first_source, first = person.rows[0]
+        values = {
+            name: cell.strip()
+            for name, cell in zip(sources[first_source].table.fields, first.cells, strict=True)
+            if cell.strip()
+        }
+        if len(person.rows) > 1:
+            self._merge_rest(person, values)
+        return values, first_source
+
+    def _merge_rest(self, person: _Person, values: dict[str, str]) -> None:
+        sources = self.plan.sources
+        origin = dict.fromkeys(values, person.rows[0][1].ref)
+        for source_index, row in person.rows[1:]:
+            for name, cell in zip(sources[source_index].table.fields, row.cells, strict=True):
+                text = cell.strip()
+                if not text:
+                    continue
+                kept = values.get(name)
+                if kept is None:
+                    values[name] = text
+                    origin[name] = row.ref
+                elif (is_identifier(name) or name in CHECKED_TWICE) and fold(kept) != fold(text):
+                    self.tally.add(
+                        R.DISAGREE,
+                        f"{origin[name]} vs {row.ref}",
+                        name,
+                        text,
+                        f"kept the value of {origin[name]}",
+                    )
+
+    # -- 3: one Alma user ----------------------------------------------------------------------
+
+    def user(self, person: _Person) -> AlmaUser | None:
+        """The person as an Alma user, or None when refused (the refusals are counted)."""
+        values, source_index = self.merged(person)
+        source = self.plan.sources[source_index]
+        ref = " + ".join(row.ref for _, row in person.rows)
+        refusals = self._identifier_refusals(values)
+        group = self._group(values)
+        status = values.get("status", self.plan.status).upper()
+        if "status" in values and status not in STATUSES:
+            refusals.append((R.STATUS_UNKNOWN, "status", values["status"], ""))
+        if group is None:
+            refusals.append((R.GROUP_UNKNOWN, "user_group", values["user_group"], ""))
+        for name in TEXT_FIELDS:
+            text = values.get(name)
+            if text is not None and len(text) > MAX_ID_LENGTH:
+                refusals.append((R.TOO_LONG, name, text, f"{len(text)} characters"))
+        if refusals:
+            for code, field_name, value, detail in refusals:
+                self.tally.add(code, ref, field_name, value, detail)
+            return None
+        return self._user(values, source, ref, group or "", status)
+
+    def _identifier_refusals(self, values: dict[str, str]) -> list[_Refusal]:
+        refusals: list[_Refusal] = []
+        match_id = self.plan.match_id
+        if PRIMARY_ID not in values:
+            refusals.append((R.PRIMARY_MISSING, PRIMARY_ID, None, ""))
+        if match_id not in values and match_id != PRIMARY_ID:
+            refusals.append((R.MATCH_MISSING, match_id, None, ""))
+        seen: dict[str, str] = {}
+        for name, value in values.items():
+            if not is_identifier(name):
+                continue
+            if len(value) > MAX_ID_LENGTH:
+                refusals.append((R.TOO_LONG, name, value, f"{len(value)} characters"))
+            if XML_ILLEGAL.search(value):
+                refusals.append((R.ILLEGAL_CHARACTER, name, value, ""))
+            key = fold(value)
+            if key in seen:
+                detail = f"{seen[key]} and {name} of the same person"
+                refusals.append((R.DUPLICATE, None, value, detail))
+            seen[key] = name
+        return refusals
+
+    def _group(self, values: dict[str, str]) -> str | None:
+        """The Alma user group ("" when none is given), None when the code table lacks it."""
+        code = values.get("user_group")
+        if code is None:
+            return ""
+        table = self.plan.user_groups
+        if table is None:
+            return code
+        return table.get(fold(code))
+
+    def _user(
+        self, values: dict[str, str], source: SourcePlan, ref: str, group: str, status: str
+    ) -> AlmaUser:
+        texts = {name: self._clean(values.get(name, ""), name, ref) for name in TEXT_FIELDS}
+        identifiers = sorted(
+            (name for name in values if name.startswith("identifier:")),
+            key=lambda name: self.id_order.get(name, len(self.id_order)),
+        )
+        birth = self._date(values, "birth_date", source, ref)
+        expiry = self._ruled(values, "expiry_date", source.expiry, source, ref, None)
+        purge = self._ruled(values, "purge_date", source.purge, source, ref, expiry)
+        return AlmaUser(
+            primary_id=values[PRIMARY_ID],
+            identifiers=tuple((name[11:], values[name]) for name in identifiers),
+            first_name=texts["first_name"],
+            middle_name=texts["middle_name"],
+            last_name=texts["last_name"],
+            user_group=group,
+            job_category=texts["job_category"],
+            campus_code=texts["campus_code"],
+            birth_date=birth.isoformat() if birth else "",
+            expiry_date=expiry.isoformat() if expiry else "",
+            purge_date=purge.isoformat() if purge else "",
+            status=status,
+            email=texts["email"],
+            email_type=source.email_type,
+        )
+
+    def _clean(self, text: str, name: str, ref: str) -> str:
+        if text and XML_ILLEGAL.search(text):
+            self.tally.add(R.CLEANED, ref, name, text)
+            return XML_ILLEGAL.sub("", text)
+        return text
+
+    def _date(self, values: dict[str, str], name: str, source: SourcePlan, ref: str) -> date | None:
+        text = values.get(name)
+        if text is None:
+            return None
+        day = read_date(text, source.date_format)
+        if day is None:
+            self.tally.add(R.DATE_UNREADABLE, ref, name, text)
+        return day
+
+    def _ruled(
+        self,
+        values: dict[str, str],
+        name: str,
+        rule: DateRule | None,
+        source: SourcePlan,
+        ref: str,
+        expiry: date | None,
+    ) -> date | None:
+        """A date from the source's rule, else from the column mapped to the field."""
+        if rule is None:
+            return self._date(values, name, source, ref)
+        day, unreadable = apply_rule(
+            rule, values, today=self.plan.today, expiry=expiry, date_format=source.date_format
+        )
+        if unreadable is not None:
+            self.tally.add(R.DATE_UNREADABLE, ref, name, unreadable, f"rule {rule.text}")
+        return day
+
+
+def _pairs(user: AlmaUser) -> list[tuple[str, str]]:
+    return [(PRIMARY_ID, user.primary_id), *((f"identifier:{t}", v) for t, v in user.identifiers)]
+
+
+def _holders(users: Sequence[AlmaUser]) -> dict[int, list[tuple[str, str, int]]]:
+    """Users holding an identifier value another user also holds: user -> (field, value, other
+    user) for each such value (compared as Alma does: trimmed, casefolded)."""
+    first: dict[str, int] = {}
+    clashes: dict[int, list[tuple[str, str, int]]] = {}
+    for index, user in enumerate(users):
+        for name, value in _pairs(user):
+            key = fold(value)
+            owner = first.setdefault(key, index)
+            if owner != index:
+                clashes.setdefault(index, []).append((name, value, owner))
+                if owner not in clashes or all(o != index for _, _, o in clashes[owner]):
+                    theirs = next(n for n, v in _pairs(users[owner]) if fold(v) == key)
+                    clashes.setdefault(owner, []).append((theirs, value, index))
+    return clashes
+
+
+def build_users(
+    plan: BuildPlan, sink: Callable[[R.BuildOccurrence], None] | None = None
+) -> BuildResult:
+    """Read, merge and check every source; the users Alma would accept, and the findings."""
+    tally = R.Tally(sink)
+    builder = _Builder(plan, tally)
+    tally.extra[R.MATCH_MISSING] = plan.match_id
+    users: list[AlmaUser] = []
+    refs: list[str] = []
+    people = merged = refused = 0
+    for person in builder.people():
+        people += 1
+        if len(person.rows) > 1:
+            merged += 1
+            tally.add(R.MERGED, " + ".join(row.ref for _, row in person.rows))
+        user = builder.user(person)
+        if user is None:
+            refused += 1
+        else:
+            users.append(user)
+            refs.append(" + ".join(row.ref for _, row in person.rows))
+    clashes = _holders(users)
+    for index, user in enumerate(users):  # what the written records lack
+        if index not in clashes:
+            for code, name, empty in (
+                (R.GROUP_MISSING, "user_group", not user.user_group),
+                (R.EXPIRY_MISSING, "expiry_date", not user.expiry_date),
+                (R.PURGE_MISSING, "purge_date", not user.purge_date),
+            ):
+                if empty:
+                    tally.add(code, refs[index], name)
+    for index in sorted(clashes):
+        _, value, _ = clashes[index][0]
+        others = "; ".join(f"{n} also held by {refs[o]}" for n, _, o in clashes[index])
+        tally.add(R.DUPLICATE, refs[index], None, value, others)
+    refused += len(clashes)
+    kept = [user for index, user in enumerate(users) if index not in clashes]
+    names = [source.table.name for source in plan.sources]
+    tally.extra[R.MERGED] = f" (precedence: {', then '.join(names)})" if len(names) > 1 else ""
+    return BuildResult(
+        users=kept,
+        rows=sum(source.table.rows_read for source in plan.sources),
+        people=people,
+        merged=merged,
+        refused=refused,
+        per_source=tuple((s.table.name, s.table.rows_read) for s in plan.sources),
+        findings=tuple(tally.findings()),
+        samples=tally.samples(),
+    )

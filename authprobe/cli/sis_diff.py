@@ -1,0 +1,1 @@
+"""`authprobe sis diff` (to come)."""
