@@ -29,11 +29,12 @@ from authprobe.analysis.lint import MAX_ID_LENGTH
 from authprobe.buildconfig import DateRule
 from authprobe.errors import UsageError
 from authprobe.model import Finding
-from authprobe.sources.build_input import BuildTable, SourceRow
+from authprobe.sources.build_input import COLUMN, BuildTable, SourceRow
 from authprobe.sources.sis_write import XML_ILLEGAL, AlmaUser
 
 STATUSES = frozenset({"ACTIVE", "INACTIVE"})
 CHECKED_TWICE = ("birth_date",)
+DATE_FIELDS = frozenset({"birth_date", "expiry_date", "purge_date"})
 """Besides the identifiers, the fields whose disagreement between sources is reported."""
 TEXT_FIELDS = ("first_name", "middle_name", "last_name", "job_category", "campus_code", "email")
 
@@ -128,39 +129,46 @@ class _Builder:
     def _skipped(self, reason: str, location: str) -> None:
         self.tally.add(R.ROW_MALFORMED, location, None, None, reason)
 
+    def row_values(self, source_index: int, row: SourceRow) -> dict[str, str]:
+        """A row's non-empty cells by field, trimmed; dates as YYYY-MM-DD (read with the source's
+        date format; an unreadable one is reported with its row and left out)."""
+        source = self.plan.sources[source_index]
+        values = {}
+        for name, cell in zip(source.table.fields, row.cells, strict=True):
+            text = cell.strip()
+            if not text:
+                continue
+            if name in DATE_FIELDS or name.startswith(COLUMN):
+                day = read_date(text, source.date_format)
+                if day is None:
+                    self.tally.add(R.DATE_UNREADABLE, row.ref, name.removeprefix(COLUMN), text)
+                    continue
+                text = day.isoformat()
+            values[name] = text
+        return values
+
     def merged(self, person: _Person) -> tuple[dict[str, str], int]:
         """The person's fields (first value in precedence order wins) and the winning source."""
-        sources = self.plan.sources
         first_source, first = person.rows[0]
-        values = {
-            name: cell.strip()
-            for name, cell in zip(sources[first_source].table.fields, first.cells, strict=True)
-            if cell.strip()
-        }
+        values = self.row_values(first_source, first)
         if len(person.rows) > 1:
-            self._merge_rest(person, values)
+            origin = dict.fromkeys(values, first.ref)
+            for source_index, row in person.rows[1:]:
+                for name, text in self.row_values(source_index, row).items():
+                    kept = values.get(name)
+                    if kept is None:
+                        values[name], origin[name] = text, row.ref
+                    elif (is_identifier(name) or name in CHECKED_TWICE) and (
+                        fold(kept) != fold(text)
+                    ):
+                        self.tally.add(
+                            R.DISAGREE,
+                            f"{origin[name]} vs {row.ref}",
+                            name,
+                            text,
+                            f"kept the value of {origin[name]}",
+                        )
         return values, first_source
-
-    def _merge_rest(self, person: _Person, values: dict[str, str]) -> None:
-        sources = self.plan.sources
-        origin = dict.fromkeys(values, person.rows[0][1].ref)
-        for source_index, row in person.rows[1:]:
-            for name, cell in zip(sources[source_index].table.fields, row.cells, strict=True):
-                text = cell.strip()
-                if not text:
-                    continue
-                kept = values.get(name)
-                if kept is None:
-                    values[name] = text
-                    origin[name] = row.ref
-                elif (is_identifier(name) or name in CHECKED_TWICE) and fold(kept) != fold(text):
-                    self.tally.add(
-                        R.DISAGREE,
-                        f"{origin[name]} vs {row.ref}",
-                        name,
-                        text,
-                        f"kept the value of {origin[name]}",
-                    )
 
     # -- 3: one Alma user ----------------------------------------------------------------------
 
@@ -226,9 +234,9 @@ class _Builder:
             (name for name in values if name.startswith("identifier:")),
             key=lambda name: self.id_order.get(name, len(self.id_order)),
         )
-        birth = self._date(values, "birth_date", source, ref)
-        expiry = self._ruled(values, "expiry_date", source.expiry, source, ref, None)
-        purge = self._ruled(values, "purge_date", source.purge, source, ref, expiry)
+        birth = read_date(values["birth_date"]) if "birth_date" in values else None
+        expiry = self._ruled(values, "expiry_date", source.expiry, None)
+        purge = self._ruled(values, "purge_date", source.purge, expiry)
         return AlmaUser(
             primary_id=values[PRIMARY_ID],
             identifiers=tuple((name[11:], values[name]) for name in identifiers),
@@ -252,33 +260,14 @@ class _Builder:
             return XML_ILLEGAL.sub("", text)
         return text
 
-    def _date(self, values: dict[str, str], name: str, source: SourcePlan, ref: str) -> date | None:
-        text = values.get(name)
-        if text is None:
-            return None
-        day = read_date(text, source.date_format)
-        if day is None:
-            self.tally.add(R.DATE_UNREADABLE, ref, name, text)
-        return day
-
     def _ruled(
-        self,
-        values: dict[str, str],
-        name: str,
-        rule: DateRule | None,
-        source: SourcePlan,
-        ref: str,
-        expiry: date | None,
+        self, values: dict[str, str], name: str, rule: DateRule | None, expiry: date | None
     ) -> date | None:
         """A date from the source's rule, else from the column mapped to the field."""
         if rule is None:
-            return self._date(values, name, source, ref)
-        day, unreadable = apply_rule(
-            rule, values, today=self.plan.today, expiry=expiry, date_format=source.date_format
-        )
-        if unreadable is not None:
-            self.tally.add(R.DATE_UNREADABLE, ref, name, unreadable, f"rule {rule.text}")
-        return day
+            text = values.get(name)
+            return read_date(text) if text else None
+        return apply_rule(rule, values, today=self.plan.today, expiry=expiry)
 
 
 def _pairs(user: AlmaUser) -> list[tuple[str, str]]:

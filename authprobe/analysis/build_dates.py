@@ -44,12 +44,11 @@ def apply_rule(
     *,
     today: date,
     expiry: date | None = None,
-    date_format: str | None = None,
-) -> tuple[date | None, str | None]:
-    """The rule's date for one person, and the unreadable text when its base column holds one.
+) -> date | None:
+    """The rule's date for one person (None when its base is missing).
 
-    `value_of` maps the rule's base column (`column:<name>`) to the person's cell; an empty or
-    absent cell gives (None, None): no date, nothing unreadable.
+    `value_of` maps the rule's base column (`column:<name>`) to the person's date, already read
+    as YYYY-MM-DD (an unreadable cell was reported and left out when the row was read).
     """
     kind = rule.base_kind
     if kind == "date":
@@ -59,12 +58,8 @@ def apply_rule(
     elif kind == EXPIRY:
         base = expiry
     else:
-        text = value_of.get("column:" + rule.base, "").strip()
-        if not text:
-            return None, None
-        base = read_date(text, date_format)
-        if base is None:
-            return None, text
+        text = value_of.get("column:" + rule.base)
+        base = read_date(text) if text else None
     if base is None:
-        return None, None
-    return shift(base, rule.months, rule.days), None
+        return None
+    return shift(base, rule.months, rule.days)

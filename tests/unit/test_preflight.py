@@ -173,7 +173,9 @@ def test_engine_agrees_with_the_plain_reading_of_the_rules(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_record, max_size=12), st.lists(_record, max_size=8), st.randoms())
 def test_load_order_matters_only_for_rejected_in_feed(
-    sis: list[dict], existing: list[dict], rng: random.Random  # type: ignore[type-arg]
+    sis: list[dict],
+    existing: list[dict],
+    rng: random.Random,  # type: ignore[type-arg]
 ) -> None:
     """Reordering the SIS load changes a record's outcome only to or from rejected-in-feed."""
     records = _records(sis, "s")
