@@ -116,7 +116,7 @@ class _Writer:
                 program,
                 status,
                 "2036-04-30",
-            ]  # fmt: skip
+            ]
         )
 
     def employee(self, p: dict[str, str], *, born: str | None = None) -> None:
@@ -132,7 +132,7 @@ class _Writer:
                 f"{day}/{month}/{year}",
                 p["email"],
                 "ADM",
-            ]  # fmt: skip
+            ]
         )
 
     def written(self, p: dict[str, str], group: str) -> None:

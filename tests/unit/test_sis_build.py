@@ -190,8 +190,13 @@ def test_findings_csv_lists_every_refused_person(
 def test_command_line_sources_and_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Files on the command line, one --map for all, flags for the code table and the rules."""
     plant(Plan(students=6), tmp_path)
-    maps = ["primary_id=StudentNo", "identifier:UNIV_ID=UnivId", "user_group=Program",
-            "first_name=Given", "last_name=Family"]  # fmt: skip
+    maps = [
+        "primary_id=StudentNo",
+        "identifier:UNIV_ID=UnivId",
+        "user_group=Program",
+        "first_name=Given",
+        "last_name=Family",
+    ]
     args = [a for m in maps for a in ("--map", m)]
     out = tmp_path / "cli.zip"
     code = main(
@@ -210,7 +215,7 @@ def test_command_line_sources_and_flags(tmp_path: Path, capsys: pytest.CaptureFi
             "expiry_date + 1 year",
             "--format",
             "json",
-        ]  # fmt: skip
+        ]
     )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -224,15 +229,17 @@ def test_command_line_sources_and_flags(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("text", "reference"),
     [
-        ('[build]\nsurprise = 1\n', "config-unknown-key"),
-        ('[[build.sources]]\nname = "a"\npaths = ["x"]\nmap = ["a=b"]\nextra = 1\n',
-         "config-unknown-key"),
+        ("[build]\nsurprise = 1\n", "config-unknown-key"),
+        (
+            '[[build.sources]]\nname = "a"\npaths = ["x"]\nmap = ["a=b"]\nextra = 1\n',
+            "config-unknown-key",
+        ),
         ('[build]\nexpiry = "TermEnd + 1 fortnight"\n', "build-rule-syntax"),
         ('[build]\nprecedence = ["hr"]\n', "config-build-precedence"),
         ('[[build.sources]]\nname = "a"\nmap = ["a=b"]\n', "config-build-source"),
-        ('[build]\nusers_per_file = true\n', "config-wrong-type"),
+        ("[build]\nusers_per_file = true\n", "config-wrong-type"),
     ],
-)  # fmt: skip
+)
 def test_bad_build_config_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, reference: str
 ) -> None:

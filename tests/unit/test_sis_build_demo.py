@@ -36,7 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # typ
             "json",
             "--report",
             str(report),
-        ]  # fmt: skip
+        ]
     )
     assert code == 1  # the planted missing primary_ids are refused (errors)
     return folder / "sis-built.zip", json.loads(report.read_text(encoding="utf-8"))
