@@ -145,7 +145,7 @@ def test_extract_validates_with_xmllint(tmp_path: Path) -> None:
             "--schema",
             str(CORPUS / "rest_users.xsd"),
             *(str(tmp_path / "x" / n) for n in names),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -97,7 +97,7 @@ def test_built_demo_passes_xmllint(built: tuple[Path, dict], tmp_path: Path) -> 
             "--schema",
             str(CORPUS / "rest_users.xsd"),
             *(str(tmp_path / n) for n in names),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=False,
