@@ -115,7 +115,7 @@ def _match_changes(p: _Planter, plan: Plan) -> None:
         old = p.person()
         new = dict(old, primary_id=f"Q{p.n:06d}")
         p.pair(old, new)
-        p.truth.match_changed["another identifier"] += 1
+        p.truth.match_changed["other identifier"] += 1
         p.truth.crosswalk.append((old["primary_id"], new["primary_id"]))
     for _ in range(plan.match_changed_by_name):
         old = p.person()
@@ -147,7 +147,7 @@ def _moves(p: _Planter, plan: Plan) -> None:
         old = p.person()
         new = dict(old, primary_id=f"S{p.n:06d}")
         p.pair(old, new)
-        p.truth.match_changed["another identifier"] += 1
+        p.truth.match_changed["other identifier"] += 1
         p.truth.crosswalk.append((old["primary_id"], new["primary_id"]))
         other = p.person()
         other["primary_id"] = old["primary_id"]

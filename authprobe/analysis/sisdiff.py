@@ -260,7 +260,7 @@ class DiffEngine:
             .join(new, on=NEW, how="left")
             .with_columns(
                 pl.when(pl.col("k") > 0)
-                .then(pl.lit("another identifier"))
+                .then(pl.lit("other identifier"))
                 .when(pl.col("key"))
                 .then(pl.lit("name and birth date"))
                 .otherwise(pl.lit("email"))
@@ -360,7 +360,7 @@ class DiffEngine:
         field = self.old.match_field
         out: dict[str, tuple[DiffExample, ...]] = {}
         out["match_changed"] = tuple(
-            DiffExample(old_refs[o], new_refs[n], field, old_raw[o], new_raw[n], f"same {e}")
+            DiffExample(old_refs[o], new_refs[n], field, old_raw[o], new_raw[n], f"{e} unchanged")
             for o, n, e in changed.head(MAX_EXAMPLES).select(OLD, NEW, "evidence").iter_rows()
         )
         out["match_lost"] = tuple(

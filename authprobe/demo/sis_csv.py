@@ -6,6 +6,11 @@ library's list of guests and community borrowers, with the user group code table
 `python -m authprobe.demo.sis_csv --write FOLDER` writes them. What `sis build` must do with them
 is known by construction: every person once (the student employees merged, registrar first),
 the people planted without a primary_id refused (`refused()`), the rest written.
+
+`--next-term` writes the exports of the following term instead, with `NEXT_TERM` planted: some
+students re-issued a new student number (their card and NetID unchanged), some graduated
+(dropped), a graduate's library card handed to another student, some staff now faculty.
+`sis diff` of the two builds finds exactly these.
 """
 
 from __future__ import annotations
@@ -104,6 +109,37 @@ def _library_row(person: Person) -> list[str]:
             f"{month}/{day}/{year}", sis.email or "", kind, "12/31/2026"]  # fmt: skip
 
 
+NEXT_TERM = {"renumbered": 5, "graduated": 3, "card_reissued": 1, "to_faculty": 2}
+"""What changes in the next term's exports (`next_term`)."""
+
+
+def _students(college: College) -> list[Person]:
+    """Registrar-only students with a primary_id, in generation order."""
+    return [
+        p
+        for p in college.people
+        if p.kind is Kind.STUDENT and p.sis is not None and p.sis.primary_id
+    ]
+
+
+def next_term(registrar: list[list[str]], hr: list[list[str]], college: College) -> None:
+    """Apply `NEXT_TERM` to this term's rows (in place)."""
+    students = _students(college)
+    renumbered = students[: NEXT_TERM["renumbered"]]
+    graduated = students[len(renumbered) : len(renumbered) + NEXT_TERM["graduated"]]
+    receiver = students[len(renumbered) + len(graduated)]
+    by_key = {row[0]: row for row in registrar}
+    for person in renumbered:
+        row = by_key[f"P{person.index:07d}"]
+        row[1] = str(int(row[1]) + 1_000_000_000)  # a new 10-digit number
+    gone = {f"P{p.index:07d}" for p in graduated}
+    by_key[f"P{receiver.index:07d}"][2] = by_key[f"P{graduated[0].index:07d}"][2]
+    registrar[:] = [row for row in registrar if row[0] not in gone]
+    staff = [row for row in hr if row[8] == "ADM"][: NEXT_TERM["to_faculty"]]
+    for row in staff:
+        row[8] = "FAC"
+
+
 def _write(path: Path, header: Sequence[str], rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -111,12 +147,15 @@ def _write(path: Path, header: Sequence[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
-def write_sis_csv(college: College, folder: Path) -> dict[str, Path]:
-    """Write registrar.csv, hr.csv, library.csv, user-groups.csv and authprobe.toml."""
+def write_sis_csv(college: College, folder: Path, *, term: str = "this") -> dict[str, Path]:
+    """Write registrar.csv, hr.csv, library.csv, user-groups.csv and authprobe.toml (`term`
+    "next": the following term's exports, `NEXT_TERM` planted)."""
     folder.mkdir(parents=True, exist_ok=True)
     people = [p for p in college.people if p.sis is not None]
     registrar = [_registrar_row(p) for p in people if p.kind in PROGRAMS]
     hr = [_hr_row(p) for p in people if p.kind in CLASSES]
+    if term == "next":
+        next_term(registrar, hr, college)
     library = [_library_row(p) for p in people if p.kind is Kind.GUEST]
     paths = {
         "registrar": folder / "registrar.csv",
@@ -148,8 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Write the demo college's registrar, HR and library exports into FOLDER."""
     parser = argparse.ArgumentParser(prog="python -m authprobe.demo.sis_csv", description=__doc__)
     parser.add_argument("--write", type=Path, required=True, metavar="FOLDER")
+    parser.add_argument("--next-term", action="store_true", help="the following term's exports")
     args = parser.parse_args(argv)
-    write_sis_csv(generate(DEMO), args.write)
+    write_sis_csv(generate(DEMO), args.write, term="next" if args.next_term else "this")
     return 0
 
 

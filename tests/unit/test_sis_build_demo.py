@@ -123,3 +123,31 @@ def test_recommend_on_the_built_extract_gives_the_right_answer(
         assert got[key] == right[key], key
     assert got["directory_matched"] == right["directory_matched"]
     assert report["sis_match"]["match_id_type"] == right["sis_field"]
+
+
+def test_next_term_diff_finds_what_was_planted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two terms of the demo's exports, built and diffed: exactly the planted changes."""
+    from authprobe.demo.sis_csv import NEXT_TERM
+
+    college = generate(DEMO)
+    built = []
+    for term in ("this", "next"):
+        paths = write_sis_csv(college, tmp_path / term, term=term)
+        assert main(["sis", "build", "-c", str(paths["config"]), "--allow-partial"]) == 1
+        built.append(str(tmp_path / term / "sis-built.zip"))
+    capsys.readouterr()
+    assert main(["sis", "diff", *built, "--format", "json"]) == 1
+    diff = json.loads(capsys.readouterr().out)["diff"]
+    assert diff["match_id_changed"] == NEXT_TERM["renumbered"]
+    assert diff["match_id_changed_by_evidence"] == {"other identifier": NEXT_TERM["renumbered"]}
+    assert diff["moved_values"] == {"identifier:BARCODE": NEXT_TERM["card_reissued"]}
+    assert diff["dropped"] == NEXT_TERM["graduated"]
+    assert diff["new"] == 0
+    assert diff["changes"] == {
+        "user_group": NEXT_TERM["to_faculty"],
+        "expiry_date": 0,
+        "purge_date": 0,
+        "email": 0,
+    }
