@@ -18,7 +18,8 @@ Nothing is printed or written here: `cli/sis.py` writes the users (sources/sis_w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +34,18 @@ from authprobe.sources.build_input import COLUMN, BuildTable, SourceRow
 from authprobe.sources.sis_write import XML_ILLEGAL, AlmaUser
 
 STATUSES = frozenset({"ACTIVE", "INACTIVE"})
+CHUNK = 1_000_000
+_ISO_DAYS: dict[date, str] = {}
+
+
+def _iso(day: date) -> str:
+    """`YYYY-MM-DD`, one string per distinct day (a million users share a few thousand)."""
+    text = _ISO_DAYS.get(day)
+    if text is None:
+        text = _ISO_DAYS[day] = day.isoformat()
+    return text
+
+
 CHECKED_TWICE = ("birth_date",)
 DATE_FIELDS = frozenset({"birth_date", "expiry_date", "purge_date"})
 """Besides the identifiers, the fields whose disagreement between sources is reported."""
@@ -104,13 +117,15 @@ class _Builder:
                     hint="Map the column that identifies a person in every source (e.g. "
                     "person=PersonKey), or choose another --person-key.",
                 )
+        self.type_names = {name: sys.intern(name[11:]) for name in self.id_order}
 
     # -- 1 and 2: read and group ---------------------------------------------------------------
 
-    def people(self) -> Iterator[_Person]:
-        """Every person, in the order their first row was read."""
+    def people(self) -> list[_Person | None]:
+        """Every person, in the order their first row was read (the caller may drop each one
+        once built: the list is theirs)."""
         by_key: dict[str, _Person] = {}
-        people: list[_Person] = []
+        people: list[_Person | None] = []
         for index, source in enumerate(self.plan.sources):
             key_at = source.table.fields.index(self.plan.person_key)
             for row in source.table.rows(self._skipped):
@@ -124,7 +139,7 @@ class _Builder:
                 else:
                     person.rows.append((index, row))
         del by_key
-        return iter(people)
+        return people
 
     def _skipped(self, reason: str, location: str) -> None:
         self.tally.add(R.ROW_MALFORMED, location, None, None, reason)
@@ -143,7 +158,7 @@ class _Builder:
                 if day is None:
                     self.tally.add(R.DATE_UNREADABLE, row.ref, name.removeprefix(COLUMN), text)
                     continue
-                text = day.isoformat()
+                text = _iso(day)
             values[name] = text
         return values
 
@@ -239,16 +254,16 @@ class _Builder:
         purge = self._ruled(values, "purge_date", source.purge, expiry)
         return AlmaUser(
             primary_id=values[PRIMARY_ID],
-            identifiers=tuple((name[11:], values[name]) for name in identifiers),
+            identifiers=tuple((self.type_names[name], values[name]) for name in identifiers),
             first_name=texts["first_name"],
             middle_name=texts["middle_name"],
             last_name=texts["last_name"],
             user_group=group,
             job_category=texts["job_category"],
             campus_code=texts["campus_code"],
-            birth_date=birth.isoformat() if birth else "",
-            expiry_date=expiry.isoformat() if expiry else "",
-            purge_date=purge.isoformat() if purge else "",
+            birth_date=_iso(birth) if birth else "",
+            expiry_date=_iso(expiry) if expiry else "",
+            purge_date=_iso(purge) if purge else "",
             status=status,
             email=texts["email"],
             email_type=source.email_type,
@@ -276,18 +291,30 @@ def _pairs(user: AlmaUser) -> list[tuple[str, str]]:
 
 def _holders(users: Sequence[AlmaUser]) -> dict[int, list[tuple[str, str, int]]]:
     """Users holding an identifier value another user also holds: user -> (field, value, other
-    user) for each such value (compared as Alma does: trimmed, casefolded)."""
-    first: dict[str, int] = {}
-    clashes: dict[int, list[tuple[str, str, int]]] = {}
+    user) for each such value (compared as Alma does: trimmed, casefolded). Column-wise: a
+    million users hold about three million values."""
+    import polars as pl  # only `sis build` pays for it (`sis scan` stays light)
+
+    chunks = []
+    owners: list[int] = []
+    keys: list[str] = []
     for index, user in enumerate(users):
-        for name, value in _pairs(user):
-            key = fold(value)
-            owner = first.setdefault(key, index)
-            if owner != index:
-                clashes.setdefault(index, []).append((name, value, owner))
-                if owner not in clashes or all(o != index for _, _, o in clashes[owner]):
-                    theirs = next(n for n, v in _pairs(users[owner]) if fold(v) == key)
-                    clashes.setdefault(owner, []).append((theirs, value, index))
+        for _, value in _pairs(user):
+            owners.append(index)
+            keys.append(fold(value))
+        if len(owners) >= CHUNK:
+            chunks.append(pl.DataFrame({"u": pl.Series(owners, dtype=pl.UInt32), "v": keys}))
+            owners, keys = [], []
+    chunks.append(pl.DataFrame({"u": pl.Series(owners, dtype=pl.UInt32), "v": keys}))
+    del owners, keys
+    frame = pl.concat(chunks).filter(pl.col("v").is_duplicated())
+    clashes: dict[int, list[tuple[str, str, int]]] = {}
+    for key, holders in frame.group_by("v").agg(pl.col("u").unique().sort()).iter_rows():
+        for holder in holders:
+            name, value = next((n, v) for n, v in _pairs(users[holder]) if fold(v) == key)
+            clashes.setdefault(holder, []).extend((name, value, o) for o in holders if o != holder)
+    for found in clashes.values():
+        found.sort(key=lambda clash: clash[2])
     return clashes
 
 
@@ -301,7 +328,11 @@ def build_users(
     users: list[AlmaUser] = []
     refs: list[str] = []
     people = merged = refused = 0
-    for person in builder.people():
+    persons = builder.people()
+    for position in range(len(persons)):
+        person = persons[position]
+        persons[position] = None  # its rows are freed once its user is built
+        assert person is not None
         people += 1
         if len(person.rows) > 1:
             merged += 1
@@ -311,7 +342,8 @@ def build_users(
             refused += 1
         else:
             users.append(user)
-            refs.append(" + ".join(row.ref for _, row in person.rows))
+            rows = person.rows
+            refs.append(rows[0][1].ref if len(rows) == 1 else " + ".join(r.ref for _, r in rows))
     clashes = _holders(users)
     for index, user in enumerate(users):  # what the written records lack
         if index not in clashes:

@@ -292,6 +292,14 @@ def render_build_markdown(
     return out.getvalue()
 
 
+def _shown(path: Path) -> str:
+    """A path as the report shows it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _write(result: BuildResult, output: Path, per_file: int) -> list[str]:
     """Write the zip next to `output` first, then move it in place (never half a file)."""
     partial = output.with_name(output.name + ".part")
@@ -427,7 +435,7 @@ def build(
         sink = BuildFindingsCsv(handle, show_values) if handle is not None else None
         result = build_users(plan, sink)
     partial = allow_partial or settings.allow_partial
-    summary: dict[str, Any] = {"output": str(target), "written": False, "files": []}
+    summary: dict[str, Any] = {"output": _shown(target), "written": False, "files": []}
     if result.refused and not partial:
         summary["why_not"] = (
             f"{result.refused:,} people would be rejected by Alma (fix them, or write the others "

@@ -71,6 +71,14 @@ def parse_build_map(specs: Sequence[str], source: str) -> dict[str, str]:
     return mapping
 
 
+def _label(path: Path) -> str:
+    """The path as references show it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 class _Listening(ReadStats):
     """ReadStats that also tells `on_skip` about every skipped row (not only the first five)."""
 
@@ -129,9 +137,11 @@ class BuildTable:
         """Every data row of every file; a malformed row goes to `on_skip(reason, file:line)`."""
         stats = _Listening(on_skip)
         for path in self.paths:
-            table = Table(path, delimiter=self.delimiter, encoding=self.encoding, stats=stats)
+            label = _label(path)
+            table = Table(
+                Path(label), delimiter=self.delimiter, encoding=self.encoding, stats=stats
+            )
             indexes = [table.column(column) for column in self.mapping.values()]
-            label = str(path)
             for row in table.rows():
                 cells = row.cells
                 self.rows_read += 1
