@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/_bercount.c |
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/authprobe demo
+	$(BIN)/authprobe demo --html authprobe-report.html
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

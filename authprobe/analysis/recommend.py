@@ -281,6 +281,13 @@ def _skipped_findings(source: RecordSource) -> list[Finding]:
     ]
 
 
+def _reader_findings(source: RecordSource) -> list[Finding]:
+    """What the reader itself found: an incomplete Graph export, probable LDAP truncation,
+    disabled accounts, guests (readers that have a `findings()`; after the read)."""
+    findings = getattr(source, "findings", None)
+    return list(findings()) if callable(findings) else []
+
+
 Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
 
 
@@ -578,6 +585,7 @@ def build_report(
         *value_findings,
         *_population_findings(dir_side, options.population_attribute),
         *profile_findings([*sis_profiles, *dir_profiles], joined),
+        *_reader_findings(directory),
         *_skipped_findings(directory),
         *_skipped_findings(sis),
     ]

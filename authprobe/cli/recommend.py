@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -253,6 +256,14 @@ def run_options(
                 + _origin("population_rule" in given, "--population-rule"),
             )
         )
+    elif getattr(directory, "kind", "").startswith("entra"):
+        rows.append(
+            (
+                "population rule",
+                "Entra ID: Guests (userType), else employeeType, else the first OU of "
+                "onPremisesDistinguishedName, else Members (default)",
+            )
+        )
     else:
         rows.append(("population rule", "first OU of each DN (default)"))
     rows.append(
@@ -357,7 +368,8 @@ def recommend(
         typer.Option(
             "--directory",
             "-d",
-            help="The directory: an LDIF or CSV export, a saved scan (.jsonl.gz) or an "
+            help="The directory: an LDIF or CSV export, a Microsoft Entra ID export (Graph "
+            "JSON file or folder of pages, Download users CSV), a saved scan (.jsonl.gz) or an "
             "ldap(s):// URL.",
         ),
     ] = None,
@@ -405,7 +417,10 @@ def recommend(
         ),
     ] = None,
     exclude_disabled: Annotated[
-        bool, typer.Option("--exclude-disabled", help="Leave disabled AD accounts out.")
+        bool,
+        typer.Option(
+            "--exclude-disabled", help="Leave disabled AD / Entra ID accounts out (counted)."
+        ),
     ] = False,
     sis_map: Annotated[
         list[str] | None,
@@ -570,10 +585,21 @@ def demo(
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     exceptions_csv: ExceptionsCsvOpt = None,
+    preflight_csv: PreflightCsvOpt = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write the HTML report to FILE (make demo writes authprobe-report.html).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> int:
     """Run `recommend` on the bundled demo college (generated; no server needed).
 
-    Also writes the HTML report to ./authprobe-report.html and prints its path.
+    The college (directory LDIF, SIS extract, users already in Alma) is generated into a
+    temporary folder that is removed afterwards; nothing is written elsewhere unless asked
+    (-o, --html, --exceptions-csv, --preflight-csv), so it runs from a read-only folder too.
     """
     from authprobe import demo as demo_college
 
@@ -581,25 +607,40 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="authprobe-demo-") as folder:
         college = demo_college.generate(demo_college.DEMO)
         paths = demo_college.write_college(college, Path(folder))
-        env.stderr.print(f"Demo college generated in {folder} ({college.summary()})", markup=False)
-        options = Options(
-            alma_users=open_alma_users([paths.alma]) if paths.alma is not None else None
-        )
-        report = build_report(
-            open_directory(str(paths.directory)),
-            open_sis([paths.sis]),
-            wrap=env.counted,
-            options=options,
-        )
+        env.stderr.print(f"Demo college generated ({college.summary()})", markup=False)
+        # read through names relative to the temporary folder: the report names
+        # `sis.zip!students.xml:12`, never a folder that no longer exists afterwards
+        with _working_directory(Path(folder)):
+            options = Options(
+                alma_users=(
+                    open_alma_users([paths.alma.relative_to(folder)]) if paths.alma else None
+                )
+            )
+            report = build_report(
+                open_directory(str(paths.directory.relative_to(folder))),
+                open_sis([paths.sis.relative_to(folder)]),
+                wrap=env.counted,
+                options=options,
+            )
     report = replace(report, options=run_options(options))
-    html_path = Path(DEMO_REPORT).resolve()
-    if output_format is OutputFormat.HTML and output is None:
-        output = html_path
-    emit(report, env, output_format, output, show_values, exceptions_csv)
-    if output is None or output.resolve() != html_path:
-        write_text(html_path, render_html(report, show_values=show_values))
-    env.stderr.print(f"HTML report: {html_path}", soft_wrap=True, highlight=False, markup=False)
+    if output_format is OutputFormat.HTML and output is None and html is None:
+        output = Path(DEMO_REPORT)
+    emit(report, env, output_format, output, show_values, exceptions_csv, preflight_csv)
+    if html is not None:
+        write_text(html, render_html(report, show_values=show_values))
+        env.stderr.print(f"HTML report: {html}", soft_wrap=True, highlight=False, markup=False)
     return exit_code(report, FailOn.NEVER)
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path) -> Iterator[None]:
+    """Run a block inside `folder`, then return to the folder we were in."""
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(here)
 
 
 def register(app: typer.Typer) -> None:

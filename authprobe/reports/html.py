@@ -108,10 +108,16 @@ def directory_unmatched_chart(shares: tuple[Share, ...]) -> Markup:
 
 
 def findings_chart(groups: tuple[FindingGroup, ...]) -> Markup:
-    """How many findings of each severity."""
-    most = max((g.count for g in groups), default=0) or 1
+    """How many findings of each severity, as a share of all findings (the bars start at zero
+    and add up to the whole: one finding of each severity draws three thirds)."""
+    total = sum(g.count for g in groups) or 1
     bars = [
-        Bar(g.severity, g.count / most, f"{g.count:,} finding(s)", SEVERITY_PATTERN[g.severity])
+        Bar(
+            g.severity,
+            g.count / total,
+            f"{g.count:,} finding{'' if g.count == 1 else 's'}",
+            SEVERITY_PATTERN[g.severity],
+        )
         for g in groups
     ]
     return Markup(  # noqa: S704 - svg.py escapes every text it writes

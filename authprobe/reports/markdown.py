@@ -211,6 +211,18 @@ def render_view(view: ReportView) -> str:
     else:
         lines += [f"**{view.headline}**", ""]
     lines += [view.summary, ""]
+    load = view.load
+    if load is not None and load.match_id_type:
+        first = (
+            f"; first load: **{load.clean:,} of {load.sis_records:,}** SIS records load cleanly, "
+            f"{load.problems:,} are problems to fix (see the pre-flight below)"
+            if load.has_preflight
+            else ""
+        )
+        lines += [
+            f"**SIS Match ID Type: {code(load.match_id_type)}** (Alma: {load.alma_label}){first}.",
+            "",
+        ]
     if view.out_of_scope:
         scoped = "; ".join(
             f"{s.kind} {s.label} ({s.whole:,} records, {s.part:,} would match)"

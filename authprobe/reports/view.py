@@ -15,6 +15,7 @@ from typing import Any
 from authprobe.analysis.advice import SUBJECT
 from authprobe.analysis.exceptions import REASONS
 from authprobe.analysis.normalize import TRANSFORMING
+from authprobe.analysis.scoring import LABELS
 from authprobe.model import Mismatch, Report
 from authprobe.reports.json import report_to_dict
 from authprobe.reports.load_view import LoadView, build_load_view
@@ -108,8 +109,8 @@ class Criterion:
 
     @property
     def label(self) -> str:
-        """`sis coverage` for `sis_coverage`."""
-        return self.name.replace("_", " ")
+        """`SIS records that match` for `sis_coverage` (scoring.LABELS)."""
+        return LABELS.get(self.name, self.name.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +319,7 @@ def _configuration(
     actions = [
         Action("Registrar", advice["sis_instruction"]),
         Action("Library", advice["match_instruction"]),
-        _action("Campus IT", advice["idp_instruction"].replace("`", "")),
+        Action("Campus IT, then library", advice["idp_instruction"].replace("`", "")),
         Action(
             "Library",
             "In Alma's SAML integration profile, set User ID Location and User ID Attribute "
@@ -371,15 +372,10 @@ def login_actions(advice: dict[str, Any]) -> list[Action]:
     """What campus IT and the library do for an OpenID Connect or CAS login."""
     actions: list[Action] = []
     if advice.get("oidc_instruction"):
-        actions.append(Action("OpenID Connect", advice["oidc_instruction"]))
+        actions.append(Action("Campus IT and library (OpenID Connect)", advice["oidc_instruction"]))
     if advice.get("cas_instruction"):
-        actions.append(Action("CAS", advice["cas_instruction"]))
+        actions.append(Action("Campus IT (CAS)", advice["cas_instruction"]))
     return actions
-
-
-def _action(who: str, text: str) -> Action:
-    """An action; the label is left out when the sentence already starts with it."""
-    return Action("" if text.startswith(who) else who, text)
 
 
 def _exceptions(
@@ -471,7 +467,7 @@ def _sentence(best: CandidateView, exceptions: int) -> str:
         f". The {exceptions:,} SIS records that do not match are listed below" if exceptions else ""
     )
     return (
-        f"The matching ID is {best.directory_attribute}: {where}, the IdP must release "
+        f"The login ID is {best.directory_attribute}: {where}, the IdP must release "
         f"{best.directory_attribute}; {shares} match{outside}{told}."
     )
 

@@ -8,7 +8,8 @@ The save format is JSON lines, gzip-compressed, one object per line:
 A file without its trailer was cut short and is refused (exit 4).
 
 `open_directory(spec)` turns what the user typed after `--directory` (or `ldap scan`) into a
-`RecordSource`: an ldap:// or ldaps:// URL, an LDIF export, a CSV export, or a saved file.
+`RecordSource`: an ldap:// or ldaps:// URL, an LDIF export, a CSV export (csvde, Get-ADUser), a
+Microsoft Entra ID export (Graph JSON, admin center or Get-MgUser CSV), or a saved file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import IO, Any, Final
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import RecordSource
+from authprobe.sources.tabular import Table
 
 FORMAT: Final = "authprobe-records"
 VERSION: Final = 1
@@ -185,7 +187,9 @@ def open_directory(
     settings: Any = None,
     exclude_disabled: bool = False,
 ) -> RecordSource:
-    """A directory `RecordSource` for an LDAP URL, .ldif/.ldf, .csv or .jsonl(.gz) file.
+    """A directory `RecordSource` for an LDAP URL, an LDIF, CSV or saved .jsonl(.gz) file, or
+    a Microsoft Entra ID export (Graph JSON file or folder of pages, admin center / Get-MgUser
+    CSV), recognised by its content.
 
     `settings` (an `LdapSettings`) is used for URLs; without it they come from the environment
     (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...).
@@ -210,14 +214,24 @@ def open_directory(
             "input-not-found",
             f"The directory export {spec} does not exist.",
             location=spec,
-            hint="Check the path; give an LDIF or CSV export, a saved .jsonl.gz, or an LDAP URL.",
+            hint="Check the path; give an LDIF or CSV export, an Entra ID export (Graph JSON or"
+            " CSV), a saved .jsonl.gz, or an LDAP URL.",
         )
+    from authprobe.sources.entra import EntraExport, check_header
+    from authprobe.sources.entra_pages import detect
+
+    entra = detect(path)
+    if entra:
+        if entra == "entra-csv":
+            check_header(Table(path))
+        return EntraExport(path, csv=entra == "entra-csv", exclude_disabled=exclude_disabled)
     name = path.name.lower()
     if name.endswith(SAVED_SUFFIXES):
         return SavedRecords(path)
     if name.endswith(".csv"):
         from authprobe.sources.adcsv import AdCsvExport
 
+        check_header(Table(path))
         return AdCsvExport(path, exclude_disabled=exclude_disabled)
     from authprobe.sources.ldif import LdifFile
 

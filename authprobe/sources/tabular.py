@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,19 @@ def sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+_DATA_CELL = re.compile(
+    r"@|^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$"
+    r"|^(?:true|false)$|^(?:cn|ou|uid|dc)=[^,]*,",
+    re.IGNORECASE,
+)
+
+
+def data_in_header(header: tuple[str, ...]) -> str | None:
+    """The first header cell that can only be data (an address, a GUID, True/False, a DN): the
+    file has lost its header row. None for a plausible header."""
+    return next((cell for cell in header if _DATA_CELL.search(cell.strip())), None)
 
 
 def _check_encoding(encoding: str) -> str:

@@ -136,16 +136,34 @@ def test_cli_html_and_md_formats(tmp_path: Path) -> None:
         assert ("<!DOCTYPE html>" in text) == (fmt == "html")
 
 
-def test_demo_writes_the_html_report_in_the_current_folder(
+def test_demo_writes_only_what_it_is_asked_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`authprobe demo` writes ./authprobe-report.html and prints its path."""
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo", "-f", "json", "-o", str(tmp_path / "demo.json")]) == 0
-    report = tmp_path / "authprobe-report.html"
-    assert report.exists()
+    """`authprobe demo -o FILE` writes FILE and nothing else, from a read-only folder too;
+    `--html FILE` adds the HTML report; no report names the removed temporary folder."""
+    here = tmp_path / "readonly"
+    here.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    here.chmod(0o555)
+    monkeypatch.chdir(here)
+    try:
+        assert main(["demo", "-f", "json", "-o", str(out / "demo.json")]) == 0
+        assert [p.name for p in out.iterdir()] == ["demo.json"]
+        assert list(here.iterdir()) == []
+        assert (
+            main(["demo", "-f", "json", "-o", str(out / "d.json"), "--html", str(out / "r.html")])
+            == 0
+        )
+    finally:
+        here.chmod(0o755)
+    report = out / "r.html"
     assert f"HTML report: {report}" in capsys.readouterr().err
-    doc = _doc(report.read_text(encoding="utf-8"))
+    text = report.read_text(encoding="utf-8")
+    assert "authprobe-demo-" not in text
+    assert "/tmp" not in text
+    assert "sis.zip!" in text
+    doc = _doc(text)
     assert "employeeID" in doc.xpath("//section[@id='recommendation']//h2")[0].text_content()
 
 
