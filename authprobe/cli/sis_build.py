@@ -20,7 +20,7 @@ from authprobe import __version__
 from authprobe.analysis.build import BuildPlan, BuildResult, SourcePlan, build_users
 from authprobe.analysis.build_rules import BuildOccurrence
 from authprobe.analysis.match_id import parse_match_id
-from authprobe.buildconfig import BuildSettings, BuildSource, DateRule, parse_rule
+from authprobe.buildconfig import EXPIRY, BuildSettings, BuildSource, DateRule, parse_rule
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import FailOn, ShowValuesOpt
 from authprobe.cli.sis import (
@@ -132,6 +132,12 @@ def make_plan(
     for source in sources:
         mapping = parse_build_map(source.map, source.name)
         rules = (source.expiry or expiry, source.purge or purge)
+        if rules[0] is not None and rules[0].base_kind == EXPIRY:
+            raise UsageError(
+                "build-rule-syntax",
+                f"The expiry rule {rules[0].text!r} cannot start from expiry_date itself.",
+                hint="Start it from a column, a date or today.",
+            )
         columns = [r.base for r in rules if r is not None and r.base_kind == "column"]
         table = BuildTable(
             source.name,
@@ -141,12 +147,6 @@ def make_plan(
             encoding=source.encoding,
             delimiter=source.delimiter,
         )
-        for rule in rules:
-            if rule is not None and rule.base_kind == "expiry_date" and rule is rules[0]:
-                raise UsageError(
-                    "build-rule-syntax",
-                    f"The expiry rule {rule.text!r} cannot start from expiry_date itself.",
-                )
         plans.append(
             SourcePlan(
                 table=table,
@@ -159,9 +159,7 @@ def make_plan(
     return BuildPlan(
         sources=tuple(plans),
         match_id=match_id,
-        person_key=parse_match_id(person_key)
-        if person_key.startswith("identifier:")
-        else person_key,
+        person_key=person_key.strip(),
         user_groups=read_code_table(codes_path) if codes_path else None,
         status=(flags["status"] or settings.status or "ACTIVE").upper(),
     )

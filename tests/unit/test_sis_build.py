@@ -238,6 +238,11 @@ def test_command_line_sources_and_flags(tmp_path: Path, capsys: pytest.CaptureFi
         ('[build]\nprecedence = ["hr"]\n', "config-build-precedence"),
         ('[[build.sources]]\nname = "a"\nmap = ["a=b"]\n', "config-build-source"),
         ("[build]\nusers_per_file = true\n", "config-wrong-type"),
+        (
+            '[build]\nexpiry = "expiry_date + 1 year"\n[[build.sources]]\nname = "a"\n'
+            'paths = ["x.csv"]\nmap = ["primary_id=A"]\n',
+            "build-rule-syntax",
+        ),
     ],
 )
 def test_bad_build_config_exits_2(
