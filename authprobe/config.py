@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from authprobe import runtime
 from authprobe.buildconfig import BuildSettings, parse_build
 from authprobe.errors import InputError, UsageError
 
@@ -83,6 +84,14 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
 }
 _SECRET_WORDS = ("password", "secret", "credential")
+FORMATS = ("table", "json", "md", "html")
+FAIL_ON = ("error", "warning", "info", "never")
+_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("report", "format"): FORMATS,
+    ("report", "fail_on"): FAIL_ON,
+}
+"""Settings whose value must be one of a few words (checked when the file is read)."""
+_LISTS_OF_TEXT = frozenset({("sis", "paths"), ("sis", "exclude_groups")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,18 +163,37 @@ def _check(document: dict[str, Any], location: str) -> None:
                     location=location,
                     hint="See the example in the README (section authprobe.toml).",
                 )
+            _check_value(section, key, value, location)
+
+
+def _check_value(section: str, key: str, value: Any, location: str) -> None:
+    """The value itself: one of the allowed words, or a list of text."""
+    allowed = _CHOICES.get((section, key))
+    if allowed is not None and value not in allowed:
+        raise UsageError(
+            "config-invalid-value",
+            f"[{section}] {key} = {value!r} is not one of: {', '.join(allowed)}.",
+            location=location,
+            hint=f"Write one of {', '.join(repr(word) for word in allowed)}.",
+        )
+    if (section, key) in _LISTS_OF_TEXT and not all(isinstance(item, str) for item in value):
+        raise UsageError(
+            "config-wrong-type",
+            f"[{section}] {key} must be a list of text values (in quotes).",
+            location=location,
+            hint="See the example in the README (section authprobe.toml).",
+        )
 
 
 def load_config(path: Path) -> RunConfig:
-    """Read and validate `authprobe.toml` (exit 4 if unreadable, 2 if it asks the impossible)."""
+    """Read and validate `authprobe.toml` (exit 4 if unreadable, 2 if it asks the impossible).
+
+    Every value is checked here, before any input is read: a typo fails at once, not after the
+    whole analysis.
+    """
+    data = runtime.read_small(path, "configuration file", runtime.CONFIG_MAX_BYTES)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            "config-unreadable",
-            f"The configuration file cannot be read: {exc.strerror or exc}.",
-            location=str(path),
-        ) from exc
+        document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(
             "config-malformed",

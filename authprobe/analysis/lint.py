@@ -25,6 +25,8 @@ from authprobe.sources import RecordSource
 from authprobe.sources.sis import EMPTY_IDENTIFIER
 
 MAX_ID_LENGTH = 255
+ALMA_MAX_ZIP_FILES = 50
+"""Alma's SIS load takes at most this many XML files per zip."""
 MAX_SAMPLES = 5
 SOURCE = "sis"
 
@@ -47,6 +49,7 @@ class Code(StrEnum):
     BAD_DATE = "sis-date-unreadable"
     UNKNOWN_ELEMENT = "sis-unknown-element"
     XSD = "sis-xsd-invalid"
+    ZIP_TOO_MANY_FILES = "sis-zip-too-many-files"
     EMPTY_VALUE = "sis-id-empty-value"
     EMAIL_AS_ID = "sis-id-is-email"
     GROUP_AS_ID = "sis-id-is-user-group"
@@ -181,6 +184,13 @@ RULES: dict[Code, Rule] = {
             Severity.WARNING,
             "{n} users have no purge_date; Alma's Purge Users job never removes them.",
         ),
+        Rule(
+            Code.ZIP_TOO_MANY_FILES,
+            Severity.WARNING,
+            f"{{n}} zips hold more than {ALMA_MAX_ZIP_FILES} XML files; Alma's SIS load reads "
+            f"at most {ALMA_MAX_ZIP_FILES} XML files per zip: split the extract into several "
+            "zips.",
+        ),
     )
 }
 
@@ -199,6 +209,7 @@ INFO_KEYS = frozenset(
 )
 """The `Record.info` keys `SisLint` reads (a reader may drop the others; see `scan_extract`)."""
 
+_REF_BITS = (1 << 64) - 1
 _SUSPECT = re.compile(r"[\s/?#%]")
 _URL_UNSAFE = re.compile(r"[/?#%]")
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
@@ -209,6 +220,7 @@ _SINGULAR = (
     (" users look ", " user looks "),
     (" users carry ", " user carries "),
     (" users do ", " user does "),
+    (" zips hold ", " zip holds "),
     ("Alma never expires them, so they are", "Alma never expires it, so it is"),
     ("Purge Users job never removes them", "Purge Users job never removes it"),
     ("rejects all of them but", "rejects all users of the group but"),
@@ -287,8 +299,11 @@ class SisLint:
         self._label_list: list[str] = []
         # values seen more than once: casefolded -> spelling -> uses
         self._repeats: dict[str, Counter[str]] = {}
-        # hashed person keys (name + birth date, email) -> (user group, packed ref) of the first
-        self._people: dict[int, tuple[str, int]] = {}
+        # hashed person keys (name + birth date, email) -> the first holder, as one int: its
+        # user group's number << 64 | its packed ref (no tuple, no group string per person)
+        self._people: dict[int, int] = {}
+        self._groups: dict[str, int] = {}
+        self._group_names: list[str] = []
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -418,20 +433,34 @@ class SisLint:
         if not keys:
             return
         people = self._people
-        token = (group, packed)
+        number = self._groups.get(group)
+        if number is None:
+            number = self._groups[group] = len(self._group_names)
+            self._group_names.append(group)
+        token = number << 64 | packed
         for key, how in keys:
             other = people.get(key)
             if other is None:
                 people[key] = token
-            elif other[0] != group:
+            elif other >> 64 != number:
+                other_group = self._group_names[other >> 64]
                 self._fire(
                     Code.SAME_PERSON,
                     ref,
                     "user_group",
-                    detail=f"same {how} as {self._unpack(other[1])} "
-                    f"({other[0] or 'no group'} vs {group or 'no group'})",
+                    detail=f"same {how} as {self._unpack(other & _REF_BITS)} "
+                    f"({other_group or 'no group'} vs {group or 'no group'})",
                 )
                 return
+
+    def zips(self, members: Mapping[str, int]) -> None:
+        """The XML files each zip of the extract holds (zip path -> count): more than Alma's
+        `ALMA_MAX_ZIP_FILES` is a finding (for an SIS extract: an export of Alma is no load)."""
+        if self.source != SOURCE:
+            return
+        for path, count in members.items():
+            if count > ALMA_MAX_ZIP_FILES:
+                self._fire(Code.ZIP_TOO_MANY_FILES, path, None, detail=f"{count:,} XML files")
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -721,6 +750,7 @@ def scan_extract(
             populations[record.population or ""] += 1
             for key, counter in tallies.items():
                 counter[record.info.get(key, MISSING)] += 1
+        lint.zips(getattr(source, "zip_members", {}))
         checked = lint.result()
         misuse = identifier_misuse(
             {name: f.counts for name, f in profiler.fields.items()}, populations, lint.source

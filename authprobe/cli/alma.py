@@ -17,7 +17,7 @@ from rich.console import Console
 
 from authprobe.analysis.lint import SisLint, scan_extract
 from authprobe.cli.console import default_environment
-from authprobe.cli.options import FailOn, OutputOpt, ShowValuesOpt
+from authprobe.cli.options import DEFAULT_FAIL_ON, OutputOpt, ShowValuesOpt
 from authprobe.cli.sis import (
     FindingsCsv,
     ScanFailOnOpt,
@@ -73,13 +73,15 @@ def scan(
         list[Path],
         typer.Argument(
             help="The users already in Alma: Alma user XML (Export Users job, Users API), "
-            "folders or zips of it; or CSV/TSV files (with --map).",
+            "folders or zips of it; or CSV/TSV files (with --map). Regular files and folders "
+            "only (not devices or pipes).",
             show_default=False,
+            readable=False,  # checked when read (exit 4), not by Click (exit 2)
         ),
     ],
     output_format: ScanFormatOpt = ScanFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: ScanFailOnOpt = FailOn.ERROR,
+    fail_on: ScanFailOnOpt = DEFAULT_FAIL_ON,
     findings_csv: Annotated[
         Path | None,
         typer.Option(

@@ -14,7 +14,7 @@ from authprobe.cli.console import default_environment
 from authprobe.cli.oidc_render import md_findings, md_table
 from authprobe.cli.oidc_terminal import finding_lines, key_values
 from authprobe.cli.options import (
-    FailOn,
+    DEFAULT_FAIL_ON,
     FailOnOpt,
     FormatOpt,
     OutputFormat,
@@ -155,7 +155,7 @@ def decode(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """A CAS validation response: cas:user, every attribute, or the failure and its code."""
     check_format(output_format, "cas")

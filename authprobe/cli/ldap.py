@@ -21,12 +21,14 @@ from rich.text import Text
 from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
+    DEFAULT_FAIL_ON,
     FailOn,
     FailOnOpt,
     FormatOpt,
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    read_password_file,
 )
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
@@ -35,7 +37,14 @@ from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_di
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
 from authprobe.sources.entra import EntraExport
-from authprobe.sources.ldap import BindMethod, LdapDirectory, LdapSettings, Scope, lookup
+from authprobe.sources.ldap import (
+    BindMethod,
+    LdapDirectory,
+    LdapSettings,
+    Scope,
+    lookup,
+    refuse_credentials,
+)
 from authprobe.sources.ldap_probe import ServerFacts, probe
 from authprobe.sources.saved import is_url, open_directory, save_records
 
@@ -63,14 +72,23 @@ BindOpt = Annotated[
 ]
 PasswordFileOpt = Annotated[
     Path | None,
-    typer.Option("--password-file", help="Read the bind password from this file's first line."),
+    typer.Option(
+        "--password-file",
+        help="Read the bind password from this file's first line (a regular file of at most "
+        "4 KiB).",
+        readable=False,  # checked by read_password_file (exit 4), not by Click (exit 2)
+    ),
 ]
 StartTlsOpt = Annotated[
     bool, typer.Option("--starttls", help="Upgrade an ldap:// connection with StartTLS.")
 ]
 CaFileOpt = Annotated[
     Path | None,
-    typer.Option("--ca-file", help="PEM file of the CA(s) to trust for the server certificate."),
+    typer.Option(
+        "--ca-file",
+        help="PEM file of the CA(s) to trust for the server certificate.",
+        readable=False,
+    ),
 ]
 TlsNameOpt = Annotated[
     str | None,
@@ -109,16 +127,7 @@ def _password(user: str | None, bind: BindMethod | None, password_file: Path | N
     if from_env:
         return from_env
     if password_file is not None:
-        try:
-            lines = password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(
-                "ldap-password-file",
-                f"Cannot read the password file: {exc.strerror or exc}.",
-                location=str(password_file),
-                hint="Give a readable file whose first line is the password (chmod 600).",
-            ) from exc
-        return lines[0] if lines else ""
+        return read_password_file(password_file)
     if sys.stdin.isatty():
         return getpass.getpass(f"LDAP password for {user}: ")
     raise UsageError(
@@ -141,6 +150,7 @@ def _settings(
     insecure: bool,
     timeout: float,
 ) -> LdapSettings:
+    refuse_credentials(url)  # before any prompt: a password in the URL is never used
     if insecure:
         env.stderr.print(
             "[bold red]WARNING: --insecure: the server certificate is NOT verified. Anyone on "
@@ -378,7 +388,7 @@ def scan_command(
     ] = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""

@@ -18,7 +18,7 @@ from authprobe.cli.oidc_render import (
 )
 from authprobe.cli.oidc_terminal import render_discovery, render_token
 from authprobe.cli.options import (
-    FailOn,
+    DEFAULT_FAIL_ON,
     FailOnOpt,
     FormatOpt,
     OutputFormat,
@@ -66,7 +66,7 @@ def discover(
     jwks: JwksOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """Provider facts: issuer, endpoints, response types, scopes, claims, subject types, keys."""
     check_format(output_format, "oidc")
@@ -115,7 +115,7 @@ def decode(
             "--secret-file",
             help="For an HMAC (HS256/384/512) token only: a file holding the client secret "
             "(or an oct JWK). Never pass a secret on the command line.",
-            dir_okay=False,
+            readable=False,  # checked when read (exit 4), not by Click (exit 2)
         ),
     ] = None,
     client_id: Annotated[
@@ -125,7 +125,7 @@ def decode(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """An ID token: header, every claim (times readable), the directory attribute each usually
     carries, and whether the signature verifies."""
@@ -197,7 +197,7 @@ def run_test_rp(
             "--client-secret-file",
             help=f"A file whose first line is the client secret (else {SECRET_ENV}; none: a "
             "public client with PKCE).",
-            dir_okay=False,
+            readable=False,
         ),
     ] = None,
     jwks: JwksOpt = None,
@@ -221,7 +221,7 @@ def run_test_rp(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """A local relying party on 127.0.0.1: register its redirect URI, log in, see the claims."""
     check_format(output_format, "oidc")

@@ -32,6 +32,7 @@ from authprobe.cli.options import (
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    read_password_file,
 )
 from authprobe.cli.render import render_terminal
 from authprobe.config import RunConfig, load_config
@@ -43,7 +44,7 @@ from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources import RecordSource
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
-from authprobe.sources.ldap import LdapSettings, settings_from_environment
+from authprobe.sources.ldap import LdapSettings, refuse_credentials, settings_from_environment
 from authprobe.sources.saml_message import read_message
 from authprobe.sources.saml_metadata import read_metadata
 from authprobe.sources.saved import is_url
@@ -163,7 +164,7 @@ ConfigOpt = Annotated[
         "--config",
         "-c",
         help="authprobe.toml describing the inputs and options (command-line options win).",
-        dir_okay=False,
+        readable=False,  # checked when read (exit 4 for a device, a FIFO, a directory)
     ),
 ]
 
@@ -343,16 +344,7 @@ def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> L
 def read_password(user: str, password_file: Path | None) -> str:
     """The bind password from --password-file (first line) or a prompt on the terminal."""
     if password_file is not None:
-        try:
-            lines = password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(
-                "ldap-password-file",
-                f"Cannot read the password file: {exc.strerror or exc}.",
-                location=str(password_file),
-                hint="Give a readable file whose first line is the password (chmod 600).",
-            ) from exc
-        return lines[0] if lines else ""
+        return read_password_file(password_file)
     if sys.stdin.isatty():
         return getpass.getpass(f"LDAP password for {user}: ")
     raise UsageError(
@@ -375,7 +367,12 @@ def recommend(
     ] = None,
     sis: Annotated[
         list[Path] | None,
-        typer.Option("--sis", "-s", help="Alma SIS extract: XML file, folder or zip (repeatable)."),
+        typer.Option(
+            "--sis",
+            "-s",
+            help="Alma SIS extract: XML file, folder or zip, or CSV with --map (repeatable).",
+            readable=False,  # checked when read (exit 4), not by Click (exit 2)
+        ),
     ] = None,
     idp_metadata: Annotated[
         str | None,
@@ -437,7 +434,7 @@ def recommend(
             help="For an ldap(s):// directory: a file whose first line is the bind password "
             "(else AUTHPROBE_LDAP_PASSWORD, else a prompt). The bind user comes from "
             "AUTHPROBE_LDAP_USER or [directory] user in authprobe.toml.",
-            dir_okay=False,
+            readable=False,
         ),
     ] = None,
     config_file: ConfigOpt = None,
@@ -451,7 +448,7 @@ def recommend(
         typer.Option(
             "--fail-on",
             help="Exit 1 when a finding of this severity or worse is reported (default never: "
-            "only when no matching ID can be recommended).",
+            "exit 1 only when no matching ID can be recommended).",
         ),
     ] = None,
     show_values: ShowValuesOpt = False,
@@ -463,6 +460,7 @@ def recommend(
             help="The users already in Alma (Alma's Export Users XML, the Users API's XML, a "
             "folder or zip of them, or a CSV report with --alma-map): the first SIS load is "
             "pre-flighted against them (repeatable).",
+            readable=False,  # checked when read (exit 4), not by Click (exit 2)
         ),
     ] = None,
     alma_map: Annotated[
@@ -507,6 +505,8 @@ def recommend(
             "recommend needs a directory (--directory) and an SIS extract (--sis).",
             hint="Give both on the command line or in authprobe.toml (--config).",
         )
+    if is_url(directory):
+        refuse_credentials(directory)  # before any input is read or a password asked for
     report_settings = config.report
     logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
     options = _resolve_options(

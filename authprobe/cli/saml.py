@@ -9,6 +9,7 @@ import typer
 
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
+    DEFAULT_FAIL_ON,
     FailOn,
     FailOnOpt,
     FormatOpt,
@@ -43,7 +44,7 @@ CertOpt = Annotated[
     typer.Option(
         "--cert",
         help="Trusted signing certificate (PEM) to verify signatures with (repeatable).",
-        dir_okay=False,
+        readable=False,  # checked when read (exit 4), not by Click (exit 2)
     ),
 ]
 IdpMetadataOpt = Annotated[
@@ -108,7 +109,7 @@ def metadata(
     cert: CertOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.NEVER,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """IdP facts: entityID, endpoints, NameID formats, attributes offered, certificates."""
     _check_format(output_format)
@@ -139,13 +140,13 @@ def decode(
         typer.Option(
             "--sp-key",
             help="The service provider's private key (PEM), to decrypt an EncryptedAssertion.",
-            dir_okay=False,
+            readable=False,
         ),
     ] = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
-    fail_on: FailOnOpt = FailOn.NEVER,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
     _check_format(output_format)

@@ -21,7 +21,7 @@ from rich.text import Text
 from authprobe import __version__
 from authprobe.analysis.lint import Code, LintResult, Occurrence, SisLint, SisScan, scan_extract
 from authprobe.cli.console import Environment, default_environment
-from authprobe.cli.options import FailOn, OutputOpt, ShowValuesOpt
+from authprobe.cli.options import DEFAULT_FAIL_ON, FailOn, OutputOpt, ShowValuesOpt
 from authprobe.cli.render import SEVERITY_STYLE, profiles_table
 from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
@@ -323,13 +323,14 @@ def scan(
         list[Path],
         typer.Argument(
             help="Alma user XML files, folders of them, zips of them; or CSV/TSV files "
-            "(with --map).",
+            "(with --map). Regular files and folders only (not devices or pipes).",
             show_default=False,
+            readable=False,  # checked when read (exit 4), not by Click (exit 2)
         ),
     ],
     output_format: ScanFormatOpt = ScanFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: ScanFailOnOpt = FailOn.ERROR,
+    fail_on: ScanFailOnOpt = DEFAULT_FAIL_ON,
     findings_csv: Annotated[
         Path | None,
         typer.Option(
@@ -362,7 +363,7 @@ def scan(
             "--xsd",
             help="Validate every <user> against this schema (Alma's rest_user.xsd, with "
             "rest_researcher.xsd beside it); errors become findings.",
-            dir_okay=False,
+            readable=False,
         ),
     ] = None,
     delimiter: Annotated[

@@ -22,7 +22,7 @@ from authprobe.analysis.build_rules import BuildOccurrence
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.buildconfig import EXPIRY, BuildSettings, BuildSource, DateRule, parse_rule
 from authprobe.cli.console import Environment, default_environment
-from authprobe.cli.options import FailOn, ShowValuesOpt
+from authprobe.cli.options import DEFAULT_FAIL_ON, ShowValuesOpt
 from authprobe.cli.sis import (
     CSV_COLUMNS,
     ScanFailOnOpt,
@@ -408,7 +408,7 @@ def build(
         Path | None,
         typer.Option("--findings-csv", help="Every finding, one row each.", dir_okay=False),
     ] = None,
-    fail_on: ScanFailOnOpt = FailOn.ERROR,
+    fail_on: ScanFailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Write the Alma SIS extract (zipped <users> XML) from CSV/TSV exports, merging people

@@ -20,7 +20,7 @@ from authprobe import __version__
 from authprobe.analysis.build_rules import who
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.cli.console import Environment, default_environment
-from authprobe.cli.options import FailOn, ShowValuesOpt
+from authprobe.cli.options import DEFAULT_FAIL_ON, ShowValuesOpt
 from authprobe.cli.sis import (
     ScanFailOnOpt,
     ScanFormat,
@@ -282,7 +282,7 @@ def diff_command(
         Path | None,
         typer.Option("--output", "-o", help="Write the report to this file.", dir_okay=False),
     ] = None,
-    fail_on: ScanFailOnOpt = FailOn.ERROR,
+    fail_on: ScanFailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """What changed between two SIS extracts: Match ID changes (the next load's duplicates),

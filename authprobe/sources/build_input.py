@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from authprobe import runtime
 from authprobe.buildconfig import PERSON
 from authprobe.errors import InputError, UsageError
 from authprobe.model import ReadStats
@@ -118,6 +119,7 @@ class BuildTable:
         if not self.paths:
             raise UsageError("build-source-empty", f"Source {name} names no file.")
         for path in self.paths:
+            runtime.refuse_special(path, "export")  # a device or a FIFO: say what it is
             if not path.is_file():
                 raise InputError(
                     "build-source-missing",

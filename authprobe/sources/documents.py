@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from authprobe import runtime
 from authprobe.errors import InputError
 from authprobe.sources import web
 
@@ -37,6 +38,7 @@ def read_bytes(source: str, *, what: str, reference: str, limit: int = MAX_DOCUM
     if source == "-":
         data = sys.stdin.buffer.read(limit + 1)
     else:
+        runtime.refuse_special(source, what, stdin=True)  # a FIFO would block: regular files
         try:
             with Path(source).open("rb") as handle:
                 data = handle.read(limit + 1)

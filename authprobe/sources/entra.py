@@ -25,11 +25,13 @@ first OU of `onPremisesDistinguishedName` (synced users: the same OU an AD expor
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
 from authprobe.sources import ad, population_from_dn
@@ -201,7 +203,8 @@ class EntraExport:
                         hint="Save the Graph response or the ConvertTo-Json output again.",
                     )
                 encoding = detect_encoding(path)
-                handle = path.open("r", encoding=encoding, newline="")
+                binary = runtime.open_input(path, "Entra export")  # regular file, budgeted
+                handle = io.TextIOWrapper(binary, encoding=encoding, newline="")
             except OSError as exc:
                 raise InputError(
                     "file-unreadable",

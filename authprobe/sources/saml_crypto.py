@@ -23,6 +23,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
+from authprobe import runtime
 from authprobe.errors import InputError
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -170,6 +171,7 @@ def load_certificates(data: bytes, location: str) -> tuple[Certificate, ...]:
 
 def read_certificates(path: str | Path) -> tuple[Certificate, ...]:
     """Read a --cert file."""
+    runtime.refuse_special(path, "certificate file")
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from authprobe import vocab, xmlsafe
+from authprobe import runtime, vocab, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources.saml_checks import OPAQUE_NAMEID, nameid_opaque, nameid_short
@@ -203,6 +203,7 @@ def read_message(
         data = sys.stdin.buffer.read(MAX_INPUT + 1)
         location = "<stdin>"
     else:
+        runtime.refuse_special(text, "captured login", stdin=True)
         try:
             data = Path(text).read_bytes()
         except OSError as exc:
@@ -667,6 +668,7 @@ def _attribute(node: Any, decoder: _Decoder) -> Attribute:
 
 def load_sp_key(path: str | Path) -> str:
     """Read an SP private key (PEM) for --sp-key."""
+    runtime.refuse_special(path, "SP key file")
     try:
         text = Path(path).read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:

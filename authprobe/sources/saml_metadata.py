@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from authprobe import xmlsafe
+from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources import web
@@ -187,6 +187,7 @@ def read_metadata(
             io.BytesIO(data), redact_url(text), entity=entity, cert=cert, now=now, whole=data
         )
     path = Path(text)
+    runtime.refuse_special(path, "metadata file")  # a FIFO would block, /dev/zero never end
     try:
         stream = path.open("rb")
     except OSError as exc:
