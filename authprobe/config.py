@@ -13,6 +13,7 @@ starttls = false
 [sis]
 paths = ["sis/users.zip"]
 exclude_groups = ["GUEST", "ALUMNI", "COMMUNITY"]
+previous = "sis/last-term.zip"        # the previous extract: SIS-side stability of the Match ID
 
 [alma]
 users = ["alma/export-users.zip"]      # the users already in Alma (Export Users XML, or a CSV)
@@ -36,6 +37,7 @@ fail_on = "never"
 show_values = false
 ```
 
+`[build]` (and `[[build.sources]]`) configure `sis build`: see authprobe/buildconfig.py.
 Relative paths are relative to the folder of the file. Secrets never go here: the LDAP password
 comes from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt.
 """
@@ -48,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from authprobe import runtime
+from authprobe.buildconfig import BuildSettings, parse_build
 from authprobe.errors import InputError, UsageError
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -61,7 +64,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "tls_name": str,
         "starttls": bool,
     },
-    "sis": {"paths": list, "exclude_groups": list},
+    "sis": {"paths": list, "exclude_groups": list, "previous": str},
     "alma": {"users": list, "map": list, "match_id": str},
     "idp": {
         "metadata": str,
@@ -115,6 +118,8 @@ class RunConfig:
     oidc_discovery: str | None = None
     cas_response: str | None = None
     report: dict[str, Any] = field(default_factory=dict)
+    previous_sis: Path | None = None
+    build: BuildSettings = field(default_factory=BuildSettings)
 
 
 def _resolve(base: Path, value: str) -> str:
@@ -126,12 +131,14 @@ def _resolve(base: Path, value: str) -> str:
 
 def _check(document: dict[str, Any], location: str) -> None:
     for section, values in document.items():
+        if section == "build" and isinstance(values, dict):
+            continue  # validated by buildconfig.parse_build
         if section not in _SCHEMA or not isinstance(values, dict):
             raise UsageError(
                 "config-unknown-section",
                 f"Unknown section [{section}] in the configuration file.",
                 location=location,
-                hint=f"Known sections: {', '.join(f'[{name}]' for name in _SCHEMA)}.",
+                hint=f"Known sections: {', '.join(f'[{name}]' for name in _SCHEMA)}, [build].",
             )
         for key, value in values.items():
             if any(word in key.lower() for word in _SECRET_WORDS):
@@ -225,4 +232,6 @@ def load_config(path: Path) -> RunConfig:
         oidc_discovery=(_resolve(base, idp["oidc_discovery"]) if "oidc_discovery" in idp else None),
         cas_response=_resolve(base, idp["cas_response"]) if "cas_response" in idp else None,
         report=report,
+        previous_sis=Path(_resolve(base, sis["previous"])) if "previous" in sis else None,
+        build=parse_build(document.get("build", {}), base, str(path)),
     )

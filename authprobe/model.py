@@ -387,6 +387,19 @@ class Preflight:
 
 
 @dataclass(frozen=True, slots=True)
+class IdStability:
+    """One identifier type between the previous SIS extract and this one (`sis diff`)."""
+
+    compared: int  # people followed from the previous extract who held a value of the type
+    changed: int  # of them, those who hold another value now (or none)
+
+    @property
+    def share(self) -> float:
+        """changed / compared (0 when nobody was compared)."""
+        return self.changed / self.compared if self.compared else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class MatchIdCandidate:
     """One possible SIS Match ID Type, measured (and pre-flighted when Alma users are given)."""
 
@@ -398,6 +411,8 @@ class MatchIdCandidate:
     kind: str  # "number", "username", "email": what the values look like (stability)
     preflight: Preflight | None
     reasons: tuple[str, ...]
+    stability: IdStability | None = None
+    """With the previous SIS extract (`recommend --previous-sis`): how many people changed it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,11 @@ With the users already in Alma, the types are ranked by the pre-flight (analysis
 records that would load cleanly (update + create), then fewer duplicate patrons, then
 primary_id first. Without them, by presence, then uniqueness, then stability (an assigned
 number before a username before an email).
+
+With the previous SIS extract (`recommend --previous-sis`), the people whose value of a type
+changed since then (analysis/sisdiff: followed by their other identifiers) count against it: each
+would become a second patron at the next load, so they are taken off the records that load
+cleanly (or, without Alma users, off the records that carry the type).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from authprobe.analysis.fields import IDENTIFIER, PRIMARY_ID, is_identifier
 from authprobe.model import (
     FieldProfile,
     Finding,
+    IdStability,
     MatchIdCandidate,
     Outcome,
     Preflight,
@@ -121,7 +127,38 @@ def _extract_reason(candidate: MatchIdCandidate) -> str:
     )
 
 
+def _changed(candidate: MatchIdCandidate) -> int:
+    return candidate.stability.changed if candidate.stability is not None else 0
+
+
+def _base(candidate: MatchIdCandidate) -> int:
+    """Records that load cleanly (with Alma users), else records carrying the type."""
+    return candidate.preflight.clean if candidate.preflight is not None else candidate.present
+
+
+def _stability_reason(candidate: MatchIdCandidate) -> str:
+    stability = candidate.stability
+    assert stability is not None
+    if not stability.changed:
+        return (
+            f"None of the {stability.compared:,} people followed from the previous SIS extract "
+            f"changed their {candidate.field}."
+        )
+    return (
+        f"{stability.changed:,} of {stability.compared:,} people followed from the previous SIS "
+        f"extract ({_pct(stability.changed, stability.compared)}) hold another {candidate.field} "
+        "now (or none): with it as the Match ID Type, each would become a second patron at the "
+        "next load."
+    )
+
+
 def _why_lost(loser: MatchIdCandidate, winner: MatchIdCandidate) -> str:
+    if _changed(loser) > _changed(winner) and _base(loser) >= _base(winner):
+        return (
+            f"{_changed(loser):,} people changed their {loser.field} since the previous SIS "
+            f"extract, against {_changed(winner):,} for {winner.field}: each change is a "
+            "duplicate patron at the next load."
+        )
     if loser.preflight is not None and winner.preflight is not None:
         mine, theirs = loser.preflight, winner.preflight
         if mine.clean < theirs.clean:
@@ -152,9 +189,12 @@ def _why_lost(loser: MatchIdCandidate, winner: MatchIdCandidate) -> str:
 def _order(candidate: MatchIdCandidate) -> tuple[object, ...]:
     tail = (candidate.field != PRIMARY_ID, candidate.field)
     preflight = candidate.preflight
+    changed = _changed(candidate)
     if preflight is not None:
-        return (-preflight.clean, preflight.outcomes[Outcome.CREATE_DUPLICATE], *tail)
-    return (-candidate.present, candidate.duplicate_values, KIND_RANK[candidate.kind], *tail)
+        duplicates = preflight.outcomes[Outcome.CREATE_DUPLICATE]
+        return (-(preflight.clean - changed), duplicates, changed, *tail)
+    kind = KIND_RANK[candidate.kind]
+    return (-(candidate.present - changed), candidate.duplicate_values, changed, kind, *tail)
 
 
 def decide(
@@ -162,11 +202,13 @@ def decide(
     kinds: Mapping[str, str],
     preflight: Callable[[str], Preflight] | None,
     chosen: str | None = None,
+    stability: Mapping[str, IdStability] | None = None,
 ) -> SisMatch:
     """Rank `primary_id` and every identifier type of the SIS extract as the Match ID Type.
 
     `preflight(field)` predicts the first load for one type (None without Alma users);
-    `chosen` is the user's `--match-id` (it becomes the decision; the ranking is still shown).
+    `chosen` is the user's `--match-id` (it becomes the decision; the ranking is still shown);
+    `stability` (with the previous SIS extract) says how many people changed each type's value.
     """
     fields = [p for p in profiles if p.source is SourceKind.SIS and is_identifier(p.field)]
     candidates = [
@@ -179,6 +221,7 @@ def decide(
             kind=kinds.get(profile.field, USERNAME),
             preflight=preflight(profile.field) if preflight is not None else None,
             reasons=(),
+            stability=_stability_of(stability, profile.field),
         )
         for profile in fields
         if profile.present
@@ -196,6 +239,8 @@ def decide(
             else _extract_reason(candidate)
         )
         why = (reason,) if candidate is winner else (_why_lost(candidate, winner), reason)
+        if candidate.stability is not None:
+            why = (*why, _stability_reason(candidate))
         explained.append(replace(candidate, rank=rank, reasons=why))
     decision = chosen or winner.field
     reasons = list(explained[0].reasons)
@@ -216,6 +261,12 @@ def decide(
         candidates=tuple(explained),
         reasons=tuple(reasons),
     )
+
+
+def _stability_of(stability: Mapping[str, IdStability] | None, field: str) -> IdStability | None:
+    if stability is None:
+        return None
+    return stability.get(field, IdStability(0, 0))
 
 
 def match_id_findings(decision: SisMatch) -> list[Finding]:
@@ -258,6 +309,20 @@ def match_id_findings(decision: SisMatch) -> list[Finding]:
                 chosen.duplicate_values,
                 f"{chosen.duplicate_values:,} value(s) of {field}, the Match ID Type, are held "
                 "by more than one SIS record (ignoring case): Alma can match only one of them.",
+            )
+        )
+    if chosen is not None and chosen.stability is not None and chosen.stability.changed:
+        changed = chosen.stability.changed
+        findings.append(
+            Finding(
+                "match-id-changed",
+                Severity.ERROR,
+                SourceKind.SIS.value,
+                field,
+                changed,
+                f"{changed:,} people followed from the previous SIS extract hold another {field} "
+                "now: the next load creates a second patron for each (see `authprobe sis diff` "
+                "and its --crosswalk-csv).",
             )
         )
     return findings

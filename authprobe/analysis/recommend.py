@@ -41,6 +41,7 @@ from authprobe.analysis.scoring import (
     pct,
     rank_candidates,
 )
+from authprobe.analysis.sisdiff import DiffColumns, DiffEngine
 from authprobe.errors import UsageError
 from authprobe.model import (
     AlmaAdvice,
@@ -48,6 +49,7 @@ from authprobe.model import (
     Correspondence,
     FieldProfile,
     Finding,
+    IdStability,
     PopulationScope,
     Preflight,
     Record,
@@ -104,6 +106,9 @@ class Options:
     pre-flighted against them (analysis/preflight)."""
     match_id: str | None = None
     """`--match-id`: the SIS Match ID Type to pre-flight (default: the recommended one)."""
+    previous_sis: RecordSource | None = None
+    """The previous SIS extract: how many people changed each Match ID candidate's value since
+    then (analysis/sisdiff) counts against it."""
     excluded_folded: frozenset[str] = field(init=False, default=frozenset())
 
     @property
@@ -310,6 +315,8 @@ class _Side:
     """SIS side with Alma users given: the records in load order, for the pre-flight."""
     checks: LoadChecks | None = None
     """SIS side: the per-record load rules (empty identifier values, missing dates)."""
+    diff: DiffColumns | None = None
+    """SIS side with the previous extract given: the records column-wise for the diff."""
 
 
 def _population_of(record: Record, attribute: str) -> Record | None:
@@ -342,10 +349,14 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
         side.checks = LoadChecks(source.source.value)
         if options.alma_users is not None:
             side.load = LoadColumns()
-    load, checks = side.load, side.checks
+        if options.previous_sis is not None:
+            side.diff = DiffColumns()
+    load, checks, diff = side.load, side.checks, side.diff
     for record in wrap(source.records(), f"reading {source.source.value}"):
         if checks is not None:
             checks.add(record)
+        if diff is not None:
+            diff.add(record)
         if load is not None:
             load.add(record)
         if attribute is not None:
@@ -485,12 +496,24 @@ class _Decision:
     findings: list[Finding]
 
 
+def _sis_stability(
+    previous: RecordSource, current: DiffColumns, wrap: Wrap
+) -> dict[str, IdStability]:
+    """Per identifier type: people followed from the previous extract, and who changed it."""
+    old = DiffColumns()
+    for record in wrap(previous.records(), "reading the previous SIS extract"):
+        old.add(record)
+    engine = DiffEngine(old, current)
+    return {s.field: IdStability(s.compared, s.changed) for s in engine.stability()}
+
+
 def _match_decision(
     sis: _Side,
     sis_profiles: list[FieldProfile],
     kinds: dict[str, str],
     alma: _Alma | None,
     chosen: str | None,
+    stability: dict[str, IdStability] | None = None,
 ) -> _Decision:
     """Rank the Match ID Types (pre-flighting each against Alma users when given)."""
     present = {p.field for p in sis_profiles if is_identifier(p.field) and p.present}
@@ -508,7 +531,7 @@ def _match_decision(
         runs[name] = engine.run(name)
         return runs[name].summary
 
-    decision = decide(sis_profiles, kinds, run if engine is not None else None, chosen)
+    decision = decide(sis_profiles, kinds, run if engine is not None else None, chosen, stability)
     findings = match_id_findings(decision)
     result = runs.get(decision.match_id_type or "")
     if alma is not None and sis.load is not None:
@@ -540,7 +563,12 @@ def build_report(
     sis_profiles = sis_side.profiler.result()
     if alma is not None:
         value_findings.extend(alma.findings())
-    match = _match_decision(sis_side, sis_profiles, kinds, alma, options.match_id)
+    stability = (
+        _sis_stability(options.previous_sis, sis_side.diff, wrap)
+        if options.previous_sis is not None and sis_side.diff is not None
+        else None
+    )
+    match = _match_decision(sis_side, sis_profiles, kinds, alma, options.match_id, stability)
     shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
     pairs = crosscheck(sis_side.index, dir_side.index)
     by_field = {profile.field: profile for profile in sis_profiles}
@@ -568,6 +596,8 @@ def build_report(
     inputs = [directory.summary(), sis.summary()]
     if options.alma_users is not None:
         inputs.append(options.alma_users.summary())
+    if options.previous_sis is not None:
+        inputs.append(options.previous_sis.summary())
     return Report(
         inputs=tuple(inputs),
         profiles=(*dir_profiles, *sis_profiles),

@@ -180,6 +180,7 @@ def _resolve_options(
     exclude_disabled: bool,
     alma: tuple[list[Path] | None, list[str] | None, str | None] = (None, None, None),
     logins: LoginInputs | None = None,
+    previous_sis: tuple[list[Path] | None, list[str]] = (None, []),
 ) -> Options:
     """Build the analysis options from the command line, falling back to the config file."""
     alma_users, alma_map, match_id = alma
@@ -211,7 +212,16 @@ def _resolve_options(
         ),
         alma_users=open_alma_users(alma_paths, alma_columns) if alma_paths else None,
         match_id=parse_match_id(chosen) if chosen else None,
+        previous_sis=_previous_sis(config, *previous_sis),
     )
+
+
+def _previous_sis(
+    config: RunConfig, paths: list[Path] | None, sis_map: list[str]
+) -> RecordSource | None:
+    """The previous SIS extract (--previous-sis, else [sis] previous), read like --sis."""
+    chosen = list(paths or ([config.previous_sis] if config.previous_sis else []))
+    return open_sis(chosen, sis_map) if chosen else None
 
 
 CONFIG = "authprobe.toml"
@@ -286,6 +296,8 @@ def run_options(
         rows.append(("SIS column map", "; ".join(sis_map) + " (--map)"))
     if options.previous is not None:
         rows.append(("previous snapshot", options.previous.summary().location))
+    if options.previous_sis is not None:
+        rows.append(("previous SIS extract", options.previous_sis.location))
     if options.idp_metadata is not None:
         rows.append(("IdP metadata", options.idp_metadata.location))
         entity = options.idp_metadata.selected or options.entity_id
@@ -477,6 +489,14 @@ def recommend(
         ),
     ] = None,
     preflight_csv: PreflightCsvOpt = None,
+    previous_sis: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--previous-sis",
+            help="The previous SIS extract (as --sis reads it): people whose value of a Match "
+            "ID candidate changed since then count against it (repeatable).",
+        ),
+    ] = None,
     oidc_token: OidcTokenOpt = None,
     oidc_discovery: OidcDiscoveryOpt = None,
     cas_response: CasResponseOpt = None,
@@ -508,6 +528,7 @@ def recommend(
         exclude_disabled,
         (alma_users, alma_map, match_id),
         logins,
+        (previous_sis, list(sis_map or ())),
     )
     preflight_target = preflight_csv or (
         Path(report_settings["preflight_csv"]) if "preflight_csv" in report_settings else None

@@ -210,8 +210,17 @@ def render_table(
         for value, count in counts[:20]:
             tally.add_row(Text(value), f"{count:,}")
         console.print(tally)
+    findings_table(findings, console)
+
+
+def findings_table(
+    findings: list[Finding],
+    console: Console,
+    empty: str = "No findings: nothing Alma's rules object to.",
+) -> None:
+    """The findings as a table (severity, code and field, count, message with examples)."""
     if not findings:
-        console.print(Text("No findings: nothing Alma's rules object to.", style="bold green"))
+        console.print(Text(empty, style="bold green"))
         return
     table = Table(title="Findings", title_justify="left", show_lines=True)
     table.add_column("severity")
@@ -406,5 +415,7 @@ def scan(
 
 
 def register(root: typer.Typer) -> None:
-    """Attach the `sis` command group."""
+    """Attach the `sis` command group (build and diff live in their own modules)."""
+    from authprobe.cli import sis_build, sis_diff  # noqa: F401  (their commands join `app`)
+
     root.add_typer(app, name="sis")

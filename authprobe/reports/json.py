@@ -273,6 +273,13 @@ def _match_candidate(candidate: MatchIdCandidate) -> dict[str, Any]:
         "clean": preflight.clean if preflight else None,
         "outcomes": _outcomes(preflight.outcomes) if preflight else None,
         "reasons": list(candidate.reasons),
+        "previous_sis": {
+            "compared": candidate.stability.compared,
+            "changed": candidate.stability.changed,
+            "share": _ratio(candidate.stability.share),
+        }
+        if candidate.stability is not None
+        else None,
     }
 
 

@@ -29,3 +29,20 @@ def test_example_config_has_every_key() -> None:
         if key not in document.get(section, {})
     ]
     assert missing == []
+
+
+def test_example_config_has_every_build_key() -> None:
+    """Every [build] and [[build.sources]] setting appears in the example and loads."""
+    from authprobe import buildconfig
+
+    document = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    build = document["build"]
+    assert [key for key in buildconfig._BUILD_KEYS if key not in build] == []
+    sources = build["sources"]
+    present = {key for source in sources for key in source}
+    assert [key for key in buildconfig._SOURCE_KEYS if key not in present] == []
+    loaded = config.load_config(EXAMPLE).build
+    assert [s.name for s in loaded.sources] == ["registrar", "hr"]
+    assert loaded.expiry is not None
+    assert loaded.expiry.months == 12
+    assert config.load_config(EXAMPLE).previous_sis is not None
