@@ -1,4 +1,5 @@
-# The two commands of the README: `make demo` and `make test`.
+# The two commands of the README: `make demo` and `make test` (and `make unit`: the fast tests,
+# no servers, no browser).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -14,13 +15,13 @@ $(VENV)/.installed: pyproject.toml setup.py authprobe/sources/_bercount.c | $(BI
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/_bercount.c | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,lint]'
 	touch $@
 
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/authprobe demo
+	$(BIN)/authprobe demo --html authprobe-report.html
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -31,6 +32,9 @@ typecheck: $(VENV)/.installed-test
 
 test: lint typecheck
 	$(BIN)/pytest
+
+unit: $(VENV)/.installed-test
+	$(BIN)/pytest -q -m "not integration and not browser"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

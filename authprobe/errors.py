@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     UNREADABLE = 4  # input unreadable, malformed or unsafe
     INTERNAL = 70  # a bug in authprobe (EX_SOFTWARE); --debug shows the traceback
     INTERRUPTED = 130  # Ctrl-C
+    CLOSED_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE, as a shell reports it)
 
 
 class AuthprobeError(Exception):

@@ -6,10 +6,11 @@ Everything here is a frozen dataclass or a StrEnum; analysis builds them, report
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class SourceKind(StrEnum):
@@ -17,6 +18,7 @@ class SourceKind(StrEnum):
 
     DIRECTORY = "directory"
     SIS = "sis"
+    ALMA = "alma"  # the users already in Alma (Export Users, the Users API, a report)
 
 
 class Severity(StrEnum):
@@ -230,6 +232,7 @@ class IdpCheck:
     opaque: bool  # persistent / transient / pairwise: never usable as the matching ID
     explanation: str
     nameid_format: str | None = None
+    protocol: str | None = None  # "saml", "oidc" or "cas": the login method this verdict is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,16 +266,26 @@ class Mismatch:
 
 @dataclass(frozen=True, slots=True)
 class AlmaAdvice:
-    """What to configure in Alma, the IdP and the SIS export for the recommended pair."""
+    """What to configure in Alma, the IdP and the SIS export for the two decisions."""
 
-    sis_field: str  # "primary_id" or "identifier:<ID_TYPE>"
+    sis_field: str  # "primary_id" or "identifier:<ID_TYPE>": where the SIS carries the login ID
     sis_instruction: str
     match_id_type: str  # SIS synchronize "Match ID Type": "Primary Identifier" or the id_type
-    user_id_location: str  # SAML profile "User ID Location": "Attribute" or "Subject"
+    user_id_location: str  # SAML "User ID Location": "Subject NameID" or "User ID in an
+    # attribute element" (Alma's labels)
     user_id_attribute_name: str | None  # SAML profile "User ID Attribute Name", exact
     idp_instruction: str
-    ldap_search_attribute: str  # for Alma's LDAP login: the attribute searched
+    ldap_search_attribute: str  # Alma's LDAP login: what people type (sAMAccountName, uid); ""
+    # when the directory has no such attribute
     warnings: tuple[str, ...] = ()
+    match_instruction: str = ""
+    """How to set the Match ID Type (and what Ex Libris must set up)."""
+    ldap_instruction: str = ""
+    notes: tuple[str, ...] = ()
+    """What the choice also governs (Primo VE, Leganto)."""
+    oidc_claim: str | None = None  # the ID-token claim that carries the value (OIDC evidence)
+    oidc_instruction: str | None = None  # what to do for Alma's OpenID Connect profile
+    cas_instruction: str | None = None  # what to do for Alma's CAS profile (cas:user)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +302,11 @@ class PopulationScope:
 class ReleasedValueMatch:
     """A value released in a captured login and the directory attributes that hold it."""
 
-    idp_source: str  # "NameID" or the attribute Name as sent
+    idp_source: str  # "NameID", the attribute Name, the claim or "cas:user", as sent
     value: str
     directory_attributes: tuple[str, ...]
     entries: int  # directory entries holding it (every entry counted)
+    protocol: str = "saml"  # "saml", "oidc" or "cas"
     person_holds: bool = False  # the logged-in person's entry holds it
 
 
@@ -302,7 +316,139 @@ class LoginPerson:
 
     ref: str | None  # None when several entries hold the same released values
     entries: int  # entries holding exactly those values (1: the person is told apart)
-    released_values_held: int  # released values (NameID and attribute values) the entry holds
+    released_values_held: int  # released values the entry holds
+    protocol: str = "saml"  # the login: "saml", "oidc" or "cas"
+
+
+class PreflightRows(Protocol):
+    """Every SIS record's pre-flight row, in load order (produced lazily: 1 M rows are big)."""
+
+    def __len__(self) -> int:
+        """How many rows (one per SIS record)."""
+        ...
+
+    def __iter__(self) -> Iterator[PreflightExample]:
+        """The rows in load order."""
+        ...
+
+
+class Outcome(StrEnum):
+    """What the first SIS load does to one SIS record (analysis/preflight: the rules, in order)."""
+
+    MISSING_MATCH_ID = "missing-match-id"
+    REJECTED_IN_FEED = "rejected-in-feed"
+    AMBIGUOUS = "ambiguous"
+    NOT_EXTERNAL = "not-external"
+    REJECTED_TAKEN = "rejected-taken"
+    UPDATE = "update"
+    CREATE_DUPLICATE = "create-duplicate"
+    CREATE = "create"
+
+    @property
+    def loads(self) -> bool:
+        """Alma loads the record (it updates or creates a user)."""
+        return self in (Outcome.UPDATE, Outcome.CREATE, Outcome.CREATE_DUPLICATE)
+
+    @property
+    def clean(self) -> bool:
+        """The record loads without a problem to fix: an update or a genuinely new user."""
+        return self in (Outcome.UPDATE, Outcome.CREATE)
+
+
+class Fate(StrEnum):
+    """What the first SIS load does to one user already in Alma."""
+
+    UPDATED = "updated"
+    BLOCKED = "blocked"
+    ORPHAN = "orphan"
+    UNTOUCHED_INTERNAL = "untouched-internal"
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightExample:
+    """One SIS record with its outcome, and the users already in Alma it involves."""
+
+    outcome: Outcome
+    sis_ref: str
+    population: str | None
+    alma_refs: tuple[str, ...] = ()
+    evidence: str = ""
+    value: str = ""  # the match value as Alma compares it (trimmed, casefolded); "" if none
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationOutcomes:
+    """The outcomes of the SIS records of one user_group."""
+
+    population: str
+    records: int
+    outcomes: Mapping[Outcome, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    """The predicted first SIS load for one Match ID Type (every record, every existing user)."""
+
+    match_field: str  # "primary_id" or "identifier:<ID_TYPE>"
+    sis_records: int
+    existing_users: int
+    outcomes: Mapping[Outcome, int]  # every Outcome, in rule order
+    fates: Mapping[Fate, int]  # every Fate
+    populations: tuple[PopulationOutcomes, ...]
+    examples: tuple[PreflightExample, ...]  # a few per outcome, in rule order
+    evidence: Mapping[str, int]  # create-duplicate evidence: "name and birth date", "email"
+    existing_internal: int = 0
+    duplicated_users: int = 0  # existing users that a create-duplicate record duplicates
+
+    @property
+    def clean(self) -> int:
+        """Records that load without a problem (update + create)."""
+        return sum(n for outcome, n in self.outcomes.items() if outcome.clean)
+
+    @property
+    def problems(self) -> int:
+        """Records with any other outcome: each a problem to fix before go-live."""
+        return self.sis_records - self.clean
+
+
+@dataclass(frozen=True, slots=True)
+class IdStability:
+    """One identifier type between the previous SIS extract and this one (`sis diff`)."""
+
+    compared: int  # people followed from the previous extract who held a value of the type
+    changed: int  # of them, those who hold another value now (or none)
+
+    @property
+    def share(self) -> float:
+        """changed / compared (0 when nobody was compared)."""
+        return self.changed / self.compared if self.compared else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MatchIdCandidate:
+    """One possible SIS Match ID Type, measured (and pre-flighted when Alma users are given)."""
+
+    field: str  # "primary_id" or "identifier:<ID_TYPE>"
+    rank: int
+    present: int
+    records: int
+    duplicate_values: int  # values held by more than one SIS record, ignoring case
+    kind: str  # "number", "username", "email": what the values look like (stability)
+    preflight: Preflight | None
+    reasons: tuple[str, ...]
+    stability: IdStability | None = None
+    """With the previous SIS extract (`recommend --previous-sis`): how many people changed it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SisMatch:
+    """The SIS Match ID decision: how each SIS load finds the user already in Alma."""
+
+    match_id_type: str | None  # the field chosen, None when no SIS record carries any
+    chosen_by: str  # "recommendation" or "--match-id"
+    ranked_by: str  # "pre-flight" or "presence, uniqueness, stability"
+    candidates: tuple[MatchIdCandidate, ...]
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,9 +469,15 @@ class Report:
     out_of_scope: tuple[PopulationScope, ...] = ()
     released: tuple[ReleasedValueMatch, ...] = ()
     """With a captured login: where each released value lives in the directory."""
-    login_person: LoginPerson | None = None
-    """With a captured login: which directory entry is the person who logged in."""
     options: tuple[tuple[str, str], ...] = ()
     """The filters and options the run used, as (label, value) pairs in the order given:
     population rule, excluded groups, disabled accounts, LDAP base / filter / scope, IdP
     metadata and entity, ... Never a password, a bind secret or the bind identity."""
+    sis_match: SisMatch | None = None
+    """The SIS Match ID decision (the second decision beside the login ID)."""
+    preflight: Preflight | None = None
+    """With the users already in Alma: the predicted first load for the Match ID Type."""
+    preflight_rows: PreflightRows | None = None
+    """Every SIS record's predicted outcome, for `--preflight-csv` and the exceptions CSV."""
+    login_people: tuple[LoginPerson, ...] = ()
+    """With a captured login: which directory entry logged in, one per login (protocol)."""

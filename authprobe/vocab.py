@@ -2,8 +2,10 @@
 
 One registry maps the names that appear in SAML metadata and assertions — eduPerson, inetOrgPerson
 and SCHAC OIDs (`urn:oid:...`), their SAML1 `urn:mace:dir:attribute-def:` forms, SAML subject-id,
-Microsoft / ADFS claim URIs, Entra ID source attributes (`user.employeeid`) — to a readable name and
-to the directory (LDAP / AD) attribute the value usually comes from.
+Microsoft / ADFS claim URIs, Entra ID source attributes (`user.employeeid`) — and the claims of
+OpenID Connect ID tokens (`preferred_username`, Entra's `upn`, `oid`, `onprem_sid`, `extn.*`,
+Google's `hd`, ...) to a readable name and to the directory (LDAP / AD) attribute the value usually
+comes from. CAS attributes are plain directory names (`uid`, `mail`) and resolve as such.
 
     lookup("urn:oid:2.16.840.1.113730.3.1.3").friendly_name      -> "employeeNumber"
     directory_attributes(".../claims/upn")                       -> ("userPrincipalName",)
@@ -31,6 +33,8 @@ class Family(StrEnum):
     MICROSOFT = "Microsoft claim"
     ENTRA = "Entra ID source attribute"
     LDAP = "LDAP name"
+    OIDC = "OpenID Connect claim"
+    CAS = "CAS attribute"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +188,7 @@ _CLAIMS: tuple[tuple[str, str, Family, tuple[str, ...], str], ...] = (
     (_WS08 + "groups", "groups", Family.MICROSOFT, ("memberOf",), ""),
     (_WS08 + "authenticationmethod", "authentication method", Family.MICROSOFT, (), ""),
     (_WS08 + "authenticationinstant", "authentication instant", Family.MICROSOFT, (), ""),
-    (_MSID + "objectidentifier", "Entra object ID", Family.MICROSOFT, (), ""),
+    (_MSID + "objectidentifier", "Entra object ID", Family.MICROSOFT, ("id",), ""),
     (_MSID + "tenantid", "Entra tenant ID", Family.MICROSOFT, (), ""),
     (_MSID + "displayname", "display name", Family.MICROSOFT, ("displayName",), "name"),
     (_MSID + "identityprovider", "identity provider", Family.MICROSOFT, (), ""),
@@ -207,31 +211,41 @@ _CLAIMS: tuple[tuple[str, str, Family, tuple[str, ...], str], ...] = (
         "user.onpremisessamaccountname",
         "on-premises sAMAccountName (synced users only)",
         Family.ENTRA,
-        ("sAMAccountName",),
+        ("sAMAccountName", "onPremisesSamAccountName"),
         "",
     ),
     (
         "user.onpremisesimmutableid",
         "immutableId (base64 objectGUID / ms-DS-ConsistencyGuid)",
         Family.ENTRA,
-        ("objectGUID", "mS-DS-ConsistencyGuid"),
+        ("objectGUID", "mS-DS-ConsistencyGuid", "onPremisesImmutableId"),
         "",
     ),
     (
         "user.onpremisessecurityidentifier",
         "on-premises SID",
         Family.ENTRA,
-        ("objectSid",),
+        ("objectSid", "onPremisesSecurityIdentifier"),
         "",
     ),
     (
         "user.onpremisesdistinguishedname",
         "on-premises DN",
         Family.ENTRA,
-        ("distinguishedName",),
+        ("distinguishedName", "onPremisesDistinguishedName"),
         "name",
     ),
-    ("user.objectid", "Entra object ID", Family.ENTRA, (), ""),
+    ("user.objectid", "Entra object ID", Family.ENTRA, ("id",), ""),
+    *(
+        (
+            f"user.extensionattribute{n}",
+            f"extensionAttribute{n}",
+            Family.ENTRA,
+            (f"extensionAttribute{n}", f"onPremisesExtensionAttributes.extensionAttribute{n}"),
+            "",
+        )
+        for n in range(1, 16)
+    ),
     ("user.streetaddress", "street address", Family.ENTRA, ("streetAddress",), ""),
     ("user.telephonenumber", "telephone number", Family.ENTRA, ("telephoneNumber",), ""),
     ("user.mobilephone", "mobile phone", Family.ENTRA, ("mobile",), ""),
@@ -258,6 +272,96 @@ _OTHER: tuple[AttributeInfo, ...] = (
         opaque=True,
     ),
 )
+
+
+# OpenID Connect ID-token claims (standard, Entra ID v1/v2 and optional claims, Google, Keycloak,
+# Okta, ADFS): (claim, readable name, directory attributes, flag, note). Flags as above, plus
+# "opaque" for values made by the provider that no SIS can hold.
+_SUB_NOTE = (
+    "made by the provider (pairwise per application in Entra ID): opaque to the SIS, never the "
+    "matching ID"
+)
+_OIDC: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
+    ("sub", "subject", (), "opaque", _SUB_NOTE),
+    (
+        "oid",
+        "Entra object ID",
+        (),
+        "opaque",
+        "immutable in the tenant but made by Entra ID: the SIS cannot hold it",
+    ),
+    ("tid", "Entra tenant ID", (), "", ""),
+    ("upn", "UPN", ("userPrincipalName",), "name", "changes when the person's name changes"),
+    ("unique_name", "unique name (Entra v1: usually the UPN)", ("userPrincipalName",), "name", ""),
+    (
+        "preferred_username",
+        "preferred username",
+        ("userPrincipalName", "uid", "sAMAccountName"),
+        "name",
+        "Entra ID: the UPN (mutable); Keycloak: the username; Okta: the login",
+    ),
+    ("email", "email address", ("mail",), "name", "changes when the person's name changes"),
+    ("verified_primary_email", "verified primary email (Entra)", ("mail",), "name", ""),
+    ("name", "display name", ("displayName",), "name", ""),
+    ("given_name", "given name", ("givenName",), "name", ""),
+    ("family_name", "family name", ("sn",), "name", ""),
+    ("middle_name", "middle name", (), "name", ""),
+    ("nickname", "nickname", (), "name", ""),
+    ("onprem_sid", "on-premises SID (Entra)", ("objectSid",), "", ""),
+    ("employeeid", "employee ID (Entra)", ("employeeID",), "", ""),
+    ("employee_id", "employee ID", ("employeeID",), "", ""),
+    ("samaccountname", "on-premises sAMAccountName (Entra)", ("sAMAccountName",), "", ""),
+    ("sam_account_name", "on-premises sAMAccountName", ("sAMAccountName",), "", ""),
+    (
+        "onpremisessamaccountname",
+        "on-premises sAMAccountName (synced users only)",
+        ("sAMAccountName",),
+        "",
+        "",
+    ),
+    ("hd", "Google Workspace hosted domain", (), "", "a domain, not a person"),
+    ("groups", "groups", ("memberOf",), "", ""),
+    ("roles", "roles", (), "", ""),
+    ("phone_number", "phone number", ("telephoneNumber",), "", ""),
+    ("birthdate", "birth date", (), "", ""),
+    ("login", "login (Okta)", ("uid",), "", ""),
+)
+
+
+# Short names CAS servers release (Apereo CAS, phpCAS, mama-cas) that are no LDAP name.
+_CAS_NAMES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("username", "username", ("uid", "sAMAccountName"), ""),
+    ("firstname", "first name", ("givenName",), "name"),
+    ("lastname", "last name", ("sn",), "name"),
+    ("surname", "surname", ("sn",), "name"),
+    ("full_name", "full name", ("displayName",), "name"),
+    ("affiliation", "affiliation", ("eduPersonAffiliation",), ""),
+    ("memberOf", "group memberships", ("memberOf",), ""),
+)
+
+
+def _pattern(name: str) -> AttributeInfo | None:
+    """Entra directory-extension claims: `extn.<attr>` (optional claims) and
+    `extension_<app id>_<attr>` (claims mapping): they carry the directory attribute `<attr>`."""
+    stripped = name.strip()
+    if stripped.casefold().startswith("extn.") and len(stripped) > 5:
+        attribute = stripped[5:]
+    elif stripped.casefold().startswith("extension_") and stripped.count("_") >= 2:
+        attribute = stripped.split("_", 2)[2]
+    else:
+        return None
+    if not attribute:
+        return None
+    known = REGISTRY.get(attribute.casefold())
+    directory = known.directory_attributes if known is not None else (attribute,)
+    return AttributeInfo(
+        stripped,
+        f"{attribute} (Entra directory extension)",
+        Family.OIDC,
+        directory,
+        "an Entra directory extension: filled only where Entra Connect or an app writes it",
+        changes_with_name=bool(known and known.changes_with_name),
+    )
 
 
 def _build() -> dict[str, AttributeInfo]:
@@ -304,6 +408,22 @@ def _build() -> dict[str, AttributeInfo]:
                 changes_with_name=plain == "userPrincipalName",
             )
         )
+    # Claims and CAS names last: where one is spelled like a directory name (employeeid ~
+    # employeeID), the directory name keeps the entry.
+    for name, friendly, directory, flag in _CAS_NAMES:
+        add(AttributeInfo(name, friendly, Family.CAS, directory, changes_with_name=flag == "name"))
+    for name, friendly, directory, flag, note in _OIDC:
+        add(
+            AttributeInfo(
+                name,
+                friendly,
+                Family.OIDC,
+                directory,
+                note,
+                changes_with_name=flag == "name",
+                opaque=flag == "opaque",
+            )
+        )
     return table
 
 
@@ -312,8 +432,8 @@ REGISTRY: dict[str, AttributeInfo] = _build()
 
 
 def lookup(name: str) -> AttributeInfo | None:
-    """What `name` (an attribute Name or claim URI as sent) means, or None when unknown."""
-    return REGISTRY.get(name.strip().casefold())
+    """What `name` (an attribute Name, claim URI or claim as sent) means, or None when unknown."""
+    return REGISTRY.get(name.strip().casefold()) or _pattern(name)
 
 
 def friendly_name(name: str, sent_friendly_name: str | None = None) -> str:

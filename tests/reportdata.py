@@ -11,9 +11,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from authprobe.analysis.recommend import build_report
+from authprobe.analysis.recommend import Options, build_report
 from authprobe.model import InputSummary, ReadStats, Record, Report, SourceKind
-from authprobe.sources.inputs import open_directory, open_sis
+from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 
 REPO = Path(__file__).parents[1]
 DEMO_FOLDER = REPO / "fixtures" / "demo-college"
@@ -25,6 +25,7 @@ def demo_report() -> Report:
     return build_report(
         open_directory(str(DEMO_FOLDER / "directory.ldif")),
         open_sis([DEMO_FOLDER / "sis.zip"]),
+        options=Options(alma_users=open_alma_users([DEMO_FOLDER / "alma-users.zip"])),
     )
 
 

@@ -264,3 +264,46 @@ def _profiles(report: Report) -> list[FieldProfile]:
     return sorted(
         (replace(p, examples=()) for p in report.profiles), key=lambda p: (p.source, p.field)
     )
+
+
+@pytest.fixture(scope="module")
+def demo_with_alma() -> tuple[dict[str, Any], Report]:
+    """The demo college with its users already in Alma (what `make demo` shows)."""
+    from authprobe.analysis.recommend import Options
+    from authprobe.sources.sis import AlmaUsers
+
+    truth = json.loads((FIXTURES / "truth.json").read_text(encoding="utf-8"))
+    report = build_report(
+        LdifFile(FIXTURES / "directory.ldif"),
+        SisExtract([FIXTURES / "sis.zip"]),
+        options=Options(alma_users=AlmaUsers([FIXTURES / "alma-users.zip"])),
+    )
+    return truth["alma"], report
+
+
+def test_demo_preflight_outcomes_and_fates(demo_with_alma: tuple[dict[str, Any], Report]) -> None:
+    """The first load of the demo: every outcome and fate count equals what the generator
+    planted (migrated by number, by barcode, under an old card, internal staff and guests...)."""
+    truth, report = demo_with_alma
+    assert report.sis_match is not None
+    assert report.preflight is not None
+    assert report.sis_match.match_id_type == truth["match_id_type"]
+    preflight = report.preflight
+    assert {o.value: n for o, n in preflight.outcomes.items()} == truth["outcomes"]
+    assert {f.value: n for f, n in preflight.fates.items()} == truth["fates"]
+    assert dict(preflight.evidence) == truth["create_duplicate_evidence"]
+    assert preflight.existing_users == truth["users"]
+    assert preflight.existing_internal == truth["internal"]
+
+
+def test_demo_match_id_ranking(demo_with_alma: tuple[dict[str, Any], Report]) -> None:
+    """primary_id wins the Match ID decision by clean loads; BARCODE loses by the cardless
+    migrated users and the internal staff (known by construction)."""
+    truth, report = demo_with_alma
+    assert report.sis_match is not None
+    clean = {c.field: c.preflight.clean for c in report.sis_match.candidates if c.preflight}
+    for field, expected in truth["clean"].items():
+        assert clean[field] == expected
+    assert report.sis_match.candidates[0].field == "primary_id"
+    assert report.advice is not None
+    assert report.advice.match_id_type == "Primary Identifier"

@@ -19,9 +19,10 @@ API (for `recommend --idp-metadata FILE --assertion FILE`):
         (NameID and every attribute value), compared case-insensitively, and also with the
         @scope stripped (eppn `jdoe@college.ca` = uid `jdoe`). One pass over the records.
 
-    LoginLocator(assertion): the same comparison streamed over a whole directory, one entry at a
-        time (`add`), keeping counts, not matches: how many entries hold each released value
-        (every entry counted), and which entry is the person who logged in (`result`).
+    LoginLocator(released_pairs(assertion)) (or the (source, value) pairs of an OIDC / CAS
+        login): the same comparison streamed over a whole directory, one entry at a time
+        (`add`), keeping counts, not matches: how many entries hold each released value (every
+        entry counted), and which entry is the person who logged in (`result`).
 
 `metadata` and `assertion` may be None (nothing known about that side).
 """
@@ -223,6 +224,11 @@ def _verdict(
     )
 
 
+def released_pairs(assertion: Assertion) -> list[tuple[str, str]]:
+    """(source, value) for the NameID (unless encrypted) and every non-blank attribute value."""
+    return _released(assertion)
+
+
 def _released(assertion: Assertion) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if assertion.nameid is not None and assertion.nameid.value and not assertion.nameid.encrypted:
@@ -241,7 +247,14 @@ def locate_released_values(
     assertion: Assertion, directory_records: Iterable[Record]
 ) -> list[ReleasedValue]:
     """Which directory attribute of which entry holds each released value (module docstring)."""
-    released = _released(assertion)
+    return locate_values(_released(assertion), directory_records)
+
+
+def locate_values(
+    released: list[tuple[str, str]], directory_records: Iterable[Record]
+) -> list[ReleasedValue]:
+    """For (source, value) pairs of any login (SAML, OIDC, CAS): the directory entries and
+    attributes holding each value, casefolded, and with the @scope stripped. One pass."""
     exact: dict[str, list[int]] = {}
     scoped: dict[str, list[int]] = {}
     for index, (_, value) in enumerate(released):
@@ -300,8 +313,9 @@ class LoginLocator:
     alike, the person is not told apart and `LoginPerson.ref` is None.
     """
 
-    assertion: Assertion
-    released: list[tuple[str, str]] = field(init=False)
+    released: list[tuple[str, str]]
+    """(source, value) for every value the login released (`released_pairs`, `evidence_pairs`)."""
+    protocol: str = "saml"
     holders: list[int] = field(init=False)
     attributes: list[dict[str, None]] = field(init=False)
     combinations: dict[frozenset[int], _Combination] = field(default_factory=dict)
@@ -310,7 +324,6 @@ class LoginLocator:
     _scoped: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.released = _released(self.assertion)
         self.holders = [0] * len(self.released)
         self.attributes = [{} for _ in self.released]
         for index, (_, value) in enumerate(self.released):
@@ -365,12 +378,14 @@ class LoginLocator:
                 value,
                 tuple(self.attributes[index]),
                 self.holders[index],
+                self.protocol,
                 told_apart and index in best,
             )
             for index, (source, value) in enumerate(self.released)
         )
         if not told_apart or first is None:
-            return LocatedLogin(values, LoginPerson(None, entries + self.overflow, len(best)), None)
+            person = LoginPerson(None, entries + self.overflow, len(best), self.protocol)
+            return LocatedLogin(values, person, None)
         attrs = {name: tuple(found) for name, found in first.attrs.items()}
-        person = LoginPerson(first.ref, 1, len(best))
+        person = LoginPerson(first.ref, 1, len(best), self.protocol)
         return LocatedLogin(values, person, Record(first.ref, attrs))

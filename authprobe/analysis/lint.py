@@ -14,16 +14,19 @@ from __future__ import annotations
 import gc
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from authprobe.analysis.profile import SourceProfiler
-from authprobe.model import FieldProfile, Finding, InputSummary, Record, Severity, SourceKind
+from authprobe.model import FieldProfile, Finding, InputSummary, Record, Severity
 from authprobe.sources import RecordSource
+from authprobe.sources.sis import EMPTY_IDENTIFIER
 
 MAX_ID_LENGTH = 255
+ALMA_MAX_ZIP_FILES = 50
+"""Alma's SIS load takes at most this many XML files per zip."""
 MAX_SAMPLES = 5
 SOURCE = "sis"
 
@@ -46,6 +49,12 @@ class Code(StrEnum):
     BAD_DATE = "sis-date-unreadable"
     UNKNOWN_ELEMENT = "sis-unknown-element"
     XSD = "sis-xsd-invalid"
+    ZIP_TOO_MANY_FILES = "sis-zip-too-many-files"
+    EMPTY_VALUE = "sis-id-empty-value"
+    EMAIL_AS_ID = "sis-id-is-email"
+    GROUP_AS_ID = "sis-id-is-user-group"
+    EXPIRY_MISSING = "sis-expiry-missing"
+    PURGE_MISSING = "sis-purge-missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +153,44 @@ RULES: dict[Code, Rule] = {
             Severity.WARNING,
             "{n} users do not validate against the given XML schema.",
         ),
+        Rule(
+            Code.EMPTY_VALUE,
+            Severity.ERROR,
+            "{n} users have a user_identifier whose <value> is empty; Alma rejects the whole "
+            'record ("Mandatory field is missing: User identifier value"). Leave out '
+            "identifiers that have no value.",
+        ),
+        Rule(
+            Code.EMAIL_AS_ID,
+            Severity.ERROR,
+            "{n} users carry an email address as an additional identifier{shared}; email "
+            "addresses change and are shared, and Alma rejects every user who repeats an "
+            "identifier another user holds. Load emails in contact_info, not as identifiers.",
+        ),
+        Rule(
+            Code.GROUP_AS_ID,
+            Severity.ERROR,
+            "{n} users carry a user_group code as an additional identifier{shared}; every "
+            "user of the group shares it, so Alma rejects all of them but the first.",
+        ),
+        Rule(
+            Code.EXPIRY_MISSING,
+            Severity.WARNING,
+            "{n} users have no expiry_date; Alma never expires them, so they are never purged "
+            "either.",
+        ),
+        Rule(
+            Code.PURGE_MISSING,
+            Severity.WARNING,
+            "{n} users have no purge_date; Alma's Purge Users job never removes them.",
+        ),
+        Rule(
+            Code.ZIP_TOO_MANY_FILES,
+            Severity.WARNING,
+            f"{{n}} zips hold more than {ALMA_MAX_ZIP_FILES} XML files; Alma's SIS load reads "
+            f"at most {ALMA_MAX_ZIP_FILES} XML files per zip: split the extract into several "
+            "zips.",
+        ),
     )
 }
 
@@ -151,6 +198,8 @@ INFO_KEYS = frozenset(
     {
         "preferred_emails",
         "expiry_date",
+        "purge_date",
+        EMPTY_IDENTIFIER,
         "unknown_elements",
         "xsd_errors",
         "first_name",
@@ -160,6 +209,7 @@ INFO_KEYS = frozenset(
 )
 """The `Record.info` keys `SisLint` reads (a reader may drop the others; see `scan_extract`)."""
 
+_REF_BITS = (1 << 64) - 1
 _SUSPECT = re.compile(r"[\s/?#%]")
 _URL_UNSAFE = re.compile(r"[/?#%]")
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:?\d{2})?$")
@@ -170,6 +220,10 @@ _SINGULAR = (
     (" users look ", " user looks "),
     (" users carry ", " user carries "),
     (" users do ", " user does "),
+    (" zips hold ", " zip holds "),
+    ("Alma never expires them, so they are", "Alma never expires it, so it is"),
+    ("Purge Users job never removes them", "Purge Users job never removes it"),
+    ("rejects all of them but", "rejects all users of the group but"),
     (" values are ", " value is "),
     (" values appear ", " value appears "),
     (" values contain ", " value contains "),
@@ -229,7 +283,10 @@ class SisLint:
         id_types: Collection[str] | None = None,
         today: date | None = None,
         sink: Sink | None = None,
+        source: str = SOURCE,
     ) -> None:
+        self.source = source
+        """Whose records these are in the findings: "sis" or "alma" (the users in Alma)."""
         self.id_types = frozenset(id_types) if id_types is not None else None
         self.today = (today or date.today()).isoformat()
         self.sink = sink
@@ -242,8 +299,11 @@ class SisLint:
         self._label_list: list[str] = []
         # values seen more than once: casefolded -> spelling -> uses
         self._repeats: dict[str, Counter[str]] = {}
-        # hashed person keys (name + birth date, email) -> (user group, packed ref) of the first
-        self._people: dict[int, tuple[str, int]] = {}
+        # hashed person keys (name + birth date, email) -> the first holder, as one int: its
+        # user group's number << 64 | its packed ref (no tuple, no group string per person)
+        self._people: dict[int, int] = {}
+        self._groups: dict[str, int] = {}
+        self._group_names: list[str] = []
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -271,10 +331,21 @@ class SisLint:
                 self._unique(ref, packed, name, value)
         if info:
             self._info(ref, record)
+        self._dates(ref, info)
         self._person(ref, packed, record)
+
+    def _dates(self, ref: str, info: Mapping[str, str]) -> None:
+        """Alma purges only users with an expiry and a purge date."""
+        if "expiry_date" not in info:
+            self._fire(Code.EXPIRY_MISSING, ref, "expiry_date")
+        if "purge_date" not in info:
+            self._fire(Code.PURGE_MISSING, ref, "purge_date")
 
     def _info(self, ref: str, record: Record) -> None:
         get = record.info.get
+        empty = get(EMPTY_IDENTIFIER)
+        if empty is not None:
+            self._fire(Code.EMPTY_VALUE, ref, None, detail=f"empty value of {empty}")
         preferred = get("preferred_emails")
         if preferred is not None:
             self._fire(Code.SEVERAL_PREFERRED, ref, "email", detail=f"{preferred} preferred")
@@ -362,20 +433,34 @@ class SisLint:
         if not keys:
             return
         people = self._people
-        token = (group, packed)
+        number = self._groups.get(group)
+        if number is None:
+            number = self._groups[group] = len(self._group_names)
+            self._group_names.append(group)
+        token = number << 64 | packed
         for key, how in keys:
             other = people.get(key)
             if other is None:
                 people[key] = token
-            elif other[0] != group:
+            elif other >> 64 != number:
+                other_group = self._group_names[other >> 64]
                 self._fire(
                     Code.SAME_PERSON,
                     ref,
                     "user_group",
-                    detail=f"same {how} as {self._unpack(other[1])} "
-                    f"({other[0] or 'no group'} vs {group or 'no group'})",
+                    detail=f"same {how} as {self._unpack(other & _REF_BITS)} "
+                    f"({other_group or 'no group'} vs {group or 'no group'})",
                 )
                 return
+
+    def zips(self, members: Mapping[str, int]) -> None:
+        """The XML files each zip of the extract holds (zip path -> count): more than Alma's
+        `ALMA_MAX_ZIP_FILES` is a finding (for an SIS extract: an export of Alma is no load)."""
+        if self.source != SOURCE:
+            return
+        for path, count in members.items():
+            if count > ALMA_MAX_ZIP_FILES:
+                self._fire(Code.ZIP_TOO_MANY_FILES, path, None, detail=f"{count:,} XML files")
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -444,7 +529,7 @@ class SisLint:
                 Finding(
                     code=code.value,
                     severity=rule.severity,
-                    source=SOURCE,
+                    source=self.source,
                     field=field_name,
                     count=n,
                     message=_singular(rule.message, n).format(n=f"{n:,}", records=f"{total:,}"),
@@ -453,6 +538,120 @@ class SisLint:
             )
         findings.sort(key=lambda f: (-f.severity.rank, f.code, f.field or ""))
         return LintResult(tuple(findings), samples, self.records)
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _sharing(tally: Counter[str], *, name_values: bool) -> str:
+    """` (STUDENT: 3,750 users; STAFF: 650 users)`, or for values that name people only the
+    counts: ` (12 of these values are shared, by up to 4 users each)`."""
+    shared = sorted(
+        ((n, v) for v, n in tally.items() if n > 1), key=lambda item: (-item[0], item[1])
+    )
+    if not shared:
+        return ""
+    if name_values:
+        listed = "; ".join(f"{value}: {n:,} users" for n, value in shared[:5])
+        more = f"; and {len(shared) - 5:,} more" if len(shared) > 5 else ""
+        return f" ({listed}{more})"
+    if len(shared) == 1:
+        return f" (1 of these values is shared by {shared[0][0]:,} users)"
+    return f" ({len(shared):,} of these values are shared, by up to {shared[0][0]:,} users each)"
+
+
+def identifier_misuse(
+    counts: Mapping[str, Mapping[str, int]], groups: Iterable[str | None], source: str = SOURCE
+) -> list[Finding]:
+    """Emails and user_group codes loaded as additional identifiers (`identifier:<TYPE>`).
+
+    `counts` maps each field to its value counts (value -> records holding it, as the field
+    profiles count them); `groups` are the user_group codes seen. Every user who shares such a
+    value with another is rejected by Alma; the finding says how many users share each.
+    """
+    codes = {g.strip().casefold() for g in groups if g and g.strip()}
+    findings = []
+    for field_name, values in counts.items():
+        if not field_name.startswith("identifier:"):
+            continue
+        emails: Counter[str] = Counter()
+        group_codes: Counter[str] = Counter()
+        for value, n in values.items():
+            key = value.strip().casefold()
+            if key in codes:
+                group_codes[value.strip().upper()] += n
+            elif "@" in key and _EMAIL.fullmatch(key):
+                emails[key] += n
+        for code, tally, name_values in (
+            (Code.GROUP_AS_ID, group_codes, True),
+            (Code.EMAIL_AS_ID, emails, False),
+        ):
+            if not tally:
+                continue
+            n = sum(tally.values())
+            message = _singular(RULES[code].message, n)
+            findings.append(
+                Finding(
+                    code=code.value,
+                    severity=RULES[code].severity,
+                    source=source,
+                    field=field_name,
+                    count=n,
+                    message=message.format(
+                        n=f"{n:,}", shared=_sharing(tally, name_values=name_values)
+                    ),
+                )
+            )
+    return findings
+
+
+class LoadChecks:
+    """The lint's per-record load rules, counted only (`recommend` does not run the whole
+    lint): identifiers with an empty value, and users without expiry_date or purge_date."""
+
+    def __init__(self, source: str = SOURCE) -> None:
+        self.source = source
+        self.records = 0
+        self.groups: set[str] = set()
+        """The user_group codes seen (identifier values equal to one are reported)."""
+        self._tallies: dict[Code, _Tally] = {}
+
+    def _count(self, code: Code, ref: str) -> None:
+        tally = self._tallies.get(code)
+        if tally is None:
+            tally = self._tallies[code] = _Tally()
+        tally.count += 1
+        if len(tally.samples) < MAX_SAMPLES:
+            tally.samples.append(Occurrence(code, ref))
+
+    def add(self, record: Record) -> None:
+        """Check one record."""
+        self.records += 1
+        info = record.info
+        if record.population is not None:
+            self.groups.add(record.population)
+        if EMPTY_IDENTIFIER in info:
+            self._count(Code.EMPTY_VALUE, record.ref)
+        if "expiry_date" not in info:
+            self._count(Code.EXPIRY_MISSING, record.ref)
+        if "purge_date" not in info:
+            self._count(Code.PURGE_MISSING, record.ref)
+
+    def findings(self) -> list[Finding]:
+        """One finding per rule that fired."""
+        fields = {Code.EXPIRY_MISSING: "expiry_date", Code.PURGE_MISSING: "purge_date"}
+        return [
+            Finding(
+                code=code.value,
+                severity=RULES[code].severity,
+                source=self.source,
+                field=fields.get(code),
+                count=tally.count,
+                message=_singular(RULES[code].message, tally.count).format(n=f"{tally.count:,}"),
+                examples=tuple(o.ref for o in tally.samples),
+            )
+            for code, tally in sorted(self._tallies.items())
+        ]
 
 
 def lint_records(
@@ -482,6 +681,8 @@ class SisScan:
     lint: LintResult
     started_at: datetime
     finished_at: datetime
+    tallies: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    """Counts of the values of some `Record.info` keys (account_type, status...), if asked."""
 
 
 def _freeze_profiles(
@@ -508,22 +709,30 @@ def _freeze_profiles(
 
 
 Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
+MISSING = "(missing)"
 
 
 def scan_extract(
-    source: RecordSource, lint: SisLint, *, wrap: Wrap | None = None, parallel: bool = False
+    source: RecordSource,
+    lint: SisLint,
+    *,
+    wrap: Wrap | None = None,
+    parallel: bool = False,
+    tally: Collection[str] = (),
 ) -> SisScan:
     """Read `source` once, feeding every record to the field profiles and to `lint`.
 
     `parallel` freezes the profiles on two cores (see `_freeze_profiles`); the reader itself may
     also share the parsing with a child process (`SisExtract(parallel=True)`). The records are
     only profiled (attrs), counted by population and linted, so a reader that passes records
-    between processes (`child_info_keys`) need pass only the `info` the lint reads.
+    between processes (`child_info_keys`) need pass only the `info` the lint reads. `tally`
+    names `info` keys whose values are counted (missing ones as "(missing)").
     """
     started = datetime.now(UTC)
     if hasattr(source, "child_info_keys"):
-        source.child_info_keys = INFO_KEYS
-    profiler = SourceProfiler(SourceKind.SIS)
+        source.child_info_keys = INFO_KEYS | frozenset(tally)
+    tallies: dict[str, Counter[str]] = {key: Counter() for key in tally}
+    profiler = SourceProfiler(source.source)
     populations: Counter[str] = Counter()
     # Records, counts and lint tables hold no reference cycles, but the millions of dicts and
     # tuples they are made of make the cyclic collector walk an ever larger heap, again and
@@ -539,7 +748,23 @@ def scan_extract(
             profile(record)
             check(record)
             populations[record.population or ""] += 1
+            for key, counter in tallies.items():
+                counter[record.info.get(key, MISSING)] += 1
+        lint.zips(getattr(source, "zip_members", {}))
         checked = lint.result()
+        misuse = identifier_misuse(
+            {name: f.counts for name, f in profiler.fields.items()}, populations, lint.source
+        )
+        if misuse:
+            checked = replace(
+                checked,
+                findings=tuple(
+                    sorted(
+                        (*checked.findings, *misuse),
+                        key=lambda f: (-f.severity.rank, f.code, f.field or ""),
+                    )
+                ),
+            )
         lint.release()  # free the lint's value tables before the profiles are frozen (peak)
         profiles = _freeze_profiles(profiler, parallel=parallel)
     finally:
@@ -552,4 +777,8 @@ def scan_extract(
         lint=checked,
         started_at=started,
         finished_at=datetime.now(UTC),
+        tallies=tuple(
+            (key, tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))))
+            for key, counter in tallies.items()
+        ),
     )

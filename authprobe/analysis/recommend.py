@@ -19,32 +19,58 @@ from authprobe.analysis.crosscheck import (
     shared_identifiers,
 )
 from authprobe.analysis.exceptions import mismatches
+from authprobe.analysis.fields import is_identifier
 from authprobe.analysis.history import Snapshot, ValueHistory, history_findings
-from authprobe.analysis.idp_release import LocatedLogin, LoginLocator, idp_release
+from authprobe.analysis.idp_evidence import (
+    IdpEvidence,
+    identify,
+    idp_lookup,
+    locators,
+    releases,
+)
+from authprobe.analysis.idp_release import LoginLocator
+from authprobe.analysis.lint import LoadChecks, identifier_misuse
+from authprobe.analysis.loadcolumns import LoadColumns
+from authprobe.analysis.match_id import decide, match_id_findings, value_kind
+from authprobe.analysis.preflight import PreflightEngine, PreflightResult
+from authprobe.analysis.preflight_findings import (
+    export_findings,
+    outcome_findings,
+    shared_type_findings,
+)
 from authprobe.analysis.profile import SourceProfiler, no_records_finding
 from authprobe.analysis.scoring import (
     MAX_ID_LENGTH,
     RUBRIC,
     WEIGHTS,
-    IdpLookup,
     describe,
     pct,
     rank_candidates,
     set_aside_findings,
 )
+from authprobe.analysis.sisdiff import DiffColumns, DiffEngine
+from authprobe.errors import UsageError
 from authprobe.model import (
+    AlmaAdvice,
     Candidate,
     Correspondence,
     FieldProfile,
     Finding,
-    IdpCheck,
+    IdStability,
+    LoginPerson,
     PopulationScope,
+    Preflight,
     Record,
+    ReleasedValueMatch,
     Report,
     Severity,
+    SisMatch,
     SourceKind,
 )
 from authprobe.sources import RecordSource
+from authprobe.sources.cas.response import CasResponse
+from authprobe.sources.oidc.discovery import Discovery
+from authprobe.sources.oidc.token import IdToken
 from authprobe.sources.saml_message import Assertion
 from authprobe.sources.saml_metadata import IdpMetadata
 
@@ -75,9 +101,35 @@ class Options:
     assertion: Assertion | None = None
     """A captured login: what the IdP really released (see analysis/idp_release)."""
     entity_id: str | None = None
+    oidc_token: IdToken | None = None
+    """An OpenID Connect ID token (`oidc decode` / `oidc test-rp --save`)."""
+    oidc_discovery: Discovery | None = None
+    """The provider's discovery document: claims_supported says what it can release."""
+    cas_response: CasResponse | None = None
+    """A CAS validation response: Alma reads cas:user."""
     previous: RecordSource | None = None
     """An earlier snapshot of the directory (`ldap scan --save`), to measure value changes."""
+    alma_users: RecordSource | None = None
+    """The users already in Alma (Export Users XML, a CSV report): the first load is
+    pre-flighted against them (analysis/preflight)."""
+    match_id: str | None = None
+    """`--match-id`: the SIS Match ID Type to pre-flight (default: the recommended one)."""
+    previous_sis: RecordSource | None = None
+    """The previous SIS extract: how many people changed each Match ID candidate's value since
+    then (analysis/sisdiff) counts against it."""
     excluded_folded: frozenset[str] = field(init=False, default=frozenset())
+
+    @property
+    def idp(self) -> IdpEvidence:
+        """All the IdP evidence of the run."""
+        return IdpEvidence(
+            self.idp_metadata,
+            self.assertion,
+            self.entity_id,
+            self.oidc_token,
+            self.oidc_discovery,
+            self.cas_response,
+        )
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -246,6 +298,13 @@ def _skipped_findings(source: RecordSource) -> list[Finding]:
     ]
 
 
+def _reader_findings(source: RecordSource) -> list[Finding]:
+    """What the reader itself found: an incomplete Graph export, probable LDAP truncation,
+    disabled accounts, guests (readers that have a `findings()`; after the read)."""
+    findings = getattr(source, "findings", None)
+    return list(findings()) if callable(findings) else []
+
+
 Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
 
 
@@ -264,12 +323,18 @@ class _Side:
     profiler: SourceProfiler
     index: SideIndex
     excluded: SideIndex
-    login: LoginLocator | None = None
-    """With a captured login: who holds each released value (every entry counted)."""
+    logins: dict[str, LoginLocator] = field(default_factory=dict)
+    """With captured logins: who holds each released value (every entry counted), by protocol."""
     snapshot: Snapshot | None = None
     population_missing: int = 0
     """Entries without the --population-rule attribute (left in their OU)."""
     population_examples: list[str] = field(default_factory=list)
+    load: LoadColumns | None = None
+    """SIS side with Alma users given: the records in load order, for the pre-flight."""
+    checks: LoadChecks | None = None
+    """SIS side: the per-record load rules (empty identifier values, missing dates)."""
+    diff: DiffColumns | None = None
+    """SIS side with the previous extract given: the records column-wise for the diff."""
 
 
 def _population_of(record: Record, attribute: str) -> Record | None:
@@ -286,11 +351,25 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
     is_directory = source.source is SourceKind.DIRECTORY
     attribute = options.population_attribute if is_directory else None
     excluded = options.excluded_folded
-    if is_directory and options.assertion is not None:
-        side.login = LoginLocator(options.assertion)
+    if is_directory:
+        side.logins = locators(options.idp)
+    logins = tuple(side.logins.values())
     if is_directory and options.previous is not None:
         side.snapshot = Snapshot()
+    if not is_directory:
+        side.checks = LoadChecks(source.source.value)
+        if options.alma_users is not None:
+            side.load = LoadColumns()
+        if options.previous_sis is not None:
+            side.diff = DiffColumns()
+    load, checks, diff = side.load, side.checks, side.diff
     for record in wrap(source.records(), f"reading {source.source.value}"):
+        if checks is not None:
+            checks.add(record)
+        if diff is not None:
+            diff.add(record)
+        if load is not None:
+            load.add(record)
         if attribute is not None:
             found = _population_of(record, attribute)
             if found is None:
@@ -302,8 +381,8 @@ def _read(source: RecordSource, wrap: Wrap, options: Options) -> _Side:
         side.profiler.add(record)
         if side.snapshot is not None:
             side.snapshot.add(record)
-        if side.login is not None:
-            side.login.add(record)
+        for login in logins:
+            login.add(record)
         if excluded and record.population and record.population.casefold() in excluded:
             side.excluded.add(record)
         else:
@@ -340,36 +419,30 @@ def _out_of_scope(
     return tuple(scopes)
 
 
-def _idp_lookup(options: Options, person: Record | None) -> IdpLookup:
-    """For each pair, what the IdP does with its directory attribute (cached per attribute)."""
-    cache: dict[str, IdpCheck] = {}
-
-    def lookup(pair: Correspondence) -> IdpCheck | None:
-        attribute = pair.directory_attribute
-        if attribute not in cache:
-            release = idp_release(
-                attribute,
-                options.idp_metadata,
-                options.assertion,
-                person=person,
-                entity_id=options.entity_id,
-            )
-            cache[attribute] = IdpCheck(
-                idp_source=release.idp_source,
-                offered=release.offered,
-                released=release.released,
-                opaque=not release.usable and (release.offered or release.released),
-                explanation=release.explanation,
-                nameid_format=release.nameid_format,
-            )
-        return cache[attribute]
-
-    return lookup
+def _login(
+    directory: _Side,
+) -> tuple[dict[str, Record | None], list[ReleasedValueMatch], list[LoginPerson]]:
+    """The person who logged in with each login given, where each released value lives, and
+    which entry the person is (every directory entry counted: see LoginLocator)."""
+    return identify(directory.logins)
 
 
-def _login(directory: _Side) -> LocatedLogin | None:
-    """Where each released value lives and whose entry the login is (see LoginLocator)."""
-    return directory.login.result() if directory.login is not None else None
+def _advice(
+    recommendation: Candidate | None,
+    options: Options,
+    people: dict[str, Record | None],
+    match: SisMatch,
+    profiles: list[FieldProfile],
+) -> AlmaAdvice | None:
+    if recommendation is None:
+        return None
+    attribute = recommendation.correspondence.directory_attribute
+    return alma_advice(
+        recommendation,
+        releases(attribute, options.idp, people),
+        match=match,
+        profiles=profiles,
+    )
 
 
 def _history(
@@ -380,6 +453,103 @@ def _history(
         return None
     attributes = [pair.directory_attribute for pair in pairs]
     return directory.snapshot.compare(options.previous.records(), attributes)
+
+
+@dataclass
+class _Alma:
+    """The users already in Alma, read once: load rules, columns for the pre-flight (their field
+    profiles are `alma scan`'s)."""
+
+    load: LoadColumns
+    checks: LoadChecks
+
+    def findings(self) -> list[Finding]:
+        """The load rules and identifier misuse (emails, user_group codes) of the export."""
+        suspect = self.load.suspect_values(self.checks.groups)
+        return [
+            *self.checks.findings(),
+            *identifier_misuse(suspect, self.checks.groups, self.checks.source),
+        ]
+
+
+def _read_alma(source: RecordSource, wrap: Wrap) -> _Alma:
+    alma = _Alma(LoadColumns(), LoadChecks(source.source.value))
+    check, collect = alma.checks.add, alma.load.add
+    for record in wrap(source.records(), "reading users already in Alma"):
+        check(record)
+        collect(record)
+    return alma
+
+
+def _value_findings(profiler: SourceProfiler, checks: LoadChecks) -> list[Finding]:
+    """The load rules and identifier misuse (emails, user_group codes) of one source."""
+    counts = {name: f.counts for name, f in profiler.fields.items()}
+    return [*checks.findings(), *identifier_misuse(counts, checks.groups, checks.source)]
+
+
+def _value_kinds(profiler: SourceProfiler) -> dict[str, str]:
+    """What each SIS identifier field's values look like (number, username, email)."""
+    return {
+        name: value_kind(iter(f.counts))
+        for name, f in profiler.fields.items()
+        if is_identifier(name)
+    }
+
+
+@dataclass
+class _Decision:
+    """The Match ID decision, its pre-flight (with Alma users) and their findings."""
+
+    sis_match: SisMatch
+    preflight: PreflightResult | None
+    findings: list[Finding]
+
+
+def _sis_stability(
+    previous: RecordSource, current: DiffColumns, wrap: Wrap
+) -> dict[str, IdStability]:
+    """Per identifier type: people followed from the previous extract, and who changed it."""
+    old = DiffColumns()
+    for record in wrap(previous.records(), "reading the previous SIS extract"):
+        old.add(record)
+    engine = DiffEngine(old, current)
+    return {s.field: IdStability(s.compared, s.changed) for s in engine.stability()}
+
+
+def _match_decision(
+    sis: _Side,
+    sis_profiles: list[FieldProfile],
+    kinds: dict[str, str],
+    alma: _Alma | None,
+    chosen: str | None,
+    stability: dict[str, IdStability] | None = None,
+) -> _Decision:
+    """Rank the Match ID Types (pre-flighting each against Alma users when given)."""
+    present = {p.field for p in sis_profiles if is_identifier(p.field) and p.present}
+    if chosen is not None and chosen not in present:
+        raise UsageError(
+            "match-id-unknown",
+            f"--match-id {chosen}: no SIS record carries {chosen}.",
+            hint="Choose one of: " + (", ".join(sorted(present)) or "(the extract has none)"),
+        )
+    engine = PreflightEngine(sis.load, alma.load) if alma is not None and sis.load else None
+    runs: dict[str, PreflightResult] = {}
+
+    def run(name: str) -> Preflight:
+        assert engine is not None
+        runs[name] = engine.run(name)
+        return runs[name].summary
+
+    decision = decide(sis_profiles, kinds, run if engine is not None else None, chosen, stability)
+    findings = match_id_findings(decision)
+    result = runs.get(decision.match_id_type or "")
+    if alma is not None and sis.load is not None:
+        findings.extend(export_findings(alma.load, engine))
+        if decision.match_id_type:
+            findings.extend(shared_type_findings(sis.load, alma.load, decision.match_id_type))
+    if result is not None:
+        findings.extend(outcome_findings(result.summary))
+    return _Decision(decision, result, findings)
 
 
 def build_report(
@@ -394,15 +564,26 @@ def build_report(
     started = datetime.now(UTC)
     dir_side = _read(directory, wrap, options)
     sis_side = _read(sis, wrap, options)
+    alma = _read_alma(options.alma_users, wrap) if options.alma_users is not None else None
+    assert sis_side.checks is not None
+    value_findings = _value_findings(sis_side.profiler, sis_side.checks)
+    kinds = _value_kinds(sis_side.profiler)
     dir_profiles = dir_side.profiler.result()
     sis_profiles = sis_side.profiler.result()
+    if alma is not None:
+        value_findings.extend(alma.findings())
+    stability = (
+        _sis_stability(options.previous_sis, sis_side.diff, wrap)
+        if options.previous_sis is not None and sis_side.diff is not None
+        else None
+    )
+    match = _match_decision(sis_side, sis_profiles, kinds, alma, options.match_id, stability)
     shared = _shared_identifier_findings(sis_side)  # before the cross-check's peak of memory
     set_aside: list[Correspondence] = []
     pairs = crosscheck(sis_side.index, dir_side.index, set_aside=set_aside)
     by_field = {profile.field: profile for profile in sis_profiles}
-    login = _login(dir_side)
-    has_idp = options.idp_metadata is not None or options.assertion is not None
-    idp = _idp_lookup(options, login.record if login else None) if has_idp else _no_idp
+    people, released, persons = _login(dir_side)
+    idp = idp_lookup(options.idp, people) if options.idp.given else _no_idp
     history = _history(options, dir_side, pairs)
     candidates = rank_candidates(pairs, by_field, idp, history)
     recommendation, why_none = choose(candidates, len(set_aside))
@@ -420,8 +601,11 @@ def build_report(
         *history_findings(history, [p.directory_attribute for p in pairs]),
         *_missing_primary_id(by_field, sis_side.profiler.records),
         *shared,
+        *match.findings,
+        *value_findings,
         *_population_findings(dir_side, options.population_attribute),
         *profile_findings([*sis_profiles, *dir_profiles], joined),
+        *_reader_findings(directory),
         *_skipped_findings(directory),
         *_skipped_findings(sis),
     ]
@@ -429,8 +613,13 @@ def build_report(
         findings.insert(0, why_none)
     findings.sort(key=lambda f: (-f.severity.rank, f.source, f.field or "", f.code))
     best = recommendation.correspondence if recommendation else None
+    inputs = [directory.summary(), sis.summary()]
+    if options.alma_users is not None:
+        inputs.append(options.alma_users.summary())
+    if options.previous_sis is not None:
+        inputs.append(options.previous_sis.summary())
     return Report(
-        inputs=(directory.summary(), sis.summary()),
+        inputs=tuple(inputs),
         profiles=(*dir_profiles, *sis_profiles),
         correspondences=tuple(pairs),
         candidates=tuple(candidates),
@@ -439,8 +628,11 @@ def build_report(
         started_at=started,
         finished_at=datetime.now(UTC),
         exceptions=tuple(mismatches(sis_side.index, dir_side.index, best)) if best else (),
-        advice=alma_advice(recommendation) if recommendation else None,
+        advice=_advice(recommendation, options, people, match.sis_match, dir_profiles),
         out_of_scope=_out_of_scope(sis_side, dir_side, best),
-        released=login.values if login else (),
-        login_person=login.person if login else None,
+        released=tuple(released),
+        sis_match=match.sis_match,
+        preflight=match.preflight.summary if match.preflight else None,
+        preflight_rows=match.preflight.rows if match.preflight else None,
+        login_people=tuple(persons),
     )

@@ -51,6 +51,21 @@ RUBRIC: tuple[Rule, ...] = (
     Rule("idp_release", 0.10, False, "the IdP releases the attribute to Alma"),
     Rule("characters", 0.05, False, "no SIS value holds whitespace, / ? # % or non-ASCII"),
 )
+LABELS = {
+    "sis_unique": "Unique in the SIS",
+    "max_length": "At most 255 characters",
+    "directory_single_valued": "One value per directory entry",
+    "idp_usable": "Not an opaque IdP value",
+    "sis_coverage": "SIS records that match",
+    "directory_coverage": "Directory entries that match",
+    "stability": "Stable over time",
+    "no_transformation": "Joins as it is",
+    "alma_field": "A field Alma logs people in with",
+    "directory_unique": "One directory entry per value",
+    "idp_release": "Released by the IdP",
+    "characters": "Safe characters",
+}
+"""Each criterion as the reports label it (a librarian's words, not the JSON's names)."""
 WEIGHTS = {rule.name: rule.weight for rule in RUBRIC}
 
 IMMUTABLE = frozenset(
@@ -63,6 +78,9 @@ IMMUTABLE = frozenset(
         "eduPersonUniqueId",
         "objectSid",
         "ipaUniqueID",
+        "id",  # Entra ID's object ID (Graph)
+        "onPremisesImmutableId",  # Entra ID: the objectGUID (or consistency GUID) it syncs from
+        "onPremisesSecurityIdentifier",  # Entra ID: the objectSid of a synced user
     )
 )
 ASSIGNED_NUMBERS = frozenset(
@@ -85,6 +103,8 @@ MAIL_LIKE = frozenset(
         "otherMailbox",
         "mailAlternateAddress",
         "email",
+        "otherMails",  # Entra ID
+        "onPremisesUserPrincipalName",  # Entra ID
     )
 )
 NAME_DERIVED_SHARE = 0.3
@@ -145,7 +165,7 @@ CHANGE_PENALTY = 10.0
 
 
 def _stability_by_kind(pair: Correspondence) -> tuple[float, str]:
-    attribute = pair.directory_attribute.casefold()
+    attribute = pair.directory_attribute.split(";", 1)[0].casefold()  # objectGUID;immutableId
     if attribute in IMMUTABLE:
         return 1.0, f"{pair.directory_attribute} is an immutable directory ID, never reassigned."
     if is_mail_like(pair.directory_attribute) or is_mail_like(pair.sis_field):
@@ -185,8 +205,8 @@ def alma_field(pair: Correspondence) -> tuple[float, str]:
         return 1.0, "primary_id is the field Alma always looks logins up in."
     if pair.sis_field.startswith("identifier:"):
         return 0.8, (
-            f"{pair.sis_field} works if that identifier type is flagged unique in Alma; Alma "
-            "also searches every other unique identifier type."
+            f"{pair.sis_field} works if Ex Libris has set that identifier type up as unique "
+            "(Alma then looks logins up in it, as in every other unique identifier type)."
         )
     return 0.3, (
         f"Alma does not look logins up in {pair.sis_field}; the SIS export would have to carry "

@@ -22,11 +22,24 @@ T = TypeVar("T")
 REPORT_WIDTH = 100
 
 
+class ReportConsole(Console):
+    """A rich Console for stdout that lets a closed pipe reach the CLI funnel.
+
+    rich's own answer to a closed pipe is `SystemExit(1)`, the "findings" exit code; the funnel
+    handles `BrokenPipeError` as Unix tools do (quiet, exit 141).
+    """
+
+    def on_broken_pipe(self) -> None:
+        """Stop writing and let the funnel answer."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 @dataclass
 class Environment:
     """The streams a command writes to; tests build one around StringIO."""
 
-    stdout: Console = field(default_factory=lambda: Console(soft_wrap=False))
+    stdout: Console = field(default_factory=lambda: ReportConsole(soft_wrap=False))
     stderr: Console = field(default_factory=lambda: Console(stderr=True))
 
     @property
@@ -70,8 +83,8 @@ class Environment:
 
 def default_environment() -> Environment:
     """The real terminal."""
-    stdout = Console(file=sys.stdout, soft_wrap=False)
+    stdout: Console = ReportConsole(file=sys.stdout, soft_wrap=False)
     if not stdout.is_terminal:
         # plain text for pipes and files, laid out for 100 columns (a ticket, an email)
-        stdout = Console(file=sys.stdout, soft_wrap=False, width=REPORT_WIDTH, no_color=True)
+        stdout = ReportConsole(file=sys.stdout, soft_wrap=False, width=REPORT_WIDTH, no_color=True)
     return Environment(stdout=stdout, stderr=Console(file=sys.stderr))

@@ -22,12 +22,14 @@ from authprobe.analysis.history import KEY_ATTRIBUTES, has_immutable_key
 from authprobe.analysis.profile import SourceProfiler, no_records_finding, profile_records
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
+    DEFAULT_FAIL_ON,
     FailOn,
     FailOnOpt,
     FormatOpt,
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    read_password_file,
 )
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
@@ -35,7 +37,15 @@ from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
 from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
-from authprobe.sources.ldap import BindMethod, LdapDirectory, LdapSettings, Scope, lookup
+from authprobe.sources.entra import EntraExport
+from authprobe.sources.ldap import (
+    BindMethod,
+    LdapDirectory,
+    LdapSettings,
+    Scope,
+    lookup,
+    refuse_credentials,
+)
 from authprobe.sources.ldap_probe import ServerFacts, probe
 from authprobe.sources.saved import is_url, open_directory, save_records
 
@@ -63,14 +73,23 @@ BindOpt = Annotated[
 ]
 PasswordFileOpt = Annotated[
     Path | None,
-    typer.Option("--password-file", help="Read the bind password from this file's first line."),
+    typer.Option(
+        "--password-file",
+        help="Read the bind password from this file's first line (a regular file of at most "
+        "4 KiB).",
+        readable=False,  # checked by read_password_file (exit 4), not by Click (exit 2)
+    ),
 ]
 StartTlsOpt = Annotated[
     bool, typer.Option("--starttls", help="Upgrade an ldap:// connection with StartTLS.")
 ]
 CaFileOpt = Annotated[
     Path | None,
-    typer.Option("--ca-file", help="PEM file of the CA(s) to trust for the server certificate."),
+    typer.Option(
+        "--ca-file",
+        help="PEM file of the CA(s) to trust for the server certificate.",
+        readable=False,
+    ),
 ]
 TlsNameOpt = Annotated[
     str | None,
@@ -109,16 +128,7 @@ def _password(user: str | None, bind: BindMethod | None, password_file: Path | N
     if from_env:
         return from_env
     if password_file is not None:
-        try:
-            lines = password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(
-                "ldap-password-file",
-                f"Cannot read the password file: {exc.strerror or exc}.",
-                location=str(password_file),
-                hint="Give a readable file whose first line is the password (chmod 600).",
-            ) from exc
-        return lines[0] if lines else ""
+        return read_password_file(password_file)
     if sys.stdin.isatty():
         return getpass.getpass(f"LDAP password for {user}: ")
     raise UsageError(
@@ -141,6 +151,7 @@ def _settings(
     insecure: bool,
     timeout: float,
 ) -> LdapSettings:
+    refuse_credentials(url)  # before any prompt: a password in the URL is never used
     if insecure:
         env.stderr.print(
             "[bold red]WARNING: --insecure: the server certificate is NOT verified. Anyone on "
@@ -290,6 +301,8 @@ def probe_command(
 
 
 def _scan_facts(source: RecordSource) -> dict[str, Any] | None:
+    if isinstance(source, EntraExport):
+        return source.scan_facts()
     if not isinstance(source, LdapDirectory):
         return None
     facts = source.facts
@@ -310,7 +323,7 @@ def _scan_facts(source: RecordSource) -> dict[str, Any] | None:
 
 
 def _source_findings(source: RecordSource) -> list[Finding]:
-    if isinstance(source, LdapDirectory):
+    if isinstance(source, LdapDirectory | EntraExport):
         return source.findings()
     disabled = int(getattr(source, "disabled", 0) or 0)
     if not disabled:
@@ -367,7 +380,10 @@ class _KeyCount:
 def scan_command(
     spec: Annotated[
         str,
-        typer.Argument(help="ldap[s]://HOST, or an export: FILE.ldif / .ldf / .csv / .jsonl.gz."),
+        typer.Argument(
+            help="ldap[s]://HOST, or an export: FILE.ldif / .ldf / .csv / .jsonl.gz, or a "
+            "Microsoft Entra ID export (Graph JSON file or folder of pages, Download users CSV)."
+        ),
     ],
     user: UserOpt = None,
     bind: BindOpt = None,
@@ -385,7 +401,11 @@ def scan_command(
     ] = 1000,
     exclude_disabled: Annotated[
         bool,
-        typer.Option("--exclude-disabled", help="Leave out disabled AD accounts (counted)."),
+        typer.Option(
+            "--exclude-disabled",
+            help="Leave out disabled accounts (AD userAccountControl, Entra accountEnabled; "
+            "counted).",
+        ),
     ] = False,
     attributes: Annotated[
         list[str] | None,
@@ -406,7 +426,7 @@ def scan_command(
     ] = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""
@@ -496,6 +516,27 @@ def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldPro
     return profiler.result(parallel=True)
 
 
+def _scan_line(source: RecordSource, records: int, location: str, elapsed: float) -> str:
+    """`2,502 person entries read from URL in 0.1 s (OpenLDAP; base ...; 3 pages ...)`."""
+    if isinstance(source, EntraExport):
+        facts = source.scan_facts()
+        what = "Graph JSON" if facts["format"] == "entra-json" else "CSV"
+        pages = f"; {facts['pages']:,} page(s)" if facts["pages"] else ""
+        files = f" in {facts['files']:,} files" if facts["files"] > 1 else ""
+        return (
+            f"{records:,} users read from {location} in {elapsed:.1f} s (Microsoft Entra ID "
+            f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
+        )
+    line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
+    ldap = _scan_facts(source)
+    if ldap:
+        line += (
+            f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
+            f"most {ldap['page_size']}; filter {ldap['filter']})"
+        )
+    return line
+
+
 def _print_scan(
     env: Environment,
     output: Path | None,
@@ -511,14 +552,7 @@ def _print_scan(
     console = Console(file=handle, width=100) if handle else env.stdout
     try:
         summary = source.summary()
-        line = f"{summary.records:,} person entries read from {summary.location} in {elapsed:.1f} s"
-        facts = _scan_facts(source)
-        if facts:
-            line += (
-                f" ({facts['server_kind']}; base {facts['base']}; {facts['pages']} pages of at "
-                f"most {facts['page_size']}; filter {facts['filter']})"
-            )
-        console.print(Text(line))
+        console.print(Text(_scan_line(source, summary.records, summary.location, elapsed)))
         if summary.skipped:
             skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
             console.print(Text(f"Skipped: {skipped}", style="dim"))

@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from authprobe import runtime
+from authprobe.errors import InputError
+
 
 class OutputFormat(StrEnum):
     """What a command writes to stdout (or -o FILE)."""
@@ -37,12 +40,14 @@ OutputOpt = Annotated[
         "--output", "-o", help="Write the report to FILE instead of stdout.", dir_okay=False
     ),
 ]
+DEFAULT_FAIL_ON = FailOn.ERROR
+"""The one default of every diagnostic command (`recommend` alone defaults to never)."""
 FailOnOpt = Annotated[
     FailOn,
     typer.Option(
         "--fail-on",
-        help="Exit 1 when a finding of this severity or worse is reported (never: only when "
-        "no matching ID can be recommended).",
+        help="Exit 1 when a finding of this severity or worse is reported (never: always 0 "
+        "once the report is written).",
     ),
 ]
 ShowValuesOpt = Annotated[
@@ -52,3 +57,19 @@ ShowValuesOpt = Annotated[
         help="Show identifier values and names unmasked (the report says so on its first line).",
     ),
 ]
+
+
+def read_password_file(path: Path) -> str:
+    """The bind password: the first line of a small regular file (a device, a FIFO or a file
+    over 4 KiB is refused, exit 4)."""
+    data = runtime.read_small(path, "password file", runtime.PASSWORD_FILE_MAX_BYTES)
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "password-file-not-text",
+            "The password file is not UTF-8 text.",
+            location=str(path),
+            hint="Give a file whose first line is the password (chmod 600).",
+        ) from exc
+    return lines[0] if lines else ""

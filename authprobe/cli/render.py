@@ -13,11 +13,13 @@ from rich.table import Table
 from rich.text import Text
 
 from authprobe import __version__
+from authprobe.cli.render_load import match_panel, preflight_parts
 from authprobe.model import Candidate, FieldProfile, Finding, Report
 from authprobe.reports.json import login_person_sentence, login_person_to_dict
 from authprobe.reports.mask import reveal
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+LOGIN_NAMES = {"saml": "SAML", "oidc": "OIDC", "cas": "CAS"}
 MAX_CANDIDATES = 12
 MAX_PROFILES = 40
 
@@ -60,10 +62,10 @@ def _answer(report: Report, show_values: bool) -> RenderableType:
             (f.message for f in report.findings if f.code in ("no-candidate", "coverage-too-low")),
             "No candidate qualifies.",
         )
-        lines.append(Text(f"No matching ID can be recommended. {reason}", style="bold red"))
-        return Panel(Group(*lines), title="Recommendation", border_style="red")
+        lines.append(Text(f"No login ID can be recommended. {reason}", style="bold red"))
+        return Panel(Group(*lines), title="Login ID", border_style="red")
     pair = best.correspondence
-    lines.append(Text(f"Matching ID: {describe_pair(best)}", style="bold green"))
+    lines.append(Text(f"Login ID: {describe_pair(best)}", style="bold green"))
     lines.append(
         Text(
             f"{pair.matched:,} of {pair.sis_records:,} SIS records ({pct(pair.sis_coverage)}) and "
@@ -73,7 +75,7 @@ def _answer(report: Report, show_values: bool) -> RenderableType:
     )
     for reason in best.reasons:
         lines.append(Text(f"• {reason}"))
-    return Panel(Group(*lines), title="Recommendation", border_style="green")
+    return Panel(Group(*lines), title="Login ID", border_style="green")
 
 
 def _candidates(report: Report) -> Table:
@@ -143,13 +145,16 @@ def _idp_release(report: Report) -> Table | None:
     table.add_column("#", justify="right")
     table.add_column("directory attribute", overflow="fold")
     table.add_column("IdP", no_wrap=True)
-    table.add_column("idp_source (NameID or attribute Name as sent)", overflow="fold")
+    table.add_column("idp_source (NameID, attribute Name, claim or cas:user)", overflow="fold")
+    table.add_column("login", no_wrap=True)
     for candidate in report.candidates[:MAX_CANDIDATES]:
+        protocol = candidate.idp.protocol if candidate.idp is not None else None
         table.add_row(
             str(candidate.rank),
             plain(candidate.correspondence.directory_attribute),
             _idp_status(candidate),
             plain(candidate.idp_source or "—"),
+            plain(LOGIN_NAMES.get(protocol or "", "—")),
         )
     return table
 
@@ -159,21 +164,25 @@ def _released(report: Report, show_values: bool) -> Table | None:
     if not report.released:
         return None
     table = Table(title="Values released in the captured login", title_justify="left")
+    table.add_column("login", no_wrap=True)
     table.add_column("idp_source", overflow="fold")
     table.add_column("value", overflow="fold")
     table.add_column("held by directory attribute(s)", overflow="fold")
     table.add_column("entries", justify="right")
     for item in report.released:
         table.add_row(
+            plain(LOGIN_NAMES.get(item.protocol, item.protocol)),
             plain(item.idp_source),
             plain(reveal(item.value, show_values)),
             plain(", ".join(item.directory_attributes) or "(none)"),
             f"{item.entries:,}",
         )
-    person = login_person_to_dict(report.login_person, show_values=show_values)
-    sentence = login_person_sentence(person)
-    if sentence:
-        table.caption = Text(sentence)  # a DN may hold [markup]: shown as is
+    sentences = [
+        login_person_sentence(login_person_to_dict(person, show_values=show_values))
+        for person in report.login_people
+    ]
+    if sentences:
+        table.caption = Text("\n".join(sentences))  # a DN may hold [markup]: shown as is
         table.caption_justify = "left"
     return table
 
@@ -187,15 +196,30 @@ def _advice(report: Report) -> RenderableType | None:
     table.add_column("value")
     table.add_row("SIS extract", plain(advice.sis_instruction))
     table.add_row("SIS Match ID Type", plain(advice.match_id_type))
+    if advice.match_instruction:
+        table.add_row("", plain(advice.match_instruction))
     table.add_row("SAML User ID Location", plain(advice.user_id_location))
     table.add_row(
         "SAML User ID Attribute Name",
         plain(advice.user_id_attribute_name or "(the exact Name the IdP sends; see below)"),
     )
     table.add_row("IdP", plain(advice.idp_instruction))
-    table.add_row("LDAP login attribute", plain(advice.ldap_search_attribute))
+    table.add_row("LDAP search attribute", plain(advice.ldap_search_attribute or "(none found)"))
+    if advice.ldap_instruction:
+        table.add_row("", plain(advice.ldap_instruction))
+    if advice.oidc_instruction:
+        table.add_row(
+            "OpenID Connect claim",
+            plain(advice.oidc_claim or "(none yet: see below)"),
+        )
+        table.add_row("OpenID Connect", plain(advice.oidc_instruction))
+    if advice.cas_instruction:
+        table.add_row("CAS user identifier", plain("cas:user"))
+        table.add_row("CAS", plain(advice.cas_instruction))
     for warning in advice.warnings:
         table.add_row(Text("caution", style="yellow"), plain(warning))
+    for note in advice.notes:
+        table.add_row("note", plain(note))
     return Panel(table, title="Configuration to apply", border_style="cyan")
 
 
@@ -289,7 +313,10 @@ def profiles_table(
 def render_terminal(report: Report, console: Console, *, show_values: bool = False) -> None:
     """Print the report: answer, candidates, why others lost, findings, profiles, inputs."""
     console.print(_answer(report, show_values))
-    for part in (_advice(report), _fall_through(report)):
+    match = match_panel(report.sis_match)
+    if match is not None:
+        console.print(match)
+    for part in (_advice(report), *preflight_parts(report, show_values), _fall_through(report)):
         if part is not None:
             console.print(part)
     console.print(_candidates(report))

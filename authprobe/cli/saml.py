@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
+    DEFAULT_FAIL_ON,
     FailOn,
     FailOnOpt,
     FormatOpt,
@@ -16,21 +19,20 @@ from authprobe.cli.options import (
     OutputOpt,
     ShowValuesOpt,
 )
+from authprobe.cli.saml_metadata_view import draw_table, write_json, write_markdown
 from authprobe.cli.saml_render import (
     decode_to_dict,
     decode_to_markdown,
-    metadata_to_dict,
-    metadata_to_markdown,
     render_decode,
-    render_metadata,
     to_json,
 )
 from authprobe.errors import ExitCode, SourceUnreachable, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources import testsp
 from authprobe.sources.saml_crypto import Certificate, read_certificates
-from authprobe.sources.saml_message import Assertion, load_sp_key, read_message
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, read_metadata
+from authprobe.sources.saml_message import Assertion, issuers, load_sp_key, read_input
+from authprobe.sources.saml_message import decode as decode_message
+from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, MetadataScan, read_metadata
 
 saml_app = typer.Typer(
     name="saml",
@@ -43,7 +45,7 @@ CertOpt = Annotated[
     typer.Option(
         "--cert",
         help="Trusted signing certificate (PEM) to verify signatures with (repeatable).",
-        dir_okay=False,
+        readable=False,  # checked when read (exit 4), not by Click (exit 2)
     ),
 ]
 IdpMetadataOpt = Annotated[
@@ -108,23 +110,42 @@ def metadata(
     cert: CertOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.NEVER,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """IdP facts: entityID, endpoints, NameID formats, attributes offered, certificates."""
     _check_format(output_format)
     env = default_environment()
-    result = read_metadata(source, entity=entity, cert=[str(p) for p in cert or []])
-    if output_format is OutputFormat.JSON:
-        _write(env, to_json(metadata_to_dict(result)), output)
-    elif output_format is OutputFormat.MD:
-        _write(env, metadata_to_markdown(metadata_to_dict(result)), output)
-    else:
-        _table(env, output, lambda console: render_metadata(result, console))
-    return _exit(_all_findings(result), fail_on)
+    scan = MetadataScan(source, entity=entity, cert=[str(p) for p in cert or []])
+    with _stream_to(env, output) as handle:  # each IdP written as it is read (aggregates)
+        if output_format is OutputFormat.JSON:
+            worst = write_json(scan, handle)
+        elif output_format is OutputFormat.MD:
+            worst = write_markdown(scan, handle)
+        else:
+            from rich.console import Console
+
+            console = env.stdout if output is None else Console(file=handle, width=120)
+            worst = draw_table(scan, console)
+    if output is not None:
+        env.stderr.print(f"Written to {output}", markup=False)
+    if fail_on is FailOn.NEVER:
+        return int(ExitCode.OK)
+    return int(ExitCode.FINDINGS if worst.rank >= Severity(fail_on.value).rank else ExitCode.OK)
 
 
-def _all_findings(result: IdpMetadata) -> list[Finding]:
-    return [*result.findings, *(f for idp in result.idps for f in idp.findings)]
+@contextmanager
+def _stream_to(env: Environment, output: Path | None) -> Iterator[IO[str]]:
+    """stdout, or the -o file (removed again if the run fails half-way)."""
+    if output is None:
+        yield env.stdout.file
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        try:
+            yield handle
+        except BaseException:
+            handle.close()
+            output.unlink(missing_ok=True)
+            raise
 
 
 def decode(
@@ -139,20 +160,25 @@ def decode(
         typer.Option(
             "--sp-key",
             help="The service provider's private key (PEM), to decrypt an EncryptedAssertion.",
-            dir_okay=False,
+            readable=False,
         ),
     ] = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
-    fail_on: FailOnOpt = FailOn.NEVER,
+    fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
     _check_format(output_format)
     env = default_environment()
-    metadata_result = read_metadata(idp_metadata) if idp_metadata else None
-    login = read_message(
-        source,
+    data, location = read_input(source)
+    # only the IdP the login names is read from the metadata (an aggregate costs no memory)
+    metadata_result = (
+        read_metadata(idp_metadata, keep=issuers(data, location)) if idp_metadata else None
+    )
+    login = decode_message(
+        data,
+        location,
         certificates=_certificates(cert),
         metadata=metadata_result,
         sp_key=load_sp_key(sp_key) if sp_key else None,

@@ -23,10 +23,7 @@ from rich.text import Text
 from authprobe import __version__, vocab
 from authprobe.model import Finding
 from authprobe.reports.mask import reveal
-from authprobe.sources.saml_checks import nameid_short
-from authprobe.sources.saml_crypto import Certificate
 from authprobe.sources.saml_message import Assertion, Attribute
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -58,82 +55,6 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "count": finding.count,
         "message": finding.message,
         "examples": list(finding.examples),
-    }
-
-
-def certificate_to_dict(cert: Certificate, now: datetime) -> dict[str, Any]:
-    """A certificate's facts."""
-    return {
-        "use": cert.use,
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "not_before": _when(cert.not_before),
-        "not_after": _when(cert.not_after),
-        "days_left": (cert.not_after - now).days,
-        "key_type": cert.key_type,
-        "key_size": cert.key_size,
-        "signature_hash": cert.signature_hash,
-        "fingerprint_sha256": cert.fingerprint_sha256,
-        "note": cert.note or None,
-    }
-
-
-def idp_to_dict(idp: IdpEntity, now: datetime) -> dict[str, Any]:
-    """One IdP."""
-    return {
-        "entity_id": idp.entity_id,
-        "display_name": idp.display_name,
-        "organization": idp.organization,
-        "organization_url": idp.organization_url,
-        "protocols": list(idp.protocols),
-        "sso": [{"binding": e.binding, "location": e.location} for e in idp.sso],
-        "slo": [{"binding": e.binding, "location": e.location} for e in idp.slo],
-        "artifact_resolution": [
-            {"binding": e.binding, "location": e.location} for e in idp.artifact
-        ],
-        "nameid_formats": list(idp.nameid_formats),
-        "attributes": [
-            {
-                "name": a.name,
-                "name_format": a.name_format,
-                "friendly_name": a.friendly_name,
-                "readable_name": vocab.friendly_name(a.name, a.friendly_name),
-                "directory_attributes": list(vocab.directory_attributes(a.name, a.friendly_name)),
-                "source": a.source,
-            }
-            for a in idp.attributes
-        ],
-        "scopes": [{"value": s.value, "regexp": s.regexp} for s in idp.scopes],
-        "certificates": [certificate_to_dict(c, now) for c in idp.certificates],
-        "valid_until": _when(idp.valid_until),
-        "findings": [finding_to_dict(f) for f in idp.findings],
-    }
-
-
-def metadata_to_dict(metadata: IdpMetadata, now: datetime | None = None) -> dict[str, Any]:
-    """`saml metadata --format json`."""
-    moment = now or datetime.now(UTC)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": meta("saml metadata"),
-        "metadata": {
-            "location": metadata.location,
-            "root": metadata.root,
-            "name": metadata.name,
-            "valid_until": _when(metadata.valid_until),
-            "entities": metadata.entities,
-            "idps": metadata.idp_count,
-            "selected": metadata.selected,
-            "signature": {
-                "present": metadata.signature.present,
-                "algorithm": metadata.signature.algorithm,
-                "digest_algorithm": metadata.signature.digest_algorithm,
-                "verified": metadata.signature.verified,
-                "detail": metadata.signature.detail,
-            },
-            "findings": [finding_to_dict(f) for f in metadata.findings],
-        },
-        "idps": [idp_to_dict(i, moment) for i in metadata.idps],
     }
 
 
@@ -263,102 +184,6 @@ def _kv(rows: list[tuple[str, str]]) -> Table:
     for key, value in rows:
         table.add_row(_plain(key), _plain(value))
     return table
-
-
-def render_metadata(metadata: IdpMetadata, console: Console, now: datetime | None = None) -> None:
-    """The terminal view of `saml metadata`."""
-    moment = now or datetime.now(UTC)
-    head = [
-        ("Document", f"{metadata.location} ({metadata.root})"),
-        ("IdPs", f"{metadata.idp_count} of {metadata.entities} entities"),
-        ("Signature", metadata.signature.detail),
-    ]
-    if metadata.name:
-        head.insert(1, ("Name", metadata.name))
-    if metadata.valid_until:
-        head.append(("Valid until", f"{metadata.valid_until:%Y-%m-%d %H:%M} UTC"))
-    parts: list[RenderableType] = [_kv(head), *_findings(metadata.findings)]
-    console.print(Panel(Group(*parts), title="SAML metadata", border_style="blue"))
-    if len(metadata.idps) > SUMMARY_ABOVE:
-        console.print(_idp_summary(metadata, moment))
-        return
-    for idp in metadata.idps:
-        console.print(_idp_panel(idp, moment))
-
-
-def _idp_summary(metadata: IdpMetadata, now: datetime) -> RenderableType:
-    """One line per IdP of an aggregate (the details: --entity, or --format json)."""
-    table = Table(
-        title=f"{len(metadata.idps)} IdPs: pass --entity ENTITY_ID for one IdP's details",
-        title_justify="left",
-    )
-    table.add_column("entityID", overflow="fold", no_wrap=True)
-    table.add_column("name", overflow="fold")
-    table.add_column("signing cert expires", no_wrap=True)
-    table.add_column("err/warn", justify="right", no_wrap=True)
-    for idp in metadata.idps:
-        expiry = min((c.not_after for c in idp.signing_certificates), default=None)
-        style = "" if expiry is None or (expiry - now).days > 90 else "red"
-        errors = sum(f.severity.value == "error" for f in idp.findings)
-        warnings = sum(f.severity.value == "warning" for f in idp.findings)
-        table.add_row(
-            _plain(idp.entity_id),
-            _plain(idp.display_name),
-            Text(f"{expiry:%Y-%m-%d}" if expiry else "(no signing cert)", style=style),
-            f"{errors} / {warnings}",
-        )
-    return table
-
-
-def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
-    rows = [("entityID", idp.entity_id)]
-    if idp.display_name:
-        rows.append(("Name", idp.display_name))
-    if idp.organization and idp.organization != idp.display_name:
-        rows.append(("Organization", idp.organization))
-    for endpoint in idp.sso:
-        rows.append(("SSO", f"{endpoint.binding_short}  {endpoint.location}"))
-    for endpoint in idp.slo:
-        rows.append(("SLO", f"{endpoint.binding_short}  {endpoint.location}"))
-    formats = ", ".join(nameid_short(f) for f in idp.nameid_formats) or "(none listed)"
-    rows.append(("NameID formats", formats))
-    if idp.scopes:
-        rows.append(("Scopes", ", ".join(s.value for s in idp.scopes)))
-    if idp.valid_until:
-        rows.append(("Valid until", f"{idp.valid_until:%Y-%m-%d}"))
-    parts: list[RenderableType] = [_kv(rows)]
-    if idp.certificates:
-        certs = Table(title="Certificates", title_justify="left", expand=False)
-        for column in ("use", "subject", "not after", "days", "key", "signed with"):
-            certs.add_column(column, overflow="fold")
-        for cert in idp.certificates:
-            days = (cert.not_after - now).days
-            style = "red" if days < 0 else ("yellow" if days <= 90 else "")
-            certs.add_row(
-                _plain(cert.use),
-                _plain(short_subject(cert.subject)),
-                f"{cert.not_after:%Y-%m-%d}",
-                Text(str(days), style=style),
-                _plain(f"{cert.key_type} {cert.key_size or ''}".strip()),
-                _plain(cert.signature_hash or "?"),
-            )
-        parts.append(certs)
-    if idp.attributes:
-        offered = Table(title=f"Attributes offered ({len(idp.attributes)})", title_justify="left")
-        offered.add_column("Name (as Alma must be told)", overflow="fold", no_wrap=True)
-        offered.add_column("readable name", overflow="fold")
-        offered.add_column("directory attribute", overflow="fold")
-        for attribute in idp.attributes:
-            offered.add_row(
-                _plain(attribute.name),
-                _plain(vocab.friendly_name(attribute.name, attribute.friendly_name)),
-                _plain(
-                    ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name))
-                ),
-            )
-        parts.append(offered)
-    parts.extend(_findings(idp.findings))
-    return Panel(Group(*parts), title=_plain(idp.entity_id), border_style="cyan")
 
 
 def render_decode(login: Assertion, console: Console, *, show_values: bool = False) -> None:
@@ -492,56 +317,6 @@ def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 def _md_findings(findings: list[dict[str, Any]]) -> list[str]:
     return [f"- **{f['severity']}** {f['message']}" for f in findings]
-
-
-def metadata_to_markdown(data: dict[str, Any]) -> str:
-    """`saml metadata --format md` from `metadata_to_dict` output."""
-    document = data["metadata"]
-    lines = [
-        "# SAML metadata",
-        "",
-        f"- Document: `{document['location']}` ({document['root']})",
-        f"- IdPs: {document['idps']} of {document['entities']} entities",
-        f"- Signature: {document['signature']['detail']}",
-        *_md_findings(document["findings"]),
-    ]
-    for idp in data["idps"]:
-        lines += ["", f"## {idp['entity_id']}", ""]
-        if idp["display_name"]:
-            lines.append(f"- Name: {idp['display_name']}")
-        lines += [f"- SSO: {e['binding'].rsplit(':', 1)[-1]} {e['location']}" for e in idp["sso"]]
-        formats = ", ".join(nameid_short(f) for f in idp["nameid_formats"]) or "(none listed)"
-        lines.append(f"- NameID formats: {formats}")
-        if idp["scopes"]:
-            lines.append("- Scopes: " + ", ".join(s["value"] for s in idp["scopes"]))
-        if idp["certificates"]:
-            lines += ["", "### Certificates", ""]
-            lines += _md_table(
-                ["use", "subject", "not after", "days left", "key", "signed with"],
-                [
-                    [
-                        c["use"],
-                        short_subject(c["subject"]),
-                        (c["not_after"] or "")[:10],
-                        c["days_left"],
-                        f"{c['key_type']} {c['key_size'] or ''}".strip(),
-                        c["signature_hash"],
-                    ]
-                    for c in idp["certificates"]
-                ],
-            )
-        if idp["attributes"]:
-            lines += ["", f"### Attributes offered ({len(idp['attributes'])})", ""]
-            lines += _md_table(
-                ["Name (as Alma must be told)", "readable name", "directory attribute"],
-                [
-                    [f"`{a['name']}`", a["readable_name"], ", ".join(a["directory_attributes"])]
-                    for a in idp["attributes"]
-                ],
-            )
-        if idp["findings"]:
-            lines += ["", "### Findings", "", *_md_findings(idp["findings"])]
-    return "\n".join(lines) + "\n"
 
 
 def decode_to_markdown(data: dict[str, Any]) -> str:

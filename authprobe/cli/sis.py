@@ -21,7 +21,7 @@ from rich.text import Text
 from authprobe import __version__
 from authprobe.analysis.lint import Code, LintResult, Occurrence, SisLint, SisScan, scan_extract
 from authprobe.cli.console import Environment, default_environment
-from authprobe.cli.options import FailOn, OutputOpt, ShowValuesOpt
+from authprobe.cli.options import DEFAULT_FAIL_ON, FailOn, OutputOpt, ShowValuesOpt
 from authprobe.cli.render import SEVERITY_STYLE, profiles_table
 from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
@@ -92,7 +92,7 @@ class FindingsCsv:
 
 
 @contextmanager
-def _open_for_writing(path: Path | None) -> Iterator[IO[str] | None]:
+def open_for_writing(path: Path | None) -> Iterator[IO[str] | None]:
     if path is None:
         yield None
         return
@@ -143,12 +143,15 @@ def findings_with_examples(lint: LintResult, show_values: bool) -> list[Finding]
     return result
 
 
-def scan_to_dict(scan: SisScan, findings: list[Finding], *, show_values: bool) -> dict[str, Any]:
-    """The JSON report of `sis scan` (same schema_version and blocks as `recommend`)."""
-    return {
+def scan_to_dict(
+    scan: SisScan, findings: list[Finding], *, show_values: bool, command: str = "sis scan"
+) -> dict[str, Any]:
+    """The JSON report of `sis scan` / `alma scan` (same schema_version and blocks as
+    `recommend`)."""
+    data = {
         "schema_version": SCHEMA_VERSION,
         "meta": {
-            "command": "sis scan",
+            "command": command,
             "authprobe_version": __version__,
             "python_version": platform.python_version(),
             "started_at": scan.started_at.isoformat(timespec="seconds"),
@@ -162,6 +165,9 @@ def scan_to_dict(scan: SisScan, findings: list[Finding], *, show_values: bool) -
             {**finding_to_dict(f, show_values=True), "examples": list(f.examples)} for f in findings
         ],
     }
+    if scan.tallies:
+        data["accounts"] = {key: dict(counts) for key, counts in scan.tallies}
+    return data
 
 
 def short_reference(example: str) -> str:
@@ -174,7 +180,7 @@ def short_reference(example: str) -> str:
 def render_table(
     scan: SisScan, findings: list[Finding], console: Console, show_values: bool
 ) -> None:
-    """The terminal view: input line, profile table, populations, findings."""
+    """The terminal view: input line, profile table, populations, tallies, findings."""
     summary = scan.input
     skipped = sum(summary.skipped.values())
     if show_values:
@@ -195,10 +201,26 @@ def render_table(
     groups.add_column("user_group")
     groups.add_column("users", justify="right")
     for group, count in scan.populations[:20]:
-        groups.add_row(group or "(none)", f"{count:,}")
+        groups.add_row(Text(group or "(none)"), f"{count:,}")
     console.print(groups)
+    for key, counts in scan.tallies:
+        tally = Table(title=key, title_justify="left")
+        tally.add_column(key)
+        tally.add_column("users", justify="right")
+        for value, count in counts[:20]:
+            tally.add_row(Text(value), f"{count:,}")
+        console.print(tally)
+    findings_table(findings, console)
+
+
+def findings_table(
+    findings: list[Finding],
+    console: Console,
+    empty: str = "No findings: nothing Alma's rules object to.",
+) -> None:
+    """The findings as a table (severity, code and field, count, message with examples)."""
     if not findings:
-        console.print(Text("No findings: nothing Alma's rules object to.", style="bold green"))
+        console.print(Text(empty, style="bold green"))
         return
     table = Table(title="Findings", title_justify="left", show_lines=True)
     table.add_column("severity")
@@ -221,11 +243,13 @@ def render_table(
     console.print(table)
 
 
-def render_markdown(scan: SisScan, findings: list[Finding], show_values: bool) -> str:
+def render_markdown(
+    scan: SisScan, findings: list[Finding], show_values: bool, title: str = "SIS extract scan"
+) -> str:
     """The Markdown view (for a ticket or a wiki page)."""
     summary = scan.input
     out = io.StringIO()
-    out.write("# SIS extract scan\n\n")
+    out.write(f"# {title}\n\n")
     if show_values:
         out.write("**VALUES SHOWN UNMASKED (--show-values): handle as personal data.**\n\n")
     out.write(
@@ -258,6 +282,10 @@ def render_markdown(scan: SisScan, findings: list[Finding], show_values: bool) -
     out.write("\n## Populations\n\n| user_group | users |\n|---|---:|\n")
     for group, count in scan.populations:
         out.write(f"| {group or '(none)'} | {count:,} |\n")
+    for key, counts in scan.tallies:
+        out.write(f"\n## {key}\n\n| {key} | users |\n|---|---:|\n")
+        for value, count in counts:
+            out.write(f"| {value} | {count:,} |\n")
     return out.getvalue()
 
 
@@ -270,7 +298,7 @@ def exit_code(findings: list[Finding], fail_on: FailOn) -> int:
     return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
 
 
-def _id_types(text: str | None) -> list[str] | None:
+def parse_id_types(text: str | None) -> list[str] | None:
     if text is None:
         return None
     types = [t.strip() for t in text.split(",") if t.strip()]
@@ -279,11 +307,11 @@ def _id_types(text: str | None) -> list[str] | None:
     return types
 
 
-def _write(env: Environment, output: Path | None, text: str) -> None:
+def write_report(env: Environment, output: Path | None, text: str) -> None:
     if output is None:
         env.stdout.file.write(text)
         return
-    with _open_for_writing(output) as handle:
+    with open_for_writing(output) as handle:
         assert handle is not None
         handle.write(text)
     env.stderr.print(f"Report written to {output}")
@@ -295,13 +323,14 @@ def scan(
         list[Path],
         typer.Argument(
             help="Alma user XML files, folders of them, zips of them; or CSV/TSV files "
-            "(with --map).",
+            "(with --map). Regular files and folders only (not devices or pipes).",
             show_default=False,
+            readable=False,  # checked when read (exit 4), not by Click (exit 2)
         ),
     ],
     output_format: ScanFormatOpt = ScanFormat.TABLE,
     output: OutputOpt = None,
-    fail_on: ScanFailOnOpt = FailOn.ERROR,
+    fail_on: ScanFailOnOpt = DEFAULT_FAIL_ON,
     findings_csv: Annotated[
         Path | None,
         typer.Option(
@@ -334,7 +363,7 @@ def scan(
             "--xsd",
             help="Validate every <user> against this schema (Alma's rest_user.xsd, with "
             "rest_researcher.xsd beside it); errors become findings.",
-            dir_okay=False,
+            readable=False,
         ),
     ] = None,
     delimiter: Annotated[
@@ -363,22 +392,22 @@ def scan(
         if not isinstance(source, SisExtract):
             raise UsageError("sis-xsd-csv", "--xsd validates XML extracts, not CSV.")
         source.schema = load_schema(xsd)
-    with _open_for_writing(findings_csv) as handle:
+    with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
-        lint = SisLint(id_types=_id_types(id_types), sink=sink)
+        lint = SisLint(id_types=parse_id_types(id_types), sink=sink)
         result = scan_extract(source, lint, wrap=env.counted, parallel=True)
     if sink is not None:
         env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
     findings = findings_with_examples(result.lint, show_values)
     if output_format is ScanFormat.JSON:
         data = scan_to_dict(result, findings, show_values=show_values)
-        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_report(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif output_format is ScanFormat.MD:
-        _write(env, output, render_markdown(result, findings, show_values))
+        write_report(env, output, render_markdown(result, findings, show_values))
     elif output is None:
         render_table(result, findings, env.stdout, show_values)
     else:
-        with _open_for_writing(output) as handle:
+        with open_for_writing(output) as handle:
             assert handle is not None
             render_table(result, findings, Console(file=handle, width=120), show_values)
         env.stderr.print(f"Report written to {output}")
@@ -386,5 +415,7 @@ def scan(
 
 
 def register(root: typer.Typer) -> None:
-    """Attach the `sis` command group."""
+    """Attach the `sis` command group (build and diff live in their own modules)."""
+    from authprobe.cli import sis_build, sis_diff  # noqa: F401  (their commands join `app`)
+
     root.add_typer(app, name="sis")

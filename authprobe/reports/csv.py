@@ -1,21 +1,34 @@
-"""The exceptions CSV: one row per SIS record that does not match under the recommendation.
+"""The CSVs for the registrar: exceptions (who does not match, and who the first load would
+not load cleanly) and the pre-flight (one row per SIS record, `--preflight-csv`).
 
-For the registrar: the SIS reference (file:line), the population, the field and its value (masked
-unless --show-values), and the reason. Cells that a spreadsheet would run as a formula (starting
-with `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with an apostrophe (OWASP advice).
+The SIS reference (file:line), the population, the field and its value (masked unless
+--show-values), and the reason. Cells that a spreadsheet would run as a formula (starting with
+`=`, `+`, `-`, `@`, tab or carriage return) are prefixed with an apostrophe (OWASP advice). The
+files start with a UTF-8 byte order mark, so that Excel opens them as UTF-8.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from authprobe.model import Mismatch, Report
 from authprobe.reports.mask import reveal, reveal_reference
 
-HEADER = ("sis_reference", "population", "sis_field", "value", "reason")
+HEADER = ("sis_reference", "population", "sis_field", "value", "reason", "alma_references")
+PREFLIGHT_HEADER = (
+    "sis_reference",
+    "user_group",
+    "outcome",
+    "match_id_type",
+    "match_value",
+    "evidence",
+    "alma_references",
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 
 def safe_cell(value: str) -> str:
@@ -36,16 +49,80 @@ def exception_rows(
                 sis_field,
                 reveal(row.value, show_values),
                 row.reason,
+                "",
+            )
+        )
+
+
+def _refs(refs: Iterable[str], show_values: bool) -> str:
+    return "; ".join(reveal_reference(r, show_values) for r in refs)
+
+
+def preflight_problem_rows(
+    report: Report, *, show_values: bool = False
+) -> Iterator[tuple[str, ...]]:
+    """Exceptions CSV rows for the SIS records the first load would not load cleanly."""
+    if report.preflight_rows is None or report.preflight is None:
+        return
+    field = report.preflight.match_field
+    for row in report.preflight_rows:
+        if row.outcome.clean:
+            continue
+        reason = f"first load: {row.outcome.value}" + (f" ({row.evidence})" if row.evidence else "")
+        yield tuple(
+            safe_cell(cell)
+            for cell in (
+                reveal_reference(row.sis_ref, show_values),
+                row.population or "",
+                field,
+                reveal(row.value, show_values),
+                reason,
+                _refs(row.alma_refs, show_values),
             )
         )
 
 
 def render_exceptions_csv(report: Report, *, show_values: bool = False) -> str:
-    """The whole CSV text (header first; only the header when nothing is recommended)."""
+    """The whole CSV text (header first; only the header when nothing is recommended), then the
+    records the first load would not load cleanly (with --alma-users)."""
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     if report.recommendation is not None:
         field = report.recommendation.correspondence.sis_field
         writer.writerows(exception_rows(report.exceptions, field, show_values=show_values))
+    writer.writerows(preflight_problem_rows(report, show_values=show_values))
     return buffer.getvalue()
+
+
+def preflight_rows(report: Report, *, show_values: bool = False) -> Iterator[tuple[str, ...]]:
+    """Every SIS record's predicted outcome, in load order (the `--preflight-csv` rows)."""
+    if report.preflight_rows is None or report.preflight is None:
+        return
+    field = report.preflight.match_field
+    for row in report.preflight_rows:
+        yield tuple(
+            safe_cell(cell)
+            for cell in (
+                reveal_reference(row.sis_ref, show_values),
+                row.population or "",
+                row.outcome.value,
+                field,
+                reveal(row.value, show_values),
+                row.evidence,
+                _refs(row.alma_refs, show_values),
+            )
+        )
+
+
+def write_preflight_csv(report: Report, handle: TextIO, *, show_values: bool = False) -> int:
+    """Write the pre-flight CSV (BOM, header, one row per SIS record); the number of rows."""
+    handle.write(BOM)
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow(PREFLIGHT_HEADER)
+    rows = 0
+    for row in preflight_rows(report, show_values=show_values):
+        writer.writerow(row)
+        rows += 1
+    return rows

@@ -12,6 +12,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from authprobe.model import Report
+from authprobe.reports.load_view import LoadView
 from authprobe.reports.svg import Bar, Pattern, bar_chart
 from authprobe.reports.view import (
     CandidateView,
@@ -107,10 +108,16 @@ def directory_unmatched_chart(shares: tuple[Share, ...]) -> Markup:
 
 
 def findings_chart(groups: tuple[FindingGroup, ...]) -> Markup:
-    """How many findings of each severity."""
-    most = max((g.count for g in groups), default=0) or 1
+    """How many findings of each severity, as a share of all findings (the bars start at zero
+    and add up to the whole: one finding of each severity draws three thirds)."""
+    total = sum(g.count for g in groups) or 1
     bars = [
-        Bar(g.severity, g.count / most, f"{g.count:,} finding(s)", SEVERITY_PATTERN[g.severity])
+        Bar(
+            g.severity,
+            g.count / total,
+            f"{g.count:,} finding{'' if g.count == 1 else 's'}",
+            SEVERITY_PATTERN[g.severity],
+        )
         for g in groups
     ]
     return Markup(  # noqa: S704 - svg.py escapes every text it writes
@@ -144,6 +151,34 @@ def profile_chart(profiles: SourceProfiles) -> Markup:
     )
 
 
+def outcome_chart(load: LoadView) -> Markup:
+    """Each outcome's share of the SIS records (problems cross-hatched), scaled from zero."""
+    bars = [
+        Bar(o.label, o.share, o.text, Pattern.CROSS if o.problem else Pattern.SOLID)
+        for o in load.outcomes
+    ]
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(
+            bars,
+            chart_id="preflight-outcomes",
+            title="Predicted outcome of the first SIS load, per SIS record",
+            legend={Pattern.SOLID: "loads cleanly", Pattern.CROSS: "a problem to fix"},
+        )
+    )
+
+
+def fate_chart(load: LoadView) -> Markup:
+    """Each fate's share of the users already in Alma."""
+    bars = [Bar(f.label, f.share, f.text, Pattern.HATCH) for f in load.fates]
+    return Markup(  # noqa: S704 - svg.py escapes every text it writes
+        bar_chart(
+            bars,
+            chart_id="preflight-fates",
+            title="What the first SIS load does to the users already in Alma",
+        )
+    )
+
+
 def render_view(view: ReportView) -> str:
     """The HTML text of one view."""
     env = _environment()
@@ -154,6 +189,8 @@ def render_view(view: ReportView) -> str:
         findings_chart=findings_chart,
         directory_unmatched_chart=directory_unmatched_chart,
         profile_chart=profile_chart,
+        outcome_chart=outcome_chart,
+        fate_chart=fate_chart,
         css=Markup(_template_text("report.css")),  # noqa: S704 - our own stylesheet
     )
     template = env.from_string(_template_text("report.html.j2"))

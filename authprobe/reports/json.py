@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Mapping
 from typing import Any
 
 from authprobe import __version__
+from authprobe.analysis.match_id import alma_label
 from authprobe.model import (
     AlmaAdvice,
     Candidate,
     Correspondence,
+    Fate,
     FieldProfile,
     Finding,
     InputSummary,
     LoginPerson,
+    MatchIdCandidate,
+    Outcome,
+    Preflight,
+    PreflightExample,
     Report,
+    SisMatch,
 )
 from authprobe.reports.mask import reveal, reveal_reference
 
@@ -154,6 +162,7 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
                 "opaque": candidate.idp.opaque,
                 "nameid_format": candidate.idp.nameid_format,
                 "explanation": candidate.idp.explanation,
+                "protocol": candidate.idp.protocol,
             }
             if candidate.idp is not None
             else None
@@ -201,6 +210,12 @@ def advice_to_dict(advice: AlmaAdvice | None) -> dict[str, Any] | None:
         "idp_instruction": advice.idp_instruction,
         "ldap_search_attribute": advice.ldap_search_attribute,
         "warnings": list(advice.warnings),
+        "match_instruction": advice.match_instruction,
+        "ldap_instruction": advice.ldap_instruction,
+        "notes": list(advice.notes),
+        "oidc_claim": advice.oidc_claim,
+        "oidc_instruction": advice.oidc_instruction,
+        "cas_instruction": advice.cas_instruction,
     }
 
 
@@ -213,35 +228,119 @@ def options_to_list(options: tuple[tuple[str, str], ...]) -> list[dict[str, str]
     return [{"name": name, "value": value} for name, value in options]
 
 
-def login_person_to_dict(
-    person: LoginPerson | None, *, show_values: bool = False
-) -> dict[str, Any] | None:
-    """Which directory entry logged in (null without a captured login); `ref` is null when
+def login_person_to_dict(person: LoginPerson, *, show_values: bool = False) -> dict[str, Any]:
+    """Which directory entry logged in with one login (`protocol`); `ref` is null when
     `entries` entries hold the same released values. Added to schema_version 1 (additive)."""
-    if person is None:
-        return None
     return {
+        "protocol": person.protocol,
         "ref": reveal_reference(person.ref, show_values) if person.ref is not None else None,
         "entries": person.entries,
         "released_values_held": person.released_values_held,
     }
 
 
-def login_person_sentence(person: dict[str, Any] | None) -> str:
-    """Which entry logged in, from the JSON `idp_login_person` ("" without a captured login)."""
-    if not person:
-        return ""
+LOGIN_NAMES = {"saml": "SAML", "oidc": "OpenID Connect", "cas": "CAS"}
+
+
+def login_person_sentence(person: dict[str, Any]) -> str:
+    """Which entry logged in, in words, from one item of the JSON `idp_login_people`."""
+    login = LOGIN_NAMES.get(person["protocol"], person["protocol"])
     if person["ref"] is not None:
         return (
-            f"The login is {person['ref']}: the only entry holding its most specific released "
-            f"values ({person['released_values_held']} of them)."
+            f"The {login} login is {person['ref']}: the only entry holding its most specific "
+            f"released values ({person['released_values_held']} of them)."
         )
     if not person["entries"]:
-        return "No directory entry holds a released value: the person who logged in is not found."
+        return (
+            f"No directory entry holds a value the {login} login released: the person who "
+            "logged in is not found."
+        )
     return (
-        f"The person who logged in cannot be told apart: {person['entries']:,} directory entries "
-        "hold the same released values."
+        f"The person who logged in ({login}) cannot be told apart: {person['entries']:,} "
+        "directory entries hold the same released values."
     )
+
+
+def _outcomes(counts: Mapping[Outcome, int]) -> dict[str, int]:
+    return {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
+
+
+def example_to_dict(example: PreflightExample, *, show_values: bool = False) -> dict[str, Any]:
+    """One SIS record's predicted outcome, with the users already in Alma it involves."""
+    return {
+        "outcome": example.outcome.value,
+        "sis_ref": reveal_reference(example.sis_ref, show_values),
+        "user_group": example.population,
+        "alma_refs": [reveal_reference(r, show_values) for r in example.alma_refs],
+        "evidence": example.evidence,
+    }
+
+
+def preflight_to_dict(
+    preflight: Preflight | None, *, show_values: bool = False
+) -> dict[str, Any] | None:
+    """The predicted first SIS load (null without --alma-users)."""
+    if preflight is None:
+        return None
+    return {
+        "match_id_type": preflight.match_field,
+        "sis_records": preflight.sis_records,
+        "existing_users": preflight.existing_users,
+        "existing_internal": preflight.existing_internal,
+        "outcomes": _outcomes(preflight.outcomes),
+        "clean": preflight.clean,
+        "problems": preflight.problems,
+        "fates": {fate.value: preflight.fates.get(fate, 0) for fate in Fate},
+        "duplicated_users": preflight.duplicated_users,
+        "create_duplicate_evidence": dict(preflight.evidence),
+        "populations": [
+            {
+                "user_group": None if p.population == "(none)" else p.population,
+                "records": p.records,
+                "outcomes": _outcomes(p.outcomes),
+            }
+            for p in preflight.populations
+        ],
+        "examples": [example_to_dict(e, show_values=show_values) for e in preflight.examples],
+    }
+
+
+def _match_candidate(candidate: MatchIdCandidate) -> dict[str, Any]:
+    preflight = candidate.preflight
+    return {
+        "rank": candidate.rank,
+        "match_id_type": candidate.field,
+        "present": candidate.present,
+        "records": candidate.records,
+        "duplicate_values": candidate.duplicate_values,
+        "kind": candidate.kind,
+        "clean": preflight.clean if preflight else None,
+        "outcomes": _outcomes(preflight.outcomes) if preflight else None,
+        "reasons": list(candidate.reasons),
+        "previous_sis": {
+            "compared": candidate.stability.compared,
+            "changed": candidate.stability.changed,
+            "share": _ratio(candidate.stability.share),
+        }
+        if candidate.stability is not None
+        else None,
+    }
+
+
+def sis_match_to_dict(decision: SisMatch | None) -> dict[str, Any] | None:
+    """The SIS Match ID decision, its candidates and why each lost."""
+    if decision is None:
+        return None
+    return {
+        "match_id_type": decision.match_id_type,
+        "alma_match_id_type": alma_label(decision.match_id_type)
+        if decision.match_id_type
+        else None,
+        "chosen_by": decision.chosen_by,
+        "ranked_by": decision.ranked_by,
+        "reasons": list(decision.reasons),
+        "candidates": [_match_candidate(c) for c in decision.candidates],
+    }
 
 
 def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
@@ -286,12 +385,17 @@ def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, An
                 "value": reveal(item.value, show_values),
                 "directory_attributes": list(item.directory_attributes),
                 "entries": item.entries,
+                "protocol": item.protocol,
                 "person_holds": item.person_holds,
             }
             for item in report.released
         ],
         "options": options_to_list(report.options),
-        "idp_login_person": login_person_to_dict(report.login_person, show_values=show_values),
+        "sis_match": sis_match_to_dict(report.sis_match),
+        "preflight": preflight_to_dict(report.preflight, show_values=show_values),
+        "idp_login_people": [
+            login_person_to_dict(person, show_values=show_values) for person in report.login_people
+        ],
     }
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from authprobe.model import Report
+from authprobe.reports.load_view import LoadView
 from authprobe.reports.svg import text_bar
 from authprobe.reports.view import CandidateView, ReportView, Share, build_view, pct
+
+SOURCE_TITLES = {
+    "directory": "Directory",
+    "sis": "SIS extract",
+    "alma": "Users already in Alma",
+}
 
 
 def cell(value: object) -> str:
@@ -98,6 +105,93 @@ def _candidate(c: CandidateView) -> list[str]:
     return lines
 
 
+def _load(load: LoadView | None) -> list[str]:
+    """The SIS Match ID decision and the predicted first load."""
+    if load is None:
+        return []
+    lines = ["## SIS Match ID", ""]
+    if load.match_id_type is None:
+        lines += ["**No SIS Match ID Type can be chosen.**", ""]
+    else:
+        how = "chosen with --match-id" if load.chosen_by == "--match-id" else "recommended"
+        lines += [
+            f"**Match ID Type: {code(load.match_id_type)}** (in Alma's SIS integration profile: "
+            f"{load.alma_label}; {how}, ranked by {load.ranked_by})",
+            "",
+        ]
+    lines += [*(f"- {reason}" for reason in load.reasons), ""]
+    if load.candidates:
+        lines += table(
+            ["#", "Match ID Type", "carried by", "held twice", "values", "load cleanly", "why"],
+            (
+                [
+                    c.rank,
+                    code(c.field) + (" **(chosen)**" if c.chosen else ""),
+                    f"{c.present:,} of {c.records:,}",
+                    f"{c.duplicate_values:,}",
+                    c.kind,
+                    "" if c.clean is None else f"{c.clean:,}",
+                    c.reasons[0],
+                ]
+                for c in load.candidates
+            ),
+            right={0, 2, 3, 5},
+        )
+    if not load.has_preflight:
+        return lines
+    lines += [
+        "## Predicted first SIS load (pre-flight)",
+        "",
+        f"With Match ID Type {code(load.match_id_type or '')}, **{load.clean:,} of "
+        f"{load.sis_records:,} SIS records load cleanly**; {load.problems:,} are problems to "
+        f"fix before go-live. {load.existing_users:,} users are already in Alma "
+        f"({load.existing_internal:,} INTERNAL). `--preflight-csv FILE` lists every record.",
+        "",
+    ]
+    lines += table(
+        ["outcome", "records", "", "what the load does"],
+        (
+            [
+                f"**{o.label}**" if o.problem and o.count else o.label,
+                o.text,
+                f"`{text_bar(o.share)}`",
+                o.meaning,
+            ]
+            for o in load.outcomes
+        ),
+        right={1},
+    )
+    lines += table(
+        ["users already in Alma", "users", "meaning"],
+        ([f.label, f.text, f.meaning] for f in load.fates),
+        right={1},
+    )
+    lines += table(
+        ["user_group", "records", "update", "create", "problems"],
+        (
+            [g.group, f"{g.records:,}", f"{g.update:,}", f"{g.create:,}", f"{g.problems:,}"]
+            for g in load.groups
+        ),
+        right={1, 2, 3, 4},
+    )
+    if load.examples:
+        lines += ["Examples of problems (file:line in the SIS extract and in the Alma export):", ""]
+        lines += table(
+            ["outcome", "SIS record", "match value", "in Alma", "evidence"],
+            (
+                [
+                    e.outcome,
+                    code(e.sis_ref),
+                    code(e.value) if e.value else "",
+                    e.alma_refs,
+                    e.evidence,
+                ]
+                for e in load.examples
+            ),
+        )
+    return lines
+
+
 def render_view(view: ReportView) -> str:
     """The Markdown text of one view."""
     best = view.recommended
@@ -117,6 +211,18 @@ def render_view(view: ReportView) -> str:
     else:
         lines += [f"**{view.headline}**", ""]
     lines += [view.summary, ""]
+    load = view.load
+    if load is not None and load.match_id_type:
+        first = (
+            f"; first load: **{load.clean:,} of {load.sis_records:,}** SIS records load cleanly, "
+            f"{load.problems:,} are problems to fix (see the pre-flight below)"
+            if load.has_preflight
+            else ""
+        )
+        lines += [
+            f"**SIS Match ID Type: {code(load.match_id_type)}** (Alma: {load.alma_label}){first}.",
+            "",
+        ]
     if view.out_of_scope:
         scoped = "; ".join(
             f"{s.kind} {s.label} ({s.whole:,} records, {s.part:,} would match)"
@@ -140,9 +246,10 @@ def render_view(view: ReportView) -> str:
         if view.idp_login:
             lines += ["", "What the captured login released:", ""]
             lines += table(
-                ["sent as", "value", "directory attributes holding it", "entries"],
+                ["login", "sent as", "value", "directory attributes holding it", "entries"],
                 (
                     [
+                        item["login"],
                         code(item["idp_source"]),
                         code(item["value"]),
                         ", ".join(item["directory_attributes"]) or "none",
@@ -150,12 +257,12 @@ def render_view(view: ReportView) -> str:
                     ]
                     for item in view.idp_login
                 ),
-                right={3},
+                right={4},
             )
-            if view.idp_login_person:
-                lines += [cell(view.idp_login_person)]
+            lines += [cell(sentence) for sentence in view.idp_login_people]
         lines += ["", "Why this pair:", ""]
         lines += [*(f"- {reason}" for reason in view.why), ""]
+    lines += _load(view.load)
     lines += ["## Candidates compared", ""]
     lines += table(
         [
@@ -236,7 +343,7 @@ def render_view(view: ReportView) -> str:
         )
     lines += ["## Source profiles", ""]
     for source in view.profiles:
-        lines += [f"### {'Directory' if source.source == 'directory' else 'SIS extract'}", ""]
+        lines += [f"### {SOURCE_TITLES.get(source.source, source.source)}", ""]
         lines += table(
             [
                 "field",

@@ -12,10 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from authprobe.analysis.advice import SUBJECT
 from authprobe.analysis.exceptions import REASONS
 from authprobe.analysis.normalize import TRANSFORMING
+from authprobe.analysis.scoring import LABELS
 from authprobe.model import Mismatch, Report
-from authprobe.reports.json import login_person_sentence, report_to_dict
+from authprobe.reports.json import LOGIN_NAMES, login_person_sentence, report_to_dict
+from authprobe.reports.load_view import LoadView, build_load_view
 from authprobe.reports.mask import reveal, reveal_reference
 
 MAX_CANDIDATES = 8
@@ -106,8 +109,8 @@ class Criterion:
 
     @property
     def label(self) -> str:
-        """`sis coverage` for `sis_coverage`."""
-        return self.name.replace("_", " ")
+        """`SIS records that match` for `sis_coverage` (scoring.LABELS)."""
+        return LABELS.get(self.name, self.name.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,12 +209,14 @@ class ReportView:
     """Populations left out on purpose (--exclude-group): how many would match anyway."""
     idp_login: tuple[dict[str, Any], ...] = ()
     """With a captured login: each released value and the directory attributes holding it."""
-    idp_login_person: str = ""
-    """With a captured login: which directory entry logged in, in one sentence."""
+    idp_login_people: tuple[str, ...] = ()
+    """With captured logins: which directory entry logged in, one sentence per login."""
     directory_unmatched: tuple[Share, ...] = ()
     """Per directory OU: entries that find no SIS record under the recommendation."""
     options: tuple[tuple[str, str], ...] = ()
     """The filters and options the run used (label, value), then whether values are shown."""
+    load: LoadView | None = None
+    """The SIS Match ID decision and, with the users already in Alma, the first load."""
 
 
 def _describe(pair: dict[str, Any]) -> str:
@@ -279,12 +284,9 @@ def _candidate(
 def _configuration(
     best: dict[str, Any], advice: dict[str, Any] | None, exceptions: int
 ) -> tuple[list[Setting], list[Action]]:
-    """The Alma, IdP and SIS settings that make the recommended pair work.
-
-    Taken from the analysis' Alma advice (`alma_configuration`) when it is there; otherwise
-    derived from the pair itself.
-    """
-    advice = advice or _derived_advice(best)
+    """The Alma, IdP and SIS settings that make the two decisions work (from the analysis'
+    Alma advice, `alma_configuration`)."""
+    assert advice is not None  # a recommendation always comes with its advice
     attribute: str = best["directory_attribute"]
     transforming = [s for s in best["normalisation"] if s in TRANSFORMING]
     settings = [
@@ -292,7 +294,7 @@ def _configuration(
         Setting("SIS integration profile", "Match ID Type", advice["match_id_type"]),
         Setting("Alma SAML profile", "User ID Location", advice["user_id_location"]),
     ]
-    if advice["user_id_location"] != "Subject":
+    if advice["user_id_location"] != SUBJECT:
         name = advice["user_id_attribute_name"]
         settings.append(
             Setting("Alma SAML profile", "User ID Attribute Name", name)
@@ -304,21 +306,31 @@ def _configuration(
                 placeholder=True,
             )
         )
+    settings.extend(login_settings(advice))
     settings.append(Setting("Directory (IdP source)", "Attribute", attribute))
     settings.append(
-        Setting("Alma LDAP profile (if used)", "Search attribute", advice["ldap_search_attribute"])
+        Setting(
+            "Alma LDAP profile (if used)",
+            "Search attribute",
+            advice["ldap_search_attribute"] or "a username attribute (none found)",
+            placeholder=not advice["ldap_search_attribute"],
+        )
     )
     if transforming:
         settings.append(Setting("IdP or SIS export", "Transformation", " + ".join(transforming)))
     actions = [
         Action("Registrar", advice["sis_instruction"]),
-        _action("Campus IT", advice["idp_instruction"].replace("`", "")),
+        Action("Library", advice["match_instruction"]),
+        Action("Campus IT, then library", advice["idp_instruction"].replace("`", "")),
         Action(
             "Library",
             "In Alma's SAML integration profile, set User ID Location and User ID Attribute "
             "Name as in the settings table, then use the profile's Test button.",
         ),
+        Action("Library and campus IT (LDAP)", advice["ldap_instruction"]),
+        *login_actions(advice),
         *(Action("Note", warning) for warning in advice["warnings"]),
+        *(Action("Note", note) for note in advice["notes"]),
     ]
     if "casefold" in best["normalisation"]:
         actions.append(
@@ -335,52 +347,34 @@ def _configuration(
     return settings, actions
 
 
-def _action(who: str, text: str) -> Action:
-    """An action; the label is left out when the sentence already starts with it."""
-    return Action("" if text.startswith(who) else who, text)
+def login_settings(advice: dict[str, Any]) -> list[Setting]:
+    """The OpenID Connect and CAS rows, when such a login was given."""
+    rows: list[Setting] = []
+    if advice.get("oidc_instruction"):
+        claim = advice.get("oidc_claim")
+        rows.append(
+            Setting("Alma OpenID Connect profile", "Claim matched (confirm with Ex Libris)", claim)
+            if claim
+            else Setting(
+                "Alma OpenID Connect profile",
+                "Claim matched (confirm with Ex Libris)",
+                "a claim carrying the value: the ID token has none yet",
+                placeholder=True,
+            )
+        )
+    if advice.get("cas_instruction"):
+        rows.append(Setting("Alma CAS profile", "User identifier", "cas:user"))
+    return rows
 
 
-def _derived_advice(best: dict[str, Any]) -> dict[str, Any]:
-    """The advice when the analysis gave none: from the pair and its IdP source alone."""
-    sis_field: str = best["sis_field"]
-    attribute: str = best["directory_attribute"]
-    idp_source: str | None = best["idp_source"]
-    if sis_field == "primary_id":
-        sis_instruction = "Keep this value in primary_id of every SIS record loaded."
-        match_id_type = "Primary Identifier"
-    else:
-        id_type = sis_field.partition(":")[2] or sis_field
-        match_id_type = id_type
-        sis_instruction = (
-            f"Load this value as a user identifier of type {id_type} and flag that type as "
-            "unique in Alma: Alma looks logins up in primary_id and every unique identifier type."
-            if sis_field.startswith("identifier:")
-            else f"Alma does not look logins up in {sis_field}: also load this value as "
-            "primary_id or as an identifier type flagged unique."
-        )
-    if idp_source == "NameID":
-        location, name = "Subject", None
-        idp_instruction = f"The IdP already sends {attribute} as the Subject NameID."
-    elif idp_source:
-        location, name = "Attribute", idp_source
-        idp_instruction = f"The IdP sends {attribute} as the attribute {idp_source}."
-    else:
-        location, name = "Attribute", None
-        idp_instruction = (
-            f"Release the directory attribute {attribute} to Alma's service provider; copy the "
-            "attribute's Name exactly as it appears in a test login (not its FriendlyName) into "
-            "User ID Attribute Name (authprobe saml decode shows it)."
-        )
-    return {
-        "sis_field": sis_field,
-        "sis_instruction": sis_instruction,
-        "match_id_type": match_id_type,
-        "user_id_location": location,
-        "user_id_attribute_name": name,
-        "idp_instruction": idp_instruction,
-        "ldap_search_attribute": attribute,
-        "warnings": [],
-    }
+def login_actions(advice: dict[str, Any]) -> list[Action]:
+    """What campus IT and the library do for an OpenID Connect or CAS login."""
+    actions: list[Action] = []
+    if advice.get("oidc_instruction"):
+        actions.append(Action("Campus IT and library (OpenID Connect)", advice["oidc_instruction"]))
+    if advice.get("cas_instruction"):
+        actions.append(Action("Campus IT (CAS)", advice["cas_instruction"]))
+    return actions
 
 
 def _exceptions(
@@ -414,7 +408,7 @@ def _exceptions(
 
 def _profiles(data: list[dict[str, Any]], joined: set[tuple[str, str]]) -> list[SourceProfiles]:
     out = []
-    for source in ("directory", "sis"):
+    for source in ("directory", "sis", "alma"):
         rows = []
         for p in data:
             if p["source"] != source:
@@ -472,7 +466,7 @@ def _sentence(best: CandidateView, exceptions: int) -> str:
         f". The {exceptions:,} SIS records that do not match are listed below" if exceptions else ""
     )
     return (
-        f"The matching ID is {best.directory_attribute}: {where}, the IdP must release "
+        f"The login ID is {best.directory_attribute}: {where}, the IdP must release "
         f"{best.directory_attribute}; {shares} match{outside}{told}."
     )
 
@@ -524,7 +518,7 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
         )
         why = tuple(best["reasons"])
     else:
-        headline = "No matching ID can be recommended"
+        headline = "No login ID can be recommended"
         summary = next(
             (
                 f["message"]
@@ -562,10 +556,16 @@ def build_view(report: Report, *, show_values: bool = False) -> ReportView:
             Share(scope["population"], scope["matched"], scope["records"], scope["source"])
             for scope in data.get("out_of_scope", ())
         ),
-        idp_login=tuple(data.get("idp_login", ())),
-        idp_login_person=login_person_sentence(data.get("idp_login_person")),
+        idp_login=tuple(
+            {**item, "login": LOGIN_NAMES.get(item.get("protocol", "saml"), "SAML")}
+            for item in data.get("idp_login", ())
+        ),
+        idp_login_people=tuple(
+            login_person_sentence(person) for person in data.get("idp_login_people", ())
+        ),
         directory_unmatched=_directory_unmatched(recommended, report),
         options=option_rows(
             [(o["name"], o["value"]) for o in data.get("options", ())], show_values
         ),
+        load=build_load_view(report, show_values=show_values),
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from authprobe.sources import RecordSource
 from authprobe.sources.saved import open_directory
 
-__all__ = ["open_directory", "open_sis"]
+__all__ = ["open_alma_users", "open_directory", "open_sis"]
 
 
 def open_sis(paths: Sequence[Path], mapping: Sequence[str] = ()) -> RecordSource:
@@ -17,3 +17,12 @@ def open_sis(paths: Sequence[Path], mapping: Sequence[str] = ()) -> RecordSource
     from authprobe.sources.sis import open_extract, parse_mapping
 
     return open_extract(list(paths), parse_mapping(mapping) if mapping else None)
+
+
+def open_alma_users(paths: Sequence[Path], mapping: Sequence[str] = ()) -> RecordSource:
+    """The users already in Alma: Alma user XML (Export Users job, Users API; files, folders,
+    zips) or CSV/TSV files whose columns `mapping` names (`--alma-map`)."""
+    from authprobe.sources.sis import open_alma_users as open_users
+    from authprobe.sources.sis import parse_mapping
+
+    return open_users(list(paths), parse_mapping(mapping, option="--alma-map") if mapping else None)

@@ -27,6 +27,7 @@ from ldap3.operation.search import search_operation
 from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.utils.conv import escape_filter_chars
 
+from authprobe import runtime
 from authprobe.errors import AuthprobeError, SourceUnreachable, UsageError
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
 from authprobe.sources import ad, ber
@@ -130,8 +131,31 @@ class LdapUrl:
         return f"{text}/{self.base}" if self.base else text
 
 
+def refuse_credentials(url: str) -> None:
+    """Refuse an LDAP URL with a user or password in it (`ldap://cn=admin:secret@host`).
+
+    ldap3 would ignore them and bind anonymously (a silent wrong answer), and a password on the
+    command line is visible to every user of the machine; the message never repeats it.
+    """
+    if "@" not in urlsplit(url).netloc:
+        return
+    raise UsageError(
+        "ldap-url-credentials",
+        "This LDAP URL holds a user name or a password (before the @); authprobe never takes "
+        "credentials from a URL: the bind would silently be anonymous, and a password on the "
+        "command line is visible to every user of this machine.",
+        location=redact_url(url),
+        hint="Remove them from the URL. Give the bind user with --user (or AUTHPROBE_LDAP_USER, "
+        "or [directory] user in authprobe.toml) and the password with AUTHPROBE_LDAP_PASSWORD, "
+        "--password-file FILE, or at the prompt. If that password was real, change it: it may "
+        "be in your shell history.",
+    )
+
+
 def parse_url(url: str) -> LdapUrl:
-    """Split an LDAP URL (RFC 4516: the path is the base DN); refuse other schemes."""
+    """Split an LDAP URL (RFC 4516: the path is the base DN); refuse other schemes and URLs
+    with credentials in them."""
+    refuse_credentials(url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("ldap", "ldaps") or not parts.hostname:
@@ -152,17 +176,15 @@ def parse_url(url: str) -> LdapUrl:
 def redact_url(url: str) -> str:
     """The URL without user:password@ (safe to print)."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    if "@" not in parts.netloc:
         return url
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return parts._replace(netloc=netloc).geturl()
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def settings_from_environment(url: str) -> LdapSettings:
     """Settings for `recommend --directory URL`: AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD,
     AUTHPROBE_LDAP_CA_FILE, AUTHPROBE_LDAP_TLS_NAME, AUTHPROBE_LDAP_STARTTLS=1."""
+    refuse_credentials(url)
     env = os.environ
     ca = env.get("AUTHPROBE_LDAP_CA_FILE")
     return LdapSettings(
@@ -177,6 +199,7 @@ def settings_from_environment(url: str) -> LdapSettings:
 
 def _tls(settings: LdapSettings) -> ldap3.Tls:
     if settings.ca_file is not None and not settings.ca_file.is_file():
+        runtime.refuse_special(settings.ca_file, "CA file")  # a device or a FIFO: say so
         raise UsageError(
             "ldap-ca-file-missing",
             f"The CA file {settings.ca_file} does not exist.",

@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import IO, Final
 
+from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import ad, population_from_dn
@@ -246,23 +247,17 @@ class LdifFile:
         """Yield every person entry as a record, in file order."""
         self.stats = ReadStats(files=1)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
-        try:
-            stream = self.path.open("rb")
-        except OSError as exc:
-            raise InputError(
-                "file-unreadable",
-                f"Cannot open the LDIF file: {exc.strerror or exc}.",
-                location=str(self.path),
-                hint="Check the path and that you may read the file.",
-            ) from exc
+        stream = runtime.open_input(self.path, "LDIF export")
         with stream:
             yield from self._read(stream, converter)
         self.disabled = converter.disabled
 
-    def _read(self, stream: BinaryIO, converter: EntryConverter) -> Iterator[Record]:
+    def _read(self, stream: IO[bytes], converter: EntryConverter) -> Iterator[Record]:
         dn: str | None = None
         attrs: dict[str, list[str]] = {}
         state = _START
+        entry_limit = runtime.limits().entry_bytes
+        entry_bytes = 0
         for number, line in _logical_lines(stream, self.path):
             if line is None:  # blank line: end of entry
                 if dn is not None and state == _ENTRY:
@@ -270,10 +265,14 @@ class LdifFile:
                     if record is not None:
                         yield record
                 dn, attrs = None, {}
+                entry_bytes = 0
                 state = _BETWEEN if state != _START else _START
                 continue
             if state == _SKIP:
                 continue
+            entry_bytes += len(line)
+            if entry_bytes > entry_limit:
+                raise _entry_too_large(self.path, number, entry_limit)
             name, value = _split_line(line, self.path, number)
             lower = name.lower()
             if dn is None:
@@ -317,35 +316,49 @@ class _Url(str):
     __slots__ = ()
 
 
-def _logical_lines(stream: BinaryIO, path: Path) -> Iterator[tuple[int, bytes | None]]:
+def _entry_too_large(path: Path, line: int, limit: int) -> InputError:
+    return runtime.too_large(at_line(path, line), "LDIF export", limit, value=True, whole="entry")
+
+
+def _logical_lines(stream: IO[bytes], path: Path) -> Iterator[tuple[int, bytes | None]]:
     """Join folded lines and drop comments; yield (first line number, content) or (n, None) for
-    a blank line."""
-    pending: bytearray | None = None
-    pending_number = 0
+    a blank line. No physical line and no joined value may exceed the value budget."""
+    pending: bytes | None = None  # the logical line being read
+    folded: list[bytes] | None = None  # its pieces, once a continuation line came
+    size = pending_number = number = 0
     in_comment = False
-    for number, raw in enumerate(stream, 1):
-        line = raw.rstrip(b"\n")
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if line[:1] == b" ":
+    limit = runtime.limits().value_bytes
+    what = "LDIF export"
+    for batch in runtime.line_batches(stream, path, what, limit):
+        for raw in batch:
+            number += 1
+            line = raw[:-1] if raw[-1:] == b"\r" else raw
+            if line[:1] == b" ":
+                if pending is not None:
+                    if folded is None:
+                        folded, size = [pending], len(pending)
+                    folded.append(line[1:])
+                    size += len(line) - 1
+                    if size > limit:
+                        raise runtime.too_large(
+                            at_line(path, pending_number), what, limit, value=True
+                        )
+                elif not in_comment:
+                    raise _malformed(path, number, "a continuation line with nothing to continue")
+                continue
             if pending is not None:
-                pending += line[1:]
-            elif not in_comment:
-                raise _malformed(path, number, "a continuation line with nothing to continue")
-            continue
-        if pending is not None:
-            yield pending_number, bytes(pending)
-            pending = None
-        in_comment = False
-        if not line:
-            yield number, None
-        elif line[:1] == b"#":
-            in_comment = True
-        else:
-            pending = bytearray(line)
-            pending_number = number
+                yield pending_number, b"".join(folded) if folded is not None else pending
+                pending = folded = None
+            in_comment = False
+            if not line:
+                yield number, None
+            elif line[:1] == b"#":
+                in_comment = True
+            else:
+                pending = line
+                pending_number = number
     if pending is not None:
-        yield pending_number, bytes(pending)
+        yield pending_number, b"".join(folded) if folded is not None else pending
 
 
 def _split_line(line: bytes, path: Path, number: int) -> tuple[str, str | bytes]:

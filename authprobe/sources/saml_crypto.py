@@ -23,7 +23,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
+from authprobe import runtime
 from authprobe.errors import InputError
+from authprobe.sources import saml_xmlsec
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 _PEM_HINT = "Pass the IdP's signing certificate as a PEM file (-----BEGIN CERTIFICATE-----)."
@@ -170,6 +172,7 @@ def load_certificates(data: bytes, location: str) -> tuple[Certificate, ...]:
 
 def read_certificates(path: str | Path) -> tuple[Certificate, ...]:
     """Read a --cert file."""
+    runtime.refuse_special(path, "certificate file")
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -212,9 +215,10 @@ def check_enveloped_signature(
     """Check that `signature` (a ds:Signature child of `signed`) covers `signed`, then verify it.
 
     The structure checks come first: exactly one Reference, pointing at `signed` itself by an ID
-    that occurs once in the document (or URI="" on the document root), and only enveloped /
-    canonicalisation transforms. Only then is xmlsec asked to verify, with each trusted
-    certificate in turn; a certificate embedded in the signature's KeyInfo is never trusted.
+    that occurs once in the document (or URI="": the whole document, which holds `signed`),
+    and only enveloped / canonicalisation transforms. Only then is xmlsec asked to verify, with
+    each trusted certificate in turn; a certificate embedded in the signature's KeyInfo is never
+    trusted.
     """
     method = signature.find(f"{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
     references = signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference")
@@ -236,28 +240,48 @@ def check_enveloped_signature(
         return result(False, False, problem)
     if not certificates:
         return result(True, None, "not checked: no trusted certificate given")
-    import xmlsec  # local: the C binding is only needed when verifying
-
-    root = signed.getroottree().getroot()
-    xmlsec.tree.add_ids(root, ["ID"])
+    saml_xmlsec.add_ids(signed.getroottree().getroot())
+    outcomes: list[saml_xmlsec.Verification] = []
     for certificate in certificates:
         pem = certificate.pem if isinstance(certificate, Certificate) else certificate
-        subject = certificate.subject if isinstance(certificate, Certificate) else None
-        try:
-            context = xmlsec.SignatureContext()
-            context.key = xmlsec.Key.from_memory(
-                pem.encode(), xmlsec.constants.KeyDataFormatCertPem
-            )
-            context.verify(signature)
-        except xmlsec.Error:
-            continue
-        return result(True, True, "verified", subject)
-    return result(
-        True,
-        False,
-        "does NOT verify with the trusted certificate(s): the content was changed after "
-        "signing, or it was signed by another key",
-    )
+        outcome = saml_xmlsec.verify(signature, pem)
+        if outcome.ok:
+            subject = certificate.subject if isinstance(certificate, Certificate) else None
+            return result(True, True, "verified", subject)
+        outcomes.append(outcome)
+    return result(True, False, _why_not(signature, outcomes))
+
+
+def _why_not(signature: Any, outcomes: Sequence[saml_xmlsec.Verification]) -> str:
+    """Why no trusted certificate verifies `signature`, as precisely as xmlsec told."""
+    reasons = {o.why: o.detail for o in outcomes}
+    if "algorithm" in reasons:
+        href = reasons["algorithm"]
+        where = next(
+            (
+                _local(node.tag)
+                for node in signature.iter()
+                if isinstance(node.tag, str) and node.get("Algorithm") == href
+            ),
+            "an algorithm",
+        )
+        return (
+            f"cannot be checked: its {where} is {href}, an algorithm identifier xmlsec does not "
+            "know (not a standard XML-Signature one)"
+        )
+    if "digest" in reasons:
+        return "does NOT verify: the signed content was changed after signing (digest mismatch)"
+    if set(reasons) == {"signature"}:
+        return (
+            "does NOT verify with the trusted certificate(s): it was signed with another key "
+            "(or its SignedInfo was altered)"
+        )
+    other = reasons.get("other", "")
+    return f"does NOT verify with the trusted certificate(s): xmlsec cannot check it ({other})"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 def _structure_problem(signed: Any, signature: Any, references: list[Any], uri: str | None) -> str:
@@ -267,8 +291,7 @@ def _structure_problem(signed: Any, signature: Any, references: list[Any], uri: 
         return f"the signature has {len(references)} references (exactly 1 expected)"
     root = signed.getroottree().getroot()
     if uri == "":
-        if signed is not root:
-            return 'the signature references the whole document (URI="") but sits inside it'
+        pass  # the whole document (the enveloped transform removes only this signature)
     elif uri is None or not uri.startswith("#"):
         return f"the signature references {uri!r}, not an element by ID"
     else:

@@ -15,7 +15,7 @@ import re
 import urllib.parse
 import zlib
 
-from authprobe.errors import InputError
+from authprobe.errors import InputError, UnsafeInputError
 
 MAX_INPUT = 20 * 1024 * 1024
 
@@ -57,13 +57,34 @@ def _from_base64(text: bytes, location: str, what: str) -> tuple[bytes, str]:
         raise not_a_message(location, f"the {what} is not valid base64") from exc
     if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return raw, "base64"
-    try:
-        inflated = zlib.decompress(raw, -15)
-    except zlib.error as exc:
-        raise not_a_message(location, f"the {what} decodes to binary data, not XML") from exc
+    inflated = _inflate(raw, location, what)
     if inflated.lstrip().startswith(b"<"):
         return inflated, "base64+deflate"
     raise not_a_message(location, f"the {what} decodes to something that is not XML")
+
+
+def too_large(location: str, subject: str = "The message") -> InputError:
+    """The message (or what it inflates to) is over `MAX_INPUT`."""
+    return UnsafeInputError(
+        "saml-message-too-large",
+        f"{subject} is larger than {MAX_INPUT // (1024 * 1024)} MB, the limit for a SAML message "
+        "(a login response is a few kB); reading stopped there.",
+        location=location,
+        hint="Check that this is the captured login and not another file; a Redirect-binding "
+        "value that inflates this far is a decompression bomb.",
+    )
+
+
+def _inflate(raw: bytes, location: str, what: str) -> bytes:
+    """Raw-deflate `raw` (Redirect binding), stopping as soon as the output passes MAX_INPUT."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        out = inflater.decompress(raw, MAX_INPUT + 1)
+    except zlib.error as exc:
+        raise not_a_message(location, f"the {what} decodes to binary data, not XML") from exc
+    if len(out) > MAX_INPUT or inflater.unconsumed_tail:
+        raise too_large(location, f"The {what}, inflated (Redirect-binding deflate),")
+    return out
 
 
 def _from_html(text: str, location: str) -> tuple[bytes, str]:
@@ -82,11 +103,7 @@ def _from_html(text: str, location: str) -> tuple[bytes, str]:
 def extract_xml(data: bytes, location: str) -> tuple[bytes, str]:
     """The SAML XML inside `data`, and the input format it came in."""
     if len(data) > MAX_INPUT:
-        raise InputError(
-            "saml-message-too-large",
-            "The message is larger than 20 MB; a SAML login response is a few kB.",
-            location=location,
-        )
+        raise too_large(location)
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not body:
         raise InputError("saml-message-empty", "The input is empty.", location=location)

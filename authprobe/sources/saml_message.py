@@ -9,30 +9,40 @@ response (an auto-submit form, or the escaped XML that Alma's test mode shows); 
 ArtifactResponse. Everything is parsed by `xmlsafe` (no DTDs).
 
 Trust: a signature counts only when it is a direct child of the Response or of the Assertion
-shown, references that very element by an ID that occurs once, uses only canonicalisation
-transforms and verifies with a *trusted* certificate (from `--cert` or the IdP metadata, never the
-one embedded in the message). `Assertion.trusted` says whether the values shown are covered;
-signatures elsewhere (signature wrapping) are reported and ignored. Text is read as the XPath
-string-value (every text node, comments excluded), so comment injection cannot shorten a value.
+shown, references that very element by an ID that occurs once (or URI="", the whole document),
+uses only canonicalisation transforms and verifies with a *trusted* certificate (from `--cert` or
+the IdP metadata, never the one embedded in the message). `Assertion.trusted` is True only when
+every such signature verifies (`saml_trust`): one invalid signature, a second Signature on one
+element or a Response holding several assertions spoils it. Signatures elsewhere (signature
+wrapping) are reported and ignored. Text is read as the XPath string-value (every text node,
+comments excluded), so comment injection cannot shorten a value (`saml_body`).
+
+With `sp_key`, an EncryptedAssertion is decrypted where it stands in a copy of the document (so
+prefixes declared on the Response resolve, and its signature is checked in the context it was
+made in), then EncryptedID and EncryptedAttribute in place (`saml_xmlsec`).
 """
 
 from __future__ import annotations
 
 import copy
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
-from authprobe import vocab, xmlsafe
+from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
-from authprobe.sources.saml_checks import OPAQUE_NAMEID, nameid_opaque, nameid_short
+from authprobe.sources import saml_xmlsec
+from authprobe.sources.saml_body import (
+    OPAQUE_FORMATS,
+    AssertionBody,
+    Attribute,
+    NameId,
+    read_body,
+)
 from authprobe.sources.saml_crypto import (
     DS,
     Certificate,
@@ -41,55 +51,29 @@ from authprobe.sources.saml_crypto import (
 )
 from authprobe.sources.saml_input import MAX_INPUT, extract_xml, not_a_message
 from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, parse_datetime
+from authprobe.sources.saml_trust import TrustVerdict, held_finding, trust
+
+__all__ = [
+    "OPAQUE_FORMATS",
+    "Assertion",
+    "Attribute",
+    "NameId",
+    "SignatureFact",
+    "decode",
+    "extract_xml",
+    "issuers",
+    "load_sp_key",
+    "read_input",
+    "read_message",
+]
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 XENC = "http://www.w3.org/2001/04/xmlenc#"
-XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 SOURCE = "saml-assertion"
-OPAQUE_FORMATS = OPAQUE_NAMEID
-
-
-@dataclass(frozen=True, slots=True)
-class NameId:
-    """The Subject's NameID."""
-
-    value: str
-    format: str | None
-    name_qualifier: str | None = None
-    sp_name_qualifier: str | None = None
-    sp_provided_id: str | None = None
-    encrypted: bool = False
-
-    @property
-    def format_short(self) -> str:
-        """`persistent`, `emailAddress`, ... (`unspecified` when no Format is sent)."""
-        return nameid_short(self.format) if self.format else "unspecified"
-
-    @property
-    def opaque(self) -> bool:
-        """True for persistent, transient and pairwise NameIDs (never the matching ID).
-
-        The Format is compared case-insensitively on its known short names, so the eIDAS
-        spelling `urn:oasis:names:tc:saml2:2.0:nameid-format:persistent` is persistent too.
-        """
-        return nameid_opaque(self.format)
-
-
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    """One released attribute, Name exactly as sent."""
-
-    name: str
-    name_format: str | None
-    friendly_name: str | None
-    values: tuple[str, ...]
-    nil_values: int = 0
-
-    @property
-    def readable_name(self) -> str:
-        """A name a librarian can read (registry, else FriendlyName, else the URI's tail)."""
-        return vocab.friendly_name(self.name, self.friendly_name)
+CHECKED_PER_ELEMENT = 2
+"""Signatures verified per element: a second one is refused anyway, and each check walks the
+whole document, so thousands of copies would cost minutes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,23 +182,40 @@ def read_message(
     now: datetime | None = None,
 ) -> Assertion:
     """Read a captured login from a file, or from stdin when `source` is `-`."""
-    text = str(source)
-    if text == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT + 1)
-        location = "<stdin>"
-    else:
-        try:
-            data = Path(text).read_bytes()
-        except OSError as exc:
-            raise InputError(
-                "saml-message-unreadable",
-                f"The file cannot be read: {exc.strerror or exc}",
-                location=text,
-            ) from exc
-        location = text
+    data, location = read_input(source)
     return decode(
         data, location, certificates=certificates, metadata=metadata, sp_key=sp_key, now=now
     )
+
+
+def read_input(source: str | Path) -> tuple[bytes, str]:
+    """The bytes of a file, or of stdin for `-`, never more than the message limit (+1 to tell)."""
+    text = str(source)
+    if text == "-":
+        return sys.stdin.buffer.read(MAX_INPUT + 1), "<stdin>"
+    runtime.refuse_special(text, "captured login", stdin=True)  # a FIFO would block
+    try:
+        with Path(text).open("rb") as handle:
+            return handle.read(MAX_INPUT + 1), text
+    except OSError as exc:
+        raise InputError(
+            "saml-message-unreadable",
+            f"The file cannot be read: {exc.strerror or exc}",
+            location=text,
+        ) from exc
+
+
+def issuers(data: bytes, location: str) -> tuple[str, ...]:
+    """The Issuers a login names (Response, and each readable Assertion), to find its IdP.
+
+    Read before the IdP metadata, so that only that IdP of a large aggregate is kept. Nothing
+    here is trusted: the signatures are checked by `decode`.
+    """
+    xml, input_format = extract_xml(data, location)
+    message, _ = _message_root(xmlsafe.parse_bytes(xml, location), location, input_format)
+    found = [_text(_child(message, SAML, "Issuer"))]
+    found += [_text(_child(a, SAML, "Issuer")) for a in message.iterfind(f"{{{SAML}}}Assertion")]
+    return tuple(dict.fromkeys(i for i in found if i))
 
 
 def decode(
@@ -252,59 +253,68 @@ class _Decoder:
         self.now = now
         self.findings: list[Finding] = []
         self.signatures: list[SignatureFact] = []
+        self.signature_totals: dict[str, int] = {}
 
     # -- the envelope -------------------------------------------------------------------------
 
     def run(self, message: Any) -> Assertion:
         response = message if _local(message.tag) == "Response" else None
         response_issuer = _text(_child(response, SAML, "Issuer")) or None
-        status_code = status_message = None
-        if response is not None:
-            code = response.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
-            status_code = code.get("Value") if code is not None else None
-            status_message = _text(response.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusMessage"))
-            assertions = [
-                c for c in response if _local(c.tag) in ("Assertion", "EncryptedAssertion")
-            ]
-        else:
-            assertions = [message]
-        if len(assertions) > 1:
-            raise InputError(
-                "saml-multiple-assertions",
-                f"The Response holds {len(assertions)} assertions; SAML service providers "
-                "(and Alma) refuse such a response, and it is a classic signature-wrapping trick.",
-                location=self.location,
-                hint="Capture the login again; if it repeats, show this to campus IT.",
+        held = (
+            [c for c in response if _local(c.tag) in ("Assertion", "EncryptedAssertion")]
+            if response is not None
+            else [message]
+        )
+        assertion = _shown(held)
+        if len(held) > 1:
+            self.findings.append(
+                held_finding([_kind_and_id(a) for a in held], _kind_and_id(assertion))
             )
-        assertion = assertions[0] if assertions else None
         self._trusted_certificates(response_issuer or _issuer(assertion))
-        response_check = self._check(response, "Response") if response is not None else None
+        response_checks = self._check(response, "Response")
         encrypted = assertion is not None and _local(assertion.tag) == "EncryptedAssertion"
         decrypted = False
+        held_count = len(held)
         if encrypted and self.sp_key:
-            assertion = self._decrypt(assertion)
+            assertion = self._open_assertion(assertion)
             encrypted, decrypted = False, True
-        assertion_check = self._check(assertion, "Assertion") if not encrypted else None
-        self._stray_signatures(message, response, assertion)
-        trusted, trust_detail = self._trust(response_check, assertion_check, assertion, encrypted)
-        if status_code and not status_code.endswith(":Success"):
-            self.findings.append(
-                _finding(
-                    "login-failed",
-                    Severity.ERROR,
-                    f"The IdP answered with status {status_code.rsplit(':', 1)[-1]}"
-                    f"{': ' + status_message if status_message else ''}: this login failed.",
-                )
-            )
-        body = _AssertionBody.read(assertion if not encrypted else None, self)
+            held_count += self._smuggled(assertion)
+        assertion_checks = self._check(assertion, "Assertion") if not encrypted else []
+        self._stray_signatures(message, response, assertion, decrypted)
+        verdict = trust(
+            response_checks,
+            assertion_checks,
+            has_assertion=assertion is not None,
+            encrypted=encrypted,
+            held=held_count,
+            certificates=bool(self.certificates),
+            totals=self.signature_totals,
+        )
+        self.findings.extend(verdict.findings)
+        self._status_findings(response)
+        opener = self._open_part if self.sp_key else None
+        body = read_body(assertion if not encrypted else None, self.findings, opener)
         self._time_findings(body)
         self._metadata_findings(response_issuer or body.issuer, body.attributes)
+        return self._assertion(message, response, assertion, body, encrypted, decrypted, verdict)
+
+    def _assertion(
+        self,
+        message: Any,
+        response: Any,
+        assertion: Any,
+        body: AssertionBody,
+        encrypted: bool,
+        decrypted: bool,
+        verdict: TrustVerdict,
+    ) -> Assertion:
+        status_code, status_message = _status(response)
         return Assertion(
             location=self.location,
             input_format=self.input_format,
             message="Response" if response is not None else "Assertion",
             response_id=response.get("ID") if response is not None else None,
-            response_issuer=response_issuer,
+            response_issuer=_text(_child(response, SAML, "Issuer")) or None,
             destination=response.get("Destination") if response is not None else None,
             in_response_to=response.get("InResponseTo") if response is not None else None,
             issue_instant=parse_datetime(message.get("IssueInstant")),
@@ -325,10 +335,22 @@ class _Decoder:
             decrypted=decrypted,
             encrypted_attributes=body.encrypted_attributes,
             signatures=tuple(self.signatures),
-            trusted=trusted,
-            trust_detail=trust_detail,
+            trusted=verdict.trusted,
+            trust_detail=verdict.detail,
             findings=tuple(self.findings),
         )
+
+    def _status_findings(self, response: Any) -> None:
+        status_code, status_message = _status(response)
+        if status_code and not status_code.endswith(":Success"):
+            self.findings.append(
+                _finding(
+                    "login-failed",
+                    Severity.ERROR,
+                    f"The IdP answered with status {status_code.rsplit(':', 1)[-1]}"
+                    f"{': ' + status_message if status_message else ''}: this login failed.",
+                )
+            )
 
     # -- trust ---------------------------------------------------------------------------------
 
@@ -353,31 +375,38 @@ class _Decoder:
         if idp is not None:
             self.certificates.extend(idp.signing_certificates)
 
-    def _check(self, element: Any, name: str) -> SignatureCheck | None:
+    def _check(self, element: Any, name: str) -> list[SignatureCheck]:
+        """Check every Signature child of `element` (a second one is reported by `trust`)."""
         if element is None:
-            return None
-        signature = element.find(f"{{{DS}}}Signature")
-        if signature is None:
-            return None
-        check = check_enveloped_signature(element, signature, self.certificates)
-        self.signatures.append(
-            SignatureFact(
-                name,
-                element.get("ID"),
-                check.algorithm,
-                check.digest_algorithm,
-                check.verified,
-                check.detail,
-                check.certificate,
+            return []
+        checks = []
+        found = element.findall(f"{{{DS}}}Signature")
+        self.signature_totals[name] = len(found)
+        for signature in found[:CHECKED_PER_ELEMENT]:  # a second one already spoils the message
+            check = check_enveloped_signature(element, signature, self.certificates)
+            self.signatures.append(
+                SignatureFact(
+                    name,
+                    element.get("ID"),
+                    check.algorithm,
+                    check.digest_algorithm,
+                    check.verified,
+                    check.detail,
+                    check.certificate,
+                )
             )
-        )
-        return check
+            checks.append(check)
+        return checks
 
-    def _stray_signatures(self, message: Any, response: Any, assertion: Any) -> None:
+    def _stray_signatures(self, message: Any, response: Any, assertion: Any, opened: bool) -> None:
         known = {e for e in (response, assertion) if e is not None}
         known.update(message.iterancestors())  # a SOAP ArtifactResponse signs itself
-        top = message.getroottree().getroot()
-        stray = [s for s in top.iter(f"{{{DS}}}Signature") if s.getparent() not in known]
+        tops = [message.getroottree().getroot()]
+        if opened:  # the decrypted assertion lives in its own copy of the document
+            tops.append(assertion)
+        stray = [
+            s for top in tops for s in top.iter(f"{{{DS}}}Signature") if s.getparent() not in known
+        ]
         if stray:
             places = sorted({_local(s.getparent().tag) for s in stray})
             self.findings.append(
@@ -391,92 +420,41 @@ class _Decoder:
                 )
             )
 
-    def _trust(
-        self,
-        response_check: SignatureCheck | None,
-        assertion_check: SignatureCheck | None,
-        assertion: Any,
-        encrypted: bool,
-    ) -> tuple[bool | None, str]:
-        checks = [c for c in (response_check, assertion_check) if c is not None]
-        if any(c.verified for c in checks) and any(c.verified is False for c in checks):
-            self.findings.append(
-                _finding(
-                    "signature-partly-invalid",
-                    Severity.WARNING,
-                    "One signature verifies and another does not: "
-                    + "; ".join(c.detail for c in checks if c.verified is False)
-                    + ".",
-                )
-            )
-        if any(c.verified for c in checks):
-            covered = (
-                "the whole Response"
-                if response_check is not None and response_check.verified
-                else "the assertion"
-            )
-            return True, f"A verified signature covers {covered}: the values shown are trusted."
-        if not checks:
-            if assertion is None and not encrypted:
-                return None, "There is no assertion to trust."
-            if encrypted:
-                return None, (
-                    "The Response is not signed and the assertion is encrypted: whether the "
-                    "assertion inside is signed shows only once decrypted (--sp-key)."
-                )
-            detail = "Nothing is signed: anyone could have written these values."
-            self.findings.append(_finding("unsigned", Severity.WARNING, detail))
-            return (False if self.certificates else None), detail
-        broken = [c for c in checks if c.verified is False]
-        if broken:
-            detail = "No signature verifies: " + "; ".join(c.detail for c in broken) + "."
-            self.findings.append(
-                _finding(
-                    "signature-invalid",
-                    Severity.ERROR,
-                    detail + " Do not trust the values shown.",
-                )
-            )
-            return False, detail
-        return None, (
-            "Signed, but not checked: pass --idp-metadata or --cert to verify the signature."
-        )
+    # -- decryption (--sp-key) -----------------------------------------------------------------
 
-    def _decrypt(self, encrypted: Any) -> Any:
-        import xmlsec  # local: the C binding is only needed with --sp-key
+    def _open_assertion(self, sealed: Any) -> Any:
+        """The EncryptedAssertion decrypted where it stands, in a copy of the document.
 
-        data = encrypted.find(f"{{{XENC}}}EncryptedData")
-        if data is None:
-            raise InputError(
-                "saml-encrypted-malformed",
-                "The EncryptedAssertion has no EncryptedData.",
-                location=self.location,
-            )
-        _inline_retrieved_key(encrypted, data)
-        try:
-            manager = xmlsec.KeysManager()
-            key = xmlsec.Key.from_memory(
-                (self.sp_key or "").encode(), xmlsec.constants.KeyDataFormatPem, None
-            )
-            manager.add_key(key)
-            plain = xmlsec.EncryptionContext(manager).decrypt(copy.deepcopy(data))
-        except xmlsec.Error as exc:
-            raise InputError(
-                "saml-decrypt-failed",
-                f"The assertion cannot be decrypted with the SP key given ({exc}).",
-                location=self.location,
-                hint="Pass the private key of the service provider the IdP encrypted for "
-                "(--sp-key); the IdP's own keys cannot decrypt.",
-            ) from exc
-        text = etree.tostring(plain)
-        root = xmlsafe.parse_bytes(text, f"{self.location} (decrypted)")
-        if _local(root.tag) != "Assertion":
+        The copy keeps the original intact (the Response signature was checked on it). In the
+        copy the Assertion takes the place of the EncryptedData, in the context the IdP wrote it
+        in, so prefixes declared on the Response resolve and its signature is checked there.
+        It is left in place: moving it (lxml) would rewrite its namespace prefixes, and
+        exclusive canonicalisation counts prefixes, so a valid signature would then fail.
+        """
+        opened = saml_xmlsec.decrypt(_twin(sealed), self.sp_key or "", self.location)
+        if _local(opened.tag) != "Assertion" or not opened.tag.startswith(f"{{{SAML}}}"):
             raise not_a_message(self.location, "the decrypted content is not an Assertion")
-        return root
+        return opened
+
+    def _smuggled(self, opened: Any) -> int:
+        """Assertions beyond the first that one EncryptedData decrypted to (an error finding)."""
+        inside = [
+            c for c in opened.getparent() if isinstance(c.tag, str) and _local(c.tag) == "Assertion"
+        ]
+        if len(inside) > 1:
+            kinds = [("decrypted Assertion", a.get("ID")) for a in inside]
+            self.findings.append(
+                held_finding(kinds, kinds[0], "One EncryptedAssertion decrypts to")
+            )
+        return len(inside) - 1
+
+    def _open_part(self, wrapper: Any) -> Any:
+        """An EncryptedID / EncryptedAttribute decrypted in place (signatures already checked)."""
+        return saml_xmlsec.decrypt(wrapper, self.sp_key or "", self.location)
 
     # -- facts ---------------------------------------------------------------------------------
 
-    def _time_findings(self, body: _AssertionBody) -> None:
+    def _time_findings(self, body: AssertionBody) -> None:
         if body.not_on_or_after is not None and body.not_on_or_after < self.now:
             self.findings.append(
                 _finding(
@@ -521,152 +499,41 @@ def _issuer(assertion: Any) -> str | None:
     return _text(_child(assertion, SAML, "Issuer")) or None
 
 
-def _inline_retrieved_key(encrypted: Any, data: Any) -> None:
-    """Move an EncryptedKey referenced by RetrievalMethod into the KeyInfo (as Okta sends it)."""
-    key_info = data.find(f"{{{DS}}}KeyInfo")
-    if key_info is None:
-        return
-    for method in key_info.findall(f"{{{DS}}}RetrievalMethod"):
-        uri = (method.get("URI") or "").lstrip("#")
-        for key in encrypted.findall(f"{{{XENC}}}EncryptedKey"):
-            if key.get("Id") == uri:
-                key_info.append(key)
+def _status(response: Any) -> tuple[str | None, str]:
+    """The StatusCode Value and the StatusMessage text of a Response."""
+    if response is None:
+        return None, ""
+    code = response.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
+    message = _text(response.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusMessage"))
+    return (code.get("Value") if code is not None else None), message
 
 
-@dataclass(frozen=True, slots=True)
-class _AssertionBody:
-    issuer: str | None = None
-    nameid: NameId | None = None
-    recipient: str | None = None
-    not_before: datetime | None = None
-    not_on_or_after: datetime | None = None
-    audiences: tuple[str, ...] = ()
-    authn_instant: datetime | None = None
-    authn_context: str | None = None
-    session_index: str | None = None
-    attributes: tuple[Attribute, ...] = ()
-    encrypted_attributes: int = 0
-
-    @classmethod
-    def read(cls, assertion: Any, decoder: _Decoder) -> _AssertionBody:
-        if assertion is None:
-            return cls()
-        subject = _child(assertion, SAML, "Subject")
-        confirmation = (
-            None
-            if subject is None
-            else subject.find(f"{{{SAML}}}SubjectConfirmation/{{{SAML}}}SubjectConfirmationData")
-        )
-        conditions = _child(assertion, SAML, "Conditions")
-        authn = _child(assertion, SAML, "AuthnStatement")
-        context = (
-            None
-            if authn is None
-            else authn.find(f"{{{SAML}}}AuthnContext/{{{SAML}}}AuthnContextClassRef")
-        )
-        statements = assertion.findall(f"{{{SAML}}}AttributeStatement")
-        attributes = tuple(
-            _attribute(a, decoder)
-            for statement in statements
-            for a in statement.iterfind(f"{{{SAML}}}Attribute")
-        )
-        counts = Counter(a.name for a in attributes)
-        duplicated = sorted(name for name, n in counts.items() if n > 1)
-        if duplicated:
-            decoder.findings.append(
-                _finding(
-                    "attribute-duplicated",
-                    Severity.WARNING,
-                    "These attributes are sent more than once (python3-saml and other SPs refuse "
-                    "that): " + ", ".join(duplicated),
-                )
-            )
-        return cls(
-            issuer=_text(_child(assertion, SAML, "Issuer")) or None,
-            nameid=_nameid(subject, decoder),
-            recipient=confirmation.get("Recipient") if confirmation is not None else None,
-            not_before=parse_datetime(conditions.get("NotBefore"))
-            if conditions is not None
-            else None,
-            not_on_or_after=parse_datetime(
-                conditions.get("NotOnOrAfter")
-                if conditions is not None and conditions.get("NotOnOrAfter")
-                else (confirmation.get("NotOnOrAfter") if confirmation is not None else None)
-            ),
-            audiences=tuple(
-                _text(a) for a in assertion.iterfind(f".//{{{SAML}}}Audience") if _text(a)
-            ),
-            authn_instant=parse_datetime(authn.get("AuthnInstant")) if authn is not None else None,
-            authn_context=_text(context) or None,
-            session_index=authn.get("SessionIndex") if authn is not None else None,
-            attributes=attributes,
-            encrypted_attributes=sum(
-                len(s.findall(f"{{{SAML}}}EncryptedAttribute")) for s in statements
-            ),
-        )
+def _twin(element: Any) -> Any:
+    """The same element in a deep copy of its whole document."""
+    path = [element, *element.iterancestors()][:-1]  # up to, not including, the root
+    twin = copy.deepcopy(element.getroottree().getroot())
+    for node in reversed(path):
+        twin = twin[node.getparent().index(node)]
+    return twin
 
 
-def _odd_text(element: Any, what: str, decoder: _Decoder) -> None:
-    """Report comments or child elements inside a value (comment injection, nesting)."""
-    if any(isinstance(node, etree._Comment) for node in element.iter()):
-        first = element.text or ""
-        decoder.findings.append(
-            _finding(
-                "comment-in-value",
-                Severity.WARNING,
-                f"The {what} contains an XML comment. authprobe reads the whole text "
-                f"({len(_text(element))} characters); software that reads only the first text "
-                f"node would see just the first {len(first.strip())} — the comment-injection "
-                "attack.",
-                field=what,
-            )
-        )
-    if any(isinstance(child.tag, str) for child in element):
-        decoder.findings.append(
-            _finding(
-                "nested-value",
-                Severity.WARNING,
-                f"The {what} contains child elements; its value is read as all of its text.",
-                field=what,
-            )
-        )
+def _shown(held: list[Any]) -> Any:
+    """The assertion to show: the first plain Assertion, else the first EncryptedAssertion."""
+    plain = [a for a in held if _local(a.tag) == "Assertion"]
+    return (plain or held or [None])[0]
 
 
-def _nameid(subject: Any, decoder: _Decoder) -> NameId | None:
-    if subject is None:
-        return None
-    if subject.find(f"{{{SAML}}}EncryptedID") is not None:
-        return NameId("", None, encrypted=True)
-    node = subject.find(f"{{{SAML}}}NameID")
-    if node is None:
-        return None
-    _odd_text(node, "NameID", decoder)
-    return NameId(
-        value=_text(node),
-        format=node.get("Format"),
-        name_qualifier=node.get("NameQualifier"),
-        sp_name_qualifier=node.get("SPNameQualifier"),
-        sp_provided_id=node.get("SPProvidedID"),
-    )
-
-
-def _attribute(node: Any, decoder: _Decoder) -> Attribute:
-    name = node.get("Name") or ""
-    values: list[str] = []
-    nil = 0
-    for value in node.iterfind(f"{{{SAML}}}AttributeValue"):
-        if (value.get(XSI_NIL) or "").lower() in ("true", "1"):
-            nil += 1
-            continue
-        inner = value.find(f"{{{SAML}}}NameID")
-        if inner is None:
-            _odd_text(value, f"value of {name}", decoder)
-        values.append(_text(inner if inner is not None else value))
-    return Attribute(name, node.get("NameFormat"), node.get("FriendlyName"), tuple(values), nil)
+def _kind_and_id(element: Any) -> tuple[str, str | None]:
+    kind = _local(element.tag)
+    if kind == "EncryptedAssertion":
+        data = element.find(f"{{{XENC}}}EncryptedData")
+        return kind, data.get("Id") if data is not None else None
+    return kind, element.get("ID")
 
 
 def load_sp_key(path: str | Path) -> str:
     """Read an SP private key (PEM) for --sp-key."""
+    runtime.refuse_special(path, "SP key file")
     try:
         text = Path(path).read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:

@@ -3,10 +3,16 @@
     metadata = read_metadata("FederationMetadata.xml", entity=None, cert=None)
     for idp in metadata.idps: idp.entity_id, idp.sso, idp.nameid_formats, idp.attributes, ...
 
+    scan = MetadataScan("aggregate.xml")        # the same, streamed: nothing is kept
+    for idp in scan: ...
+    scan.document                               # counts, signature, findings (idps=())
+
 The document is read streaming (`xmlsafe.iterparse`, one EntityDescriptor at a time, cleared once
-read), so a 5,000-entity aggregate costs the memory of the IdP facts kept — with `entity=` only the
-one selected. Verifying the metadata signature (`cert=`) needs the whole tree, so then the document
-is parsed once more in full. A URL is fetched with a timeout and verified TLS.
+read); `MetadataScan` hands each IdP over as it is read, so memory does not grow with the number
+of entities; `read_metadata` keeps every IdP (or, with `entity=`, the one selected). Verifying the
+metadata signature (`cert=`) needs the whole tree, so then the document is held and parsed once
+more in full. A URL is fetched with verified TLS, a timeout, a size cap and a deadline, its body
+streamed into the parser (`web.open_url`). `select_idp` narrows an aggregate to its login's IdP.
 
 Findings (expired or expiring certificates, MD5/SHA-1, opaque-only NameID formats, no browser SSO
 binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises `InputError`
@@ -15,32 +21,51 @@ binding, ...) are `model.Finding`s on each `IdpEntity`; unreadable input raises 
 
 from __future__ import annotations
 
-import http.client
 import io
-import re
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from authprobe import xmlsafe
-from authprobe.errors import InputError, SourceUnreachable, UsageError
-from authprobe.model import Finding, Severity
-from authprobe.sources.saml_checks import (
-    document_findings,
-    idp_findings,
-)
+from authprobe import runtime, xmlsafe
+from authprobe.errors import InputError, UsageError
+from authprobe.model import Finding
+from authprobe.sources import web
+from authprobe.sources.saml_checks import document_findings
 from authprobe.sources.saml_crypto import (
     Certificate,
     check_enveloped_signature,
-    parse_certificate,
     read_certificates,
 )
+from authprobe.sources.saml_entity import (
+    Endpoint,
+    IdpEntity,
+    OfferedAttribute,
+    Scope,
+    idp_entity,
+    parse_datetime,
+)
+from authprobe.sources.web import FETCH_TIMEOUT, is_url, redact_url
+
+__all__ = [
+    "FETCH_TIMEOUT",
+    "MAX_FETCH",
+    "Endpoint",
+    "IdpEntity",
+    "IdpMetadata",
+    "MetadataScan",
+    "MetadataSignature",
+    "OfferedAttribute",
+    "Scope",
+    "fetch",
+    "is_url",
+    "parse_datetime",
+    "parse_metadata",
+    "read_metadata",
+    "redact_url",
+    "select_idp",
+]
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -49,72 +74,8 @@ AUTH = "http://docs.oasis-open.org/wsfed/authorization/200706"
 SHIBMD = "urn:mace:shibboleth:metadata:1.0"
 MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-FETCH_TIMEOUT = 20.0
 MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """An SSO, SLO or artifact-resolution endpoint."""
-
-    kind: str  # "SSO", "SLO", "ArtifactResolution"
-    binding: str
-    location: str
-
-    @property
-    def binding_short(self) -> str:
-        """`HTTP-POST` for the SAML 2.0 binding URN."""
-        return self.binding.rsplit(":", 1)[-1] if self.binding.startswith("urn:") else self.binding
-
-
-@dataclass(frozen=True, slots=True)
-class OfferedAttribute:
-    """An attribute or claim the IdP says it can release."""
-
-    name: str
-    name_format: str | None
-    friendly_name: str | None
-    source: str  # "saml:Attribute" or "fed:ClaimTypesOffered"
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """A `shibmd:Scope` (the part after @ in scoped attributes such as eppn)."""
-
-    value: str
-    regexp: bool
-
-
-@dataclass(frozen=True, slots=True)
-class IdpEntity:
-    """Everything metadata says about one identity provider."""
-
-    entity_id: str
-    line: int | None
-    display_name: str | None
-    organization: str | None
-    organization_url: str | None
-    protocols: tuple[str, ...]
-    sso: tuple[Endpoint, ...]
-    slo: tuple[Endpoint, ...]
-    artifact: tuple[Endpoint, ...]
-    nameid_formats: tuple[str, ...]
-    attributes: tuple[OfferedAttribute, ...]
-    scopes: tuple[Scope, ...]
-    certificates: tuple[Certificate, ...]
-    valid_until: datetime | None
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def signing_certificates(self) -> tuple[Certificate, ...]:
-        """Certificates that may sign (use="signing" or no use)."""
-        return tuple(c for c in self.certificates if c.signs)
-
-    def offers(self, name: str) -> bool:
-        """True when `name` (case-insensitive) is among the attributes or claims offered."""
-        wanted = name.casefold()
-        return any(a.name.casefold() == wanted for a in self.attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,60 +123,11 @@ def _namespace(tag: object) -> str:
     return text[1:].split("}", 1)[0] if text.startswith("{") else ""
 
 
-def is_url(source: str) -> bool:
-    """True for an http(s) URL (anything else is a path)."""
-    return source.lower().startswith(("http://", "https://"))
-
-
-def redact_url(url: str) -> str:
-    """The URL without user:password@ (for error locations)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urllib.parse.urlunsplit(parts)
-
-
 def fetch(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     """GET `url` with a timeout and verified TLS; `SourceUnreachable` when it cannot be had."""
-    shown = redact_url(url)
-    request = urllib.request.Request(url, headers={"User-Agent": "authprobe"})  # noqa: S310
-    context = ssl.create_default_context()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
-            data: bytes = response.read(MAX_FETCH + 1)
-    except urllib.error.HTTPError as exc:
-        raise SourceUnreachable(
-            "saml-metadata-http-error",
-            f"The metadata URL answered HTTP {exc.code} {exc.reason}.",
-            location=shown,
-            hint="Check the URL with campus IT; some IdPs publish metadata only to known hosts.",
-        ) from exc
-    except http.client.HTTPException as exc:
-        raise SourceUnreachable(
-            "saml-metadata-not-http",
-            f"The metadata URL did not answer in HTTP ({type(exc).__name__}).",
-            location=shown,
-            hint="Check the host and port: something other than a web server answered there.",
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise SourceUnreachable(
-            "saml-metadata-unreachable",
-            f"The metadata URL cannot be fetched: {reason}",
-            location=shown,
-            hint="Check the URL, the network and the server's TLS certificate, "
-            "or download the file and pass its path.",
-        ) from exc
-    if len(data) > MAX_FETCH:
-        raise InputError(
-            "saml-metadata-too-large",
-            "The metadata document is larger than 512 MB.",
-            location=shown,
-        )
-    return data
+    return web.fetch(
+        url, what="metadata", reference="saml-metadata", max_bytes=MAX_FETCH, timeout=timeout
+    )
 
 
 def read_metadata(
@@ -225,31 +137,17 @@ def read_metadata(
     cert: Sequence[str] = (),
     now: datetime | None = None,
     timeout: float = FETCH_TIMEOUT,
+    keep: Collection[str] | None = None,
 ) -> IdpMetadata:
-    """Read metadata from a path or an http(s) URL (see the module docstring)."""
-    text = str(source)
-    if is_url(text):
-        data = fetch(text, timeout=timeout)
-        return parse_metadata(
-            io.BytesIO(data), redact_url(text), entity=entity, cert=cert, now=now, whole=data
-        )
-    path = Path(text)
-    try:
-        stream = path.open("rb")
-    except OSError as exc:
-        raise InputError(
-            "saml-metadata-unreadable",
-            f"The metadata file cannot be opened: {exc.strerror or exc}",
-            location=text,
-            hint="Check the path; pass a URL as http(s)://...",
-        ) from exc
-    with stream:
-        if cert:  # facts and signature from the very same bytes
-            whole = stream.read()
-            return parse_metadata(
-                io.BytesIO(whole), text, entity=entity, cert=cert, now=now, whole=whole
-            )
-        return parse_metadata(stream, text, entity=entity, now=now)
+    """Read metadata from a path or an http(s) URL, every IdP kept (see `MetadataScan`).
+
+    `keep` (entityIDs, e.g. a login's Issuers) keeps only those IdPs, the others are counted
+    but never read, so a large aggregate costs no memory; unlike `entity` it is no choice of
+    the user's (`selected` stays None) and finding none of them is not an error.
+    """
+    scan = MetadataScan(source, entity=entity, cert=cert, now=now, timeout=timeout, keep=keep)
+    idps = tuple(scan)
+    return replace(scan.document, idps=idps)
 
 
 def _sniff(head: bytes, location: str) -> None:
@@ -285,35 +183,38 @@ def _sniff(head: bytes, location: str) -> None:
 
 
 class _Reader:
-    """Streams EntityDescriptors and keeps the IdP facts asked for."""
+    """Streams EntityDescriptors, yielding the facts of each IdP asked for (kept nowhere)."""
 
-    def __init__(self, location: str, entity: str | None, now: datetime) -> None:
+    def __init__(
+        self, location: str, entity: str | None, now: datetime, keep: Collection[str] | None
+    ) -> None:
         self.location = location
         self.entity = entity
+        self.keep = keep
         self.now = now
         self.root: Any = None
         self.entities = 0
         self.idp_count = 0
-        self.idps: list[IdpEntity] = []
+        self.yielded = 0
         self.signature = MetadataSignature(present=False)
         self.roles: set[str] = set()
 
-    def run(self, stream: IO[bytes]) -> None:
-        depth = 0
+    def run(self, stream: IO[bytes]) -> Iterator[IdpEntity]:
         for event, element in xmlsafe.iterparse(stream, self.location, events=("start", "end")):
             if event == "start":
-                depth += 1
                 if self.root is None:
                     self.root = element
                     self._check_root(element)
                 continue
-            depth -= 1
             tag = _local(element.tag)
             namespace = _namespace(element.tag)
             if tag == "EntityDescriptor" and namespace == MD:
-                self._entity(element)
+                idp = self._entity(element)
                 if element is not self.root:
                     _release(element)
+                if idp is not None:
+                    self.yielded += 1
+                    yield idp
             elif tag == "Signature" and namespace == DS and element.getparent() is self.root:
                 self.signature = _signature_facts(element)
 
@@ -338,7 +239,7 @@ class _Reader:
             "description of itself, published at a metadata URL.",
         )
 
-    def _entity(self, element: Any) -> None:
+    def _entity(self, element: Any) -> IdpEntity | None:
         self.entities += 1
         idpsso = element.find(f"{{{MD}}}IDPSSODescriptor")
         if idpsso is None:
@@ -347,12 +248,14 @@ class _Reader:
                 for child in element
                 if isinstance(child.tag, str) and _local(child.tag).endswith("Descriptor")
             )
-            return
+            return None
         self.idp_count += 1
         entity_id = element.get("entityID") or ""
         if self.entity is not None and entity_id != self.entity:
-            return
-        self.idps.append(_idp_entity(element, idpsso, self.now, self.location))
+            return None
+        if self.keep is not None and entity_id not in self.keep:
+            return None  # counted, not read: the caller needs only the IdPs it named
+        return idp_entity(element, idpsso, self.now, self.location)
 
 
 def _at_element(location: str, element: Any) -> str:
@@ -381,48 +284,194 @@ def parse_metadata(
     whole: bytes | None = None,
 ) -> IdpMetadata:
     """Parse a metadata stream; `whole` (the same bytes) is needed only to verify with `cert`."""
-    moment = now or datetime.now(UTC)
-    head = stream.read(4096)
-    _sniff(head, location)
-    reader = _Reader(location, entity, moment)
-    reader.run(io.BufferedReader(_Prefixed(head, stream)))
-    root = reader.root
-    root_tag = _local(root.tag)
-    if reader.idp_count == 0:
-        roles = ", ".join(sorted(reader.roles)) or "none"
-        raise InputError(
-            "saml-metadata-no-idp",
-            f"This metadata describes {reader.entities} entit"
-            f"{'y' if reader.entities == 1 else 'ies'} but no identity provider "
-            f"(no IDPSSODescriptor; roles found: {roles}).",
+    scan = _Scan(location, entity=entity, cert=cert, now=now)
+    idps = tuple(scan.run(stream, whole))
+    return replace(scan.result(), idps=idps)
+
+
+class _Scan:
+    """One pass: `run()` yields the IdPs; `result()` then holds the document's facts."""
+
+    def __init__(
+        self,
+        location: str,
+        *,
+        entity: str | None,
+        cert: Sequence[str],
+        now: datetime | None,
+        keep: Collection[str] | None = None,
+    ) -> None:
+        self.location = location
+        self.entity = entity
+        self.keep = keep
+        self.cert = cert
+        self.now = now or datetime.now(UTC)
+        self.document: IdpMetadata | None = None
+
+    def run(self, stream: IO[bytes], whole: bytes | None) -> Iterator[IdpEntity]:
+        head = stream.read(4096)
+        _sniff(head, self.location)
+        reader = _Reader(self.location, self.entity, self.now, self.keep)
+        yield from reader.run(io.BufferedReader(_Prefixed(head, stream)))
+        self.document = self._document(reader, whole)
+
+    def result(self) -> IdpMetadata:
+        if self.document is None:
+            raise RuntimeError("the metadata scan has not run to its end")
+        return self.document
+
+    def _document(self, reader: _Reader, whole: bytes | None) -> IdpMetadata:
+        location, entity, cert = self.location, self.entity, self.cert
+        root = reader.root
+        if reader.idp_count == 0:
+            roles = ", ".join(sorted(reader.roles)) or "none"
+            raise InputError(
+                "saml-metadata-no-idp",
+                f"This metadata describes {reader.entities} entit"
+                f"{'y' if reader.entities == 1 else 'ies'} but no identity provider "
+                f"(no IDPSSODescriptor; roles found: {roles}).",
+                location=location,
+                hint="Ask campus IT for the IdP's metadata (the one with an IDPSSODescriptor).",
+            )
+        if entity is not None and not reader.yielded:
+            raise UsageError(
+                "saml-metadata-entity-not-found",
+                f"No IdP with entityID {entity!r} in this metadata ({reader.idp_count} IdPs).",
+                location=location,
+                hint="Run without --entity to list the IdPs and copy the entityID exactly.",
+            )
+        valid_until = parse_datetime(root.get("validUntil"))
+        signature = reader.signature
+        if signature.present and cert:
+            if whole is None:
+                raise UsageError(
+                    "saml-metadata-verify", "Cannot verify a stream.", location=location
+                )
+            signature = verify_metadata_signature(whole, location, cert)
+        return IdpMetadata(
             location=location,
-            hint="Ask campus IT for the IdP's metadata (the one with an IDPSSODescriptor).",
+            root=_local(root.tag),
+            name=root.get("Name"),
+            valid_until=valid_until,
+            entities=reader.entities,
+            idp_count=reader.idp_count,
+            idps=(),
+            signature=signature,
+            findings=document_findings(signature, valid_until, self.now, cert),
+            selected=entity,
         )
-    if entity is not None and not reader.idps:
-        raise UsageError(
-            "saml-metadata-entity-not-found",
-            f"No IdP with entityID {entity!r} in this metadata ({reader.idp_count} IdPs).",
-            location=location,
-            hint="Run without --entity to list the IdPs and copy the entityID exactly.",
+
+
+class MetadataScan:
+    """The IdPs of a metadata file or URL, streamed: each one as it is read, kept nowhere.
+
+        scan = MetadataScan("aggregate.xml")
+        for idp in scan: ...        # memory does not grow with the number of entities
+        scan.document               # the document's facts (counts, signature; idps=())
+
+    Errors that need the whole document (no IdP at all, `entity` not found) are raised at the
+    end of the iteration, before any IdP was yielded. With `cert` the whole document is held
+    in memory (the signature covers all of it).
+    """
+
+    def __init__(
+        self,
+        source: str | Path,
+        *,
+        entity: str | None = None,
+        cert: Sequence[str] = (),
+        now: datetime | None = None,
+        timeout: float = FETCH_TIMEOUT,
+        keep: Collection[str] | None = None,
+    ) -> None:
+        self.source = str(source)
+        self.entity = entity
+        self.keep = keep
+        self.cert = cert
+        self.now = now
+        self.timeout = timeout
+        self._scan: _Scan | None = None
+
+    @property
+    def document(self) -> IdpMetadata:
+        """The document's facts, once the iteration is over."""
+        if self._scan is None:
+            raise RuntimeError("iterate over the scan first")
+        return self._scan.result()
+
+    def __iter__(self) -> Iterator[IdpEntity]:
+        text = self.source
+        if is_url(text):
+            with web.open_url(  # streamed into the parser, at most MAX_FETCH bytes
+                text,
+                what="metadata",
+                reference="saml-metadata",
+                max_bytes=MAX_FETCH,
+                timeout=self.timeout,
+            ) as body:
+                if self.cert:
+                    whole = body.read()
+                    yield from self._run(io.BytesIO(whole), redact_url(text), whole)
+                else:
+                    yield from self._run(body, redact_url(text), None)
+            return
+        path = Path(text)
+        runtime.refuse_special(path, "metadata file")  # a FIFO would block, /dev/zero never end
+        try:
+            stream = path.open("rb")
+        except OSError as exc:
+            raise InputError(
+                "saml-metadata-unreadable",
+                f"The metadata file cannot be opened: {exc.strerror or exc}",
+                location=text,
+                hint="Check the path; pass a URL as http(s)://...",
+            ) from exc
+        with stream:
+            if self.cert:  # facts and signature from the very same bytes
+                whole = stream.read()
+                yield from self._run(io.BytesIO(whole), text, whole)
+            else:
+                yield from self._run(stream, text, None)
+
+    def _run(self, stream: IO[bytes], location: str, whole: bytes | None) -> Iterator[IdpEntity]:
+        self._scan = _Scan(
+            location, entity=self.entity, cert=self.cert, now=self.now, keep=self.keep
         )
-    valid_until = _datetime(root.get("validUntil"))
-    signature = reader.signature
-    if signature.present and cert:
-        if whole is None:
-            raise UsageError("saml-metadata-verify", "Cannot verify a stream.", location=location)
-        signature = verify_metadata_signature(whole, location, cert)
-    findings = document_findings(signature, valid_until, moment, cert)
-    return IdpMetadata(
-        location=location,
-        root=root_tag,
-        name=root.get("Name"),
-        valid_until=valid_until,
-        entities=reader.entities,
-        idp_count=reader.idp_count,
-        idps=tuple(reader.idps),
-        signature=signature,
-        findings=findings,
-        selected=entity,
+        yield from self._scan.run(stream, whole)
+
+
+LISTED_IDPS = 5
+
+
+def select_idp(metadata: IdpMetadata, issuers: Sequence[str | None]) -> IdpMetadata:
+    """The metadata narrowed to the one IdP a command works with.
+
+    A single IdP, or one already chosen (`--entity`), is kept. In an aggregate the first of
+    `issuers` (a captured login's Issuer) that is an IdP of it is chosen; if none is, guessing
+    would give a confident wrong answer ("the IdP neither offers nor releases ..."), so it is a
+    `UsageError` (exit 2) that says how to choose and names a few of the IdPs.
+    """
+    if metadata.idp_count <= 1 or metadata.selected is not None:
+        return metadata
+    for issuer in issuers:
+        idp = metadata.find(issuer) if issuer else None
+        if idp is not None:
+            return replace(metadata, idps=(idp,), selected=idp.entity_id)
+    sent = next((i for i in issuers if i), None)
+    why = (
+        f"; the captured login's Issuer {sent!r} is not one of them"
+        if sent
+        else " and nothing says which one is the campus's"
+    )
+    shown = ", ".join(i.entity_id for i in metadata.idps[:LISTED_IDPS])
+    rest = metadata.idp_count - LISTED_IDPS
+    listed = f" ({shown}{f' and {rest} more' if rest > 0 else ''})" if shown else ""
+    raise UsageError(
+        "idp-metadata-which-idp",
+        f"The IdP metadata is a federation aggregate of {metadata.idp_count} IdPs{why}{listed}.",
+        location=metadata.location,
+        hint="Pass --entity ENTITY_ID (`authprobe saml metadata FILE` lists every IdP), or "
+        "--assertion with a login captured from the campus IdP: its Issuer picks the entity.",
     )
 
 
@@ -443,158 +492,6 @@ class _Prefixed(io.RawIOBase):
         chunk = self._rest.read(len(buffer))
         buffer[: len(chunk)] = chunk
         return len(chunk)
-
-
-# ---------------------------------------------------------------------------------------------
-# one IdP
-
-
-def _text(element: Any) -> str:
-    """The text content of an element (all text nodes, comments excluded), stripped."""
-    if element is None:
-        return ""
-    return str(element.xpath("string()")).strip()
-
-
-def _lang_pick(elements: Sequence[Any]) -> str | None:
-    """The English text among localised elements, else the first."""
-    if not elements:
-        return None
-    for element in elements:
-        if (element.get(XML_LANG) or "").lower().startswith("en"):
-            return _text(element) or None
-    return _text(elements[0]) or None
-
-
-def _idp_entity(element: Any, idpsso: Any, now: datetime, location: str) -> IdpEntity:
-    entity_id = element.get("entityID") or ""
-    endpoints = {
-        kind: tuple(
-            Endpoint(kind, e.get("Binding") or "", e.get("Location") or "")
-            for e in idpsso.iterfind(f"{{{MD}}}{tag}")
-        )
-        for kind, tag in (
-            ("SSO", "SingleSignOnService"),
-            ("SLO", "SingleLogoutService"),
-            ("ArtifactResolution", "ArtifactResolutionService"),
-        )
-    }
-    formats = tuple(_text(f) for f in idpsso.iterfind(f"{{{MD}}}NameIDFormat") if _text(f))
-    attributes = _offered_attributes(element, idpsso)
-    scopes = tuple(
-        Scope(_text(s), (s.get("regexp") or "false").lower() in ("true", "1"))
-        for s in element.iter(f"{{{SHIBMD}}}Scope")
-        if _text(s)
-    )
-    certificates, cert_findings = _certificates(idpsso, entity_id)
-    organization = element.find(f"{{{MD}}}Organization")
-    org_name = org_url = None
-    if organization is not None:
-        org_name = _lang_pick(organization.findall(f"{{{MD}}}OrganizationDisplayName"))
-        org_name = org_name or _lang_pick(organization.findall(f"{{{MD}}}OrganizationName"))
-        org_url = _lang_pick(organization.findall(f"{{{MD}}}OrganizationURL"))
-    display = _lang_pick(
-        idpsso.findall(f"{{{MD}}}Extensions/{{{MDUI}}}UIInfo/{{{MDUI}}}DisplayName")
-    )
-    valid_until = _datetime(idpsso.get("validUntil") or element.get("validUntil"))
-    protocols = tuple((idpsso.get("protocolSupportEnumeration") or "").split())
-    idp = IdpEntity(
-        entity_id=entity_id,
-        line=getattr(element, "sourceline", None),
-        display_name=display or org_name,
-        organization=org_name,
-        organization_url=org_url,
-        protocols=protocols,
-        sso=endpoints["SSO"],
-        slo=endpoints["SLO"],
-        artifact=endpoints["ArtifactResolution"],
-        nameid_formats=formats,
-        attributes=attributes,
-        scopes=scopes,
-        certificates=certificates,
-        valid_until=valid_until,
-    )
-    return replace(idp, findings=cert_findings + idp_findings(idp, now))
-
-
-def _offered_attributes(element: Any, idpsso: Any) -> tuple[OfferedAttribute, ...]:
-    seen: dict[str, OfferedAttribute] = {}
-    for attribute in idpsso.iterfind(f"{{{SAML}}}Attribute"):
-        name = attribute.get("Name") or ""
-        if name and name.casefold() not in seen:
-            seen[name.casefold()] = OfferedAttribute(
-                name, attribute.get("NameFormat"), attribute.get("FriendlyName"), "saml:Attribute"
-            )
-    for claim in element.iter(f"{{{AUTH}}}ClaimType"):
-        parent = claim.getparent()
-        if parent is None or _local(parent.tag) != "ClaimTypesOffered":
-            continue
-        uri = claim.get("Uri") or ""
-        if uri and uri.casefold() not in seen:
-            display = _text(claim.find(f"{{{AUTH}}}DisplayName")) or None
-            seen[uri.casefold()] = OfferedAttribute(uri, None, display, "fed:ClaimTypesOffered")
-    return tuple(seen.values())
-
-
-def _certificates(
-    idpsso: Any, entity_id: str
-) -> tuple[tuple[Certificate, ...], tuple[Finding, ...]]:
-    certificates: list[Certificate] = []
-    findings: list[Finding] = []
-    seen: set[str] = set()
-    for descriptor in idpsso.iterfind(f"{{{MD}}}KeyDescriptor"):
-        use = descriptor.get("use") or "signing+encryption"
-        for node in descriptor.iter():
-            if _local(node.tag) != "X509Certificate":
-                continue
-            note = ""
-            if _namespace(node.tag) != DS:
-                note = (
-                    "X509Certificate is not in the XML-DSig namespace; strict SAML software "
-                    "may not see this certificate"
-                )
-            try:
-                certificate = parse_certificate(_text(node), use, note=note)
-            except InputError as exc:
-                findings.append(
-                    Finding(
-                        "certificate-unreadable",
-                        Severity.ERROR,
-                        SOURCE,
-                        entity_id,
-                        1,
-                        f"A {use} certificate cannot be read: {exc.message}",
-                    )
-                )
-                continue
-            key = f"{certificate.fingerprint_sha256}/{use}"
-            if key not in seen:
-                seen.add(key)
-                certificates.append(certificate)
-    return tuple(certificates), tuple(findings)
-
-
-def _datetime(value: str | None) -> datetime | None:
-    """An xs:dateTime (with Z, offset, fractions or none) as an aware UTC datetime."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
-    if match:  # Python 3.11 accepts at most 6 fraction digits
-        fraction = (match.group(2) or "")[:7]
-        text = match.group(1) + fraction + match.group(3)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-parse_datetime = _datetime
 
 
 # ---------------------------------------------------------------------------------------------

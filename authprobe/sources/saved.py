@@ -8,7 +8,8 @@ The save format is JSON lines, gzip-compressed, one object per line:
 A file without its trailer was cut short and is refused (exit 4).
 
 `open_directory(spec)` turns what the user typed after `--directory` (or `ldap scan`) into a
-`RecordSource`: an ldap:// or ldaps:// URL, an LDIF export, a CSV export, or a saved file.
+`RecordSource`: an ldap:// or ldaps:// URL, an LDIF export, a CSV export (csvde, Get-ADUser), a
+Microsoft Entra ID export (Graph JSON, admin center or Get-MgUser CSV), or a saved file.
 """
 
 from __future__ import annotations
@@ -22,20 +23,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
+from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import RecordSource
+from authprobe.sources.tabular import Table
 
 FORMAT: Final = "authprobe-records"
 VERSION: Final = 1
 SAVED_SUFFIXES: Final = (".jsonl.gz", ".jsonl")
 
 
-def _open_text(path: Path, mode: str, *, gz: bool | None = None) -> IO[str]:
-    if path.name.endswith(".gz") if gz is None else gz:
-        binary = gzip.GzipFile(path, mode + "b")
+def _open_for_writing(path: Path, *, gz: bool) -> IO[str]:
+    if gz:
+        binary = gzip.GzipFile(path, "wb")
         return io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
-    return path.open(mode, encoding="utf-8", newline="\n")
+    return path.open("w", encoding="utf-8", newline="\n")
+
+
+def _open_saved(path: Path, what: str) -> IO[bytes]:
+    """The (inflated) bytes of a saved file, within the input budget and the gzip bomb guard."""
+    if path.name.endswith(".gz"):
+        return runtime.open_gzip(path, what)
+    return runtime.open_input(path, what)
 
 
 def save_records(records: Iterable[Record], path: Path, source: RecordSource) -> Iterator[Record]:
@@ -46,7 +56,7 @@ def save_records(records: Iterable[Record], path: Path, source: RecordSource) ->
     """
     partial = path.with_name(path.name + ".partial")
     try:
-        with _open_text(partial, "w", gz=path.name.endswith(".gz")) as out:
+        with _open_for_writing(partial, gz=path.name.endswith(".gz")) as out:
             header = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -114,10 +124,14 @@ class SavedRecords:
         """Yield the saved records; restore the saved skip counts at the end."""
         self.stats = ReadStats(files=1)
         number = 0
+        what = "saved records file"
         try:
-            with _open_text(self.path, "r") as handle:
+            with _open_saved(self.path, what) as handle:
                 finished = False
-                for number, line in enumerate(handle, 1):
+                limit = runtime.limits().entry_bytes
+                lines = runtime.read_lines(handle, self.path, what, limit, whole="record line")
+                for number, raw in enumerate(lines, 1):
+                    line = raw.decode("utf-8")
                     if finished:
                         raise self._bad(number, "data after the trailer")
                     row = self._parse(line, number)
@@ -133,13 +147,6 @@ class SavedRecords:
                     yield self._record(row, number)
                 if not finished:
                     raise self._bad(number, "the trailer line is missing")
-        except FileNotFoundError as exc:
-            raise InputError(
-                "input-not-found",
-                f"The saved records file {self.path} does not exist.",
-                location=str(self.path),
-                hint="Check the path given to --save.",
-            ) from exc
         except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
             raise self._bad(number + 1, f"unreadable ({exc})") from exc
 
@@ -186,7 +193,9 @@ def open_directory(
     exclude_disabled: bool = False,
     also_read: tuple[str, ...] = (),
 ) -> RecordSource:
-    """A directory `RecordSource` for an LDAP URL, .ldif/.ldf, .csv or .jsonl(.gz) file.
+    """A directory `RecordSource` for an LDAP URL, an LDIF, CSV or saved .jsonl(.gz) file, or
+    a Microsoft Entra ID export (Graph JSON file or folder of pages, admin center / Get-MgUser
+    CSV), recognised by its content.
 
     `settings` (an `LdapSettings`) is used for URLs; without it they come from the environment
     (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...). `also_read`
@@ -215,14 +224,25 @@ def open_directory(
             "input-not-found",
             f"The directory export {spec} does not exist.",
             location=spec,
-            hint="Check the path; give an LDIF or CSV export, a saved .jsonl.gz, or an LDAP URL.",
+            hint="Check the path; give an LDIF or CSV export, an Entra ID export (Graph JSON or"
+            " CSV), a saved .jsonl.gz, or an LDAP URL.",
         )
+    runtime.refuse_special(path, "directory export")  # a FIFO or a device: before any open
+    from authprobe.sources.entra import EntraExport, check_header
+    from authprobe.sources.entra_pages import detect
+
+    entra = detect(path)
+    if entra:
+        if entra == "entra-csv":
+            check_header(Table(path))
+        return EntraExport(path, csv=entra == "entra-csv", exclude_disabled=exclude_disabled)
     name = path.name.lower()
     if name.endswith(SAVED_SUFFIXES):
         return SavedRecords(path)
     if name.endswith(".csv"):
         from authprobe.sources.adcsv import AdCsvExport
 
+        check_header(Table(path))
         return AdCsvExport(path, exclude_disabled=exclude_disabled)
     from authprobe.sources.ldif import LdifFile
 

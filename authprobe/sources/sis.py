@@ -11,6 +11,7 @@ population.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import zipfile
@@ -23,7 +24,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from authprobe import xmlsafe
+from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UnsafeInputError, UsageError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import forked
@@ -66,6 +67,8 @@ INFO_FIELDS = (
 """Leaf children of `<user>` copied into `Record.info` when not empty."""
 
 _TRUE = frozenset({"true", "1"})
+EMPTY_IDENTIFIER = "empty_identifiers"
+"""`Record.info` key: the id_types of the record's identifiers whose <value> is empty."""
 
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_RATIO = 200
@@ -88,9 +91,12 @@ class XmlInput:
     opener: Callable[[], AbstractContextManager[IO[bytes]]]
     size: int = 0
     """Bytes of XML (uncompressed), to share the inputs between two processes."""
+    archive: str | None = None
+    """The zip it is a member of (None for a file)."""
 
 
 def _not_found(path: Path) -> InputError:
+    runtime.refuse_special(path, "SIS extract")  # a device or a FIFO: say what it is
     return InputError(
         "sis-path-missing",
         "This SIS extract does not exist.",
@@ -101,7 +107,7 @@ def _not_found(path: Path) -> InputError:
 
 def _open_file(path: Path) -> Callable[[], AbstractContextManager[IO[bytes]]]:
     def opener() -> AbstractContextManager[IO[bytes]]:
-        return path.open("rb")
+        return runtime.open_input(path, "SIS extract")
 
     return opener
 
@@ -111,18 +117,9 @@ def _is_xml_name(name: str) -> bool:
 
 
 def _zip_inputs(path: Path, stats: ReadStats) -> list[XmlInput]:
-    """The XML members of one zip, sorted, after the zip bomb guard."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(
-            "sis-zip-unreadable",
-            f"This zip cannot be read (truncated or not a zip): {exc}",
-            location=str(path),
-            hint="Copy or download the zip again; `unzip -t` should list it without errors.",
-        ) from exc
-    with archive:
-        infos = archive.infolist()
+    """The XML members of one zip, in the order stored, after the zip bomb guard."""
+    archive = _Archive(path)
+    infos = archive.infolist()
     members = []
     total = 0
     for info in infos:
@@ -150,11 +147,21 @@ def _zip_inputs(path: Path, stats: ReadStats) -> list[XmlInput]:
             location=str(path),
             hint="Alma SIS zips hold the user XML files themselves (not folders of other zips).",
         )
-    members.sort(key=lambda info: info.filename)
+    # in the order stored: Alma loads the members in that order, and the order decides which
+    # of two records holding one identifier is loaded (analysis/preflight, rule 2)
     return [
-        XmlInput(f"{path}!{info.filename}", _zip_opener(path, info.filename), info.file_size)
+        XmlInput(f"{path}!{info.filename}", archive.opener(info), info.file_size, str(path))
         for info in members
     ]
+
+
+def zip_member_counts(inputs: Sequence[XmlInput]) -> dict[str, int]:
+    """How many XML members of each zip are among `inputs` (zip path -> count)."""
+    counts: dict[str, int] = {}
+    for item in inputs:
+        if item.archive is not None:
+            counts[item.archive] = counts.get(item.archive, 0) + 1
+    return counts
 
 
 def _refuse_bomb(path: Path, info: zipfile.ZipInfo) -> None:
@@ -170,41 +177,100 @@ def _refuse_bomb(path: Path, info: zipfile.ZipInfo) -> None:
         )
 
 
-class _ZipMember(AbstractContextManager[IO[bytes]]):
-    """Opens the zip and one member; closes both."""
+def _zip_unreadable(path: Path, exc: BaseException) -> InputError:
+    return InputError(
+        "sis-zip-unreadable",
+        f"This zip cannot be read (truncated or not a zip): {exc}",
+        location=str(path),
+        hint="Copy or download the zip again; `unzip -t` should list it without errors.",
+    )
 
-    def __init__(self, path: Path, name: str) -> None:
-        self._path = path
-        self._name = name
-        self._archive: zipfile.ZipFile | None = None
+
+class _Archive:
+    """One zip, opened once per process for all of its members.
+
+    Opening a zip reads its whole central directory; doing that again for each member made a
+    zip of n members cost n² (10,000 members: minutes). The open `ZipFile` is not shared with a
+    forked child (the file offset would be), so each process opens its own, on first use.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+        self._stream: IO[bytes] | None = None
+        self._pid = 0
+        self._inherited: list[object] = []
+
+    def _read(self) -> tuple[zipfile.ZipFile, IO[bytes]]:
+        stream = runtime.open_input(self.path, "SIS zip")
+        try:
+            return zipfile.ZipFile(stream), stream
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            stream.close()
+            raise _zip_unreadable(self.path, exc) from exc
+
+    def _open(self) -> zipfile.ZipFile:
+        if self._zip is not None and self._pid == os.getpid():
+            return self._zip
+        if self._zip is not None:  # the parent's, inherited by fork: never touch its file
+            self._inherited.append((self._zip, self._stream))
+        self._zip, self._stream = self._read()
+        self._pid = os.getpid()
+        return self._zip
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        """Every entry of the central directory (the zip is closed again: the members are
+        read later, perhaps by another process)."""
+        archive, stream = self._read()
+        with stream, archive:
+            return archive.infolist()
+
+    def opener(self, info: zipfile.ZipInfo) -> Callable[[], AbstractContextManager[IO[bytes]]]:
+        """What `XmlInput.opener` calls to read the member `info`."""
+
+        def opener() -> AbstractContextManager[IO[bytes]]:
+            return _ZipMember(self, info)
+
+        return opener
+
+    def member(self, info: zipfile.ZipInfo) -> IO[bytes]:
+        """The inflating stream of one member."""
+        return self._open().open(info)
+
+    def __del__(self) -> None:
+        if self._zip is not None and self._pid == os.getpid():
+            self._zip.close()
+            if self._stream is not None:
+                self._stream.close()
+
+
+class _ZipMember(AbstractContextManager[IO[bytes]]):
+    """Opens one member of an `_Archive`; closes it (the zip stays open for the next one)."""
+
+    def __init__(self, archive: _Archive, info: zipfile.ZipInfo) -> None:
+        self._archive = archive
+        self._info = info
+        self._stream: IO[bytes] | None = None
 
     def __enter__(self) -> IO[bytes]:
+        label = f"{self._archive.path}!{self._info.filename}"
         try:
-            self._archive = zipfile.ZipFile(self._path)
-            return self._archive.open(self._name)
+            self._stream = self._archive.member(self._info)
         except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-            self.__exit__(None, None, None)
-            raise _zip_read_error(f"{self._path}!{self._name}", exc) from exc
+            raise _zip_read_error(label, exc) from exc
         except (RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
-            self.__exit__(None, None, None)
             raise InputError(
                 "sis-zip-unsupported",
                 f"This zip member cannot be read: {exc}",
-                location=f"{self._path}!{self._name}",
+                location=label,
                 hint="Zip the XML again without a password, with ordinary (deflate) compression.",
             ) from exc
+        return self._stream
 
     def __exit__(self, *exc: object) -> None:
-        if self._archive is not None:
-            self._archive.close()
-            self._archive = None
-
-
-def _zip_opener(path: Path, name: str) -> Callable[[], AbstractContextManager[IO[bytes]]]:
-    def opener() -> AbstractContextManager[IO[bytes]]:
-        return _ZipMember(path, name)
-
-    return opener
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
 
 def _zip_read_error(label: str, exc: BaseException) -> InputError:
@@ -247,7 +313,7 @@ def expand_inputs(paths: Sequence[Path], stats: ReadStats | None = None) -> list
 def _is_zip(path: Path) -> bool:
     if path.suffix.lower() == ".zip":
         return True
-    with path.open("rb") as stream:
+    with runtime.open_input(path, "SIS extract") as stream:
         return stream.read(4) == b"PK\x03\x04"
 
 
@@ -364,7 +430,7 @@ class _UserReader:
             elif kind is _LEAF_PRIMARY:
                 primary = child.text
             elif kind is _IDENTIFIERS:
-                self._identifiers(child, attrs)
+                self._identifiers(child, attrs, info)
             elif kind is _CONTACT:
                 self._emails(child, attrs, info)
             elif kind:
@@ -382,7 +448,9 @@ class _UserReader:
             group = info["user_group"] = _intern(group)
         return Record(f"{self.label}:{_start_line(user)}", attrs, group, info)
 
-    def _identifiers(self, container: Any, attrs: dict[str, tuple[str, ...]]) -> None:
+    def _identifiers(
+        self, container: Any, attrs: dict[str, tuple[str, ...]], info: dict[str, str]
+    ) -> None:
         tags = self.tags
         for identifier in container:
             id_type = value = None
@@ -396,10 +464,11 @@ class _UserReader:
                 continue  # a comment
             id_type = (id_type or "").strip()
             if value is None or not value.strip():
-                self.stats.skip(
-                    "user_identifier without value (ignored)",
-                    at_line(self.label, identifier.sourceline),
-                )
+                # Alma rejects the whole record ("Mandatory field is missing: User identifier
+                # value"): the lint reports it as an error
+                empty = info.get(EMPTY_IDENTIFIER)
+                name = id_type or "(no id_type)"
+                info[EMPTY_IDENTIFIER] = f"{empty},{name}" if empty else name
                 continue
             if not id_type:
                 self.stats.skip(
@@ -493,6 +562,8 @@ class SisExtract:
         self.parallel = parallel
         """Share a large extract of several files with a forked child process (see `records`)."""
         self.parallel_min_bytes = parallel_min_bytes
+        self.zip_members: dict[str, int] = {}
+        """XML members per zip read (set by `inputs()`; the lint warns above Alma's 50)."""
         self.child_info_keys: frozenset[str] | None = None
         """With `parallel`: the only `info` keys the caller reads from the child's records (the
         others are not passed between the processes); None passes them all."""
@@ -502,7 +573,9 @@ class SisExtract:
 
     def inputs(self) -> list[XmlInput]:
         """The XML documents this extract is made of, in reading order."""
-        return expand_inputs(self.paths, self.stats)
+        inputs = expand_inputs(self.paths, self.stats)
+        self.zip_members = zip_member_counts(inputs)
+        return inputs
 
     def records(self) -> Iterator[Record]:
         """One `Record` per `<user>`, file after file.
@@ -640,11 +713,11 @@ def load_schema(path: Path) -> etree.XMLSchema:
     Included/imported schemas must be local files beside it; each is checked for DTDs first,
     because libxml2 reads them itself.
     """
-    if not path.is_file():
+    if not path.exists():
         raise InputError("xsd-not-found", "This XML schema does not exist.", location=str(path))
+    data = _read_schema(path)
     _check_schema_files(path, set())
     try:
-        data = path.read_bytes()
         root = etree.fromstring(data, parser=xmlsafe.parser(), base_url=path.resolve().as_uri())
         return etree.XMLSchema(root)
     except etree.XMLSyntaxError as exc:
@@ -660,12 +733,16 @@ def load_schema(path: Path) -> etree.XMLSchema:
         ) from exc
 
 
+def _read_schema(path: Path) -> bytes:
+    return runtime.read_small(path, "XML schema", runtime.SMALL_FILE_MAX_BYTES)
+
+
 def _check_schema_files(path: Path, seen: set[Path]) -> None:
     path = path.resolve()
     if path in seen:
         return
     seen.add(path)
-    data = path.read_bytes()
+    data = _read_schema(path)
     xmlsafe.refuse_dtd(data[: xmlsafe.PROLOG_PEEK], str(path))
     for match in _SCHEMA_LOCATION.finditer(data):
         target = match.group(1).decode("utf-8", "replace")
@@ -711,7 +788,7 @@ MAPPABLE = frozenset({"primary_id", "email", *INFO_FIELDS})
 """Fields a CSV column can be mapped to (plus any `identifier:<ID_TYPE>`)."""
 
 
-def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
+def parse_mapping(specs: Sequence[str], *, option: str = "--map") -> dict[str, str]:
     """`["primary_id=StudentNo", "identifier:BARCODE=Card"]` -> {field: column}."""
     mapping: dict[str, str] = {}
     for spec in specs:
@@ -720,14 +797,14 @@ def parse_mapping(specs: Sequence[str]) -> dict[str, str]:
         if not equals or not field or not column:
             raise UsageError(
                 "sis-map-syntax",
-                f"--map {spec!r} is not FIELD=COLUMN.",
-                hint="For example --map primary_id=StudentNo --map identifier:BARCODE=Card.",
+                f"{option} {spec!r} is not FIELD=COLUMN.",
+                hint=f"For example {option} primary_id=StudentNo {option} identifier:BARCODE=Card.",
             )
         type_ = field.partition(":")[2] if field.startswith("identifier:") else None
         if field not in MAPPABLE and not type_:
             raise UsageError(
                 "sis-map-field",
-                f"--map {spec!r}: {field!r} is not an Alma user field authprobe reads.",
+                f"{option} {spec!r}: {field!r} is not an Alma user field authprobe reads.",
                 hint="Use primary_id, identifier:<ID_TYPE>, email, or one of: "
                 + ", ".join(sorted(MAPPABLE - {"primary_id", "email"})),
             )
@@ -752,6 +829,7 @@ class SisCsv:
 
     source = SourceKind.SIS
     kind = "sis-csv"
+    map_option = "--map"
 
     def __init__(
         self,
@@ -781,8 +859,9 @@ class SisCsv:
                 raise UsageError(
                     "sis-map-missing",
                     "No column of this CSV is mapped to an Alma field.",
-                    hint="Say which column holds what, e.g. --map primary_id=StudentNo "
-                    "--map identifier:BARCODE=Card --map user_group=Program.",
+                    hint=f"Say which column holds what, e.g. {self.map_option} "
+                    f"primary_id=StudentNo {self.map_option} identifier:BARCODE=Card "
+                    f"{self.map_option} user_group=Program.",
                 )
             self.stats.files += 1
             yield from self._rows(table, mapping)
@@ -826,6 +905,23 @@ class SisCsv:
         )
 
 
+class AlmaUsers(SisExtract):
+    """The users already in Alma: the user XML of Alma's Export Users job or of the Users API
+    (`<users>`/`<user>`, or one `<user>`), read by the same reader as the SIS extract."""
+
+    source = SourceKind.ALMA
+    kind = "alma-xml"
+
+
+class AlmaCsv(SisCsv):
+    """The users already in Alma as a CSV/TSV export (an Alma Analytics users report, the old
+    ILS patron file used for the migration), columns mapped to Alma fields (`--alma-map`)."""
+
+    source = SourceKind.ALMA
+    kind = "alma-csv"
+    map_option = "--alma-map"
+
+
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab"})
 
 
@@ -837,19 +933,41 @@ def open_extract(
     encoding: str | None = None,
 ) -> SisExtract | SisCsv:
     """The right reader for `paths`: CSV/TSV files (all of them) or Alma user XML."""
+    return _open(paths, mapping, delimiter, encoding, (SisExtract, SisCsv))
+
+
+def open_alma_users(
+    paths: Sequence[Path],
+    mapping: dict[str, str] | None = None,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> SisExtract | SisCsv:
+    """The users already in Alma: an XML export (files, folders, zips) or CSV/TSV files."""
+    return _open(paths, mapping, delimiter, encoding, (AlmaUsers, AlmaCsv))
+
+
+def _open(
+    paths: Sequence[Path],
+    mapping: dict[str, str] | None,
+    delimiter: str | None,
+    encoding: str | None,
+    readers: tuple[type[SisExtract], type[SisCsv]],
+) -> SisExtract | SisCsv:
+    xml_reader, csv_reader = readers
     paths = [Path(p) for p in paths]
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     if tables and len(tables) != len(paths):
         raise UsageError(
             "sis-mixed-inputs",
             "Give either CSV/TSV files or Alma user XML (files, folders, zips), not both.",
-            hint="Scan the CSV and the XML extracts separately.",
+            hint="Read the CSV and the XML files separately.",
         )
     if tables:
-        return SisCsv(paths, mapping, delimiter=delimiter, encoding=encoding)
+        return csv_reader(paths, mapping, delimiter=delimiter, encoding=encoding)
     if mapping:
         raise UsageError(
             "sis-map-xml",
-            "--map applies to CSV/TSV extracts; Alma user XML names its fields itself.",
+            "A column map applies to CSV/TSV files; Alma user XML names its fields itself.",
         )
-    return SisExtract(paths)
+    return xml_reader(paths)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from authprobe import runtime
 from authprobe.errors import InputError, UsageError, at_line
 from authprobe.model import ReadStats
 
@@ -25,6 +27,7 @@ DELIMITERS = (",", "\t", ";", "|")
 FALLBACK_ENCODING = "cp1252"
 SKIP_SHORT_ROW = "row with fewer cells than the header"
 SKIP_LONG_ROW = "row with more cells than the header"
+WHAT = "CSV file"
 _CHUNK = 1 << 20
 
 
@@ -38,7 +41,7 @@ class Row:
 
 def detect_encoding(path: Path) -> str:
     """`utf-8-sig` / `utf-16` when a BOM says so, `utf-8` when every byte decodes, else cp1252."""
-    with path.open("rb") as stream:
+    with runtime.open_input(path, WHAT) as stream:
         head = stream.read(4)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
@@ -59,7 +62,7 @@ def _first_bad_byte(path: Path, encoding: str) -> tuple[int | None, bytes]:
     """The line and value of the first byte that does not decode (re-read in binary)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     lines = 1
-    with path.open("rb") as stream:
+    with runtime.open_input(path, WHAT) as stream:
         while chunk := stream.read(_CHUNK):
             try:
                 decoder.decode(chunk)
@@ -75,6 +78,19 @@ def sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+_DATA_CELL = re.compile(
+    r"@|^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$"
+    r"|^(?:true|false)$|^(?:cn|ou|uid|dc)=[^,]*,",
+    re.IGNORECASE,
+)
+
+
+def data_in_header(header: tuple[str, ...]) -> str | None:
+    """The first header cell that can only be data (an address, a GUID, True/False, a DN): the
+    file has lost its header row. None for a plausible header."""
+    return next((cell for cell in header if _DATA_CELL.search(cell.strip())), None)
 
 
 def _check_encoding(encoding: str) -> str:
@@ -118,13 +134,7 @@ class Table:
         stats: ReadStats | None = None,
     ) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError(
-                "table-not-found",
-                "This table file does not exist.",
-                location=str(self.path),
-                hint="Check the path of the CSV/TSV export.",
-            )
+        runtime.check_file(self.path, WHAT)
         self.encoding = _check_encoding(encoding) if encoding else detect_encoding(self.path)
         self.stats = stats if stats is not None else ReadStats()
         self.header_line = 1
@@ -133,7 +143,12 @@ class Table:
         self._read_header(delimiter)
 
     def _open(self) -> io.TextIOWrapper:
-        return self.path.open("r", encoding=self.encoding, newline="", errors="strict")
+        binary = runtime.open_input(self.path, WHAT)
+        return io.TextIOWrapper(binary, encoding=self.encoding, newline="", errors="strict")
+
+    def _lines(self, stream: io.TextIOWrapper) -> Iterator[str]:
+        """The physical lines, none longer than the value budget (`input-value-too-large`)."""
+        return runtime.read_text_lines(stream, self.path, WHAT, runtime.limits().value_bytes)
 
     def _decode_error(self, exc: UnicodeDecodeError) -> InputError:
         line, byte = _first_bad_byte(self.path, self.encoding)
@@ -149,7 +164,7 @@ class Table:
             line_no = 0
             first = ""
             try:
-                for raw in stream:
+                for raw in self._lines(stream):
                     line_no += 1
                     if raw.startswith("#TYPE") and line_no == 1:  # PowerShell Export-Csv
                         continue
@@ -198,8 +213,7 @@ class Table:
         """Every data row after the header; short or long rows are counted and skipped."""
         width = len(self.header)
         with self._open() as stream:
-            lines = iter(stream)
-            counter = _LineCounter(lines, 0)
+            counter = _LineCounter(self._lines(stream), 0)
             try:
                 for _ in range(self.header_line):
                     next(counter)

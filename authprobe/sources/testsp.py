@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 
 from authprobe.errors import AuthprobeError, InputError, SourceUnreachable, UsageError
+from authprobe.sources import saml_xmlsec
 from authprobe.sources.saml_checks import BINDING_POST, BINDING_REDIRECT
 from authprobe.sources.saml_message import Assertion, decode
 from authprobe.sources.saml_metadata import IdpEntity
@@ -192,6 +193,9 @@ def sp_metadata(identity: SpIdentity) -> str:
     settings = OneLogin_Saml2_Settings(sp_settings(identity, None), sp_validation_only=True)
     metadata: str | bytes = settings.get_sp_metadata()
     text = metadata.decode("utf-8") if isinstance(metadata, bytes) else metadata
+    # python3-saml writes validUntil two days ahead; an IdP that honours it would drop the
+    # registration after two days, so the SP metadata carries no expiry at all.
+    text = re.sub(r'\s+validUntil="[^"]*"', "", text, count=1)
     # The same key decrypts: offer it for encryption too (Shibboleth encrypts by default).
     match = re.search(r'<md:KeyDescriptor use="signing">.*?</md:KeyDescriptor>', text, re.S)
     if match and 'use="encryption"' not in text:
@@ -223,7 +227,8 @@ def validate_response(
         sp_settings(identity, idp),
     )
     try:
-        auth.process_response(request_id=request_id)
+        with saml_xmlsec.quiet():  # libxml2/xmlsec write to fd 2 directly: never raw to the user
+            auth.process_response(request_id=request_id)
     except (OneLogin_Saml2_Error, ValueError, etree.LxmlError) as exc:
         return (str(exc),)
     errors = list(auth.get_errors())

@@ -161,3 +161,28 @@ def test_prints_to_pdf(page: tuple[Browser, str, Path]) -> None:
     (folder / "report.pdf").write_bytes(data)
     assert data.startswith(b"%PDF-")
     assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 2
+
+
+def test_nothing_scrolls_sideways_at_1280(page: tuple[Browser, str, Path]) -> None:
+    """At 1280 px no table (the source profiles included) needs a horizontal scrollbar."""
+    browser, _, _ = page
+    overflowing = browser.evaluate(
+        "JSON.stringify([...document.querySelectorAll('.wide, table')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => (e.closest('section') || {}).id))"
+    )
+    assert overflowing == "[]"
+    assert browser.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+
+def test_findings_chart_scales_from_zero(page: tuple[Browser, str, Path]) -> None:
+    """The findings bars are shares of all findings: their lengths add up to one track."""
+    browser, _, _ = page
+    widths = browser.evaluate(
+        "JSON.stringify([...document.querySelectorAll('#findings-by-severity g.bar')].map(g => {"
+        " const r = g.querySelectorAll('rect');"
+        " return r.length > 1 ? r[1].width.baseVal.value / r[0].width.baseVal.value : 0; }))"
+    )
+    shares = [float(w) for w in widths.strip("[]").split(",") if w]
+    assert shares
+    assert abs(sum(shares) - 1.0) < 0.01

@@ -328,8 +328,6 @@ RESPONSE_FACTS = {
 
 RESPONSES_REJECTED = {
     "rubysaml_attack_billion_laughs.xml": "xml-dtd-refused",
-    "python3saml_invalid_multiple_assertions.xml.base64": "saml-multiple-assertions",
-    "python3saml_response_with_ampersands.xml.base64": "saml-multiple-assertions",
     "pysaml2_encrypted_attribute_statement.xml": "saml-not-a-message",  # a bare fragment
 }
 
@@ -466,3 +464,71 @@ def test_base64_is_really_base64() -> None:
     assert read_message(RESPONSES / "python3saml_valid_response.xml.base64").input_format == (
         "base64"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        (
+            "python3saml_invalid_multiple_assertions.xml.base64",
+            (
+                "pfxa46574df-b3b0-a06a-23c8-636413198772",
+                "pfxa46574df-b3b0-a06a-23c8-636413198773",
+            ),
+        ),
+        (
+            "python3saml_response_with_ampersands.xml.base64",
+            ("fake_assertion", "pfx9516b0f3-4536-10f6-c6fa-9dd523e1498c"),
+        ),
+    ],
+)
+def test_several_assertions_are_shown_untrusted_with_an_error(
+    name: str, ids: tuple[str, ...]
+) -> None:
+    """python3-saml rejects these (two Assertions): shown with an error naming both, untrusted."""
+    login = read_message(RESPONSES / name, certificates=_settings_cert(1))
+    (held,) = [f for f in login.findings if f.code == "multiple-assertions"]
+    assert held.severity == "error"
+    assert all(ident in held.message for ident in ids)
+    assert login.assertion_id == ids[0]
+    assert login.trusted is False
+
+
+def _python3saml_sp_key() -> str:
+    """The SP private key of python3-saml's settings8.json (PKCS#1 body) as PEM."""
+    body = json.loads((RESPONSES / "python3saml_settings8.json").read_text("utf-8"))["sp"][
+        "privateKey"
+    ]
+    return (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        + "\n".join(textwrap.wrap(body, 64))
+        + "\n-----END RSA PRIVATE KEY-----\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "nameid"),
+    [
+        # python3-saml's testReturnNameId and utils_test expectations, confirmed with
+        # `xmlsec1 --decrypt --privkey-pem` (twice for the assertion, then its EncryptedID)
+        (
+            "python3saml_response_encrypted_nameid.xml.base64",
+            "2de11defd199f8d5bb63f9b7deb265ba5c675c10",
+        ),
+        (
+            "python3saml_encrypted_assertion_encrypted_nameid.xml.base64",
+            "457bdb600de717891c77647b0806ce59c089d5b8",
+        ),
+        (
+            "python3saml_valid_encrypted_assertion.xml.base64",
+            "_68392312d490db6d355555cfbbd8ec95d746516f60",
+        ),
+    ],
+)
+def test_encrypted_nameids_decrypt_as_python3saml_expects(name: str, nameid: str) -> None:
+    """EncryptedID / EncryptedAssertion open with the SP key to the NameID python3-saml reads."""
+    sealed = read_message(RESPONSES / name)
+    assert sealed.encrypted or (sealed.nameid is not None and sealed.nameid.encrypted)
+    login = read_message(RESPONSES / name, sp_key=_python3saml_sp_key())
+    assert login.nameid is not None
+    assert (login.nameid.value, login.nameid.encrypted) == (nameid, False)

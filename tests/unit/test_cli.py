@@ -58,7 +58,7 @@ def test_table_output_leads_with_the_answer(college: tuple[Path, Path], capsys) 
     ldif, sis = college
     assert main(["recommend", "-d", str(ldif), "-s", str(sis)]) == 0
     out = capsys.readouterr().out
-    assert "Matching ID: SIS primary_id = directory employeeNumber (exact)" in out.splitlines()[1]
+    assert "Login ID: SIS primary_id = directory employeeNumber (exact)" in out.splitlines()[1]
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
@@ -117,7 +117,7 @@ def test_no_recommendation_is_exit_1(tmp_path: Path, capsys) -> None:  # type: i
     )
     sis = write_sis(tmp_path / "s.xml", [{"primary_id": "111"}])
     assert main(["recommend", "-d", str(ldif), "-s", str(sis)]) == 1
-    assert "No matching ID can be recommended" in capsys.readouterr().out
+    assert "No login ID can be recommended" in capsys.readouterr().out
 
 
 def test_fail_on_error(college: tuple[Path, Path], tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from tests.reportdata import small_report
 
 
 def _rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+    assert text.startswith("\ufeff")  # a byte order mark: Excel opens the file as UTF-8
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
@@ -63,7 +64,7 @@ def test_hostile_population_is_escaped() -> None:
     rows = list(
         exception_rows([Mismatch("u.xml:1", '=HYPERLINK("x")', "absent", "")], "primary_id")
     )
-    assert rows == [("u.xml:1", '\'=HYPERLINK("x")', "primary_id", "", "absent")]
+    assert rows == [("u.xml:1", '\'=HYPERLINK("x")', "primary_id", "", "absent", "")]
 
 
 def test_no_recommendation_gives_header_only() -> None:
@@ -88,6 +89,7 @@ def test_cli_writes_exceptions_csv(tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert code == 0
     rows = _rows(out.read_text(encoding="utf-8"))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert rows[0] == list(HEADER)
     assert [(r[1], r[2], r[4]) for r in rows[1:]] == [
         ("STUDENT", "primary_id", "no directory entry with that value")

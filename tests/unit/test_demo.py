@@ -27,7 +27,7 @@ from authprobe.xmlsafe import parse_bytes
 from tests.colleges import COLLEGES
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "demo-college"
-FILES = ("directory.ldif", "sis.zip", "truth.json")
+FILES = ("directory.ldif", "sis.zip", "truth.json", "alma-users.zip")
 NAMES = [spec.name for spec in COLLEGES]
 
 STEP_FUNCTIONS: dict[str, Callable[[str], str]] = {
@@ -171,7 +171,8 @@ def test_output_does_not_depend_on_hash_seed() -> None:
     """Two interpreters with different PYTHONHASHSEED write identical bytes."""
     code = (
         "import hashlib; from authprobe import demo; c = demo.generate(demo.DEMO); "
-        "print(hashlib.sha256(demo.ldif(c) + demo.sis_zip(c) + demo.truth_json(c)).hexdigest())"
+        "print(hashlib.sha256(demo.ldif(c) + demo.sis_zip(c) + demo.truth_json(c) "
+        "+ demo.alma_xml(c.alma)).hexdigest())"
     )
     digests = {
         subprocess.run(

@@ -59,11 +59,12 @@ def test_recommendation_comes_first_and_names_the_pair() -> None:
 
 
 def test_all_sections_present() -> None:
-    """Candidates, exceptions, findings, profiles and inputs follow."""
+    """The Match ID decision, candidates, exceptions, findings, profiles and inputs follow."""
     sections = _doc(render_html(small_report())).xpath("//main/section/@id")
     assert sections == [
         "recommendation",
         "configuration",
+        "match",
         "candidates",
         "exceptions",
         "findings",
@@ -106,7 +107,7 @@ def test_configuration_names_the_settings() -> None:
         for tr in doc.xpath("//section[@id='configuration']//tbody/tr")
     ]
     assert ["SIS extract", "Alma field", "primary_id"] in rows
-    assert ["Alma SAML profile", "User ID Location", "Attribute"] in rows
+    assert ["Alma SAML profile", "User ID Location", "User ID in an attribute element"] in rows
     assert any(r[1] == "User ID Attribute Name" and "employeeNumber" in r[2] for r in rows)
 
 
@@ -115,7 +116,7 @@ def test_no_recommendation_page() -> None:
     doc = _doc(render_html(small_report(unmatched=70)))
     assert "none" in doc.xpath("//section[@id='recommendation']/@class")[0]
     assert doc.xpath("//section[@id='configuration']") == []
-    assert "No matching ID can be recommended" in doc.text_content()
+    assert "No login ID can be recommended" in doc.text_content()
 
 
 def test_cli_html_and_md_formats(tmp_path: Path) -> None:
@@ -135,16 +136,34 @@ def test_cli_html_and_md_formats(tmp_path: Path) -> None:
         assert ("<!DOCTYPE html>" in text) == (fmt == "html")
 
 
-def test_demo_writes_the_html_report_in_the_current_folder(
+def test_demo_writes_only_what_it_is_asked_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`authprobe demo` writes ./authprobe-report.html and prints its path."""
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo", "-f", "json", "-o", str(tmp_path / "demo.json")]) == 0
-    report = tmp_path / "authprobe-report.html"
-    assert report.exists()
+    """`authprobe demo -o FILE` writes FILE and nothing else, from a read-only folder too;
+    `--html FILE` adds the HTML report; no report names the removed temporary folder."""
+    here = tmp_path / "readonly"
+    here.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    here.chmod(0o555)
+    monkeypatch.chdir(here)
+    try:
+        assert main(["demo", "-f", "json", "-o", str(out / "demo.json")]) == 0
+        assert [p.name for p in out.iterdir()] == ["demo.json"]
+        assert list(here.iterdir()) == []
+        assert (
+            main(["demo", "-f", "json", "-o", str(out / "d.json"), "--html", str(out / "r.html")])
+            == 0
+        )
+    finally:
+        here.chmod(0o755)
+    report = out / "r.html"
     assert f"HTML report: {report}" in capsys.readouterr().err
-    doc = _doc(report.read_text(encoding="utf-8"))
+    text = report.read_text(encoding="utf-8")
+    assert "authprobe-demo-" not in text
+    assert "/tmp" not in text
+    assert "sis.zip!" in text
+    doc = _doc(text)
     assert "employeeID" in doc.xpath("//section[@id='recommendation']//h2")[0].text_content()
 
 
@@ -200,3 +219,16 @@ def test_directory_entries_without_sis_record_per_ou() -> None:
     assert len(bars) == 1
     assert "Students" in bars[0]
     assert "5.0 % (3 of 60)" in bars[0]
+
+
+def test_preflight_section_with_alma_users() -> None:
+    """With the users already in Alma, the predicted first load follows the Match ID decision,
+    with its outcome and fate charts, and the TOC links to both."""
+    from tests.reportdata import demo_report
+
+    doc = _doc(render_html(demo_report()))
+    sections = doc.xpath("//main/section/@id")
+    assert sections[sections.index("match") + 1] == "preflight"
+    charts = doc.xpath("//section[@id='preflight']//svg/@id")
+    assert {"preflight-outcomes", "preflight-fates"} <= set(charts)
+    assert {"#match", "#preflight"} <= set(doc.xpath("//nav[@class='toc']/a/@href"))

@@ -17,6 +17,8 @@ from tests.unit.test_sis_factory import User, write_users
 TODAY = date(2026, 1, 1)
 CLEAN = 120
 ID_TYPES = ("BARCODE", "UNIV_ID")
+DATED = {"expiry_date": "2030-01-01", "purge_date": "2031-01-01"}
+"""The dates Alma needs to expire and purge a user (a record without them is a finding)."""
 
 
 def clean_user(i: int) -> User:
@@ -29,6 +31,7 @@ def clean_user(i: int) -> User:
         last_name=f"Last{i}",
         birth_date=f"19{50 + i % 40}-01-01",
         expiry_date="2030-06-30Z",
+        purge_date="2031-06-30Z",
         user_group="STUDENT" if i % 2 else "STAFF",
     )
 
@@ -80,6 +83,13 @@ def planted_users() -> tuple[list[User], dict[tuple[str, str | None], int]]:
     add(expiry_date="2020-01-01")
     add(expiry_date="2025-12-31Z")
     add(expiry_date="next year")
+    # dates Alma needs to purge users: 2 without expiry_date, 3 without purge_date
+    add(expiry_date=None)
+    add(expiry_date=None, purge_date=None)
+    add(purge_date=None)
+    add(purge_date="")
+    # an identifier with an empty <value> (Alma rejects the record)
+    add(identifiers=[("BARCODE", ""), ("UNIV_ID", "e1")])
     # elements the schema does not know (2 users, one element name)
     add(extra=["<favourite_colour>blue</favourite_colour>"])
     add(extra=["<favourite_colour/>"])
@@ -99,6 +109,9 @@ def planted_users() -> tuple[list[User], dict[tuple[str, str | None], int]]:
         (Code.EXPIRED, "expiry_date"): 2,
         (Code.BAD_DATE, "expiry_date"): 1,
         (Code.UNKNOWN_ELEMENT, "favourite_colour"): 2,
+        (Code.EXPIRY_MISSING, "expiry_date"): 2,
+        (Code.PURGE_MISSING, "purge_date"): 3,
+        (Code.EMPTY_VALUE, None): 1,
     }
     return users, {(code.value, field): n for (code, field), n in expected.items()}
 
@@ -138,7 +151,7 @@ def test_duplicate_uses_are_counted(
 
 
 def test_severities_and_order(planted: tuple[Path, dict[tuple[str, str | None], int]]) -> None:
-    """Errors come first; duplicates, case collisions, missing and long IDs are errors."""
+    """Errors come first; duplicates, case collisions, missing, long and empty IDs are errors."""
     path, _ = planted
     result = lint_records(SisExtract([path]).records(), id_types=ID_TYPES, today=TODAY)
     ranks = [f.severity.rank for f in result.findings]
@@ -149,6 +162,7 @@ def test_severities_and_order(planted: tuple[Path, dict[tuple[str, str | None], 
         Code.CASE_COLLISION.value,
         Code.PRIMARY_MISSING.value,
         Code.TOO_LONG.value,
+        Code.EMPTY_VALUE.value,
     }
 
 
@@ -191,7 +205,7 @@ def test_duplicates_compare_trimmed_and_caseless() -> None:
 
 def test_unknown_id_types_only_with_id_types() -> None:
     """Without --id-types no identifier type is reported as unknown."""
-    records = [Record("f:1", {"primary_id": ("a",), "identifier:LOCAL": ("1",)})]
+    records = [Record("f:1", {"primary_id": ("a",), "identifier:LOCAL": ("1",)}, info=DATED)]
     assert lint_records(records, today=TODAY).findings == ()
     result = lint_records(records, id_types=["BARCODE"], today=TODAY)
     assert [(f.code, f.field) for f in result.findings] == [
@@ -201,7 +215,7 @@ def test_unknown_id_types_only_with_id_types() -> None:
 
 def test_schema_errors_are_findings() -> None:
     """A record carrying xsd_errors from the reader counts as a schema finding."""
-    records = [Record("f:1", {"primary_id": ("a",)}, info={"xsd_errors": "line 3: bad"})]
+    records = [Record("f:1", {"primary_id": ("a",)}, info={"xsd_errors": "line 3: bad", **DATED})]
     [finding] = lint_records(records, today=TODAY).findings
     assert (finding.code, finding.count) == (Code.XSD.value, 1)
 
@@ -210,7 +224,7 @@ def test_samples_are_bounded() -> None:
     """Only a few occurrences are kept per finding, whatever the count."""
     lint = SisLint(today=TODAY)
     for i in range(100):
-        lint.add(Record(f"f:{i}", {}))
+        lint.add(Record(f"f:{i}", {}, info=DATED))
     result = lint.result()
     [finding] = result.findings
     assert finding.count == 100
@@ -244,3 +258,38 @@ def test_scan_profiles_equal_profile_records(
     users, _ = planted_users()
     assert scan.input.records == len(users)
     assert sum(n for _, n in scan.populations) == len(users)
+
+
+def test_missing_dates_are_warnings() -> None:
+    """A user without expiry_date or purge_date is a warning: Alma never purges such users."""
+    records = [
+        Record("f:1", {"primary_id": ("a",)}, info={"expiry_date": "2030-01-01"}),
+        Record("f:2", {"primary_id": ("b",)}, info={}),
+    ]
+    found = {f.code: (f.severity, f.count) for f in lint_records(records, today=TODAY).findings}
+    assert found == {
+        Code.EXPIRY_MISSING.value: (Severity.WARNING, 1),
+        Code.PURGE_MISSING.value: (Severity.WARNING, 2),
+    }
+
+
+def test_emails_and_group_codes_as_identifiers(tmp_path: Path) -> None:
+    """An email or a user_group code loaded as an additional identifier is an error that says
+    how many users share each value (primary_id holding an email is not reported)."""
+    users = [clean_user(i) for i in range(6)]
+    users[0].identifiers = [("OTHER_ID_1", "family@home.ca")]
+    users[1].identifiers = [("OTHER_ID_1", "FAMILY@home.ca ")]
+    users[2].identifiers = [("OTHER_ID_1", "own@home.ca")]
+    users[3].identifiers = [("OTHER_ID_2", "STUDENT")]
+    users[4].identifiers = [("OTHER_ID_2", "student")]
+    users[5].primary_id = "person@college.ca"
+    path = write_users(tmp_path / "u.xml", users)
+    scan = scan_extract(SisExtract([path]), SisLint(today=TODAY))
+    found = {(f.code, f.field): f for f in scan.lint.findings}
+    email = found[(Code.EMAIL_AS_ID.value, "identifier:OTHER_ID_1")]
+    assert (email.severity, email.count) == (Severity.ERROR, 3)
+    assert "1 of these values is shared by 2 users" in email.message
+    group = found[(Code.GROUP_AS_ID.value, "identifier:OTHER_ID_2")]
+    assert group.count == 2
+    assert "STUDENT: 2 users" in group.message
+    assert not [f for f in scan.lint.findings if f.field == "primary_id"]

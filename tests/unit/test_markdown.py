@@ -48,6 +48,7 @@ def test_sections_in_order() -> None:
     assert headings == [
         "## Recommendation",
         "## Configuration to apply",
+        "## SIS Match ID",
         "## Candidates compared",
         "## Who does not match",
         "## Findings",
@@ -77,7 +78,7 @@ def test_exception_counts_match_the_planted_mismatches() -> None:
 def test_placeholder_when_idp_attribute_unknown() -> None:
     """Without IdP data the attribute Name is a placeholder naming the directory attribute."""
     text = render_markdown(small_report())
-    assert "| Alma SAML profile | User ID Location | `Attribute` |" in text
+    assert "| Alma SAML profile | User ID Location | `User ID in an attribute element` |" in text
     assert "_the Name the IdP sends employeeNumber under" in text
 
 
@@ -89,22 +90,24 @@ def test_cell_escapes_pipes_and_newlines() -> None:
 def test_no_recommendation_says_so() -> None:
     """With nothing recommended the report says so and lists no configuration."""
     text = render_markdown(small_report(unmatched=70))
-    assert "**No matching ID can be recommended**" in text
+    assert "**No login ID can be recommended**" in text
     assert "## Configuration to apply" not in text
 
 
-def test_settings_from_the_idp_source_without_advice() -> None:
-    """Without the analysis' advice, a NameID source gives User ID Location Subject, an
-    attribute source gives its Name exactly."""
+def test_settings_from_the_idp_source() -> None:
+    """A NameID source gives User ID Location "Subject NameID", an attribute source gives its
+    Name exactly (Alma's own labels)."""
+    from authprobe.analysis.advice import alma_advice
+
     report = small_report()
     assert report.recommendation is not None
     for source, expected in (
-        ("NameID", "| Alma SAML profile | User ID Location | `Subject` |"),
+        ("NameID", "| Alma SAML profile | User ID Location | `Subject NameID` |"),
         (
             "urn:oid:2.16.840.1.113730.3.1.3",
             "| Alma SAML profile | User ID Attribute Name | `urn:oid:2.16.840.1.113730.3.1.3` |",
         ),
     ):
-        best = replace(report.recommendation, idp_source=source)
-        text = render_markdown(replace(report, recommendation=best, advice=None))
+        best = replace(report.recommendation, idp_source=source, idp=None)
+        text = render_markdown(replace(report, recommendation=best, advice=alma_advice(best)))
         assert expected in text

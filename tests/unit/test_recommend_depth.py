@@ -112,7 +112,8 @@ def test_gain_of_each_step_is_stated() -> None:
 
 
 def test_identifier_winner_gets_match_id_type_advice() -> None:
-    """When an identifier type wins, the advice names it and warns about other unique types."""
+    """When an identifier type wins, the advice names it, warns about other unique types, and
+    does not make the employee number the LDAP search attribute (people type a username)."""
     sis = [
         rec(f"s{i}", primary_id=f"user{i}", identifier__UNIV_ID=f"{i + 500000:07d}")
         for i in range(40)
@@ -122,7 +123,10 @@ def test_identifier_winner_gets_match_id_type_advice() -> None:
     assert report.advice is not None
     assert report.advice.match_id_type == "UNIV_ID"
     assert report.advice.sis_field == "identifier:UNIV_ID"
-    assert report.advice.ldap_search_attribute == "employeeNumber"
+    assert report.advice.ldap_search_attribute == ""  # no username attribute in this directory
+    assert "confirm with ex libris" in report.advice.ldap_instruction.casefold()
+    assert "ask Ex Libris" in report.advice.sis_instruction
+    assert "flag" not in report.advice.sis_instruction
     assert report.advice.user_id_attribute_name is None
     assert "Campus IT must release employeeNumber" in report.advice.idp_instruction
     assert report.advice.warnings

@@ -117,8 +117,8 @@ def test_the_logged_in_person_is_found_among_300_namesakes() -> None:
         "givenName": (("givenName",), 300),
         "sn": (("sn",), 300),
     }
-    person = report.login_person
-    assert person is not None
+    (person,) = report.login_people
+    assert person.protocol == "saml"
     assert person.ref == "uid=jsmith250,ou=People,dc=college,dc=edu"
     assert person.entries == 1
     assert [item.person_holds for item in report.released] == [False, True, True, True, True]
@@ -126,14 +126,17 @@ def test_the_logged_in_person_is_found_among_300_namesakes() -> None:
     assert mail.idp is not None
     assert mail.idp.released
     data = report_to_dict(report)
-    assert data["idp_login_person"] == {
-        "ref": "uid=j••••••••,ou=People,dc=college,dc=edu",
-        "entries": 1,
-        "released_values_held": 4,
-    }
+    assert data["idp_login_people"] == [
+        {
+            "protocol": "saml",
+            "ref": "uid=j••••••••,ou=People,dc=college,dc=edu",
+            "entries": 1,
+            "released_values_held": 4,
+        }
+    ]
     assert [item["person_holds"] for item in data["idp_login"]] == [False, True, True, True, True]
     shown = render_markdown(report)
-    assert "The login is uid=j••••••••,ou=People,dc=college,dc=edu" in shown
+    assert "The SAML login is uid=j••••••••,ou=People,dc=college,dc=edu" in shown
     assert "jsmith250" not in shown  # masked without --show-values
 
 
@@ -142,12 +145,11 @@ def test_a_login_held_alike_by_many_entries_names_no_person() -> None:
     cannot be told apart, and the report says how many entries are alike."""
     sis, directory = _namesakes()
     report = _report(sis, directory, Options(assertion=_login(givenName="John", sn="Smith")))
-    person = report.login_person
-    assert person is not None
+    (person,) = report.login_people
     assert (person.ref, person.entries) == (None, 300)
     held = {item.idp_source: item.entries for item in report.released}
     assert held == {"NameID": 0, "givenName": 300, "sn": 300}
-    assert report_to_dict(report)["idp_login_person"]["ref"] is None
+    assert report_to_dict(report)["idp_login_people"][0]["ref"] is None
 
 
 def test_the_most_specific_value_decides_over_more_common_ones() -> None:
@@ -156,8 +158,7 @@ def test_the_most_specific_value_decides_over_more_common_ones() -> None:
     sis, directory = _namesakes()
     login = _login(uid="mmajor350", givenName="John", sn="Smith")
     report = _report(sis, directory, Options(assertion=login))
-    person = report.login_person
-    assert person is not None
+    (person,) = report.login_people
     assert (person.ref, person.entries) == ("uid=mmajor350,ou=People,dc=college,dc=edu", 1)
     holds = {item.idp_source: item.person_holds for item in report.released}
     assert holds == {"NameID": False, "uid": True, "givenName": False, "sn": False}

@@ -72,8 +72,9 @@ def test_json_lists_the_command_line_options(  # type: ignore[no-untyped-def]
     argv += ["--exclude-group", "ALUMNI", "--exclude-disabled", "--fail-on", "error"]
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
-    # additive: the contract's keys unchanged, later keys after them
-    assert list(data) == [*CONTRACT_KEYS, "options", "idp_login_person"]
+    # additive: the contract's keys unchanged, then the run's options, the two additions of
+    # the Alma pre-flight (the Match ID decision and the predicted first load), and who logged in
+    assert list(data) == [*CONTRACT_KEYS, "options", "sis_match", "preflight", "idp_login_people"]
     options = _options(data)
     assert options["population rule"] == "directory attribute employeeType (--population-rule)"
     assert options["excluded groups"] == "ALUMNI, GUEST (--exclude-group)"

@@ -144,7 +144,7 @@ def test_print_sp_metadata(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert 'Location="http://127.0.0.1:8999/acs"' in first
     assert 'entityID="urn:authprobe:test-sp"' in first
     assert main(args) == 0
-    assert capsys.readouterr().out.split("validUntil")[1][25:] == first.split("validUntil")[1][25:]
+    assert capsys.readouterr().out == first
     assert (tmp_path / "sp-key.pem").stat().st_mode & 0o077 == 0
 
 

@@ -563,7 +563,7 @@ def test_false_signed_does_not_verify(pysaml2_idp: IdpMetadata) -> None:
 def test_cli_never_reports_malicious_logins_as_trusted(
     tmp_path: Path, name: str, trust: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Through the CLI: JSON `trusted` is false, the terminal says NOT valid, never verified."""
+    """Through the CLI: JSON `trusted` is false, the terminal says NOT valid, exit 1 by default."""
     if trust == "--cert":
         body = re.sub(r"\s", "", _keyinfo_certificate(name)[0].pem.split("-----")[2])
         cert = tmp_path / "idp.pem"
@@ -577,11 +577,11 @@ def test_cli_never_reports_malicious_logins_as_trusted(
     else:
         args = ["--idp-metadata", str(METADATA / "pysaml2_idp_all.xml")]
     path = str(RESPONSES / name)
-    assert main(["saml", "decode", path, *args, "-f", "json"]) == 0
+    assert main(["saml", "decode", path, *args, "-f", "json"]) == 1  # --fail-on error
     data = json.loads(capsys.readouterr().out)["login"]
     assert data["trusted"] is False
     assert [s["verified"] for s in data["signatures"]] == [False]
-    assert main(["saml", "decode", path, *args]) == 0
+    assert main(["saml", "decode", path, *args]) == 1
     out = capsys.readouterr().out
     assert "Trust: No signature verifies" in out
     assert "signature on the Assertion: NOT valid" in out

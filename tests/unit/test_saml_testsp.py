@@ -133,3 +133,32 @@ def test_garbage_post_reaches_the_waiting_cli_as_an_error(
             server.wait(5)
     finally:
         server.stop()
+
+
+def test_sp_metadata_has_no_expiry(identity: testsp.SpIdentity) -> None:
+    """The SP metadata carries no validUntil: an IdP that honours it would drop the SP later."""
+    from lxml import etree
+
+    root = etree.fromstring(testsp.sp_metadata(identity).encode())
+    assert root.tag == "{urn:oasis:names:tc:SAML:2.0:metadata}EntityDescriptor"
+    assert root.get("entityID") == testsp.DEFAULT_ENTITY_ID
+    assert all(e.get("validUntil") is None for e in root.iter())
+
+
+def test_python3_saml_library_messages_never_reach_stderr(
+    tmp_path: Path,
+    identity: testsp.SpIdentity,
+    entity: IdpEntity,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """An encrypted assertion with an undeclared prefix: rejected, and libxml2 stays silent."""
+    from tests import saml_forge as forge
+
+    broken = forge.response(forge.assertion()).replace(b"saml:Subject", b"foo:Subject")
+    sealed = forge.encrypt_element(
+        broken, "saml:Assertion", "saml:EncryptedAssertion", identity.cert_path, tmp_path
+    )
+    assert _verdict(identity, entity, sealed.decode()) != ()
+    err = capfd.readouterr().err
+    assert "foo" not in err, err
+    assert "namespace error" not in err.lower(), err

@@ -157,7 +157,12 @@ def test_csv_extract_with_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )  # fmt: skip
     assert code == 1
     found = {(f["code"], f["field"]): f["count"] for f in data["findings"]}
-    assert found == {("sis-id-duplicate", None): 1, ("sis-primary-id-missing", "primary_id"): 1}
+    assert found == {
+        ("sis-id-duplicate", None): 1,
+        ("sis-primary-id-missing", "primary_id"): 1,
+        ("sis-expiry-missing", "expiry_date"): 3,  # no date column mapped: every row
+        ("sis-purge-missing", "purge_date"): 3,
+    }
     assert data["inputs"][0]["kind"] == "sis-csv"
     assert data["inputs"][0]["records"] == 3
     assert {p["user_group"]: p["records"] for p in data["populations"]} == {"UGRAD": 2, "GRAD": 1}
@@ -173,7 +178,11 @@ def test_csv_columns_named_like_fields_need_no_map(
     path.write_text("primary_id\tidentifier:BARCODE\tuser_group\nA\t1\tX\nB\t1\tY\n")
     code, data = scan_json(capsys, str(path))
     assert code == 1
-    assert [f["code"] for f in data["findings"]] == ["sis-id-duplicate"]
+    assert [f["code"] for f in data["findings"]] == [
+        "sis-id-duplicate",
+        "sis-expiry-missing",
+        "sis-purge-missing",
+    ]
 
 
 def test_csv_missing_mapped_column_is_exit_4(

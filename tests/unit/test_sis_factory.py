@@ -26,6 +26,7 @@ class User:
     last_name: str | None = "Lovelace"
     birth_date: str | None = None
     expiry_date: str | None = None
+    purge_date: str | None = None
     status: str | None = "ACTIVE"
     extra: Sequence[str] = ()  # raw XML children (unknown elements, ...)
     preferred_as_element: bool = False
@@ -78,6 +79,7 @@ def user_xml(user: User) -> str:
         parts.append("</emails></contact_info>")
     parts.append(_leaf("birth_date", user.birth_date))
     parts.append(_leaf("expiry_date", user.expiry_date))
+    parts.append(_leaf("purge_date", user.purge_date))
     parts.append(_leaf("status", user.status))
     parts.extend(user.extra)
     parts.append("</user>")

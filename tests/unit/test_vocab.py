@@ -30,7 +30,7 @@ from authprobe import vocab
         (
             "user.onpremisessamaccountname",
             "on-premises sAMAccountName (synced users only)",
-            ("sAMAccountName",),
+            ("sAMAccountName", "onPremisesSamAccountName"),
         ),
     ],
 )
@@ -86,3 +86,27 @@ def test_carries_uses_friendly_name_for_unknown_names() -> None:
     assert vocab.carries("https://college.test/a", "employeeNumber", "employeeNumber")
     assert not vocab.carries("https://college.test/a", "employeeNumber", None)
     assert vocab.carries("user.employeeid", "employeeid")
+
+
+@pytest.mark.parametrize(
+    ("name", "graph_attribute"),
+    [
+        ("user.onpremisessamaccountname", "onPremisesSamAccountName"),
+        ("user.onpremisesimmutableid", "onPremisesImmutableId"),
+        ("user.onpremisessecurityidentifier", "onPremisesSecurityIdentifier"),
+        ("user.objectid", "id"),
+        ("http://schemas.microsoft.com/identity/claims/objectidentifier", "id"),
+        ("user.extensionattribute7", "onPremisesExtensionAttributes.extensionAttribute7"),
+        ("user.employeeid", "employeeId"),
+        ("user.mail", "mail"),
+    ],
+)
+def test_entra_sources_carry_graph_attributes(name: str, graph_attribute: str) -> None:
+    """An Entra claim source carries the attribute as a Graph export names it."""
+    assert vocab.carries(name, graph_attribute)
+
+
+def test_extension_attribute_keeps_its_ad_name() -> None:
+    """user.extensionattribute3 still carries AD's extensionAttribute3, not another number."""
+    assert vocab.carries("user.extensionattribute3", "extensionAttribute3")
+    assert not vocab.carries("user.extensionattribute3", "extensionAttribute13")

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from authprobe.demo.alma import AlmaSpec, AlmaUser, alma_users, alma_xml, preflight_truth
+
 LDIF_WIDTH = 76
 Container = tuple[str, tuple[tuple[str, str], ...]]  # a non-person entry: DN, attributes
 ZIP_DATE = (2026, 1, 15, 6, 0, 0)
@@ -111,6 +113,7 @@ class CollegeSpec:
     missing_netid: int = 0
     personal_email_share: float = 0.0  # share of students whose SIS email is personal
     hr_drops_leading_zeros: bool = False  # staff/faculty entries: 012345678 written 12345678
+    alma: AlmaSpec | None = None  # the users already in Alma (demo/alma.py), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,7 @@ class College:
     people: tuple[Person, ...]
     containers: tuple[Container, ...]
     truth: dict[str, Any]
+    alma: tuple[AlmaUser, ...] = ()
 
     def summary(self) -> str:
         """One line for humans: sizes and the right answer."""
@@ -211,11 +215,12 @@ class College:
 
 @dataclass(frozen=True, slots=True)
 class CollegeFiles:
-    """Where `write_college` put the three files."""
+    """Where `write_college` put the files."""
 
     directory: Path
     sis: Path
     truth: Path
+    alma: Path | None = None  # the users already in Alma (Export Users XML), if the spec has them
 
 
 DEMO = CollegeSpec(
@@ -236,6 +241,19 @@ DEMO = CollegeSpec(
     name_changes=25,
     netid_upper_share=0.3,
     missing_netid=80,
+    alma=AlmaSpec(
+        seed=20260116,
+        by_number=2400,
+        without_card=200,
+        by_barcode=300,
+        old_card_name=40,
+        old_card_email=15,
+        internal_staff=8,
+        internal_guests=10,
+        taken=6,
+        alumni=400,
+        library_staff=20,
+    ),
 )
 
 
@@ -339,6 +357,8 @@ def generate(spec: CollegeSpec) -> College:
     people = tuple(_finish(spec, draft) for draft in drafts)
     containers = _containers(spec)
     college = College(spec=spec, people=people, containers=containers, truth={})
+    if spec.alma is not None:
+        college = replace(college, alma=alma_users(college, spec.alma))
     return replace(college, truth=compute_truth(college))
 
 
@@ -595,6 +615,18 @@ def _people(college: College, shuffle: int | None) -> list[Person]:
     if shuffle is not None:
         random.Random(shuffle).shuffle(people)
     return people
+
+
+def _zipped(name: str, data: bytes) -> bytes:
+    """One member in a zip with a fixed date, so the bytes never change."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, data, compresslevel=6)
+    return buffer.getvalue()
 
 
 def sis_zip(college: College, shuffle: int | None = None) -> bytes:
@@ -903,6 +935,11 @@ def compute_truth(college: College) -> dict[str, Any]:
         "planted": _planted(college),
         "profiles": _profiles(college),
         "other_pairs": _other_pairs(college, recommendation),
+        **(
+            {"alma": preflight_truth(college, spec.alma, college.alma)}
+            if spec.alma is not None
+            else {}
+        ),
     }
 
 
@@ -1097,6 +1134,9 @@ def _netid(person: Person) -> str | None:
 # --- files -------------------------------------------------------------------------------------
 
 
+ALMA_FILE = "alma-users.zip"
+
+
 def truth_json(college: College) -> bytes:
     """truth.json, with a stable layout."""
     return (json.dumps(college.truth, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -1108,10 +1148,20 @@ def write_college(college: College, folder: Path, *, shuffle: int | None = None)
     `shuffle` writes the same people in another (seeded) order: the truth does not change.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    files = CollegeFiles(folder / "directory.ldif", folder / "sis.zip", folder / "truth.json")
+    files = CollegeFiles(
+        folder / "directory.ldif",
+        folder / "sis.zip",
+        folder / "truth.json",
+        folder / ALMA_FILE if college.alma else None,
+    )
     files.directory.write_bytes(ldif(college, shuffle))
     files.sis.write_bytes(sis_zip(college, None if shuffle is None else shuffle + 1))
     files.truth.write_bytes(truth_json(college))
+    if files.alma is not None:
+        users = list(college.alma)
+        if shuffle is not None:
+            random.Random(shuffle + 2).shuffle(users)
+        files.alma.write_bytes(_zipped("alma-users.xml", alma_xml(users)))
     return files
 
 
@@ -1122,7 +1172,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     write_college(generate(DEMO), args.write)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,286 @@
+"""The records of an SIS load, or the users already in Alma, column-wise for the pre-flight.
+
+`LoadColumns` is fed one `Record` at a time (in load order for the SIS extract) and keeps, in
+compact polars columns, only what Alma's load rules look at (analysis/preflight):
+
+- every identifier value (`primary_id` and each `identifier:<ID_TYPE>` value, any status),
+  trimmed and casefolded as Alma compares them, with its record number and field;
+- the person keys a duplicate patron is recognised by: normalised first + last name with the
+  birth date, and every email address (casefolded);
+- the record's reference (file:line), user_group and, for Alma users, whether it is INTERNAL.
+
+Memory is about the size of the values themselves: Python lists are moved into polars columns
+every `FLUSH_EVERY` records.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+
+from authprobe.analysis.fields import is_identifier
+from authprobe.model import Record
+
+FLUSH_EVERY = 100_000
+
+R, F, V = "r", "f", "v"
+"""Column names: record number, field code, folded value (or person key)."""
+
+_DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
+_NAME_DROP = dict.fromkeys(map(ord, " -\t\u00a0"), None)
+
+
+@lru_cache(maxsize=1 << 16)
+def name_part(text: str) -> str:
+    """A name as duplicate detection compares it: casefolded, accents, spaces and hyphens gone."""
+    folded = text.casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return folded.translate(_NAME_DROP)
+
+
+def birth_day(text: str | None) -> str | None:
+    """The date part (`YYYY-MM-DD`) of a birth date such as `1990-05-01Z`; None if unreadable."""
+    if not text:
+        return None
+    match = _DATE.match(text)
+    return match.group(1) if match else None
+
+
+def person_key(first: str | None, last: str | None, birth: str | None) -> str | None:
+    """`first|last|YYYY-MM-DD` normalised, or None when the last name or birth date is missing."""
+    day = birth_day(birth)
+    last_part = name_part(last or "")
+    if day is None or not last_part:
+        return None
+    return f"{name_part(first or '')}\x1f{last_part}\x1f{day}"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTypes:
+    """How the records' account types read: INTERNAL, EXTERNAL, missing, or something else."""
+
+    internal: int
+    external: int
+    missing: int
+    other: tuple[tuple[str, int], ...]
+
+
+class LoadColumns:
+    """One side of the pre-flight, column-wise (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.field_codes: dict[str, int] = {}
+        self._other: dict[str, int] = {}
+        self._rec: list[int] = []
+        self._field: list[int] = []
+        self._value: list[str] = []
+        self._key_rec: list[int] = []
+        self._key: list[str] = []
+        self._mail_rec: list[int] = []
+        self._mail: list[str] = []
+        self._refs: list[str] = []
+        self._groups: list[str | None] = []
+        self._internal: list[bool] = []
+        self._chunks: dict[str, list[pl.DataFrame | pl.Series]] = {
+            "values": [],
+            "keys": [],
+            "mails": [],
+            "refs": [],
+            "groups": [],
+            "internal": [],
+        }
+        self.account_types: Counter[str] = Counter()
+        self._frames: dict[str, pl.DataFrame | pl.Series] | None = None
+
+    def _code(self, name: str) -> int:
+        """The field's code, or -1 for a field that is not an identifier."""
+        code = self.field_codes.get(name)
+        if code is None:
+            code = self._other.get(name)
+            if code is None:
+                if is_identifier(name):
+                    code = self.field_codes[name] = len(self.field_codes)
+                else:
+                    code = self._other[name] = -1
+        return code
+
+    def add(self, record: Record) -> None:
+        """Collect one record (SIS records in load order)."""
+        number = self.records
+        self.records = number + 1
+        self._frames = None
+        field_codes, other = self.field_codes, self._other
+        rec, fields, texts = self._rec, self._field, self._value
+        for name, values in record.attrs.items():
+            code = field_codes.get(name)
+            if code is None:
+                if name in other:
+                    continue
+                code = self._code(name)
+                if code < 0:
+                    continue
+            for value in values:
+                folded = value.strip().casefold()
+                if folded:
+                    rec.append(number)
+                    fields.append(code)
+                    texts.append(folded)
+        info = record.info
+        birth = info.get("birth_date")
+        if birth is not None:
+            key = person_key(info.get("first_name"), info.get("last_name"), birth)
+            if key is not None:
+                self._key_rec.append(number)
+                self._key.append(key)
+        for address in record.attrs.get("email:all", ()):
+            folded = address.strip().casefold()
+            if folded:
+                self._mail_rec.append(number)
+                self._mail.append(folded)
+        self._refs.append(record.ref)
+        self._groups.append(record.population)
+        account = info.get("account_type")
+        if account is None:
+            self.account_types[""] += 1
+            self._internal.append(False)
+        else:
+            account = account.strip().upper()
+            self.account_types[account] += 1
+            self._internal.append(account == "INTERNAL")
+        if self.records % FLUSH_EVERY == 0:
+            self._flush()
+
+    def _flush(self) -> None:
+        chunks = self._chunks
+        if self._rec:
+            chunks["values"].append(
+                pl.DataFrame(
+                    {
+                        R: pl.Series(self._rec, dtype=pl.UInt32),
+                        F: pl.Series(self._field, dtype=pl.UInt16),
+                        V: pl.Series(self._value, dtype=pl.String),
+                    }
+                )
+            )
+            self._rec, self._field, self._value = [], [], []
+        for name, numbers, texts in (
+            ("keys", self._key_rec, self._key),
+            ("mails", self._mail_rec, self._mail),
+        ):
+            if numbers:
+                chunks[name].append(
+                    pl.DataFrame(
+                        {
+                            R: pl.Series(numbers, dtype=pl.UInt32),
+                            V: pl.Series(texts, dtype=pl.String),
+                        }
+                    )
+                )
+        self._key_rec, self._key, self._mail_rec, self._mail = [], [], [], []
+        if self._refs:
+            chunks["refs"].append(pl.Series(self._refs, dtype=pl.String))
+            chunks["groups"].append(pl.Series(self._groups, dtype=pl.String))
+            chunks["internal"].append(pl.Series(self._internal, dtype=pl.Boolean))
+            self._refs, self._groups, self._internal = [], [], []
+
+    def _frame(self, name: str) -> pl.DataFrame:
+        frames = self.frames()[name]
+        assert isinstance(frames, pl.DataFrame)
+        return frames
+
+    def _series(self, name: str) -> pl.Series:
+        series = self.frames()[name]
+        assert isinstance(series, pl.Series)
+        return series
+
+    def frames(self) -> dict[str, pl.DataFrame | pl.Series]:
+        """Every column, concatenated (built on first use after the last `add`)."""
+        if self._frames is None:
+            self._flush()
+            frames: dict[str, pl.DataFrame | pl.Series] = {}
+            for name, chunks in self._chunks.items():
+                if name in ("values", "keys", "mails"):
+                    schema = {R: pl.UInt32, V: pl.String}
+                    if name == "values":
+                        schema = {R: pl.UInt32, F: pl.UInt16, V: pl.String}
+                    frames[name] = (
+                        pl.concat([c for c in chunks if isinstance(c, pl.DataFrame)])
+                        if chunks
+                        else pl.DataFrame(schema=schema)
+                    )
+                else:
+                    dtype = pl.Boolean if name == "internal" else pl.String
+                    series = [c for c in chunks if isinstance(c, pl.Series)]
+                    frames[name] = pl.concat(series) if series else pl.Series([], dtype=dtype)
+                chunks.clear()
+                chunks.append(frames[name])
+            self._frames = frames
+        return self._frames
+
+    @property
+    def values(self) -> pl.DataFrame:
+        """(r, f, v): every identifier value, in reading order."""
+        return self._frame("values")
+
+    @property
+    def keys(self) -> pl.DataFrame:
+        """(r, v): name + birth date keys."""
+        return self._frame("keys")
+
+    @property
+    def mails(self) -> pl.DataFrame:
+        """(r, v): email addresses, casefolded."""
+        return self._frame("mails")
+
+    @property
+    def refs(self) -> pl.Series:
+        """Each record's reference (file:line), by record number."""
+        return self._series("refs")
+
+    @property
+    def groups(self) -> pl.Series:
+        """Each record's user_group (population), by record number."""
+        return self._series("groups")
+
+    @property
+    def internal(self) -> pl.Series:
+        """Whether each record is an INTERNAL account, by record number."""
+        return self._series("internal")
+
+    def suspect_values(self, groups: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Per identifier field, the values that look like an email or equal a user_group code
+        (casefolded), with how many records hold each (for `lint.identifier_misuse`)."""
+        codes = pl.Series(sorted({g.strip().casefold() for g in groups if g.strip()}))
+        values = self.values.filter(
+            pl.col(V).str.contains("@", literal=True) | pl.col(V).is_in(codes.implode())
+        )
+        counted = values.group_by(F, V).agg(pl.col(R).n_unique().alias("n"))
+        names = {code: name for name, code in self.field_codes.items()}
+        out: dict[str, dict[str, int]] = {}
+        for code, value, n in counted.sort(F, V).iter_rows():
+            out.setdefault(names[code], {})[value] = n
+        return out
+
+    def accounts(self) -> AccountTypes:
+        """The account types read (a missing one is EXTERNAL for the rules; the report says so)."""
+        types = self.account_types
+        other = tuple(
+            sorted(
+                (
+                    (name, n)
+                    for name, n in types.items()
+                    if name not in ("", "INTERNAL", "EXTERNAL")
+                ),
+                key=lambda item: (-item[1], item[0]),
+            )
+        )
+        return AccountTypes(types["INTERNAL"], types["EXTERNAL"], types[""], other)

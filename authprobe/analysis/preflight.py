@@ -1,0 +1,457 @@
+"""The first SIS load, predicted: each SIS record's outcome and each existing user's fate.
+
+These are Alma's load rules as far as Ex Libris and the consortia document them, all in this
+module so that a corrected rule is a change in one place. Sources:
+
+[SYNC]  Alma Online Help, "Student Information Systems" / Ex Libris Developer Network, "SIS
+        synchronize": Synchronize looks each record up by the integration profile's Match ID
+        Type (primary_id or one identifier type) and updates the user it finds; an unmatched
+        record is added ("Unmatched Record: Add"). Every record must carry the Match ID.
+[UNIQ]  Alma Online Help, "Managing user identifiers"; rest_user.xsd: every primary and
+        additional identifier is unique across all users and all identifier fields, compared
+        without letter case (Ex Libris blog "Case-insensitive identifiers and emails in Alma").
+        The load rejects a record whose identifier another user holds: "Identifier of type X
+        and value Y is already taken AcrossInstitution", or an earlier record of the same file
+        took: "... already taken ... in this feed"; it loads the first and rejects the next.
+[EXT]   SIS job report "User is not external": a record whose match finds an INTERNAL user is
+        not loaded (the SIS manages EXTERNAL users only).
+[AMBIG] SIS job report: a match value held by more than one user cannot be resolved.
+[DUPL]  CLO "Patron files – mandatory fields" and the OCLS migration notes: a record that finds
+        nobody is created beside the migrated record of the same person when that record lacks
+        the match value: a duplicate patron (recognised by name + birth date, or email).
+
+Definitions used below. Values compare trimmed and casefolded. A record's *identifier values*
+are its primary_id and every additional identifier value (any type, any status); an existing
+user *holds* a value when it is its primary_id or one of its identifier values. The *Match ID
+field* is primary_id or the identifiers of the chosen type; a record's *match value* is its
+value in that field (the first, if several). Records are walked in load order.
+
+Each SIS record gets exactly one outcome, the first that applies (`Outcome`, in this order):
+1. missing-match-id  — no value in the Match ID field [SYNC].
+2. rejected-in-feed  — one of its identifier values appears twice in the record itself, or was
+   already used by an earlier record of this load that Alma loaded (update, create or
+   create-duplicate); a rejected earlier record takes nothing [UNIQ].
+3. ambiguous         — more than one existing user holds its match value in the Match ID field
+   [AMBIG].
+4. not-external      — exactly one does, and it is INTERNAL [EXT].
+5. rejected-taken    — one of its identifier values is held by an existing user other than the
+   one its match value found (every holder, when it found nobody) [UNIQ].
+6. update            — exactly one EXTERNAL user holds its match value there [SYNC].
+7. create-duplicate  — Alma creates a user, but the same person is already in Alma under a
+   record no SIS record's match value found: same normalised first + last name and birth date,
+   or the same email address [DUPL].
+8. create            — everything else [SYNC].
+Each existing user gets one fate: updated (found by a record whose outcome is update), blocked
+(found by some record's match value, whatever that record's outcome, but not updated), orphan
+(EXTERNAL, found by no record's match value), untouched-internal (INTERNAL, found by none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+
+from authprobe.analysis.loadcolumns import F, LoadColumns, R, V
+from authprobe.model import (
+    Fate,
+    Outcome,
+    PopulationOutcomes,
+    Preflight,
+    PreflightExample,
+)
+
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+CODE = {outcome: index for index, outcome in enumerate(OUTCOMES)}
+FATES: tuple[Fate, ...] = tuple(Fate)
+EXAMPLES_PER_OUTCOME = 5
+BY_NAME = "name and birth date"
+BY_EMAIL = "email"
+U = "u"  # an existing user's record number
+NO_GROUP = "(none)"
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightResult:
+    """The summary (`Preflight`) and every record's row (`rows`, produced on demand)."""
+
+    summary: Preflight
+    rows: PreflightTable
+
+
+class PreflightEngine:
+    """The SIS load (in load order) against the users already in Alma; `run(field)` per Match
+    ID Type. What does not depend on the Match ID Type is computed once and cached."""
+
+    def __init__(self, sis: LoadColumns, existing: LoadColumns) -> None:
+        self.sis = sis
+        self.existing = existing
+
+    # -- independent of the Match ID Type ------------------------------------------------------
+
+    @cached_property
+    def _sis_pairs(self) -> pl.DataFrame:
+        """(r, v) distinct: the identifier values of each SIS record."""
+        return self.sis.values.select(R, V).unique()
+
+    @cached_property
+    def _twice_in_record(self) -> pl.Series:
+        """SIS records holding one identifier value twice (rule 2), with the field names."""
+        values = self.sis.values
+        return values.filter(values.select(R, V).is_duplicated()).get_column(R).unique()
+
+    @cached_property
+    def _holders(self) -> pl.DataFrame:
+        """(u, v) distinct: the values each existing user holds."""
+        return self.existing.values.select(pl.col(R).alias(U), V).unique()
+
+    @cached_property
+    def _held(self) -> pl.DataFrame:
+        """(r, v, u): each SIS record's values held by existing users."""
+        return self._sis_pairs.join(self._holders, on=V)
+
+    @cached_property
+    def _holder_counts(self) -> pl.DataFrame:
+        """(r, nh): how many distinct existing users hold any of the record's values."""
+        return self._held.group_by(R).agg(pl.col(U).n_unique().alias("nh"))
+
+    @cached_property
+    def _contested(self) -> dict[int, list[str]]:
+        """SIS record -> its values that another SIS record also holds (rule 2, the feed)."""
+        pairs = self._sis_pairs
+        shared = pairs.group_by(V).len().filter(pl.col("len") > 1).select(V)
+        grouped = pairs.join(shared, on=V).group_by(R).agg(pl.col(V).sort())
+        return dict(zip(grouped[R].to_list(), grouped[V].to_list(), strict=True))
+
+    @cached_property
+    def corrupt_values(self) -> pl.DataFrame:
+        """(v, holders, u): values held more than once in the export (by two users, or twice by
+        one): a corrupt export. Every holder still counts in the rules."""
+        values = self.existing.values
+        return (
+            values.group_by(V)
+            .agg(pl.len().alias("holders"), pl.col(R).min().alias(U))
+            .filter(pl.col("holders") > 1)
+        )
+
+    # -- one Match ID Type ------------------------------------------------------------------
+
+    def run(self, match_field: str) -> PreflightResult:
+        """Every SIS record's outcome and every existing user's fate for `match_field`."""
+        sis, existing = self.sis, self.existing
+        match = _first_values(sis, match_field)
+        holders = _first_values(existing, match_field, all_values=True).rename({R: U})
+        found = match.join(holders, on=V)  # (r, v, u): who each match value finds
+        per_record = self._per_record(match, found)
+        evidence = self._evidence(per_record, found)
+        base = _base_outcomes(per_record, evidence)
+        outcome, earlier = self._feed(base)
+        fates = _fates(existing, found, outcome)
+        table = PreflightTable(self, match_field, outcome, found, evidence, earlier, match)
+        summary = Preflight(
+            match_field=match_field,
+            sis_records=sis.records,
+            existing_users=existing.records,
+            outcomes=_counts(outcome),
+            fates=fates,
+            populations=_populations(sis.groups, outcome),
+            examples=table.examples(),
+            evidence=_evidence_counts(evidence, outcome),
+            existing_internal=int(existing.internal.sum()),
+            duplicated_users=evidence.filter(
+                _isin(pl.col(R), _where(outcome, Outcome.CREATE_DUPLICATE))
+            )
+            .get_column(U)
+            .n_unique()
+            if evidence.height
+            else 0,
+        )
+        return PreflightResult(summary, table)
+
+    def _per_record(self, match: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+        """One row per SIS record: has a match value, how many users it finds (`n_mh`), the
+        user when it finds one (`one`) and whether that user is INTERNAL, how many users hold
+        any of its values (`nh`)."""
+        n = self.sis.records
+        finds = found.group_by(R).agg(
+            pl.col(U).n_unique().alias("n_mh"), pl.col(U).min().alias("one")
+        )
+        frame = (
+            pl.DataFrame({R: pl.arange(0, n, dtype=pl.UInt32, eager=True)})
+            .join(match.select(R, pl.lit(True).alias("has_m")), on=R, how="left")
+            .join(finds, on=R, how="left")
+            .join(self._holder_counts, on=R, how="left")
+            .sort(R)
+        )
+        internal = pl.DataFrame(
+            {
+                "one": pl.arange(0, self.existing.records, dtype=pl.UInt32, eager=True),
+                "one_internal": self.existing.internal,
+            }
+        )
+        return frame.join(internal, on="one", how="left").with_columns(
+            pl.col("has_m").fill_null(False),
+            pl.col("n_mh").fill_null(0),
+            pl.col("nh").fill_null(0),
+            pl.col("one_internal").fill_null(False),
+        )
+
+    def _evidence(self, per_record: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+        """(r, u, kind): for records that would be created, the existing record of the same
+        person that no SIS record's match value found (rule 7)."""
+        candidates = per_record.filter(
+            pl.col("has_m") & (pl.col("n_mh") == 0) & (pl.col("nh") == 0)
+        ).select(R)
+        if not candidates.height:
+            return pl.DataFrame(schema={R: pl.UInt32, U: pl.UInt32, "kind": pl.String})
+        unfound = pl.DataFrame(
+            {U: pl.arange(0, self.existing.records, dtype=pl.UInt32, eager=True)}
+        )
+        unfound = unfound.join(found.select(U).unique(), on=U, how="anti")
+        parts = []
+        for kind, mine, theirs in (
+            (BY_NAME, self.sis.keys, self.existing.keys),
+            (BY_EMAIL, self.sis.mails, self.existing.mails),
+        ):
+            theirs = theirs.rename({R: U}).join(unfound, on=U, how="semi")
+            parts.append(
+                mine.join(candidates, on=R, how="semi")
+                .join(theirs, on=V)
+                .select(R, U, pl.lit(kind).alias("kind"))
+            )
+        return pl.concat(parts).unique()
+
+    def _feed(self, base: pl.Series) -> tuple[pl.Series, dict[int, int]]:
+        """Rule 2 over the base outcomes, in load order: a value twice in a record, or taken by
+        an earlier loaded record. Returns the outcomes and, for records rejected because of an
+        earlier record, that record's number."""
+        missing = CODE[Outcome.MISSING_MATCH_ID]
+        feed = CODE[Outcome.REJECTED_IN_FEED]
+        loads = {CODE[o] for o in OUTCOMES if o.loads}
+        codes = base.to_list()
+        for record in self._twice_in_record.to_list():
+            if codes[record] != missing:
+                codes[record] = feed
+        earlier: dict[int, int] = {}
+        taken: dict[str, int] = {}
+        for record, values in sorted(self._contested.items()):
+            code = codes[record]
+            if code in (missing, feed):
+                continue
+            holder = next((taken[v] for v in values if v in taken), None)
+            if holder is not None:
+                codes[record] = feed
+                earlier[record] = holder
+            elif code in loads:
+                for value in values:
+                    taken[value] = record
+        return pl.Series("outcome", codes, dtype=pl.UInt8), earlier
+
+
+def _isin(column: pl.Expr, values: pl.Series) -> pl.Expr:
+    return column.is_in(values.implode())
+
+
+def _where(outcome: pl.Series, wanted: Outcome) -> pl.Series:
+    """The record numbers whose outcome is `wanted`."""
+    return outcome.eq(CODE[wanted]).arg_true().cast(pl.UInt32)
+
+
+def _first_values(side: LoadColumns, match_field: str, *, all_values: bool = False) -> pl.DataFrame:
+    """(r, v): each record's match value (the first value of the field), or with `all_values`
+    every value it holds in that field (an existing user holds a value in any position)."""
+    code = side.field_codes.get(match_field)
+    if code is None:
+        return pl.DataFrame(schema={R: pl.UInt32, V: pl.String})
+    values = side.values.filter(pl.col(F) == code).select(R, V)
+    if all_values:
+        return values.unique()
+    return values.group_by(R, maintain_order=True).first()
+
+
+def _base_outcomes(per_record: pl.DataFrame, evidence: pl.DataFrame) -> pl.Series:
+    """Rules 1 and 3-8 (rule 2 depends on the order of the load: `_feed`)."""
+    duplicate = (
+        _isin(pl.col(R), evidence.get_column(R).unique()) if evidence.height else pl.lit(False)
+    )
+
+    def code(outcome: Outcome) -> pl.Expr:
+        return pl.lit(CODE[outcome], dtype=pl.UInt8)
+
+    one = pl.col("n_mh") == 1
+    expression = (
+        pl.when(~pl.col("has_m"))
+        .then(code(Outcome.MISSING_MATCH_ID))
+        .when(pl.col("n_mh") > 1)
+        .then(code(Outcome.AMBIGUOUS))
+        .when(one & pl.col("one_internal"))
+        .then(code(Outcome.NOT_EXTERNAL))
+        .when(one & (pl.col("nh") > 1))
+        .then(code(Outcome.REJECTED_TAKEN))
+        .when(one)
+        .then(code(Outcome.UPDATE))
+        .when(pl.col("nh") > 0)
+        .then(code(Outcome.REJECTED_TAKEN))
+        .when(duplicate)
+        .then(code(Outcome.CREATE_DUPLICATE))
+        .otherwise(code(Outcome.CREATE))
+    )
+    return per_record.select(expression.alias("outcome")).get_column("outcome")
+
+
+def _counts(outcome: pl.Series) -> dict[Outcome, int]:
+    counted = dict(outcome.value_counts().iter_rows())
+    return {o: int(counted.get(CODE[o], 0)) for o in OUTCOMES}
+
+
+def _populations(groups: pl.Series, outcome: pl.Series) -> tuple[PopulationOutcomes, ...]:
+    frame = pl.DataFrame({"g": groups.fill_null(NO_GROUP), "o": outcome})
+    counted = frame.group_by("g", "o").len()
+    table: dict[str, dict[Outcome, int]] = {}
+    for group, code, count in counted.iter_rows():
+        table.setdefault(group, dict.fromkeys(OUTCOMES, 0))[OUTCOMES[code]] = int(count)
+    return tuple(
+        PopulationOutcomes(group, sum(table[group].values()), table[group])
+        for group in sorted(table, key=lambda g: (-sum(table[g].values()), g))
+    )
+
+
+def _fates(existing: LoadColumns, found: pl.DataFrame, outcome: pl.Series) -> dict[Fate, int]:
+    """Each existing user's fate, counted."""
+    updates = pl.DataFrame({R: _where(outcome, Outcome.UPDATE)})
+    updated = found.join(updates, on=R, how="semi").get_column(U).n_unique()
+    reached = found.get_column(U).unique()
+    internal = existing.internal
+    not_reached = internal.len() - reached.len()
+    reached_internal = int(internal.gather(reached).sum()) if reached.len() else 0
+    internal_not_reached = int(internal.sum()) - reached_internal
+    return {
+        Fate.UPDATED: updated,
+        Fate.BLOCKED: reached.len() - updated,
+        Fate.ORPHAN: not_reached - internal_not_reached,
+        Fate.UNTOUCHED_INTERNAL: internal_not_reached,
+    }
+
+
+def _evidence_counts(evidence: pl.DataFrame, outcome: pl.Series) -> dict[str, int]:
+    """How many create-duplicate records each kind of evidence points at."""
+    duplicates = pl.DataFrame({R: _where(outcome, Outcome.CREATE_DUPLICATE)})
+    if not duplicates.height:
+        return {BY_NAME: 0, BY_EMAIL: 0}
+    kinds = evidence.join(duplicates, on=R, how="semi").select(R, "kind").unique()
+    counted = dict(kinds.group_by("kind").len().iter_rows())
+    return {BY_NAME: int(counted.get(BY_NAME, 0)), BY_EMAIL: int(counted.get(BY_EMAIL, 0))}
+
+
+class PreflightTable:
+    """Every SIS record's row (`PreflightExample`), in load order, made when iterated."""
+
+    def __init__(
+        self,
+        engine: PreflightEngine,
+        match_field: str,
+        outcome: pl.Series,
+        found: pl.DataFrame,
+        evidence: pl.DataFrame,
+        earlier: dict[int, int],
+        match: pl.DataFrame,
+    ) -> None:
+        self._match = match
+        self._engine = engine
+        self.match_field = match_field
+        self.outcome = outcome
+        self._found = found
+        self._evidence = evidence
+        self._earlier = earlier
+
+    def __len__(self) -> int:
+        return self.outcome.len()
+
+    def _subject(self, records: pl.Series | None) -> pl.DataFrame:
+        frame = pl.DataFrame({R: pl.arange(0, len(self), dtype=pl.UInt32, eager=True)})
+        frame = frame.with_columns(self.outcome.alias("o"))
+        if records is not None:
+            frame = frame.join(pl.DataFrame({R: records}), on=R)
+        return frame.join(self._match, on=R, how="left").sort(R)
+
+    def _involved(self, records: pl.DataFrame) -> dict[int, tuple[list[int], str]]:
+        """For each record: the existing users involved and the evidence, by its outcome."""
+        sis = self._engine.sis
+        field_names = {code: name for name, code in sis.field_codes.items()}
+        out: dict[int, tuple[list[int], str]] = {}
+        codes = dict(records.select(R, "o").iter_rows())
+        chosen = records.select(R)
+        found = self._found.join(chosen, on=R, how="semi")
+        for r, users in found.group_by(R).agg(pl.col(U).unique().sort()).iter_rows():
+            out[r] = (users, "")
+        taken_rows = pl.DataFrame({R: _where(self.outcome, Outcome.REJECTED_TAKEN)})
+        taken_rows = taken_rows.join(chosen, on=R, how="semi")
+        if taken_rows.height:
+            held = self._engine._held.join(taken_rows, on=R, how="semi")
+            mine = found.select(R, pl.col(U).alias("own"))
+            held = held.join(mine, on=R, how="left").filter(
+                pl.col("own").is_null() | (pl.col(U) != pl.col("own"))
+            )
+            held = held.join(sis.values.select(R, F, V), on=[R, V])
+            for r, users, fields in (
+                held.group_by(R)
+                .agg(pl.col(U).unique().sort(), pl.col(F).unique().sort())
+                .iter_rows()
+            ):
+                names = ", ".join(field_names[f] for f in fields)
+                out[r] = (users, f"{names} already held by another user in Alma")
+        for r, users, kinds in (
+            self._evidence.join(chosen, on=R, how="semi")
+            .group_by(R)
+            .agg(pl.col(U).unique().sort(), pl.col("kind").unique().sort())
+            .iter_rows()
+        ):
+            if OUTCOMES[codes[r]] is Outcome.CREATE_DUPLICATE:
+                out[r] = (users, "same " + " and same ".join(kinds) + " as a user already in Alma")
+        return out
+
+    def _explain(self, record: int, outcome: Outcome, users: list[int], text: str) -> str:
+        refs = self._engine.sis.refs
+        if outcome is Outcome.MISSING_MATCH_ID:
+            return f"no {self.match_field}"
+        if outcome is Outcome.REJECTED_IN_FEED:
+            earlier = self._earlier.get(record)
+            if earlier is None:
+                return "the same identifier value twice in this record"
+            return f"an identifier value already loaded from {refs[earlier]} in this load"
+        if outcome is Outcome.AMBIGUOUS:
+            return f"{len(users)} users in Alma hold this {self.match_field}"
+        if outcome is Outcome.NOT_EXTERNAL:
+            return "the user found is INTERNAL"
+        return text
+
+    def _rows(self, records: pl.Series | None) -> Iterator[PreflightExample]:
+        frame = self._subject(records)
+        involved = self._involved(frame)
+        sis, existing = self._engine.sis, self._engine.existing
+        refs, groups, their_refs = sis.refs, sis.groups, existing.refs
+        for record, code, value in frame.select(R, "o", V).iter_rows():
+            outcome = OUTCOMES[code]
+            users, text = involved.get(record, ([], ""))
+            if outcome is Outcome.REJECTED_IN_FEED or outcome is Outcome.MISSING_MATCH_ID:
+                users = []
+            yield PreflightExample(
+                outcome=outcome,
+                sis_ref=refs[record],
+                population=groups[record],
+                alma_refs=tuple(their_refs[u] for u in users),
+                evidence=self._explain(record, outcome, users, text),
+                value=value or "",
+            )
+
+    def __iter__(self) -> Iterator[PreflightExample]:
+        return self._rows(None)
+
+    def examples(self) -> tuple[PreflightExample, ...]:
+        """The first records of each outcome, outcomes in rule order."""
+        chosen = [_where(self.outcome, outcome).head(EXAMPLES_PER_OUTCOME) for outcome in OUTCOMES]
+        records = pl.concat(chosen).sort()
+        rows = list(self._rows(records))
+        return tuple(sorted(rows, key=lambda row: CODE[row.outcome]))
