@@ -11,7 +11,10 @@ from authprobe.errors import InputError, UsageError
 from authprobe.sources.saml_tracer import choose, is_tracer_export, traced_messages
 
 AUTHN = '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="a"/>'
-RESPONSE = '<?xml version="1.0"?><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="r"/>'
+RESPONSE = (
+    '<?xml version="1.0"?>'
+    '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="r"/>'
+)
 
 
 def _export(requests: list[dict]) -> bytes:  # type: ignore[type-arg]
