@@ -1,6 +1,6 @@
 """The optional C accelerator of the live LDAP scan (everything else is in pyproject.toml).
 
-`authprobe/sources/_bercount.c` is `ber.count_entry` in C. `optional=True`: without a C
+`authprobe/sources/ldap/_bercount.c` is `ber.count_entry` in C. `optional=True`: without a C
 compiler and Python's headers the install still succeeds, and the scan runs the pure-Python
 `ber.count_entry` (the same results, about 1.4x slower on 100,000 entries; bench/ldap_scan.py).
 """
@@ -10,8 +10,8 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            "authprobe.sources._bercount",
-            ["authprobe/sources/_bercount.c"],
+            "authprobe.sources.ldap._bercount",
+            ["authprobe/sources/ldap/_bercount.c"],
             optional=True,
         )
     ]

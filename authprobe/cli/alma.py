@@ -33,7 +33,7 @@ from authprobe.cli.sis import (
     write_report,
 )
 from authprobe.model import Finding, Severity, SourceKind
-from authprobe.sources.sis import SisExtract, open_alma_users, parse_mapping
+from authprobe.sources.sis.extract import SisExtract, open_alma_users, parse_mapping
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",

@@ -37,8 +37,9 @@ from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
 from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
-from authprobe.sources.entra import EntraExport
-from authprobe.sources.ldap import (
+from authprobe.sources.directory_files.entra import EntraExport
+from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
+from authprobe.sources.ldap.directory import (
     BindMethod,
     LdapDirectory,
     LdapSettings,
@@ -46,8 +47,7 @@ from authprobe.sources.ldap import (
     lookup,
     refuse_credentials,
 )
-from authprobe.sources.ldap_probe import ServerFacts, probe
-from authprobe.sources.saved import is_url, open_directory, save_records
+from authprobe.sources.ldap.probe import ServerFacts, probe
 
 PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
 

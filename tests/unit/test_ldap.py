@@ -10,8 +10,10 @@ import pytest
 
 from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources.adcsv import AdCsvExport
-from authprobe.sources.ldap import (
+from authprobe.sources.directory_files.adcsv import AdCsvExport
+from authprobe.sources.directory_files.ldif import LdifFile
+from authprobe.sources.directory_files.saved import SavedRecords, open_directory, save_records
+from authprobe.sources.ldap.directory import (
     LdapDirectory,
     LdapSettings,
     ServerKind,
@@ -21,10 +23,8 @@ from authprobe.sources.ldap import (
     redact_url,
     server_kind,
 )
-from authprobe.sources.ldap_errors import bind_error, result_error, wrap_exception
-from authprobe.sources.ldap_probe import parse_object_class
-from authprobe.sources.ldif import LdifFile
-from authprobe.sources.saved import SavedRecords, open_directory, save_records
+from authprobe.sources.ldap.failures import bind_error, result_error, wrap_exception
+from authprobe.sources.ldap.probe import parse_object_class
 
 GUID_BYTES = bytes.fromhex("67452301ab89efcd0123456789abcdef")
 GUID_TEXT = "01234567-89ab-cdef-0123-456789abcdef"
@@ -319,8 +319,8 @@ class _FakeConnection:
 
 
 def _scan(connection: _FakeConnection, *, paged: bool) -> list[str]:
-    from authprobe.sources.ldap import ScanFacts, _Search
-    from authprobe.sources.ldif import EntryConverter
+    from authprobe.sources.directory_files.ldif import EntryConverter
+    from authprobe.sources.ldap.directory import ScanFacts, _Search
 
     directory = LdapDirectory(LdapSettings("ldap://h"), fast=False)
     facts = ScanFacts(paged=paged, base="dc=x", filter="(objectClass=person)")
@@ -358,7 +358,7 @@ def test_a_peer_that_does_not_speak_ldap_is_a_named_error() -> None:
     import threading
 
     from authprobe.errors import ExitCode, SourceUnreachable
-    from authprobe.sources.ldap import LdapSettings, connect
+    from authprobe.sources.ldap.directory import LdapSettings, connect
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

@@ -25,7 +25,7 @@ from ldap3.protocol.rfc4511 import (
 )
 from ldap3.utils.asn1 import decode_message_fast, encode
 
-from authprobe.sources import ber
+from authprobe.sources.ldap import ber
 
 
 def entry_message(message_id: int, dn: bytes, attrs: list[tuple[bytes, list[bytes]]]) -> bytes:

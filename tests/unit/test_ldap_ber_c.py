@@ -14,11 +14,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from authprobe.sources import ber
+from authprobe.sources.ldap import ber
 from tests.unit.test_ldap_ber import entry_message
 
 _bercount = pytest.importorskip(
-    "authprobe.sources._bercount", reason="the C accelerator is not built (no compiler)"
+    "authprobe.sources.ldap._bercount", reason="the C accelerator is not built (no compiler)"
 )
 
 NAMES = (b"uid", b"mail", b"cn", b"objectClass", b"memberOf", b"x" * 130)

@@ -11,7 +11,7 @@ import pytest
 from authprobe.analysis.lint import Code, Occurrence, SisLint, lint_records, scan_extract
 from authprobe.analysis.profile import profile_records
 from authprobe.model import Record, Severity, SourceKind
-from authprobe.sources.sis import SisExtract
+from authprobe.sources.sis.extract import SisExtract
 from tests.unit.test_sis_factory import User, write_users
 
 TODAY = date(2026, 1, 1)

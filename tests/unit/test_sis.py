@@ -9,8 +9,8 @@ import pytest
 
 from authprobe.errors import InputError, UnsafeInputError
 from authprobe.model import SourceKind
-from authprobe.sources import sis
-from authprobe.sources.sis import SisExtract
+from authprobe.sources.sis import extract as sis
+from authprobe.sources.sis.extract import SisExtract
 from tests.unit.test_sis_factory import (
     User,
     user_start_lines,

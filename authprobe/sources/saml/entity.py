@@ -3,7 +3,7 @@
     idp = idp_entity(entity_descriptor, idpsso_descriptor, now, location)
     idp.entity_id, idp.sso, idp.nameid_formats, idp.attributes, idp.certificates, idp.findings
 
-Pure reading of one (already parsed) EntityDescriptor element; `saml_metadata` streams the
+Pure reading of one (already parsed) EntityDescriptor element; `metadata` streams the
 document and calls this once per IdP.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 from authprobe.errors import InputError
 from authprobe.model import Finding, Severity
-from authprobe.sources.saml_checks import idp_findings
-from authprobe.sources.saml_crypto import Certificate, parse_certificate
+from authprobe.sources.saml.checks import idp_findings
+from authprobe.sources.saml.crypto import Certificate, parse_certificate
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"

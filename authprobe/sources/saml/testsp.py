@@ -8,7 +8,7 @@ The SP's key pair is generated on first use and kept in the config dir (the same
 every run, so campus IT registers it once). `GET /metadata` serves the SP metadata, `GET /login`
 sends an AuthnRequest to the IdP (HTTP-Redirect, or an auto-submitted HTTP-POST form), and
 `POST /acs` receives the response: python3-saml validates it (signature, audience, destination,
-times, InResponseTo) and `saml_message.decode` reads it exactly like `saml decode`.
+times, InResponseTo) and `message.decode` reads it exactly like `saml decode`.
 The library never prints; the CLI reports progress.
 """
 
@@ -30,10 +30,10 @@ from typing import Any
 from lxml import etree
 
 from authprobe.errors import AuthprobeError, InputError, SourceUnreachable, UsageError
-from authprobe.sources import saml_xmlsec
-from authprobe.sources.saml_checks import BINDING_POST, BINDING_REDIRECT
-from authprobe.sources.saml_message import Assertion, decode
-from authprobe.sources.saml_metadata import IdpEntity
+from authprobe.sources.saml import libxmlsec
+from authprobe.sources.saml.checks import BINDING_POST, BINDING_REDIRECT
+from authprobe.sources.saml.message import Assertion, decode
+from authprobe.sources.saml.metadata import IdpEntity
 
 DEFAULT_ENTITY_ID = "urn:authprobe:test-sp"
 DEFAULT_PORT = 8910
@@ -227,7 +227,7 @@ def validate_response(
         sp_settings(identity, idp),
     )
     try:
-        with saml_xmlsec.quiet():  # libxml2/xmlsec write to fd 2 directly: never raw to the user
+        with libxmlsec.quiet():  # libxml2/xmlsec write to fd 2 directly: never raw to the user
             auth.process_response(request_id=request_id)
     except (OneLogin_Saml2_Error, ValueError, etree.LxmlError) as exc:
         return (str(exc),)

@@ -1,7 +1,7 @@
 """Live LDAP and Active Directory, read through ldap3: connect, probe, scan, look up.
 
 ldap3 is the protocol layer (sockets, TLS, StartTLS, binds, requests, controls). Search results
-of a scan are decoded by `ber.py` straight from the socket (ldap3's own decoding builds several
+of a scan are decoded by `ber` straight from the socket (ldap3's own decoding builds several
 dictionaries per entry and is 10-25x slower); `fast=False` uses ldap3's decoding instead, and the
 tests check both give the same records. Every ldap3 failure leaves this module as a
 `SourceUnreachable` (exit 3) with a named reference, the URL (never credentials) and a hint.
@@ -30,9 +30,9 @@ from ldap3.utils.conv import escape_filter_chars
 from authprobe import runtime
 from authprobe.errors import AuthprobeError, SourceUnreachable, UsageError
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
-from authprobe.sources import ad, ber
-from authprobe.sources.ldap_errors import bind_error, result_error, wrap_exception
-from authprobe.sources.ldif import EntryConverter, is_person
+from authprobe.sources.directory_files.ldif import EntryConverter, is_person
+from authprobe.sources.ldap import ad, ber
+from authprobe.sources.ldap.failures import bind_error, result_error, wrap_exception
 
 PAGED_RESULTS: Final = "1.2.840.113556.1.4.319"
 AD_CAPABILITY: Final = "1.2.840.113556.1.4.800"

@@ -32,13 +32,9 @@ from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding
 from authprobe.sources import web
-from authprobe.sources.saml_checks import document_findings
-from authprobe.sources.saml_crypto import (
-    Certificate,
-    check_enveloped_signature,
-    read_certificates,
-)
-from authprobe.sources.saml_entity import (
+from authprobe.sources.saml.checks import document_findings
+from authprobe.sources.saml.crypto import Certificate, check_enveloped_signature, read_certificates
+from authprobe.sources.saml.entity import (
     Endpoint,
     IdpEntity,
     OfferedAttribute,
@@ -495,7 +491,7 @@ class _Prefixed(io.RawIOBase):
 
 
 # ---------------------------------------------------------------------------------------------
-# signatures (shared with saml_message)
+# signatures (shared with `message`)
 
 
 def _signature_facts(signature: Any) -> MetadataSignature:

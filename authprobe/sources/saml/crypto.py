@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
 from authprobe import runtime
 from authprobe.errors import InputError
-from authprobe.sources import saml_xmlsec
+from authprobe.sources.saml import libxmlsec
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 _PEM_HINT = "Pass the IdP's signing certificate as a PEM file (-----BEGIN CERTIFICATE-----)."
@@ -240,11 +240,11 @@ def check_enveloped_signature(
         return result(False, False, problem)
     if not certificates:
         return result(True, None, "not checked: no trusted certificate given")
-    saml_xmlsec.add_ids(signed.getroottree().getroot())
-    outcomes: list[saml_xmlsec.Verification] = []
+    libxmlsec.add_ids(signed.getroottree().getroot())
+    outcomes: list[libxmlsec.Verification] = []
     for certificate in certificates:
         pem = certificate.pem if isinstance(certificate, Certificate) else certificate
-        outcome = saml_xmlsec.verify(signature, pem)
+        outcome = libxmlsec.verify(signature, pem)
         if outcome.ok:
             subject = certificate.subject if isinstance(certificate, Certificate) else None
             return result(True, True, "verified", subject)
@@ -252,7 +252,7 @@ def check_enveloped_signature(
     return result(True, False, _why_not(signature, outcomes))
 
 
-def _why_not(signature: Any, outcomes: Sequence[saml_xmlsec.Verification]) -> str:
+def _why_not(signature: Any, outcomes: Sequence[libxmlsec.Verification]) -> str:
     """Why no trusted certificate verifies `signature`, as precisely as xmlsec told."""
     reasons = {o.why: o.detail for o in outcomes}
     if "algorithm" in reasons:

@@ -34,10 +34,17 @@ from typing import Any, Final
 from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
-from authprobe.sources import ad, population_from_dn
-from authprobe.sources.entra_pages import PageLedger, listing_of
-from authprobe.sources.jsonstream import ITEM, PAGE_CLOSE, PAGE_OPEN, JsonStream, walk
-from authprobe.sources.ldif import DISABLED_INFO, SKIP_DISABLED
+from authprobe.sources import population_from_dn
+from authprobe.sources.directory_files.entra_pages import PageLedger, listing_of
+from authprobe.sources.directory_files.jsonstream import (
+    ITEM,
+    PAGE_CLOSE,
+    PAGE_OPEN,
+    JsonStream,
+    walk,
+)
+from authprobe.sources.directory_files.ldif import DISABLED_INFO, SKIP_DISABLED
+from authprobe.sources.ldap import ad
 from authprobe.sources.tabular import Table, data_in_header, detect_encoding
 
 GUESTS: Final = "Guests"

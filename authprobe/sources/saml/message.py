@@ -12,14 +12,14 @@ Trust: a signature counts only when it is a direct child of the Response or of t
 shown, references that very element by an ID that occurs once (or URI="", the whole document),
 uses only canonicalisation transforms and verifies with a *trusted* certificate (from `--cert` or
 the IdP metadata, never the one embedded in the message). `Assertion.trusted` is True only when
-every such signature verifies (`saml_trust`): one invalid signature, a second Signature on one
+every such signature verifies (`trust`): one invalid signature, a second Signature on one
 element or a Response holding several assertions spoils it. Signatures elsewhere (signature
 wrapping) are reported and ignored. Text is read as the XPath string-value (every text node,
-comments excluded), so comment injection cannot shorten a value (`saml_body`).
+comments excluded), so comment injection cannot shorten a value (`body`).
 
 With `sp_key`, an EncryptedAssertion is decrypted where it stands in a copy of the document (so
 prefixes declared on the Response resolve, and its signature is checked in the context it was
-made in), then EncryptedID and EncryptedAttribute in place (`saml_xmlsec`).
+made in), then EncryptedID and EncryptedAttribute in place (`libxmlsec`).
 """
 
 from __future__ import annotations
@@ -35,23 +35,12 @@ from typing import Any
 from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
-from authprobe.sources import saml_xmlsec
-from authprobe.sources.saml_body import (
-    OPAQUE_FORMATS,
-    AssertionBody,
-    Attribute,
-    NameId,
-    read_body,
-)
-from authprobe.sources.saml_crypto import (
-    DS,
-    Certificate,
-    SignatureCheck,
-    check_enveloped_signature,
-)
-from authprobe.sources.saml_input import MAX_INPUT, extract_xml, not_a_message
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, parse_datetime
-from authprobe.sources.saml_trust import TrustVerdict, held_finding, trust
+from authprobe.sources.saml import libxmlsec
+from authprobe.sources.saml.body import OPAQUE_FORMATS, AssertionBody, Attribute, NameId, read_body
+from authprobe.sources.saml.crypto import DS, Certificate, SignatureCheck, check_enveloped_signature
+from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, parse_datetime
+from authprobe.sources.saml.trust import TrustVerdict, held_finding, trust
+from authprobe.sources.saml.unwrap import MAX_INPUT, extract_xml, not_a_message
 
 __all__ = [
     "OPAQUE_FORMATS",
@@ -431,7 +420,7 @@ class _Decoder:
         It is left in place: moving it (lxml) would rewrite its namespace prefixes, and
         exclusive canonicalisation counts prefixes, so a valid signature would then fail.
         """
-        opened = saml_xmlsec.decrypt(_twin(sealed), self.sp_key or "", self.location)
+        opened = libxmlsec.decrypt(_twin(sealed), self.sp_key or "", self.location)
         if _local(opened.tag) != "Assertion" or not opened.tag.startswith(f"{{{SAML}}}"):
             raise not_a_message(self.location, "the decrypted content is not an Assertion")
         return opened
@@ -450,7 +439,7 @@ class _Decoder:
 
     def _open_part(self, wrapper: Any) -> Any:
         """An EncryptedID / EncryptedAttribute decrypted in place (signatures already checked)."""
-        return saml_xmlsec.decrypt(wrapper, self.sp_key or "", self.location)
+        return libxmlsec.decrypt(wrapper, self.sp_key or "", self.location)
 
     # -- facts ---------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from authprobe.model import Finding, Severity
-from authprobe.sources.saml_crypto import SignatureCheck
+from authprobe.sources.saml.crypto import SignatureCheck
 
 SOURCE = "saml-assertion"
 LISTED = 5  # assertions named in the multiple-assertions finding

@@ -1,5 +1,5 @@
 /*
- * authprobe.sources._bercount: `count_entry` of authprobe/sources/ber.py, in C.
+ * authprobe.sources.ldap._bercount: `count_entry` of authprobe/sources/ldap/ber.py, in C.
  *
  * The live LDAP scan spends most of its time walking SearchResultEntry attributes in Python
  * (about 390 ns per attribute). This module does the same walk with the same results:
@@ -278,8 +278,8 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "authprobe.sources._bercount",
-    "ber.count_entry in C (see authprobe/sources/_bercount.c).", -1, methods,
+    PyModuleDef_HEAD_INIT, "authprobe.sources.ldap._bercount",
+    "ber.count_entry in C (see authprobe/sources/ldap/_bercount.c).", -1, methods,
 };
 
 PyMODINIT_FUNC

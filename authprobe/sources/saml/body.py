@@ -20,8 +20,8 @@ from lxml import etree
 
 from authprobe import vocab
 from authprobe.model import Finding, Severity
-from authprobe.sources.saml_checks import OPAQUE_NAMEID, nameid_opaque, nameid_short
-from authprobe.sources.saml_entity import parse_datetime
+from authprobe.sources.saml.checks import OPAQUE_NAMEID, nameid_opaque, nameid_short
+from authprobe.sources.saml.entity import parse_datetime
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"

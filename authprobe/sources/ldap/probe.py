@@ -11,7 +11,7 @@ from typing import Any, Final
 import ldap3
 from ldap3.core import exceptions as ldap_exc
 
-from authprobe.sources.ldap import (
+from authprobe.sources.ldap.directory import (
     PAGED_RESULTS,
     BindMethod,
     LdapSettings,
@@ -23,7 +23,7 @@ from authprobe.sources.ldap import (
     read_root_dse,
     server_kind,
 )
-from authprobe.sources.ldap_errors import wrap_exception
+from authprobe.sources.ldap.failures import wrap_exception
 
 
 def _first(root: dict[str, list[str]], name: str) -> str | None:

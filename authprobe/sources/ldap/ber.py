@@ -371,7 +371,7 @@ def _load_accelerator() -> Callable[..., int] | None:
     if os.environ.get("AUTHPROBE_PURE_PYTHON"):
         return None
     try:
-        from authprobe.sources import _bercount
+        from authprobe.sources.ldap import _bercount
     except ImportError:
         return None
     count: Callable[..., int] = _bercount.count_entry

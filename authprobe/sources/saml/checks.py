@@ -15,7 +15,7 @@ from authprobe import vocab
 from authprobe.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from authprobe.sources.saml_metadata import IdpEntity, MetadataSignature
+    from authprobe.sources.saml.metadata import IdpEntity, MetadataSignature
 
 SOURCE = "idp-metadata"
 BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"

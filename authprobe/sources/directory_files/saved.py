@@ -203,7 +203,7 @@ def open_directory(
     operational entryUUID.
     """
     if is_url(spec):
-        from authprobe.sources.ldap import LdapDirectory, settings_from_environment
+        from authprobe.sources.ldap.directory import LdapDirectory, settings_from_environment
 
         return LdapDirectory(
             settings or settings_from_environment(spec),
@@ -228,8 +228,8 @@ def open_directory(
             " CSV), a saved .jsonl.gz, or an LDAP URL.",
         )
     runtime.refuse_special(path, "directory export")  # a FIFO or a device: before any open
-    from authprobe.sources.entra import EntraExport, check_header
-    from authprobe.sources.entra_pages import detect
+    from authprobe.sources.directory_files.entra import EntraExport, check_header
+    from authprobe.sources.directory_files.entra_pages import detect
 
     entra = detect(path)
     if entra:
@@ -240,10 +240,10 @@ def open_directory(
     if name.endswith(SAVED_SUFFIXES):
         return SavedRecords(path)
     if name.endswith(".csv"):
-        from authprobe.sources.adcsv import AdCsvExport
+        from authprobe.sources.directory_files.adcsv import AdCsvExport
 
         check_header(Table(path))
         return AdCsvExport(path, exclude_disabled=exclude_disabled)
-    from authprobe.sources.ldif import LdifFile
+    from authprobe.sources.directory_files.ldif import LdifFile
 
     return LdifFile(path, exclude_disabled=exclude_disabled)

@@ -21,7 +21,8 @@ from typing import IO, Final
 from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources import ad, population_from_dn
+from authprobe.sources import population_from_dn
+from authprobe.sources.ldap import ad
 
 PERSON_CLASSES: Final = frozenset(
     {"person", "organizationalperson", "inetorgperson", "user", "posixaccount", "eduperson"}
