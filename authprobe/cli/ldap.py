@@ -39,15 +39,9 @@ from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
-from authprobe.sources.ldap.directory import (
-    BindMethod,
-    LdapDirectory,
-    LdapSettings,
-    Scope,
-    lookup,
-    refuse_credentials,
-)
+from authprobe.sources.ldap.directory import LdapDirectory, lookup
 from authprobe.sources.ldap.probe import ServerFacts, probe
+from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
 
 PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
 

@@ -46,7 +46,7 @@ from authprobe.reports.markdown import render_markdown
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.saved import is_url
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
-from authprobe.sources.ldap.directory import (
+from authprobe.sources.ldap.settings import (
     LdapSettings,
     refuse_credentials,
     settings_from_environment,

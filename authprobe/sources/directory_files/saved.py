@@ -203,7 +203,8 @@ def open_directory(
     operational entryUUID.
     """
     if is_url(spec):
-        from authprobe.sources.ldap.directory import LdapDirectory, settings_from_environment
+        from authprobe.sources.ldap.directory import LdapDirectory
+        from authprobe.sources.ldap.settings import settings_from_environment
 
         return LdapDirectory(
             settings or settings_from_environment(spec),

@@ -1,12 +1,12 @@
 /*
- * authprobe.sources.ldap._bercount: `count_entry` of authprobe/sources/ldap/ber.py, in C.
+ * authprobe.sources.ldap._bercount: `count_entry` of authprobe/sources/ldap/ber_count.py, in C.
  *
  * The live LDAP scan spends most of its time walking SearchResultEntry attributes in Python
  * (about 390 ns per attribute). This module does the same walk with the same results:
  *
  *     count_entry(data, start, end, buffers, multi, pending) -> int
  *
- * is `ber.count_entry(data, start, end, single, multi, pending)` where `single[type]` is
+ * is `ber_count.count_entry(data, start, end, single, multi, pending)` where `single[type]` is
  * `buffers[type].append`. It returns what the Python function returns (-1, or the number of
  * attributes handled before one that needs the general path) after the same appends, in the
  * same order. For anything the Python function would treat in an unusual way (a read past
@@ -21,6 +21,10 @@
 #include <Python.h>
 
 #define FALLBACK (-2)
+/* authprobe.sources.ldap.limits.MAX_VALUE_RANGE (AD's MaxValRange): a value list this long may
+ * have been cut by the server, so it takes the general path (tests/unit/test_ldap_ber_c.py
+ * checks the two agree). */
+#define MAX_VALUE_RANGE 1500
 
 typedef struct {
     PyObject *target; /* borrowed: a buffer list (single) or a field sink (multi) */
@@ -217,7 +221,7 @@ walk(const unsigned char *data, Py_ssize_t size, Py_ssize_t start, Py_ssize_t en
                 return -3;
             }
         }
-        if (PyList_GET_SIZE(values) >= 1500) {
+        if (PyList_GET_SIZE(values) >= MAX_VALUE_RANGE) {
             Py_DECREF(values);
             return done;
         }
@@ -273,13 +277,14 @@ count_entry(PyObject *module, PyObject *args)
 static PyMethodDef methods[] = {
     {"count_entry", count_entry, METH_VARARGS,
      "count_entry(data, start, end, buffers, multi, pending) -> int\n\n"
-     "ber.count_entry with single[type] = buffers[type].append; -2: run ber.count_entry."},
+     "ber_count.count_entry with single[type] = buffers[type].append; "
+     "-2: run ber_count.count_entry."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "authprobe.sources.ldap._bercount",
-    "ber.count_entry in C (see authprobe/sources/ldap/_bercount.c).", -1, methods,
+    "ber_count.count_entry in C (see authprobe/sources/ldap/_bercount.c).", -1, methods,
 };
 
 PyMODINIT_FUNC

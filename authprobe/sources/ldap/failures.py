@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from authprobe.errors import SourceUnreachable
 
 if TYPE_CHECKING:
-    from authprobe.sources.ldap.directory import LdapSettings
+    from authprobe.sources.ldap.settings import LdapSettings
 
 TLS_HINT: Final = (
     "AD requires LDAPS or StartTLS for simple binds: use ldaps://HOST:636 or --starttls"

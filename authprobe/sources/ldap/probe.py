@@ -11,19 +11,17 @@ from typing import Any, Final
 import ldap3
 from ldap3.core import exceptions as ldap_exc
 
-from authprobe.sources.ldap.directory import (
-    PAGED_RESULTS,
-    BindMethod,
-    LdapSettings,
+from authprobe.sources.ldap.ber import PAGED_RESULTS_OID
+from authprobe.sources.ldap.connection import (
     ServerKind,
-    _close,
+    close,
     connect,
     default_base,
-    parse_url,
     read_root_dse,
     server_kind,
 )
 from authprobe.sources.ldap.failures import wrap_exception
+from authprobe.sources.ldap.settings import BindMethod, LdapSettings, parse_url
 
 
 def _first(root: dict[str, list[str]], name: str) -> str | None:
@@ -186,7 +184,7 @@ def probe(settings: LdapSettings) -> ServerFacts:
             version=_first(root, "vendorversion"),
             naming_contexts=tuple(root.get("namingcontexts", [])),
             default_base=url.base or default_base(root),
-            paged_results=PAGED_RESULTS in controls,
+            paged_results=PAGED_RESULTS_OID in controls,
             controls=controls,
             sasl_mechanisms=tuple(root.get("supportedsaslmechanisms", [])),
             bound_as=settings.user or "" if settings.method is not BindMethod.ANONYMOUS else "",
@@ -198,4 +196,4 @@ def probe(settings: LdapSettings) -> ServerFacts:
     except (ldap_exc.LDAPException, OSError) as exc:
         raise wrap_exception(exc, url.display, settings) from exc
     finally:
-        _close(connection)
+        close(connection)
