@@ -129,62 +129,66 @@ def bind_error(
     )
 
 
+SEARCH_RESULTS: Final[dict[int, tuple[str, str, str]]] = {
+    1: (
+        "ldap-operations-error",
+        "The server refused the search (operationsError).",
+        "Active Directory refuses anonymous searches: give --user and a password.",
+    ),
+    3: (
+        "ldap-time-limit-exceeded",
+        "The server's time limit ended the search (timeLimitExceeded).",
+        "Narrow --base or --filter, or ask for a higher time limit for the account.",
+    ),
+    4: (
+        "ldap-size-limit-exceeded",
+        "The server's size limit cut the search even though it was paged"
+        " (sizeLimitExceeded): entries are missing.",
+        "Ask the administrators to lift the total size limit for paged searches for the"
+        " service account (OpenLDAP: limits size.prtotal=unlimited).",
+    ),
+    11: (
+        "ldap-admin-limit-exceeded",
+        "An administrative limit ended the search (adminLimitExceeded).",
+        "Narrow --base or --filter, or ask for higher limits for the service account.",
+    ),
+    12: (
+        "ldap-control-unsupported",
+        "The server does not support a critical control (paged results?).",
+        "Check `authprobe ldap probe`: it lists the supported controls.",
+    ),
+    32: (
+        "ldap-base-not-found",
+        "The search base does not exist (noSuchObject).",
+        "Check --base; `authprobe ldap probe` lists the naming contexts.",
+    ),
+    34: (
+        "ldap-base-invalid",
+        "The search base is not a valid DN (invalidDNSyntax).",
+        "Write --base as a DN, e.g. OU=People,DC=college,DC=ca.",
+    ),
+    50: (
+        "ldap-insufficient-rights",
+        "The account may not read these entries (insufficientAccessRights).",
+        "Ask for read access to the person entries for the service account.",
+    ),
+    51: ("ldap-server-busy", "The server is busy.", "Retry later."),
+    52: ("ldap-server-unavailable", "The server is unavailable.", "Retry later."),
+    87: (
+        "ldap-filter-invalid",
+        "The server rejected the filter.",
+        "Check --filter (parentheses, attribute names).",
+    ),
+}
+"""Failed search results by LDAP result code: (reference, message, hint); 10 (referral) and
+any other code are written by `result_error`."""
+
+
 def result_error(
     code: int, message: str, referrals: Sequence[str], location: str
 ) -> SourceUnreachable:
     """A failed search result -> a named error."""
     detail = f" Server said: {message.strip()}" if message.strip() else ""
-    table: dict[int, tuple[str, str, str]] = {
-        1: (
-            "ldap-operations-error",
-            "The server refused the search (operationsError).",
-            "Active Directory refuses anonymous searches: give --user and a password.",
-        ),
-        3: (
-            "ldap-time-limit-exceeded",
-            "The server's time limit ended the search (timeLimitExceeded).",
-            "Narrow --base or --filter, or ask for a higher time limit for the account.",
-        ),
-        4: (
-            "ldap-size-limit-exceeded",
-            "The server's size limit cut the search even though it was paged"
-            " (sizeLimitExceeded): entries are missing.",
-            "Ask the administrators to lift the total size limit for paged searches for the"
-            " service account (OpenLDAP: limits size.prtotal=unlimited).",
-        ),
-        11: (
-            "ldap-admin-limit-exceeded",
-            "An administrative limit ended the search (adminLimitExceeded).",
-            "Narrow --base or --filter, or ask for higher limits for the service account.",
-        ),
-        12: (
-            "ldap-control-unsupported",
-            "The server does not support a critical control (paged results?).",
-            "Check `authprobe ldap probe`: it lists the supported controls.",
-        ),
-        32: (
-            "ldap-base-not-found",
-            "The search base does not exist (noSuchObject).",
-            "Check --base; `authprobe ldap probe` lists the naming contexts.",
-        ),
-        34: (
-            "ldap-base-invalid",
-            "The search base is not a valid DN (invalidDNSyntax).",
-            "Write --base as a DN, e.g. OU=People,DC=college,DC=ca.",
-        ),
-        50: (
-            "ldap-insufficient-rights",
-            "The account may not read these entries (insufficientAccessRights).",
-            "Ask for read access to the person entries for the service account.",
-        ),
-        51: ("ldap-server-busy", "The server is busy.", "Retry later."),
-        52: ("ldap-server-unavailable", "The server is unavailable.", "Retry later."),
-        87: (
-            "ldap-filter-invalid",
-            "The server rejected the filter.",
-            "Check --filter (parentheses, attribute names).",
-        ),
-    }
     if code == 10:
         where = ", ".join(referrals) or "another server"
         return SourceUnreachable(
@@ -194,7 +198,7 @@ def result_error(
             hint="Point the URL at the server that holds --base, or choose a --base this server"
             " holds (see `authprobe ldap probe`).",
         )
-    reference, text, hint = table.get(
+    reference, text, hint = SEARCH_RESULTS.get(
         code,
         (
             "ldap-search-failed",
@@ -208,10 +212,32 @@ def result_error(
 def wrap_exception(
     exc: BaseException, location: str, settings: LdapSettings | None
 ) -> SourceUnreachable:
-    """An ldap3 / socket / TLS exception -> a named error (never a traceback)."""
+    """An ldap3 / socket / TLS exception -> a named error (never a traceback).
+
+    ldap3 and the socket layer say what went wrong only in the exception's text: it is tested
+    for certificate problems first, then network problems, then protocol problems.
+    """
     text = str(exc)
     lowered = text.lower()
     name = type(exc).__name__
+    found = (
+        _certificate_problem(lowered, name, text, location)
+        or _network_problem(lowered, location)
+        or _protocol_problem(lowered, name, text, location, settings)
+    )
+    if found is not None:
+        return found
+    return SourceUnreachable(
+        "ldap-connection-failed",
+        f"Cannot talk to the server: {text or name}",
+        location=location,
+        hint="Check the URL, the network path and the TLS options; --debug shows details.",
+    )
+
+
+def _certificate_problem(
+    lowered: str, name: str, text: str, location: str
+) -> SourceUnreachable | None:
     if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
         if "hostname mismatch" in lowered or "ip address mismatch" in lowered:
             return _name_mismatch(location, text)
@@ -226,6 +252,10 @@ def wrap_exception(
         "hostname" in lowered and ("match" in lowered or "mismatch" in lowered)
     ):
         return _name_mismatch(location, text)
+    return None
+
+
+def _network_problem(lowered: str, location: str) -> SourceUnreachable | None:
     if (
         "invalid server address" in lowered
         or "name or service not known" in lowered
@@ -258,6 +288,12 @@ def wrap_exception(
             location=location,
             hint="Check VPN and firewall rules between this machine and the server.",
         )
+    return None
+
+
+def _protocol_problem(
+    lowered: str, name: str, text: str, location: str, settings: LdapSettings | None
+) -> SourceUnreachable | None:
     if "md4" in lowered or "unsupported hash type" in lowered:
         return SourceUnreachable(
             "ldap-ntlm-unavailable",
@@ -293,12 +329,7 @@ def wrap_exception(
                 " --starttls)."
             ),
         )
-    return SourceUnreachable(
-        "ldap-connection-failed",
-        f"Cannot talk to the server: {text or name}",
-        location=location,
-        hint="Check the URL, the network path and the TLS options; --debug shows details.",
-    )
+    return None
 
 
 def _name_mismatch(location: str, text: str) -> SourceUnreachable:
