@@ -270,7 +270,7 @@ def _profiles(report: Report) -> list[FieldProfile]:
 def demo_with_alma() -> tuple[dict[str, Any], Report]:
     """The demo college with its users already in Alma (what `make demo` shows)."""
     from authprobe.analysis.recommend import Options
-    from authprobe.sources.sis.extract import AlmaUsers
+    from authprobe.sources.sis.alma_users import AlmaUsers
 
     truth = json.loads((FIXTURES / "truth.json").read_text(encoding="utf-8"))
     report = build_report(

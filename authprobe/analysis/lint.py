@@ -22,7 +22,7 @@ from enum import StrEnum
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.model import FieldProfile, Finding, InputSummary, Record, Severity
 from authprobe.sources import RecordSource
-from authprobe.sources.sis.extract import EMPTY_IDENTIFIER
+from authprobe.sources.sis.user_xml import EMPTY_IDENTIFIER
 
 MAX_ID_LENGTH = 255
 ALMA_MAX_ZIP_FILES = 50

@@ -33,7 +33,9 @@ from authprobe.cli.sis import (
     write_report,
 )
 from authprobe.model import Finding, Severity, SourceKind
-from authprobe.sources.sis.extract import SisExtract, open_alma_users, parse_mapping
+from authprobe.sources.sis.alma_users import open_alma_users
+from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.sources.sis.extract import SisExtract
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",

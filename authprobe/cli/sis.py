@@ -27,7 +27,9 @@ from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal
-from authprobe.sources.sis.extract import SisExtract, load_schema, open_extract, parse_mapping
+from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.sources.sis.extract import SisExtract, open_extract
+from authprobe.sources.sis.schema import load_schema
 
 app = typer.Typer(
     help="Alma SIS extracts: profile the fields and lint them before Alma loads them.",

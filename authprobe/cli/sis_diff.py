@@ -36,7 +36,8 @@ from authprobe.model import Finding, InputSummary, Severity
 from authprobe.reports.csv import BOM, safe_cell
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict
 from authprobe.reports.mask import reveal
-from authprobe.sources.sis.extract import SisExtract, open_extract, parse_mapping
+from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.sources.sis.extract import SisExtract, open_extract
 
 if TYPE_CHECKING:
     from authprobe.analysis.sisdiff import DiffColumns, DiffEngine, DiffExample, SisDiff

@@ -12,7 +12,8 @@ import pytest
 
 from authprobe.analysis.lint import Code, lint_records
 from authprobe.errors import AuthprobeError, InputError
-from authprobe.sources.sis.extract import SisExtract, load_schema
+from authprobe.sources.sis.extract import SisExtract
+from authprobe.sources.sis.schema import load_schema
 
 ALMA = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "alma"
 
