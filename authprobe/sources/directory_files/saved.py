@@ -219,6 +219,11 @@ def open_directory(
             f"Only ldap:// and ldaps:// URLs can be read ({spec.split('://')[0]}:// given).",
             hint="Give ldap://HOST, ldaps://HOST, or an LDIF / CSV export file.",
         )
+    return _open_export(spec, exclude_disabled)
+
+
+def _open_export(spec: str, exclude_disabled: bool) -> RecordSource:
+    """The reader of a directory export file (or folder of Entra pages), by its content."""
     path = Path(spec)
     if not path.exists():
         raise InputError(

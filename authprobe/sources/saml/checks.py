@@ -15,7 +15,8 @@ from authprobe import vocab
 from authprobe.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from authprobe.sources.saml.metadata import IdpEntity, MetadataSignature
+    from authprobe.sources.saml.entity import IdpEntity
+    from authprobe.sources.saml.metadata_signature import MetadataSignature
 
 SOURCE = "idp-metadata"
 BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -87,6 +88,12 @@ def nameid_opaque(fmt: str | None) -> bool:
 
 def idp_findings(idp: IdpEntity, now: datetime) -> tuple[Finding, ...]:
     """Warnings about one IdP (certificates, NameID formats, bindings, protocol, validity)."""
+    return (*_certificate_findings(idp, now), *_login_findings(idp, now))
+
+
+def _certificate_findings(idp: IdpEntity, now: datetime) -> list[Finding]:
+    """No signing certificate; each certificate expired, expiring, weakly signed or odd; a
+    rollover in progress."""
     out: list[Finding] = []
     eid = idp.entity_id
     signing = idp.signing_certificates
@@ -154,6 +161,13 @@ def idp_findings(idp: IdpEntity, now: datetime) -> tuple[Finding, ...]:
                 "rollover.",
             )
         )
+    return out
+
+
+def _login_findings(idp: IdpEntity, now: datetime) -> list[Finding]:
+    """Opaque-only NameID formats, no browser binding, no SAML 2.0, metadata past validUntil."""
+    out: list[Finding] = []
+    eid = idp.entity_id
     short = {nameid_short(f) for f in idp.nameid_formats}
     if idp.nameid_formats and all(nameid_opaque(f) for f in idp.nameid_formats):
         out.append(
@@ -196,7 +210,7 @@ def idp_findings(idp: IdpEntity, now: datetime) -> tuple[Finding, ...]:
                 "ask for a current copy.",
             )
         )
-    return tuple(out)
+    return out
 
 
 def document_findings(

@@ -25,9 +25,7 @@ made in), then EncryptedID and EncryptedAttribute in place (`libxmlsec`).
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,9 +36,10 @@ from authprobe.model import Finding, Severity
 from authprobe.sources.saml import libxmlsec
 from authprobe.sources.saml.body import OPAQUE_FORMATS, AssertionBody, Attribute, NameId, read_body
 from authprobe.sources.saml.crypto import DS, Certificate, SignatureCheck, check_enveloped_signature
+from authprobe.sources.saml.login import Assertion, SignatureFact
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, parse_datetime
 from authprobe.sources.saml.trust import TrustVerdict, held_finding, trust
-from authprobe.sources.saml.unwrap import MAX_INPUT, extract_xml, not_a_message
+from authprobe.sources.saml.unwrap import extract_xml, not_a_message, read_input
 
 __all__ = [
     "OPAQUE_FORMATS",
@@ -63,58 +62,6 @@ SOURCE = "saml-assertion"
 CHECKED_PER_ELEMENT = 2
 """Signatures verified per element: a second one is refused anyway, and each check walks the
 whole document, so thousands of copies would cost minutes."""
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureFact:
-    """One signature found on the Response or the Assertion, and what checking it showed."""
-
-    element: str  # "Response" or "Assertion"
-    element_id: str | None
-    algorithm: str | None
-    digest_algorithm: str | None
-    verified: bool | None  # None: no trusted certificate given
-    detail: str
-    certificate: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Assertion:
-    """A captured login: the Response envelope, the assertion inside, and how far to trust it."""
-
-    location: str
-    input_format: str  # "xml", "base64", "base64+deflate", "form", "html", "soap"
-    message: str  # "Response" or "Assertion"
-    response_id: str | None
-    response_issuer: str | None
-    destination: str | None
-    in_response_to: str | None
-    issue_instant: datetime | None
-    status: str | None
-    status_message: str | None
-    assertion_id: str | None
-    issuer: str | None
-    nameid: NameId | None
-    recipient: str | None
-    not_before: datetime | None
-    not_on_or_after: datetime | None
-    audiences: tuple[str, ...]
-    authn_instant: datetime | None
-    authn_context: str | None
-    session_index: str | None
-    attributes: tuple[Attribute, ...]
-    encrypted: bool  # an EncryptedAssertion that was not decrypted
-    decrypted: bool
-    encrypted_attributes: int
-    signatures: tuple[SignatureFact, ...]
-    trusted: bool | None  # a verified signature covers the assertion shown; None: not checked
-    trust_detail: str
-    findings: tuple[Finding, ...] = ()
-
-    def attribute(self, name: str) -> Attribute | None:
-        """The attribute sent with this Name (case-insensitive), or None."""
-        wanted = name.casefold()
-        return next((a for a in self.attributes if a.name.casefold() == wanted), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,23 +122,6 @@ def read_message(
     return decode(
         data, location, certificates=certificates, metadata=metadata, sp_key=sp_key, now=now
     )
-
-
-def read_input(source: str | Path) -> tuple[bytes, str]:
-    """The bytes of a file, or of stdin for `-`, never more than the message limit (+1 to tell)."""
-    text = str(source)
-    if text == "-":
-        return sys.stdin.buffer.read(MAX_INPUT + 1), "<stdin>"
-    runtime.refuse_special(text, "captured login", stdin=True)  # a FIFO would block
-    try:
-        with Path(text).open("rb") as handle:
-            return handle.read(MAX_INPUT + 1), text
-    except OSError as exc:
-        raise InputError(
-            "saml-message-unreadable",
-            f"The file cannot be read: {exc.strerror or exc}",
-            location=text,
-        ) from exc
 
 
 def issuers(data: bytes, location: str) -> tuple[str, ...]:

@@ -33,7 +33,6 @@ from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding
 from authprobe.sources import web
 from authprobe.sources.saml.checks import document_findings
-from authprobe.sources.saml.crypto import Certificate, check_enveloped_signature, read_certificates
 from authprobe.sources.saml.entity import (
     Endpoint,
     IdpEntity,
@@ -41,6 +40,11 @@ from authprobe.sources.saml.entity import (
     Scope,
     idp_entity,
     parse_datetime,
+)
+from authprobe.sources.saml.metadata_signature import (
+    MetadataSignature,
+    signature_facts,
+    verify_metadata_signature,
 )
 from authprobe.sources.web import FETCH_TIMEOUT, is_url, redact_url
 
@@ -72,17 +76,6 @@ MDUI = "urn:oasis:names:tc:SAML:metadata:ui"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_FETCH = 512 * 1024 * 1024
 SOURCE = "idp-metadata"
-
-
-@dataclass(frozen=True, slots=True)
-class MetadataSignature:
-    """The enveloped signature of the metadata document (or its absence)."""
-
-    present: bool
-    algorithm: str | None = None
-    digest_algorithm: str | None = None
-    verified: bool | None = None  # None: not checked (no --cert)
-    detail: str = "The metadata is not signed."
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +205,7 @@ class _Reader:
                     self.yielded += 1
                     yield idp
             elif tag == "Signature" and namespace == DS and element.getparent() is self.root:
-                self.signature = _signature_facts(element)
+                self.signature = signature_facts(element)
 
     def _check_root(self, element: Any) -> None:
         tag = _local(element.tag)
@@ -488,47 +481,3 @@ class _Prefixed(io.RawIOBase):
         chunk = self._rest.read(len(buffer))
         buffer[: len(chunk)] = chunk
         return len(chunk)
-
-
-# ---------------------------------------------------------------------------------------------
-# signatures (shared with `message`)
-
-
-def _signature_facts(signature: Any) -> MetadataSignature:
-    method = signature.find(f"{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
-    digest = signature.find(f"{{{DS}}}SignedInfo/{{{DS}}}Reference/{{{DS}}}DigestMethod")
-    return MetadataSignature(
-        present=True,
-        algorithm=method.get("Algorithm") if method is not None else None,
-        digest_algorithm=digest.get("Algorithm") if digest is not None else None,
-        verified=None,
-        detail="The metadata is signed; the signature was not checked (pass --cert).",
-    )
-
-
-def verify_metadata_signature(
-    data: bytes, location: str, cert_paths: Sequence[str]
-) -> MetadataSignature:
-    """Parse the whole document and verify its enveloped signature with the --cert files."""
-    certificates: list[Certificate] = []
-    for path in cert_paths:
-        certificates.extend(read_certificates(path))
-    root = xmlsafe.parse_bytes(data, location, huge_tree=True)
-    signature = root.find(f"{{{DS}}}Signature")
-    if signature is None:  # pragma: no cover - the streaming pass found one
-        return MetadataSignature(present=False)
-    check = check_enveloped_signature(root, signature, certificates)
-    if check.verified:
-        detail = (
-            f"The metadata signature verifies with {check.certificate}: "
-            "it covers the whole document."
-        )
-    else:
-        detail = f"The metadata signature {check.detail}."
-    return MetadataSignature(
-        present=True,
-        algorithm=check.algorithm,
-        digest_algorithm=check.digest_algorithm,
-        verified=bool(check.verified),
-        detail=detail,
-    )

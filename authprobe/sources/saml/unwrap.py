@@ -12,9 +12,12 @@ import base64
 import binascii
 import html
 import re
+import sys
 import urllib.parse
 import zlib
+from pathlib import Path
 
+from authprobe import runtime
 from authprobe.errors import InputError, UnsafeInputError
 
 MAX_INPUT = 20 * 1024 * 1024
@@ -126,3 +129,20 @@ def extract_xml(data: bytes, location: str) -> tuple[bytes, str]:
         if match:
             return match.group(0).encode("utf-8"), "text"
     return _from_base64(body, location, "input")
+
+
+def read_input(source: str | Path) -> tuple[bytes, str]:
+    """The bytes of a file, or of stdin for `-`, never more than the message limit (+1 to tell)."""
+    text = str(source)
+    if text == "-":
+        return sys.stdin.buffer.read(MAX_INPUT + 1), "<stdin>"
+    runtime.refuse_special(text, "captured login", stdin=True)  # a FIFO would block
+    try:
+        with Path(text).open("rb") as handle:
+            return handle.read(MAX_INPUT + 1), text
+    except OSError as exc:
+        raise InputError(
+            "saml-message-unreadable",
+            f"The file cannot be read: {exc.strerror or exc}",
+            location=text,
+        ) from exc
