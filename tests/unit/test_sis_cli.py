@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis import lint
+from authprobe.analysis.lint import sis_lint as lint
 from authprobe.cli.app import main
 from authprobe.cli.sis import csv_cell
 from tests.unit.test_lint import ID_TYPES, TODAY, planted_users
