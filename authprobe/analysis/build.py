@@ -26,7 +26,7 @@ from datetime import date
 from authprobe.analysis import build_rules as R
 from authprobe.analysis.build_dates import apply_rule, read_date
 from authprobe.analysis.fields import PRIMARY_ID, fold, is_identifier
-from authprobe.analysis.lint.sis_lint import MAX_ID_LENGTH
+from authprobe.analysis.lint.rules import MAX_ID_LENGTH
 from authprobe.buildconfig import DateRule
 from authprobe.errors import UsageError
 from authprobe.model import Finding

@@ -29,7 +29,8 @@ from authprobe.analysis.idp_evidence import (
     releases,
 )
 from authprobe.analysis.idp_release import LoginLocator
-from authprobe.analysis.lint.sis_lint import LoadChecks, identifier_misuse
+from authprobe.analysis.lint.misuse import identifier_misuse
+from authprobe.analysis.lint.sis_lint import LoadChecks
 from authprobe.analysis.loadcolumns import LoadColumns
 from authprobe.analysis.match_id import decide, match_id_findings, value_kind
 from authprobe.analysis.preflight import PreflightEngine, PreflightResult

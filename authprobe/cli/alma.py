@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from authprobe.analysis.lint.sis_lint import SisLint, scan_extract
+from authprobe.analysis.lint.scan import scan_extract
+from authprobe.analysis.lint.sis_lint import SisLint
 from authprobe.cli.console import default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, OutputOpt, ShowValuesOpt
 from authprobe.cli.sis import (

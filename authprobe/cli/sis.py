@@ -19,14 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from authprobe import __version__
-from authprobe.analysis.lint.sis_lint import (
-    Code,
-    LintResult,
-    Occurrence,
-    SisLint,
-    SisScan,
-    scan_extract,
-)
+from authprobe.analysis.lint.rules import Code, Occurrence
+from authprobe.analysis.lint.scan import SisScan, scan_extract
+from authprobe.analysis.lint.sis_lint import LintResult, SisLint
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, FailOn, OutputOpt, ShowValuesOpt
 from authprobe.cli.render import SEVERITY_STYLE, profiles_table

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis.lint.sis_lint import Code, lint_records
+from authprobe.analysis.lint.rules import Code
+from authprobe.analysis.lint.sis_lint import lint_records
 from authprobe.errors import AuthprobeError, InputError
 from authprobe.sources.sis.extract import SisExtract
 from authprobe.sources.sis.schema import load_schema

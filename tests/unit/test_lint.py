@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis.lint.sis_lint import Code, Occurrence, SisLint, lint_records, scan_extract
+from authprobe.analysis.lint.rules import Code, Occurrence
+from authprobe.analysis.lint.scan import scan_extract
+from authprobe.analysis.lint.sis_lint import SisLint, lint_records
 from authprobe.analysis.profile import profile_records
 from authprobe.model import Record, Severity, SourceKind
 from authprobe.sources.sis.extract import SisExtract

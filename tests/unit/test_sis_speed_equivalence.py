@@ -224,7 +224,8 @@ def test_split_balances_the_two_processes() -> None:
 
 def _scan(folder: Path, *, parallel: bool) -> tuple[object, ...]:
     """`scan_extract` as `sis scan` runs it; everything it reports, and every occurrence."""
-    from authprobe.analysis.lint.sis_lint import SisLint, scan_extract
+    from authprobe.analysis.lint.scan import scan_extract
+    from authprobe.analysis.lint.sis_lint import SisLint
     from tests.unit.test_lint import ID_TYPES, TODAY
 
     occurrences: list[object] = []
