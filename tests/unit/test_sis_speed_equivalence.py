@@ -16,7 +16,7 @@ import pytest
 
 from authprobe.errors import InputError
 from authprobe.model import ReadStats, Record
-from authprobe.sources import forked
+from authprobe.runtime import parallel as forked
 from authprobe.sources.sis import extract as sis
 from authprobe.sources.sis.extract import SisExtract, split_point
 from tests.unit.test_sis_factory import User, users_document, write_users, write_zip

@@ -19,7 +19,7 @@ from lxml import etree
 from authprobe import xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources import forked
+from authprobe.runtime import parallel as forked
 from authprobe.sources.sis.csv_extract import SisCsv
 from authprobe.sources.sis.root import Root, line_of, not_utf8, sniff_root
 from authprobe.sources.sis.schema import with_schema_errors
