@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from authprobe.analysis.lint.scan import scan_extract
+from authprobe.analysis.lint.scan import scan_extract, scan_plan
 from authprobe.analysis.lint.sis_lint import SisLint
 from authprobe.cli.console import default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, OutputOpt, ShowValuesOpt
@@ -36,7 +36,6 @@ from authprobe.cli.sis import (
 from authprobe.model import Finding, Severity, SourceKind
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
-from authprobe.sources.sis.extract import SisExtract
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",
@@ -133,9 +132,8 @@ def scan(
         parse_mapping(mapping or [], option="--map") if mapping else None,
         delimiter=delimiter,
         encoding=encoding,
+        plan=scan_plan(TALLIED),
     )
-    if isinstance(source, SisExtract):
-        source.parallel = True
     with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)

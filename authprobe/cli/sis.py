@@ -20,7 +20,7 @@ from rich.text import Text
 
 from authprobe import __version__
 from authprobe.analysis.lint.rules import Code, Occurrence
-from authprobe.analysis.lint.scan import SisScan, scan_extract
+from authprobe.analysis.lint.scan import SisScan, scan_extract, scan_plan
 from authprobe.analysis.lint.sis_lint import LintResult, SisLint
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, FailOn, OutputOpt, ShowValuesOpt
@@ -388,10 +388,12 @@ def scan(
     if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
         delimiter = "\t"
     source = open_extract(
-        extract, parse_mapping(mapping or []), delimiter=delimiter, encoding=encoding
+        extract,
+        parse_mapping(mapping or []),
+        delimiter=delimiter,
+        encoding=encoding,
+        plan=scan_plan(),  # a large extract: parsing on a second core
     )
-    if isinstance(source, SisExtract):
-        source.parallel = True  # a large extract: parsing on a second core
     if xsd is not None:
         if not isinstance(source, SisExtract):
             raise UsageError("sis-xsd-csv", "--xsd validates XML extracts, not CSV.")

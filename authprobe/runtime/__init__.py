@@ -40,6 +40,13 @@ from authprobe.runtime.input_limits import (
     show_size,
     too_large,
 )
+from authprobe.runtime.parallel import (
+    ChildFailed,
+    ForkedBatches,
+    ReadPlan,
+    can_fork,
+    paused_gc,
+)
 
 __all__ = [
     "CONFIG_MAX_BYTES",
@@ -56,13 +63,18 @@ __all__ = [
     "PASSWORD_FILE_MAX_BYTES",
     "SMALL_FILE_MAX_BYTES",
     "STDIN",
+    "ChildFailed",
+    "ForkedBatches",
     "Limits",
+    "ReadPlan",
+    "can_fork",
     "check_file",
     "limits",
     "line_batches",
     "open_gzip",
     "open_input",
     "parse_size",
+    "paused_gc",
     "read_lines",
     "read_small",
     "read_text_lines",

@@ -3,12 +3,12 @@ linted, then the profiles frozen."""
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from authprobe import runtime
 from authprobe.analysis.lint.misuse import identifier_misuse
 from authprobe.analysis.lint.sis_lint import INFO_KEYS, LintResult, SisLint
 from authprobe.analysis.profile import SourceProfiler
@@ -57,6 +57,13 @@ Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
 MISSING = "(missing)"
 
 
+def scan_plan(tally: Collection[str] = ()) -> runtime.ReadPlan:
+    """How the reader of `scan_extract(..., tally=tally)` may read: a large extract on two
+    cores, passing between the processes only the `info` the lint and `tally` read (the records
+    are only profiled (attrs), counted by population, tallied and linted)."""
+    return runtime.ReadPlan(parallel=True, info_keys=INFO_KEYS | frozenset(tally))
+
+
 def scan_extract(
     source: RecordSource,
     lint: SisLint,
@@ -68,23 +75,17 @@ def scan_extract(
     """Read `source` once, feeding every record to the field profiles and to `lint`.
 
     `parallel` freezes the profiles on two cores (see `_freeze_profiles`); the reader itself may
-    also share the parsing with a child process (`SisExtract(parallel=True)`). The records are
-    only profiled (attrs), counted by population and linted, so a reader that passes records
-    between processes (`child_info_keys`) need pass only the `info` the lint reads. `tally`
+    also share the parsing with a child process, as its read plan says (`scan_plan`). `tally`
     names `info` keys whose values are counted (missing ones as "(missing)").
     """
     started = datetime.now(UTC)
-    if hasattr(source, "child_info_keys"):
-        source.child_info_keys = INFO_KEYS | frozenset(tally)
     tallies: dict[str, Counter[str]] = {key: Counter() for key in tally}
     profiler = SourceProfiler(source.source)
     populations: Counter[str] = Counter()
     # Records, counts and lint tables hold no reference cycles, but the millions of dicts and
     # tuples they are made of make the cyclic collector walk an ever larger heap, again and
     # again (about a tenth of the time on 1 M users, bench/sis_scan.py); it is off meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with runtime.paused_gc():
         records: Iterable[Record] = source.records()
         if wrap is not None:
             records = wrap(records, "reading SIS users")
@@ -96,25 +97,9 @@ def scan_extract(
             for key, counter in tallies.items():
                 counter[record.info.get(key, MISSING)] += 1
         lint.zips(getattr(source, "zip_members", {}))
-        checked = lint.result()
-        misuse = identifier_misuse(
-            {name: f.counts for name, f in profiler.fields.items()}, populations, lint.source
-        )
-        if misuse:
-            checked = replace(
-                checked,
-                findings=tuple(
-                    sorted(
-                        (*checked.findings, *misuse),
-                        key=lambda f: (-f.severity.rank, f.code, f.field or ""),
-                    )
-                ),
-            )
+        checked = _lint_result(lint, profiler, populations)
         lint.release()  # free the lint's value tables before the profiles are frozen (peak)
         profiles = _freeze_profiles(profiler, parallel=parallel)
-    finally:
-        if collecting:
-            gc.enable()
     return SisScan(
         input=source.summary(),
         profiles=profiles,
@@ -125,5 +110,24 @@ def scan_extract(
         tallies=tuple(
             (key, tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))))
             for key, counter in tallies.items()
+        ),
+    )
+
+
+def _lint_result(lint: SisLint, profiler: SourceProfiler, populations: Counter[str]) -> LintResult:
+    """The lint's findings with those of `identifier_misuse` (read from the value counts)."""
+    checked = lint.result()
+    misuse = identifier_misuse(
+        {name: f.counts for name, f in profiler.fields.items()}, populations, lint.source
+    )
+    if not misuse:
+        return checked
+    return replace(
+        checked,
+        findings=tuple(
+            sorted(
+                (*checked.findings, *misuse),
+                key=lambda f: (-f.severity.rank, f.code, f.field or ""),
+            )
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from authprobe import runtime
 from authprobe.model import SourceKind
 from authprobe.sources.sis.csv_extract import SisCsv
 from authprobe.sources.sis.extract import SisExtract, open_reader
@@ -33,6 +34,8 @@ def open_alma_users(
     *,
     delimiter: str | None = None,
     encoding: str | None = None,
+    plan: runtime.ReadPlan | None = None,
 ) -> SisExtract | SisCsv:
-    """The users already in Alma: an XML export (files, folders, zips) or CSV/TSV files."""
-    return open_reader(paths, mapping, delimiter, encoding, (AlmaUsers, AlmaCsv))
+    """The users already in Alma: an XML export (files, folders, zips), read as `plan` says, or
+    CSV/TSV files."""
+    return open_reader(paths, mapping, delimiter, encoding, (AlmaUsers, AlmaCsv), plan)

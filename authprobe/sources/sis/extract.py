@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
 
-from authprobe import xmlsafe
+from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.runtime import parallel as forked
 from authprobe.sources.sis.csv_extract import SisCsv
 from authprobe.sources.sis.root import Root, line_of, not_utf8, sniff_root
 from authprobe.sources.sis.schema import with_schema_errors
@@ -33,7 +32,13 @@ from authprobe.sources.sis.xml_files import (
 )
 
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
-"""`SisExtract(parallel=True)` forks a reading child only for extracts of at least this size."""
+"""A `SisExtract` whose plan is parallel forks a reading child only for extracts of at least
+this size."""
+CHILD_BATCH = 2000
+"""Records per batch the reading child passes on."""
+
+Row = tuple[str, Any, Any, Any]
+"""A record as the child passes it on: (ref, attrs, population, info)."""
 
 # Costs per byte of XML, in seconds per 100,000 of the benchmark's users (bench/sis_scan.py on
 # 1 M users, both processes busy, as measured with every split): in the child, parsing and
@@ -66,6 +71,28 @@ def split_point(sizes: Sequence[int], min_bytes: int = PARALLEL_MIN_BYTES) -> in
     return best
 
 
+def _rows(read: Callable[[], Iterator[Record]], keep: frozenset[str] | None) -> Iterator[list[Row]]:
+    """In the reading child: the records `read()` yields as rows, `CHILD_BATCH` at a time, each
+    `info` cut to the keys in `keep` (all of them if None). The rows read before an error are
+    passed on before it."""
+    rows: list[Row] = []
+    try:
+        for record in read():
+            info = record.info
+            if keep is not None and info:
+                info = {key: value for key, value in info.items() if key in keep}
+            rows.append((record.ref, record.attrs, record.population, info))
+            if len(rows) >= CHILD_BATCH:
+                yield rows
+                rows = []
+    except Exception:
+        if rows:
+            yield rows
+        raise
+    if rows:
+        yield rows
+
+
 class SisExtract:
     """An Alma SIS extract (XML files, folders of them, zips of them) as a `RecordSource`."""
 
@@ -77,21 +104,19 @@ class SisExtract:
         paths: Sequence[Path],
         *,
         schema: etree.XMLSchema | None = None,
-        parallel: bool = False,
+        plan: runtime.ReadPlan | None = None,
         parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     ) -> None:
         self.paths = [Path(p) for p in paths]
         self.location = ", ".join(str(p) for p in self.paths)
         self.stats = ReadStats()
         self.schema = schema
-        self.parallel = parallel
-        """Share a large extract of several files with a forked child process (see `records`)."""
+        self.plan = plan or runtime.ReadPlan()
+        """Whether a large extract is shared with a forked child process (see `records`), and
+        the only `info` keys the caller reads (the child passes no others on)."""
         self.parallel_min_bytes = parallel_min_bytes
         self.zip_members: dict[str, int] = {}
         """XML members per zip read (set by `inputs()`; the lint warns above Alma's 50)."""
-        self.child_info_keys: frozenset[str] | None = None
-        """With `parallel`: the only `info` keys the caller reads from the child's records (the
-        others are not passed between the processes); None passes them all."""
         for path in self.paths:
             if not path.exists():
                 raise not_found(path)
@@ -105,7 +130,7 @@ class SisExtract:
     def records(self) -> Iterator[Record]:
         """One `Record` per `<user>`, file after file.
 
-        With `parallel` (and `os.fork`), an extract of at least `parallel_min_bytes` is
+        With a parallel plan (and `os.fork`), an extract of at least `parallel_min_bytes` is
         shared between two processes: a forked child reads the last files (`split_point`; all
         of a single file) while this process reads the first ones, if any, and then takes the
         child's records, so that the caller's work on the records (profiles, lint) runs beside
@@ -113,17 +138,18 @@ class SisExtract:
         process. The child is forked by this call (before a progress bar starts its thread),
         so a problem listing the inputs (an unreadable zip) is raised here, not when iterating.
         """
-        if not (self.parallel and forked.available()):
+        if not (self.plan.parallel and runtime.can_fork()):
             return self._sequential()
         self.stats = ReadStats()
         inputs = self.inputs()
         split = split_point([item.size for item in inputs], self.parallel_min_bytes)
         if split == len(inputs):
             return self._read_inputs(inputs)
-        child = forked.ForkedRecords(
-            lambda: self._child_part(inputs[split:]),
+        keep = self.plan.info_keys
+        child: runtime.ForkedBatches[Row, ReadStats] = runtime.ForkedBatches(
+            lambda: _rows(lambda: self._child_part(inputs[split:]), keep),
             lambda: self.stats,
-            info_keys=self.child_info_keys,
+            doing="reading the extract",
         )
         return self._joined(inputs[:split], child)
 
@@ -142,14 +168,18 @@ class SisExtract:
         self.stats = ReadStats()
         return self._read_inputs(inputs)
 
-    def _joined(self, first: Sequence[XmlInput], child: forked.ForkedRecords) -> Iterator[Record]:
+    def _joined(
+        self, first: Sequence[XmlInput], child: runtime.ForkedBatches[Row, ReadStats]
+    ) -> Iterator[Record]:
         """The first inputs read here, then the child's records; its stats added to ours."""
         try:
             yield from self._read_inputs(first)
-            yield from child
+            for rows in child:
+                for ref, attrs, population, info in rows:
+                    yield Record(ref, attrs, population, info)
         finally:
             child.close()
-        theirs = child.stats
+        theirs = child.result
         stats = self.stats
         stats.files += theirs.files
         stats.records += theirs.records
@@ -228,9 +258,11 @@ def open_extract(
     *,
     delimiter: str | None = None,
     encoding: str | None = None,
+    plan: runtime.ReadPlan | None = None,
 ) -> SisExtract | SisCsv:
-    """The right reader for `paths`: CSV/TSV files (all of them) or Alma user XML."""
-    return open_reader(paths, mapping, delimiter, encoding, (SisExtract, SisCsv))
+    """The right reader for `paths`: CSV/TSV files (all of them) or Alma user XML (read as
+    `plan` says; a CSV is read in one process)."""
+    return open_reader(paths, mapping, delimiter, encoding, (SisExtract, SisCsv), plan)
 
 
 def open_reader(
@@ -239,6 +271,7 @@ def open_reader(
     delimiter: str | None,
     encoding: str | None,
     readers: tuple[type[SisExtract], type[SisCsv]],
+    plan: runtime.ReadPlan | None = None,
 ) -> SisExtract | SisCsv:
     """The XML or the CSV reader of `readers`, by the files' suffixes (all CSV/TSV or none)."""
     xml_reader, csv_reader = readers
@@ -257,4 +290,4 @@ def open_reader(
             "sis-map-xml",
             "A column map applies to CSV/TSV files; Alma user XML names its fields itself.",
         )
-    return xml_reader(paths)
+    return xml_reader(paths, plan=plan)
