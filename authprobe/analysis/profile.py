@@ -98,8 +98,8 @@ class FieldProfiler:
     The per-record work is only counting (value -> records holding it); lengths, shapes,
     whitespace and examples are derived once per distinct value when the profile is frozen.
     A record holding one value only counts it: the records holding the field are the sum of
-    the counts less the extra distinct values of multi-valued records (`_extra`), so a reader
-    may count single values straight into `counts` (the live LDAP scan does).
+    the counts less the extra distinct values of multi-valued records (`_extra`), so records
+    of one value each can be counted in bulk (`add_each`: the live LDAP scan does).
     """
 
     __slots__ = ("_extra", "_field", "_multi", "_source", "counts")
@@ -133,6 +133,14 @@ class FieldProfiler:
                 self._extra += len(values) - 1
         for value in values:
             counts[value] = counts.get(value, 0) + 1
+
+    def add_each(self, values: Iterable[str]) -> None:
+        """Count records that hold one value each (one item of `values` per record), as
+        `add((value,))` for each of them would."""
+        counts = self.counts
+        get = counts.get
+        for value in values:
+            counts[value] = get(value, 0) + 1
 
     def merge(self, other: FieldProfiler) -> None:
         """Add `other`'s statistics, as if its records had been added here after ours."""

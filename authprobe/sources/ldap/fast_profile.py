@@ -8,8 +8,7 @@ attribute type, binary values, not a person...) the general way.
 
 from __future__ import annotations
 
-from collections import _count_elements  # type: ignore[attr-defined]  # C Counter.update
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from authprobe.model import Record
@@ -20,10 +19,11 @@ from authprobe.sources.ldap import ad, ber_count
 class FieldSink(Protocol):
     """One field's value counts (`analysis.profile.FieldProfiler` is one)."""
 
-    counts: dict[str, int]  # value -> records holding it; a one-value record only counts it
-
     def add(self, values: tuple[str, ...]) -> None:
         """Count the values one record holds for this field."""
+
+    def add_each(self, values: Iterable[str]) -> None:
+        """Count records that hold one value each (one item of `values` per record)."""
 
 
 class ProfileSink(Protocol):
@@ -61,7 +61,7 @@ class FastProfile:
         self.exclude_disabled = exclude
         self.single: dict[bytes, Callable[[str], None]] = {}  # type -> its buffer's append
         self.buffers: dict[bytes, list[str]] = {}  # one-value records' values, not yet counted
-        self.flushes: list[tuple[dict[str, int], list[str]]] = []
+        self.flushes: list[tuple[Callable[[Iterable[str]], None], list[str]]] = []
         self.buffer_of: dict[int, list[str]] = {}  # id(field) -> its buffer
         self.multi: dict[bytes, FieldSink] = {}
         self.slotted: set[str] = set()
@@ -96,14 +96,14 @@ class FastProfile:
                 self.buffers[raw_name] = buffer
                 self.buffer_of[id(field_sink)] = buffer
                 self.single[raw_name] = buffer.append
-                self.flushes.append((field_sink.counts, buffer))
+                self.flushes.append((field_sink.add_each, buffer))
         self.learned = len(text_names)
 
     def flush(self) -> None:
-        """Count the buffered one-value records (C speed; same order as one at a time)."""
-        for counts, buffer in self.flushes:
+        """Count the buffered one-value records in bulk (in the order they came)."""
+        for add_each, buffer in self.flushes:
             if buffer:
-                _count_elements(counts, buffer)
+                add_each(buffer)
                 buffer.clear()
 
     def entry(self, data: bytes, start: int, end: int) -> bool:
@@ -135,7 +135,7 @@ class FastProfile:
                     for field_sink, values in pending:
                         buffer = buffer_of.get(id(field_sink))
                         if buffer:  # this field's earlier one-value records come first
-                            _count_elements(field_sink.counts, buffer)
+                            field_sink.add_each(buffer)
                             buffer.clear()
                         field_sink.add(tuple(values))
                     if disabled:
