@@ -15,6 +15,7 @@ from authprobe import vocab
 from authprobe.model import Finding, Severity
 
 if TYPE_CHECKING:
+    from authprobe.sources.saml.crypto import Certificate
     from authprobe.sources.saml.entity import IdpEntity
     from authprobe.sources.saml.metadata_signature import MetadataSignature
 
@@ -107,49 +108,7 @@ def _certificate_findings(idp: IdpEntity, now: datetime) -> list[Finding]:
             )
         )
     for cert in idp.certificates:
-        days = (cert.not_after - now).days
-        what = f"The {cert.use} certificate {cert.subject}"
-        if cert.not_after < now:
-            severity = Severity.ERROR if cert.signs and len(signing) == 1 else Severity.WARNING
-            out.append(
-                _finding(
-                    "certificate-expired",
-                    severity,
-                    eid,
-                    f"{what} expired on {cert.not_after:%Y-%m-%d}.",
-                )
-            )
-        elif cert.not_after - now <= EXPIRY_WARNING:
-            out.append(
-                _finding(
-                    "certificate-expiring",
-                    Severity.WARNING,
-                    eid,
-                    f"{what} expires on {cert.not_after:%Y-%m-%d} (in {days} days). Alma loads "
-                    "metadata once and never refreshes it: plan the rollover and upload the new "
-                    "metadata to Alma.",
-                )
-            )
-        if cert.signature_hash == "md5":
-            out.append(
-                _finding(
-                    "certificate-md5",
-                    Severity.ERROR,
-                    eid,
-                    f"{what} is signed with MD5, which Alma rejects.",
-                )
-            )
-        elif cert.signature_hash == "sha1":
-            out.append(
-                _finding(
-                    "certificate-sha1",
-                    Severity.WARNING,
-                    eid,
-                    f"{what} is signed with SHA-1, which is deprecated.",
-                )
-            )
-        if cert.note:
-            out.append(_finding("certificate-odd", Severity.WARNING, eid, f"{what}: {cert.note}."))
+        out.extend(_one_certificate(cert, len(signing), now, eid))
     if len(signing) > 1:
         out.append(
             _finding(
@@ -161,6 +120,56 @@ def _certificate_findings(idp: IdpEntity, now: datetime) -> list[Finding]:
                 "rollover.",
             )
         )
+    return out
+
+
+def _one_certificate(cert: Certificate, signing: int, now: datetime, eid: str) -> list[Finding]:
+    """One certificate expired, expiring, signed with MD5 or SHA-1, or odd (`signing`: how many
+    signing certificates the IdP publishes)."""
+    out: list[Finding] = []
+    days = (cert.not_after - now).days
+    what = f"The {cert.use} certificate {cert.subject}"
+    if cert.not_after < now:
+        severity = Severity.ERROR if cert.signs and signing == 1 else Severity.WARNING
+        out.append(
+            _finding(
+                "certificate-expired",
+                severity,
+                eid,
+                f"{what} expired on {cert.not_after:%Y-%m-%d}.",
+            )
+        )
+    elif cert.not_after - now <= EXPIRY_WARNING:
+        out.append(
+            _finding(
+                "certificate-expiring",
+                Severity.WARNING,
+                eid,
+                f"{what} expires on {cert.not_after:%Y-%m-%d} (in {days} days). Alma loads "
+                "metadata once and never refreshes it: plan the rollover and upload the new "
+                "metadata to Alma.",
+            )
+        )
+    if cert.signature_hash == "md5":
+        out.append(
+            _finding(
+                "certificate-md5",
+                Severity.ERROR,
+                eid,
+                f"{what} is signed with MD5, which Alma rejects.",
+            )
+        )
+    elif cert.signature_hash == "sha1":
+        out.append(
+            _finding(
+                "certificate-sha1",
+                Severity.WARNING,
+                eid,
+                f"{what} is signed with SHA-1, which is deprecated.",
+            )
+        )
+    if cert.note:
+        out.append(_finding("certificate-odd", Severity.WARNING, eid, f"{what}: {cert.note}."))
     return out
 
 
