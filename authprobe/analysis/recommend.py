@@ -29,7 +29,8 @@ from authprobe.analysis.idp_evidence import (
     releases,
 )
 from authprobe.analysis.idp_release import LoginLocator
-from authprobe.analysis.lint import LoadChecks, identifier_misuse
+from authprobe.analysis.lint.misuse import identifier_misuse
+from authprobe.analysis.lint.sis_lint import LoadChecks
 from authprobe.analysis.loadcolumns import LoadColumns
 from authprobe.analysis.match_id import decide, match_id_findings, value_kind
 from authprobe.analysis.preflight import PreflightEngine, PreflightResult
@@ -71,8 +72,8 @@ from authprobe.sources import RecordSource
 from authprobe.sources.cas.response import CasResponse
 from authprobe.sources.oidc.discovery import Discovery
 from authprobe.sources.oidc.token import IdToken
-from authprobe.sources.saml_message import Assertion
-from authprobe.sources.saml_metadata import IdpMetadata
+from authprobe.sources.saml.message import Assertion
+from authprobe.sources.saml.metadata import IdpMetadata
 
 __all__ = [
     "MAX_ID_LENGTH",

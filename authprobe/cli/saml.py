@@ -28,11 +28,11 @@ from authprobe.cli.saml_render import (
 )
 from authprobe.errors import ExitCode, SourceUnreachable, UsageError
 from authprobe.model import Finding, Severity
-from authprobe.sources import testsp
-from authprobe.sources.saml_crypto import Certificate, read_certificates
-from authprobe.sources.saml_message import Assertion, issuers, load_sp_key, read_input
-from authprobe.sources.saml_message import decode as decode_message
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, MetadataScan, read_metadata
+from authprobe.sources.saml import testsp
+from authprobe.sources.saml.crypto import Certificate, read_certificates
+from authprobe.sources.saml.message import Assertion, issuers, load_sp_key, read_input
+from authprobe.sources.saml.message import decode as decode_message
+from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan, read_metadata
 
 saml_app = typer.Typer(
     name="saml",
