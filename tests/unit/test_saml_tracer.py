@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
+from authprobe.cli.app import main
 from authprobe.errors import InputError, UsageError
-from authprobe.sources.saml_tracer import choose, is_tracer_export, traced_messages
+from authprobe.sources.saml.tracer import choose, is_tracer_export, traced_messages
 
 AUTHN = '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="a"/>'
 RESPONSE = (
@@ -96,3 +98,38 @@ def test_broken_json_is_a_clear_error() -> None:
         with pytest.raises(InputError) as error:
             traced_messages(data, "t.json")
         assert error.value.reference == "saml-tracer-unreadable"
+
+
+CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "saml-responses"
+
+
+@pytest.mark.corpus
+def test_saml_decode_of_an_export_equals_decode_of_its_response(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`saml decode trace.json` shows what `saml decode response.xml` shows, and says which
+    message of the export it is; `--index 1` shows the AuthnRequest's refusal clearly."""
+    response = CORPUS / "okta_gosaml2_response.xml"
+    if not response.exists():
+        pytest.skip("../shared/corpus is absent")
+    xml = response.read_text(encoding="utf-8")
+    trace = tmp_path / "SAML-tracer-export.json"
+    trace.write_bytes(
+        _export(
+            [
+                _request("GET", "https://idp.example/sso", saml=AUTHN),
+                _request("POST", "https://alma.example/saml/SSO", saml=xml),
+            ]
+        )
+    )
+    assert main(["saml", "decode", str(response), "-f", "json", "--fail-on", "never"]) == 0
+    direct = json.loads(capsys.readouterr().out)
+    assert main(["saml", "decode", str(trace), "-f", "json", "--fail-on", "never"]) == 0
+    traced = json.loads(capsys.readouterr().out)
+    for key in ("nameid", "attributes"):
+        assert traced["login"][key] == direct["login"][key]
+    assert "SAML-tracer export" in traced["login"]["input_format"]
+    assert "#2: Response (POST https://alma.example/saml/SSO)" in traced["login"]["input_format"]
+    assert main(["saml", "decode", str(trace), "--index", "1"]) == 4
+    assert "AuthnRequest" in capsys.readouterr().err
+    assert main(["saml", "decode", str(response), "--index", "1"]) == 2

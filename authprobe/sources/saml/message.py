@@ -116,21 +116,29 @@ def read_message(
     metadata: IdpMetadata | None = None,
     sp_key: str | None = None,
     now: datetime | None = None,
+    index: int | None = None,
 ) -> Assertion:
-    """Read a captured login from a file, or from stdin when `source` is `-`."""
+    """Read a captured login from a file, or from stdin when `source` is `-` (`index`: which
+    message of a SAML-tracer export)."""
     data, location = read_input(source)
     return decode(
-        data, location, certificates=certificates, metadata=metadata, sp_key=sp_key, now=now
+        data,
+        location,
+        certificates=certificates,
+        metadata=metadata,
+        sp_key=sp_key,
+        now=now,
+        index=index,
     )
 
 
-def issuers(data: bytes, location: str) -> tuple[str, ...]:
+def issuers(data: bytes, location: str, *, index: int | None = None) -> tuple[str, ...]:
     """The Issuers a login names (Response, and each readable Assertion), to find its IdP.
 
     Read before the IdP metadata, so that only that IdP of a large aggregate is kept. Nothing
     here is trusted: the signatures are checked by `decode`.
     """
-    xml, input_format = extract_xml(data, location)
+    xml, input_format = extract_xml(data, location, index=index)
     message, _ = _message_root(xmlsafe.parse_bytes(xml, location), location, input_format)
     found = [_text(_child(message, SAML, "Issuer"))]
     found += [_text(_child(a, SAML, "Issuer")) for a in message.iterfind(f"{{{SAML}}}Assertion")]
@@ -145,10 +153,11 @@ def decode(
     metadata: IdpMetadata | None = None,
     sp_key: str | None = None,
     now: datetime | None = None,
+    index: int | None = None,
 ) -> Assertion:
     """Decode a captured login (see the module docstring)."""
     moment = now or datetime.now(UTC)
-    xml, input_format = extract_xml(data, location)
+    xml, input_format = extract_xml(data, location, index=index)
     root = xmlsafe.parse_bytes(xml, location)
     message, input_format = _message_root(root, location, input_format)
     return _Decoder(location, input_format, certificates, metadata, sp_key, moment).run(message)

@@ -18,7 +18,8 @@ import zlib
 from pathlib import Path
 
 from authprobe import runtime
-from authprobe.errors import InputError, UnsafeInputError
+from authprobe.errors import InputError, UnsafeInputError, UsageError
+from authprobe.sources.saml import tracer
 
 MAX_INPUT = 20 * 1024 * 1024
 
@@ -103,13 +104,25 @@ def _from_html(text: str, location: str) -> tuple[bytes, str]:
     raise not_a_message(location, "an HTML page without a SAML response in it")
 
 
-def extract_xml(data: bytes, location: str) -> tuple[bytes, str]:
-    """The SAML XML inside `data`, and the input format it came in."""
+def extract_xml(data: bytes, location: str, *, index: int | None = None) -> tuple[bytes, str]:
+    """The SAML XML inside `data`, and the input format it came in (for a SAML-tracer export,
+    which of its messages: the last Response, or message `index`)."""
     if len(data) > MAX_INPUT:
         raise too_large(location)
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not body:
         raise InputError("saml-message-empty", "The input is empty.", location=location)
+    if tracer.is_tracer_export(body):
+        messages = tracer.traced_messages(body, location)
+        chosen, note = tracer.choose(messages, index, location)
+        xml, _ = extract_xml(chosen.message, location)
+        return xml, note
+    if index is not None:
+        raise UsageError(
+            "saml-index-not-tracer",
+            "--index picks a message of a SAML-tracer export; this input holds one message.",
+            hint="Leave --index out, or give the JSON file SAML-tracer exported.",
+        )
     head = body[:4096].lower()
     if body.startswith(b"<"):
         if b"<html" in head or b"<!doctype html" in head or b"<body" in head:

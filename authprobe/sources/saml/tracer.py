@@ -95,7 +95,7 @@ def traced_messages(data: bytes, location: str) -> list[TracedMessage]:
     requests = document.get("requests") if isinstance(document, dict) else None
     if not isinstance(requests, list):
         raise not_an_export(location, 'it has no "requests" list')
-    messages = []
+    messages: list[TracedMessage] = []
     for request in requests:
         if not isinstance(request, dict):
             continue
