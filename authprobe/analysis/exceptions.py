@@ -29,6 +29,7 @@ from authprobe.analysis.crosscheck import (
     SideIndex,
     unmatched_reasons,
 )
+from authprobe.analysis.crosscheck.columns import RECORD, VALUE
 from authprobe.model import Correspondence, Mismatch
 
 __all__ = [
@@ -61,17 +62,18 @@ def mismatches(sis: SideIndex, directory: SideIndex, pair: Correspondence) -> It
     if not rows.height:
         return
     final = sis.final
-    numbers = rows["r"]
+    numbers = rows[RECORD]
     column = final.columns.get(pair.sis_field)
     if column is None:
         firsts = pl.Series([""] * rows.height, dtype=pl.String)
     else:
         first = (
-            pl.DataFrame({"r": column.numbers, "v": column.values})
-            .unique(subset="r", keep="first", maintain_order=True)
-            .filter(pl.col("r").is_in(numbers.implode()))
+            pl.DataFrame({RECORD: column.numbers, VALUE: column.values})
+            .unique(subset=RECORD, keep="first", maintain_order=True)
+            .filter(pl.col(RECORD).is_in(numbers.implode()))
         )
-        firsts = rows.join(first, on="r", how="left", maintain_order="left")["v"].fill_null("")
+        joined = rows.join(first, on=RECORD, how="left", maintain_order="left")
+        firsts = joined[VALUE].fill_null("")
     refs = final.refs.gather(numbers).to_list()
     populations = final.populations.gather(numbers).to_list()
     for ref, population, reason, value in zip(
