@@ -21,7 +21,6 @@ never carry a person's identifier) and the fields holding a part of a person's n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -56,8 +55,6 @@ class AttributeInfo:
     """Made per service or per login (targeted, pairwise): the SIS can never hold it."""
 
 
-_EDUPERSON = "urn:oid:1.3.6.1.4.1.5923.1.1.1."
-_SCHAC = "urn:oid:1.3.6.1.4.1.25178.1.2."
 _WS05 = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 _WS08 = "http://schemas.microsoft.com/ws/2008/06/identity/claims/"
 _MSID = "http://schemas.microsoft.com/identity/claims/"
@@ -482,11 +479,6 @@ def carries(name: str, attribute: str, sent_friendly_name: str | None = None) ->
     if name.casefold() == wanted or (sent_friendly_name or "").casefold() == wanted:
         return True
     return any(a.casefold() == wanted for a in directory_attributes(name, sent_friendly_name))
-
-
-def known_names(family: Family | None = None) -> Iterable[AttributeInfo]:
-    """The registry's entries, optionally of one family."""
-    return (info for info in REGISTRY.values() if family is None or info.family is family)
 
 
 # --- names that never carry a person's identifier, names that hold a person's name -------------

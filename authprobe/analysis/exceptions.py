@@ -34,7 +34,6 @@ from authprobe.model import Correspondence, Mismatch
 
 __all__ = [
     "ABSENT",
-    "ALL_REASONS",
     "NOT_FOUND",
     "NOT_IN_SIS",
     "OTHER_ATTRIBUTE",
@@ -45,8 +44,6 @@ __all__ = [
 
 REASONS = (ABSENT, *STEP_REASONS.values(), NOT_FOUND)
 """The reasons of the original exceptions list, in the order the report lists them."""
-ALL_REASONS = (ABSENT, *STEP_REASONS.values(), OTHER_ATTRIBUTE, NOT_FOUND, NOT_IN_SIS)
-"""Every reason, in report order; `NOT_IN_SIS` is the directory side's `NOT_FOUND`."""
 
 
 def mismatches(sis: SideIndex, directory: SideIndex, pair: Correspondence) -> Iterator[Mismatch]:

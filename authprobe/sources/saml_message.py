@@ -37,7 +37,6 @@ from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources import saml_xmlsec
 from authprobe.sources.saml_body import (
-    OPAQUE_FORMATS,
     AssertionBody,
     Attribute,
     NameId,
@@ -54,7 +53,6 @@ from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, parse_dateti
 from authprobe.sources.saml_trust import TrustVerdict, held_finding, trust
 
 __all__ = [
-    "OPAQUE_FORMATS",
     "Assertion",
     "Attribute",
     "NameId",
