@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from authprobe.model import Report
+from authprobe.reports.candidate_view import CandidateView, Share, pct
 from authprobe.reports.load_view import LoadView
 from authprobe.reports.svg import text_bar
-from authprobe.reports.view import CandidateView, ReportView, Share, build_view, pct
-
-SOURCE_TITLES = {
-    "directory": "Directory",
-    "sis": "SIS extract",
-    "alma": "Users already in Alma",
-}
+from authprobe.reports.view import ReportView, build_view
 
 
 def cell(value: object) -> str:
@@ -197,7 +192,7 @@ def render_view(view: ReportView) -> str:
     best = view.recommended
     lines = [f"> **{view.notice}**", "", "# Matching ID for Alma: authprobe report", ""]
     lines += [
-        f"Generated {view.meta['finished_at']} by authprobe {view.meta['authprobe_version']}.",
+        f"Generated {view.meta.finished_at} by authprobe {view.meta.authprobe_version}.",
         "",
         "## Recommendation",
         "",
@@ -249,11 +244,11 @@ def render_view(view: ReportView) -> str:
                 ["login", "sent as", "value", "directory attributes holding it", "entries"],
                 (
                     [
-                        item["login"],
-                        code(item["idp_source"]),
-                        code(item["value"]),
-                        ", ".join(item["directory_attributes"]) or "none",
-                        f"{item['entries']:,}",
+                        item.login,
+                        code(item.idp_source),
+                        code(item.value),
+                        ", ".join(item.directory_attributes) or "none",
+                        f"{item.entries:,}",
                     ]
                     for item in view.idp_login
                 ),
@@ -332,10 +327,10 @@ def render_view(view: ReportView) -> str:
             ["code", "where", "count", "what it means"],
             (
                 [
-                    code(f["code"]),
-                    f["source"] + (f" {code(f['field'])}" if f["field"] else ""),
-                    f"{f['count']:,}",
-                    f["message"] + (f" (e.g. {', '.join(f['examples'])})" if f["examples"] else ""),
+                    code(f.code),
+                    f.source + (f" {code(f.field)}" if f.field else ""),
+                    f"{f.count:,}",
+                    f.message + (f" (e.g. {', '.join(f.examples)})" if f.examples else ""),
                 ]
                 for f in group.findings
             ),
@@ -343,7 +338,7 @@ def render_view(view: ReportView) -> str:
         )
     lines += ["## Source profiles", ""]
     for source in view.profiles:
-        lines += [f"### {SOURCE_TITLES.get(source.source, source.source)}", ""]
+        lines += [f"### {source.title}", ""]
         lines += table(
             [
                 "field",
@@ -377,12 +372,12 @@ def render_view(view: ReportView) -> str:
         ["source", "kind", "location", "files", "records", "skipped"],
         (
             [
-                i["source"],
-                i["kind"],
-                code(i["location"]),
-                f"{i['files']:,}",
-                f"{i['records']:,}",
-                "; ".join(f"{n:,} {reason}" for reason, n in i["skipped"].items()) or "none",
+                i.source,
+                i.kind,
+                code(i.location),
+                f"{i.files:,}",
+                f"{i.records:,}",
+                "; ".join(f"{n:,} {reason}" for reason, n in i.skipped) or "none",
             ]
             for i in view.inputs
         ),
@@ -392,8 +387,8 @@ def render_view(view: ReportView) -> str:
     lines += table(["option", "value"], ([name, value] for name, value in view.options))
     meta = view.meta
     lines += [
-        f"Started {meta['started_at']}, finished {meta['finished_at']} · authprobe "
-        f"{meta['authprobe_version']} · Python {meta['python_version']}",
+        f"Started {meta.started_at}, finished {meta.finished_at} · authprobe "
+        f"{meta.authprobe_version} · Python {meta.python_version}",
         "",
     ]
     return "\n".join(lines)
