@@ -5,8 +5,8 @@
 
 For a restructuring or an optimisation that must not change behaviour: record before, record
 after (same machine), compare. Each case stores stdout, stderr and the exit code of one
-`authprobe` run, with timestamps, versions, the checkout's path and temporary folders
-normalised. The cases cover every command's JSON, Markdown and table output on the demo
+`authprobe` run, with timestamps, versions, elapsed times, the checkout's path and temporary
+folders normalised. The cases cover every command's JSON, Markdown and table output on the demo
 college (fixtures/demo-college) and on ../shared/corpus (SAML metadata and responses, Alma,
 LDAP, OIDC, CAS, Entra files), and the error paths of bad input.
 """
@@ -109,7 +109,8 @@ def record(folder: Path) -> int:
             cwd=ROOT,
             check=False,
         )
-        (folder / f"{name}.out").write_text(normalise(done.stdout), encoding="utf-8")
+        stdout = ELAPSED.sub("<elapsed>", normalise(done.stdout))  # `ldap scan` table: "in 0.4 s"
+        (folder / f"{name}.out").write_text(stdout, encoding="utf-8")
         stderr = ELAPSED.sub("<elapsed>", normalise(done.stderr))
         (folder / f"{name}.err").write_text(stderr, encoding="utf-8")
         (folder / f"{name}.code").write_text(f"{done.returncode}\n", encoding="utf-8")
