@@ -17,7 +17,7 @@ from authprobe.demo.names import (
     Names,
     ascii_name,
 )
-from authprobe.demo.records import Draft, directory_containers, finish
+from authprobe.demo.records import Draft, directory_containers, finish_all
 from authprobe.demo.truth import compute_truth
 
 
@@ -27,7 +27,7 @@ def generate(spec: CollegeSpec) -> College:
     names = Names(rng)
     drafts = _draw_people(spec, rng, names)
     _plant_problems(spec, rng, names, drafts)
-    people = tuple(finish(spec, draft) for draft in drafts)
+    people = finish_all(spec, drafts)
     containers = directory_containers(spec)
     college = College(spec=spec, people=people, containers=containers, truth={})
     if spec.alma is not None:

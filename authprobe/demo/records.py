@@ -4,6 +4,8 @@ Directory or OpenLDAP/eduPerson style), and the directory's containers."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from authprobe.demo.college import (
@@ -51,7 +53,14 @@ class Draft:
         return self.kind is not Kind.GUEST
 
 
-def finish(spec: CollegeSpec, draft: Draft) -> Person:
+def finish_all(spec: CollegeSpec, drafts: Iterable[Draft]) -> tuple[Person, ...]:
+    """Every drafted person as the sources hold them, in creation order (which decides who
+    keeps a name that repeats in an OU: see `_unique_name`)."""
+    taken: Counter[tuple[str, str]] = Counter()
+    return tuple(_finish(spec, draft, taken) for draft in drafts)
+
+
+def _finish(spec: CollegeSpec, draft: Draft, taken: Counter[tuple[str, str]]) -> Person:
     return Person(
         index=draft.index,
         kind=draft.kind,
@@ -60,7 +69,7 @@ def finish(spec: CollegeSpec, draft: Draft) -> Person:
         number=draft.number,
         username=draft.username,
         sis=_sis_record(spec, draft) if draft.in_sis else None,
-        directory=_directory_entry(spec, draft) if draft.in_directory else None,
+        directory=_directory_entry(spec, draft, taken) if draft.in_directory else None,
         problems=frozenset(draft.problems),
     )
 
@@ -206,7 +215,18 @@ def _kinds_present(spec: CollegeSpec) -> list[Kind]:
     return [kind for kind in Kind if sizes[kind]]
 
 
-def _directory_entry(spec: CollegeSpec, draft: Draft) -> DirectoryEntry:
+def _unique_name(cn: str, population: str, taken: Counter[tuple[str, str]]) -> str:
+    """Active Directory keeps a name unique within its OU (ignoring case), so an export never
+    holds one DN twice: the second "Brown, Julia" created in Students is "Brown, Julia (2)",
+    the third "Brown, Julia (3)" (the entry's cn, as the RDN; displayName keeps the name)."""
+    key = (population, cn.casefold())
+    taken[key] += 1
+    return cn if taken[key] == 1 else f"{cn} ({taken[key]})"
+
+
+def _directory_entry(
+    spec: CollegeSpec, draft: Draft, taken: Counter[tuple[str, str]]
+) -> DirectoryEntry:
     population = _population(spec, draft.kind)
     number = (
         draft.kind is not Kind.SERVICE and Problem.DIRECTORY_NUMBER_ABSENT not in draft.problems
@@ -215,7 +235,9 @@ def _directory_entry(spec: CollegeSpec, draft: Draft) -> DirectoryEntry:
     display = draft.username if service else f"{draft.first} {draft.last}"
     attrs: list[tuple[str, tuple[str | bytes, ...]]]
     if spec.style is DirectoryStyle.AD:
-        cn = draft.username if service else f"{draft.last}, {draft.first}"
+        cn = _unique_name(
+            draft.username if service else f"{draft.last}, {draft.first}", population, taken
+        )
         dn = f"CN={cn.replace(',', chr(92) + ',')},OU={population},OU=People,{_base_dn(spec)}"
         attrs = [
             ("objectClass", ("top", "person", "organizationalPerson", "user")),
