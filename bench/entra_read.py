@@ -77,7 +77,7 @@ print(sum(1 for u in users if u.get("id")))
 """
 READER = """
 import sys
-from authprobe.sources.saved import open_directory
+from authprobe.sources.directory_files.saved import open_directory
 source = open_directory(sys.argv[1])
 print(sum(1 for _ in source.records()))
 """

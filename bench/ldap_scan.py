@@ -12,8 +12,8 @@ slapadd, then runs, interleaved, `--runs` times each, every run a fresh child pr
 3. for comparison, `LdapDirectory(...).records()` consumed: the reader building a `Record` per
    entry (what `recommend --directory URL` and `--save` use), no profile;
 4. for comparison, authprobe with AUTHPROBE_PURE_PYTHON=1: the entries walked by the Python
-   `ber.count_entry` instead of the C accelerator (`authprobe/sources/_bercount.c`, built at
-   install when a C compiler is there; the line "C accelerator" says whether it is).
+   `ber_count.count_entry` instead of the C accelerator (`authprobe/sources/ldap/_bercount.c`,
+   built at install when a C compiler is there; the line "C accelerator" says whether it is).
 
 It prints min / median / max wall seconds and CPU seconds (user + system) of both, authprobe's
 peak memory, the ratio of the medians (target: <= 3), and the load average before and after:
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from authprobe.sources.ber import ACCELERATED  # noqa: E402 - needs the repository on sys.path
+from authprobe.sources.ldap.ber_count import ACCELERATED  # noqa: E402 - needs the repository on sys.path
 from tests.integration.slapd import (  # noqa: E402 - needs the repository on sys.path
     generate_people,
     people_ldif,
@@ -45,7 +45,7 @@ from tests.integration.slapd import (  # noqa: E402 - needs the repository on sy
 BASE = "dc=example,dc=org"
 # The reading alone (connection, paged search, decoding, records), without the profile.
 READER = (
-    "from authprobe.sources.ldap import LdapDirectory, LdapSettings\n"
+    "from authprobe.sources.ldap.directory import LdapDirectory, LdapSettings\n"
     "n = sum(1 for _ in LdapDirectory(LdapSettings({url!r})).records())\n"
     "assert n > 0, n\n"
 )

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from authprobe.cli.app import main
-from authprobe.sources.entra import IMMUTABLE_GUID
+from authprobe.sources.directory_files.entra import IMMUTABLE_GUID
 from tests import entra_tenant as et
 
 TENANT = et.generate()

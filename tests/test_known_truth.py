@@ -18,8 +18,8 @@ import pytest
 from authprobe.analysis.recommend import build_report
 from authprobe.demo import DEMO, College, generate, write_college
 from authprobe.model import Candidate, Correspondence, FieldProfile, Report
-from authprobe.sources.ldif import LdifFile
-from authprobe.sources.sis import SisExtract
+from authprobe.sources.directory_files.ldif import LdifFile
+from authprobe.sources.sis.extract import SisExtract
 from tests.colleges import COLLEGES
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "demo-college"
@@ -270,7 +270,7 @@ def _profiles(report: Report) -> list[FieldProfile]:
 def demo_with_alma() -> tuple[dict[str, Any], Report]:
     """The demo college with its users already in Alma (what `make demo` shows)."""
     from authprobe.analysis.recommend import Options
-    from authprobe.sources.sis import AlmaUsers
+    from authprobe.sources.sis.alma_users import AlmaUsers
 
     truth = json.loads((FIXTURES / "truth.json").read_text(encoding="utf-8"))
     report = build_report(

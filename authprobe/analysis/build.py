@@ -13,7 +13,7 @@
    an identifier value held twice (by two people, or in two fields of one person; compared as
    Alma does, `fields.fold`, across every identifier field): every holder is refused.
 
-Nothing is printed or written here: `cli/sis.py` writes the users (sources/sis_write).
+Nothing is printed or written here: `cli/sis.py` writes the users (sources/sis/write).
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from datetime import date
 from authprobe.analysis import build_rules as R
 from authprobe.analysis.build_dates import apply_rule, read_date
 from authprobe.analysis.fields import PRIMARY_ID, fold, is_identifier
-from authprobe.analysis.lint import MAX_ID_LENGTH
+from authprobe.analysis.lint.rules import MAX_ID_LENGTH
 from authprobe.buildconfig import DateRule
 from authprobe.errors import UsageError
 from authprobe.model import Finding
-from authprobe.sources.build_input import COLUMN, BuildTable, SourceRow
-from authprobe.sources.sis_write import XML_ILLEGAL, AlmaUser
+from authprobe.sources.sis.build_input import COLUMN, BuildTable, SourceRow
+from authprobe.sources.sis.write import XML_ILLEGAL, AlmaUser
 
 STATUSES = frozenset({"ACTIVE", "INACTIVE"})
 CHUNK = 1_000_000

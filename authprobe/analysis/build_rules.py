@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from authprobe.analysis.lint import Code
+from authprobe.analysis.lint.rules import Code
 from authprobe.model import Finding, Severity
 
 SOURCE = "build"

@@ -34,8 +34,8 @@ from authprobe.model import Correspondence, IdpCheck, LoginPerson, Record, Relea
 from authprobe.sources.cas.response import CasResponse
 from authprobe.sources.oidc.discovery import Discovery
 from authprobe.sources.oidc.token import IdToken
-from authprobe.sources.saml_message import Assertion
-from authprobe.sources.saml_metadata import IdpMetadata
+from authprobe.sources.saml.message import Assertion
+from authprobe.sources.saml.metadata import IdpMetadata
 
 SAML = "saml"
 IdpLookup = Callable[[Correspondence], IdpCheck | None]

@@ -35,8 +35,8 @@ from math import inf
 
 from authprobe import vocab
 from authprobe.model import LoginPerson, Record, ReleasedValueMatch
-from authprobe.sources.saml_message import Assertion
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata
+from authprobe.sources.saml.message import Assertion
+from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata
 
 NAMEID = "NameID"
 OPAQUE_NAMEID_FORMATS = ("persistent", "transient")

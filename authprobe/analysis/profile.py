@@ -6,14 +6,13 @@
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 from string import ascii_uppercase
 
+from authprobe import runtime
 from authprobe.model import (
     FieldProfile,
     Finding,
@@ -99,8 +98,8 @@ class FieldProfiler:
     The per-record work is only counting (value -> records holding it); lengths, shapes,
     whitespace and examples are derived once per distinct value when the profile is frozen.
     A record holding one value only counts it: the records holding the field are the sum of
-    the counts less the extra distinct values of multi-valued records (`_extra`), so a reader
-    may count single values straight into `counts` (the live LDAP scan does).
+    the counts less the extra distinct values of multi-valued records (`_extra`), so records
+    of one value each can be counted in bulk (`add_each`: the live LDAP scan does).
     """
 
     __slots__ = ("_extra", "_field", "_multi", "_source", "counts")
@@ -134,6 +133,14 @@ class FieldProfiler:
                 self._extra += len(values) - 1
         for value in values:
             counts[value] = counts.get(value, 0) + 1
+
+    def add_each(self, values: Iterable[str]) -> None:
+        """Count records that hold one value each (one item of `values` per record), as
+        `add((value,))` for each of them would."""
+        counts = self.counts
+        get = counts.get
+        for value in values:
+            counts[value] = get(value, 0) + 1
 
     def merge(self, other: FieldProfiler) -> None:
         """Add `other`'s statistics, as if its records had been added here after ours."""
@@ -236,14 +243,14 @@ class SourceProfiler:
         """Every field's profile.
 
         With `parallel` (and at least `min_values` distinct values), a forked child process
-        freezes about half of the values (whole fields) while this process freezes the rest:
-        the same profiles, on two cores. Without `os.fork`, or if the child fails, one process
-        does it all.
+        freezes about half of the values (whole fields) while this process freezes the rest
+        (`runtime.ForkedBatches`): the same profiles, on two cores. Without `os.fork`, or if the
+        child fails, one process does it all.
         """
         profilers = list(self.fields.values())
         if (
             parallel
-            and hasattr(os, "fork")
+            and runtime.can_fork()
             and len(profilers) > 1
             and sum(len(p.counts) for p in profilers) >= min_values
         ):
@@ -254,7 +261,8 @@ class SourceProfiler:
 
 
 def _freeze_forked(profilers: list[FieldProfiler], records: int) -> list[FieldProfile] | None:
-    """`result()` of every profiler, the larger half (by distinct values) in a forked child."""
+    """`result()` of every profiler, the larger half (by distinct values) in a forked child;
+    None if the child could not be forked or failed."""
     order = sorted(range(len(profilers)), key=lambda i: -len(profilers[i].counts))
     halves: tuple[list[int], list[int]] = ([], [])
     sizes = [0, 0]
@@ -263,33 +271,19 @@ def _freeze_forked(profilers: list[FieldProfiler], records: int) -> list[FieldPr
         halves[side].append(index)
         sizes[side] += len(profilers[index].counts)
     theirs, mine = halves
-    read_fd, write_fd = os.pipe()
     try:
-        pid = os.fork()
+        child: runtime.ForkedBatches[FieldProfile, None] = runtime.ForkedBatches(
+            lambda: iter([[profilers[i].result(records) for i in theirs]]),
+            lambda: None,
+            doing="freezing profiles",
+        )
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
         return None
-    if pid == 0:  # the child: freeze its fields, send them, leave without any clean-up
-        status = 1
-        try:
-            os.close(read_fd)
-            payload = pickle.dumps(
-                [profilers[i].result(records) for i in theirs], pickle.HIGHEST_PROTOCOL
-            )
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
     frozen: dict[int, FieldProfile] = {i: profilers[i].result(records) for i in mine}
-    with os.fdopen(read_fd, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
+    try:
+        frozen.update(zip(theirs, (p for batch in child for p in batch), strict=True))
+    except Exception:  # the child failed: this process freezes its fields instead
         return None
-    frozen.update(zip(theirs, pickle.loads(payload), strict=True))  # noqa: S301 - our child
     return [frozen[i] for i in range(len(profilers))]
 
 

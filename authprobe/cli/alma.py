@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from authprobe.analysis.lint import SisLint, scan_extract
+from authprobe.analysis.lint.scan import scan_extract, scan_plan
+from authprobe.analysis.lint.sis_lint import SisLint
 from authprobe.cli.console import default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, OutputOpt, ShowValuesOpt
 from authprobe.cli.sis import (
@@ -33,7 +34,8 @@ from authprobe.cli.sis import (
     write_report,
 )
 from authprobe.model import Finding, Severity, SourceKind
-from authprobe.sources.sis import SisExtract, open_alma_users, parse_mapping
+from authprobe.sources.sis.alma_users import open_alma_users
+from authprobe.sources.sis.csv_extract import parse_mapping
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",
@@ -130,9 +132,8 @@ def scan(
         parse_mapping(mapping or [], option="--map") if mapping else None,
         delimiter=delimiter,
         encoding=encoding,
+        plan=scan_plan(TALLIED),
     )
-    if isinstance(source, SisExtract):
-        source.parallel = True
     with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)

@@ -44,11 +44,15 @@ from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources import RecordSource
+from authprobe.sources.directory_files.saved import is_url
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
-from authprobe.sources.ldap import LdapSettings, refuse_credentials, settings_from_environment
-from authprobe.sources.saml_message import read_message
-from authprobe.sources.saml_metadata import read_metadata, select_idp
-from authprobe.sources.saved import is_url
+from authprobe.sources.ldap.settings import (
+    LdapSettings,
+    refuse_credentials,
+    settings_from_environment,
+)
+from authprobe.sources.saml.message import read_message
+from authprobe.sources.saml.metadata import read_metadata, select_idp
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:

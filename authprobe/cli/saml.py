@@ -28,11 +28,11 @@ from authprobe.cli.saml_render import (
 )
 from authprobe.errors import ExitCode, SourceUnreachable, UsageError
 from authprobe.model import Finding, Severity
-from authprobe.sources import testsp
-from authprobe.sources.saml_crypto import Certificate, read_certificates
-from authprobe.sources.saml_message import Assertion, issuers, load_sp_key, read_input
-from authprobe.sources.saml_message import decode as decode_message
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, MetadataScan, read_metadata
+from authprobe.sources.saml import testsp
+from authprobe.sources.saml.crypto import Certificate, read_certificates
+from authprobe.sources.saml.message import Assertion, issuers, load_sp_key, read_input
+from authprobe.sources.saml.message import decode as decode_message
+from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan, read_metadata
 
 saml_app = typer.Typer(
     name="saml",
@@ -151,7 +151,11 @@ def _stream_to(env: Environment, output: Path | None) -> Iterator[IO[str]]:
 def decode(
     source: Annotated[
         str,
-        typer.Argument(help="Captured login: XML, base64, SAMLResponse=..., HTML; - for stdin."),
+        typer.Argument(
+            help="Captured login: XML, base64, SAMLResponse=..., HTML, a SAML-tracer export "
+            "(JSON); - for stdin.",
+            metavar="FILE",
+        ),
     ],
     idp_metadata: IdpMetadataOpt = None,
     cert: CertOpt = None,
@@ -167,6 +171,15 @@ def decode(
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
+    index: Annotated[
+        int | None,
+        typer.Option(
+            "--index",
+            help="In a SAML-tracer export: which SAML message to show (1 = the first; default: "
+            "the last SAML Response, the login's answer).",
+            metavar="N",
+        ),
+    ] = None,
 ) -> int:
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
     _check_format(output_format)
@@ -174,7 +187,9 @@ def decode(
     data, location = read_input(source)
     # only the IdP the login names is read from the metadata (an aggregate costs no memory)
     metadata_result = (
-        read_metadata(idp_metadata, keep=issuers(data, location)) if idp_metadata else None
+        read_metadata(idp_metadata, keep=issuers(data, location, index=index))
+        if idp_metadata
+        else None
     )
     login = decode_message(
         data,
@@ -182,6 +197,7 @@ def decode(
         certificates=_certificates(cert),
         metadata=metadata_result,
         sp_key=load_sp_key(sp_key) if sp_key else None,
+        index=index,
     )
     show(env, login, output_format, output, show_values)
     return _exit(list(login.findings), fail_on)

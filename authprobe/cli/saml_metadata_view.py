@@ -36,9 +36,9 @@ from authprobe.cli.saml_render import (
     short_subject,
 )
 from authprobe.model import Finding
-from authprobe.sources.saml_checks import nameid_short
-from authprobe.sources.saml_crypto import Certificate
-from authprobe.sources.saml_metadata import IdpEntity, IdpMetadata, MetadataScan
+from authprobe.sources.saml.checks import nameid_short
+from authprobe.sources.saml.crypto import Certificate
+from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan
 
 CHUNK = 500  # IdP lines per terminal table while streaming
 

@@ -23,7 +23,7 @@ from rich.text import Text
 from authprobe import __version__, vocab
 from authprobe.model import Finding
 from authprobe.reports.mask import reveal
-from authprobe.sources.saml_message import Assertion, Attribute
+from authprobe.sources.saml.message import Assertion, Attribute
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}

@@ -19,7 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from authprobe import __version__
-from authprobe.analysis.lint import Code, LintResult, Occurrence, SisLint, SisScan, scan_extract
+from authprobe.analysis.lint.rules import Code, Occurrence
+from authprobe.analysis.lint.scan import SisScan, scan_extract, scan_plan
+from authprobe.analysis.lint.sis_lint import LintResult, SisLint
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, FailOn, OutputOpt, ShowValuesOpt
 from authprobe.cli.render import SEVERITY_STYLE, profiles_table
@@ -27,7 +29,9 @@ from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal
-from authprobe.sources.sis import SisExtract, load_schema, open_extract, parse_mapping
+from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.sources.sis.extract import SisExtract, open_extract
+from authprobe.sources.sis.schema import load_schema
 
 app = typer.Typer(
     help="Alma SIS extracts: profile the fields and lint them before Alma loads them.",
@@ -384,10 +388,12 @@ def scan(
     if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
         delimiter = "\t"
     source = open_extract(
-        extract, parse_mapping(mapping or []), delimiter=delimiter, encoding=encoding
+        extract,
+        parse_mapping(mapping or []),
+        delimiter=delimiter,
+        encoding=encoding,
+        plan=scan_plan(),  # a large extract: parsing on a second core
     )
-    if isinstance(source, SisExtract):
-        source.parallel = True  # a large extract: parsing on a second core
     if xsd is not None:
         if not isinstance(source, SisExtract):
             raise UsageError("sis-xsd-csv", "--xsd validates XML extracts, not CSV.")

@@ -47,8 +47,8 @@ from authprobe.errors import UsageError
 from authprobe.model import Finding
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict
 from authprobe.reports.mask import reveal
-from authprobe.sources.build_input import BuildTable, parse_build_map, read_code_table
-from authprobe.sources.sis_write import write_extract
+from authprobe.sources.sis.build_input import BuildTable, parse_build_map, read_code_table
+from authprobe.sources.sis.write import write_extract
 
 
 class BuildFindingsCsv:

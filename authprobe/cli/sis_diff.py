@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from authprobe import __version__
+from authprobe import __version__, runtime
 from authprobe.analysis.build_rules import who
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.cli.console import Environment, default_environment
@@ -36,7 +36,8 @@ from authprobe.model import Finding, InputSummary, Severity
 from authprobe.reports.csv import BOM, safe_cell
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict
 from authprobe.reports.mask import reveal
-from authprobe.sources.sis import SisExtract, open_extract, parse_mapping
+from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.sources.sis.extract import open_extract
 
 if TYPE_CHECKING:
     from authprobe.analysis.sisdiff import DiffColumns, DiffEngine, DiffExample, SisDiff
@@ -58,10 +59,9 @@ def read_columns(
     """One extract collected column-wise for the diff (XML read on two cores when large)."""
     from authprobe.analysis.sisdiff import DiffColumns
 
-    source = open_extract(paths, mapping)
-    if isinstance(source, SisExtract):
-        source.parallel = True
-        source.child_info_keys = DIFF_INFO_KEYS
+    source = open_extract(
+        paths, mapping, plan=runtime.ReadPlan(parallel=True, info_keys=DIFF_INFO_KEYS)
+    )
     columns = DiffColumns(match_field)
     add = columns.add
     for record in env.counted(source.records(), f"reading {label}"):

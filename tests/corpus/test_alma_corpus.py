@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis.lint import Code, lint_records
+from authprobe.analysis.lint.rules import Code
+from authprobe.analysis.lint.sis_lint import lint_records
 from authprobe.errors import AuthprobeError, InputError
-from authprobe.sources.sis import SisExtract, load_schema
+from authprobe.sources.sis.extract import SisExtract
+from authprobe.sources.sis.schema import load_schema
 
 ALMA = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "alma"
 

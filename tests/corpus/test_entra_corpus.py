@@ -12,8 +12,8 @@ import pytest
 
 from authprobe.cli.app import main
 from authprobe.errors import InputError
-from authprobe.sources.entra import EntraExport
-from authprobe.sources.saved import open_directory
+from authprobe.sources.directory_files.entra import EntraExport
+from authprobe.sources.directory_files.saved import open_directory
 
 ENTRA = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "entra"
 

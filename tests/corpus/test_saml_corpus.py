@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from authprobe.errors import AuthprobeError
-from authprobe.sources.saml_crypto import Certificate, parse_certificate, read_certificates
-from authprobe.sources.saml_message import read_message
-from authprobe.sources.saml_metadata import IdpMetadata, read_metadata
+from authprobe.sources.saml.crypto import Certificate, parse_certificate, read_certificates
+from authprobe.sources.saml.message import read_message
+from authprobe.sources.saml.metadata import IdpMetadata, read_metadata
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 METADATA = CORPUS / "idp-metadata"

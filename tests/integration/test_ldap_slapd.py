@@ -18,10 +18,11 @@ from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.app import main
 from authprobe.errors import ExitCode, SourceUnreachable
 from authprobe.model import Record, SourceKind
-from authprobe.sources.ldap import LdapDirectory, LdapSettings, lookup
-from authprobe.sources.ldap_probe import probe
-from authprobe.sources.ldif import LdifFile
-from authprobe.sources.saved import SavedRecords, open_directory
+from authprobe.sources.directory_files.ldif import LdifFile
+from authprobe.sources.directory_files.saved import SavedRecords, open_directory
+from authprobe.sources.ldap.directory import LdapDirectory, lookup
+from authprobe.sources.ldap.probe import probe
+from authprobe.sources.ldap.settings import LdapSettings
 from tests.integration.conftest import SlapdFactory
 from tests.integration.slapd import Slapd, free_port, generate_people, people_ldif
 

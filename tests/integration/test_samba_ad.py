@@ -14,10 +14,12 @@ from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.app import main
 from authprobe.errors import SourceUnreachable
 from authprobe.model import Record, SourceKind
-from authprobe.sources.ad import guid_text_to_bytes
-from authprobe.sources.ldap import BindMethod, LdapDirectory, LdapSettings, ServerKind, lookup
-from authprobe.sources.ldap_probe import probe
-from authprobe.sources.saved import open_directory
+from authprobe.sources.directory_files.saved import open_directory
+from authprobe.sources.ldap.ad import guid_text_to_bytes
+from authprobe.sources.ldap.connection import ServerKind
+from authprobe.sources.ldap.directory import LdapDirectory, lookup
+from authprobe.sources.ldap.probe import probe
+from authprobe.sources.ldap.settings import BindMethod, LdapSettings
 from tests.integration.samba_dc import SambaDc
 
 pytestmark = pytest.mark.integration

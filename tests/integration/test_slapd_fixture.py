@@ -7,7 +7,7 @@ from pathlib import Path
 import ldap3
 import pytest
 
-from authprobe.sources.ldif import LdifFile
+from authprobe.sources.directory_files.ldif import LdifFile
 from tests.integration.conftest import SlapdFactory
 from tests.integration.slapd import generate_people, people_ldif
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authprobe.sources import ad
+from authprobe.sources.ldap import ad
 
 # 01234567-89ab-cdef-0123-456789abcdef stored little-endian (first three groups byte-swapped).
 GUID_TEXT = "01234567-89ab-cdef-0123-456789abcdef"

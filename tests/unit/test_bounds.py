@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from authprobe.analysis.lint import SisLint
+from authprobe.analysis.lint.sis_lint import SisLint
 from authprobe.cli.app import main
 from authprobe.model import Record
 from tests.helpers import write_ldif, write_sis

@@ -13,11 +13,11 @@ import pytest
 from authprobe.cli.app import main
 from authprobe.errors import InputError
 from authprobe.model import Record
-from authprobe.sources.adcsv import AdCsvExport
-from authprobe.sources.entra import GUESTS, IMMUTABLE_GUID, MEMBERS, EntraExport
-from authprobe.sources.entra_pages import detect
-from authprobe.sources.ldif import LdifFile
-from authprobe.sources.saved import SavedRecords, open_directory
+from authprobe.sources.directory_files.adcsv import AdCsvExport
+from authprobe.sources.directory_files.entra import GUESTS, IMMUTABLE_GUID, MEMBERS, EntraExport
+from authprobe.sources.directory_files.entra_pages import detect
+from authprobe.sources.directory_files.ldif import LdifFile
+from authprobe.sources.directory_files.saved import SavedRecords, open_directory
 from tests.helpers import write_ldif
 
 CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#users(id,userPrincipalName)"

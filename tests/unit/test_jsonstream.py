@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authprobe.errors import InputError, UnsafeInputError
-from authprobe.sources.jsonstream import ITEM, PAGE_CLOSE, PAGE_OPEN, Event, JsonStream, walk
+from authprobe.sources.directory_files.jsonstream import (
+    ITEM,
+    PAGE_CLOSE,
+    PAGE_OPEN,
+    Event,
+    JsonStream,
+    walk,
+)
 
 
 def _events(text: str, chunk: int = 7, **kwargs: Any) -> list[Event]:

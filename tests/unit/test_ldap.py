@@ -10,21 +10,15 @@ import pytest
 
 from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources.adcsv import AdCsvExport
-from authprobe.sources.ldap import (
-    LdapDirectory,
-    LdapSettings,
-    ServerKind,
-    _next_range,
-    default_filter,
-    parse_url,
-    redact_url,
-    server_kind,
-)
-from authprobe.sources.ldap_errors import bind_error, result_error, wrap_exception
-from authprobe.sources.ldap_probe import parse_object_class
-from authprobe.sources.ldif import LdifFile
-from authprobe.sources.saved import SavedRecords, open_directory, save_records
+from authprobe.sources.directory_files.adcsv import AdCsvExport
+from authprobe.sources.directory_files.ldif import LdifFile
+from authprobe.sources.directory_files.saved import SavedRecords, open_directory, save_records
+from authprobe.sources.ldap.connection import ServerKind, default_filter, server_kind
+from authprobe.sources.ldap.directory import LdapDirectory
+from authprobe.sources.ldap.failures import bind_error, result_error, wrap_exception
+from authprobe.sources.ldap.probe import parse_object_class
+from authprobe.sources.ldap.request import next_range
+from authprobe.sources.ldap.settings import LdapSettings, parse_url, redact_url
 
 GUID_BYTES = bytes.fromhex("67452301ab89efcd0123456789abcdef")
 GUID_TEXT = "01234567-89ab-cdef-0123-456789abcdef"
@@ -75,7 +69,7 @@ def test_page_size_over_1000_refused() -> None:
 )
 def test_next_range(attribute: str, following: str | None) -> None:
     """AD ranged retrieval: the next range to ask for, None after the last chunk."""
-    assert _next_range(attribute) == following
+    assert next_range(attribute) == following
 
 
 def test_server_kinds() -> None:
@@ -319,12 +313,12 @@ class _FakeConnection:
 
 
 def _scan(connection: _FakeConnection, *, paged: bool) -> list[str]:
-    from authprobe.sources.ldap import ScanFacts, _Search
-    from authprobe.sources.ldif import EntryConverter
+    from authprobe.sources.directory_files.ldif import EntryConverter
+    from authprobe.sources.ldap.search import PagedSearch, ScanFacts
 
     directory = LdapDirectory(LdapSettings("ldap://h"), fast=False)
     facts = ScanFacts(paged=paged, base="dc=x", filter="(objectClass=person)")
-    search = _Search(connection, directory, facts, EntryConverter(ReadStats()))  # type: ignore[arg-type]
+    search = PagedSearch(connection, directory, facts, EntryConverter(ReadStats()))  # type: ignore[arg-type]
     records = list(search.run())
     assert len(records) == connection.count
     return facts.truncated
@@ -358,7 +352,8 @@ def test_a_peer_that_does_not_speak_ldap_is_a_named_error() -> None:
     import threading
 
     from authprobe.errors import ExitCode, SourceUnreachable
-    from authprobe.sources.ldap import LdapSettings, connect
+    from authprobe.sources.ldap.connection import connect
+    from authprobe.sources.ldap.settings import LdapSettings
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -25,7 +27,8 @@ from ldap3.protocol.rfc4511 import (
 )
 from ldap3.utils.asn1 import decode_message_fast, encode
 
-from authprobe.sources import ber
+from authprobe.sources.ldap import ber, ber_count
+from authprobe.sources.ldap.limits import MAX_VALUE_RANGE
 
 
 def entry_message(message_id: int, dn: bytes, attrs: list[tuple[bytes, list[bytes]]]) -> bytes:
@@ -237,7 +240,7 @@ def test_count_entry_hands_over_or_takes_back_exactly(
     single = {name: buffer.append for name, buffer in buffers.items()}
     multi: dict[bytes, bytes] = {name: name for name in (b"uid", b"mail", b"cn", b"objectClass")}
     pending: list[tuple[bytes, list[str]]] = []
-    done = ber.count_entry(data, message.op_start, message.op_end, single, multi, pending)
+    done = ber_count.count_entry(data, message.op_start, message.op_end, single, multi, pending)
     simple = all(
         name in multi and vals and not any(_not_utf8(v) for v in vals) for name, vals in attrs
     )
@@ -249,7 +252,7 @@ def test_count_entry_hands_over_or_takes_back_exactly(
             else:
                 assert (name, [v.decode() for v in vals]) in pending
         done = len(attrs)
-    ber.uncount_entry(data, message.op_start, message.op_end, buffers, done)
+    ber_count.uncount_entry(data, message.op_start, message.op_end, buffers, done)
     for name in (b"uid", b"mail", b"cn"):
         assert buffers[name] == before
 
@@ -257,4 +260,14 @@ def test_count_entry_hands_over_or_takes_back_exactly(
 @pytest.mark.skipif(os.environ.get("CI") != "true", reason="outside CI the C compiler is optional")
 def test_ci_builds_the_c_accelerator() -> None:
     """.ci/run installs gcc and Python's headers, so `ldap scan` runs the C entry walk there."""
-    assert ber.ACCELERATED
+    assert ber_count.ACCELERATED
+
+
+def test_the_c_walk_names_the_same_value_limit() -> None:
+    """`_bercount.c` sends lists of `limits.MAX_VALUE_RANGE` values to the general path too."""
+    source = (Path(ber.__file__).parent / "_bercount.c").read_text(encoding="utf-8")
+    defined = re.search(r"^#define MAX_VALUE_RANGE (\d+)$", source, re.MULTILINE)
+    assert defined is not None
+    assert int(defined.group(1)) == MAX_VALUE_RANGE
+    assert "limits.MAX_VALUE_RANGE" in source  # the comment names the Python constant
+    assert "1500" not in source.replace(defined.group(0), "")

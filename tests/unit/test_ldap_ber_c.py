@@ -1,9 +1,10 @@
-"""The C walk of search result entries (`_bercount`) gives exactly what `ber.count_entry` gives.
+"""The C walk of search result entries (`_bercount`) gives exactly what `ber_count.count_entry`
+gives.
 
 Same return value, same appends to the same buffers and to `pending` in the same order, and on
 bytes it does not take (truncated, over-long lengths, entries Python rejects) no change at all,
-so that `ber.count_entry_buffered` falls back to the Python function and its exact errors. The
-entries are encoded by ldap3's own ASN.1 encoder (pyasn1), then cut and damaged at random.
+so that `ber_count.count_entry_buffered` falls back to the Python function and its exact errors.
+The entries are encoded by ldap3's own ASN.1 encoder (pyasn1), then cut and damaged at random.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from authprobe.sources import ber
+from authprobe.sources.ldap import ber, ber_count
 from tests.unit.test_ldap_ber import entry_message
 
 _bercount = pytest.importorskip(
-    "authprobe.sources._bercount", reason="the C accelerator is not built (no compiler)"
+    "authprobe.sources.ldap._bercount", reason="the C accelerator is not built (no compiler)"
 )
 
 NAMES = (b"uid", b"mail", b"cn", b"objectClass", b"memberOf", b"x" * 130)
@@ -54,8 +55,8 @@ def _run(count: Any, data: bytes, start: int, end: int, *, python: bool) -> tupl
 
 
 def _both(data: bytes, start: int, end: int) -> None:
-    expected = _run(ber.count_entry, data, start, end, python=True)
-    assert _run(ber.count_entry_buffered, data, start, end, python=False) == expected
+    expected = _run(ber_count.count_entry, data, start, end, python=True)
+    assert _run(ber_count.count_entry_buffered, data, start, end, python=False) == expected
     raw = _run(_bercount.count_entry, data, start, end, python=False)
     if raw[0] == -2:  # not taken: nothing changed, the Python function decides
         assert raw[1:] == ({name: ["before"] for name in SINGLE}, [])
@@ -102,4 +103,4 @@ def test_damaged_and_cut_entries_give_the_python_result_or_error(
 
 
 def test_the_scan_uses_the_accelerator_unless_told_not_to() -> None:
-    assert ber.ACCELERATED  # built here, so the live scan runs it
+    assert ber_count.ACCELERATED  # built here, so the live scan runs it

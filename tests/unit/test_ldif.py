@@ -9,7 +9,7 @@ import pytest
 
 from authprobe.errors import ExitCode, InputError
 from authprobe.model import Record
-from authprobe.sources.ldif import LdifFile
+from authprobe.sources.directory_files.ldif import LdifFile
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "ldap"
 GUID_BYTES = bytes.fromhex("67452301ab89efcd0123456789abcdef")
@@ -281,7 +281,7 @@ def test_corpus_peppelinux_eduperson() -> None:
 def test_population_fast_path_agrees(dn: str) -> None:
     """The reader's population equals population_from_dn for plain and escaped DNs."""
     from authprobe.sources import population_from_dn
-    from authprobe.sources.ldif import _population
+    from authprobe.sources.directory_files.ldif import _population
 
     assert _population(dn) == population_from_dn(dn)
 

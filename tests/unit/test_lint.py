@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis.lint import Code, Occurrence, SisLint, lint_records, scan_extract
+from authprobe.analysis.lint.rules import Code, Occurrence
+from authprobe.analysis.lint.scan import scan_extract
+from authprobe.analysis.lint.sis_lint import SisLint, lint_records
 from authprobe.analysis.profile import profile_records
 from authprobe.model import Record, Severity, SourceKind
-from authprobe.sources.sis import SisExtract
+from authprobe.sources.sis.extract import SisExtract
 from tests.unit.test_sis_factory import User, write_users
 
 TODAY = date(2026, 1, 1)

@@ -106,8 +106,8 @@ def test_merging_split_inputs_equals_one_pass(
     assert merged.result() == profile_records(records, SourceKind.DIRECTORY)
 
 
-def test_single_values_counted_directly_give_the_same_profile() -> None:
-    """Counting one-value records straight into `counts` (the LDAP fast path) = `add`."""
+def test_single_values_counted_in_bulk_give_the_same_profile() -> None:
+    """Counting one-value records in bulk with `add_each` (the LDAP fast path) = `add`."""
     rows = [("a",), ("b", "a"), ("a",), ("c", "c"), ("b",)]
     one = SourceProfiler(SourceKind.DIRECTORY)
     for i, values in enumerate(rows):
@@ -116,7 +116,7 @@ def test_single_values_counted_directly_give_the_same_profile() -> None:
     field = direct.fields["f"] = one.fields["f"].__class__(SourceKind.DIRECTORY, "f")
     for values in rows:
         if len(values) == 1:
-            field.counts[values[0]] = field.counts.get(values[0], 0) + 1
+            field.add_each(values)
         else:
             field.add(values)
     direct.records = len(rows)

@@ -10,7 +10,7 @@ from authprobe.analysis.history import Snapshot
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.app import main
 from authprobe.model import Record, Report, SourceKind
-from authprobe.sources.saml_message import decode
+from authprobe.sources.saml.message import decode
 from tests.helpers import ListSource, rec, write_ldif, write_sis
 
 

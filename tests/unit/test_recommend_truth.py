@@ -13,7 +13,7 @@ from authprobe.cli.app import main
 from authprobe.model import Record, Report, SourceKind
 from authprobe.reports.json import report_to_dict
 from authprobe.reports.markdown import render_markdown
-from authprobe.sources.saml_message import decode
+from authprobe.sources.saml.message import decode
 from tests.helpers import ListSource, rec, write_ldif, write_sis
 
 

@@ -19,7 +19,7 @@ from authprobe.cli.recommend import run_options
 from authprobe.reports.html import render_html
 from authprobe.reports.json import report_to_dict
 from authprobe.reports.markdown import render_markdown
-from authprobe.sources.ldap import ScanFacts
+from authprobe.sources.ldap.search import ScanFacts
 from tests.helpers import write_ldif, write_sis
 from tests.reportdata import demo_report
 

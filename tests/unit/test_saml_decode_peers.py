@@ -17,8 +17,8 @@ import pytest
 
 from authprobe.cli.app import main
 from authprobe.errors import InputError
-from authprobe.sources.saml_crypto import Certificate, read_certificates
-from authprobe.sources.saml_message import Assertion, decode
+from authprobe.sources.saml.crypto import Certificate, read_certificates
+from authprobe.sources.saml.message import Assertion, decode
 from tests import saml_forge as forge
 from tests import saml_helpers as helpers
 

@@ -39,10 +39,10 @@ from lxml import etree
 from authprobe.analysis.idp_release import NAMEID, idp_release
 from authprobe.cli.app import main
 from authprobe.model import Record
-from authprobe.sources.saml_checks import nameid_opaque, nameid_short
-from authprobe.sources.saml_crypto import Certificate, parse_certificate
-from authprobe.sources.saml_message import Assertion, NameId, decode, read_message
-from authprobe.sources.saml_metadata import IdpMetadata, parse_metadata, read_metadata
+from authprobe.sources.saml.checks import nameid_opaque, nameid_short
+from authprobe.sources.saml.crypto import Certificate, parse_certificate
+from authprobe.sources.saml.message import Assertion, NameId, decode, read_message
+from authprobe.sources.saml.metadata import IdpMetadata, parse_metadata, read_metadata
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 RESPONSES = CORPUS / "saml-responses"

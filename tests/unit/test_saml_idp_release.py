@@ -8,8 +8,8 @@ import pytest
 
 from authprobe.analysis.idp_release import NAMEID, idp_release, locate_released_values
 from authprobe.model import Record
-from authprobe.sources.saml_message import Assertion, decode
-from authprobe.sources.saml_metadata import IdpMetadata, parse_metadata
+from authprobe.sources.saml.message import Assertion, decode
+from authprobe.sources.saml.metadata import IdpMetadata, parse_metadata
 from tests import saml_helpers as helpers
 
 pytestmark = pytest.mark.skipif(helpers.XMLSEC1 is None, reason="xmlsec1 is not installed")

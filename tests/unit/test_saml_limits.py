@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from authprobe.sources.saml_input import MAX_INPUT
+from authprobe.sources.saml.unwrap import MAX_INPUT
 
 MEMORY_LIMIT = 768 * 1024 * 1024
 TIME_LIMIT = 120.0
@@ -87,7 +87,7 @@ def test_redirect_binding_deflate_bomb_stops_at_the_message_limit(tmp_path: Path
 @pytest.mark.parametrize("inflated_mib", [1])
 def test_small_deflated_message_still_inflates(inflated_mib: int) -> None:
     """A deflated value under the limit is inflated whole (the bound does not cut real input)."""
-    from authprobe.sources.saml_input import extract_xml
+    from authprobe.sources.saml.unwrap import extract_xml
 
     xml = b"<samlp:Response>" + b" " * (inflated_mib << 20) + b"</samlp:Response>"
     value = base64.b64encode(zlib.compress(xml)[2:-4])

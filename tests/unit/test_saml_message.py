@@ -1,4 +1,4 @@
-"""saml_message: captured logins signed by pysaml2 (xmlsec1), read in every shape users paste."""
+"""saml message: captured logins signed by pysaml2 (xmlsec1), read in every shape users paste."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from lxml import etree
 
 from authprobe.errors import ExitCode, InputError, UnsafeInputError
-from authprobe.sources.saml_crypto import Certificate, read_certificates
-from authprobe.sources.saml_message import Assertion, decode, extract_xml
-from authprobe.sources.saml_metadata import parse_metadata
+from authprobe.sources.saml.crypto import Certificate, read_certificates
+from authprobe.sources.saml.message import Assertion, decode, extract_xml
+from authprobe.sources.saml.metadata import parse_metadata
 from tests import saml_helpers as helpers
 
 pytestmark = pytest.mark.skipif(helpers.XMLSEC1 is None, reason="xmlsec1 is not installed")

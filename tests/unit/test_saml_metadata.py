@@ -1,4 +1,4 @@
-"""saml_metadata: IdP metadata from pysaml2 (signed with xmlsec1), aggregates, URLs, bad input."""
+"""saml metadata: IdP metadata from pysaml2 (signed with xmlsec1), aggregates, URLs, bad input."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from authprobe.errors import ExitCode, InputError, SourceUnreachable, UnsafeInputError, UsageError
-from authprobe.sources.saml_metadata import IdpMetadata, parse_metadata, read_metadata
+from authprobe.sources.saml.metadata import IdpMetadata, parse_metadata, read_metadata
 from tests import saml_helpers as helpers
 
 pytestmark = pytest.mark.skipif(helpers.XMLSEC1 is None, reason="xmlsec1 is not installed")
@@ -337,7 +337,7 @@ def test_a_server_that_does_not_speak_http_is_exit_3(tmp_path: Path) -> None:
     import threading
 
     from authprobe.errors import SourceUnreachable
-    from authprobe.sources.saml_metadata import read_metadata
+    from authprobe.sources.saml.metadata import read_metadata
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

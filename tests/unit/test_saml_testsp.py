@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.sources import testsp
-from authprobe.sources.saml_metadata import IdpEntity, parse_metadata
+from authprobe.sources.saml import testsp
+from authprobe.sources.saml.metadata import IdpEntity, parse_metadata
 from tests import saml_helpers as helpers
 
 pytestmark = pytest.mark.skipif(helpers.XMLSEC1 is None, reason="xmlsec1 is not installed")

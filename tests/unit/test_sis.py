@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from authprobe.errors import InputError, UnsafeInputError
-from authprobe.model import SourceKind
-from authprobe.sources import sis
-from authprobe.sources.sis import SisExtract
+from authprobe.model import Record, SourceKind
+from authprobe.sources.sis import xml_files
+from authprobe.sources.sis.extract import SisExtract
 from tests.unit.test_sis_factory import (
     User,
     user_start_lines,
@@ -22,7 +22,7 @@ from tests.unit.test_sis_factory import (
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "alma"
 
 
-def read(*paths: Path) -> list[sis.Record]:
+def read(*paths: Path) -> list[Record]:
     return list(SisExtract(list(paths)).records())
 
 
@@ -275,7 +275,7 @@ def test_zip_bomb_is_refused(tmp_path: Path) -> None:
 
 def test_zip_total_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Members adding up beyond the total limit are refused as unsafe."""
-    monkeypatch.setattr(sis, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(xml_files, "MAX_TOTAL_BYTES", 1000)
     doc = users_document([User()] * 5)
     assert len(doc) > 500
     zpath = write_zip(tmp_path / "x.zip", {"a.xml": doc, "b.xml": doc})

@@ -19,8 +19,8 @@ from authprobe.analysis.build_dates import read_date, shift
 from authprobe.buildconfig import parse_rule
 from authprobe.cli.app import main
 from authprobe.errors import UsageError
-from authprobe.sources.sis import SisExtract
-from authprobe.sources.sis_write import plan_files
+from authprobe.sources.sis.extract import SisExtract
+from authprobe.sources.sis.write import plan_files
 from tests.build_plant import Plan, plant
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "alma"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.analysis import lint
+from authprobe.analysis.lint import sis_lint
 from authprobe.cli.app import main
 from authprobe.cli.sis import csv_cell
 from tests.unit.test_lint import ID_TYPES, TODAY, planted_users
@@ -27,7 +27,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
         def today(cls) -> Day:
             return cls(TODAY.year, TODAY.month, TODAY.day)
 
-    monkeypatch.setattr(lint, "date", Day)
+    monkeypatch.setattr(sis_lint, "date", Day)
 
 
 @pytest.fixture

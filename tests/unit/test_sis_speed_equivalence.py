@@ -1,9 +1,10 @@
 """The parallel reading of an SIS extract gives exactly what one process gives.
 
-`SisExtract(parallel=True)` reads the last inputs in a forked child (`authprobe.sources.forked`)
-and passes the records back; every record (ref, attrs and their order, population, info and its
-order), the reader statistics (counts, skip reasons and their examples) and any error must be
-the same as reading everything in one process, wherever the inputs are split.
+A `SisExtract` with a parallel read plan reads the last inputs in a forked child
+(`runtime.ForkedBatches`) and passes the records back; every record (ref, attrs and their
+order, population, info and its order), the reader statistics (counts, skip reasons and their
+examples) and any error must be the same as reading everything in one process, wherever the
+inputs are split.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from authprobe import runtime
 from authprobe.errors import InputError
 from authprobe.model import ReadStats, Record
-from authprobe.sources import forked, sis
-from authprobe.sources.sis import SisExtract, split_point
+from authprobe.sources.sis import extract as sis
+from authprobe.sources.sis.extract import SisExtract, split_point
 from tests.unit.test_sis_factory import User, users_document, write_users, write_zip
 
-pytestmark = pytest.mark.skipif(not forked.available(), reason="needs os.fork")
+pytestmark = pytest.mark.skipif(not runtime.can_fork(), reason="needs os.fork")
 
 TRICKY_USERS = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- exported by the SIS -->
@@ -117,7 +119,7 @@ def stats_snapshot(stats: ReadStats) -> tuple[object, ...]:
 
 
 def read(paths: list[Path], *, parallel: bool) -> tuple[list[tuple[object, ...]], ReadStats]:
-    extract = SisExtract(paths, parallel=parallel, parallel_min_bytes=0)
+    extract = SisExtract(paths, plan=runtime.ReadPlan(parallel=parallel), parallel_min_bytes=0)
     records = [snapshot(r) for r in extract.records()]
     return records, extract.stats
 
@@ -155,7 +157,8 @@ def test_an_error_is_raised_after_the_same_records(
     monkeypatch.setattr(sis, "split_point", lambda sizes, min_bytes: 2)
 
     def until_error(parallel: bool) -> tuple[list[tuple[object, ...]], InputError]:
-        extract = SisExtract([folder], parallel=parallel, parallel_min_bytes=0)
+        plan = runtime.ReadPlan(parallel=parallel)
+        extract = SisExtract([folder], plan=plan, parallel_min_bytes=0)
         seen: list[tuple[object, ...]] = []
 
         def consume() -> None:
@@ -181,16 +184,17 @@ def test_an_error_is_raised_after_the_same_records(
 def test_stopping_early_stops_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Closing the records early kills and reaps the reading child (other children of the test
     process, such as servers started by fixtures, are not looked at)."""
-    started: list[forked.ForkedRecords] = []
+    started: list[runtime.ForkedBatches[Any, Any]] = []
 
-    class Watched(forked.ForkedRecords):
+    class Watched(runtime.ForkedBatches[Any, Any]):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             started.append(self)
 
-    monkeypatch.setattr(forked, "ForkedRecords", Watched)
+    monkeypatch.setattr(runtime, "ForkedBatches", Watched)
     folder = extract_folder(tmp_path)
-    records = SisExtract([folder], parallel=True, parallel_min_bytes=0).records()
+    plan = runtime.ReadPlan(parallel=True)
+    records = SisExtract([folder], plan=plan, parallel_min_bytes=0).records()
     next(iter(records))
     assert len(started) == 1
     pid = started[0].pid
@@ -223,12 +227,14 @@ def test_split_balances_the_two_processes() -> None:
 
 def _scan(folder: Path, *, parallel: bool) -> tuple[object, ...]:
     """`scan_extract` as `sis scan` runs it; everything it reports, and every occurrence."""
-    from authprobe.analysis.lint import SisLint, scan_extract
+    from authprobe.analysis.lint.scan import scan_extract, scan_plan
+    from authprobe.analysis.lint.sis_lint import SisLint
     from tests.unit.test_lint import ID_TYPES, TODAY
 
     occurrences: list[object] = []
     lint = SisLint(id_types=ID_TYPES, today=TODAY, sink=occurrences.append)
-    extract = SisExtract([folder], parallel=parallel, parallel_min_bytes=0)
+    plan = scan_plan() if parallel else None
+    extract = SisExtract([folder], plan=plan, parallel_min_bytes=0)
     scan = scan_extract(extract, lint, parallel=parallel)
     return (
         scan.input,
@@ -243,7 +249,7 @@ def _scan(folder: Path, *, parallel: bool) -> tuple[object, ...]:
 def test_every_split_gives_the_scan_of_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The child passes only the `info` the lint reads (`child_info_keys`) and marshals its
+    """The child passes only the `info` the lint reads (`scan_plan`) and marshals its
     batches; profiles, populations, findings, samples and every occurrence stay the same,
     with planted problems spread over the files so that duplicates cross the split."""
     from tests.unit.test_lint import planted_users

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from authprobe.analysis.crosscheck import shared_identifiers
-from authprobe.analysis.lint import LoadChecks, identifier_misuse
+from authprobe.analysis.lint.misuse import identifier_misuse
+from authprobe.analysis.lint.sis_lint import LoadChecks
 from authprobe.analysis.profile import SourceProfiler, no_records_finding
 from authprobe.analysis.recommend.sides import Side
 from authprobe.model import FieldProfile, Finding, Severity, SourceKind

@@ -9,8 +9,8 @@ from authprobe.sources import RecordSource
 from authprobe.sources.cas.response import CasResponse
 from authprobe.sources.oidc.discovery import Discovery
 from authprobe.sources.oidc.token import IdToken
-from authprobe.sources.saml_message import Assertion
-from authprobe.sources.saml_metadata import IdpMetadata
+from authprobe.sources.saml.message import Assertion
+from authprobe.sources.saml.metadata import IdpMetadata
 
 
 @dataclass(frozen=True, slots=True)

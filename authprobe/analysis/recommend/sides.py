@@ -15,7 +15,8 @@ from authprobe.analysis.crosscheck import SideIndex
 from authprobe.analysis.history import Snapshot, ValueHistory
 from authprobe.analysis.idp_evidence import locators
 from authprobe.analysis.idp_release import LoginLocator
-from authprobe.analysis.lint import LoadChecks, identifier_misuse
+from authprobe.analysis.lint.misuse import identifier_misuse
+from authprobe.analysis.lint.sis_lint import LoadChecks
 from authprobe.analysis.loadcolumns import LoadColumns
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.analysis.recommend.options import Options

@@ -25,7 +25,7 @@ from joserfc.jwk import ECKey, JWKRegistry, Key, OKPKey, RSAKey
 from authprobe.errors import AuthprobeError, InputError
 from authprobe.model import Finding, Severity
 from authprobe.sources.documents import JsonDocument, read_json, strings, text
-from authprobe.sources.saml_crypto import Certificate, parse_certificate
+from authprobe.sources.saml.crypto import Certificate, parse_certificate
 
 SOURCE = "oidc-jwks"
 EXPIRY_WARNING = timedelta(days=90)

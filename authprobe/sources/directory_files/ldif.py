@@ -1,0 +1,397 @@
+"""LDIF exports (RFC 2849), streamed: `ldapsearch -LLL`, `slapcat`, `ldifde` (.ldf) files.
+
+The file is read line by line and never held in memory: folded lines are joined, comments dropped,
+`attr:: base64` decoded, `attr:< URL` counted but not followed. Only person entries become records;
+every other entry, binary value or password attribute is counted in `stats` with the reason.
+
+`EntryConverter` turns one directory entry (DN + attribute values) into a `Record`; the live LDAP
+reader uses it too, so a server and its export give the same records.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Final
+
+from authprobe import runtime
+from authprobe.errors import InputError, at_line
+from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+from authprobe.sources import population_from_dn
+from authprobe.sources.ldap import ad
+
+PERSON_CLASSES: Final = frozenset(
+    {"person", "organizationalperson", "inetorgperson", "user", "posixaccount", "eduperson"}
+)
+"""An entry is a person when one of its objectClass values is here or ends in `person`."""
+EXCLUDED_CLASSES: Final = frozenset({"computer"})
+"""AD computers are `user` objects too: never people."""
+_NOT_PERSON_RDNS: Final = frozenset({"ou", "dc", "o", "c", "l", "st"})
+_SCHEMA_DNS: Final = frozenset({"cn=schema", "cn=subschema", "cn=aggregate"})
+
+SKIP_NOT_PERSON: Final = "not a person entry"
+SKIP_BINARY: Final = "binary value not profiled"
+SKIP_SECRET: Final = "password attribute not read"  # noqa: S105 - a skip reason, not a password
+SKIP_URL: Final = "URL value not followed"
+SKIP_BAD_IDENTIFIER: Final = "binary identifier with a wrong length"
+SKIP_DISABLED: Final = "disabled account excluded"
+DISABLED_INFO: Final = "disabled"
+_TEXT, _SECRET, _BINARY = range(3)  # what an attribute holds (decided once per name)
+
+
+def is_person(object_classes: Iterable[str] | None, dn: str) -> bool:
+    """True for person/user entries that are not computers.
+
+    Without any objectClass (an export of selected attributes), the DN decides: an entry named
+    `ou=`, `dc=`, `o=`... is a container, anything else is taken as a person.
+    """
+    if object_classes is None:
+        if dn.strip().lower() in _SCHEMA_DNS:
+            return False
+        first = dn.split(",", 1)[0].partition("=")[0].strip().lower()
+        return bool(first) and first not in _NOT_PERSON_RDNS
+    classes = {value.strip().lower() for value in object_classes}
+    if classes & EXCLUDED_CLASSES:
+        return False
+    return bool(classes & PERSON_CLASSES) or any(name.endswith("person") for name in classes)
+
+
+@dataclass
+class EntryConverter:
+    """Builds records from directory entries: one spelling per attribute, binary values decoded,
+    secrets dropped, non-person entries skipped; everything skipped is counted in `stats`."""
+
+    stats: ReadStats
+    exclude_disabled: bool = False
+    disabled: int = 0
+    _spelling: dict[str, str] = field(default_factory=dict)
+    _raw_kinds: dict[bytes, tuple[str, str, int]] = field(default_factory=dict)
+
+    def spell(self, attribute: str) -> str:
+        """The attribute's base name as first seen in this input (names are case-insensitive)."""
+        name = attribute.split(";", 1)[0] if ";" in attribute else attribute
+        key = name.lower()
+        spelled = self._spelling.get(key)
+        if spelled is None:
+            self._spelling[key] = spelled = name
+        return spelled
+
+    def add(
+        self, attrs: dict[str, list[str]], attribute: str, value: str | bytes, location: str
+    ) -> None:
+        """Add one value: text as is; bytes decoded (GUID/SID), as UTF-8 text, or skipped."""
+        name = self.spell(attribute)
+        if ad.is_secret(name):
+            self.stats.skip(SKIP_SECRET, location)
+            return
+        if isinstance(value, str):
+            if ad.is_guid_attribute(name):
+                self._add_guid_text(attrs, name, value)
+            else:
+                attrs.setdefault(name, []).append(value)
+            return
+        if ad.is_binary_identifier(name):
+            try:
+                pairs = ad.decode_identifier(name, value)
+            except ad.BinaryValueError:
+                self.stats.skip(SKIP_BAD_IDENTIFIER, location)
+                return
+            for key, text in pairs:
+                attrs.setdefault(key, []).append(text)
+            return
+        if ad.is_binary_attribute(name):
+            self.stats.skip(SKIP_BINARY, location)
+            return
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            self.stats.skip(SKIP_BINARY, location)
+            return
+        attrs.setdefault(name, []).append(text)
+
+    def add_raw(
+        self, attrs: dict[str, list[str]], raw_name: bytes, values: list[bytes], location: str
+    ) -> str:
+        """Add all values of one attribute as a server sent them (bytes); return the attribute
+        description as sent (with options such as `;range=0-1499`).
+
+        The hot path of a live scan: what each attribute is (text, secret, binary) is decided
+        once per attribute name, and text values are decoded in one go.
+        """
+        known = self._raw_kinds.get(raw_name)
+        if known is None:
+            text = raw_name.decode("utf-8", "replace")
+            name = self.spell(text)
+            if ad.is_secret(name):
+                kind = _SECRET
+            elif ad.is_binary_attribute(name):
+                kind = _BINARY
+            else:
+                kind = _TEXT
+            known = self._raw_kinds[raw_name] = (text, name, kind)
+        text, name, kind = known
+        if kind == _TEXT:
+            try:
+                decoded = [value.decode("utf-8") for value in values]
+            except UnicodeDecodeError:
+                for value in values:
+                    self.add(attrs, name, value, location)
+                return text
+            existing = attrs.get(name)
+            if existing is None:
+                attrs[name] = decoded
+            else:
+                existing.extend(decoded)
+        elif kind == _SECRET:
+            for _ in values:
+                self.stats.skip(SKIP_SECRET, location)
+        else:
+            for value in values:
+                self.add(attrs, name, value, location)
+        return text
+
+    def is_text(self, raw_name: bytes) -> bool:
+        """True when `add_raw` has classified this attribute type as plain text."""
+        known = self._raw_kinds.get(raw_name)
+        return known is not None and known[2] == _TEXT
+
+    def _add_guid_text(self, attrs: dict[str, list[str]], name: str, value: str) -> None:
+        """A GUID already written as text (CSV exports): normalise it, add its immutableId."""
+        try:
+            raw = uuid.UUID(value.strip().strip("{}")).bytes_le
+        except ValueError:
+            attrs.setdefault(name, []).append(value)
+            return
+        for key, text in ad.decode_identifier(name, raw):
+            attrs.setdefault(key, []).append(text)
+
+    def finish(
+        self, dn: str, attrs: dict[str, list[str]], *, disabled: bool | None = None
+    ) -> Record | None:
+        """The record for a complete entry, or None (counted) when it is not a person.
+
+        `disabled` overrides userAccountControl (e.g. the `Enabled` column of Get-ADUser).
+        """
+        object_classes = attrs.get(self.spell("objectClass"))
+        if not is_person(object_classes, dn):
+            self.stats.skip(SKIP_NOT_PERSON, dn)
+            return None
+        info: dict[str, str] = {}
+        if disabled is None:
+            control = attrs.get(self.spell("userAccountControl"))
+            disabled = bool(control) and ad.is_disabled(control[0]) if control else False
+        if disabled:
+            self.disabled += 1
+            if self.exclude_disabled:
+                self.stats.skip(SKIP_DISABLED, dn)
+                return None
+            info[DISABLED_INFO] = "true"
+        self.stats.records += 1
+        return Record(
+            ref=dn,
+            attrs={name: tuple(values) for name, values in attrs.items()},
+            population=_population(dn),
+            info=info,
+        )
+
+
+def _population(dn: str) -> str | None:
+    """`population_from_dn`, with a fast path for DNs without escapes (most of them)."""
+    if "\\" in dn:
+        return population_from_dn(dn)
+    for rdn in dn.split(","):
+        name, _, value = rdn.partition("=")
+        if value and name.strip().lower() == "ou":
+            return value.strip()
+    return None
+
+
+def _malformed(path: Path, line: int, what: str) -> InputError:
+    return InputError(
+        "ldif-malformed",
+        f"Malformed LDIF: {what}.",
+        location=at_line(path, line),
+        hint="Check the export (RFC 2849): each line is `attribute: value`, `attribute:: base64`"
+        " or a continuation starting with one space; entries are separated by a blank line.",
+    )
+
+
+class LdifFile:
+    """A directory export in LDIF, read as a stream of person records (`RecordSource`)."""
+
+    source = SourceKind.DIRECTORY
+    kind = "ldif"
+
+    def __init__(self, path: Path, *, exclude_disabled: bool = False) -> None:
+        self.path = Path(path)
+        self.location = str(path)
+        self.stats = ReadStats(files=1)
+        self.exclude_disabled = exclude_disabled
+        self.disabled = 0
+
+    def summary(self) -> InputSummary:
+        """The input as the report lists it (after `records()` was consumed)."""
+        return InputSummary(
+            kind=self.kind,
+            source=self.source,
+            location=self.location,
+            records=self.stats.records,
+            skipped=dict(self.stats.skipped),
+            files=1,
+        )
+
+    def records(self) -> Iterator[Record]:
+        """Yield every person entry as a record, in file order."""
+        self.stats = ReadStats(files=1)
+        converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
+        stream = runtime.open_input(self.path, "LDIF export")
+        with stream:
+            yield from self._read(stream, converter)
+        self.disabled = converter.disabled
+
+    def _read(self, stream: IO[bytes], converter: EntryConverter) -> Iterator[Record]:
+        dn: str | None = None
+        attrs: dict[str, list[str]] = {}
+        state = _START
+        entry_limit = runtime.limits().entry_bytes
+        entry_bytes = 0
+        for number, line in _logical_lines(stream, self.path):
+            if line is None:  # blank line: end of entry
+                if dn is not None and state == _ENTRY:
+                    record = converter.finish(dn, attrs)
+                    if record is not None:
+                        yield record
+                dn, attrs = None, {}
+                entry_bytes = 0
+                state = _BETWEEN if state != _START else _START
+                continue
+            if state == _SKIP:
+                continue
+            entry_bytes += len(line)
+            if entry_bytes > entry_limit:
+                raise _entry_too_large(self.path, number, entry_limit)
+            name, value = _split_line(line, self.path, number)
+            lower = name.lower()
+            if dn is None:
+                if lower == "version" and state == _START:
+                    state = _BETWEEN
+                    continue
+                if lower in ("search", "result"):  # ldapsearch -L trailer block
+                    state = _SKIP
+                    continue
+                if lower != "dn":
+                    raise _malformed(
+                        self.path, number, f"an entry starts with `{name}:`, not `dn:`"
+                    )
+                dn = _text(value, self.path, number)
+                state = _ENTRY
+                continue
+            if lower == "control":
+                continue
+            if lower == "changetype":
+                kind = _text(value, self.path, number).strip().lower()
+                if kind != "add":
+                    converter.stats.skip(f"changetype {kind} not applied", dn)
+                    state = _SKIP
+                continue
+            if isinstance(value, _Url):
+                converter.stats.skip(SKIP_URL, at_line(self.path, number))
+                continue
+            converter.add(attrs, name, value, at_line(self.path, number))
+        if dn is not None and state == _ENTRY:
+            record = converter.finish(dn, attrs)
+            if record is not None:
+                yield record
+
+
+_START, _BETWEEN, _ENTRY, _SKIP = range(4)
+
+
+class _Url(str):
+    """An `attr:< URL` value (not followed)."""
+
+    __slots__ = ()
+
+
+def _entry_too_large(path: Path, line: int, limit: int) -> InputError:
+    return runtime.too_large(at_line(path, line), "LDIF export", limit, value=True, whole="entry")
+
+
+def _logical_lines(stream: IO[bytes], path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """Join folded lines and drop comments; yield (first line number, content) or (n, None) for
+    a blank line. No physical line and no joined value may exceed the value budget."""
+    pending: bytes | None = None  # the logical line being read
+    folded: list[bytes] | None = None  # its pieces, once a continuation line came
+    size = pending_number = number = 0
+    in_comment = False
+    limit = runtime.limits().value_bytes
+    what = "LDIF export"
+    for batch in runtime.line_batches(stream, path, what, limit):
+        for raw in batch:
+            number += 1
+            line = raw[:-1] if raw[-1:] == b"\r" else raw
+            if line[:1] == b" ":
+                if pending is not None:
+                    if folded is None:
+                        folded, size = [pending], len(pending)
+                    folded.append(line[1:])
+                    size += len(line) - 1
+                    if size > limit:
+                        raise runtime.too_large(
+                            at_line(path, pending_number), what, limit, value=True
+                        )
+                elif not in_comment:
+                    raise _malformed(path, number, "a continuation line with nothing to continue")
+                continue
+            if pending is not None:
+                yield pending_number, b"".join(folded) if folded is not None else pending
+                pending = folded = None
+            in_comment = False
+            if not line:
+                yield number, None
+            elif line[:1] == b"#":
+                in_comment = True
+            else:
+                pending = line
+                pending_number = number
+    if pending is not None:
+        yield pending_number, b"".join(folded) if folded is not None else pending
+
+
+def _split_line(line: bytes, path: Path, number: int) -> tuple[str, str | bytes]:
+    """`name: text` -> (name, str); `name:: b64` -> (name, bytes); `name:< url` -> (name, _Url)."""
+    colon = line.find(b":")
+    if colon <= 0:
+        raise _malformed(path, number, "a line without `attribute:`")
+    try:
+        name = line[:colon].decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise _malformed(path, number, "an attribute name that is not ASCII") from None
+    if not name or " " in name:
+        raise _malformed(path, number, f"an invalid attribute name {name!r}")
+    rest = line[colon + 1 :]
+    if rest[:1] == b":":
+        try:
+            return name, base64.b64decode(rest[1:].strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise _malformed(path, number, f"invalid base64 in `{name}::`") from None
+    if rest[:1] == b"<":
+        return name, _Url(rest[1:].strip().decode("utf-8", "replace"))
+    try:
+        return name, rest.lstrip(b" ").decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed(path, number, f"the value of `{name}:` is not UTF-8 text") from None
+
+
+def _text(value: str | bytes, path: Path, number: int) -> str:
+    """A value that must be text (DN, changetype), decoding base64 forms as UTF-8."""
+    if isinstance(value, str):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed(path, number, "a base64 DN that is not UTF-8 text") from None
