@@ -13,11 +13,14 @@ comes from. CAS attributes are plain directory names (`uid`, `mail`) and resolve
 
 Lookups are case-insensitive (claim URIs are sent with varying case); the Name Alma must be
 configured with is always the one *as sent*, never the one from this table.
+
+It also names the attributes the cross-check leaves out of its joins (`NOT_IDENTIFIERS`: they
+never carry a person's identifier) and the fields holding a part of a person's name
+(`NAME_PART_FIELDS`: a value that contains one is derived from the name).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -52,8 +55,6 @@ class AttributeInfo:
     """Made per service or per login (targeted, pairwise): the SIS can never hold it."""
 
 
-_EDUPERSON = "urn:oid:1.3.6.1.4.1.5923.1.1.1."
-_SCHAC = "urn:oid:1.3.6.1.4.1.25178.1.2."
 _WS05 = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 _WS08 = "http://schemas.microsoft.com/ws/2008/06/identity/claims/"
 _MSID = "http://schemas.microsoft.com/identity/claims/"
@@ -480,6 +481,30 @@ def carries(name: str, attribute: str, sent_friendly_name: str | None = None) ->
     return any(a.casefold() == wanted for a in directory_attributes(name, sent_friendly_name))
 
 
-def known_names(family: Family | None = None) -> Iterable[AttributeInfo]:
-    """The registry's entries, optionally of one family."""
-    return (info for info in REGISTRY.values() if family is None or info.family is family)
+# --- names that never carry a person's identifier, names that hold a person's name -------------
+
+_NOT_IDENTIFIER_NAMES = (
+    # structure and group membership
+    "objectClass objectCategory memberOf member structuralObjectClass hasSubordinates "
+    "subschemaSubentry "
+    # Active Directory account state, counters and timestamps
+    "userAccountControl sAMAccountType instanceType primaryGroupID codePage countryCode "
+    "whenCreated whenChanged uSNCreated uSNChanged pwdLastSet lastLogon lastLogonTimestamp "
+    "lastLogoff badPasswordTime badPwdCount logonCount accountExpires dSCorePropagationData "
+    # OpenLDAP operational attributes
+    "createTimestamp modifyTimestamp creatorsName modifiersName entryCSN "
+    # secrets
+    "userPassword unicodePwd "
+    # populations, not people
+    "eduPersonAffiliation eduPersonScopedAffiliation eduPersonPrimaryAffiliation employeeType "
+    # POSIX account settings
+    "loginShell homeDirectory gidNumber"
+)
+NOT_IDENTIFIERS = frozenset(n.casefold() for n in (*_NOT_IDENTIFIER_NAMES.split(), "email:all"))
+"""Attributes that never carry a person's identifier (casefolded); the cross-check does not join
+them (they are still profiled). `email:all` (every SIS email) is profiled but joined only through
+`email`, the preferred one."""
+
+NAME_PART_FIELDS = ("sn", "surname", "givenname", "last_name", "first_name")
+"""Directory attributes and SIS fields (casefolded) holding a surname or a given name: an
+identifier value that contains one is derived from the person's name."""

@@ -9,13 +9,21 @@ type; the SAML profile's labels are Alma's own ("User ID in an attribute element
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from authprobe import vocab
 from authprobe.analysis.idp_release import IdpRelease
 from authprobe.analysis.match_id import alma_label
 from authprobe.analysis.normalize import TRANSFORMING
 from authprobe.analysis.scoring import STEP_ACTIONS
-from authprobe.model import AlmaAdvice, Candidate, FieldProfile, SisMatch, SourceKind
+from authprobe.model import (
+    AlmaAdvice,
+    Candidate,
+    Correspondence,
+    FieldProfile,
+    SisMatch,
+    SourceKind,
+)
 
 SUBJECT = "Subject NameID"
 ATTRIBUTE = "User ID in an attribute element"
@@ -239,3 +247,122 @@ def alma_advice(
         oidc_claim=oidc_claim,
         oidc_instruction=oidc_instruction,
     )
+
+
+# --- the advice laid out: the settings to apply, and who does what -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One line of the configuration to apply: where, which setting, the value (`placeholder`:
+    the value is not known yet, and `value` describes it)."""
+
+    where: str
+    name: str
+    value: str
+    placeholder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a team (`who`) must do, in a sentence."""
+
+    who: str
+    text: str
+
+
+SAML_TEST = (
+    "In Alma's SAML integration profile, set User ID Location and User ID Attribute Name as in "
+    "the settings table, then use the profile's Test button."
+)
+CASE_IGNORED = "Letter case differs between the sources: Alma ignores it by itself."
+
+
+def configuration(
+    advice: AlmaAdvice, pair: Correspondence
+) -> tuple[tuple[Setting, ...], tuple[Action, ...]]:
+    """The advice for the recommended `pair` as the reports lay it out: the Alma, IdP and SIS
+    settings that make the two decisions work, then what each team does."""
+    return _settings(advice, pair), _actions(advice, pair)
+
+
+def _settings(advice: AlmaAdvice, pair: Correspondence) -> tuple[Setting, ...]:
+    attribute = pair.directory_attribute
+    transforming = [s for s in pair.normalisation if s in TRANSFORMING]
+    settings = [
+        Setting("SIS extract", "Alma field", advice.sis_field),
+        Setting("SIS integration profile", "Match ID Type", advice.match_id_type),
+        Setting("Alma SAML profile", "User ID Location", advice.user_id_location),
+    ]
+    if advice.user_id_location != SUBJECT:
+        name = advice.user_id_attribute_name
+        settings.append(
+            Setting("Alma SAML profile", "User ID Attribute Name", name)
+            if name
+            else Setting(
+                "Alma SAML profile",
+                "User ID Attribute Name",
+                f"the Name the IdP sends {attribute} under, exactly as in the assertion",
+                placeholder=True,
+            )
+        )
+    settings.extend(_login_settings(advice))
+    settings.append(Setting("Directory (IdP source)", "Attribute", attribute))
+    settings.append(
+        Setting(
+            "Alma LDAP profile (if used)",
+            "Search attribute",
+            advice.ldap_search_attribute or "a username attribute (none found)",
+            placeholder=not advice.ldap_search_attribute,
+        )
+    )
+    if transforming:
+        settings.append(Setting("IdP or SIS export", "Transformation", " + ".join(transforming)))
+    return tuple(settings)
+
+
+def _login_settings(advice: AlmaAdvice) -> list[Setting]:
+    """The OpenID Connect and CAS rows, when such a login was given."""
+    rows: list[Setting] = []
+    if advice.oidc_instruction:
+        claim = advice.oidc_claim
+        rows.append(
+            Setting("Alma OpenID Connect profile", "Claim matched (confirm with Ex Libris)", claim)
+            if claim
+            else Setting(
+                "Alma OpenID Connect profile",
+                "Claim matched (confirm with Ex Libris)",
+                "a claim carrying the value: the ID token has none yet",
+                placeholder=True,
+            )
+        )
+    if advice.cas_instruction:
+        rows.append(Setting("Alma CAS profile", "User identifier", "cas:user"))
+    return rows
+
+
+def _actions(advice: AlmaAdvice, pair: Correspondence) -> tuple[Action, ...]:
+    actions = [
+        Action("Registrar", advice.sis_instruction),
+        Action("Library", advice.match_instruction),
+        # an action is a plain sentence: the command's inline-code marks go
+        Action("Campus IT, then library", advice.idp_instruction.replace("`", "")),
+        Action("Library", SAML_TEST),
+        Action("Library and campus IT (LDAP)", advice.ldap_instruction),
+        *_login_actions(advice),
+        *(Action("Note", warning) for warning in advice.warnings),
+        *(Action("Note", note) for note in advice.notes),
+    ]
+    if "casefold" in pair.normalisation:
+        actions.append(Action("Nobody", CASE_IGNORED))
+    return tuple(actions)
+
+
+def _login_actions(advice: AlmaAdvice) -> list[Action]:
+    """What campus IT and the library do for an OpenID Connect or CAS login."""
+    actions: list[Action] = []
+    if advice.oidc_instruction:
+        actions.append(Action("Campus IT and library (OpenID Connect)", advice.oidc_instruction))
+    if advice.cas_instruction:
+        actions.append(Action("Campus IT (CAS)", advice.cas_instruction))
+    return actions

@@ -29,11 +29,11 @@ from authprobe.analysis.crosscheck import (
     SideIndex,
     unmatched_reasons,
 )
+from authprobe.analysis.crosscheck.columns import RECORD, VALUE
 from authprobe.model import Correspondence, Mismatch
 
 __all__ = [
     "ABSENT",
-    "ALL_REASONS",
     "NOT_FOUND",
     "NOT_IN_SIS",
     "OTHER_ATTRIBUTE",
@@ -44,8 +44,6 @@ __all__ = [
 
 REASONS = (ABSENT, *STEP_REASONS.values(), NOT_FOUND)
 """The reasons of the original exceptions list, in the order the report lists them."""
-ALL_REASONS = (ABSENT, *STEP_REASONS.values(), OTHER_ATTRIBUTE, NOT_FOUND, NOT_IN_SIS)
-"""Every reason, in report order; `NOT_IN_SIS` is the directory side's `NOT_FOUND`."""
 
 
 def mismatches(sis: SideIndex, directory: SideIndex, pair: Correspondence) -> Iterator[Mismatch]:
@@ -61,17 +59,18 @@ def mismatches(sis: SideIndex, directory: SideIndex, pair: Correspondence) -> It
     if not rows.height:
         return
     final = sis.final
-    numbers = rows["r"]
+    numbers = rows[RECORD]
     column = final.columns.get(pair.sis_field)
     if column is None:
         firsts = pl.Series([""] * rows.height, dtype=pl.String)
     else:
         first = (
-            pl.DataFrame({"r": column.numbers, "v": column.values})
-            .unique(subset="r", keep="first", maintain_order=True)
-            .filter(pl.col("r").is_in(numbers.implode()))
+            pl.DataFrame({RECORD: column.numbers, VALUE: column.values})
+            .unique(subset=RECORD, keep="first", maintain_order=True)
+            .filter(pl.col(RECORD).is_in(numbers.implode()))
         )
-        firsts = rows.join(first, on="r", how="left", maintain_order="left")["v"].fill_null("")
+        joined = rows.join(first, on=RECORD, how="left", maintain_order="left")
+        firsts = joined[VALUE].fill_null("")
     refs = final.refs.gather(numbers).to_list()
     populations = final.populations.gather(numbers).to_list()
     for ref, population, reason, value in zip(

@@ -15,7 +15,7 @@ from rich.text import Text
 from authprobe import __version__
 from authprobe.cli.render_load import match_panel, preflight_parts
 from authprobe.model import Candidate, FieldProfile, Finding, Report
-from authprobe.reports.json import login_person_sentence, login_person_to_dict
+from authprobe.reports.logins import login_person_sentence
 from authprobe.reports.mask import reveal
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -178,8 +178,7 @@ def _released(report: Report, show_values: bool) -> Table | None:
             f"{item.entries:,}",
         )
     sentences = [
-        login_person_sentence(login_person_to_dict(person, show_values=show_values))
-        for person in report.login_people
+        login_person_sentence(person, show_values=show_values) for person in report.login_people
     ]
     if sentences:
         table.caption = Text("\n".join(sentences))  # a DN may hold [markup]: shown as is

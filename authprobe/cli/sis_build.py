@@ -20,7 +20,14 @@ from authprobe import __version__
 from authprobe.analysis.build import BuildPlan, BuildResult, SourcePlan, build_users
 from authprobe.analysis.build_rules import BuildOccurrence
 from authprobe.analysis.match_id import parse_match_id
-from authprobe.buildconfig import EXPIRY, BuildSettings, BuildSource, DateRule, parse_rule
+from authprobe.buildconfig import (
+    DEFAULT_USERS_PER_FILE,
+    EXPIRY,
+    BuildSettings,
+    BuildSource,
+    DateRule,
+    parse_rule,
+)
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, ShowValuesOpt
 from authprobe.cli.sis import (
@@ -440,7 +447,7 @@ def build(
             "with --allow-partial)"
         )
     else:
-        per_file = users_per_file or settings.users_per_file or 100_000
+        per_file = users_per_file or settings.users_per_file or DEFAULT_USERS_PER_FILE
         summary["files"] = _write(result, target, per_file)
         summary["written"] = True
     summary["users_written"] = len(result.users) if summary["written"] else 0

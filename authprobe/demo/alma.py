@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 if TYPE_CHECKING:
-    from authprobe.demo import College, Person
+    from authprobe.demo.college import College, Person
 
 MIGRATED_KINDS = ("student", "staff", "faculty", "student-employee")
 BUSY = frozenset(

@@ -12,14 +12,13 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from authprobe.model import Report
+from authprobe.reports.candidate_view import CandidateView, Share
 from authprobe.reports.load_view import LoadView
 from authprobe.reports.svg import Bar, Pattern, bar_chart
 from authprobe.reports.view import (
-    CandidateView,
     ExceptionView,
     FindingGroup,
     ReportView,
-    Share,
     SourceProfiles,
     build_view,
 )

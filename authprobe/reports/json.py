@@ -33,7 +33,8 @@ from authprobe.reports.mask import reveal, reveal_reference
 SCHEMA_VERSION = 1
 
 
-def _ratio(value: float) -> float:
+def ratio(value: float) -> float:
+    """A share as every report format shows it: rounded to 6 digits."""
     return round(value, 6)
 
 
@@ -56,7 +57,7 @@ def profile_to_dict(profile: FieldProfile, *, show_values: bool = False) -> dict
         "field": profile.field,
         "records": profile.records,
         "present": profile.present,
-        "fill_rate": _ratio(profile.fill_rate),
+        "fill_rate": ratio(profile.fill_rate),
         "distinct": profile.distinct,
         "duplicate_values": profile.duplicate_values,
         "duplicate_records": profile.duplicate_records,
@@ -80,15 +81,15 @@ def correspondence_to_dict(pair: Correspondence, *, show_values: bool = False) -
         "normalisation": list(pair.normalisation),
         "matched": pair.matched,
         "sis_records": pair.sis_records,
-        "sis_coverage": _ratio(pair.sis_coverage),
+        "sis_coverage": ratio(pair.sis_coverage),
         "directory_matched": pair.directory_matched,
         "directory_records": pair.directory_records,
-        "directory_coverage": _ratio(pair.directory_coverage),
+        "directory_coverage": ratio(pair.directory_coverage),
         "sis_ambiguous": pair.sis_ambiguous,
         "directory_ambiguous": pair.directory_ambiguous,
         "directory_multi_valued": pair.directory_multi_valued,
         "sis_duplicate_values": pair.sis_duplicate_values,
-        "name_derived_share": _ratio(pair.name_derived_share),
+        "name_derived_share": ratio(pair.name_derived_share),
         "sis_multiple": pair.sis_multiple,
         "sis_multiple_examples": [
             reveal_reference(r, show_values) for r in pair.sis_multiple_examples
@@ -112,9 +113,9 @@ def correspondence_to_dict(pair: Correspondence, *, show_values: bool = False) -
             {
                 "step": s.step,
                 "matched": s.matched,
-                "sis_coverage": _ratio(s.sis_coverage),
+                "sis_coverage": ratio(s.sis_coverage),
                 "directory_matched": s.directory_matched,
-                "directory_coverage": _ratio(s.directory_coverage),
+                "directory_coverage": ratio(s.directory_coverage),
             }
             for s in pair.steps
         ],
@@ -124,7 +125,7 @@ def correspondence_to_dict(pair: Correspondence, *, show_values: bool = False) -
                 "population": p.population,
                 "records": p.records,
                 "matched": p.matched,
-                "coverage": _ratio(p.coverage),
+                "coverage": ratio(p.coverage),
             }
             for p in pair.populations
         ],
@@ -150,9 +151,9 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
         "sis_field": pair.sis_field,
         "normalisation": list(pair.normalisation),
         "matched": pair.matched,
-        "sis_coverage": _ratio(pair.sis_coverage),
+        "sis_coverage": ratio(pair.sis_coverage),
         "directory_matched": pair.directory_matched,
-        "directory_coverage": _ratio(pair.directory_coverage),
+        "directory_coverage": ratio(pair.directory_coverage),
         "idp_source": candidate.idp_source,
         "idp": (
             {
@@ -176,7 +177,7 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
                 "hard": c.hard,
                 "passed": c.passed,
                 "weight": c.weight,
-                "value": _ratio(c.value),
+                "value": ratio(c.value),
                 "explanation": c.explanation,
             }
             for c in candidate.criteria
@@ -239,28 +240,6 @@ def login_person_to_dict(person: LoginPerson, *, show_values: bool = False) -> d
     }
 
 
-LOGIN_NAMES = {"saml": "SAML", "oidc": "OpenID Connect", "cas": "CAS"}
-
-
-def login_person_sentence(person: dict[str, Any]) -> str:
-    """Which entry logged in, in words, from one item of the JSON `idp_login_people`."""
-    login = LOGIN_NAMES.get(person["protocol"], person["protocol"])
-    if person["ref"] is not None:
-        return (
-            f"The {login} login is {person['ref']}: the only entry holding its most specific "
-            f"released values ({person['released_values_held']} of them)."
-        )
-    if not person["entries"]:
-        return (
-            f"No directory entry holds a value the {login} login released: the person who "
-            "logged in is not found."
-        )
-    return (
-        f"The person who logged in ({login}) cannot be told apart: {person['entries']:,} "
-        "directory entries hold the same released values."
-    )
-
-
 def _outcomes(counts: Mapping[Outcome, int]) -> dict[str, int]:
     return {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
 
@@ -320,7 +299,7 @@ def _match_candidate(candidate: MatchIdCandidate) -> dict[str, Any]:
         "previous_sis": {
             "compared": candidate.stability.compared,
             "changed": candidate.stability.changed,
-            "share": _ratio(candidate.stability.share),
+            "share": ratio(candidate.stability.share),
         }
         if candidate.stability is not None
         else None,

@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from authprobe.model import Report
+from authprobe.reports.candidate_view import CandidateView, Share, pct
 from authprobe.reports.load_view import LoadView
 from authprobe.reports.svg import text_bar
-from authprobe.reports.view import CandidateView, ReportView, Share, build_view, pct
-
-SOURCE_TITLES = {
-    "directory": "Directory",
-    "sis": "SIS extract",
-    "alma": "Users already in Alma",
-}
+from authprobe.reports.view import ReportView, build_view
 
 
 def cell(value: object) -> str:
@@ -105,10 +100,8 @@ def _candidate(c: CandidateView) -> list[str]:
     return lines
 
 
-def _load(load: LoadView | None) -> list[str]:
-    """The SIS Match ID decision and the predicted first load."""
-    if load is None:
-        return []
+def _match_id(load: LoadView) -> list[str]:
+    """The SIS Match ID decision and its candidates."""
     lines = ["## SIS Match ID", ""]
     if load.match_id_type is None:
         lines += ["**No SIS Match ID Type can be chosen.**", ""]
@@ -137,9 +130,12 @@ def _load(load: LoadView | None) -> list[str]:
             ),
             right={0, 2, 3, 5},
         )
-    if not load.has_preflight:
-        return lines
-    lines += [
+    return lines
+
+
+def _preflight(load: LoadView) -> list[str]:
+    """The predicted first load: outcomes, fates, user groups, examples of problems."""
+    lines = [
         "## Predicted first SIS load (pre-flight)",
         "",
         f"With Match ID Type {code(load.match_id_type or '')}, **{load.clean:,} of "
@@ -192,12 +188,19 @@ def _load(load: LoadView | None) -> list[str]:
     return lines
 
 
-def render_view(view: ReportView) -> str:
-    """The Markdown text of one view."""
+def _load(load: LoadView | None) -> list[str]:
+    """The SIS Match ID decision and the predicted first load."""
+    if load is None:
+        return []
+    return _match_id(load) + (_preflight(load) if load.has_preflight else [])
+
+
+def _answer(view: ReportView) -> list[str]:
+    """The recommendation, the Match ID Type and who is out of scope."""
     best = view.recommended
     lines = [f"> **{view.notice}**", "", "# Matching ID for Alma: authprobe report", ""]
     lines += [
-        f"Generated {view.meta['finished_at']} by authprobe {view.meta['authprobe_version']}.",
+        f"Generated {view.meta.finished_at} by authprobe {view.meta.authprobe_version}.",
         "",
         "## Recommendation",
         "",
@@ -229,41 +232,48 @@ def render_view(view: ReportView) -> str:
             for s in view.out_of_scope
         )
         lines += [f"Left out of the coverage on purpose (out of scope): {scoped}.", ""]
-    if best is not None:
-        lines += ["## Configuration to apply", ""]
+    return lines
+
+
+def _configuration(view: ReportView) -> list[str]:
+    """The settings, who does what, what the captured login released, why this pair."""
+    lines = ["## Configuration to apply", ""]
+    lines += table(
+        ["where", "setting", "value"],
+        (
+            [s.where, s.name, f"_{s.value}_" if s.placeholder else code(s.value)]
+            for s in view.settings
+        ),
+    )
+    lines += ["Who does what:", ""]
+    lines += [
+        f"{n}. **{a.who}:** {a.text}" if a.who else f"{n}. {a.text}"
+        for n, a in enumerate(view.actions, 1)
+    ]
+    if view.idp_login:
+        lines += ["", "What the captured login released:", ""]
         lines += table(
-            ["where", "setting", "value"],
+            ["login", "sent as", "value", "directory attributes holding it", "entries"],
             (
-                [s.where, s.name, f"_{s.value}_" if s.placeholder else code(s.value)]
-                for s in view.settings
+                [
+                    item.login,
+                    code(item.idp_source),
+                    code(item.value),
+                    ", ".join(item.directory_attributes) or "none",
+                    f"{item.entries:,}",
+                ]
+                for item in view.idp_login
             ),
+            right={4},
         )
-        lines += ["Who does what:", ""]
-        lines += [
-            f"{n}. **{a.who}:** {a.text}" if a.who else f"{n}. {a.text}"
-            for n, a in enumerate(view.actions, 1)
-        ]
-        if view.idp_login:
-            lines += ["", "What the captured login released:", ""]
-            lines += table(
-                ["login", "sent as", "value", "directory attributes holding it", "entries"],
-                (
-                    [
-                        item["login"],
-                        code(item["idp_source"]),
-                        code(item["value"]),
-                        ", ".join(item["directory_attributes"]) or "none",
-                        f"{item['entries']:,}",
-                    ]
-                    for item in view.idp_login
-                ),
-                right={4},
-            )
-            lines += [cell(sentence) for sentence in view.idp_login_people]
-        lines += ["", "Why this pair:", ""]
-        lines += [*(f"- {reason}" for reason in view.why), ""]
-    lines += _load(view.load)
-    lines += ["## Candidates compared", ""]
+        lines += [cell(sentence) for sentence in view.idp_login_people]
+    lines += ["", "Why this pair:", ""]
+    return [*lines, *(f"- {reason}" for reason in view.why), ""]
+
+
+def _candidates(view: ReportView) -> list[str]:
+    """The candidates compared: the table, then each one."""
+    lines = ["## Candidates compared", ""]
     lines += table(
         [
             "#",
@@ -294,7 +304,13 @@ def render_view(view: ReportView) -> str:
         lines += [f"{view.more_candidates} more candidate(s) are listed in the JSON report.", ""]
     for candidate in view.candidates:
         lines += _candidate(candidate)
-    lines += ["## Who does not match", ""]
+    return lines
+
+
+def _who_does_not_match(view: ReportView) -> list[str]:
+    """The SIS records without a directory entry, then the directory entries without a SIS
+    record."""
+    lines = ["## Who does not match", ""]
     ex = view.exceptions
     if ex is not None:
         lines += [
@@ -306,7 +322,7 @@ def render_view(view: ReportView) -> str:
         lines += _shares(ex.by_population, "population")
         lines += [f"First {len(ex.examples)} of {ex.total:,}:", ""]
         lines += table(["SIS record", "population", "value", "reason"], ex.examples)
-    elif best is not None:
+    elif view.recommended is not None:
         lines += ["Every SIS record finds its directory entry under the recommendation.", ""]
     else:
         lines += ["Nothing is recommended, so no exceptions are listed.", ""]
@@ -320,7 +336,12 @@ def render_view(view: ReportView) -> str:
             "",
         ]
         lines += _shares(view.directory_unmatched, "directory OU")
-    lines += ["## Findings", ""]
+    return lines
+
+
+def _findings(view: ReportView) -> list[str]:
+    """How many findings of each severity, then each one."""
+    lines = ["## Findings", ""]
     lines += table(
         ["severity", "findings"], ([g.severity, g.count] for g in view.findings), right={1}
     )
@@ -332,18 +353,23 @@ def render_view(view: ReportView) -> str:
             ["code", "where", "count", "what it means"],
             (
                 [
-                    code(f["code"]),
-                    f["source"] + (f" {code(f['field'])}" if f["field"] else ""),
-                    f"{f['count']:,}",
-                    f["message"] + (f" (e.g. {', '.join(f['examples'])})" if f["examples"] else ""),
+                    code(f.code),
+                    f.source + (f" {code(f.field)}" if f.field else ""),
+                    f"{f.count:,}",
+                    f.message + (f" (e.g. {', '.join(f.examples)})" if f.examples else ""),
                 ]
                 for f in group.findings
             ),
             right={2},
         )
-    lines += ["## Source profiles", ""]
+    return lines
+
+
+def _profiles(view: ReportView) -> list[str]:
+    """Every field of each source."""
+    lines = ["## Source profiles", ""]
     for source in view.profiles:
-        lines += [f"### {SOURCE_TITLES.get(source.source, source.source)}", ""]
+        lines += [f"### {source.title}", ""]
         lines += table(
             [
                 "field",
@@ -372,17 +398,22 @@ def render_view(view: ReportView) -> str:
             ),
             right={1, 2, 3, 4, 5, 6},
         )
-    lines += ["## Inputs used", ""]
+    return lines
+
+
+def _inputs(view: ReportView) -> list[str]:
+    """The inputs, the filters and options in effect, and when the run happened."""
+    lines = ["## Inputs used", ""]
     lines += table(
         ["source", "kind", "location", "files", "records", "skipped"],
         (
             [
-                i["source"],
-                i["kind"],
-                code(i["location"]),
-                f"{i['files']:,}",
-                f"{i['records']:,}",
-                "; ".join(f"{n:,} {reason}" for reason, n in i["skipped"].items()) or "none",
+                i.source,
+                i.kind,
+                code(i.location),
+                f"{i.files:,}",
+                f"{i.records:,}",
+                "; ".join(f"{n:,} {reason}" for reason, n in i.skipped) or "none",
             ]
             for i in view.inputs
         ),
@@ -391,11 +422,25 @@ def render_view(view: ReportView) -> str:
     lines += ["Filters and options in effect:", ""]
     lines += table(["option", "value"], ([name, value] for name, value in view.options))
     meta = view.meta
-    lines += [
-        f"Started {meta['started_at']}, finished {meta['finished_at']} · authprobe "
-        f"{meta['authprobe_version']} · Python {meta['python_version']}",
+    return [
+        *lines,
+        f"Started {meta.started_at}, finished {meta.finished_at} · authprobe "
+        f"{meta.authprobe_version} · Python {meta.python_version}",
         "",
     ]
+
+
+def render_view(view: ReportView) -> str:
+    """The Markdown text of one view."""
+    lines = _answer(view)
+    if view.recommended is not None:
+        lines += _configuration(view)
+    lines += _load(view.load)
+    lines += _candidates(view)
+    lines += _who_does_not_match(view)
+    lines += _findings(view)
+    lines += _profiles(view)
+    lines += _inputs(view)
     return "\n".join(lines)
 
 

@@ -405,6 +405,41 @@ def test_ad_entries_carry_binary_guids(demo_college: College) -> None:
     )
 
 
+def test_every_dn_is_unique(college: College) -> None:
+    """No two entries of the LDIF export share a DN, ignoring case (no directory holds that)."""
+    text = demo.ldif(college).decode("ascii").replace(college.spec.ldif_newline, "\n")
+    unfolded = text.replace("\n ", "")
+    plain = re.findall(r"^dn: (.+)$", unfolded, re.MULTILINE)
+    encoded = re.findall(r"^dn:: (.+)$", unfolded, re.MULTILINE)
+    dns = plain + [base64.b64decode(value).decode("utf-8") for value in encoded]
+    truth = college.truth["directory"]
+    assert len(dns) == truth["records"] + truth["skipped"]
+    assert len({dn.casefold() for dn in dns}) == len(dns)
+
+
+def test_a_name_repeated_in_an_ou_is_numbered(demo_college: College) -> None:
+    """AD style: the second "Last, First" created in an OU is "Last, First (2)", the third
+    "(3)" (the cn and the DN's RDN); displayName keeps the plain name; other OUs do not count."""
+    seen: Counter[tuple[str, str]] = Counter()
+    numbered = 0
+    for person in sorted(demo_college.people, key=lambda p: p.index):
+        entry = person.directory
+        if entry is None or person.kind is demo.Kind.SERVICE:
+            continue
+        name = f"{person.last}, {person.first}"
+        seen[(entry.population, name.casefold())] += 1
+        count = seen[(entry.population, name.casefold())]
+        expected = name if count == 1 else f"{name} ({count})"
+        attrs = entry.text_attrs()
+        assert attrs["cn"] == (expected,)
+        assert entry.dn.startswith(
+            "CN=" + expected.replace(",", "\\,") + f",OU={entry.population},"
+        )
+        assert attrs["displayName"] == (f"{person.first} {person.last}",)
+        numbered += count > 1
+    assert numbered == sum(n - 1 for n in seen.values()) > 0
+
+
 def test_sis_zip_holds_the_records(college: College) -> None:
     """The SIS zip: one <user> per SIS record, primary_id empty or absent as the truth counts."""
     users = []

@@ -20,13 +20,12 @@ from lxml import etree
 
 from authprobe import vocab
 from authprobe.model import Finding, Severity
-from authprobe.sources.saml.checks import OPAQUE_NAMEID, nameid_opaque, nameid_short
+from authprobe.sources.saml.checks import nameid_opaque, nameid_short
 from authprobe.sources.saml.entity import parse_datetime
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 SOURCE = "saml-assertion"
-OPAQUE_FORMATS = OPAQUE_NAMEID
 
 Opener = Callable[[Any], Any]
 """Decrypts an EncryptedID / EncryptedAttribute in place and returns the element it held."""

@@ -34,7 +34,7 @@ from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.sources.saml import libxmlsec
-from authprobe.sources.saml.body import OPAQUE_FORMATS, AssertionBody, Attribute, NameId, read_body
+from authprobe.sources.saml.body import AssertionBody, Attribute, NameId, read_body
 from authprobe.sources.saml.crypto import DS, Certificate, SignatureCheck, check_enveloped_signature
 from authprobe.sources.saml.login import Assertion, SignatureFact
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, parse_datetime
@@ -42,7 +42,6 @@ from authprobe.sources.saml.trust import TrustVerdict, held_finding, trust
 from authprobe.sources.saml.unwrap import extract_xml, not_a_message, read_input
 
 __all__ = [
-    "OPAQUE_FORMATS",
     "Assertion",
     "Attribute",
     "NameId",

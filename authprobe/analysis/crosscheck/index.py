@@ -1,0 +1,174 @@
+"""Collecting one source column-wise: per field, (record number, value) rows in polars columns.
+
+Records are added one at a time into small Python lists, moved into polars columns every
+`FLUSH_EVERY` records, so memory stays near the size of the data. Fields that never carry an
+identifier (`vocab.NOT_IDENTIFIERS`) are not collected; name parts (sn, givenName, the SIS
+first and last names) are, to measure how often a value is derived from the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import polars as pl
+
+from authprobe.analysis.crosscheck.collected import CollectedSide
+from authprobe.analysis.crosscheck.columns import RECORD, VALUE, Column, concat, frame, series
+from authprobe.analysis.crosscheck.kernels import non_ascii_rows
+from authprobe.model import Record, SourceKind
+from authprobe.vocab import NAME_PART_FIELDS, NOT_IDENTIFIERS
+
+FLUSH_EVERY = 50_000
+"""Records buffered in Python lists before they are moved into polars columns."""
+
+_Slot = tuple[Callable[[int], None], Callable[[str], None]] | None
+"""How a field is collected: the `append` of its record-number and value lists, or None for a
+field that never carries an identifier."""
+_UNSEEN: Any = object()
+
+
+class SideIndex:
+    """One source, column-wise: per field, (record number, value) rows in polars columns."""
+
+    def __init__(self, source: SourceKind) -> None:
+        self.source = source
+        self.records = 0
+        self._slots: dict[str, _Slot] = {}
+        self._info_kinds: dict[str, bool] = {}
+        self._numbers: dict[str, list[int]] = {}
+        self._texts: dict[str, list[str]] = {}
+        self._multi: dict[str, list[int]] = {}
+        self._chunks: dict[str, list[pl.DataFrame]] = {}
+        self._refs: list[str] = []
+        self._pops: list[str | None] = []
+        self._ref_chunks: list[pl.Series] = []
+        self._pop_chunks: list[pl.Series] = []
+        self._name_numbers: list[int] = []
+        self._name_texts: list[str] = []
+        self._name_chunks: list[pl.DataFrame] = []
+        self._name_fields: list[str] = []
+        """Collected fields that also hold a name part (sn, givenName): read as names too."""
+        self._final: CollectedSide | None = None
+
+    def _slot(self, name: str) -> _Slot:
+        folded = name.casefold()
+        slot: _Slot = None
+        if folded not in NOT_IDENTIFIERS:
+            numbers: list[int] = []
+            texts: list[str] = []
+            self._numbers[name], self._texts[name] = numbers, texts
+            self._chunks[name] = []
+            self._multi[name] = []
+            if folded in NAME_PART_FIELDS:
+                self._name_fields.append(name)
+            slot = (numbers.append, texts.append)
+        self._slots[name] = slot
+        return slot
+
+    def add(self, record: Record) -> None:
+        """Collect one record."""
+        number = self.records
+        self.records = number + 1
+        self._final = None
+        self._refs.append(record.ref)
+        self._pops.append(record.population)
+        slots = self._slots
+        for name, values in record.attrs.items():
+            slot = slots.get(name, _UNSEEN)
+            if slot is _UNSEEN:
+                slot = self._slot(name)
+            if slot is None:
+                continue
+            if len(values) == 1:  # the common case, kept short
+                slot[0](number)
+                slot[1](values[0])
+            elif values:
+                self._add_values(name, number, values)
+        if record.info:
+            for key, value in record.info.items():
+                is_name = self._info_kinds.get(key)
+                if is_name is None:
+                    is_name = self._info_kinds[key] = key.casefold() in NAME_PART_FIELDS
+                if is_name:
+                    self._name_numbers.append(number)
+                    self._name_texts.append(value)
+        if self.records % FLUSH_EVERY == 0:
+            self._flush()
+
+    def _add_values(self, name: str, number: int, values: tuple[str, ...]) -> None:
+        """Several values of one field: each distinct one once."""
+        distinct = tuple(dict.fromkeys(values))
+        if len(distinct) > 1:
+            self._multi[name].append(number)
+        self._numbers[name].extend([number] * len(distinct))
+        self._texts[name].extend(distinct)
+
+    def _flush(self) -> None:
+        for name, texts in self._texts.items():
+            if texts:
+                numbers = self._numbers[name]
+                self._chunks[name].append(frame(numbers, texts))
+                texts.clear()  # the same lists: their `append` is held by the field's slot
+                numbers.clear()
+        if self._refs:
+            self._ref_chunks.append(pl.Series(self._refs, dtype=pl.String))
+            self._pop_chunks.append(pl.Series(self._pops, dtype=pl.String))
+            self._refs, self._pops = [], []
+        if self._name_texts:
+            self._name_chunks.append(frame(self._name_numbers, self._name_texts))
+            self._name_numbers, self._name_texts = [], []
+
+    @property
+    def final(self) -> CollectedSide:
+        """The collected columns (built on first use after the last `add`)."""
+        if self._final is None:
+            self._flush()
+            self._final = self._collected()
+        return self._final
+
+    def _collected(self) -> CollectedSide:
+        """The chunks as one column per field; each list of chunks is replaced by its one
+        concatenation (one copy of the data, not two)."""
+        refs, populations = series(self._ref_chunks), series(self._pop_chunks)
+        self._ref_chunks, self._pop_chunks = [refs], [populations]
+        columns: dict[str, Column] = {}
+        for name, chunks in self._chunks.items():
+            rows = concat(chunks)
+            self._chunks[name] = [rows]
+            values = rows[VALUE]
+            odd = non_ascii_rows(values)
+            columns[name] = Column(
+                numbers=rows[RECORD],
+                values=values,
+                multi=pl.Series(self._multi[name], dtype=pl.UInt32),
+                odd_rows=odd,
+                odd_values=values.gather(odd).to_list(),
+            )
+        names = concat(self._name_chunks)
+        self._name_chunks = [names]
+        if self._name_fields:
+            names = pl.concat([names, *(self._chunks[f][0] for f in self._name_fields)])
+        return CollectedSide(self.source, self.records, refs, populations, columns, names)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every identifier field seen, in first-seen order."""
+        return tuple(self._chunks)
+
+    @property
+    def populations(self) -> list[str | None]:
+        """Each record's population, in reading order."""
+        return self.final.populations.to_list()
+
+    def refs(self, numbers: pl.Series) -> list[str]:
+        """The references of these record numbers."""
+        return self.final.refs.gather(numbers).to_list()
+
+
+def collect(records: Iterable[Record], source: SourceKind) -> SideIndex:
+    """Collect every record of one source."""
+    side = SideIndex(source)
+    for record in records:
+        side.add(record)
+    return side

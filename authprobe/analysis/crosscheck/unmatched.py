@@ -1,0 +1,180 @@
+"""Who finds no partner under a pair's adopted steps, and why (analysis/exceptions re-exports
+the reasons)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from authprobe.analysis.crosscheck.collected import CollectedSide
+from authprobe.analysis.crosscheck.columns import HASH, RECORD, Chain, isin
+from authprobe.analysis.crosscheck.kernels import FULL, ordered
+from authprobe.analysis.crosscheck.measure import EXAMPLES
+from authprobe.analysis.normalize import STEPS
+from authprobe.model import SourceKind, UnmatchedCount
+
+if TYPE_CHECKING:
+    from authprobe.analysis.crosscheck.index import SideIndex
+
+ABSENT = "absent"
+NOT_FOUND = "no directory entry with that value"
+NOT_IN_SIS = "no SIS record with that value"
+OTHER_ATTRIBUTE = "present under another attribute"
+STEP_REASONS = {
+    "trim": "differs by whitespace",
+    "casefold": "differs by case",
+    "strip-scope": "differs by scope",
+    "strip-leading-zeros": "differs by leading zeros",
+    "digits-only": "differs by other characters",
+}
+_REASON = "reason"
+
+
+def unmatched_reasons(
+    side: SideIndex,
+    name: str,
+    other: SideIndex,
+    other_name: str,
+    adopted: tuple[str, ...],
+    others: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """(r, reason) for every record of `side` that finds no partner under `adopted`.
+
+    Reasons, first that applies: `absent` (no value of `name`); `differs by …` (a value joins
+    once one more step, one the pair did not adopt, is applied on top of the previous ones);
+    `present under another attribute` (fully normalised, the value appears under one of the
+    directory attributes `others` — for a SIS record in any entry, for a directory entry: one
+    of the entry's own `others` values appears in the SIS field); else not found.
+    Sorted by record number.
+    """
+    mine, theirs = side.final, other.final
+    everyone = pl.int_range(0, mine.records, dtype=pl.UInt32, eager=True)
+    if name not in mine.columns:
+        return pl.DataFrame(
+            {RECORD: everyone, _REASON: pl.repeat(ABSENT, mine.records, eager=True)}
+        )
+    holders = mine.chain(name, ()).frame[RECORD].unique()
+    parts = [(everyone.filter(~isin(everyone, holders)), ABSENT)]
+    remaining = holders
+    if other_name in theirs.columns:
+        target = theirs.chain(other_name, adopted)
+        matched = mine.chain(name, adopted).frame.filter(isin(pl.col(HASH), target.distinct))
+        remaining = holders.filter(~isin(holders, matched[RECORD]))
+        remaining = _by_one_more_step(mine, name, theirs, other_name, adopted, remaining, parts)
+        if remaining.len() and others:
+            mine_full, their_full = _fully_normalised(
+                side.source, mine, name, theirs, other_name, others
+            )
+            found = _reached_any(mine_full, their_full, remaining)
+            parts.append((found, OTHER_ATTRIBUTE))
+            remaining = remaining.filter(~isin(remaining, found))
+    parts.append((remaining, NOT_FOUND if side.source is SourceKind.SIS else NOT_IN_SIS))
+    return pl.concat(
+        [
+            pl.DataFrame({RECORD: numbers, _REASON: pl.repeat(reason, numbers.len(), eager=True)})
+            for numbers, reason in parts
+        ]
+    ).sort(RECORD)
+
+
+def _by_one_more_step(
+    mine: CollectedSide,
+    name: str,
+    theirs: CollectedSide,
+    other_name: str,
+    adopted: tuple[str, ...],
+    remaining: pl.Series,
+    parts: list[tuple[pl.Series, str]],
+) -> pl.Series:
+    """Add to `parts` the `remaining` records that join once one more step is applied (on top
+    of the previous ones), by step; return those that still do not."""
+    chain = adopted
+    seen = (mine.chain(name, adopted).serial, theirs.chain(other_name, adopted).serial)
+    for step in STEPS:
+        if step in chain or not remaining.len():
+            continue
+        chain = ordered((*chain, step))
+        mine_chain, their_chain = mine.chain(name, chain), theirs.chain(other_name, chain)
+        if (mine_chain.serial, their_chain.serial) == seen:
+            continue  # the step changed nothing on either side: nobody joins by it
+        seen = (mine_chain.serial, their_chain.serial)
+        found = _reached(mine_chain, remaining, their_chain.distinct)
+        parts.append((found, STEP_REASONS[step]))
+        remaining = remaining.filter(~isin(remaining, found))
+    return remaining
+
+
+def _fully_normalised(
+    source: SourceKind,
+    mine: CollectedSide,
+    name: str,
+    theirs: CollectedSide,
+    other_name: str,
+    others: tuple[str, ...],
+) -> tuple[list[Chain], list[Chain]]:
+    """The chains (mine, theirs) fully normalised that tell who is present under another
+    attribute: a SIS value in any entry's `others`, or an entry's own `others` in the SIS."""
+    if source is SourceKind.SIS:
+        return [mine.chain(name, FULL)], [theirs.chain(a, FULL) for a in others]
+    return [mine.chain(a, FULL) for a in others if a in mine.columns], [
+        theirs.chain(other_name, FULL)
+    ]
+
+
+def _reached(mine: Chain, remaining: pl.Series, targets: pl.Series) -> pl.Series:
+    """Those of the `remaining` records holding a hash among `targets`."""
+    rows = mine.frame.filter(isin(pl.col(RECORD), remaining))
+    return rows.filter(isin(pl.col(HASH), targets))[RECORD].unique()
+
+
+def _reached_any(mine: list[Chain], theirs: list[Chain], remaining: pl.Series) -> pl.Series:
+    if not mine or not theirs:
+        return pl.Series([], dtype=pl.UInt32)
+    targets = pl.concat([chain.distinct for chain in theirs]).unique()
+    return pl.concat([_reached(chain, remaining, targets) for chain in mine]).unique()
+
+
+def breakdown(side: CollectedSide, reasons: pl.DataFrame) -> tuple[UnmatchedCount, ...]:
+    """The unmatched records counted by population and reason (with example references)."""
+    if not reasons.height:
+        return ()
+    grouped = (
+        reasons.with_columns(
+            side.population_keys.gather(reasons[RECORD]).alias("population"),
+            side.refs.gather(reasons[RECORD]).alias("ref"),
+        )
+        .group_by("population", _REASON)
+        .agg(pl.len().alias("count"), pl.col("ref").sort().head(EXAMPLES).alias("examples"))
+    )
+    rows = [
+        UnmatchedCount(
+            side.source, row["population"], row[_REASON], row["count"], tuple(row["examples"])
+        )
+        for row in grouped.iter_rows(named=True)
+    ]
+    return tuple(sorted(rows, key=lambda u: (u.population, _REASON_ORDER.get(u.reason, 99))))
+
+
+_REASON_ORDER = {
+    reason: index
+    for index, reason in enumerate(
+        (ABSENT, *STEP_REASONS.values(), OTHER_ATTRIBUTE, NOT_FOUND, NOT_IN_SIS)
+    )
+}
+
+
+def unmatched(
+    sis: SideIndex,
+    sis_field: str,
+    directory: SideIndex,
+    attribute: str,
+    adopted: tuple[str, ...],
+    others: tuple[str, ...],
+) -> tuple[UnmatchedCount, ...]:
+    """Who finds no partner, on both sides, by population and reason."""
+    return breakdown(
+        sis.final, unmatched_reasons(sis, sis_field, directory, attribute, adopted, others)
+    ) + breakdown(
+        directory.final, unmatched_reasons(directory, attribute, sis, sis_field, adopted, others)
+    )
