@@ -326,6 +326,8 @@ def _prepare(work: Path) -> None:
                 "-c",
                 str(work / term / "authprobe.toml"),
                 "--allow-partial",
+                "--fail-on",
+                "never",
                 "-f",
                 "json",
             ],
