@@ -8,32 +8,26 @@ what the first SIS load can do to each user (`recommend --alma-users` predicts i
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from authprobe.analysis.lint.scan import scan_extract, scan_plan
 from authprobe.analysis.lint.sis_lint import SisLint
 from authprobe.cli.console import default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, OutputOpt, ShowValuesOpt
+from authprobe.cli.output import exit_code
 from authprobe.cli.sis import (
-    FindingsCsv,
     ScanFailOnOpt,
     ScanFormat,
     ScanFormatOpt,
-    exit_code,
-    findings_with_examples,
-    open_for_writing,
+    findings_csv_sink,
     parse_id_types,
-    render_markdown,
-    render_table,
-    scan_to_dict,
-    write_report,
+    write_scan,
 )
 from authprobe.model import Finding, Severity, SourceKind
+from authprobe.reports.scan import findings_with_examples
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
 
@@ -134,29 +128,14 @@ def scan(
         encoding=encoding,
         plan=scan_plan(TALLIED),
     )
-    with open_for_writing(findings_csv) as handle:
-        sink = FindingsCsv(handle, show_values) if handle is not None else None
+    with findings_csv_sink(env, findings_csv, show_values) as sink:
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)
         result = scan_extract(source, lint, wrap=env.counted, parallel=True, tally=TALLIED)
-    if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
     tallies = {key: dict(counts) for key, counts in result.tallies}
     findings = account_findings(tallies, result.input.records)
     findings += findings_with_examples(result.lint, show_values)
     findings.sort(key=lambda f: (-f.severity.rank, f.code, f.field or ""))
-    if output_format is ScanFormat.JSON:
-        data = scan_to_dict(result, findings, show_values=show_values, command="alma scan")
-        write_report(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    elif output_format is ScanFormat.MD:
-        text = render_markdown(result, findings, show_values, title="Users already in Alma")
-        write_report(env, output, text)
-    elif output is None:
-        render_table(result, findings, env.stdout, show_values)
-    else:
-        with open_for_writing(output) as handle:
-            assert handle is not None
-            render_table(result, findings, Console(file=handle, width=120), show_values)
-        env.stderr.print(f"Report written to {output}")
+    write_scan(env, output_format, output, result, findings, show_values, "alma scan")
     return exit_code(findings, fail_on)
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -22,7 +22,6 @@ from authprobe.analysis.profile import SourceProfiler, no_records_finding, profi
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
-    FailOn,
     FailOnOpt,
     FormatOpt,
     OutputFormat,
@@ -30,18 +29,27 @@ from authprobe.cli.options import (
     ShowValuesOpt,
     read_password_file,
 )
+from authprobe.cli.output import check_format, exit_code, write_output, write_view
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
 from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
-from authprobe.reports.json import finding_to_dict, input_to_dict, profile_to_dict
+from authprobe.reports.envelope import to_json
+from authprobe.reports.ldap import (
+    ldap_scan_to_dict,
+    lookup_to_dict,
+    probe_to_dict,
+    scan_facts_to_dict,
+)
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
-from authprobe.sources.ldap.probe import ServerFacts, probe
+from authprobe.sources.ldap.probe import probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
 
+LDAP_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON)
+"""The ldap commands write a table or JSON (md/html are for the recommend report)."""
 PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
 
 ldap_app = typer.Typer(
@@ -165,54 +173,6 @@ def _settings(
     )
 
 
-def _check_format(output_format: OutputFormat) -> None:
-    """The ldap commands write a table or JSON (md/html are for the recommend report)."""
-    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON):
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the ldap commands.",
-            hint="Use --format table or --format json.",
-        )
-
-
-def _write(env: Environment, output: Path | None, text: str) -> None:
-    if output is None:
-        env.stdout.file.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        env.stderr.print(f"Written to {output}", markup=False)
-
-
-def _facts_dict(facts: ServerFacts) -> dict[str, Any]:
-    tls = facts.tls
-    return {
-        "schema_version": 1,
-        "location": facts.location,
-        "kind": facts.kind.value,
-        "vendor": facts.vendor,
-        "version": facts.version,
-        "naming_contexts": list(facts.naming_contexts),
-        "default_base": facts.default_base,
-        "paged_results": facts.paged_results,
-        "controls": list(facts.controls),
-        "sasl_mechanisms": list(facts.sasl_mechanisms),
-        "bound_as": facts.bound_as or None,
-        "who_am_i": facts.who_am_i,
-        "tls": None
-        if tls is None
-        else {
-            "protocol": tls.protocol,
-            "cipher": tls.cipher,
-            "verified": tls.verified,
-            "subject": tls.subject,
-            "issuer": tls.issuer,
-            "not_after": tls.not_after,
-        },
-        "person_classes": list(facts.person_classes),
-        "person_attributes": list(facts.person_attributes),
-    }
-
-
 def probe_command(
     url: Annotated[str, typer.Argument(help="ldap://HOST[:389] or ldaps://HOST[:636].")],
     user: UserOpt = None,
@@ -227,16 +187,15 @@ def probe_command(
     output: OutputOpt = None,
 ) -> int:
     """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
-    _check_format(output_format)
+    check_format(output_format, "ldap", LDAP_FORMATS)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
         ca_file=ca_file, tls_name=tls_name, insecure=insecure, timeout=timeout,
     )  # fmt: skip
     facts = probe(settings)
-    data = _facts_dict(facts)
     if output_format is OutputFormat.JSON:
-        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_output(env, output, to_json(probe_to_dict(facts)))
         return int(ExitCode.OK)
     table = Table(title=f"LDAP server {facts.location}", title_justify="left", show_header=False)
     table.add_column("fact", style="bold")
@@ -266,36 +225,8 @@ def probe_command(
     ]
     for name, value in rows:
         table.add_row(name, value)
-    if output is None:
-        env.stdout.print(table)
-    else:
-        from rich.console import Console
-
-        with output.open("w", encoding="utf-8") as handle:
-            Console(file=handle, width=100).print(table)
+    write_view(env, output, lambda console: console.print(table), width=100, done=None)
     return int(ExitCode.OK)
-
-
-def _scan_facts(source: RecordSource) -> dict[str, Any] | None:
-    if isinstance(source, EntraExport):
-        return source.scan_facts()
-    if not isinstance(source, LdapDirectory):
-        return None
-    facts = source.facts
-    return {
-        "server_kind": facts.kind.value,
-        "base": facts.base,
-        "filter": facts.filter,
-        "scope": facts.scope,
-        "paged": facts.paged,
-        "page_size": facts.page_size,
-        "pages": facts.pages,
-        "largest_page": facts.largest_page,
-        "entries": facts.entries,
-        "referrals": len(facts.referrals),
-        "ranged_fetches": facts.ranged_fetches,
-        "disabled": facts.disabled,
-    }
 
 
 def _source_findings(source: RecordSource) -> list[Finding]:
@@ -406,7 +337,7 @@ def scan_command(
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""
-    _check_format(output_format)
+    check_format(output_format, "ldap", LDAP_FORMATS)
     env = default_environment()
     started = datetime.now(UTC)
     source: RecordSource
@@ -451,30 +382,22 @@ def scan_command(
         *(f for f in (keys.finding(save) if save is not None else None,) if f),
     ]
     if output_format is OutputFormat.JSON:
-        data = {
-            "schema_version": 1,
-            "meta": {
-                "started_at": started.isoformat(timespec="seconds"),
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "values_shown": show_values,
-            },
-            "inputs": [input_to_dict(summary)],
-            "scan": _scan_facts(source),
-            "profiles": [profile_to_dict(p, show_values=show_values) for p in profiles],
-            "findings": [finding_to_dict(f, show_values=show_values) for f in findings],
-        }
-        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        data = ldap_scan_to_dict(
+            source, profiles, findings, started, datetime.now(UTC), show_values=show_values
+        )
+        write_output(env, output, to_json(data))
     else:
-        _print_scan(env, output, source, profiles, findings, elapsed, show_values)
+        write_view(
+            env,
+            output,
+            lambda console: _print_scan(console, source, profiles, findings, elapsed, show_values),
+            width=100,
+        )
     if save is not None:
         env.stderr.print(
             f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False
         )
-    if fail_on is FailOn.NEVER:
-        return int(ExitCode.OK)
-    threshold = Severity(fail_on.value).rank
-    worst = max((f.severity.rank for f in findings), default=-1)
-    return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
+    return exit_code(findings, fail_on)
 
 
 def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldProfile]:
@@ -504,7 +427,7 @@ def _scan_line(source: RecordSource, records: int, location: str, elapsed: float
             f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
         )
     line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
-    ldap = _scan_facts(source)
+    ldap = scan_facts_to_dict(source)
     if ldap:
         line += (
             f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
@@ -514,36 +437,26 @@ def _scan_line(source: RecordSource, records: int, location: str, elapsed: float
 
 
 def _print_scan(
-    env: Environment,
-    output: Path | None,
+    console: Console,
     source: RecordSource,
-    profiles: list[Any],
+    profiles: list[FieldProfile],
     findings: list[Finding],
     elapsed: float,
     show_values: bool,
 ) -> None:
-    from rich.console import Console
-
-    handle = output.open("w", encoding="utf-8") if output else None
-    console = Console(file=handle, width=100) if handle else env.stdout
-    try:
-        summary = source.summary()
-        console.print(Text(_scan_line(source, summary.records, summary.location, elapsed)))
-        if summary.skipped:
-            skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
-            console.print(Text(f"Skipped: {skipped}", style="dim"))
-        for finding in findings:
-            style = "bold red" if finding.severity is Severity.ERROR else "yellow"
-            examples = "; ".join(reveal_reference(e, show_values) for e in finding.examples[:3])
-            console.print(
-                Text(f"[{finding.code}] {finding.message}" + (f" e.g. {examples}" if examples
-                else ""), style=style)
-            )  # fmt: skip
-        console.print(profiles_table(profiles, "Attribute profiles", show_values))
-    finally:
-        if handle:
-            handle.close()
-            env.stderr.print(f"Written to {output}", markup=False)
+    summary = source.summary()
+    console.print(Text(_scan_line(source, summary.records, summary.location, elapsed)))
+    if summary.skipped:
+        skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
+        console.print(Text(f"Skipped: {skipped}", style="dim"))
+    for finding in findings:
+        style = "bold red" if finding.severity is Severity.ERROR else "yellow"
+        examples = "; ".join(reveal_reference(e, show_values) for e in finding.examples[:3])
+        console.print(
+            Text(f"[{finding.code}] {finding.message}" + (f" e.g. {examples}" if examples
+            else ""), style=style)
+        )  # fmt: skip
+    console.print(profiles_table(profiles, "Attribute profiles", show_values))
 
 
 def lookup_command(
@@ -567,7 +480,7 @@ def lookup_command(
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Reproduce Alma's LDAP login search for one value: exactly one entry must match."""
-    _check_format(output_format)
+    check_format(output_format, "ldap", LDAP_FORMATS)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -583,16 +496,8 @@ def lookup_command(
         else f"FAILURE: {count} entries match; Alma refuses ambiguous logins."
     )
     if output_format is OutputFormat.JSON:
-        data = {
-            "schema_version": 1,
-            "base": result.base,
-            "filter": result.filter if show_values else result.filter.replace(value, "•••"),
-            "matches": count,
-            "ok": result.ok,
-            "entries": [reveal_reference(r.ref, show_values) for r in result.entries],
-            "verdict": verdict,
-        }
-        env.stdout.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        data = lookup_to_dict(result, value, verdict, show_values=show_values)
+        env.stdout.file.write(to_json(data))
     else:
         shown = reveal(value, show_values)
         env.stdout.print(Text(f"Search base {result.base}, filter on {attribute}={shown}"))

@@ -10,12 +10,6 @@ from typing import Annotated
 import typer
 
 from authprobe.cli.console import Environment, default_environment
-from authprobe.cli.oidc_render import (
-    discovery_to_dict,
-    discovery_to_markdown,
-    token_to_dict,
-    token_to_markdown,
-)
 from authprobe.cli.oidc_terminal import render_discovery, render_token
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
@@ -25,9 +19,15 @@ from authprobe.cli.options import (
     OutputOpt,
     ShowValuesOpt,
 )
-from authprobe.cli.output import check_format, emit_private, emit_table, emit_text, exit_for
-from authprobe.cli.saml_render import to_json
+from authprobe.cli.output import check_format, exit_code, write_output, write_private, write_view
 from authprobe.errors import ExitCode, InputError, SourceUnreachable, UsageError
+from authprobe.reports.envelope import to_json
+from authprobe.reports.oidc import (
+    discovery_to_dict,
+    discovery_to_markdown,
+    token_to_dict,
+    token_to_markdown,
+)
 from authprobe.sources.documents import read_bytes
 from authprobe.sources.oidc.discovery import Discovery, read_discovery
 from authprobe.sources.oidc.keys import KeySetFacts, read_jwks
@@ -73,12 +73,12 @@ def discover(
     env = default_environment()
     result = read_discovery(source, jwks=jwks)
     if output_format is OutputFormat.JSON:
-        emit_text(env, to_json(discovery_to_dict(result)), output)
+        write_output(env, output, to_json(discovery_to_dict(result)))
     elif output_format is OutputFormat.MD:
-        emit_text(env, discovery_to_markdown(discovery_to_dict(result)), output)
+        write_output(env, output, discovery_to_markdown(discovery_to_dict(result)))
     else:
-        emit_table(env, output, lambda console: render_discovery(result, console))
-    return exit_for(result.all_findings, fail_on)
+        write_view(env, output, lambda console: render_discovery(result, console))
+    return exit_code(result.all_findings, fail_on)
 
 
 def provider(
@@ -140,7 +140,7 @@ def decode(
         client_id=client_id,
     )
     show_token(env, token, output_format, output, show_values)
-    return exit_for(token.findings, fail_on)
+    return exit_code(token.findings, fail_on)
 
 
 def show_token(
@@ -154,12 +154,12 @@ def show_token(
     """Write a decoded token in the asked format."""
     if output_format is OutputFormat.JSON:
         data = token_to_dict(token, show_values=show_values, command=command)
-        emit_text(env, to_json(data), output)
+        write_output(env, output, to_json(data))
     elif output_format is OutputFormat.MD:
         data = token_to_dict(token, show_values=show_values, command=command)
-        emit_text(env, token_to_markdown(data), output)
+        write_output(env, output, token_to_markdown(data))
     else:
-        emit_table(
+        write_view(
             env, output, lambda console: render_token(token, console, show_values=show_values)
         )
 
@@ -263,7 +263,7 @@ def run_test_rp(
             "this machine.",
         )
     if save is not None:
-        emit_private(save, result.token.compact + "\n")
+        write_private(save, result.token.compact + "\n")
         env.stderr.print(f"ID token saved to {save}", markup=False, highlight=False)
     if result.valid:
         env.stderr.print(
@@ -276,7 +276,7 @@ def run_test_rp(
             "The ID token is NOT valid: " + "; ".join(result.errors), markup=False, highlight=False
         )
     show_token(env, result.token, output_format, output, show_values, command="oidc test-rp")
-    code = exit_for(result.token.findings, fail_on)
+    code = exit_code(result.token.findings, fail_on)
     return code if result.valid else int(ExitCode.FINDINGS)
 
 

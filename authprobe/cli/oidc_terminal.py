@@ -13,16 +13,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from authprobe.cli.oidc_render import (
+from authprobe.cli.render import plain
+from authprobe.model import Finding
+from authprobe.reports.oidc import (
     ALMA_CLAIM_NOTE,
     claim_value,
     matching_candidates,
     value_text,
     when,
 )
-from authprobe.cli.render import plain
-from authprobe.cli.saml_render import short_subject
-from authprobe.model import Finding
+from authprobe.reports.saml_metadata import short_subject
 from authprobe.sources.oidc.discovery import Discovery
 from authprobe.sources.oidc.keys import KeySetFacts
 from authprobe.sources.oidc.token import IdToken, claim_facts

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -35,10 +36,18 @@ from authprobe.cli.options import (
     ShowValuesOpt,
     read_password_file,
 )
+from authprobe.cli.output import (
+    REPORT_WRITTEN,
+    exit_code,
+    open_output,
+    write_file,
+    write_output,
+    write_view,
+)
 from authprobe.cli.render import render_terminal
 from authprobe.config import RunConfig, load_config
-from authprobe.errors import ExitCode, InputError, UsageError
-from authprobe.model import Report, Severity
+from authprobe.errors import ExitCode, UsageError
+from authprobe.model import Report
 from authprobe.reports.csv import render_exceptions_csv, write_preflight_csv
 from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
@@ -55,15 +64,11 @@ from authprobe.sources.saml.message import read_message
 from authprobe.sources.saml.metadata import read_metadata, select_idp
 
 
-def exit_code(report: Report, fail_on: FailOn) -> int:
+def report_exit_code(report: Report, fail_on: FailOn) -> int:
     """0, or 1 when no matching ID is recommended or a finding reaches --fail-on."""
     if report.recommendation is None:
         return int(ExitCode.FINDINGS)
-    if fail_on is FailOn.NEVER:
-        return int(ExitCode.OK)
-    threshold = Severity(fail_on.value).rank
-    worst = max((f.severity.rank for f in report.findings), default=-1)
-    return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
+    return exit_code(report.findings, fail_on)
 
 
 ExceptionsCsvOpt = Annotated[
@@ -87,30 +92,9 @@ PreflightCsvOpt = Annotated[
 DEMO_REPORT = "authprobe-report.html"
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a report file; an unwritable path is an input error (exit 4), not a traceback."""
-    try:
-        path.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(
-            "output-unwritable",
-            f"Cannot write {path}: {exc.strerror or exc}.",
-            location=str(path),
-            hint="Choose a file in a folder that exists and that you may write to.",
-        ) from exc
-
-
 def _write_preflight_csv(report: Report, path: Path, env: Environment, show_values: bool) -> None:
-    try:
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            rows = write_preflight_csv(report, handle, show_values=show_values)
-    except OSError as exc:
-        raise InputError(
-            "output-unwritable",
-            f"Cannot write {path}: {exc.strerror or exc}.",
-            location=str(path),
-            hint="Choose a file in a folder that exists and that you may write to.",
-        ) from exc
+    with open_output(path) as handle:
+        rows = write_preflight_csv(report, handle, show_values=show_values)
     env.stderr.print(
         f"Pre-flight CSV written to {path} ({rows:,} row(s))",
         soft_wrap=True,
@@ -132,7 +116,7 @@ def emit(
     if preflight_csv is not None:
         _write_preflight_csv(report, preflight_csv, env, show_values)
     if exceptions_csv is not None:
-        write_text(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
+        write_file(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
         env.stderr.print(
             f"Exceptions CSV written to {exceptions_csv} ({len(report.exceptions):,} row(s))",
             soft_wrap=True,
@@ -140,13 +124,8 @@ def emit(
             markup=False,
         )
     if output_format is OutputFormat.TABLE:
-        if output is None:
-            render_terminal(report, env.stdout, show_values=show_values)
-            return
-        with output.open("w", encoding="utf-8") as handle:
-            from rich.console import Console
-
-            render_terminal(report, Console(file=handle, width=100), show_values=show_values)
+        draw = partial(render_terminal, report, show_values=show_values)
+        write_view(env, output, lambda console: draw(console), width=100, done=None)
         return
     if output_format is OutputFormat.JSON:
         text = render_json(report, show_values=show_values)
@@ -154,13 +133,7 @@ def emit(
         text = render_markdown(report, show_values=show_values)
     else:
         text = render_html(report, show_values=show_values)
-    if output is None:
-        env.stdout.file.write(text)
-    else:
-        write_text(output, text)
-        env.stderr.print(
-            f"Report written to {output}", soft_wrap=True, highlight=False, markup=False
-        )
+    write_output(env, output, text, done=REPORT_WRITTEN)
 
 
 ConfigOpt = Annotated[
@@ -596,7 +569,7 @@ def recommend(
     )
     reveal = show_values or bool(report_settings.get("show_values", False))
     emit(report, env, chosen_format, target, reveal, csv_target, preflight_target)
-    return exit_code(report, chosen_fail_on)
+    return report_exit_code(report, chosen_fail_on)
 
 
 def demo(
@@ -646,9 +619,9 @@ def demo(
         output = Path(DEMO_REPORT)
     emit(report, env, output_format, output, show_values, exceptions_csv, preflight_csv)
     if html is not None:
-        write_text(html, render_html(report, show_values=show_values))
+        write_file(html, render_html(report, show_values=show_values))
         env.stderr.print(f"HTML report: {html}", soft_wrap=True, highlight=False, markup=False)
-    return exit_code(report, FailOn.NEVER)
+    return report_exit_code(report, FailOn.NEVER)
 
 
 @contextlib.contextmanager

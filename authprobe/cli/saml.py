@@ -12,22 +12,26 @@ import typer
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
-    FailOn,
     FailOnOpt,
     FormatOpt,
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
 )
-from authprobe.cli.saml_metadata_view import draw_table, write_json, write_markdown
-from authprobe.cli.saml_render import (
-    decode_to_dict,
-    decode_to_markdown,
-    render_decode,
-    to_json,
+from authprobe.cli.output import (
+    WRITTEN,
+    check_format,
+    exit_code,
+    open_output,
+    write_output,
+    write_view,
 )
+from authprobe.cli.saml_metadata_view import draw_table
+from authprobe.cli.saml_render import render_decode
 from authprobe.errors import ExitCode, SourceUnreachable, UsageError
-from authprobe.model import Finding, Severity
+from authprobe.reports.envelope import to_json
+from authprobe.reports.saml import decode_to_dict, decode_to_markdown
+from authprobe.reports.saml_metadata import write_json, write_markdown
 from authprobe.sources.saml import testsp
 from authprobe.sources.saml.crypto import Certificate, read_certificates
 from authprobe.sources.saml.message import Assertion, issuers, load_sp_key, read_input
@@ -69,41 +73,6 @@ def _certificates(paths: list[Path] | None) -> list[Certificate]:
     return found
 
 
-def _write(env: Environment, text: str, output: Path | None) -> None:
-    if output is None:
-        env.stdout.file.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        env.stderr.print(f"Written to {output}", markup=False)
-
-
-def _exit(findings: list[Finding], fail_on: FailOn) -> int:
-    if fail_on is FailOn.NEVER:
-        return int(ExitCode.OK)
-    threshold = Severity(fail_on.value).rank
-    worst = max((f.severity.rank for f in findings), default=-1)
-    return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
-
-
-def _check_format(output_format: OutputFormat) -> None:
-    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MD):
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the saml commands.",
-            hint="Use --format table, json or md.",
-        )
-
-
-def _table(env: Environment, output: Path | None, draw: object) -> None:
-    from rich.console import Console
-
-    if output is None:
-        draw(env.stdout)  # type: ignore[operator]
-        return
-    with output.open("w", encoding="utf-8") as handle:
-        draw(Console(file=handle, width=120))  # type: ignore[operator]
-
-
 def metadata(
     source: Annotated[str, typer.Argument(help="IdP metadata file or http(s) URL.")],
     entity: EntityOpt = None,
@@ -113,7 +82,7 @@ def metadata(
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """IdP facts: entityID, endpoints, NameID formats, attributes offered, certificates."""
-    _check_format(output_format)
+    check_format(output_format, "saml")
     env = default_environment()
     scan = MetadataScan(source, entity=entity, cert=[str(p) for p in cert or []])
     with _stream_to(env, output) as handle:  # each IdP written as it is read (aggregates)
@@ -124,13 +93,13 @@ def metadata(
         else:
             from rich.console import Console
 
-            console = env.stdout if output is None else Console(file=handle, width=120)
+            console = (
+                env.stdout if output is None else Console(file=handle, width=120, no_color=True)
+            )
             worst = draw_table(scan, console)
     if output is not None:
-        env.stderr.print(f"Written to {output}", markup=False)
-    if fail_on is FailOn.NEVER:
-        return int(ExitCode.OK)
-    return int(ExitCode.FINDINGS if worst.rank >= Severity(fail_on.value).rank else ExitCode.OK)
+        env.stderr.print(f"{WRITTEN} {output}", markup=False, highlight=False, soft_wrap=True)
+    return exit_code(worst.findings(), fail_on)
 
 
 @contextmanager
@@ -139,13 +108,8 @@ def _stream_to(env: Environment, output: Path | None) -> Iterator[IO[str]]:
     if output is None:
         yield env.stdout.file
         return
-    with output.open("w", encoding="utf-8") as handle:
-        try:
-            yield handle
-        except BaseException:
-            handle.close()
-            output.unlink(missing_ok=True)
-            raise
+    with open_output(output) as handle:
+        yield handle
 
 
 def decode(
@@ -182,7 +146,7 @@ def decode(
     ] = None,
 ) -> int:
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
-    _check_format(output_format)
+    check_format(output_format, "saml")
     env = default_environment()
     data, location = read_input(source)
     # only the IdP the login names is read from the metadata (an aggregate costs no memory)
@@ -200,7 +164,7 @@ def decode(
         index=index,
     )
     show(env, login, output_format, output, show_values)
-    return _exit(list(login.findings), fail_on)
+    return exit_code(login.findings, fail_on)
 
 
 def show(
@@ -215,9 +179,14 @@ def show(
     if output_format in (OutputFormat.JSON, OutputFormat.MD):
         data = decode_to_dict(login, show_values=show_values, command=command)
         text = to_json(data) if output_format is OutputFormat.JSON else decode_to_markdown(data)
-        _write(env, text, output)
+        write_output(env, output, text)
     else:
-        _table(env, output, lambda console: render_decode(login, console, show_values=show_values))
+        write_view(
+            env,
+            output,
+            lambda console: render_decode(login, console, show_values=show_values),
+            done=None,
+        )
 
 
 def run_test_sp(
@@ -260,11 +229,11 @@ def run_test_sp(
     show_values: ShowValuesOpt = False,
 ) -> int:
     """A local service provider on 127.0.0.1: register it, log in, see what is released."""
-    _check_format(output_format)
+    check_format(output_format, "saml")
     env = default_environment()
     identity = testsp.sp_identity(config_dir, port=port, entity_id=entity_id)
     if print_metadata:
-        _write(env, testsp.sp_metadata(identity), output)
+        write_output(env, output, testsp.sp_metadata(identity))
         return int(ExitCode.OK)
     if not idp_metadata:
         raise UsageError(

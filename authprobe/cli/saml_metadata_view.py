@@ -1,20 +1,14 @@
-"""How `saml metadata` looks, and how it streams a federation aggregate.
+"""How `saml metadata` looks in the terminal, streaming a federation aggregate.
 
-JSON (report-contract style: `schema_version`, `meta`, `idps`, then the document's `metadata`),
-markdown and the terminal. `write_json`, `write_markdown` and `draw_table` take a `MetadataScan`
-and write each IdP as soon as it is read, so memory does not grow with the number of entities;
-the document's facts (counts, signature, findings) are known only at the end and come last. A
-document of up to `SUMMARY_ABOVE` IdPs is shown in full (a panel per IdP); beyond that the
-terminal shows one line per IdP.
+A document of up to `SUMMARY_ABOVE` IdPs is shown in full (a panel per IdP); beyond that the
+terminal shows one line per IdP, in chunks, as they are read. The JSON and Markdown are in
+`reports/saml_metadata.py`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import IO, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -22,106 +16,18 @@ from rich.table import Table
 from rich.text import Text
 
 from authprobe import vocab
-from authprobe.cli.saml_render import (
-    SCHEMA_VERSION,
+from authprobe.cli.saml_render import _findings, _kv, _plain
+from authprobe.reports.saml_metadata import (
     SUMMARY_ABOVE,
-    _findings,
-    _kv,
-    _md_findings,
-    _md_table,
-    _plain,
-    _when,
-    finding_to_dict,
-    meta,
+    Worst,
+    chain,
+    first,
     short_subject,
 )
-from authprobe.model import Finding
 from authprobe.sources.saml.checks import nameid_short
-from authprobe.sources.saml.crypto import Certificate
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan
 
 CHUNK = 500  # IdP lines per terminal table while streaming
-
-
-def certificate_to_dict(cert: Certificate, now: datetime) -> dict[str, Any]:
-    """A certificate's facts."""
-    return {
-        "use": cert.use,
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "not_before": _when(cert.not_before),
-        "not_after": _when(cert.not_after),
-        "days_left": (cert.not_after - now).days,
-        "key_type": cert.key_type,
-        "key_size": cert.key_size,
-        "signature_hash": cert.signature_hash,
-        "fingerprint_sha256": cert.fingerprint_sha256,
-        "note": cert.note or None,
-    }
-
-
-def idp_to_dict(idp: IdpEntity, now: datetime) -> dict[str, Any]:
-    """One IdP."""
-    return {
-        "entity_id": idp.entity_id,
-        "display_name": idp.display_name,
-        "organization": idp.organization,
-        "organization_url": idp.organization_url,
-        "protocols": list(idp.protocols),
-        "sso": [{"binding": e.binding, "location": e.location} for e in idp.sso],
-        "slo": [{"binding": e.binding, "location": e.location} for e in idp.slo],
-        "artifact_resolution": [
-            {"binding": e.binding, "location": e.location} for e in idp.artifact
-        ],
-        "nameid_formats": list(idp.nameid_formats),
-        "attributes": [
-            {
-                "name": a.name,
-                "name_format": a.name_format,
-                "friendly_name": a.friendly_name,
-                "readable_name": vocab.friendly_name(a.name, a.friendly_name),
-                "directory_attributes": list(vocab.directory_attributes(a.name, a.friendly_name)),
-                "source": a.source,
-            }
-            for a in idp.attributes
-        ],
-        "scopes": [{"value": s.value, "regexp": s.regexp} for s in idp.scopes],
-        "certificates": [certificate_to_dict(c, now) for c in idp.certificates],
-        "valid_until": _when(idp.valid_until),
-        "findings": [finding_to_dict(f) for f in idp.findings],
-    }
-
-
-def document_to_dict(metadata: IdpMetadata) -> dict[str, Any]:
-    """The `metadata` block: the document's own facts (counts known once it was read)."""
-    return {
-        "location": metadata.location,
-        "root": metadata.root,
-        "name": metadata.name,
-        "valid_until": _when(metadata.valid_until),
-        "entities": metadata.entities,
-        "idps": metadata.idp_count,
-        "selected": metadata.selected,
-        "signature": {
-            "present": metadata.signature.present,
-            "algorithm": metadata.signature.algorithm,
-            "digest_algorithm": metadata.signature.digest_algorithm,
-            "verified": metadata.signature.verified,
-            "detail": metadata.signature.detail,
-        },
-        "findings": [finding_to_dict(f) for f in metadata.findings],
-    }
-
-
-def metadata_to_dict(metadata: IdpMetadata, now: datetime | None = None) -> dict[str, Any]:
-    """`saml metadata --format json` in one piece (`write_json` streams the same text)."""
-    moment = now or datetime.now(UTC)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": meta("saml metadata"),
-        "idps": [idp_to_dict(i, moment) for i in metadata.idps],
-        "metadata": document_to_dict(metadata),
-    }
 
 
 def render_metadata(metadata: IdpMetadata, console: Console, now: datetime | None = None) -> None:
@@ -229,156 +135,15 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
     return Panel(Group(*parts), title=_plain(idp.entity_id), border_style="cyan")
 
 
-def metadata_to_markdown(data: dict[str, Any]) -> str:
-    """`saml metadata --format md` from `metadata_to_dict` output."""
-    lines = ["# SAML metadata", "", *_md_document(data["metadata"])]
-    for idp in data["idps"]:
-        lines += _md_idp(idp)
-    return "\n".join(lines) + "\n"
-
-
-def _md_document(document: dict[str, Any]) -> list[str]:
-    return [
-        f"- Document: `{document['location']}` ({document['root']})",
-        f"- IdPs: {document['idps']} of {document['entities']} entities",
-        f"- Signature: {document['signature']['detail']}",
-        *_md_findings(document["findings"]),
-    ]
-
-
-def _md_idp(idp: dict[str, Any]) -> list[str]:
-    """One IdP's markdown section (starting with a blank line)."""
-    lines = ["", f"## {idp['entity_id']}", ""]
-    if idp["display_name"]:
-        lines.append(f"- Name: {idp['display_name']}")
-    lines += [f"- SSO: {e['binding'].rsplit(':', 1)[-1]} {e['location']}" for e in idp["sso"]]
-    formats = ", ".join(nameid_short(f) for f in idp["nameid_formats"]) or "(none listed)"
-    lines.append(f"- NameID formats: {formats}")
-    if idp["scopes"]:
-        lines.append("- Scopes: " + ", ".join(s["value"] for s in idp["scopes"]))
-    if idp["certificates"]:
-        lines += ["", "### Certificates", ""]
-        lines += _md_table(
-            ["use", "subject", "not after", "days left", "key", "signed with"],
-            [
-                [
-                    c["use"],
-                    short_subject(c["subject"]),
-                    (c["not_after"] or "")[:10],
-                    c["days_left"],
-                    f"{c['key_type']} {c['key_size'] or ''}".strip(),
-                    c["signature_hash"],
-                ]
-                for c in idp["certificates"]
-            ],
-        )
-    if idp["attributes"]:
-        lines += ["", f"### Attributes offered ({len(idp['attributes'])})", ""]
-        lines += _md_table(
-            ["Name (as Alma must be told)", "readable name", "directory attribute"],
-            [
-                [f"`{a['name']}`", a["readable_name"], ", ".join(a["directory_attributes"])]
-                for a in idp["attributes"]
-            ],
-        )
-    if idp["findings"]:
-        lines += ["", "### Findings", "", *_md_findings(idp["findings"])]
-    return lines
-
-
 # ---------------------------------------------------------------------------------------------
 # streaming
-
-
-class Worst:
-    """The most severe finding seen so far (for --fail-on), without keeping the findings."""
-
-    def __init__(self) -> None:
-        self.rank = -1
-
-    def see(self, findings: Iterable[Finding]) -> None:
-        """Take these findings into account."""
-        for finding in findings:
-            self.rank = max(self.rank, finding.severity.rank)
-
-
-def _nested(value: Any, level: int) -> str:
-    """`value` as `json.dumps(indent=2)` writes it `level` levels deep in a document."""
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
-
-
-def write_json(scan: MetadataScan, out: IO[str], now: datetime | None = None) -> Worst:
-    """Stream `saml metadata --format json`: the same text `to_json(metadata_to_dict(...))` is.
-
-    Nothing is written until the first IdP is read, so an error found on the way (no IdP at all,
-    --entity not found) leaves the output empty.
-    """
-    moment = now or datetime.now(UTC)
-    worst = Worst()
-    count = 0
-    for idp in scan:
-        worst.see(idp.findings)
-        if count == 0:
-            out.write('{\n  "schema_version": ' + str(SCHEMA_VERSION) + ',\n  "meta": ')
-            out.write(_nested(meta("saml metadata"), 1) + ',\n  "idps": [\n')
-        else:
-            out.write(",\n")
-        out.write("    " + _nested(idp_to_dict(idp, moment), 2))
-        count += 1
-    document = scan.document
-    worst.see(document.findings)
-    if count == 0:  # not reached: a document without an IdP is an error
-        out.write(_nested(metadata_to_dict(document, moment), 0) + "\n")
-        return worst
-    out.write('\n  ],\n  "metadata": ' + _nested(document_to_dict(document), 1) + "\n}\n")
-    return worst
-
-
-def _first(scan: MetadataScan, count: int) -> tuple[list[IdpEntity], Iterator[IdpEntity]]:
-    """The first `count` IdPs read (or fewer, when the document ends) and the rest to come."""
-    rest = iter(scan)
-    head: list[IdpEntity] = []
-    for idp in rest:
-        head.append(idp)
-        if len(head) == count:
-            break
-    return head, rest
-
-
-def write_markdown(scan: MetadataScan, out: IO[str], now: datetime | None = None) -> Worst:
-    """Stream `saml metadata --format md`; an aggregate's document facts come last."""
-    moment = now or datetime.now(UTC)
-    worst = Worst()
-    head, rest = _first(scan, SUMMARY_ABOVE + 1)
-    if len(head) <= SUMMARY_ABOVE:
-        document = replace(scan.document, idps=tuple(head))
-        for idp in head:
-            worst.see(idp.findings)
-        worst.see(document.findings)
-        out.write(metadata_to_markdown(metadata_to_dict(document, moment)))
-        return worst
-    out.write("# SAML metadata\n")
-    for idp in _chain(head, rest):
-        worst.see(idp.findings)
-        out.write("\n".join(_md_idp(idp_to_dict(idp, moment))) + "\n")
-    document = scan.document
-    worst.see(document.findings)
-    out.write("\n## The document\n\n" + "\n".join(_md_document(document_to_dict(document))))
-    out.write("\n")
-    return worst
-
-
-def _chain(head: list[IdpEntity], rest: Iterator[IdpEntity]) -> Iterator[IdpEntity]:
-    yield from head
-    head.clear()  # do not keep the first ones alive for the whole stream
-    yield from rest
 
 
 def draw_table(scan: MetadataScan, console: Console, now: datetime | None = None) -> Worst:
     """The terminal view, streaming: a panel per IdP for a few, one line each for an aggregate."""
     moment = now or datetime.now(UTC)
     worst = Worst()
-    head, rest = _first(scan, SUMMARY_ABOVE + 1)
+    head, rest = first(scan, SUMMARY_ABOVE + 1)
     if len(head) <= SUMMARY_ABOVE:
         document = replace(scan.document, idps=tuple(head))
         for idp in head:
@@ -389,7 +154,7 @@ def draw_table(scan: MetadataScan, console: Console, now: datetime | None = None
     widths = _summary_widths(console.width)
     chunk: list[IdpEntity] = []
     shown = 0
-    for idp in _chain(head, rest):
+    for idp in chain(head, rest):
         worst.see(idp.findings)
         chunk.append(idp)
         if len(chunk) == CHUNK:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,17 +14,17 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from authprobe import __version__
-from authprobe.analysis.lint.rules import Code, Occurrence
 from authprobe.analysis.lint.scan import SisScan, scan_extract, scan_plan
-from authprobe.analysis.lint.sis_lint import LintResult, SisLint
+from authprobe.analysis.lint.sis_lint import SisLint
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, FailOn, OutputOpt, ShowValuesOpt
+from authprobe.cli.output import REPORT_WRITTEN, exit_code, open_output, write_output, write_view
 from authprobe.cli.render import SEVERITY_STYLE, profiles_table
-from authprobe.errors import ExitCode, InputError, UsageError
-from authprobe.model import Finding, Severity
-from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict, profile_to_dict
-from authprobe.reports.mask import reveal
+from authprobe.errors import UsageError
+from authprobe.model import Finding
+from authprobe.reports.csv import FindingsCsv
+from authprobe.reports.envelope import to_json
+from authprobe.reports.scan import findings_with_examples, scan_markdown, scan_to_dict
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import SisExtract, open_extract
 from authprobe.sources.sis.schema import load_schema
@@ -58,120 +54,6 @@ ScanFailOnOpt = Annotated[
         help="Exit 1 when a finding of this severity or worse is reported (never: always 0).",
     ),
 ]
-
-CSV_COLUMNS = ("code", "severity", "field", "reference", "value", "detail")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(text: str) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class FindingsCsv:
-    """`--findings-csv FILE`: one row per occurrence, written while the extract is read."""
-
-    def __init__(self, handle: IO[str], show_values: bool) -> None:
-        self.writer = csv.writer(handle)
-        self.show_values = show_values
-        self.rows = 0
-        self.writer.writerow(CSV_COLUMNS)
-
-    def __call__(self, occurrence: Occurrence) -> None:
-        value = "" if occurrence.value is None else reveal(occurrence.value, self.show_values)
-        self.writer.writerow(
-            [
-                csv_cell(cell)
-                for cell in (
-                    occurrence.code.value,
-                    occurrence.severity.value,
-                    occurrence.field or "",
-                    occurrence.ref,
-                    value,
-                    occurrence.detail,
-                )
-            ]
-        )
-        self.rows += 1
-
-
-@contextmanager
-def open_for_writing(path: Path | None) -> Iterator[IO[str] | None]:
-    if path is None:
-        yield None
-        return
-    try:
-        handle = path.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(
-            "output-unwritable",
-            f"Cannot write {path}: {exc.strerror or exc}.",
-            location=str(path),
-            hint="Choose a file in a folder that exists and that you may write to.",
-        ) from exc
-    with handle:
-        yield handle
-
-
-def _example(occurrence: Occurrence, show_values: bool) -> str:
-    parts = [occurrence.ref]
-    if occurrence.field:
-        parts.append(occurrence.field)
-    if occurrence.value is not None:
-        parts.append(repr(reveal(occurrence.value, show_values)))
-    if occurrence.detail and occurrence.code is not Code.XSD:
-        parts.append(f"({occurrence.detail})")
-    elif occurrence.detail:
-        parts.append(occurrence.detail)
-    return " ".join(parts)
-
-
-def findings_with_examples(lint: LintResult, show_values: bool) -> list[Finding]:
-    """The lint findings, each example a reference with field and (masked) value."""
-    result = []
-    for finding in lint.findings:
-        key = (Code(finding.code), finding.field)
-        samples = lint.samples.get(key, ())
-        examples = tuple(_example(o, show_values) for o in samples) or finding.examples
-        result.append(
-            Finding(
-                finding.code,
-                finding.severity,
-                finding.source,
-                finding.field,
-                finding.count,
-                finding.message,
-                examples,
-            )
-        )
-    return result
-
-
-def scan_to_dict(
-    scan: SisScan, findings: list[Finding], *, show_values: bool, command: str = "sis scan"
-) -> dict[str, Any]:
-    """The JSON report of `sis scan` / `alma scan` (same schema_version and blocks as
-    `recommend`)."""
-    data = {
-        "schema_version": SCHEMA_VERSION,
-        "meta": {
-            "command": command,
-            "authprobe_version": __version__,
-            "python_version": platform.python_version(),
-            "started_at": scan.started_at.isoformat(timespec="seconds"),
-            "finished_at": scan.finished_at.isoformat(timespec="seconds"),
-            "values_shown": show_values,
-        },
-        "inputs": [input_to_dict(scan.input)],
-        "populations": [{"user_group": g or None, "records": n} for g, n in scan.populations],
-        "profiles": [profile_to_dict(p, show_values=show_values) for p in scan.profiles],
-        "findings": [
-            {**finding_to_dict(f, show_values=True), "examples": list(f.examples)} for f in findings
-        ],
-    }
-    if scan.tallies:
-        data["accounts"] = {key: dict(counts) for key, counts in scan.tallies}
-    return data
 
 
 def short_reference(example: str) -> str:
@@ -247,61 +129,6 @@ def findings_table(
     console.print(table)
 
 
-def render_markdown(
-    scan: SisScan, findings: list[Finding], show_values: bool, title: str = "SIS extract scan"
-) -> str:
-    """The Markdown view (for a ticket or a wiki page)."""
-    summary = scan.input
-    out = io.StringIO()
-    out.write(f"# {title}\n\n")
-    if show_values:
-        out.write("**VALUES SHOWN UNMASKED (--show-values): handle as personal data.**\n\n")
-    out.write(
-        f"`{summary.location}` ({summary.kind}): {summary.records:,} users in "
-        f"{summary.files:,} file(s).\n\n"
-    )
-    for reason, count in sorted(summary.skipped.items()):
-        out.write(f"- skipped: {count:,} × {reason}\n")
-    out.write("\n## Findings\n\n")
-    if not findings:
-        out.write("No findings.\n")
-    else:
-        out.write("| severity | code | field | count | message |\n|---|---|---|---:|---|\n")
-        for f in findings:
-            message = f.message.replace("|", "\\|")
-            out.write(f"| {f.severity.value} | `{f.code}` | {f.field or ''} | {f.count:,} | ")
-            out.write(message + "".join(f"<br>`{e}`" for e in f.examples[:3]) + " |\n")
-    out.write("\n## Fields\n\n")
-    out.write(
-        "| field | present | distinct | duplicate values | case collisions | multi | length "
-        "| main shape |\n|---|---:|---:|---:|---:|---:|---|---|\n"
-    )
-    for p in scan.profiles:
-        shape = p.shapes[0].shape if p.shapes else ""
-        out.write(
-            f"| `{p.field}` | {p.present:,} | {p.distinct:,} | {p.duplicate_values:,} | "
-            f"{p.case_collision_values:,} | {p.multi_valued:,} | {p.min_length}-{p.max_length} "
-            f"| {shape} |\n"
-        )
-    out.write("\n## Populations\n\n| user_group | users |\n|---|---:|\n")
-    for group, count in scan.populations:
-        out.write(f"| {group or '(none)'} | {count:,} |\n")
-    for key, counts in scan.tallies:
-        out.write(f"\n## {key}\n\n| {key} | users |\n|---|---:|\n")
-        for value, count in counts:
-            out.write(f"| {value} | {count:,} |\n")
-    return out.getvalue()
-
-
-def exit_code(findings: list[Finding], fail_on: FailOn) -> int:
-    """1 when a finding reaches --fail-on, else 0."""
-    if fail_on is FailOn.NEVER:
-        return int(ExitCode.OK)
-    threshold = Severity(fail_on.value).rank
-    worst = max((f.severity.rank for f in findings), default=-1)
-    return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
-
-
 def parse_id_types(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -309,16 +136,6 @@ def parse_id_types(text: str | None) -> list[str] | None:
     if not types:
         raise UsageError("sis-id-types-empty", "--id-types needs at least one type code.")
     return types
-
-
-def write_report(env: Environment, output: Path | None, text: str) -> None:
-    if output is None:
-        env.stdout.file.write(text)
-        return
-    with open_for_writing(output) as handle:
-        assert handle is not None
-        handle.write(text)
-    env.stderr.print(f"Report written to {output}")
 
 
 @app.command("scan")
@@ -398,26 +215,53 @@ def scan(
         if not isinstance(source, SisExtract):
             raise UsageError("sis-xsd-csv", "--xsd validates XML extracts, not CSV.")
         source.schema = load_schema(xsd)
-    with open_for_writing(findings_csv) as handle:
-        sink = FindingsCsv(handle, show_values) if handle is not None else None
+    with findings_csv_sink(env, findings_csv, show_values) as sink:
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink)
         result = scan_extract(source, lint, wrap=env.counted, parallel=True)
-    if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
     findings = findings_with_examples(result.lint, show_values)
-    if output_format is ScanFormat.JSON:
-        data = scan_to_dict(result, findings, show_values=show_values)
-        write_report(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    elif output_format is ScanFormat.MD:
-        write_report(env, output, render_markdown(result, findings, show_values))
-    elif output is None:
-        render_table(result, findings, env.stdout, show_values)
-    else:
-        with open_for_writing(output) as handle:
-            assert handle is not None
-            render_table(result, findings, Console(file=handle, width=120), show_values)
-        env.stderr.print(f"Report written to {output}")
+    write_scan(env, output_format, output, result, findings, show_values)
     return exit_code(findings, fail_on)
+
+
+@contextmanager
+def findings_csv_sink(
+    env: Environment, path: Path | None, show_values: bool
+) -> Iterator[FindingsCsv | None]:
+    """`--findings-csv FILE` opened for the rows written while the input is read (None
+    without the option); says how many rows it holds once done."""
+    if path is None:
+        yield None
+        return
+    with open_output(path) as handle:
+        sink = FindingsCsv(handle, show_values)
+        yield sink
+    env.stderr.print(f"Findings CSV written to {path} ({sink.rows:,} row(s))")
+
+
+def write_scan(
+    env: Environment,
+    output_format: ScanFormat,
+    output: Path | None,
+    result: SisScan,
+    findings: list[Finding],
+    show_values: bool,
+    command: str = "sis scan",
+) -> None:
+    """The scan's report in the asked format, on stdout or in -o FILE."""
+    if output_format is ScanFormat.JSON:
+        data = scan_to_dict(result, findings, show_values=show_values, command=command)
+        write_output(env, output, to_json(data), done=REPORT_WRITTEN)
+    elif output_format is ScanFormat.MD:
+        title = "SIS extract scan" if command == "sis scan" else "Users already in Alma"
+        text = scan_markdown(result, findings, show_values, title=title)
+        write_output(env, output, text, done=REPORT_WRITTEN)
+    else:
+        write_view(
+            env,
+            output,
+            lambda console: render_table(result, findings, console, show_values),
+            done=REPORT_WRITTEN,
+        )
 
 
 def register(root: typer.Typer) -> None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
-import platform
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from authprobe import __version__
 from authprobe.analysis.build import BuildPlan, BuildResult, SourcePlan, build_users
-from authprobe.analysis.build_rules import BuildOccurrence
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.buildconfig import (
     DEFAULT_USERS_PER_FILE,
@@ -30,48 +24,22 @@ from authprobe.buildconfig import (
 )
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, ShowValuesOpt
+from authprobe.cli.output import REPORT_WRITTEN, exit_code, write_output, write_view
 from authprobe.cli.sis import (
-    CSV_COLUMNS,
     ScanFailOnOpt,
     ScanFormat,
     ScanFormatOpt,
     app,
-    csv_cell,
-    exit_code,
+    findings_csv_sink,
     findings_table,
-    open_for_writing,
-    write_report,
 )
 from authprobe.config import load_config
 from authprobe.errors import UsageError
 from authprobe.model import Finding
-from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict
-from authprobe.reports.mask import reveal
+from authprobe.reports.build import build_findings, build_markdown, build_to_dict, summary_line
+from authprobe.reports.envelope import to_json
 from authprobe.sources.sis.build_input import BuildTable, parse_build_map, read_code_table
 from authprobe.sources.sis.write import write_extract
-
-
-class BuildFindingsCsv:
-    """`--findings-csv FILE`: one row per occurrence (every refused person among them)."""
-
-    def __init__(self, handle: IO[str], show_values: bool) -> None:
-        self.writer = csv.writer(handle)
-        self.show_values = show_values
-        self.rows = 0
-        self.writer.writerow(CSV_COLUMNS)
-
-    def __call__(self, occurrence: BuildOccurrence) -> None:
-        value = "" if occurrence.value is None else reveal(occurrence.value, self.show_values)
-        cells = (
-            occurrence.code,
-            occurrence.severity.value,
-            occurrence.field or "",
-            occurrence.ref,
-            value,
-            occurrence.detail,
-        )
-        self.writer.writerow([csv_cell(cell) for cell in cells])
-        self.rows += 1
 
 
 def _rule(flag: str | None, what: str) -> DateRule | None:
@@ -172,87 +140,6 @@ def make_plan(
     )
 
 
-def _example(occurrence: BuildOccurrence, show_values: bool) -> str:
-    parts = [occurrence.ref]
-    if occurrence.field:
-        parts.append(occurrence.field)
-    if occurrence.value is not None:
-        parts.append(repr(reveal(occurrence.value, show_values)))
-    if occurrence.detail:
-        parts.append(f"({occurrence.detail})")
-    return " ".join(parts)
-
-
-def build_findings(result: BuildResult, show_values: bool) -> list[Finding]:
-    """The findings, each example a reference with field, (masked) value and detail."""
-    out = []
-    for finding in result.findings:
-        samples = result.samples.get((finding.code, finding.field), ())
-        examples = tuple(_example(o, show_values) for o in samples) or finding.examples
-        out.append(
-            Finding(
-                finding.code,
-                finding.severity,
-                finding.source,
-                finding.field,
-                finding.count,
-                finding.message,
-                examples,
-            )
-        )
-    return out
-
-
-def build_to_dict(
-    result: BuildResult,
-    plan: BuildPlan,
-    summary: dict[str, Any],
-    findings: list[Finding],
-    show_values: bool,
-    started: datetime,
-) -> dict[str, Any]:
-    """The JSON report of `sis build` (the same schema_version, meta and findings as scan)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": {
-            "command": "sis build",
-            "authprobe_version": __version__,
-            "python_version": platform.python_version(),
-            "started_at": started.isoformat(timespec="seconds"),
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "values_shown": show_values,
-        },
-        "build": {
-            **summary,
-            "match_id_type": plan.match_id,
-            "person_key": plan.person_key,
-            "precedence": [s.table.name for s in plan.sources],
-            "sources": [{"name": n, "rows": rows} for n, rows in result.per_source],
-            "rows": result.rows,
-            "people": result.people,
-            "merged": result.merged,
-            "refused": result.refused,
-            "users_written": summary["users_written"],
-        },
-        "findings": [
-            {**finding_to_dict(f, show_values=True), "examples": list(f.examples)} for f in findings
-        ],
-    }
-
-
-def _summary_line(result: BuildResult, summary: dict[str, Any]) -> str:
-    head = (
-        f"{result.rows:,} rows from {len(result.per_source)} source(s) → {result.people:,} "
-        f"people ({result.merged:,} merged, {result.refused:,} refused)"
-    )
-    if summary["written"]:
-        return (
-            f"{head}; {summary['users_written']:,} users written to {summary['output']} in "
-            f"{len(summary['files'])} XML file(s)"
-        )
-    return f"{head}; NO extract written: {summary['why_not']}"
-
-
 def render_build_table(
     result: BuildResult,
     plan: BuildPlan,
@@ -261,7 +148,7 @@ def render_build_table(
     console: Console,
 ) -> None:
     """The terminal view: the build line, the sources, the findings."""
-    console.print(_summary_line(result, summary))
+    console.print(summary_line(result, summary))
     console.print(
         f"Match ID Type: {plan.match_id}; person key: {plan.person_key}; precedence: "
         + ", then ".join(s.table.name for s in plan.sources)
@@ -273,28 +160,6 @@ def render_build_table(
         sources.add_row(Text(name), f"{rows:,}")
     console.print(sources)
     findings_table(findings, console, empty="No findings: every person is written as Alma expects.")
-
-
-def render_build_markdown(
-    result: BuildResult, plan: BuildPlan, summary: dict[str, Any], findings: list[Finding]
-) -> str:
-    """The Markdown view."""
-    out = io.StringIO()
-    out.write(f"# SIS extract build\n\n{_summary_line(result, summary)}.\n\n")
-    out.write(f"Match ID Type `{plan.match_id}`, person key `{plan.person_key}`.\n\n")
-    out.write("| source | rows |\n|---|---:|\n")
-    for name, rows in result.per_source:
-        out.write(f"| {name} | {rows:,} |\n")
-    out.write("\n## Findings\n\n")
-    if not findings:
-        out.write("No findings.\n")
-    else:
-        out.write("| severity | code | field | count | message |\n|---|---|---|---:|---|\n")
-        for f in findings:
-            message = f.message.replace("|", "\\|")
-            out.write(f"| {f.severity.value} | `{f.code}` | {f.field or ''} | {f.count:,} | ")
-            out.write(message + "".join(f"<br>`{e}`" for e in f.examples[:3]) + " |\n")
-    return out.getvalue()
 
 
 def _shown(path: Path) -> str:
@@ -436,8 +301,7 @@ def build(
         "status": status,
     }  # fmt: skip
     plan = make_plan(settings, _ordered(chosen, order), flags)
-    with open_for_writing(findings_csv) as handle:
-        sink = BuildFindingsCsv(handle, show_values) if handle is not None else None
+    with findings_csv_sink(env, findings_csv, show_values) as sink:
         result = build_users(plan, sink)
     partial = allow_partial or settings.allow_partial
     summary: dict[str, Any] = {"output": _shown(target), "written": False, "files": []}
@@ -451,8 +315,6 @@ def build(
         summary["files"] = _write(result, target, per_file)
         summary["written"] = True
     summary["users_written"] = len(result.users) if summary["written"] else 0
-    if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
     findings = build_findings(result, show_values)
     _emit(env, output_format, report, result, plan, summary, findings, show_values, started)
     if not summary["written"]:
@@ -473,13 +335,14 @@ def _emit(
 ) -> None:
     if output_format is ScanFormat.JSON:
         data = build_to_dict(result, plan, summary, findings, show_values, started)
-        write_report(env, report, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_output(env, report, to_json(data), done=REPORT_WRITTEN)
     elif output_format is ScanFormat.MD:
-        write_report(env, report, render_build_markdown(result, plan, summary, findings))
-    elif report is None:
-        render_build_table(result, plan, summary, findings, env.stdout)
+        text = build_markdown(result, plan, summary, findings)
+        write_output(env, report, text, done=REPORT_WRITTEN)
     else:
-        with open_for_writing(report) as handle:
-            assert handle is not None
-            render_build_table(result, plan, summary, findings, Console(file=handle, width=120))
-        env.stderr.print(f"Report written to {report}")
+        write_view(
+            env,
+            report,
+            lambda console: render_build_table(result, plan, summary, findings, console),
+            done=REPORT_WRITTEN,
+        )

@@ -4,43 +4,32 @@ next load would make."""
 from __future__ import annotations
 
 import csv
-import io
-import json
-import platform
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from authprobe import __version__, runtime
-from authprobe.analysis.build_rules import who
+from authprobe import runtime
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import DEFAULT_FAIL_ON, ShowValuesOpt
-from authprobe.cli.sis import (
-    ScanFailOnOpt,
-    ScanFormat,
-    ScanFormatOpt,
-    app,
-    exit_code,
-    findings_table,
-    open_for_writing,
-    write_report,
-)
+from authprobe.cli.output import REPORT_WRITTEN, exit_code, open_output, write_output, write_view
+from authprobe.cli.sis import ScanFailOnOpt, ScanFormat, ScanFormatOpt, app, findings_table
 from authprobe.errors import UsageError
-from authprobe.model import Finding, InputSummary, Severity
+from authprobe.model import Finding, InputSummary
 from authprobe.reports.csv import BOM, safe_cell
-from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict
+from authprobe.reports.envelope import to_json
 from authprobe.reports.mask import reveal
+from authprobe.reports.sis_diff import diff_findings, diff_headline, diff_markdown, diff_to_dict
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import open_extract
 
 if TYPE_CHECKING:
-    from authprobe.analysis.sisdiff import DiffColumns, DiffEngine, DiffExample, SisDiff
+    from authprobe.analysis.sisdiff import DiffColumns, DiffEngine, SisDiff
 
 DIFF_INFO_KEYS = frozenset(
     {"expiry_date", "purge_date", "birth_date", "first_name", "last_name", "account_type"}
@@ -70,148 +59,9 @@ def read_columns(
     return columns, source.summary()
 
 
-def _example(example: DiffExample, show: bool) -> str:
-    sides = " → ".join(ref for ref in (example.old_ref, example.new_ref) if ref)
-    parts = [sides]
-    if example.field:
-        parts.append(example.field)
-    if example.old_value is not None and example.new_value is not None:
-        if example.old_value == example.new_value:
-            parts.append(repr(reveal(example.old_value, show)))
-        else:
-            parts.append(
-                f"{reveal(example.old_value, show)!r} → {reveal(example.new_value, show)!r}"
-            )
-    elif example.old_value is not None:
-        parts.append(f"{reveal(example.old_value, show)!r} → (none)")
-    if example.detail:
-        parts.append(f"({example.detail})")
-    return " ".join(parts)
-
-
-def _finding(
-    code: str, severity: Severity, field: str | None, count: int, message: str,
-    examples: tuple[DiffExample, ...], show: bool,
-) -> Finding:  # fmt: skip
-    return Finding(
-        code, severity, "diff", field, count, message, tuple(_example(e, show) for e in examples)
-    )
-
-
-def diff_findings(diff: SisDiff, show: bool) -> list[Finding]:
-    """The diff as findings: Match ID changes and moved values are errors, the rest information."""
-    field = diff.match_field
-    ex = diff.examples
-    out = []
-    if diff.match_changed:
-        out.append(_finding(
-            "diff-match-id-changed", Severity.ERROR, field, diff.match_changed,
-            f"{who(diff.match_changed)} another {field} (the Match ID) in NEW while another "
-            "identifier, or name + birth date, stayed the same: the next load finds no user "
-            "for them and creates a second patron each. Update the users in Alma first "
-            "(--crosswalk-csv lists old -> new).", ex["match_changed"], show,
-        ))  # fmt: skip
-    if diff.match_lost:
-        out.append(_finding(
-            "diff-match-id-lost", Severity.ERROR, field, diff.match_lost,
-            f"{who(diff.match_lost)} no {field} (the Match ID) in NEW although OLD had one: the "
-            "next load rejects their records.", ex["match_lost"], show,
-        ))  # fmt: skip
-    for name, count in diff.moved:
-        sample = tuple(e for e in ex["moved"] if e.field == name)
-        out.append(_finding(
-            "diff-value-moved", Severity.ERROR, name, count,
-            f"{count:,} value(s) of {name} belong to a different person in NEW than in OLD"
-            + (" — the Match ID: the next load updates one person's Alma record (loans, fines) "
-               "with another person's data" if name == field else
-               ": Alma rejects the new holder while the old one keeps it, or attaches it to the "
-               "wrong person") + ".", sample, show,
-        ))  # fmt: skip
-    old_gone, new_gone = diff.unfollowable
-    if old_gone or new_gone:
-        out.append(_finding(
-            "diff-unfollowable", Severity.WARNING, None, old_gone + new_gone,
-            f"{old_gone:,} OLD and {new_gone:,} NEW record(s) carry no identifier, no name + "
-            "birth date and no email, so they cannot be followed between the extracts.", (), show,
-        ))  # fmt: skip
-    if diff.dropped:
-        out.append(_finding(
-            "diff-dropped", Severity.INFO, None, diff.dropped,
-            f"{who(diff.dropped, 'is', 'are')} in OLD but not in NEW (dropped from the feed: "
-            "Alma keeps their users until they expire).", ex["dropped"], show,
-        ))  # fmt: skip
-    if diff.new:
-        out.append(_finding(
-            "diff-new", Severity.INFO, None, diff.new,
-            f"{who(diff.new, 'is', 'are')} new in NEW.", ex["new"], show,
-        ))  # fmt: skip
-    for label, count in diff.changes:
-        if count:
-            out.append(_finding(
-                "diff-changed", Severity.INFO, label, count,
-                f"{who(count, 'has', 'have')} another {label} in NEW.", (), show,
-            ))  # fmt: skip
-    return out
-
-
-def diff_to_dict(
-    diff: SisDiff, inputs: list[InputSummary], findings: list[Finding], show: bool,
-    started: datetime,
-) -> dict[str, Any]:  # fmt: skip
-    """The JSON report of `sis diff` (schema_version, meta, inputs, diff, findings)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": {
-            "command": "sis diff",
-            "authprobe_version": __version__,
-            "python_version": platform.python_version(),
-            "started_at": started.isoformat(timespec="seconds"),
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "values_shown": show,
-        },
-        "inputs": [input_to_dict(i) for i in inputs],
-        "diff": {
-            "match_id_type": diff.match_field,
-            "old_records": diff.old_records,
-            "new_records": diff.new_records,
-            "paired": diff.paired,
-            "match_id_changed": diff.match_changed,
-            "match_id_changed_by_evidence": dict(diff.by_evidence),
-            "match_id_lost": diff.match_lost,
-            "moved_values": dict(diff.moved),
-            "dropped": diff.dropped,
-            "new": diff.new,
-            "unfollowable": {"old": diff.unfollowable[0], "new": diff.unfollowable[1]},
-            "changes": dict(diff.changes),
-            "stability": [
-                {
-                    "field": s.field,
-                    "compared": s.compared,
-                    "changed": s.changed,
-                    "share": round(s.share, 6),
-                }
-                for s in diff.stability
-            ],
-        },
-        "findings": [
-            {**finding_to_dict(f, show_values=True), "examples": list(f.examples)} for f in findings
-        ],
-    }
-
-
-def _headline(diff: SisDiff) -> str:
-    return (
-        f"OLD {diff.old_records:,} users, NEW {diff.new_records:,}: {diff.paired:,} followed, "
-        f"{diff.dropped:,} dropped, {diff.new:,} new; Match ID Type {diff.match_field}: "
-        f"{diff.match_changed:,} changed (each a duplicate at the next load), "
-        f"{diff.match_lost:,} lost; {sum(n for _, n in diff.moved):,} identifier value(s) moved "
-        "to another person"
-    )
-
-
 def render_diff_table(diff: SisDiff, findings: list[Finding], console: Console) -> None:
     """The terminal view: headline, per-type stability, findings."""
-    console.print(_headline(diff))
+    console.print(diff_headline(diff))
     table = Table(title="Identifier types: paired people whose value changed", title_justify="left")
     table.add_column("field")
     table.add_column("compared", justify="right")
@@ -223,29 +73,12 @@ def render_diff_table(diff: SisDiff, findings: list[Finding], console: Console) 
     findings_table(findings, console, empty="No findings: nothing changed between the extracts.")
 
 
-def render_diff_markdown(diff: SisDiff, findings: list[Finding]) -> str:
-    """The Markdown view."""
-    out = io.StringIO()
-    out.write(f"# SIS extract diff\n\n{_headline(diff)}.\n\n")
-    out.write("| field | compared | changed | share |\n|---|---:|---:|---:|\n")
-    for s in diff.stability:
-        out.write(f"| `{s.field}` | {s.compared:,} | {s.changed:,} | {100 * s.share:.1f} % |\n")
-    out.write("\n## Findings\n\n")
-    if not findings:
-        out.write("No findings.\n")
-    for f in findings:
-        out.write(f"- **{f.severity.value}** `{f.code}` {f.field or ''} ({f.count:,}): ")
-        out.write(f.message + "".join(f"<br>`{e}`" for e in f.examples[:3]) + "\n")
-    return out.getvalue()
-
-
 def write_crosswalk(
     path: Path, engine: DiffEngine, match_field: str, show: bool, env: Environment
 ) -> None:
     """old -> new Match ID for every person whose ID changed (UTF-8 with a BOM, inert cells)."""
     rows = 0
-    with open_for_writing(path) as handle:
-        assert handle is not None
+    with open_output(path) as handle:
         handle.write(BOM)
         writer = csv.writer(handle)
         writer.writerow(CROSSWALK)
@@ -316,13 +149,13 @@ def _emit(
 ) -> None:  # fmt: skip
     if output_format is ScanFormat.JSON:
         data = diff_to_dict(diff, inputs, findings, show, started)
-        write_report(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_output(env, output, to_json(data), done=REPORT_WRITTEN)
     elif output_format is ScanFormat.MD:
-        write_report(env, output, render_diff_markdown(diff, findings))
-    elif output is None:
-        render_diff_table(diff, findings, env.stdout)
+        write_output(env, output, diff_markdown(diff, findings), done=REPORT_WRITTEN)
     else:
-        with open_for_writing(output) as handle:
-            assert handle is not None
-            render_diff_table(diff, findings, Console(file=handle, width=120))
-        env.stderr.print(f"Report written to {output}")
+        write_view(
+            env,
+            output,
+            lambda console: render_diff_table(diff, findings, console),
+            done=REPORT_WRITTEN,
+        )

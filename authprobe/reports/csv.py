@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from typing import TextIO
+from typing import IO, Protocol, TextIO
 
-from authprobe.model import Mismatch, Report
+from authprobe.model import Mismatch, Report, Severity
 from authprobe.reports.mask import reveal, reveal_reference
 
 HEADER = ("sis_reference", "population", "sis_field", "value", "reason", "alma_references")
@@ -34,6 +34,50 @@ BOM = "\ufeff"
 def safe_cell(value: str) -> str:
     """`value`, made inert for spreadsheets when it starts like a formula."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+FINDINGS_HEADER = ("code", "severity", "field", "reference", "value", "detail")
+
+
+class Occurrence(Protocol):
+    """One place a rule fired (a lint or build occurrence)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def ref(self) -> str: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+
+
+class FindingsCsv:
+    """`--findings-csv FILE` of `sis scan`, `alma scan`, `sis build`: one row per occurrence,
+    written while the input is read (value masked unless `show_values`; cells made inert)."""
+
+    def __init__(self, handle: IO[str], show_values: bool) -> None:
+        self.writer = csv.writer(handle)
+        self.show_values = show_values
+        self.rows = 0
+        self.writer.writerow(FINDINGS_HEADER)
+
+    def __call__(self, occurrence: Occurrence) -> None:
+        value = "" if occurrence.value is None else reveal(occurrence.value, self.show_values)
+        cells = (
+            str(occurrence.code),
+            occurrence.severity.value,
+            occurrence.field or "",
+            occurrence.ref,
+            value,
+            occurrence.detail,
+        )
+        self.writer.writerow([safe_cell(cell) for cell in cells])
+        self.rows += 1
 
 
 def exception_rows(

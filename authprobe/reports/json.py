@@ -5,12 +5,9 @@ Keys are emitted in a stable order; identifier values are masked unless `show_va
 
 from __future__ import annotations
 
-import json
-import platform
 from collections.abc import Mapping
 from typing import Any
 
-from authprobe import __version__
 from authprobe.analysis.match_id import alma_label
 from authprobe.model import (
     AlmaAdvice,
@@ -18,7 +15,6 @@ from authprobe.model import (
     Correspondence,
     Fate,
     FieldProfile,
-    Finding,
     InputSummary,
     LoginPerson,
     MatchIdCandidate,
@@ -28,9 +24,9 @@ from authprobe.model import (
     Report,
     SisMatch,
 )
+from authprobe.reports.envelope import envelope, run_meta, to_json
+from authprobe.reports.findings import finding_to_dict
 from authprobe.reports.mask import reveal, reveal_reference
-
-SCHEMA_VERSION = 1
 
 
 def ratio(value: float) -> float:
@@ -185,19 +181,6 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
     }
 
 
-def finding_to_dict(finding: Finding, *, show_values: bool = False) -> dict[str, Any]:
-    """One finding; examples are references (DN, file:line), masked like values."""
-    return {
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "source": finding.source,
-        "field": finding.field,
-        "count": finding.count,
-        "message": finding.message,
-        "examples": [reveal_reference(e, show_values) for e in finding.examples],
-    }
-
-
 def advice_to_dict(advice: AlmaAdvice | None) -> dict[str, Any] | None:
     """What to configure in Alma, the IdP and the SIS export (null without a recommendation)."""
     if advice is None:
@@ -322,63 +305,54 @@ def sis_match_to_dict(decision: SisMatch | None) -> dict[str, Any] | None:
     }
 
 
-def meta(report: Report, *, show_values: bool) -> dict[str, Any]:
-    """Versions and timestamps (normalised away by the golden tests)."""
-    return {
-        "authprobe_version": __version__,
-        "python_version": platform.python_version(),
-        "started_at": report.started_at.isoformat(timespec="seconds"),
-        "finished_at": report.finished_at.isoformat(timespec="seconds"),
-        "values_shown": show_values,
-    }
-
-
 def report_to_dict(report: Report, *, show_values: bool = False) -> dict[str, Any]:
     """The whole report as plain data, keys in the contract's order."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": meta(report, show_values=show_values),
-        "inputs": [input_to_dict(i) for i in report.inputs],
-        "profiles": [profile_to_dict(p, show_values=show_values) for p in report.profiles],
-        "correspondences": [
-            correspondence_to_dict(c, show_values=show_values) for c in report.correspondences
-        ],
-        "candidates": [candidate_to_dict(c) for c in report.candidates],
-        "recommendation": (
-            candidate_to_dict(report.recommendation) if report.recommendation else None
-        ),
-        "findings": [finding_to_dict(f, show_values=show_values) for f in report.findings],
-        "alma_configuration": advice_to_dict(report.advice),
-        "out_of_scope": [
-            {
-                "source": scope.source.value,
-                "population": scope.population,
-                "records": scope.records,
-                "matched": scope.matched,
-            }
-            for scope in report.out_of_scope
-        ],
-        "idp_login": [
-            {
-                "idp_source": item.idp_source,
-                "value": reveal(item.value, show_values),
-                "directory_attributes": list(item.directory_attributes),
-                "entries": item.entries,
-                "protocol": item.protocol,
-                "person_holds": item.person_holds,
-            }
-            for item in report.released
-        ],
-        "options": options_to_list(report.options),
-        "sis_match": sis_match_to_dict(report.sis_match),
-        "preflight": preflight_to_dict(report.preflight, show_values=show_values),
-        "idp_login_people": [
-            login_person_to_dict(person, show_values=show_values) for person in report.login_people
-        ],
-    }
+    meta = run_meta(report.started_at, report.finished_at, show_values=show_values)
+    return envelope(
+        meta,
+        {
+            "inputs": [input_to_dict(i) for i in report.inputs],
+            "profiles": [profile_to_dict(p, show_values=show_values) for p in report.profiles],
+            "correspondences": [
+                correspondence_to_dict(c, show_values=show_values) for c in report.correspondences
+            ],
+            "candidates": [candidate_to_dict(c) for c in report.candidates],
+            "recommendation": (
+                candidate_to_dict(report.recommendation) if report.recommendation else None
+            ),
+            "findings": [finding_to_dict(f, show_values=show_values) for f in report.findings],
+            "alma_configuration": advice_to_dict(report.advice),
+            "out_of_scope": [
+                {
+                    "source": scope.source.value,
+                    "population": scope.population,
+                    "records": scope.records,
+                    "matched": scope.matched,
+                }
+                for scope in report.out_of_scope
+            ],
+            "idp_login": [
+                {
+                    "idp_source": item.idp_source,
+                    "value": reveal(item.value, show_values),
+                    "directory_attributes": list(item.directory_attributes),
+                    "entries": item.entries,
+                    "protocol": item.protocol,
+                    "person_holds": item.person_holds,
+                }
+                for item in report.released
+            ],
+            "options": options_to_list(report.options),
+            "sis_match": sis_match_to_dict(report.sis_match),
+            "preflight": preflight_to_dict(report.preflight, show_values=show_values),
+            "idp_login_people": [
+                login_person_to_dict(person, show_values=show_values)
+                for person in report.login_people
+            ],
+        },
+    )
 
 
 def render_json(report: Report, *, show_values: bool = False) -> str:
     """The JSON text (UTF-8, two-space indent, trailing newline)."""
-    data = report_to_dict(report, show_values=show_values)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return to_json(report_to_dict(report, show_values=show_values))

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from authprobe.cli.app import main
-from authprobe.cli.saml_metadata_view import metadata_to_dict, write_json, write_markdown
-from authprobe.cli.saml_render import to_json
 from authprobe.errors import ExitCode, InputError, SourceUnreachable, UsageError
+from authprobe.reports.envelope import to_json
+from authprobe.reports.saml_metadata import metadata_to_dict, write_json, write_markdown
 from authprobe.sources.saml.metadata import MetadataScan, read_metadata
 from authprobe.sources.web import fetch as web_fetch
 from tests import saml_aggregate, saml_helpers

@@ -11,7 +11,7 @@ import pytest
 
 from authprobe.analysis.lint import sis_lint
 from authprobe.cli.app import main
-from authprobe.cli.sis import csv_cell
+from authprobe.reports.csv import safe_cell
 from tests.unit.test_lint import ID_TYPES, TODAY, planted_users
 from tests.unit.test_sis_factory import User, write_users
 
@@ -121,7 +121,7 @@ def test_findings_csv_escapes_formulas(tmp_path: Path, capsys: pytest.CaptureFix
 )
 def test_csv_cell(cell: str, expected: str) -> None:
     """Cells starting with = + - @ are neutralised; others are untouched."""
-    assert csv_cell(cell) == expected
+    assert safe_cell(cell) == expected
 
 
 def test_table_and_markdown_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

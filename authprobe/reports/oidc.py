@@ -4,7 +4,7 @@ The JSON follows the other commands (`schema_version` 1, a `meta` block); the Ma
 from the JSON data, so the two never disagree. Claim values about a person are masked unless
 `show_values`; protocol claims (iss, aud, exp, ...), endpoints, algorithms and keys describe the
 provider or the token, not a person, and are shown as they are. The terminal view is in
-`oidc_terminal`.
+`cli/oidc_terminal.py`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from authprobe.cli.saml_render import SCHEMA_VERSION, finding_to_dict, meta
-from authprobe.model import Finding
+from authprobe.reports.envelope import document_meta, envelope, iso_z
+from authprobe.reports.findings import finding_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.reports.md import VALUES_SHOWN, md_findings, md_table
 from authprobe.sources.oidc.discovery import Discovery
 from authprobe.sources.oidc.keys import KeyFact, KeySetFacts
 from authprobe.sources.oidc.token import Claim, IdToken, claim_facts
@@ -26,9 +27,8 @@ ALMA_CLAIM_NOTE = (
 )
 
 
-def when(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z (None stays None)."""
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value else None
+when = iso_z
+"""ISO 8601 in UTC with a Z (None stays None)."""
 
 
 def masked(value: Any, show_values: bool) -> Any:
@@ -118,41 +118,42 @@ def keys_to_dict(keys: KeySetFacts | None, now: datetime) -> dict[str, Any] | No
         "keys": [key_to_dict(k, now) for k in keys.keys],
         "usable": len(keys.verification_keys()),
         "set_aside": keys.unsupported,
-        "findings": [finding_to_dict(f) for f in keys.findings],
+        "findings": [finding_to_dict(f, show_values=True) for f in keys.findings],
     }
 
 
 def discovery_to_dict(discovery: Discovery, now: datetime | None = None) -> dict[str, Any]:
     """`oidc discover --format json`."""
     moment = now or datetime.now(UTC)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": meta("oidc discover"),
-        "discovery": {
-            "location": discovery.location,
-            "url": discovery.url,
-            "kind": discovery.kind,
-            "issuer": discovery.issuer,
-            "authorization_endpoint": discovery.authorization_endpoint,
-            "token_endpoint": discovery.token_endpoint,
-            "userinfo_endpoint": discovery.userinfo_endpoint,
-            "end_session_endpoint": discovery.end_session_endpoint,
-            "jwks_uri": discovery.jwks_uri,
-            "registration_endpoint": discovery.registration_endpoint,
-            "response_types": list(discovery.response_types),
-            "response_modes": list(discovery.response_modes),
-            "grant_types": list(discovery.grant_types),
-            "scopes": list(discovery.scopes),
-            "subject_types": list(discovery.subject_types),
-            "id_token_signing_algs": list(discovery.id_token_algs),
-            "token_endpoint_auth_methods": list(discovery.token_auth_methods),
-            "code_challenge_methods": list(discovery.code_challenge_methods),
-            "claims": [claim_offer(name) for name in discovery.claims],
-            "other_members": discovery.other_members,
-            "findings": [finding_to_dict(f) for f in discovery.findings],
+    return envelope(
+        document_meta("oidc discover"),
+        {
+            "discovery": {
+                "location": discovery.location,
+                "url": discovery.url,
+                "kind": discovery.kind,
+                "issuer": discovery.issuer,
+                "authorization_endpoint": discovery.authorization_endpoint,
+                "token_endpoint": discovery.token_endpoint,
+                "userinfo_endpoint": discovery.userinfo_endpoint,
+                "end_session_endpoint": discovery.end_session_endpoint,
+                "jwks_uri": discovery.jwks_uri,
+                "registration_endpoint": discovery.registration_endpoint,
+                "response_types": list(discovery.response_types),
+                "response_modes": list(discovery.response_modes),
+                "grant_types": list(discovery.grant_types),
+                "scopes": list(discovery.scopes),
+                "subject_types": list(discovery.subject_types),
+                "id_token_signing_algs": list(discovery.id_token_algs),
+                "token_endpoint_auth_methods": list(discovery.token_auth_methods),
+                "code_challenge_methods": list(discovery.code_challenge_methods),
+                "claims": [claim_offer(name) for name in discovery.claims],
+                "other_members": discovery.other_members,
+                "findings": [finding_to_dict(f, show_values=True) for f in discovery.findings],
+            },
+            "keys": keys_to_dict(discovery.keys, moment),
         },
-        "keys": keys_to_dict(discovery.keys, moment),
-    }
+    )
 
 
 def claim_offer(name: str) -> dict[str, Any]:
@@ -207,7 +208,7 @@ def token_body(token: IdToken, *, show_values: bool) -> dict[str, Any]:
         if token.payload_text is None
         else reveal(token.payload_text, show_values),
         "other_tokens": list(token.other_tokens),
-        "findings": [finding_to_dict(f) for f in token.findings],
+        "findings": [finding_to_dict(f, show_values=True) for f in token.findings],
     }
 
 
@@ -215,32 +216,14 @@ def token_to_dict(
     token: IdToken, *, show_values: bool = False, command: str = "oidc decode"
 ) -> dict[str, Any]:
     """`oidc decode --format json`."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "meta": meta(command, show_values=show_values),
-        "token": token_body(token, show_values=show_values),
-    }
+    return envelope(
+        document_meta(command, show_values=show_values),
+        {"token": token_body(token, show_values=show_values)},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # markdown (from the JSON data)
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", "<br>")
-
-
-def md_table(header: list[str], rows: list[list[object]]) -> list[str]:
-    """A GitHub-flavoured Markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
-    return lines
-
-
-def md_findings(findings: list[dict[str, Any]]) -> list[str]:
-    """Findings as a bullet list."""
-    return [f"- **{f['severity']}** {f['message']}" for f in findings]
 
 
 def discovery_to_markdown(data: dict[str, Any]) -> str:
@@ -311,7 +294,7 @@ def token_to_markdown(data: dict[str, Any]) -> str:
     signature = token["signature"]
     lines = ["# ID token", ""]
     if data["meta"]["values_shown"]:
-        lines += ["**Values shown unmasked (--show-values): handle as personal data.**", ""]
+        lines += [VALUES_SHOWN, ""]
     lines += [
         f"- Input: `{token['location']}` ({token['input_format']}, {token['form']})",
         "- Header: " + ", ".join(f"{k}=`{value_text(v)}`" for k, v in token["header"].items()),
@@ -345,8 +328,3 @@ def token_to_markdown(data: dict[str, Any]) -> str:
     if token["findings"]:
         lines += ["", "## Findings", "", *md_findings(token["findings"])]
     return "\n".join(lines) + "\n"
-
-
-def all_findings(discovery: Discovery) -> list[Finding]:
-    """Every finding of a discovery run (document and keys)."""
-    return list(discovery.all_findings)
