@@ -95,6 +95,22 @@ _LISTS_OF_TEXT = frozenset({("sis", "paths"), ("sis", "exclude_groups")})
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSettings:
+    """The `[report]` section: how `recommend` writes its report (None = not set there).
+
+    Paths are resolved against the folder of the file; `format` and `fail_on` were checked
+    against `FORMATS` and `FAIL_ON` when the file was read.
+    """
+
+    format: str | None = None
+    output: Path | None = None
+    exceptions_csv: Path | None = None
+    preflight_csv: Path | None = None
+    fail_on: str | None = None
+    show_values: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class RunConfig:
     """The settings read from `authprobe.toml` (None / empty = not set there)."""
 
@@ -117,7 +133,7 @@ class RunConfig:
     oidc_token: str | None = None
     oidc_discovery: str | None = None
     cas_response: str | None = None
-    report: dict[str, Any] = field(default_factory=dict)
+    report: ReportSettings = field(default_factory=ReportSettings)
     previous_sis: Path | None = None
     build: BuildSettings = field(default_factory=BuildSettings)
 
@@ -185,6 +201,22 @@ def _check_value(section: str, key: str, value: Any, location: str) -> None:
         )
 
 
+def _report_settings(report: dict[str, Any], base: Path) -> ReportSettings:
+    """`[report]` as typed settings (file names resolved against the file's folder)."""
+
+    def path(key: str) -> Path | None:
+        return Path(_resolve(base, report[key])) if key in report else None
+
+    return ReportSettings(
+        format=report.get("format"),
+        output=path("output"),
+        exceptions_csv=path("exceptions_csv"),
+        preflight_csv=path("preflight_csv"),
+        fail_on=report.get("fail_on"),
+        show_values=bool(report.get("show_values", False)),
+    )
+
+
 def load_config(path: Path) -> RunConfig:
     """Read and validate `authprobe.toml` (exit 4 if unreadable, 2 if it asks the impossible).
 
@@ -206,11 +238,8 @@ def load_config(path: Path) -> RunConfig:
     directory = document.get("directory", {})
     sis = document.get("sis", {})
     idp = document.get("idp", {})
-    report = dict(document.get("report", {}))
+    report = document.get("report", {})
     alma = document.get("alma", {})
-    for key in ("output", "exceptions_csv", "preflight_csv"):
-        if key in report:
-            report[key] = _resolve(base, report[key])
     return RunConfig(
         directory=_resolve(base, directory["source"]) if "source" in directory else None,
         previous=_resolve(base, directory["previous"]) if "previous" in directory else None,
@@ -231,7 +260,7 @@ def load_config(path: Path) -> RunConfig:
         oidc_token=_resolve(base, idp["oidc_token"]) if "oidc_token" in idp else None,
         oidc_discovery=(_resolve(base, idp["oidc_discovery"]) if "oidc_discovery" in idp else None),
         cas_response=_resolve(base, idp["cas_response"]) if "cas_response" in idp else None,
-        report=report,
+        report=_report_settings(report, base),
         previous_sis=Path(_resolve(base, sis["previous"])) if "previous" in sis else None,
         build=parse_build(document.get("build", {}), base, str(path)),
     )

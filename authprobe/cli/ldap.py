@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,9 +24,9 @@ from authprobe.cli.options import (
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
-    read_password_file,
 )
 from authprobe.cli.output import check_format, exit_code, write_output, write_view
+from authprobe.cli.password import PASSWORD_ENV, read_password
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
 from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
@@ -38,7 +35,7 @@ from authprobe.reports.ldap import (
     ldap_scan_to_dict,
     lookup_to_dict,
     probe_to_dict,
-    scan_facts_to_dict,
+    scan_line,
 )
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
@@ -50,7 +47,6 @@ from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, ref
 
 LDAP_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON)
 """The ldap commands write a table or JSON (md/html are for the recommend report)."""
-PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
 
 ldap_app = typer.Typer(
     name="ldap",
@@ -121,22 +117,11 @@ FilterOpt = Annotated[
 
 
 def _password(user: str | None, bind: BindMethod | None, password_file: Path | None) -> str | None:
-    """The password from the environment, a file or a prompt; None when no bind needs one."""
+    """The password, when the bind needs one (anonymous and GSSAPI binds do not)."""
     method = bind or (BindMethod.SIMPLE if user else BindMethod.ANONYMOUS)
     if method in (BindMethod.ANONYMOUS, BindMethod.GSSAPI):
         return None
-    from_env = os.environ.get(PASSWORD_ENV)
-    if from_env:
-        return from_env
-    if password_file is not None:
-        return read_password_file(password_file)
-    if sys.stdin.isatty():
-        return getpass.getpass(f"LDAP password for {user}: ")
-    raise UsageError(
-        "ldap-password-missing",
-        "No password for the bind and no terminal to ask for one.",
-        hint=f"Set {PASSWORD_ENV} or use --password-file FILE.",
-    )
+    return read_password(user, password_file)
 
 
 def _settings(
@@ -415,27 +400,6 @@ def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldPro
     return profiler.result(parallel=True)
 
 
-def _scan_line(source: RecordSource, records: int, location: str, elapsed: float) -> str:
-    """`2,502 person entries read from URL in 0.1 s (OpenLDAP; base ...; 3 pages ...)`."""
-    if isinstance(source, EntraExport):
-        facts = source.scan_facts()
-        what = "Graph JSON" if facts["format"] == "entra-json" else "CSV"
-        pages = f"; {facts['pages']:,} page(s)" if facts["pages"] else ""
-        files = f" in {facts['files']:,} files" if facts["files"] > 1 else ""
-        return (
-            f"{records:,} users read from {location} in {elapsed:.1f} s (Microsoft Entra ID "
-            f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
-        )
-    line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
-    ldap = scan_facts_to_dict(source)
-    if ldap:
-        line += (
-            f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
-            f"most {ldap['page_size']}; filter {ldap['filter']})"
-        )
-    return line
-
-
 def _print_scan(
     console: Console,
     source: RecordSource,
@@ -445,7 +409,7 @@ def _print_scan(
     show_values: bool,
 ) -> None:
     summary = source.summary()
-    console.print(Text(_scan_line(source, summary.records, summary.location, elapsed)))
+    console.print(Text(scan_line(source, summary.records, summary.location, elapsed)))
     if summary.skipped:
         skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
         console.print(Text(f"Skipped: {skipped}", style="dim"))

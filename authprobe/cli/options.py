@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from authprobe import runtime
-from authprobe.errors import InputError
-
 
 class OutputFormat(StrEnum):
     """What a command writes to stdout (or -o FILE)."""
@@ -57,19 +54,3 @@ ShowValuesOpt = Annotated[
         help="Show identifier values and names unmasked (the report says so on its first line).",
     ),
 ]
-
-
-def read_password_file(path: Path) -> str:
-    """The bind password: the first line of a small regular file (a device, a FIFO or a file
-    over 4 KiB is refused, exit 4)."""
-    data = runtime.read_small(path, "password file", runtime.PASSWORD_FILE_MAX_BYTES)
-    try:
-        lines = data.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "password-file-not-text",
-            "The password file is not UTF-8 text.",
-            location=str(path),
-            hint="Give a file whose first line is the password (chmod 600).",
-        ) from exc
-    return lines[0] if lines else ""

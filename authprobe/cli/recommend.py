@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,7 +15,6 @@ import typer
 
 from authprobe.analysis.history import KEY_ATTRIBUTES
 from authprobe.analysis.match_id import parse_match_id
-from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options, build_report
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.idp_inputs import (
@@ -25,7 +22,6 @@ from authprobe.cli.idp_inputs import (
     LoginInputs,
     OidcDiscoveryOpt,
     OidcTokenOpt,
-    login_rows,
     read_logins,
 )
 from authprobe.cli.options import (
@@ -34,7 +30,6 @@ from authprobe.cli.options import (
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
-    read_password_file,
 )
 from authprobe.cli.output import (
     REPORT_WRITTEN,
@@ -44,17 +39,20 @@ from authprobe.cli.output import (
     write_output,
     write_view,
 )
+from authprobe.cli.password import read_password
 from authprobe.cli.render import render_terminal
-from authprobe.config import RunConfig, load_config
+from authprobe.config import ReportSettings, RunConfig, load_config
 from authprobe.errors import ExitCode, UsageError
 from authprobe.model import Report
+from authprobe.plan import CommandLine, RunPlan, plan_run
 from authprobe.reports.csv import render_exceptions_csv, write_preflight_csv
 from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
-from authprobe.sources import RecordSource
+from authprobe.reports.options import options_used
 from authprobe.sources.directory_files.saved import is_url
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
+from authprobe.sources.ldap.directory import LdapDirectory
 from authprobe.sources.ldap.settings import (
     LdapSettings,
     refuse_credentials,
@@ -125,7 +123,7 @@ def emit(
         )
     if output_format is OutputFormat.TABLE:
         draw = partial(render_terminal, report, show_values=show_values)
-        write_view(env, output, lambda console: draw(console), width=100, done=None)
+        write_view(env, output, draw, width=100, done=None)
         return
     if output_format is OutputFormat.JSON:
         text = render_json(report, show_values=show_values)
@@ -147,201 +145,52 @@ ConfigOpt = Annotated[
 ]
 
 
-def _resolve_options(
-    config: RunConfig,
-    exclude_group: list[str] | None,
-    population_rule: str | None,
-    previous: str | None,
-    idp_metadata: str | None,
-    assertion: str | None,
-    entity: str | None,
-    exclude_disabled: bool,
-    alma: tuple[list[Path] | None, list[str] | None, str | None] = (None, None, None),
-    logins: LoginInputs | None = None,
-    previous_sis: tuple[list[Path] | None, list[str]] = (None, []),
-) -> Options:
-    """Build the analysis options from the command line, falling back to the config file."""
-    alma_users, alma_map, match_id = alma
-    alma_paths = list(alma_users or config.alma_users)
-    alma_columns = list(alma_map or config.alma_map)
-    chosen = match_id or config.match_id
-    previous = previous or config.previous
-    metadata_source = idp_metadata or config.idp_metadata
-    assertion_source = assertion or config.assertion
-    entity = entity or config.entity
-    metadata = read_metadata(metadata_source, entity=entity) if metadata_source else None
-    captured = read_message(assertion_source, metadata=metadata) if assertion_source else None
+def _read_options(plan: RunPlan, logins: LoginInputs) -> Options:
+    """Read the inputs beside the directory and the SIS extract, as the plan names them."""
+    metadata = read_metadata(plan.idp_metadata, entity=plan.entity) if plan.idp_metadata else None
+    captured = read_message(plan.assertion, metadata=metadata) if plan.assertion else None
     if metadata is not None:  # an aggregate: the login's Issuer picks the IdP, else exit 2
         issuers = (captured.issuer, captured.response_issuer) if captured else ()
         metadata = select_idp(metadata, issuers)
+    previous = (
+        open_directory(
+            plan.previous, exclude_disabled=plan.exclude_disabled, also_read=KEY_ATTRIBUTES
+        )
+        if plan.previous
+        else None
+    )
     return Options(
-        exclude_groups=frozenset(exclude_group or config.exclude_groups),
-        population_attribute=population_rule or config.population_attribute,
+        exclude_groups=plan.exclude_groups,
+        population_attribute=plan.population_attribute,
         idp_metadata=metadata,
         assertion=captured,
-        entity_id=entity,
-        oidc_token=logins.oidc_token if logins else None,
-        oidc_discovery=logins.oidc_discovery if logins else None,
-        cas_response=logins.cas_response if logins else None,
-        previous=(
-            open_directory(
-                previous,
-                exclude_disabled=exclude_disabled or config.exclude_disabled,
-                also_read=KEY_ATTRIBUTES,
-            )
-            if previous
-            else None
+        entity_id=plan.entity,
+        oidc_token=logins.oidc_token,
+        oidc_discovery=logins.oidc_discovery,
+        cas_response=logins.cas_response,
+        previous=previous,
+        alma_users=(
+            open_alma_users(list(plan.alma_users), list(plan.alma_map)) if plan.alma_users else None
         ),
-        alma_users=open_alma_users(alma_paths, alma_columns) if alma_paths else None,
-        match_id=parse_match_id(chosen) if chosen else None,
-        previous_sis=_previous_sis(config, *previous_sis),
+        match_id=parse_match_id(plan.match_id) if plan.match_id else None,
+        previous_sis=open_sis(list(plan.previous_sis), plan.sis_map) if plan.previous_sis else None,
     )
 
 
-def _previous_sis(
-    config: RunConfig, paths: list[Path] | None, sis_map: list[str]
-) -> RecordSource | None:
-    """The previous SIS extract (--previous-sis, else [sis] previous), read like --sis."""
-    chosen = list(paths or ([config.previous_sis] if config.previous_sis else []))
-    return open_sis(chosen, sis_map) if chosen else None
-
-
-CONFIG = "authprobe.toml"
-
-
-def _origin(on_command_line: bool, flag: str) -> str:
-    """` (--flag)` or ` (authprobe.toml)`: where an option in effect came from."""
-    return f" ({flag})" if on_command_line else f" ({CONFIG})"
-
-
-def run_options(
-    options: Options,
-    *,
-    directory: RecordSource | None = None,
-    config_file: Path | None = None,
-    given: frozenset[str] = frozenset(),
-    exclude_disabled: bool = False,
-    sis_map: list[str] | None = None,
-    fail_on: FailOn = FailOn.NEVER,
-    alma_map: list[str] | None = None,
-    logins: LoginInputs | None = None,
-) -> tuple[tuple[str, str], ...]:
-    """The filters and options a run used, for the report's "Inputs used" part.
-
-    `given` names the options that came from the command line (the others in effect came from
-    the configuration file). Never a password, a bind secret or the bind identity.
-    """
-    rows: list[tuple[str, str]] = []
-    if config_file is not None:
-        rows.append(("configuration file", str(config_file)))
-    if options.population_attribute:
-        rows.append(
-            (
-                "population rule",
-                f"directory attribute {options.population_attribute}"
-                + _origin("population_rule" in given, "--population-rule"),
-            )
-        )
-    elif getattr(directory, "kind", "").startswith("entra"):
-        rows.append(
-            (
-                "population rule",
-                "Entra ID: Guests (userType), else employeeType, else the first OU of "
-                "onPremisesDistinguishedName, else Members (default)",
-            )
-        )
-    else:
-        rows.append(("population rule", "first OU of each DN (default)"))
-    rows.append(
-        (
-            "excluded groups",
-            ", ".join(sorted(options.exclude_groups, key=str.casefold))
-            + _origin("exclude_group" in given, "--exclude-group")
-            if options.exclude_groups
-            else "none",
-        )
-    )
-    rows.append(
-        (
-            "disabled accounts",
-            "left out" + _origin("exclude_disabled" in given, "--exclude-disabled")
-            if exclude_disabled
-            else "included",
-        )
-    )
-    facts = getattr(directory, "facts", None)
-    if directory is not None and getattr(directory, "kind", "") == "ldap" and facts is not None:
-        rows.append(("LDAP base", facts.base or "(the server's default naming context)"))
-        rows.append(("LDAP filter", facts.filter or "(the default person filter)"))
-        rows.append(("LDAP scope", facts.scope))
-    if sis_map:
-        rows.append(("SIS column map", "; ".join(sis_map) + " (--map)"))
-    if options.previous is not None:
-        rows.append(("previous snapshot", options.previous.summary().location))
-    if options.previous_sis is not None:
-        rows.append(("previous SIS extract", options.previous_sis.location))
-    if options.idp_metadata is not None:
-        rows.append(("IdP metadata", options.idp_metadata.location))
-        entity = options.idp_metadata.selected or options.entity_id
-        rows.append(
-            (
-                "IdP entity",
-                entity
-                + (
-                    _origin("entity" in given, "--entity")
-                    if options.entity_id
-                    else " (the captured login's Issuer)"
-                )
-                if entity
-                else "(not chosen)",
-            )
-        )
-    elif options.entity_id:
-        rows.append(("IdP entity", options.entity_id + _origin("entity" in given, "--entity")))
-    if options.assertion is not None:
-        rows.append(("captured login", options.assertion.location))
-    if options.alma_users is not None:
-        rows.append(("users already in Alma", options.alma_users.location))
-    if alma_map:
-        rows.append(("Alma users column map", "; ".join(alma_map) + " (--alma-map)"))
-    if options.match_id:
-        rows.append(
-            ("Match ID Type", options.match_id + _origin("match_id" in given, "--match-id"))
-        )
-    if logins is not None:
-        rows.extend(login_rows(logins, _origin))
-    rows.append(("normalisation steps tried", " → ".join(STEP_NAMES) + " (cumulative)"))
-    rows.append(("fail on", fail_on.value))
-    return tuple(rows)
-
-
-def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> LdapSettings:
+def _ldap_settings(url: str, plan: RunPlan, password_file: Path | None) -> LdapSettings:
     """Connection settings for an ldap(s):// directory: the environment, then the config file;
     the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt (never argv)."""
     settings = settings_from_environment(url)
     settings = replace(
         settings,
-        user=settings.user or config.ldap_user,
-        ca_file=settings.ca_file or (Path(config.ldap_ca_file) if config.ldap_ca_file else None),
-        tls_name=settings.tls_name or config.ldap_tls_name,
-        starttls=settings.starttls or config.ldap_starttls,
+        user=settings.user or plan.ldap.user,
+        ca_file=settings.ca_file or plan.ldap.ca_file,
+        tls_name=settings.tls_name or plan.ldap.tls_name,
+        starttls=settings.starttls or plan.ldap.starttls,
     )
     if settings.user and not settings.password:
         settings = replace(settings, password=read_password(settings.user, password_file))
     return settings
-
-
-def read_password(user: str, password_file: Path | None) -> str:
-    """The bind password from --password-file (first line) or a prompt on the terminal."""
-    if password_file is not None:
-        return read_password_file(password_file)
-    if sys.stdin.isatty():
-        return getpass.getpass(f"LDAP password for {user}: ")
-    raise UsageError(
-        "ldap-password-missing",
-        f"No password for the bind as {user} and no terminal to ask for one.",
-        hint="Set AUTHPROBE_LDAP_PASSWORD or use --password-file FILE.",
-    )
 
 
 def recommend(
@@ -487,9 +336,27 @@ def recommend(
     recommend the login ID and the SIS Match ID."""
     env = default_environment()
     config = load_config(config_file) if config_file else RunConfig()
-    directory = directory or config.directory
-    sis_paths = list(sis or config.sis)
-    if not directory or not sis_paths:
+    line = CommandLine(
+        directory=directory, sis=tuple(sis or ()), sis_map=tuple(sis_map or ()),
+        idp_metadata=idp_metadata, assertion=assertion, entity=entity,
+        exclude_groups=tuple(exclude_group or ()), population_rule=population_rule,
+        previous=previous, exclude_disabled=exclude_disabled,
+        alma_users=tuple(alma_users or ()), alma_map=tuple(alma_map or ()), match_id=match_id,
+        previous_sis=tuple(previous_sis or ()), oidc_token=oidc_token,
+        oidc_discovery=oidc_discovery, cas_response=cas_response,
+        report=ReportSettings(
+            format=output_format.value if output_format else None, output=output,
+            exceptions_csv=exceptions_csv, preflight_csv=preflight_csv,
+            fail_on=fail_on.value if fail_on else None, show_values=show_values,
+        ),
+    )  # fmt: skip
+    return run(env, plan_run(line, config, config_file), password_file)
+
+
+def run(env: Environment, plan: RunPlan, password_file: Path | None = None) -> int:
+    """Read every input the plan names, build the report, write it; the exit code."""
+    directory = plan.directory
+    if not directory or not plan.sis:
         raise UsageError(
             "inputs-missing",
             "recommend needs a directory (--directory) and an SIS extract (--sis).",
@@ -497,79 +364,41 @@ def recommend(
         )
     if is_url(directory):
         refuse_credentials(directory)  # before any input is read or a password asked for
-    report_settings = config.report
-    logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
-    options = _resolve_options(
-        config,
-        exclude_group,
-        population_rule,
-        previous,
-        idp_metadata,
-        assertion,
-        entity,
-        exclude_disabled,
-        (alma_users, alma_map, match_id),
-        logins,
-        (previous_sis, list(sis_map or ())),
-    )
-    preflight_target = preflight_csv or (
-        Path(report_settings["preflight_csv"]) if "preflight_csv" in report_settings else None
-    )
-    if preflight_target is not None and options.alma_users is None:
+    options = _read_options(plan, read_logins(plan))
+    if plan.report.preflight_csv is not None and options.alma_users is None:
         raise UsageError(
             "preflight-csv-without-alma",
             "--preflight-csv needs the users already in Alma (--alma-users).",
             hint="Give an export of the Alma users with --alma-users, or leave --preflight-csv "
             "out.",
         )
-    settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
+    settings = _ldap_settings(directory, plan, password_file) if is_url(directory) else None
     directory_source = open_directory(
         directory,
         settings=settings,
-        exclude_disabled=exclude_disabled or config.exclude_disabled,
+        exclude_disabled=plan.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
     )
     report = build_report(
-        directory_source,
-        open_sis(sis_paths, sis_map or ()),
-        wrap=env.counted,
-        options=options,
+        directory_source, open_sis(list(plan.sis), plan.sis_map), wrap=env.counted, options=options
     )
-    chosen_fail_on = fail_on or FailOn(report_settings.get("fail_on", "never"))
-    given = {
-        name
-        for name, value in (
-            ("population_rule", population_rule),
-            ("exclude_group", exclude_group),
-            ("exclude_disabled", exclude_disabled),
-            ("entity", entity),
-            ("match_id", match_id),
-        )
-        if value
-    }
-    report = replace(
+    ldap_search = directory_source.facts if isinstance(directory_source, LdapDirectory) else None
+    used = options_used(
+        plan, options, directory_kind=directory_source.kind, ldap_search=ldap_search
+    )
+    report = replace(report, options=used)
+    out = plan.report
+    emit(
         report,
-        options=run_options(
-            options,
-            directory=directory_source,
-            config_file=config_file,
-            given=frozenset(given),
-            exclude_disabled=exclude_disabled or config.exclude_disabled,
-            sis_map=sis_map,
-            fail_on=chosen_fail_on,
-            alma_map=alma_map or list(config.alma_map),
-            logins=logins,
-        ),
+        env,
+        OutputFormat(out.format),
+        out.output,
+        out.show_values,
+        out.exceptions_csv,
+        out.preflight_csv,
     )
-    chosen_format = output_format or OutputFormat(report_settings.get("format", "table"))
-    target = output or (Path(report_settings["output"]) if "output" in report_settings else None)
-    csv_target = exceptions_csv or (
-        Path(report_settings["exceptions_csv"]) if "exceptions_csv" in report_settings else None
-    )
-    reveal = show_values or bool(report_settings.get("show_values", False))
-    emit(report, env, chosen_format, target, reveal, csv_target, preflight_target)
-    return report_exit_code(report, chosen_fail_on)
+    return report_exit_code(report, FailOn(out.fail_on))
 
 
 def demo(
@@ -614,7 +443,7 @@ def demo(
                 wrap=env.counted,
                 options=options,
             )
-    report = replace(report, options=run_options(options))
+    report = replace(report, options=options_used(RunPlan(), options))
     if output_format is OutputFormat.HTML and output is None and html is None:
         output = Path(DEMO_REPORT)
     emit(report, env, output_format, output, show_values, exceptions_csv, preflight_csv)

@@ -111,3 +111,24 @@ def lookup_to_dict(
             "verdict": verdict,
         },
     )
+
+
+def scan_line(source: RecordSource, records: int, location: str, elapsed: float) -> str:
+    """`2,502 person entries read from URL in 0.1 s (OpenLDAP; base ...; 3 pages ...)`."""
+    if isinstance(source, EntraExport):
+        facts = source.scan_facts()
+        what = "Graph JSON" if facts["format"] == "entra-json" else "CSV"
+        pages = f"; {facts['pages']:,} page(s)" if facts["pages"] else ""
+        files = f" in {facts['files']:,} files" if facts["files"] > 1 else ""
+        return (
+            f"{records:,} users read from {location} in {elapsed:.1f} s (Microsoft Entra ID "
+            f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
+        )
+    line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
+    ldap = scan_facts_to_dict(source)
+    if ldap:
+        line += (
+            f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
+            f"most {ldap['page_size']}; filter {ldap['filter']})"
+        )
+    return line

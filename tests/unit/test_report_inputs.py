@@ -14,11 +14,11 @@ import pytest
 from authprobe.analysis.normalize import STEP_NAMES
 from authprobe.analysis.recommend import Options
 from authprobe.cli.app import main
-from authprobe.cli.options import FailOn
-from authprobe.cli.recommend import run_options
+from authprobe.plan import ReportPlan, RunPlan
 from authprobe.reports.html import render_html
 from authprobe.reports.json import report_to_dict
 from authprobe.reports.markdown import render_markdown
+from authprobe.reports.options import options_used
 from authprobe.sources.ldap.search import ScanFacts
 from tests.helpers import write_ldif, write_sis
 from tests.reportdata import demo_report
@@ -127,15 +127,11 @@ def test_config_file_options_are_recorded_without_the_bind_identity(  # type: ig
 
 def test_ldap_search_and_idp_entity_are_listed() -> None:
     """An LDAP directory adds base, filter and scope as searched; the IdP metadata its entity."""
-    directory = SimpleNamespace(
-        kind="ldap",
-        facts=ScanFacts(base="DC=college,DC=ca", filter="(objectClass=user)", scope="sub"),
-    )
+    search = ScanFacts(base="DC=college,DC=ca", filter="(objectClass=user)", scope="sub")
     metadata = SimpleNamespace(location="https://fed.example/md.xml", selected="https://idp.c/")
     options = Options(entity_id="https://idp.c/", idp_metadata=metadata)  # type: ignore[arg-type]
-    rows = dict(
-        run_options(options, directory=directory, given=frozenset({"entity"}), fail_on=FailOn.ERROR)
-    )
+    plan = RunPlan(given=frozenset({"entity"}), report=ReportPlan(fail_on="error"))
+    rows = dict(options_used(plan, options, directory_kind="ldap", ldap_search=search))
     assert rows["LDAP base"] == "DC=college,DC=ca"
     assert rows["LDAP filter"] == "(objectClass=user)"
     assert rows["LDAP scope"] == "sub"
