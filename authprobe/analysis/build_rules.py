@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from authprobe.analysis.lint.rules import Code
+from authprobe.finding_types import finding_type
 from authprobe.model import Finding, Severity
 
 SOURCE = "build"
@@ -36,13 +37,18 @@ MERGED = "build-merged"
 
 @dataclass(frozen=True, slots=True)
 class BuildRule:
-    """A code's severity, whether it refuses the record, and its sentence (`{who}`: "3 people
-    have", `{n}`: the count, `{extra}`: what the run adds, e.g. the Match ID Type)."""
+    """Whether a code refuses the record, and its sentence (`{who}`: "3 people have", `{n}`:
+    the count, `{extra}`: what the run adds, e.g. the Match ID Type); its severity is the one
+    registered in `finding_types`."""
 
     code: str
-    severity: Severity
     refuses: bool
     message: str
+
+    @property
+    def severity(self) -> Severity:
+        """The code's severity (registered once, in `finding_types`)."""
+        return finding_type(self.code).severity
 
 
 RULES: dict[str, BuildRule] = {
@@ -50,28 +56,24 @@ RULES: dict[str, BuildRule] = {
     for rule in (
         BuildRule(
             PRIMARY_MISSING,
-            Severity.ERROR,
             True,
             "{who} no primary_id (empty or not mapped); Alma would invent one from the name, "
             "which no login can match. Not written.",
         ),
         BuildRule(
             MATCH_MISSING,
-            Severity.ERROR,
             True,
             "{who} no value for the Match ID Type {extra}; every record of an SIS load must "
             "carry it. Not written.",
         ),
         BuildRule(
             TOO_LONG,
-            Severity.ERROR,
             True,
             "{who} a value longer than Alma's limit of 255 characters (an identifier, a name "
             "or the email). Not written.",
         ),
         BuildRule(
             DUPLICATE,
-            Severity.ERROR,
             True,
             "{who} an identifier value that another person (or another of their own fields) "
             "also holds, compared trimmed and ignoring case across primary_id and every "
@@ -79,26 +81,22 @@ RULES: dict[str, BuildRule] = {
         ),
         BuildRule(
             ILLEGAL_CHARACTER,
-            Severity.ERROR,
             True,
             "{who} an identifier holding a control character that XML cannot carry. Not written.",
         ),
         BuildRule(
             GROUP_UNKNOWN,
-            Severity.ERROR,
             True,
             "{who} a user group code that the code table does not list; Alma rejects a user "
             "group it does not know. Not written: add the code to the code table.",
         ),
         BuildRule(
             STATUS_UNKNOWN,
-            Severity.ERROR,
             True,
             "{who} a status other than ACTIVE or INACTIVE. Not written.",
         ),
         BuildRule(
             ROW_MALFORMED,
-            Severity.ERROR,
             False,
             "{n} row(s) have fewer or more cells than the header (a broken export or an "
             "unquoted delimiter); they could not be read, so the people on them are missing "
@@ -106,45 +104,38 @@ RULES: dict[str, BuildRule] = {
         ),
         BuildRule(
             DATE_UNREADABLE,
-            Severity.WARNING,
             False,
             "{n} date(s) could not be read{extra}; those dates are left out of the extract.",
         ),
         BuildRule(
             DISAGREE,
-            Severity.WARNING,
             False,
             "{who} rows in several sources that disagree on an identifier or the birth date; "
             "the value of the source first in precedence was written.",
         ),
         BuildRule(
             GROUP_MISSING,
-            Severity.WARNING,
             False,
             "{who} no user group; Alma loads them without one.",
         ),
         BuildRule(
             CLEANED,
-            Severity.WARNING,
             False,
             "{n} value(s) held control characters that XML cannot carry; they were removed.",
         ),
         BuildRule(
             EXPIRY_MISSING,
-            Severity.WARNING,
             False,
             "{who} no expiry_date (no column and no rule gave one); Alma never expires them, "
             "so they are never purged either.",
         ),
         BuildRule(
             PURGE_MISSING,
-            Severity.WARNING,
             False,
             "{who} no purge_date; Alma's Purge Users job never removes them.",
         ),
         BuildRule(
             MERGED,
-            Severity.INFO,
             False,
             "{who_appear} in more than one row (e.g. a student who is also staff), merged "
             "into one record each by the person key{extra}.",

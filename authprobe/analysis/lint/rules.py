@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from authprobe.buildconfig import MAX_FILES_PER_ZIP
+from authprobe.finding_types import finding_type
 from authprobe.model import Severity
 
 MAX_ID_LENGTH = 255
@@ -46,11 +47,16 @@ class Code(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """What a code means: severity, and the sentence the report uses (`{n}` = count)."""
+    """What a code means: the sentence the report uses (`{n}` = count); its severity is the
+    one registered in `finding_types`."""
 
     code: Code
-    severity: Severity
     message: str
+
+    @property
+    def severity(self) -> Severity:
+        """The code's severity (registered once, in `finding_types`)."""
+        return finding_type(self.code).severity
 
 
 RULES: dict[Code, Rule] = {
@@ -58,122 +64,101 @@ RULES: dict[Code, Rule] = {
     for rule in (
         Rule(
             Code.DUPLICATE,
-            Severity.ERROR,
             "{n} identifier values are used more than once ({records} uses in all) across "
             "primary_id and the user identifiers; Alma requires every identifier to be unique "
             "across all users and fields, and rejects the records that repeat one.",
         ),
         Rule(
             Code.CASE_COLLISION,
-            Severity.ERROR,
             "{n} identifier values appear in spellings that differ only by letter case "
             "({records} uses); Alma compares identifiers without case, so these collide.",
         ),
         Rule(
             Code.PRIMARY_MISSING,
-            Severity.ERROR,
             "{n} users have no primary_id; Alma would invent one from the name, which no "
             "login can ever match.",
         ),
         Rule(
             Code.TOO_LONG,
-            Severity.ERROR,
             "{n} identifier values are longer than Alma's limit of 255 characters.",
         ),
         Rule(
             Code.WHITESPACE,
-            Severity.WARNING,
             "{n} identifier values start or end with whitespace; a login sends the value "
             "without it, so it will not match.",
         ),
         Rule(
             Code.SPACE,
-            Severity.WARNING,
             "{n} identifier values contain spaces or other whitespace inside.",
         ),
         Rule(
             Code.URL_UNSAFE,
-            Severity.WARNING,
             "{n} identifier values contain / ? # or %, which break Alma API paths (/users/{{id}}).",
         ),
         Rule(
             Code.NON_ASCII,
-            Severity.WARNING,
             "{n} identifier values contain non-ASCII characters; IdPs and SIS exports often "
             "encode these differently.",
         ),
         Rule(
             Code.SEVERAL_PREFERRED,
-            Severity.WARNING,
             "{n} users have more than one preferred email; Alma allows only one.",
         ),
         Rule(
             Code.UNKNOWN_ID_TYPE,
-            Severity.WARNING,
             "{n} users carry an identifier type that is not in --id-types.",
         ),
         Rule(
             Code.SAME_PERSON,
-            Severity.WARNING,
             "{n} users look like a person already present in another user group (same name "
             "and birth date, or same email), e.g. a student employee sent by two feeds; Alma "
             "allows one record per person.",
         ),
         Rule(
             Code.EXPIRED,
-            Severity.WARNING,
             "{n} users have an expiry_date in the past; Alma will load them already expired.",
         ),
         Rule(
             Code.BAD_DATE,
-            Severity.WARNING,
             "{n} users have an expiry_date that is not a date (YYYY-MM-DD, optionally with a "
             "Z or an offset).",
         ),
         Rule(
             Code.UNKNOWN_ELEMENT,
-            Severity.WARNING,
             "{n} users have elements Alma's user schema does not declare; Alma ignores them.",
         ),
         Rule(
             Code.XSD,
-            Severity.WARNING,
             "{n} users do not validate against the given XML schema.",
         ),
         Rule(
             Code.EMPTY_VALUE,
-            Severity.ERROR,
             "{n} users have a user_identifier whose <value> is empty; Alma rejects the whole "
             'record ("Mandatory field is missing: User identifier value"). Leave out '
             "identifiers that have no value.",
         ),
         Rule(
             Code.EMAIL_AS_ID,
-            Severity.ERROR,
             "{n} users carry an email address as an additional identifier{shared}; email "
             "addresses change and are shared, and Alma rejects every user who repeats an "
             "identifier another user holds. Load emails in contact_info, not as identifiers.",
         ),
         Rule(
             Code.GROUP_AS_ID,
-            Severity.ERROR,
             "{n} users carry a user_group code as an additional identifier{shared}; every "
             "user of the group shares it, so Alma rejects all of them but the first.",
         ),
         Rule(
             Code.EXPIRY_MISSING,
-            Severity.WARNING,
             "{n} users have no expiry_date; Alma never expires them, so they are never purged "
             "either.",
         ),
         Rule(
             Code.PURGE_MISSING,
-            Severity.WARNING,
             "{n} users have no purge_date; Alma's Purge Users job never removes them.",
         ),
         Rule(
             Code.ZIP_TOO_MANY_FILES,
-            Severity.WARNING,
             f"{{n}} zips hold more than {MAX_FILES_PER_ZIP} XML files; Alma's SIS load reads "
             f"at most {MAX_FILES_PER_ZIP} XML files per zip: split the extract into several "
             "zips.",
