@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -372,12 +373,9 @@ def scan_command(
         )
         write_output(env, output, to_json(data))
     else:
-        write_view(
-            env,
-            output,
-            lambda console: _print_scan(console, source, profiles, findings, elapsed, show_values),
-            width=100,
-        )
+        draw = partial(_print_scan, source=source, profiles=profiles, findings=findings,
+                       elapsed=elapsed, show_values=show_values)  # fmt: skip
+        write_view(env, output, draw, width=100)
     if save is not None:
         env.stderr.print(
             f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False

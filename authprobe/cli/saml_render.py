@@ -62,6 +62,25 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
                 "VALUES SHOWN UNMASKED (--show-values): handle as personal data.", style="bold red"
             )
         )
+    parts.append(_kv(_decode_rows(login, show_values)))
+    trust_style = {True: "green", False: "bold red", None: "yellow"}[login.trusted]
+    parts.append(Text(f"Trust: {login.trust_detail}", style=trust_style))
+    for signature in login.signatures:
+        verdict = {
+            True: f"verified with {short_subject(signature.certificate)}",
+            False: f"NOT valid: {signature.detail}",
+            None: signature.detail,
+        }[signature.verified]
+        parts.append(Text(f"  signature on the {signature.element}: {verdict}"))
+    parts.extend(_attribute_parts(login, show_values))
+    if login.encrypted_attributes:
+        parts.append(Text(f"{login.encrypted_attributes} encrypted attribute(s) not shown."))
+    parts.extend(_findings(login.findings))
+    console.print(Panel(Group(*parts), title="SAML login", border_style="blue"))
+
+
+def _decode_rows(login: Assertion, show_values: bool) -> list[tuple[str, str]]:
+    """The key facts of a login: message, issuer, validity, NameID and its format."""
     rows = [("Message", f"{login.message} ({login.input_format})")]
     for key, value in (
         ("Issuer", login.issuer or login.response_issuer),
@@ -102,48 +121,40 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
                     f"A {nameid.format_short} NameID is opaque: it can never be the matching ID.",
                 )
             )
-    trust_style = {True: "green", False: "bold red", None: "yellow"}[login.trusted]
-    parts.append(_kv(rows))
-    parts.append(Text(f"Trust: {login.trust_detail}", style=trust_style))
-    for signature in login.signatures:
-        verdict = {
-            True: f"verified with {short_subject(signature.certificate)}",
-            False: f"NOT valid: {signature.detail}",
-            None: signature.detail,
-        }[signature.verified]
-        parts.append(Text(f"  signature on the {signature.element}: {verdict}"))
-    if login.attributes:
-        table = Table(title=f"Attributes released ({len(login.attributes)})", title_justify="left")
-        table.add_column("Name (exactly as sent)", overflow="fold", no_wrap=True)
-        table.add_column("readable name", overflow="fold")
-        table.add_column("values", overflow="fold")
-        formats: dict[str, str] = {}
-        for attribute in login.attributes:
-            name = _plain(attribute.name)
-            if attribute.name_format:
-                short = attribute_format_short(attribute.name_format)
-                formats[attribute.name_format] = short
-                name.append(f"\n  NameFormat: {short}", style="dim")
-            if attribute.friendly_name is not None:
-                name.append(f"\n  FriendlyName: {attribute.friendly_name}", style="dim")
-            table.add_row(
-                name,
-                _plain(attribute.readable_name),
-                _plain(
-                    "\n".join(reveal(v, show_values) for v in attribute.values)
-                    + (f"\n({attribute.nil_values} nil)" if attribute.nil_values else "")
-                ),
-            )
-        parts.append(table)
-        parts.extend(
-            _plain(f"NameFormat {short} = {full}")
-            for full, short in formats.items()
-            if short != full
+    return rows
+
+
+def _attribute_parts(login: Assertion, show_values: bool) -> list[RenderableType]:
+    """The released attributes as a table, and the NameFormats it abbreviates."""
+    parts: list[RenderableType] = []
+    if not login.attributes:
+        return parts
+    table = Table(title=f"Attributes released ({len(login.attributes)})", title_justify="left")
+    table.add_column("Name (exactly as sent)", overflow="fold", no_wrap=True)
+    table.add_column("readable name", overflow="fold")
+    table.add_column("values", overflow="fold")
+    formats: dict[str, str] = {}
+    for attribute in login.attributes:
+        name = _plain(attribute.name)
+        if attribute.name_format:
+            short = attribute_format_short(attribute.name_format)
+            formats[attribute.name_format] = short
+            name.append(f"\n  NameFormat: {short}", style="dim")
+        if attribute.friendly_name is not None:
+            name.append(f"\n  FriendlyName: {attribute.friendly_name}", style="dim")
+        table.add_row(
+            name,
+            _plain(attribute.readable_name),
+            _plain(
+                "\n".join(reveal(v, show_values) for v in attribute.values)
+                + (f"\n({attribute.nil_values} nil)" if attribute.nil_values else "")
+            ),
         )
-    if login.encrypted_attributes:
-        parts.append(Text(f"{login.encrypted_attributes} encrypted attribute(s) not shown."))
-    parts.extend(_findings(login.findings))
-    console.print(Panel(Group(*parts), title="SAML login", border_style="blue"))
+    parts.append(table)
+    parts.extend(
+        _plain(f"NameFormat {short} = {full}") for full, short in formats.items() if short != full
+    )
+    return parts
 
 
 ATTRNAME_FORMAT_PREFIXES = (
