@@ -403,7 +403,8 @@ def record(folder: Path) -> int:
         (folder / f"{name}.err").write_text(stderr, encoding="utf-8")
         (folder / f"{name}.code").write_text(f"{done.returncode}\n", encoding="utf-8")
         if any(tmp.iterdir()):
-            (folder / f"{name}.files").write_text(normalise(_files(tmp)), encoding="utf-8")
+            files = SCAN_TIME.sub("<elapsed>", normalise(_files(tmp)))
+            (folder / f"{name}.files").write_text(files, encoding="utf-8")
         print(f"[{index}/{len(cases)}] {name}: exit {done.returncode}", file=sys.stderr)
     (folder / "cases.json").write_text(json.dumps([n for n, _ in cases], indent=1), "utf-8")
     shutil.rmtree(work)
