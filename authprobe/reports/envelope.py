@@ -90,6 +90,18 @@ def envelope(meta: dict[str, Any] | None, body: dict[str, Any]) -> dict[str, Any
     return {**head, **body}
 
 
+def envelope_head(meta: dict[str, Any]) -> str:
+    """The start of `to_json(envelope(meta, body))` up to the body's first key, for a writer
+    that streams the body (`saml metadata` of a federation aggregate)."""
+    return (
+        '{\n  "schema_version": '
+        + str(SCHEMA_VERSION)
+        + ',\n  "meta": '
+        + nested_json(meta, 1)
+        + ",\n"
+    )
+
+
 def to_json(data: Any) -> str:
     """The JSON text of every output: UTF-8, two-space indent, trailing newline."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from authprobe import vocab
 from authprobe.model import Finding
-from authprobe.reports.envelope import SCHEMA_VERSION, document_meta, envelope
+from authprobe.reports.envelope import document_meta, envelope, envelope_head
 from authprobe.reports.envelope import iso_z as _when
 from authprobe.reports.envelope import nested_json as _nested
 from authprobe.reports.findings import finding_to_dict
@@ -208,8 +208,7 @@ def write_json(scan: MetadataScan, out: IO[str], now: datetime | None = None) ->
     for idp in scan:
         worst.see(idp.findings)
         if count == 0:
-            out.write('{\n  "schema_version": ' + str(SCHEMA_VERSION) + ',\n  "meta": ')
-            out.write(_nested(document_meta("saml metadata"), 1) + ',\n  "idps": [\n')
+            out.write(envelope_head(document_meta("saml metadata")) + '  "idps": [\n')
         else:
             out.write(",\n")
         out.write("    " + _nested(idp_to_dict(idp, moment), 2))
