@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from ldap3.utils.conv import escape_filter_chars
 from rich.table import Table
 from rich.text import Text
 
@@ -22,10 +23,10 @@ from authprobe.analysis.profile import SourceProfiler, no_records_finding, profi
 from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
+    DataFormat,
+    DataFormatOpt,
     FailOn,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
     read_password_file,
@@ -165,16 +166,6 @@ def _settings(
     )
 
 
-def _check_format(output_format: OutputFormat) -> None:
-    """The ldap commands write a table or JSON (md/html are for the recommend report)."""
-    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON):
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the ldap commands.",
-            hint="Use --format table or --format json.",
-        )
-
-
 def _write(env: Environment, output: Path | None, text: str) -> None:
     if output is None:
         env.stdout.file.write(text)
@@ -223,11 +214,10 @@ def probe_command(
     tls_name: TlsNameOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 30.0,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
     output: OutputOpt = None,
 ) -> int:
     """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
-    _check_format(output_format)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -235,7 +225,7 @@ def probe_command(
     )  # fmt: skip
     facts = probe(settings)
     data = _facts_dict(facts)
-    if output_format is OutputFormat.JSON:
+    if output_format is DataFormat.JSON:
         _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return int(ExitCode.OK)
     table = Table(title=f"LDAP server {facts.location}", title_justify="left", show_header=False)
@@ -400,13 +390,12 @@ def scan_command(
             dir_okay=False,
         ),
     ] = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""
-    _check_format(output_format)
     env = default_environment()
     started = datetime.now(UTC)
     source: RecordSource
@@ -450,7 +439,7 @@ def scan_command(
         *_source_findings(source),
         *(f for f in (keys.finding(save) if save is not None else None,) if f),
     ]
-    if output_format is OutputFormat.JSON:
+    if output_format is DataFormat.JSON:
         data = {
             "schema_version": 1,
             "meta": {
@@ -563,11 +552,11 @@ def lookup_command(
     timeout: TimeoutOpt = 30.0,
     base: BaseOpt = None,
     search_filter: FilterOpt = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
+    output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Reproduce Alma's LDAP login search for one value: exactly one entry must match."""
-    _check_format(output_format)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -582,24 +571,33 @@ def lookup_command(
         if count == 0
         else f"FAILURE: {count} entries match; Alma refuses ambiguous logins."
     )
-    if output_format is OutputFormat.JSON:
+    # The value the user typed is shown one way everywhere: masked unless --show-values.
+    shown = reveal(value, show_values)
+    typed = escape_filter_chars(value)
+    shown_filter = result.filter if show_values else result.filter.replace(typed, shown)
+    if output_format is DataFormat.JSON:
         data = {
             "schema_version": 1,
             "base": result.base,
-            "filter": result.filter if show_values else result.filter.replace(value, "•••"),
+            "filter": shown_filter,
             "matches": count,
             "ok": result.ok,
             "entries": [reveal_reference(r.ref, show_values) for r in result.entries],
             "verdict": verdict,
         }
-        env.stdout.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
-        shown = reveal(value, show_values)
-        env.stdout.print(Text(f"Search base {result.base}, filter on {attribute}={shown}"))
-        env.stdout.print(Text(f"{count} matching entr{'y' if count == 1 else 'ies'}"))
-        for record in result.entries:
-            env.stdout.print(Text(f"  {reveal_reference(record.ref, show_values)}"))
-        env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
+        lines = [
+            f"Search base {result.base}, filter {shown_filter}",
+            f"{count} matching entr{'y' if count == 1 else 'ies'}",
+            *(f"  {reveal_reference(record.ref, show_values)}" for record in result.entries),
+        ]
+        if output is not None:
+            _write(env, output, "\n".join([*lines, verdict]) + "\n")
+        else:
+            for line in lines:
+                env.stdout.print(Text(line))
+            env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
     return int(ExitCode.OK if result.ok else ExitCode.FINDINGS)
 
 

@@ -18,6 +18,7 @@ from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.app import main
 from authprobe.errors import ExitCode, SourceUnreachable
 from authprobe.model import Record, SourceKind
+from authprobe.reports.mask import mask
 from authprobe.sources.directory_files.ldif import LdifFile
 from authprobe.sources.directory_files.saved import SavedRecords, open_directory
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
@@ -350,6 +351,32 @@ def test_cli_lookup_exit_codes(server: Slapd, capsys: pytest.CaptureFixture[str]
     assert main(["ldap", "lookup", server.url, "u000001", "--attribute", "uid"]) == 0
     assert main(["ldap", "lookup", server.url, "dup", "--attribute", "uid"]) == 1
     assert "2 matching entries" in capsys.readouterr().out
+
+
+def test_cli_lookup_masks_the_typed_value_one_way(
+    server: Slapd, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lookup shows the typed value masked the same way in the table, the JSON filter and a
+    -o FILE, and never the value itself (even when LDAP escaping changes its spelling)."""
+    typed = "u0000(42)*"
+    masked = mask(typed)
+    assert main(["ldap", "lookup", server.url, typed, "-a", "uid"]) == 1
+    table = capsys.readouterr().out
+    assert masked in table
+    assert "u0000" not in table
+    out = tmp_path / "lookup.json"
+    assert (
+        main(["ldap", "lookup", server.url, typed, "-a", "uid", "-f", "json", "-o", str(out)]) == 1
+    )
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["filter"].endswith(f"(uid={masked}))")
+    assert "u0000" not in out.read_text(encoding="utf-8")
+    shown = tmp_path / "lookup.txt"
+    assert main(["ldap", "lookup", server.url, "u000042", "-a", "uid", "-o", str(shown)]) == 0
+    text = shown.read_text(encoding="utf-8")
+    assert "1 matching entry" in text
+    assert "u000042" not in text
+    assert capsys.readouterr().out == ""
 
 
 def test_cli_wrong_password_exit_3(
