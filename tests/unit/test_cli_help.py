@@ -55,7 +55,8 @@ def test_every_option_has_a_placeholder(words: str) -> None:
         if getattr(param, "is_flag", False) or param.name == "help":
             assert not param.metavar, (words, param.name)
         else:
-            assert param.metavar and param.metavar.strip(), (words, param.name)
+            assert param.metavar, (words, param.name)
+            assert param.metavar.strip(), (words, param.name)
 
 
 @pytest.mark.parametrize(
