@@ -112,12 +112,13 @@ def scan(
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option("--delimiter", help="CSV only: the cell delimiter (default: sniffed)."),
+        typer.Option("--delimiter", "-d", help="CSV only: the cell delimiter (default: sniffed)."),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
+            "-e",
             help="CSV only: the text encoding (default: UTF-8 with or without BOM, else cp1252).",
         ),
     ] = None,

@@ -399,10 +399,11 @@ def build(
         ),
     ] = False,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding of the files given here.")
+        str | None, typer.Option("--encoding", "-e", help="Text encoding of the files given here.")
     ] = None,
     delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="Cell delimiter of the files given here.")
+        str | None,
+        typer.Option("--delimiter", "-d", help="Cell delimiter of the files given here."),
     ] = None,
     output_format: ScanFormatOpt = ScanFormat.TABLE,
     report: Annotated[

@@ -3,7 +3,9 @@ accepts, a --fail-on text per command, completion on."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +122,27 @@ def test_every_command_writes_to_a_file() -> None:
             continue  # a local login server; demo writes --html FILE
         opts = {opt for param in command.params for opt in param.opts}
         assert "-o" in opts, words
+
+
+@pytest.mark.parametrize("words", ["sis scan", "alma scan", "sis build"])
+def test_csv_options_have_short_forms(words: str) -> None:
+    """-d delimiter and -e encoding, as csvkit and sqlite-utils users type them."""
+    opts = {param.name: set(param.opts) for param in COMMANDS[words].params}
+    assert "-d" in opts["delimiter"]
+    assert "-e" in opts["encoding"]
+
+
+def test_short_csv_options_read_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sis scan FILE.csv -d ';' -e cp1252` reads a semicolon, Windows-1252 extract: the names
+    with accents arrive intact and every row is read."""
+    extract = tmp_path / "extract.csv"
+    rows = ["primary_id;first_name;last_name", "S1;Zoë;Côté", "S2;José;Núñez", "S3;Ann;Lee"]
+    extract.write_bytes("\r\n".join(rows).encode("cp1252"))
+    argv = ["sis", "scan", str(extract), "-d", ";", "-e", "cp1252", "-f", "json"]
+    main(argv)
+    data = json.loads(capsys.readouterr().out)
+    assert data["inputs"][0]["records"] == 3
+    assert data["inputs"][0]["skipped"] == {}
+    assert not [f for f in data["findings"] if "encoding" in f["code"] or "delimiter" in f["code"]]
