@@ -36,6 +36,7 @@ from authprobe.cli.sis import (
 from authprobe.model import Finding, Severity, SourceKind
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.wording import agree, plural
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",
@@ -52,10 +53,15 @@ def account_findings(tallies: dict[str, dict[str, int]], records: int) -> list[F
     if not missing:
         return []
     message = (
-        f"No account_type was read for any of the {records:,} users: every one is treated as "
+        f"No account_type was read for any of the {plural(records, 'user')}: every one is treated "
+        "as "
         "EXTERNAL (a CSV export needs an account type column: --map account_type=COLUMN)."
         if missing == records
-        else f"{missing:,} users have no account_type: they are treated as EXTERNAL."
+        else agree(
+            f"{plural(missing, 'user')} [has|have] no account_type: [it is|they are] treated "
+            "as EXTERNAL.",
+            missing,
+        )
     )
     return [
         Finding(
@@ -140,7 +146,7 @@ def scan(
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)
         result = scan_extract(source, lint, wrap=env.counted, parallel=True, tally=TALLIED)
     if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
+        env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     tallies = {key: dict(counts) for key, counts in result.tallies}
     findings = account_findings(tallies, result.input.records)
     findings += findings_with_examples(result.lint, show_values)

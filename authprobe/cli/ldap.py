@@ -42,6 +42,7 @@ from authprobe.sources.directory_files.saved import is_url, open_directory, save
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
 from authprobe.sources.ldap.probe import ServerFacts, probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
+from authprobe.wording import plural
 
 PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
 
@@ -486,13 +487,18 @@ def _scan_line(source: RecordSource, records: int, location: str, elapsed: float
     if isinstance(source, EntraExport):
         facts = source.scan_facts()
         what = "Graph JSON" if facts["format"] == "entra-json" else "CSV"
-        pages = f"; {facts['pages']:,} page(s)" if facts["pages"] else ""
+        pages = f"; {plural(facts['pages'], 'page')}" if facts["pages"] else ""
         files = f" in {facts['files']:,} files" if facts["files"] > 1 else ""
         return (
-            f"{records:,} users read from {location} in {elapsed:.1f} s (Microsoft Entra ID "
-            f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
+            f"{plural(records, 'user')} read from {location} in {elapsed:.1f} s (Microsoft Entra "
+            "ID "
+            f"{what}{pages}{files}; {plural(facts['guests'], 'guest')}, {facts['disabled']:,} "
+            "disabled)"
         )
-    line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
+    line = (
+        f"{plural(records, 'person entry', 'person entries')} read from {location} in "
+        f"{elapsed:.1f} s"
+    )
     ldap = _scan_facts(source)
     if ldap:
         line += (

@@ -53,6 +53,7 @@ from authprobe.sources.ldap.settings import (
 )
 from authprobe.sources.saml.message import read_message
 from authprobe.sources.saml.metadata import read_metadata, select_idp
+from authprobe.wording import plural
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
@@ -112,7 +113,7 @@ def _write_preflight_csv(report: Report, path: Path, env: Environment, show_valu
             hint="Choose a file in a folder that exists and that you may write to.",
         ) from exc
     env.stderr.print(
-        f"Pre-flight CSV written to {path} ({rows:,} row(s))",
+        f"Pre-flight CSV written to {path} ({plural(rows, 'row')})",
         soft_wrap=True,
         highlight=False,
         markup=False,
@@ -134,7 +135,7 @@ def emit(
     if exceptions_csv is not None:
         write_text(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
         env.stderr.print(
-            f"Exceptions CSV written to {exceptions_csv} ({len(report.exceptions):,} row(s))",
+            f"Exceptions CSV written to {exceptions_csv} ({plural(len(report.exceptions), 'row')})",
             soft_wrap=True,
             highlight=False,
             markup=False,

@@ -40,6 +40,7 @@ from authprobe.model import Finding
 from authprobe.sources.saml.checks import nameid_short
 from authprobe.sources.saml.crypto import Certificate
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan
+from authprobe.wording import plural
 
 CHUNK = 500  # IdP lines per terminal table while streaming
 
@@ -140,7 +141,7 @@ def _document_panel(metadata: IdpMetadata) -> Panel:
     """The document's facts: location, counts, signature, validity, findings."""
     head = [
         ("Document", f"{metadata.location} ({metadata.root})"),
-        ("IdPs", f"{metadata.idp_count} of {metadata.entities} entities"),
+        ("IdPs", f"{metadata.idp_count:,} of {plural(metadata.entities, 'entity', 'entities')}"),
         ("Signature", metadata.signature.detail),
     ]
     if metadata.name:
@@ -254,7 +255,7 @@ def metadata_to_markdown(data: dict[str, Any]) -> str:
 def _md_document(document: dict[str, Any]) -> list[str]:
     return [
         f"- Document: `{document['location']}` ({document['root']})",
-        f"- IdPs: {document['idps']} of {document['entities']} entities",
+        f"- IdPs: {document['idps']:,} of {plural(document['entities'], 'entity', 'entities')}",
         f"- Signature: {document['signature']['detail']}",
         *_md_findings(document["findings"]),
     ]

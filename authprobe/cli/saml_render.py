@@ -24,6 +24,7 @@ from authprobe import __version__, vocab
 from authprobe.model import Finding
 from authprobe.reports.mask import reveal
 from authprobe.sources.saml.message import Assertion, Attribute
+from authprobe.wording import plural
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -288,7 +289,9 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
             if short != full
         )
     if login.encrypted_attributes:
-        parts.append(Text(f"{login.encrypted_attributes} encrypted attribute(s) not shown."))
+        parts.append(
+            Text(f"{plural(login.encrypted_attributes, 'encrypted attribute')} not shown.")
+        )
     parts.extend(_findings(login.findings))
     console.print(Panel(Group(*parts), title="SAML login", border_style="blue"))
 

@@ -32,6 +32,7 @@ from authprobe.reports.mask import reveal
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import SisExtract, open_extract
 from authprobe.sources.sis.schema import load_schema
+from authprobe.wording import plural
 
 app = typer.Typer(
     help="Alma SIS extracts: profile the fields and lint them before Alma loads them.",
@@ -195,8 +196,10 @@ def render_table(
             )
         )
     console.print(
-        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: {summary.records:,} users in "
-        f"{summary.files:,} file(s)" + (f", {skipped:,} item(s) skipped" if skipped else "")
+        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: "
+        f"{plural(summary.records, 'user')} in "
+        f"{plural(summary.files, 'file')}"
+        + (f", {plural(skipped, 'item')} skipped" if skipped else "")
     )
     for reason, count in sorted(summary.skipped.items()):
         console.print(f"  skipped: {count:,} × {reason}")
@@ -257,8 +260,8 @@ def render_markdown(
     if show_values:
         out.write("**VALUES SHOWN UNMASKED (--show-values): handle as personal data.**\n\n")
     out.write(
-        f"`{summary.location}` ({summary.kind}): {summary.records:,} users in "
-        f"{summary.files:,} file(s).\n\n"
+        f"`{summary.location}` ({summary.kind}): {plural(summary.records, 'user')} in "
+        f"{plural(summary.files, 'file')}.\n\n"
     )
     for reason, count in sorted(summary.skipped.items()):
         out.write(f"- skipped: {count:,} × {reason}\n")
@@ -404,7 +407,7 @@ def scan(
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink)
         result = scan_extract(source, lint, wrap=env.counted, parallel=True)
     if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
+        env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     findings = findings_with_examples(result.lint, show_values)
     if output_format is ScanFormat.JSON:
         data = scan_to_dict(result, findings, show_values=show_values)

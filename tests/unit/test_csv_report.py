@@ -95,4 +95,4 @@ def test_cli_writes_exceptions_csv(tmp_path: Path, capsys: pytest.CaptureFixture
         ("STUDENT", "primary_id", "no directory entry with that value")
     ] * 2
     assert [r[3] for r in rows[1:]] == [mask("000028"), mask("000029")]
-    assert "2 row(s)" in capsys.readouterr().err
+    assert "(2 rows)" in capsys.readouterr().err
