@@ -254,6 +254,10 @@ class Candidate:
         return bool(self.rejected_because)
 
 
+ABSENT = "absent"
+"""The reason of a record that holds no value of the field at all (analysis/exceptions)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mismatch:
     """One SIS record that finds no directory entry under the recommended pair, and why."""

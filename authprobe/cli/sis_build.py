@@ -56,6 +56,7 @@ class BuildFindingsCsv:
     """`--findings-csv FILE`: one row per occurrence (every refused person among them)."""
 
     def __init__(self, handle: IO[str], show_values: bool) -> None:
+        handle.write("\ufeff")  # a byte order mark: Excel opens the file as UTF-8
         self.writer = csv.writer(handle)
         self.show_values = show_values
         self.rows = 0
