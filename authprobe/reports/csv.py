@@ -93,9 +93,9 @@ def preflight_problem_rows(
     for row in report.preflight_rows:
         if row.outcome.clean:
             continue
-        reason = f"first load: {outcome_in_words(row.outcome, field)}" + (
-            f" ({row.evidence})" if row.evidence else ""
-        )
+        words = outcome_in_words(row.outcome, field)
+        said = row.evidence and row.evidence not in words  # no "(no primary_id)" twice
+        reason = f"first load: {words}" + (f" ({row.evidence})" if said else "")
         yield tuple(
             safe_cell(cell)
             for cell in (
