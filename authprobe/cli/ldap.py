@@ -502,7 +502,7 @@ def _scan_line(source: RecordSource, records: int, location: str, elapsed: float
     ldap = _scan_facts(source)
     if ldap:
         line += (
-            f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
+            f" ({ldap['server_kind']}; base {ldap['base']}; {plural(ldap['pages'], 'page')} of at "
             f"most {ldap['page_size']}; filter {ldap['filter']})"
         )
     return line
@@ -527,6 +527,8 @@ def _print_scan(
         if summary.skipped:
             skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
             console.print(Text(f"Skipped: {skipped}", style="dim"))
+        for reason, count in summary.withheld.items():
+            console.print(Text(f"Left out on purpose: {reason} ({count:,})", style="dim"))
         for finding in findings:
             style = "bold red" if finding.severity is Severity.ERROR else "yellow"
             examples = "; ".join(reveal_reference(e, show_values) for e in finding.examples[:3])
