@@ -414,3 +414,41 @@ def test_cli_scan_selected_attributes(server: Slapd, capsys: pytest.CaptureFixtu
     data = json.loads(capsys.readouterr().out)
     assert [p["field"] for p in data["profiles"]] == ["objectClass", "uid", "employeeNumber"]
     assert data["inputs"][0]["records"] == TOTAL
+
+
+@pytest.fixture(scope="module")
+def plain_server(slapd_factory: SlapdFactory, ldif: Path) -> Slapd:
+    """slapd without any TLS (no certificate, no LDAPS port)."""
+    return slapd_factory(ldif, ous=OUS, tls=False)
+
+
+def test_anonymous_who_am_i_is_an_answer(plain_server: Slapd) -> None:
+    """An anonymous bind: the server answers "who am I" with an empty identity, shown as
+    anonymous, not as "(not supported)"."""
+    facts = probe(LdapSettings(plain_server.url))
+    assert facts.who_am_i is not None
+    assert facts.who_am_i.startswith("anonymous")
+
+
+def test_starttls_refused_is_its_documented_reference(
+    plain_server: Slapd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--starttls against a server without TLS: ldap-starttls-failed (exit 3), as the README
+    documents, not ldap-tls-failed."""
+    assert main(["ldap", "probe", plain_server.url, "--starttls"]) == 3
+    err = capsys.readouterr().err
+    assert "[ldap-starttls-failed]" in err
+    assert "ldaps://" in err
+
+
+def test_ldaps_to_a_plain_port_says_why_in_words(
+    plain_server: Slapd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ldaps:// to a port that speaks plain LDAP: ldap-tls-failed with the TLS library's
+    sentence, never a Python tuple such as ("('socket ssl wrapping error ...',)",)."""
+    port = plain_server.url.rstrip("/").rsplit(":", 1)[1]
+    assert main(["ldap", "probe", f"ldaps://127.0.0.1:{port}"]) == 3
+    err = capsys.readouterr().err
+    assert "[ldap-tls-failed]" in err
+    assert "('" not in err
+    assert ",)" not in err
