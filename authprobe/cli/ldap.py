@@ -21,6 +21,20 @@ from authprobe import runtime
 from authprobe.analysis.history import KEY_ATTRIBUTES, has_immutable_key
 from authprobe.analysis.profile import SourceProfiler, no_records_finding, profile_records
 from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.ldap_options import (
+    INSECURE_WARNING,
+    PASSWORD_ENV,
+    BaseOpt,
+    BindOpt,
+    CaFileOpt,
+    FilterOpt,
+    InsecureOpt,
+    PasswordFileOpt,
+    StartTlsOpt,
+    TimeoutOpt,
+    TlsNameOpt,
+    UserOpt,
+)
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
     DataFormat,
@@ -44,74 +58,11 @@ from authprobe.sources.ldap.probe import ServerFacts, probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
 from authprobe.wording import plural
 
-PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
-
 ldap_app = typer.Typer(
     name="ldap",
     help="Read a live LDAP / Active Directory (or its LDIF / CSV export).",
     no_args_is_help=True,
 )
-
-UserOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        "-u",
-        help="Bind as this account: a DN, user@domain (UPN) or DOMAIN\\user. The password comes "
-        f"from {PASSWORD_ENV}, --password-file or a prompt (never the command line).",
-        envvar="AUTHPROBE_LDAP_USER",
-    ),
-]
-BindOpt = Annotated[
-    BindMethod | None,
-    typer.Option("--bind", help="anonymous, simple, ntlm or gssapi (default: simple with --user)."),
-]
-PasswordFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--password-file",
-        help="Read the bind password from this file's first line (a regular file of at most "
-        "4 KiB).",
-        readable=False,  # checked by read_password_file (exit 4), not by Click (exit 2)
-    ),
-]
-StartTlsOpt = Annotated[
-    bool, typer.Option("--starttls", help="Upgrade an ldap:// connection with StartTLS.")
-]
-CaFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--ca-file",
-        help="PEM file of the CA(s) to trust for the server certificate.",
-        readable=False,
-    ),
-]
-TlsNameOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tls-name",
-        help="The name the server certificate must carry (when the URL "
-        "uses an IP address or another name).",
-    ),
-]
-InsecureOpt = Annotated[
-    bool,
-    typer.Option("--insecure", help="Do NOT verify the server certificate (testing only)."),
-]
-TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", help="Seconds to wait for the server (connect: 10 s max).")
-]
-BaseOpt = Annotated[
-    str | None, typer.Option("--base", "-b", help="Search base DN (default: the server's).")
-]
-FilterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--filter",
-        help="Person filter (default: AD (&(objectCategory=person)(objectClass=user)); "
-        "others (|(objectClass=inetOrgPerson)(objectClass=person))).",
-    ),
-]
 
 
 def _password(user: str | None, bind: BindMethod | None, password_file: Path | None) -> str | None:
@@ -148,11 +99,7 @@ def _settings(
 ) -> LdapSettings:
     refuse_credentials(url)  # before any prompt: a password in the URL is never used
     if insecure:
-        env.stderr.print(
-            "[bold red]WARNING: --insecure: the server certificate is NOT verified. Anyone on "
-            "the network path can impersonate the server and read the password and the data. "
-            "Use --ca-file instead outside of tests.[/]"
-        )
+        env.stderr.print(INSECURE_WARNING)
     return LdapSettings(
         url=url,
         user=user,

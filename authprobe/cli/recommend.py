@@ -27,6 +27,18 @@ from authprobe.cli.idp_inputs import (
     login_rows,
     read_logins,
 )
+from authprobe.cli.ldap_options import (
+    INSECURE_WARNING,
+    BaseOpt,
+    BindOpt,
+    CaFileOpt,
+    FilterOpt,
+    InsecureOpt,
+    LdapFlags,
+    StartTlsOpt,
+    TlsNameOpt,
+    UserOpt,
+)
 from authprobe.cli.options import (
     FailOn,
     FormatOpt,
@@ -47,6 +59,7 @@ from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.saved import is_url
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap.settings import (
+    BindMethod,
     LdapSettings,
     refuse_credentials,
     settings_from_environment,
@@ -343,9 +356,12 @@ def run_options(
     return tuple(rows)
 
 
-def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> LdapSettings:
-    """Connection settings for an ldap(s):// directory: the environment, then the config file;
-    the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt (never argv)."""
+def _ldap_settings(
+    url: str, config: RunConfig, password_file: Path | None, flags: LdapFlags
+) -> LdapSettings:
+    """Connection settings for an ldap(s):// directory: the command line, then the environment,
+    then the config file; the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a
+    prompt (never argv)."""
     settings = settings_from_environment(url)
     settings = replace(
         settings,
@@ -354,6 +370,9 @@ def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> L
         tls_name=settings.tls_name or config.ldap_tls_name,
         starttls=settings.starttls or config.ldap_starttls,
     )
+    settings = flags.over(settings)
+    if settings.method in (BindMethod.ANONYMOUS, BindMethod.GSSAPI):
+        return replace(settings, password=None)
     if settings.user and not settings.password:
         settings = replace(settings, password=read_password(settings.user, password_file))
     return settings
@@ -510,10 +529,19 @@ def recommend(
     oidc_token: OidcTokenOpt = None,
     oidc_discovery: OidcDiscoveryOpt = None,
     cas_response: CasResponseOpt = None,
+    user: UserOpt = None,
+    bind: BindOpt = None,
+    starttls: StartTlsOpt = False,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    insecure: InsecureOpt = False,
+    base: BaseOpt = None,
+    search_filter: FilterOpt = None,
 ) -> int:
     """Cross-check the directory, the SIS extract (and the IdP, the users already in Alma) and
     recommend the login ID and the SIS Match ID."""
     env = default_environment()
+    flags = LdapFlags(user, bind, starttls, ca_file, tls_name, insecure, base, search_filter)
     config = load_config(config_file) if config_file else RunConfig()
     directory = directory or config.directory
     sis_paths = list(sis or config.sis)
@@ -525,6 +553,10 @@ def recommend(
         )
     if is_url(directory):
         refuse_credentials(directory)  # before any input is read or a password asked for
+        if insecure:
+            env.stderr.print(INSECURE_WARNING)
+    else:
+        flags.refuse_without_url(directory)
     report_settings = config.report
     logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
     options = _resolve_options(
@@ -550,10 +582,14 @@ def recommend(
             hint="Give an export of the Alma users with --alma-users, or leave --preflight-csv "
             "out.",
         )
-    settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
+    settings = (
+        _ldap_settings(directory, config, password_file, flags) if is_url(directory) else None
+    )
     directory_source = open_directory(
         directory,
         settings=settings,
+        base=flags.base,
+        search_filter=flags.search_filter,
         exclude_disabled=exclude_disabled or config.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
