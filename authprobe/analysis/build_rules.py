@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from authprobe.analysis.lint.rules import Code
 from authprobe.finding_types import finding_type
 from authprobe.model import Finding, Severity
+from authprobe.wording import agree
 
 SOURCE = "build"
 
@@ -98,14 +99,14 @@ RULES: dict[str, BuildRule] = {
         BuildRule(
             ROW_MALFORMED,
             False,
-            "{n} row(s) have fewer or more cells than the header (a broken export or an "
+            "{n} row[|s] [has|have] fewer or more cells than the header (a broken export or an "
             "unquoted delimiter); they could not be read, so the people on them are missing "
             "from the extract unless another source has them.",
         ),
         BuildRule(
             DATE_UNREADABLE,
             False,
-            "{n} date(s) could not be read{extra}; those dates are left out of the extract.",
+            "{n} date[|s] could not be read{extra}; those dates are left out of the extract.",
         ),
         BuildRule(
             DISAGREE,
@@ -121,7 +122,7 @@ RULES: dict[str, BuildRule] = {
         BuildRule(
             CLEANED,
             False,
-            "{n} value(s) held control characters that XML cannot carry; they were removed.",
+            "{n} value[|s] held control characters that XML cannot carry; they were removed.",
         ),
         BuildRule(
             EXPIRY_MISSING,
@@ -217,7 +218,7 @@ class Tally:
                     source=SOURCE,
                     field=field_name,
                     count=count.n,
-                    message=rule.message.format(
+                    message=agree(rule.message, count.n).format(
                         n=f"{count.n:,}",
                         who=who(count.n),
                         who_appear=who(count.n, "appears", "appear"),

@@ -30,6 +30,7 @@ from authprobe.model import Finding, Severity, SourceKind
 from authprobe.reports.scan import findings_with_examples
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.wording import agree, plural
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",
@@ -46,10 +47,15 @@ def account_findings(tallies: dict[str, dict[str, int]], records: int) -> list[F
     if not missing:
         return []
     message = (
-        f"No account_type was read for any of the {records:,} users: every one is treated as "
+        f"No account_type was read for any of the {plural(records, 'user')}: every one is treated "
+        "as "
         "EXTERNAL (a CSV export needs an account type column: --map account_type=COLUMN)."
         if missing == records
-        else f"{missing:,} users have no account_type: they are treated as EXTERNAL."
+        else agree(
+            f"{plural(missing, 'user')} [has|have] no account_type: [it is|they are] treated "
+            "as EXTERNAL.",
+            missing,
+        )
     )
     return [
         Finding(
@@ -106,12 +112,13 @@ def scan(
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option("--delimiter", help="CSV only: the cell delimiter (default: sniffed)."),
+        typer.Option("--delimiter", "-d", help="CSV only: the cell delimiter (default: sniffed)."),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
+            "-e",
             help="CSV only: the text encoding (default: UTF-8 with or without BOM, else cp1252).",
         ),
     ] = None,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from ldap3.utils.conv import escape_filter_chars
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -18,16 +19,29 @@ from authprobe import runtime
 from authprobe.analysis.history import KEY_ATTRIBUTES, has_immutable_key
 from authprobe.analysis.profile import SourceProfiler, no_records_finding, profile_records
 from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.ldap_options import (
+    INSECURE_WARNING,
+    BaseOpt,
+    BindOpt,
+    CaFileOpt,
+    FilterOpt,
+    InsecureOpt,
+    PasswordFileOpt,
+    StartTlsOpt,
+    TimeoutOpt,
+    TlsNameOpt,
+    UserOpt,
+)
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
+    DataFormat,
+    DataFormatOpt,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
 )
-from authprobe.cli.output import check_format, exit_code, write_output, write_view
-from authprobe.cli.password import PASSWORD_ENV, read_password
+from authprobe.cli.output import exit_code, write_output, write_view
+from authprobe.cli.password import read_password
 from authprobe.cli.render import profiles_table
 from authprobe.errors import ExitCode, UsageError
 from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
@@ -46,75 +60,11 @@ from authprobe.sources.ldap.directory import LdapDirectory, lookup
 from authprobe.sources.ldap.probe import probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
 
-LDAP_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON)
-"""The ldap commands write a table or JSON (md/html are for the recommend report)."""
-
 ldap_app = typer.Typer(
     name="ldap",
     help="Read a live LDAP / Active Directory (or its LDIF / CSV export).",
     no_args_is_help=True,
 )
-
-UserOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        "-u",
-        help="Bind as this account: a DN, user@domain (UPN) or DOMAIN\\user. The password comes "
-        f"from {PASSWORD_ENV}, --password-file or a prompt (never the command line).",
-        envvar="AUTHPROBE_LDAP_USER",
-    ),
-]
-BindOpt = Annotated[
-    BindMethod | None,
-    typer.Option("--bind", help="anonymous, simple, ntlm or gssapi (default: simple with --user)."),
-]
-PasswordFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--password-file",
-        help="Read the bind password from this file's first line (a regular file of at most "
-        "4 KiB).",
-        readable=False,  # checked by read_password_file (exit 4), not by Click (exit 2)
-    ),
-]
-StartTlsOpt = Annotated[
-    bool, typer.Option("--starttls", help="Upgrade an ldap:// connection with StartTLS.")
-]
-CaFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--ca-file",
-        help="PEM file of the CA(s) to trust for the server certificate.",
-        readable=False,
-    ),
-]
-TlsNameOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tls-name",
-        help="The name the server certificate must carry (when the URL "
-        "uses an IP address or another name).",
-    ),
-]
-InsecureOpt = Annotated[
-    bool,
-    typer.Option("--insecure", help="Do NOT verify the server certificate (testing only)."),
-]
-TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", help="Seconds to wait for the server (connect: 10 s max).")
-]
-BaseOpt = Annotated[
-    str | None, typer.Option("--base", "-b", help="Search base DN (default: the server's).")
-]
-FilterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--filter",
-        help="Person filter (default: AD (&(objectCategory=person)(objectClass=user)); "
-        "others (|(objectClass=inetOrgPerson)(objectClass=person))).",
-    ),
-]
 
 
 def _password(user: str | None, bind: BindMethod | None, password_file: Path | None) -> str | None:
@@ -140,11 +90,7 @@ def _settings(
 ) -> LdapSettings:
     refuse_credentials(url)  # before any prompt: a password in the URL is never used
     if insecure:
-        env.stderr.print(
-            "[bold red]WARNING: --insecure: the server certificate is NOT verified. Anyone on "
-            "the network path can impersonate the server and read the password and the data. "
-            "Use --ca-file instead outside of tests.[/]"
-        )
+        env.stderr.print(INSECURE_WARNING)
     return LdapSettings(
         url=url,
         user=user,
@@ -169,18 +115,17 @@ def probe_command(
     tls_name: TlsNameOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 30.0,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
     output: OutputOpt = None,
 ) -> int:
     """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
-    check_format(output_format, "ldap", LDAP_FORMATS)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
         ca_file=ca_file, tls_name=tls_name, insecure=insecure, timeout=timeout,
     )  # fmt: skip
     facts = probe(settings)
-    if output_format is OutputFormat.JSON:
+    if output_format is DataFormat.JSON:
         write_output(env, output, to_json(probe_to_dict(facts)))
         return int(ExitCode.OK)
     table = Table(title=f"LDAP server {facts.location}", title_justify="left", show_header=False)
@@ -317,13 +262,12 @@ def scan_command(
             dir_okay=False,
         ),
     ] = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""
-    check_format(output_format, "ldap", LDAP_FORMATS)
     env = default_environment()
     started = datetime.now(UTC)
     source: RecordSource
@@ -367,7 +311,7 @@ def scan_command(
         *_source_findings(source),
         *(f for f in (keys.finding(save) if save is not None else None,) if f),
     ]
-    if output_format is OutputFormat.JSON:
+    if output_format is DataFormat.JSON:
         data = ldap_scan_to_dict(
             source, profiles, findings, started, datetime.now(UTC), show_values=show_values
         )
@@ -411,6 +355,8 @@ def _print_scan(
     if summary.skipped:
         skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
         console.print(Text(f"Skipped: {skipped}", style="dim"))
+    for reason, count in summary.withheld.items():
+        console.print(Text(f"Left out on purpose: {reason} ({count:,})", style="dim"))
     for finding in findings:
         style = "bold red" if finding.severity is Severity.ERROR else "yellow"
         examples = "; ".join(reveal_reference(e, show_values) for e in finding.examples[:3])
@@ -438,11 +384,11 @@ def lookup_command(
     timeout: TimeoutOpt = 30.0,
     base: BaseOpt = None,
     search_filter: FilterOpt = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
+    output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Reproduce Alma's LDAP login search for one value: exactly one entry must match."""
-    check_format(output_format, "ldap", LDAP_FORMATS)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -457,16 +403,25 @@ def lookup_command(
         if count == 0
         else f"FAILURE: {count} entries match; Alma refuses ambiguous logins."
     )
-    if output_format is OutputFormat.JSON:
-        data = lookup_to_dict(result, value, verdict, show_values=show_values)
-        env.stdout.file.write(to_json(data))
+    # The value the user typed is shown one way everywhere: masked unless --show-values.
+    shown = reveal(value, show_values)
+    typed = escape_filter_chars(value)
+    shown_filter = result.filter if show_values else result.filter.replace(typed, shown)
+    if output_format is DataFormat.JSON:
+        data = lookup_to_dict(result, shown_filter, verdict, show_values=show_values)
+        write_output(env, output, to_json(data))
     else:
-        shown = reveal(value, show_values)
-        env.stdout.print(Text(f"Search base {result.base}, filter on {attribute}={shown}"))
-        env.stdout.print(Text(f"{count} matching entr{'y' if count == 1 else 'ies'}"))
-        for record in result.entries:
-            env.stdout.print(Text(f"  {reveal_reference(record.ref, show_values)}"))
-        env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
+        lines = [
+            f"Search base {result.base}, filter {shown_filter}",
+            f"{count} matching entr{'y' if count == 1 else 'ies'}",
+            *(f"  {reveal_reference(record.ref, show_values)}" for record in result.entries),
+        ]
+        if output is not None:
+            write_output(env, output, "\n".join([*lines, verdict]) + "\n")
+        else:
+            for line in lines:
+                env.stdout.print(Text(line))
+            env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
     return int(ExitCode.OK if result.ok else ExitCode.FINDINGS)
 
 

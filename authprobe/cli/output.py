@@ -1,6 +1,5 @@
 """Where a command's result goes, and the exit code its findings give (every command).
 
-check_format(output_format, "oidc")            # table, json or md; else a usage error
 write_output(env, output, text)                 # stdout, or -o FILE (exit 4 if unwritable)
 write_file(path, text)                          # a file beside the report (a CSV, the HTML)
 write_view(env, output, draw)                   # a rich view to stdout, or to FILE as plain text
@@ -9,7 +8,8 @@ write_private(path, text)                       # a file only its owner can read
 exit_code(findings, fail_on)                    # 1 when a finding reaches --fail-on, else 0
 
 What each command says on stderr once the file is written differs ("Report written to FILE",
-"Written to FILE", nothing): the `done` argument keeps each command's words.
+"Written to FILE", nothing): the `done` argument keeps each command's words. The formats a
+command accepts are its `--format` option's choices (cli/options.py).
 """
 
 from __future__ import annotations
@@ -23,31 +23,12 @@ from typing import TextIO
 from rich.console import Console
 
 from authprobe.cli.console import Environment
-from authprobe.cli.options import FailOn, OutputFormat
-from authprobe.errors import ExitCode, InputError, UsageError
+from authprobe.cli.options import FailOn
+from authprobe.errors import ExitCode, InputError
 from authprobe.model import Finding, Severity
 
-TEXT_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MD)
 WRITTEN = "Written to"
 REPORT_WRITTEN = "Report written to"
-
-
-def check_format(
-    output_format: OutputFormat, group: str, allowed: tuple[OutputFormat, ...] = TEXT_FORMATS
-) -> None:
-    """Refuse a --format the commands of `group` have no view for (exit 2)."""
-    if output_format not in allowed:
-        names = [f.value for f in allowed]
-        hint = (
-            f"Use --format {', '.join(names[:-1])} or {names[-1]}."
-            if len(names) > 2
-            else f"Use --format {' or --format '.join(names)}."
-        )
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the {group} commands.",
-            hint=hint,
-        )
 
 
 def unwritable(path: Path, exc: OSError) -> InputError:

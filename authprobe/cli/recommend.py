@@ -24,6 +24,18 @@ from authprobe.cli.idp_inputs import (
     OidcTokenOpt,
     read_logins,
 )
+from authprobe.cli.ldap_options import (
+    INSECURE_WARNING,
+    BaseOpt,
+    BindOpt,
+    CaFileOpt,
+    FilterOpt,
+    InsecureOpt,
+    LdapFlags,
+    StartTlsOpt,
+    TlsNameOpt,
+    UserOpt,
+)
 from authprobe.cli.options import (
     FailOn,
     FormatOpt,
@@ -54,12 +66,14 @@ from authprobe.sources.directory_files.saved import is_url
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap.directory import LdapDirectory
 from authprobe.sources.ldap.settings import (
+    BindMethod,
     LdapSettings,
     refuse_credentials,
     settings_from_environment,
 )
 from authprobe.sources.saml.message import read_message
 from authprobe.sources.saml.metadata import read_metadata, select_idp
+from authprobe.wording import plural
 
 
 def report_exit_code(report: Report, fail_on: FailOn) -> int:
@@ -94,7 +108,7 @@ def _write_preflight_csv(report: Report, path: Path, env: Environment, show_valu
     with open_output(path) as handle:
         rows = write_preflight_csv(report, handle, show_values=show_values)
     env.stderr.print(
-        f"Pre-flight CSV written to {path} ({rows:,} row(s))",
+        f"Pre-flight CSV written to {path} ({plural(rows, 'row')})",
         soft_wrap=True,
         highlight=False,
         markup=False,
@@ -116,7 +130,7 @@ def emit(
     if exceptions_csv is not None:
         write_file(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
         env.stderr.print(
-            f"Exceptions CSV written to {exceptions_csv} ({len(report.exceptions):,} row(s))",
+            f"Exceptions CSV written to {exceptions_csv} ({plural(len(report.exceptions), 'row')})",
             soft_wrap=True,
             highlight=False,
             markup=False,
@@ -177,9 +191,12 @@ def _read_options(plan: RunPlan, logins: LoginInputs) -> Options:
     )
 
 
-def _ldap_settings(url: str, plan: RunPlan, password_file: Path | None) -> LdapSettings:
-    """Connection settings for an ldap(s):// directory: the environment, then the config file;
-    the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt (never argv)."""
+def _ldap_settings(
+    url: str, plan: RunPlan, password_file: Path | None, flags: LdapFlags
+) -> LdapSettings:
+    """Connection settings for an ldap(s):// directory: the command line, then the environment,
+    then the config file; the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a
+    prompt (never argv)."""
     settings = settings_from_environment(url)
     settings = replace(
         settings,
@@ -188,6 +205,9 @@ def _ldap_settings(url: str, plan: RunPlan, password_file: Path | None) -> LdapS
         tls_name=settings.tls_name or plan.ldap.tls_name,
         starttls=settings.starttls or plan.ldap.starttls,
     )
+    settings = flags.over(settings)
+    if settings.method in (BindMethod.ANONYMOUS, BindMethod.GSSAPI):
+        return replace(settings, password=None)
     if settings.user and not settings.password:
         settings = replace(settings, password=read_password(settings.user, password_file))
     return settings
@@ -331,10 +351,19 @@ def recommend(
     oidc_token: OidcTokenOpt = None,
     oidc_discovery: OidcDiscoveryOpt = None,
     cas_response: CasResponseOpt = None,
+    user: UserOpt = None,
+    bind: BindOpt = None,
+    starttls: StartTlsOpt = False,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    insecure: InsecureOpt = False,
+    base: BaseOpt = None,
+    search_filter: FilterOpt = None,
 ) -> int:
     """Cross-check the directory, the SIS extract (and the IdP, the users already in Alma) and
     recommend the login ID and the SIS Match ID."""
     env = default_environment()
+    flags = LdapFlags(user, bind, starttls, ca_file, tls_name, insecure, base, search_filter)
     config = load_config(config_file) if config_file else RunConfig()
     line = CommandLine(
         directory=directory, sis=tuple(sis or ()), sis_map=tuple(sis_map or ()),
@@ -350,11 +379,20 @@ def recommend(
             fail_on=fail_on.value if fail_on else None, show_values=show_values,
         ),
     )  # fmt: skip
-    return run(env, plan_run(line, config, config_file), password_file)
+    return run(env, plan_run(line, config, config_file), password_file, flags)
 
 
-def run(env: Environment, plan: RunPlan, password_file: Path | None = None) -> int:
-    """Read every input the plan names, build the report, write it; the exit code."""
+NO_LDAP_FLAGS = LdapFlags()
+
+
+def run(
+    env: Environment,
+    plan: RunPlan,
+    password_file: Path | None = None,
+    flags: LdapFlags = NO_LDAP_FLAGS,
+) -> int:
+    """Read every input the plan names, build the report, write it; the exit code. `flags`:
+    the connection options of an ldap(s):// directory given on the command line."""
     directory = plan.directory
     if not directory or not plan.sis:
         raise UsageError(
@@ -364,6 +402,10 @@ def run(env: Environment, plan: RunPlan, password_file: Path | None = None) -> i
         )
     if is_url(directory):
         refuse_credentials(directory)  # before any input is read or a password asked for
+        if flags.insecure:
+            env.stderr.print(INSECURE_WARNING)
+    else:
+        flags.refuse_without_url(directory)
     options = _read_options(plan, read_logins(plan))
     if plan.report.preflight_csv is not None and options.alma_users is None:
         raise UsageError(
@@ -372,10 +414,12 @@ def run(env: Environment, plan: RunPlan, password_file: Path | None = None) -> i
             hint="Give an export of the Alma users with --alma-users, or leave --preflight-csv "
             "out.",
         )
-    settings = _ldap_settings(directory, plan, password_file) if is_url(directory) else None
+    settings = _ldap_settings(directory, plan, password_file, flags) if is_url(directory) else None
     directory_source = open_directory(
         directory,
         settings=settings,
+        base=flags.base,
+        search_filter=flags.search_filter,
         exclude_disabled=plan.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),

@@ -167,7 +167,7 @@ def _released(report: Report, show_values: bool) -> Table | None:
     table.add_column("login", no_wrap=True)
     table.add_column("idp_source", overflow="fold")
     table.add_column("value", overflow="fold")
-    table.add_column("held by directory attribute(s)", overflow="fold")
+    table.add_column("held by directory attributes", overflow="fold")
     table.add_column("entries", justify="right")
     for item in report.released:
         table.add_row(

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from authprobe.model import Fate, Outcome, Preflight, Report, SisMatch
 from authprobe.reports.mask import reveal, reveal_reference
+from authprobe.wording import plural
 
 BAR_WIDTH = 30
 OUTCOME_STYLE = {
@@ -169,8 +170,11 @@ def preflight_parts(report: Report, show_values: bool) -> list[RenderableType]:
         return []
     head = Text(
         f"With Match ID Type {preflight.match_field}, {preflight.clean:,} of "
-        f"{preflight.sis_records:,} SIS records load cleanly; {preflight.problems:,} are problems "
-        f"to fix before go-live. {preflight.existing_users:,} users are already in Alma "
+        f"{plural(preflight.sis_records, 'SIS record')} "
+        f"{'loads' if preflight.clean == 1 else 'load'} cleanly; {preflight.problems:,} "
+        f"{'is a problem' if preflight.problems == 1 else 'are problems'} to fix before "
+        f"go-live. {plural(preflight.existing_users, 'user')} "
+        f"{'is' if preflight.existing_users == 1 else 'are'} already in Alma "
         f"({preflight.existing_internal:,} INTERNAL).",
         style="bold",
     )

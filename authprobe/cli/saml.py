@@ -13,14 +13,13 @@ from authprobe.cli.console import Environment, default_environment
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    TextFormat,
+    TextFormatOpt,
 )
 from authprobe.cli.output import (
     WRITTEN,
-    check_format,
     exit_code,
     open_output,
     write_output,
@@ -77,18 +76,17 @@ def metadata(
     source: Annotated[str, typer.Argument(help="IdP metadata file or http(s) URL.")],
     entity: EntityOpt = None,
     cert: CertOpt = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """IdP facts: entityID, endpoints, NameID formats, attributes offered, certificates."""
-    check_format(output_format, "saml")
     env = default_environment()
     scan = MetadataScan(source, entity=entity, cert=[str(p) for p in cert or []])
     with _stream_to(env, output) as handle:  # each IdP written as it is read (aggregates)
-        if output_format is OutputFormat.JSON:
+        if output_format is TextFormat.JSON:
             worst = write_json(scan, handle)
-        elif output_format is OutputFormat.MD:
+        elif output_format is TextFormat.MD:
             worst = write_markdown(scan, handle)
         else:
             from rich.console import Console
@@ -131,7 +129,7 @@ def decode(
             readable=False,
         ),
     ] = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
@@ -146,7 +144,6 @@ def decode(
     ] = None,
 ) -> int:
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
-    check_format(output_format, "saml")
     env = default_environment()
     data, location = read_input(source)
     # only the IdP the login names is read from the metadata (an aggregate costs no memory)
@@ -170,15 +167,15 @@ def decode(
 def show(
     env: Environment,
     login: Assertion,
-    output_format: OutputFormat,
+    output_format: TextFormat,
     output: Path | None,
     show_values: bool,
     command: str = "saml decode",
 ) -> None:
     """Write a decoded login in the asked format."""
-    if output_format in (OutputFormat.JSON, OutputFormat.MD):
+    if output_format in (TextFormat.JSON, TextFormat.MD):
         data = decode_to_dict(login, show_values=show_values, command=command)
-        text = to_json(data) if output_format is OutputFormat.JSON else decode_to_markdown(data)
+        text = to_json(data) if output_format is TextFormat.JSON else decode_to_markdown(data)
         write_output(env, output, text)
     else:
         write_view(
@@ -224,12 +221,11 @@ def run_test_sp(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the login.")
     ] = 600.0,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """A local service provider on 127.0.0.1: register it, log in, see what is released."""
-    check_format(output_format, "saml")
     env = default_environment()
     identity = testsp.sp_identity(config_dir, port=port, entity_id=entity_id)
     if print_metadata:

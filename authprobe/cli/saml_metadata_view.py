@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from authprobe import vocab
-from authprobe.cli.saml_render import _findings, _kv, _plain
+from authprobe.cli.saml_render import _findings, _kv, _plain, short_column
 from authprobe.reports.saml_metadata import (
     SUMMARY_ABOVE,
     Worst,
@@ -26,6 +26,7 @@ from authprobe.reports.saml_metadata import (
 )
 from authprobe.sources.saml.checks import nameid_short
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan
+from authprobe.wording import plural
 
 CHUNK = 500  # IdP lines per terminal table while streaming
 
@@ -45,7 +46,7 @@ def _document_panel(metadata: IdpMetadata) -> Panel:
     """The document's facts: location, counts, signature, validity, findings."""
     head = [
         ("Document", f"{metadata.location} ({metadata.root})"),
-        ("IdPs", f"{metadata.idp_count} of {metadata.entities} entities"),
+        ("IdPs", f"{metadata.idp_count:,} of {plural(metadata.entities, 'entity', 'entities')}"),
         ("Signature", metadata.signature.detail),
     ]
     if metadata.name:
@@ -119,17 +120,30 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
         parts.append(certs)
     if idp.attributes:
         offered = Table(title=f"Attributes offered ({len(idp.attributes)})", title_justify="left")
-        offered.add_column("Name (as Alma must be told)", overflow="fold", no_wrap=True)
-        offered.add_column("readable name", overflow="fold")
-        offered.add_column("directory attribute", overflow="fold")
-        for attribute in idp.attributes:
-            offered.add_row(
-                _plain(attribute.name),
-                _plain(vocab.friendly_name(attribute.name, attribute.friendly_name)),
-                _plain(
-                    ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name))
-                ),
+        offered_rows = [
+            (
+                attribute.name,
+                vocab.friendly_name(attribute.name, attribute.friendly_name),
+                ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name)),
             )
+            for attribute in idp.attributes
+        ]
+        # The Name folds first; the short columns keep whole words (see short_column).
+        offered.add_column("Name (as Alma must be told)", overflow="fold")
+        offered.add_column(
+            "readable name",
+            overflow="fold",
+            min_width=short_column([r[1] for r in offered_rows]),
+            max_width=24,
+        )
+        offered.add_column(
+            "directory attribute",
+            overflow="fold",
+            min_width=short_column([r[2].replace(",", " ") for r in offered_rows]),
+            max_width=24,
+        )
+        for row in offered_rows:
+            offered.add_row(*(_plain(cell) for cell in row))
         parts.append(offered)
     parts.extend(_findings(idp.findings))
     return Panel(Group(*parts), title=_plain(idp.entity_id), border_style="cyan")

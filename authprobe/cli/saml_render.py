@@ -21,10 +21,16 @@ from authprobe.reports.envelope import iso_z as _when
 from authprobe.reports.mask import reveal
 from authprobe.reports.saml_metadata import short_subject
 from authprobe.sources.saml.message import Assertion
+from authprobe.wording import plural
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+def short_column(cells: list[str], cap: int = 24) -> int:
+    """The width a column of short words needs not to break one: its longest word, at most
+    `cap` (then it folds)."""
+    longest = max((len(word) for cell in cells for word in cell.split()), default=4)
+    return max(4, min(longest, cap))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +80,9 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
         parts.append(Text(f"  signature on the {signature.element}: {verdict}"))
     parts.extend(_attribute_parts(login, show_values))
     if login.encrypted_attributes:
-        parts.append(Text(f"{login.encrypted_attributes} encrypted attribute(s) not shown."))
+        parts.append(
+            Text(f"{plural(login.encrypted_attributes, 'encrypted attribute')} not shown.")
+        )
     parts.extend(_findings(login.findings))
     console.print(Panel(Group(*parts), title="SAML login", border_style="blue"))
 
@@ -130,9 +138,16 @@ def _attribute_parts(login: Assertion, show_values: bool) -> list[RenderableType
     if not login.attributes:
         return parts
     table = Table(title=f"Attributes released ({len(login.attributes)})", title_justify="left")
-    table.add_column("Name (exactly as sent)", overflow="fold", no_wrap=True)
-    table.add_column("readable name", overflow="fold")
-    table.add_column("values", overflow="fold")
+    # The Name folds before the short columns do (at 80 columns a long URI Name would
+    # otherwise squeeze "readable name" to one letter per line).
+    table.add_column("Name (exactly as sent)", overflow="fold")
+    table.add_column(
+        "readable name",
+        overflow="fold",
+        min_width=short_column([a.readable_name for a in login.attributes]),
+        max_width=24,
+    )
+    table.add_column("values", overflow="fold", min_width=14)
     formats: dict[str, str] = {}
     for attribute in login.attributes:
         name = _plain(attribute.name)

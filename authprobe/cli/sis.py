@@ -28,6 +28,7 @@ from authprobe.reports.scan import findings_with_examples, scan_markdown, scan_t
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import SisExtract, open_extract
 from authprobe.sources.sis.schema import load_schema
+from authprobe.wording import plural
 
 app = typer.Typer(
     help="Alma SIS extracts: profile the fields and lint them before Alma loads them.",
@@ -77,8 +78,10 @@ def render_table(
             )
         )
     console.print(
-        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: {summary.records:,} users in "
-        f"{summary.files:,} file(s)" + (f", {skipped:,} item(s) skipped" if skipped else "")
+        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: "
+        f"{plural(summary.records, 'user')} in "
+        f"{plural(summary.files, 'file')}"
+        + (f", {plural(skipped, 'item')} skipped" if skipped else "")
     )
     for reason, count in sorted(summary.skipped.items()):
         console.print(f"  skipped: {count:,} × {reason}")
@@ -189,12 +192,13 @@ def scan(
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option("--delimiter", help="CSV only: the cell delimiter (default: sniffed)."),
+        typer.Option("--delimiter", "-d", help="CSV only: the cell delimiter (default: sniffed)."),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
+            "-e",
             help="CSV only: the text encoding (default: UTF-8 with or without BOM, else cp1252).",
         ),
     ] = None,
@@ -235,7 +239,7 @@ def findings_csv_sink(
     with open_output(path) as handle:
         sink = FindingsCsv(handle, show_values)
         yield sink
-    env.stderr.print(f"Findings CSV written to {path} ({sink.rows:,} row(s))")
+    env.stderr.print(f"Findings CSV written to {path} ({plural(sink.rows, 'row')})")
 
 
 def write_scan(

@@ -40,6 +40,7 @@ from authprobe.reports.build import build_findings, build_markdown, build_to_dic
 from authprobe.reports.envelope import to_json
 from authprobe.sources.sis.build_input import BuildTable, parse_build_map, read_code_table
 from authprobe.sources.sis.write import write_extract
+from authprobe.wording import plural
 
 
 def _rule(flag: str | None, what: str) -> DateRule | None:
@@ -264,10 +265,11 @@ def build(
         ),
     ] = False,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding of the files given here.")
+        str | None, typer.Option("--encoding", "-e", help="Text encoding of the files given here.")
     ] = None,
     delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="Cell delimiter of the files given here.")
+        str | None,
+        typer.Option("--delimiter", "-d", help="Cell delimiter of the files given here."),
     ] = None,
     output_format: ScanFormatOpt = ScanFormat.TABLE,
     report: Annotated[
@@ -307,7 +309,8 @@ def build(
     summary: dict[str, Any] = {"output": _shown(target), "written": False, "files": []}
     if result.refused and not partial:
         summary["why_not"] = (
-            f"{result.refused:,} people would be rejected by Alma (fix them, or write the others "
+            f"{plural(result.refused, 'person', 'people')} would be rejected by Alma (fix them, "
+            "or write the others "
             "with --allow-partial)"
         )
     else:

@@ -27,6 +27,7 @@ from authprobe.reports.mask import reveal
 from authprobe.reports.sis_diff import diff_findings, diff_headline, diff_markdown, diff_to_dict
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import open_extract
+from authprobe.wording import plural
 
 if TYPE_CHECKING:
     from authprobe.analysis.sisdiff import DiffColumns, DiffEngine, SisDiff
@@ -87,7 +88,7 @@ def write_crosswalk(
             writer.writerow([safe_cell(c) for c in cells])
             rows += 1
     masked = "" if show else "; values masked: add --show-values to write the real IDs"
-    env.stderr.print(f"Crosswalk CSV written to {path} ({rows:,} row(s){masked})")
+    env.stderr.print(f"Crosswalk CSV written to {path} ({plural(rows, 'row')}{masked})")
 
 
 @app.command("diff")

@@ -12,6 +12,7 @@ from authprobe.model import Finding
 from authprobe.reports.envelope import envelope, scan_meta
 from authprobe.reports.findings import finding_to_dict, findings_markdown_table, with_examples
 from authprobe.reports.mask import reveal
+from authprobe.wording import plural
 
 
 def _example(occurrence: BuildOccurrence, show_values: bool) -> str:
@@ -71,13 +72,13 @@ def build_to_dict(
 
 def summary_line(result: BuildResult, summary: dict[str, Any]) -> str:
     head = (
-        f"{result.rows:,} rows from {len(result.per_source)} source(s) → {result.people:,} "
+        f"{result.rows:,} rows from {plural(len(result.per_source), 'source')} → {result.people:,} "
         f"people ({result.merged:,} merged, {result.refused:,} refused)"
     )
     if summary["written"]:
         return (
-            f"{head}; {summary['users_written']:,} users written to {summary['output']} in "
-            f"{len(summary['files'])} XML file(s)"
+            f"{head}; {plural(summary['users_written'], 'user')} written to {summary['output']} in "
+            f"{plural(len(summary['files']), 'XML file')}"
         )
     return f"{head}; NO extract written: {summary['why_not']}"
 

@@ -17,6 +17,7 @@ from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.ldap.directory import LdapDirectory, LookupResult
 from authprobe.sources.ldap.probe import ServerFacts
+from authprobe.wording import plural
 
 
 def probe_to_dict(facts: ServerFacts) -> dict[str, Any]:
@@ -97,14 +98,15 @@ def ldap_scan_to_dict(
 
 
 def lookup_to_dict(
-    result: LookupResult, value: str, verdict: str, *, show_values: bool
+    result: LookupResult, shown_filter: str, verdict: str, *, show_values: bool
 ) -> dict[str, Any]:
-    """`ldap lookup --format json` (the value looked up masked in the filter)."""
+    """`ldap lookup --format json` (`shown_filter`: the filter with the value typed masked
+    unless `show_values`)."""
     return envelope(
         None,
         {
             "base": result.base,
-            "filter": result.filter if show_values else result.filter.replace(value, "•••"),
+            "filter": shown_filter,
             "matches": len(result.entries),
             "ok": result.ok,
             "entries": [reveal_reference(r.ref, show_values) for r in result.entries],
@@ -118,17 +120,22 @@ def scan_line(source: RecordSource, records: int, location: str, elapsed: float)
     if isinstance(source, EntraExport):
         facts = source.scan_facts()
         what = "Graph JSON" if facts["format"] == "entra-json" else "CSV"
-        pages = f"; {facts['pages']:,} page(s)" if facts["pages"] else ""
+        pages = f"; {plural(facts['pages'], 'page')}" if facts["pages"] else ""
         files = f" in {facts['files']:,} files" if facts["files"] > 1 else ""
         return (
-            f"{records:,} users read from {location} in {elapsed:.1f} s (Microsoft Entra ID "
-            f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
+            f"{plural(records, 'user')} read from {location} in {elapsed:.1f} s (Microsoft Entra "
+            "ID "
+            f"{what}{pages}{files}; {plural(facts['guests'], 'guest')}, {facts['disabled']:,} "
+            "disabled)"
         )
-    line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
+    line = (
+        f"{plural(records, 'person entry', 'person entries')} read from {location} in "
+        f"{elapsed:.1f} s"
+    )
     ldap = scan_facts_to_dict(source)
     if ldap:
         line += (
-            f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
+            f" ({ldap['server_kind']}; base {ldap['base']}; {plural(ldap['pages'], 'page')} of at "
             f"most {ldap['page_size']}; filter {ldap['filter']})"
         )
     return line

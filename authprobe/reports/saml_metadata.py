@@ -25,6 +25,7 @@ from authprobe.reports.md import md_table as _md_table
 from authprobe.sources.saml.checks import nameid_short
 from authprobe.sources.saml.crypto import Certificate
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan
+from authprobe.wording import plural
 
 SUMMARY_ABOVE = 3  # more IdPs than this: one line each instead of a panel each
 
@@ -133,7 +134,7 @@ def metadata_to_markdown(data: dict[str, Any]) -> str:
 def _md_document(document: dict[str, Any]) -> list[str]:
     return [
         f"- Document: `{document['location']}` ({document['root']})",
-        f"- IdPs: {document['idps']} of {document['entities']} entities",
+        f"- IdPs: {document['idps']:,} of {plural(document['entities'], 'entity', 'entities')}",
         f"- Signature: {document['signature']['detail']}",
         *_md_findings(document["findings"]),
     ]

@@ -17,6 +17,7 @@ from authprobe.reports.envelope import envelope, scan_meta
 from authprobe.reports.findings import finding_to_dict, findings_markdown_table, with_examples
 from authprobe.reports.json import input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.wording import plural
 
 
 def occurrence_example(occurrence: Occurrence, show_values: bool) -> str:
@@ -75,8 +76,8 @@ def scan_markdown(
     if show_values:
         out.write("**VALUES SHOWN UNMASKED (--show-values): handle as personal data.**\n\n")
     out.write(
-        f"`{summary.location}` ({summary.kind}): {summary.records:,} users in "
-        f"{summary.files:,} file(s).\n\n"
+        f"`{summary.location}` ({summary.kind}): {plural(summary.records, 'user')} in "
+        f"{plural(summary.files, 'file')}.\n\n"
     )
     for reason, count in sorted(summary.skipped.items()):
         out.write(f"- skipped: {count:,} × {reason}\n")

@@ -15,6 +15,7 @@ from authprobe.reports.envelope import envelope, scan_meta
 from authprobe.reports.findings import finding_to_dict
 from authprobe.reports.json import input_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.wording import agree, plural
 
 if TYPE_CHECKING:
     from authprobe.analysis.sisdiff import DiffExample, SisDiff
@@ -71,7 +72,8 @@ def diff_findings(diff: SisDiff, show: bool) -> list[Finding]:
         sample = tuple(e for e in ex["moved"] if e.field == name)
         out.append(_finding(
             "diff-value-moved", Severity.ERROR, name, count,
-            f"{count:,} value(s) of {name} belong to a different person in NEW than in OLD"
+            agree(f"{plural(count, 'value')} of {name} belong[s|] to a different person in "
+                  "NEW than in OLD", count)
             + (" — the Match ID: the next load updates one person's Alma record (loans, fines) "
                "with another person's data" if name == field else
                ": Alma rejects the new holder while the old one keeps it, or attaches it to the "
@@ -81,7 +83,8 @@ def diff_findings(diff: SisDiff, show: bool) -> list[Finding]:
     if old_gone or new_gone:
         out.append(_finding(
             "diff-unfollowable", Severity.WARNING, None, old_gone + new_gone,
-            f"{old_gone:,} OLD and {new_gone:,} NEW record(s) carry no identifier, no name + "
+            f"{plural(old_gone, 'OLD record')} and {plural(new_gone, 'NEW record')} carry no "
+            "identifier, no name + "
             "birth date and no email, so they cannot be followed between the extracts.", (), show,
         ))  # fmt: skip
     if diff.dropped:
@@ -146,7 +149,8 @@ def diff_headline(diff: SisDiff) -> str:
         f"OLD {diff.old_records:,} users, NEW {diff.new_records:,}: {diff.paired:,} followed, "
         f"{diff.dropped:,} dropped, {diff.new:,} new; Match ID Type {diff.match_field}: "
         f"{diff.match_changed:,} changed (each a duplicate at the next load), "
-        f"{diff.match_lost:,} lost; {sum(n for _, n in diff.moved):,} identifier value(s) moved "
+        f"{diff.match_lost:,} lost; {plural(sum(n for _, n in diff.moved), 'identifier value')} "
+        "moved "
         "to another person"
     )
 

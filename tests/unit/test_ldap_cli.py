@@ -61,7 +61,7 @@ def test_scan_of_no_person_entries_is_an_error_finding(
     first = data["findings"][0]
     assert (first["code"], first["severity"]) == ("no-person-entries", "error")
     assert "0 person entries read — check the filter or the export" in first["message"]
-    assert "2 item(s) skipped" in first["message"]
+    assert "2 items skipped" in first["message"]
 
 
 def test_saving_a_snapshot_without_keys_is_a_warning(

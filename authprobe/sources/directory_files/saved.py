@@ -192,6 +192,8 @@ def open_directory(
     settings: Any = None,
     exclude_disabled: bool = False,
     also_read: tuple[str, ...] = (),
+    base: str | None = None,
+    search_filter: str | None = None,
 ) -> RecordSource:
     """A directory `RecordSource` for an LDAP URL, an LDIF, CSV or saved .jsonl(.gz) file, or
     a Microsoft Entra ID export (Graph JSON file or folder of pages, admin center / Get-MgUser
@@ -200,7 +202,8 @@ def open_directory(
     `settings` (an `LdapSettings`) is used for URLs; without it they come from the environment
     (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...). `also_read`
     names attributes a server must return besides all user attributes (`*`), e.g. the
-    operational entryUUID.
+    operational entryUUID. `base` and `search_filter` narrow the search of a URL (default: the
+    server's base, the person filter of its kind).
     """
     if is_url(spec):
         from authprobe.sources.ldap.directory import LdapDirectory
@@ -210,6 +213,8 @@ def open_directory(
             settings or settings_from_environment(spec),
             exclude_disabled=exclude_disabled,
             attributes=("*", *also_read),
+            base=base,
+            search_filter=search_filter,
         )
     if "://" in spec:
         from authprobe.errors import UsageError
