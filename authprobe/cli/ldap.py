@@ -405,7 +405,9 @@ def scan_command(
         _print_scan(env, output, source, profiles, findings, elapsed, show_values)
     if save is not None:
         env.stderr.print(
-            f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False
+            f"Records saved to {save} (use: authprobe recommend --directory {save})",
+            markup=False,
+            soft_wrap=True,  # the terminal wraps it, never rich in the middle of the command
         )
     if fail_on is FailOn.NEVER:
         return int(ExitCode.OK)
