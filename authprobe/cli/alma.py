@@ -28,6 +28,7 @@ from authprobe.cli.sis import (
 )
 from authprobe.model import Finding, Severity, SourceKind
 from authprobe.reports.scan import findings_with_examples
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.wording import agree, plural
@@ -137,7 +138,8 @@ def scan(
     )
     with findings_csv_sink(env, findings_csv, show_values) as sink:
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)
-        result = scan_extract(source, lint, wrap=env.counted, parallel=True, tally=TALLIED)
+        expected = env.reads({"reading SIS users": lambda: expected_records(export)})
+        result = scan_extract(source, lint, wrap=expected, parallel=True, tally=TALLIED)
     tallies = {key: dict(counts) for key, counts in result.tallies}
     findings = account_findings(tallies, result.input.records)
     findings += findings_with_examples(result.lint, show_values)

@@ -56,6 +56,7 @@ from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
+from authprobe.sources.expected import expected_records
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
 from authprobe.sources.ldap.probe import probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
@@ -302,7 +303,8 @@ def scan_command(
             if save is not None:
                 records = save_records(keys.watch(records), save, source)
             profiles = profile_records(
-                env.counted(records, "Reading entries"), SourceKind.DIRECTORY
+                env.counted(records, "Reading entries", _expected(spec, env)),
+                SourceKind.DIRECTORY,
             )
     elapsed = time.monotonic() - clock
     summary = source.summary()
@@ -322,9 +324,16 @@ def scan_command(
         write_view(env, output, draw, width=100)
     if save is not None:
         env.stderr.print(
-            f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False
+            f"Records saved to {save} (use: authprobe recommend --directory {save})",
+            markup=False,
+            soft_wrap=True,  # the terminal wraps it, never rich in the middle of the command
         )
     return exit_code(findings, fail_on)
+
+
+def _expected(spec: str, env: Environment) -> int | None:
+    """The entries an export file is expected to hold (for the progress bar's total)."""
+    return None if is_url(spec) or not env.interactive else expected_records([spec])
 
 
 def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldProfile]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -63,6 +63,7 @@ from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.reports.options import options_used
 from authprobe.sources.directory_files.saved import is_url
+from authprobe.sources.expected import expected_records
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap.directory import LdapDirectory
 from authprobe.sources.ldap.settings import (
@@ -189,6 +190,18 @@ def _read_options(plan: RunPlan, logins: LoginInputs) -> Options:
         match_id=parse_match_id(plan.match_id) if plan.match_id else None,
         previous_sis=open_sis(list(plan.previous_sis), plan.sis_map) if plan.previous_sis else None,
     )
+
+
+def _expected(
+    directory: str, sis: list[Path], alma: list[Path]
+) -> dict[str, Callable[[], int | None]]:
+    """How many records each reading step expects (the progress bars' totals), counted only if
+    a terminal shows them."""
+    return {
+        "reading directory": lambda: None if is_url(directory) else expected_records([directory]),
+        "reading sis": lambda: expected_records(sis),
+        "reading users already in Alma": lambda: expected_records(alma) if alma else None,
+    }
 
 
 def _ldap_settings(
@@ -425,7 +438,10 @@ def run(
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
     )
     report = build_report(
-        directory_source, open_sis(list(plan.sis), plan.sis_map), wrap=env.counted, options=options
+        directory_source,
+        open_sis(list(plan.sis), plan.sis_map),
+        wrap=env.reads(_expected(directory, list(plan.sis), list(plan.alma_users))),
+        options=options,
     )
     ldap_search = directory_source.facts if isinstance(directory_source, LdapDirectory) else None
     used = options_used(

@@ -25,6 +25,7 @@ from authprobe.model import Finding
 from authprobe.reports.csv import FindingsCsv
 from authprobe.reports.envelope import to_json
 from authprobe.reports.scan import findings_with_examples, scan_markdown, scan_to_dict
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import SisExtract, open_extract
 from authprobe.sources.sis.schema import load_schema
@@ -221,7 +222,8 @@ def scan(
         source.schema = load_schema(xsd)
     with findings_csv_sink(env, findings_csv, show_values) as sink:
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink)
-        result = scan_extract(source, lint, wrap=env.counted, parallel=True)
+        expected = env.reads({"reading SIS users": lambda: expected_records(extract)})
+        result = scan_extract(source, lint, wrap=expected, parallel=True)
     findings = findings_with_examples(result.lint, show_values)
     write_scan(env, output_format, output, result, findings, show_values)
     return exit_code(findings, fail_on)

@@ -25,6 +25,7 @@ from authprobe.reports.csv import BOM, safe_cell
 from authprobe.reports.envelope import to_json
 from authprobe.reports.mask import reveal
 from authprobe.reports.sis_diff import diff_findings, diff_headline, diff_markdown, diff_to_dict
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import open_extract
 from authprobe.wording import plural
@@ -54,7 +55,8 @@ def read_columns(
     )
     columns = DiffColumns(match_field)
     add = columns.add
-    for record in env.counted(source.records(), f"reading {label}"):
+    total = expected_records(paths) if env.interactive else None
+    for record in env.counted(source.records(), f"reading {label}", total):
         add(record)
     columns.frames()
     return columns, source.summary()
