@@ -48,6 +48,8 @@ _TYPES = (
     ("identifier-shared", ERROR, "An identifier value shared by two SIS users"),
     ("population-attribute-missing", ERROR, "Entries without the population attribute"),
     ("records-skipped", INFO, "Input items skipped while reading"),
+    ("login-not-verified", WARNING, "A captured login whose signature does not verify"),
+    ("login-not-checked", INFO, "A captured login whose signature was not checked"),
     ("history-attribute-absent", WARNING, "The previous snapshot lacks the attribute"),
     ("history-no-shared-key", WARNING, "No immutable key pairs the two snapshots"),
     # the SIS Match ID and the pre-flight of the first load (analysis/match_id, preflight)

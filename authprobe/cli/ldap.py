@@ -289,10 +289,7 @@ def scan_command(
         )
     else:
         source = open_directory(spec, exclude_disabled=exclude_disabled)
-    if save is not None and not save.name.endswith((".jsonl.gz", ".jsonl")):
-        raise UsageError(
-            "save-name", "--save needs a FILE.jsonl.gz name.", hint="e.g. --save people.jsonl.gz"
-        )
+    _check_save_name(save)
     clock = time.monotonic()
     keys = _KeyCount()
     with runtime.paused_gc():  # a scan allocates millions of acyclic lists and strings
@@ -329,6 +326,14 @@ def scan_command(
             soft_wrap=True,  # the terminal wraps it, never rich in the middle of the command
         )
     return exit_code(findings, fail_on)
+
+
+def _check_save_name(save: Path | None) -> None:
+    """--save writes a JSON Lines file, gzipped or not: its name must say so (exit 2)."""
+    if save is not None and not save.name.endswith((".jsonl.gz", ".jsonl")):
+        raise UsageError(
+            "save-name", "--save needs a FILE.jsonl.gz name.", hint="e.g. --save people.jsonl.gz"
+        )
 
 
 def _expected(spec: str, env: Environment) -> int | None:

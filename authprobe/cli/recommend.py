@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -38,7 +35,6 @@ from authprobe.cli.ldap_options import (
 )
 from authprobe.cli.options import (
     FailOn,
-    FormatOpt,
     OutputFormat,
     OutputOpt,
     ShowValuesOpt,
@@ -102,7 +98,6 @@ PreflightCsvOpt = Annotated[
         dir_okay=False,
     ),
 ]
-DEMO_REPORT = "authprobe-report.html"
 
 
 def _write_preflight_csv(report: Report, path: Path, env: Environment, show_values: bool) -> None:
@@ -461,70 +456,9 @@ def run(
     return report_exit_code(report, FailOn(out.fail_on))
 
 
-def demo(
-    output_format: FormatOpt = OutputFormat.TABLE,
-    output: OutputOpt = None,
-    show_values: ShowValuesOpt = False,
-    exceptions_csv: ExceptionsCsvOpt = None,
-    preflight_csv: PreflightCsvOpt = None,
-    html: Annotated[
-        Path | None,
-        typer.Option(
-            "--html",
-            help="Also write the HTML report to FILE (make demo writes authprobe-report.html).",
-            dir_okay=False,
-        ),
-    ] = None,
-) -> int:
-    """Run `recommend` on the bundled demo college (generated; no server needed).
-
-    The college (directory LDIF, SIS extract, users already in Alma) is generated into a
-    temporary folder that is removed afterwards; nothing is written elsewhere unless asked
-    (-o, --html, --exceptions-csv, --preflight-csv), so it runs from a read-only folder too.
-    """
-    from authprobe import demo as demo_college
-
-    env = default_environment()
-    with tempfile.TemporaryDirectory(prefix="authprobe-demo-") as folder:
-        college = demo_college.generate(demo_college.DEMO)
-        paths = demo_college.write_college(college, Path(folder))
-        env.stderr.print(f"Demo college generated ({college.summary()})", markup=False)
-        # read through names relative to the temporary folder: the report names
-        # `sis.zip!students.xml:12`, never a folder that no longer exists afterwards
-        with _working_directory(Path(folder)):
-            options = Options(
-                alma_users=(
-                    open_alma_users([paths.alma.relative_to(folder)]) if paths.alma else None
-                )
-            )
-            report = build_report(
-                open_directory(str(paths.directory.relative_to(folder))),
-                open_sis([paths.sis.relative_to(folder)]),
-                wrap=env.counted,
-                options=options,
-            )
-    report = replace(report, options=options_used(RunPlan(), options))
-    if output_format is OutputFormat.HTML and output is None and html is None:
-        output = Path(DEMO_REPORT)
-    emit(report, env, output_format, output, show_values, exceptions_csv, preflight_csv)
-    if html is not None:
-        write_file(html, render_html(report, show_values=show_values))
-        env.stderr.print(f"HTML report: {html}", soft_wrap=True, highlight=False, markup=False)
-    return report_exit_code(report, FailOn.NEVER)
-
-
-@contextlib.contextmanager
-def _working_directory(folder: Path) -> Iterator[None]:
-    """Run a block inside `folder`, then return to the folder we were in."""
-    here = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(here)
-
-
 def register(app: typer.Typer) -> None:
-    """Attach `recommend` and `demo` to the app."""
+    """Attach `recommend` and `demo` (cli/demo.py) to the app."""
+    from authprobe.cli.demo import demo
+
     app.command("recommend")(recommend)
     app.command("demo")(demo)
