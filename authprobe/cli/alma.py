@@ -34,6 +34,7 @@ from authprobe.cli.sis import (
     write_report,
 )
 from authprobe.model import Finding, Severity, SourceKind
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.wording import agree, plural
@@ -144,7 +145,8 @@ def scan(
     with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)
-        result = scan_extract(source, lint, wrap=env.counted, parallel=True, tally=TALLIED)
+        expected = env.reads({"reading SIS users": lambda: expected_records(export)})
+        result = scan_extract(source, lint, wrap=expected, parallel=True, tally=TALLIED)
     if sink is not None:
         env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     tallies = {key: dict(counts) for key, counts in result.tallies}

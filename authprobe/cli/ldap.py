@@ -53,6 +53,7 @@ from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
+from authprobe.sources.expected import expected_records
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
 from authprobe.sources.ldap.probe import ServerFacts, probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
@@ -378,7 +379,8 @@ def scan_command(
             if save is not None:
                 records = save_records(keys.watch(records), save, source)
             profiles = profile_records(
-                env.counted(records, "Reading entries"), SourceKind.DIRECTORY
+                env.counted(records, "Reading entries", _expected(spec, env)),
+                SourceKind.DIRECTORY,
             )
     elapsed = time.monotonic() - clock
     summary = source.summary()
@@ -405,13 +407,20 @@ def scan_command(
         _print_scan(env, output, source, profiles, findings, elapsed, show_values)
     if save is not None:
         env.stderr.print(
-            f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False
+            f"Records saved to {save} (use: authprobe recommend --directory {save})",
+            markup=False,
+            soft_wrap=True,  # the terminal wraps it, never rich in the middle of the command
         )
     if fail_on is FailOn.NEVER:
         return int(ExitCode.OK)
     threshold = Severity(fail_on.value).rank
     worst = max((f.severity.rank for f in findings), default=-1)
     return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
+
+
+def _expected(spec: str, env: Environment) -> int | None:
+    """The entries an export file is expected to hold (for the progress bar's total)."""
+    return None if is_url(spec) or not env.interactive else expected_records([spec])
 
 
 def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldProfile]:

@@ -248,6 +248,7 @@ def run_test_rp(
             f"(waiting {timeout:.0f} s).",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # URLs stay whole: the terminal wraps them
         )
         result = rp.wait(timeout)
     finally:

@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -57,6 +57,7 @@ from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.saved import is_url
+from authprobe.sources.expected import expected_records
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap.settings import (
     BindMethod,
@@ -356,6 +357,18 @@ def run_options(
     return tuple(rows)
 
 
+def _expected(
+    directory: str, sis: list[Path], alma: list[Path]
+) -> dict[str, Callable[[], int | None]]:
+    """How many records each reading step expects (the progress bars' totals), counted only if
+    a terminal shows them."""
+    return {
+        "reading directory": lambda: None if is_url(directory) else expected_records([directory]),
+        "reading sis": lambda: expected_records(sis),
+        "reading users already in Alma": lambda: expected_records(alma) if alma else None,
+    }
+
+
 def _ldap_settings(
     url: str, config: RunConfig, password_file: Path | None, flags: LdapFlags
 ) -> LdapSettings:
@@ -597,7 +610,7 @@ def recommend(
     report = build_report(
         directory_source,
         open_sis(sis_paths, sis_map or ()),
-        wrap=env.counted,
+        wrap=env.reads(_expected(directory, sis_paths, alma_users or list(config.alma_users))),
         options=options,
     )
     chosen_fail_on = fail_on or FailOn(report_settings.get("fail_on", "never"))

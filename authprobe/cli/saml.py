@@ -273,6 +273,7 @@ def run_test_sp(
             f"Then open {identity.base_url}/login in a browser and log in "
             f"(waiting {timeout:.0f} s).",
             markup=False,
+            soft_wrap=True,  # URLs and commands stay whole: the terminal wraps them
         )
         result = server.wait(timeout)
     finally:
@@ -286,7 +287,7 @@ def run_test_sp(
         )
     if save is not None:
         save.write_bytes(result.saml_response)
-        env.stderr.print(f"SAML Response saved to {save}", markup=False)
+        env.stderr.print(f"SAML Response saved to {save}", markup=False, soft_wrap=True)
     if result.valid:
         env.stderr.print("The response is valid for this SP (python3-saml).")
     else:

@@ -29,6 +29,7 @@ from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import SisExtract, open_extract
 from authprobe.sources.sis.schema import load_schema
@@ -406,7 +407,8 @@ def scan(
     with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink)
-        result = scan_extract(source, lint, wrap=env.counted, parallel=True)
+        expected = env.reads({"reading SIS users": lambda: expected_records(extract)})
+        result = scan_extract(source, lint, wrap=expected, parallel=True)
     if sink is not None:
         env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     findings = findings_with_examples(result.lint, show_values)

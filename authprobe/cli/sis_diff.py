@@ -36,6 +36,7 @@ from authprobe.model import Finding, InputSummary, Severity
 from authprobe.reports.csv import BOM, safe_cell
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import open_extract
 from authprobe.wording import agree, plural
@@ -65,7 +66,8 @@ def read_columns(
     )
     columns = DiffColumns(match_field)
     add = columns.add
-    for record in env.counted(source.records(), f"reading {label}"):
+    total = expected_records(paths) if env.interactive else None
+    for record in env.counted(source.records(), f"reading {label}", total):
         add(record)
     columns.frames()
     return columns, source.summary()

@@ -76,3 +76,17 @@ def test_aggregate_names_break_between_words(width: int) -> None:
     text = "\n".join(_lines(out.getvalue(), width))
     for name in ("Linnéuniversitetet", "Mittuniversitetet", "Karolinska", "Jönköping"):
         assert _whole(name, text), name
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_recommend_view_cuts_nothing(width: int) -> None:
+    """The demo's recommend view at 80, 100 and 160 columns: no line wider than the terminal
+    and nothing cut to an ellipsis (a URI Name in the advice, a finding code, a count)."""
+    from authprobe.cli.render import render_terminal
+    from tests.reportdata import demo_report
+
+    console, out = _console(width)
+    render_terminal(demo_report(), console)
+    text = "\n".join(_lines(out.getvalue(), width))
+    assert "…" not in text
+    assert " 306 " in text  # the rejected-taken count, whole
