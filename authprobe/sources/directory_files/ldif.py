@@ -259,6 +259,7 @@ class LdifFile:
         state = _START
         entry_limit = runtime.limits().entry_bytes
         entry_bytes = 0
+        plain: dict[bytes, str] = {}  # `name` as written -> its spelling, for plain text names
         for number, line in _logical_lines(stream, self.path):
             if line is None:  # blank line: end of entry
                 if dn is not None and state == _ENTRY:
@@ -274,6 +275,8 @@ class LdifFile:
             entry_bytes += len(line)
             if entry_bytes > entry_limit:
                 raise _entry_too_large(self.path, number, entry_limit)
+            if dn is not None and _add_plain(attrs, plain, line):
+                continue
             name, value = _split_line(line, self.path, number)
             lower = name.lower()
             if dn is None:
@@ -302,6 +305,8 @@ class LdifFile:
                 converter.stats.skip(SKIP_URL, at_line(self.path, number))
                 continue
             converter.add(attrs, name, value, at_line(self.path, number))
+            if isinstance(value, str) and _is_plain(lower, name):
+                plain[line[: line.find(b":")]] = converter.spell(name)
         if dn is not None and state == _ENTRY:
             record = converter.finish(dn, attrs)
             if record is not None:
@@ -309,6 +314,36 @@ class LdifFile:
 
 
 _START, _BETWEEN, _ENTRY, _SKIP = range(4)
+
+
+def _is_plain(lower: str, name: str) -> bool:
+    """True when every text value of the attribute `name` is added to the entry as it is."""
+    return lower not in ("control", "changetype") and not (
+        ad.is_secret(name) or ad.is_guid_attribute(name)
+    )
+
+
+def _add_plain(attrs: dict[str, list[str]], plain: dict[bytes, str], line: bytes) -> bool:
+    """The hot path: add `name: text` when `name` is known to be plain text (decided once per
+    name as written); False for anything else (base64, URL, other names, text that is not
+    UTF-8), which `_split_line` and `EntryConverter.add` then handle."""
+    colon = line.find(b":")
+    spelled = plain.get(line[:colon]) if colon > 0 else None
+    if spelled is None:
+        return False
+    first = line[colon + 1 : colon + 2]
+    if first == b":" or first == b"<":
+        return False
+    try:
+        value = line[colon + 1 :].lstrip(b" ").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    values = attrs.get(spelled)
+    if values is None:
+        attrs[spelled] = [value]
+    else:
+        values.append(value)
+    return True
 
 
 class _Url(str):
