@@ -71,9 +71,10 @@ class Environment:
         with self.progress(description) as progress:
             task = progress.add_task(description, total=total, rate="")
             count = 0
+            step = 1 if total is not None and total <= 2000 else 2000  # a few slow items: each
             for item in items:
                 count += 1
-                if count % 2000 == 0:
+                if count % step == 0:
                     elapsed = progress.tasks[0].elapsed or 0.0
                     rate = f"{count / elapsed:,.0f}/s" if elapsed else ""
                     progress.update(task, completed=count, rate=rate)

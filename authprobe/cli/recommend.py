@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from authprobe import runtime
 from authprobe.analysis.history import KEY_ATTRIBUTES
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.analysis.normalize import STEP_NAMES
@@ -559,7 +560,7 @@ def recommend(
     )
     report = build_report(
         directory_source,
-        open_sis(sis_paths, sis_map or ()),
+        open_sis(sis_paths, sis_map or (), plan=runtime.ReadPlan(parallel=True)),
         wrap=env.counted,
         options=options,
     )
