@@ -1,14 +1,15 @@
 """Benchmark: `authprobe recommend` end to end, against the cost of reading its input files.
 
-    .venv/bin/python bench/recommend_e2e.py [--people 100000] [--runs 3] [--keep DIR] [--reuse]
-                                            [--only recommend,ldap,sis,csv]
+    .venv/bin/python bench/recommend_e2e.py [--people 100000,1000000] [--runs 3] [--keep DIR]
+                                            [--reuse] [--only recommend,ldap,sis,sis-files,csv]
 
-Generates a college of `--people` people like the other benchmarks' data: an LDIF export of
+For each size of `--people` (default: a 100,000-person college, then a 1,000,000-person
+consortium), generates a college like the other benchmarks' data: an LDIF export of
 inetOrgPerson + eduPerson entries (about 1.2 KB each, tests/integration/slapd.py's generator),
-the SIS extract as one Alma user XML file (about 1.7 KB per user, bench/sis_scan.py's), and the
-same two as CSV exports (a directory CSV with DN, uid, mail, employeeNumber, ...; an SIS CSV with
-primary_id, BARCODE, NET_ID, email, user_group). The SIS primary_id is the directory's
-employeeNumber, so the answer is known.
+the SIS extract as one Alma user XML file (about 1.7 KB per user, bench/sis_scan.py's) and the
+same users split into 20 XML files, and the same two as CSV exports (a directory CSV with DN,
+uid, mail, employeeNumber, ...; an SIS CSV with primary_id, BARCODE, NET_ID, email,
+user_group). The SIS primary_id is the directory's employeeNumber, so the answer is known.
 
 Then runs, interleaved `--runs` times, each in a fresh process, and prints the medians of wall
 time, CPU seconds (user + system, children included) and peak memory, and the ratios:
@@ -18,6 +19,7 @@ time, CPU seconds (user + system, children included) and peak memory, and the ra
 - `recommend -d people.ldif -s users.xml --format json` against that floor (target <= 3x);
 - `ldap scan people.ldif` against the plain split alone (target <= 2x);
 - `sis scan users.xml` against `xmllint --stream` (target <= 2x);
+- `sis scan` of the folder of 20 files against `xmllint --stream` of the 20 files (target <= 2x);
 - `recommend -d people.csv -s users.csv --map ...` against a plain `csv.reader` pass over both.
 
 Nothing here runs in the test suite.
@@ -44,6 +46,8 @@ from bench.sis_scan import FIRST, GROUPS, LAST, USER  # noqa: E402 - the reposit
 from tests.integration.slapd import generate_people, person_ldif  # noqa: E402
 
 BASE = "dc=example,dc=org"
+FILES = 20
+"""The many-files SIS extract: the same users in this many XML files."""
 AUTHPROBE = [sys.executable, "-m", "authprobe"]
 SPLIT_LDIF = """
 import sys
@@ -115,6 +119,34 @@ def generate(folder: Path, people: int, seed: int = 7) -> None:
             )
             scsv.write(f"{n:09d},2{n:013d},{login},{login}@college.ca,{group}\n")
         xml.write("</users>\n")
+    split_files(folder / "sis" / "users.xml", folder / "sis-files", people)
+
+
+def split_files(xml: Path, folder: Path, people: int, files: int = FILES) -> None:
+    """The same users as `xml`, in `files` Alma user XML files of about equal size."""
+    folder.mkdir()
+    per_file = -(-people // files)
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<users>\n'
+    out = None
+    count = number = 0
+    with xml.open(encoding="utf-8") as source:
+        for line in source:
+            if line.startswith(("<?xml", "<users>", "</users>")):
+                continue
+            if out is None:
+                number += 1
+                out = (folder / f"users-{number:02d}.xml").open("w", encoding="utf-8")
+                out.write(head)
+            out.write(line)
+            if line.startswith("</user>"):
+                count += 1
+                if count % per_file == 0:
+                    out.write("</users>\n")
+                    out.close()
+                    out = None
+    if out is not None:
+        out.write("</users>\n")
+        out.close()
 
 
 def timed(argv: list[str]) -> tuple[float, float, float]:
@@ -146,6 +178,8 @@ def cases(folder: Path) -> dict[str, Callable[[], tuple[float, float, float]]]:
     def stream() -> tuple[float, float, float]:
         return timed(["xmllint", "--stream", "--noout", str(xml)])
 
+    many = sorted(str(p) for p in (folder / "sis-files").glob("*.xml"))
+
     return {
         "floor: xmllint --stream + LDIF split": lambda: _sum(stream(), split()),
         "recommend (LDIF + XML)": lambda: timed(
@@ -157,6 +191,12 @@ def cases(folder: Path) -> dict[str, Callable[[], tuple[float, float, float]]]:
         ),
         "floor: xmllint --stream": stream,
         "sis scan users.xml": lambda: timed([*AUTHPROBE, "sis", "scan", str(xml), "-f", "json"]),
+        f"floor: xmllint --stream, {FILES} files": lambda: timed(
+            ["xmllint", "--stream", "--noout", *many]
+        ),
+        f"sis scan sis-files/ ({FILES} files)": lambda: timed(
+            [*AUTHPROBE, "sis", "scan", str(folder / "sis-files"), "-f", "json"]
+        ),
         "floor: csv.reader of both": lambda: timed([*python, READ_CSV, str(dcsv), str(scsv)]),
         "recommend (CSV + CSV)": lambda: timed(
             [*AUTHPROBE, "recommend", "-d", str(dcsv), "-s", str(scsv), *SIS_MAP, "-f", "json"]
@@ -168,15 +208,44 @@ PAIRS = {
     "recommend": ("recommend (LDIF + XML)", "floor: xmllint --stream + LDIF split", 3.0),
     "ldap": ("ldap scan people.ldif", "floor: LDIF split", 2.0),
     "sis": ("sis scan users.xml", "floor: xmllint --stream", 2.0),
+    "sis-files": (
+        f"sis scan sis-files/ ({FILES} files)",
+        f"floor: xmllint --stream, {FILES} files",
+        2.0,
+    ),
     "csv": ("recommend (CSV + CSV)", "floor: csv.reader of both", 3.0),
 }
 
 
+def measure(folder: Path, people: int, chosen: list[tuple[str, str, float]], runs: int) -> None:
+    """Run the chosen pairs `runs` times, interleaved, and print medians and ratios."""
+    commands = cases(folder)
+    names = list(dict.fromkeys(n for pair in chosen for n in pair[:2]))
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
+    print(f"{people:,} people; load average before: {os.getloadavg()[0]:.2f}")
+    for _ in range(runs):
+        for name in names:
+            results[name].append(commands[name]())
+    medians = {
+        name: tuple(statistics.median(r[i] for r in runs) for i in range(3))
+        for name, runs in results.items()
+    }
+    print(f"{'command':<44}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}")
+    for name in names:
+        wall, cpu, peak = medians[name]
+        print(f"{name:<44}{wall:>9.2f}{cpu:>9.2f}{peak:>9.0f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    for ours, floor, target in chosen:
+        wall = medians[ours][0] / medians[floor][0]
+        cpu = medians[ours][1] / medians[floor][1]
+        print(f"{ours}: {wall:.2f}x the floor's wall time ({cpu:.2f}x CPU); target <= {target}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--people", default="100000,1000000", help="comma-separated sizes")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it")
+    parser.add_argument("--keep", type=Path, help="generate into DIR/<people> and keep it")
     parser.add_argument("--reuse", action="store_true", help="reuse the data in --keep DIR")
     parser.add_argument(
         "--only", default=",".join(PAIRS), help="comma-separated: " + ",".join(PAIRS)
@@ -184,36 +253,19 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("xmllint") is None:
         raise SystemExit("xmllint is not installed (Debian package libxml2-utils)")
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="authprobe-e2e-"))
-    if not (args.reuse and (folder / "people.ldif").exists()):
-        if folder.exists():
-            shutil.rmtree(folder)
-        started = time.perf_counter()
-        generate(folder, args.people)
-        print(f"generated {args.people:,} people in {time.perf_counter() - started:.0f} s")
     chosen = [PAIRS[name] for name in args.only.split(",")]
-    commands = cases(folder)
-    names = list(dict.fromkeys(n for pair in chosen for n in pair[:2]))
-    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
-    print(f"load average before: {os.getloadavg()[0]:.2f}")
-    for _ in range(args.runs):
-        for name in names:
-            results[name].append(commands[name]())
-    medians = {
-        name: tuple(statistics.median(r[i] for r in runs) for i in range(3))
-        for name, runs in results.items()
-    }
-    print(f"{'command':<40}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}")
-    for name in names:
-        wall, cpu, peak = medians[name]
-        print(f"{name:<40}{wall:>9.2f}{cpu:>9.2f}{peak:>9.0f}")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
-    for ours, floor, target in chosen:
-        wall = medians[ours][0] / medians[floor][0]
-        cpu = medians[ours][1] / medians[floor][1]
-        print(f"{ours}: {wall:.2f}x the floor's wall time ({cpu:.2f}x CPU); target <= {target}x")
-    if not args.keep:
-        shutil.rmtree(folder)
+    for people in (int(size) for size in args.people.split(",")):
+        top = args.keep or Path(tempfile.mkdtemp(prefix="authprobe-e2e-"))
+        folder = top / str(people)
+        if not (args.reuse and (folder / "people.ldif").exists()):
+            if folder.exists():
+                shutil.rmtree(folder)
+            started = time.perf_counter()
+            generate(folder, people)
+            print(f"generated {people:,} people in {time.perf_counter() - started:.0f} s")
+        measure(folder, people, chosen, args.runs)
+        if not args.keep:
+            shutil.rmtree(top)
     return 0
 
 
