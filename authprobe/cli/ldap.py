@@ -426,7 +426,9 @@ def scan_command(
             exclude_disabled=exclude_disabled,
         )
     else:
-        source = open_directory(spec, exclude_disabled=exclude_disabled)
+        source = open_directory(
+            spec, exclude_disabled=exclude_disabled, plan=runtime.ReadPlan(parallel=True)
+        )
     if save is not None and not save.name.endswith((".jsonl.gz", ".jsonl")):
         raise UsageError(
             "save-name", "--save needs a FILE.jsonl.gz name.", hint="e.g. --save people.jsonl.gz"

@@ -557,6 +557,7 @@ def recommend(
         exclude_disabled=exclude_disabled or config.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
+        plan=runtime.ReadPlan(parallel=True),
     )
     report = build_report(
         directory_source,

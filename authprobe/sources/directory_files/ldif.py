@@ -22,6 +22,7 @@ from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import population_from_dn
+from authprobe.sources.forked import Row, child_records, record_rows
 from authprobe.sources.ldap import ad
 
 PERSON_CLASSES: Final = frozenset(
@@ -40,6 +41,8 @@ SKIP_URL: Final = "URL value not followed"
 SKIP_BAD_IDENTIFIER: Final = "binary identifier with a wrong length"
 SKIP_DISABLED: Final = "disabled account excluded"
 DISABLED_INFO: Final = "disabled"
+PARALLEL_MIN_BYTES: Final = 32 * 1024 * 1024
+"""An `LdifFile` whose plan is parallel forks a reading child only for files of this size."""
 _TEXT, _SECRET, _BINARY = range(3)  # what an attribute holds (decided once per name)
 
 
@@ -226,12 +229,22 @@ class LdifFile:
     source = SourceKind.DIRECTORY
     kind = "ldif"
 
-    def __init__(self, path: Path, *, exclude_disabled: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        exclude_disabled: bool = False,
+        plan: runtime.ReadPlan | None = None,
+        parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    ) -> None:
         self.path = Path(path)
         self.location = str(path)
         self.stats = ReadStats(files=1)
         self.exclude_disabled = exclude_disabled
         self.disabled = 0
+        self.plan = plan or runtime.ReadPlan()
+        """Whether a large export is read by a forked child process (see `records`)."""
+        self.parallel_min_bytes = parallel_min_bytes
 
     def summary(self) -> InputSummary:
         """The input as the report lists it (after `records()` was consumed)."""
@@ -245,7 +258,37 @@ class LdifFile:
         )
 
     def records(self) -> Iterator[Record]:
-        """Yield every person entry as a record, in file order."""
+        """Every person entry as a record, in file order.
+
+        With a parallel plan (and `os.fork`), an export file of at least `parallel_min_bytes`
+        is parsed by a forked child process that passes its records on, so that the caller's
+        work on them (profiles, the cross-check index) runs beside the parsing; the records,
+        their order, `stats` and `disabled` are exactly those of one process. The child is
+        forked by this call (before a progress bar starts its thread).
+        """
+        if self.plan.parallel and runtime.can_fork() and self._large():
+            self.stats = ReadStats(files=1)
+            child: runtime.ForkedBatches[Row, tuple[ReadStats, int]] = runtime.ForkedBatches(
+                lambda: record_rows(self._sequential, self.plan.info_keys),
+                lambda: (self.stats, self.disabled),
+                doing="reading the LDIF export",
+            )
+            return self._from_child(child)
+        return self._sequential()
+
+    def _large(self) -> bool:
+        try:
+            return self.path.stat().st_size >= self.parallel_min_bytes
+        except OSError:  # stdin, or gone: `open_input` says what is wrong
+            return False
+
+    def _from_child(
+        self, child: runtime.ForkedBatches[Row, tuple[ReadStats, int]]
+    ) -> Iterator[Record]:
+        yield from child_records(child)
+        self.stats, self.disabled = child.result
+
+    def _sequential(self) -> Iterator[Record]:
         self.stats = ReadStats(files=1)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
         stream = runtime.open_input(self.path, "LDIF export")

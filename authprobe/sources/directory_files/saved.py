@@ -192,6 +192,7 @@ def open_directory(
     settings: Any = None,
     exclude_disabled: bool = False,
     also_read: tuple[str, ...] = (),
+    plan: runtime.ReadPlan | None = None,
 ) -> RecordSource:
     """A directory `RecordSource` for an LDAP URL, an LDIF, CSV or saved .jsonl(.gz) file, or
     a Microsoft Entra ID export (Graph JSON file or folder of pages, admin center / Get-MgUser
@@ -200,7 +201,8 @@ def open_directory(
     `settings` (an `LdapSettings`) is used for URLs; without it they come from the environment
     (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...). `also_read`
     names attributes a server must return besides all user attributes (`*`), e.g. the
-    operational entryUUID.
+    operational entryUUID. `plan` says how an LDIF export may be read (a large one by a
+    forked child process).
     """
     if is_url(spec):
         from authprobe.sources.ldap.directory import LdapDirectory
@@ -219,10 +221,12 @@ def open_directory(
             f"Only ldap:// and ldaps:// URLs can be read ({spec.split('://')[0]}:// given).",
             hint="Give ldap://HOST, ldaps://HOST, or an LDIF / CSV export file.",
         )
-    return _open_export(spec, exclude_disabled)
+    return _open_export(spec, exclude_disabled, plan)
 
 
-def _open_export(spec: str, exclude_disabled: bool) -> RecordSource:
+def _open_export(
+    spec: str, exclude_disabled: bool, plan: runtime.ReadPlan | None = None
+) -> RecordSource:
     """The reader of a directory export file (or folder of Entra pages), by its content."""
     path = Path(spec)
     if not path.exists():
@@ -252,4 +256,4 @@ def _open_export(spec: str, exclude_disabled: bool) -> RecordSource:
         return AdCsvExport(path, exclude_disabled=exclude_disabled)
     from authprobe.sources.directory_files.ldif import LdifFile
 
-    return LdifFile(path, exclude_disabled=exclude_disabled)
+    return LdifFile(path, exclude_disabled=exclude_disabled, plan=plan)
