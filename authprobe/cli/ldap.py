@@ -443,7 +443,7 @@ def scan_command(
             if save is not None:
                 records = save_records(keys.watch(records), save, source)
             profiles = profile_records(
-                env.counted(records, "Reading entries"), SourceKind.DIRECTORY
+                env.counted(records, "Reading entries"), SourceKind.DIRECTORY, parallel=True
             )
     elapsed = time.monotonic() - clock
     summary = source.summary()
