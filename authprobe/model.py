@@ -57,6 +57,12 @@ class ReadStats:
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     files: int = 0
+    withheld: Counter[str] = field(default_factory=Counter)
+    """Values left out on purpose (passwords), by reason: their records were read."""
+
+    def withhold(self, reason: str, count: int = 1) -> None:
+        """Count values not read on purpose (not skipped records: the record itself is read)."""
+        self.withheld[reason] += count
 
     def skip(self, reason: str, location: str) -> None:
         """Count one skipped record (or value) and keep a few locations as evidence."""
@@ -76,6 +82,8 @@ class InputSummary:
     records: int
     skipped: Mapping[str, int]
     files: int = 1
+    withheld: Mapping[str, int] = field(default_factory=dict)
+    """Values left out on purpose (passwords), by reason; not skipped records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +260,10 @@ class Candidate:
     def rejected(self) -> bool:
         """True when a hard rule failed."""
         return bool(self.rejected_because)
+
+
+ABSENT = "absent"
+"""The reason of a record that holds no value of the field at all (analysis/exceptions)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from authprobe.model import (
     SisMatch,
     SourceKind,
 )
+from authprobe.wording import plural
 
 SUBJECT = "Subject NameID"
 ATTRIBUTE = "User ID in an attribute element"
@@ -195,7 +196,7 @@ def _self_registration(candidate: Candidate) -> str | None:
         return None
     return (
         f"Self Registration (just-in-time user creation at login): the login ID misses "
-        f"{missing:,} in-scope SIS record(s). If Self Registration is on in Alma's SAML "
+        f"{plural(missing, 'in-scope SIS record')}. If Self Registration is on in Alma's SAML "
         "profile, each of those people gets a second Alma user at the first login: keep it "
         "off until they match."
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from authprobe.analysis.lint.rules import Code
 from authprobe.model import Finding, Severity
+from authprobe.wording import agree
 
 SOURCE = "build"
 
@@ -100,7 +101,7 @@ RULES: dict[str, BuildRule] = {
             ROW_MALFORMED,
             Severity.ERROR,
             False,
-            "{n} row(s) have fewer or more cells than the header (a broken export or an "
+            "{n} row[|s] [has|have] fewer or more cells than the header (a broken export or an "
             "unquoted delimiter); they could not be read, so the people on them are missing "
             "from the extract unless another source has them.",
         ),
@@ -108,7 +109,7 @@ RULES: dict[str, BuildRule] = {
             DATE_UNREADABLE,
             Severity.WARNING,
             False,
-            "{n} date(s) could not be read{extra}; those dates are left out of the extract.",
+            "{n} date[|s] could not be read{extra}; those dates are left out of the extract.",
         ),
         BuildRule(
             DISAGREE,
@@ -127,7 +128,7 @@ RULES: dict[str, BuildRule] = {
             CLEANED,
             Severity.WARNING,
             False,
-            "{n} value(s) held control characters that XML cannot carry; they were removed.",
+            "{n} value[|s] held control characters that XML cannot carry; they were removed.",
         ),
         BuildRule(
             EXPIRY_MISSING,
@@ -226,7 +227,7 @@ class Tally:
                     source=SOURCE,
                     field=field_name,
                     count=count.n,
-                    message=rule.message.format(
+                    message=agree(rule.message, count.n).format(
                         n=f"{count.n:,}",
                         who=who(count.n),
                         who_appear=who(count.n, "appears", "appear"),

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from authprobe.model import Finding, Record, Severity, SourceKind
+from authprobe.wording import plural
 
 KEY_ATTRIBUTES = ("objectGUID", "entryUUID", "nsUniqueId", "ipaUniqueID")
 _KEYS_FOLDED = {key.casefold(): key for key in KEY_ATTRIBUTES}
@@ -184,7 +185,8 @@ def history_findings(history: ValueHistory | None, attributes: Sequence[str]) ->
             attribute,
             history.compared,
             f"--previous: the previous snapshot holds no {attribute} value for any of the "
-            f"{history.compared:,} people in both snapshots (was it saved with -a naming other "
+            f"{plural(history.compared, 'person', 'people')} in both snapshots (was it saved with "
+            "-a naming other "
             f"attributes?): changes of {attribute} were not measured.",
         )
         for attribute in dict.fromkeys(attributes)

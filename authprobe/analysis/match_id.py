@@ -34,6 +34,7 @@ from authprobe.model import (
     SisMatch,
     SourceKind,
 )
+from authprobe.wording import agree, plural
 
 KIND_SAMPLE = 10_000
 NUMBER, USERNAME, EMAIL = "number", "username", "email"
@@ -155,7 +156,8 @@ def _stability_reason(candidate: MatchIdCandidate) -> str:
 def _why_lost(loser: MatchIdCandidate, winner: MatchIdCandidate) -> str:
     if _changed(loser) > _changed(winner) and _base(loser) >= _base(winner):
         return (
-            f"{_changed(loser):,} people changed their {loser.field} since the previous SIS "
+            f"{plural(_changed(loser), 'person', 'people')} changed their {loser.field} since the "
+            "previous SIS "
             f"extract, against {_changed(winner):,} for {winner.field}: each change is a "
             "duplicate patron at the next load."
         )
@@ -295,8 +297,11 @@ def match_id_findings(decision: SisMatch) -> list[Finding]:
                 SourceKind.SIS.value,
                 field,
                 missing,
-                f"{missing:,} SIS record(s) have no {field}, the Match ID Type; every record "
-                "must carry it, and Alma's load rejects the others.",
+                agree(
+                    f"{plural(missing, 'SIS record')} [has|have] no {field}, the Match ID Type; "
+                    "every record must carry it, and Alma's load rejects the others.",
+                    missing,
+                ),
             )
         )
     if chosen is not None and chosen.duplicate_values:
@@ -307,8 +312,12 @@ def match_id_findings(decision: SisMatch) -> list[Finding]:
                 SourceKind.SIS.value,
                 field,
                 chosen.duplicate_values,
-                f"{chosen.duplicate_values:,} value(s) of {field}, the Match ID Type, are held "
-                "by more than one SIS record (ignoring case): Alma can match only one of them.",
+                agree(
+                    f"{plural(chosen.duplicate_values, 'value')} of {field}, the Match ID Type, "
+                    "[is|are] held by more than one SIS record (ignoring case): Alma can match "
+                    "only one of them.",
+                    chosen.duplicate_values,
+                ),
             )
         )
     if chosen is not None and chosen.stability is not None and chosen.stability.changed:
@@ -320,7 +329,8 @@ def match_id_findings(decision: SisMatch) -> list[Finding]:
                 SourceKind.SIS.value,
                 field,
                 changed,
-                f"{changed:,} people followed from the previous SIS extract hold another {field} "
+                f"{plural(changed, 'person', 'people')} followed from the previous SIS extract "
+                f"{'holds' if changed == 1 else 'hold'} another {field} "
                 "now: the next load creates a second patron for each (see `authprobe sis diff` "
                 "and its --crosswalk-csv).",
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from authprobe.analysis.loadcolumns import LoadColumns
 from authprobe.analysis.preflight import PreflightEngine
 from authprobe.model import Fate, Finding, Outcome, Preflight, PreflightExample, Severity
+from authprobe.wording import agree, plural
 
 ALMA = "alma"
 SIS = "sis"
@@ -13,26 +14,27 @@ MAX_EXAMPLES = 5
 
 _OUTCOME_MESSAGES: dict[Outcome, str] = {
     Outcome.REJECTED_IN_FEED: (
-        "{n} SIS record(s) would be rejected by the load itself: an identifier value appears "
+        "{n} SIS record[|s] would be rejected by the load itself: an identifier value appears "
         "twice in the record, or an earlier record of the same load already used it (Alma "
         'loads the first and rejects the next, "already taken ... in this feed").'
     ),
     Outcome.AMBIGUOUS: (
-        "{n} SIS record(s) have a {field} that more than one user already in Alma holds: the "
+        "{n} SIS record[|s] [has|have] a {field} that more than one user already in Alma holds: "
+        "the "
         "load cannot tell which user to update. Merge or correct those users in Alma first."
     ),
     Outcome.NOT_EXTERNAL: (
-        '{n} SIS record(s) find an INTERNAL user in Alma ("User is not external"): the SIS '
+        '{n} SIS record[|s] find[s|] an INTERNAL user in Alma ("User is not external"): the SIS '
         "load never updates internal users. Make those users EXTERNAL (or leave the record "
         "out) before go-live."
     ),
     Outcome.REJECTED_TAKEN: (
-        "{n} SIS record(s) carry an identifier that another user already in Alma holds "
+        "{n} SIS record[|s] carr[ies|y] an identifier that another user already in Alma holds "
         '("Identifier ... is already taken AcrossInstitution"): the load rejects them. '
         "Remove the identifier from the other user, or merge the two, before go-live."
     ),
     Outcome.CREATE_DUPLICATE: (
-        "{n} SIS record(s) would create a new user although the same person is already in "
+        "{n} SIS record[|s] would create a new user although the same person is already in "
         "Alma (same name and birth date, or same email) under a record that has no matching "
         "{field}: a duplicate patron. Add the {field} value to those users (or merge them) "
         "before the first load."
@@ -61,7 +63,9 @@ def outcome_findings(summary: Preflight) -> list[Finding]:
             SIS,
             field,
             summary.outcomes[outcome],
-            message.format(n=f"{summary.outcomes[outcome]:,}", field=field),
+            agree(message, summary.outcomes[outcome]).format(
+                n=f"{summary.outcomes[outcome]:,}", field=field
+            ),
             _examples(summary, outcome),
         )
         for outcome, message in _OUTCOME_MESSAGES.items()
@@ -76,10 +80,13 @@ def outcome_findings(summary: Preflight) -> list[Finding]:
                 ALMA,
                 field,
                 orphans,
-                f"{orphans:,} EXTERNAL user(s) already in Alma are found by no SIS record's "
-                f"{field}: the load leaves them as they are. They are people the SIS does not "
-                f"send, or whose {field} in Alma differs from the SIS (then the SIS record "
-                "creates a second user).",
+                agree(
+                    f"{plural(orphans, 'EXTERNAL user')} already in Alma [is|are] found by no "
+                    f"SIS record's {field}: the load leaves them as they are. They are people the "
+                    f"SIS does not send, or whose {field} in Alma differs from the SIS (then the "
+                    "SIS record creates a second user).",
+                    orphans,
+                ),
             )
         )
     return findings
@@ -107,8 +114,11 @@ def export_findings(existing: LoadColumns, engine: PreflightEngine | None) -> li
                 )
                 if all_missing
                 else (
-                    f"{accounts.missing:,} of the {total:,} users already in Alma have no "
-                    "account_type: they are treated as EXTERNAL."
+                    agree(
+                        f"{accounts.missing:,} of the {plural(total, 'user')} already in Alma "
+                        "[has|have] no account_type: [it is|they are] treated as EXTERNAL.",
+                        accounts.missing,
+                    )
                 ),
             )
         )
@@ -137,11 +147,14 @@ def export_findings(existing: LoadColumns, engine: PreflightEngine | None) -> li
                     ALMA,
                     None,
                     corrupt.height,
-                    f"{corrupt.height:,} identifier value(s) are held more than once in the "
-                    "export of the users already in Alma (by two users, or twice by one), "
-                    "although Alma keeps every identifier unique: the export is corrupt or was "
-                    "edited. Every holder still counts in the pre-flight (so such a match "
-                    "value is ambiguous).",
+                    agree(
+                        f"{plural(corrupt.height, 'identifier value')} [is|are] held more than "
+                        "once in the export of the users already in Alma (by two users, or twice "
+                        "by one), although Alma keeps every identifier unique: the export is "
+                        "corrupt or was edited. Every holder still counts in the pre-flight (so "
+                        "such a match value is ambiguous).",
+                        corrupt.height,
+                    ),
                     tuple(refs[u] for u in first),
                 )
             )

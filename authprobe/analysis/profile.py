@@ -22,6 +22,7 @@ from authprobe.model import (
     ShapeCount,
     SourceKind,
 )
+from authprobe.wording import plural
 
 MAX_SHAPES = 8
 WHITESPACE = "leading/trailing whitespace"
@@ -316,7 +317,9 @@ def no_records_finding(summary: InputSummary, in_scope: int | None = None) -> Fi
     if summary.records:
         return None
     skipped = sum(summary.skipped.values())
-    where = summary.location + (f"; {skipped:,} item(s) skipped, see below" if skipped else "")
+    where = summary.location + (
+        f"; {plural(skipped, 'item')} skipped, see below" if skipped else ""
+    )
     if summary.source is SourceKind.DIRECTORY:
         code, text = "no-person-entries", "0 person entries read — check the filter or the export"
     else:

@@ -21,6 +21,7 @@ from authprobe.model import (
     Severity,
     SourceKind,
 )
+from authprobe.wording import agree, plural
 
 MAX_ID_LENGTH = 255  # Alma: primary_id and identifier values hold at most 255 characters
 WEAK_POPULATION = 0.8  # a population below 80 % coverage is named in the reasons
@@ -226,9 +227,12 @@ def characters(pair: Correspondence, sis_profile: FieldProfile | None) -> tuple[
         return 1.0, f"No {pair.sis_field} value holds whitespace, / ? # % or non-ASCII characters."
     share = awkward / present
     return max(0.0, 1.0 - share / AWKWARD_ZERO), (
-        f"{awkward:,} {pair.sis_field} value(s) ({pct(share)}) hold whitespace, / ? # % or "
-        "non-ASCII characters: they break Alma's user URLs and API calls, and IdPs often send "
-        "them differently."
+        agree(
+            f"{plural(awkward, pair.sis_field + ' value')} ({pct(share)}) [holds|hold] "
+            "whitespace, / ? # % or non-ASCII characters: [it|they] break[s|] Alma's user URLs "
+            "and API calls, and IdPs often send [it|them] differently.",
+            awkward,
+        )
     )
 
 
@@ -312,8 +316,12 @@ def criteria_of(
         pair.sis_duplicate_values == 0,
         "Every SIS value belongs to one person, ignoring case."
         if pair.sis_duplicate_values == 0
-        else f"{pair.sis_duplicate_values} value(s) of {pair.sis_field} are held by more than "
-        "one SIS record once letter case is ignored; Alma would refuse or merge them.",
+        else agree(
+            f"{plural(pair.sis_duplicate_values, 'value')} of {pair.sis_field} [is|are] held "
+            "by more than one SIS record once letter case is ignored; Alma would refuse or merge "
+            "them.",
+            pair.sis_duplicate_values,
+        ),
     )
     longest = sis_profile.max_length if sis_profile and sis_profile.max_length else 0
     hard(

@@ -34,8 +34,10 @@ from authprobe.cli.sis import (
     write_report,
 )
 from authprobe.model import Finding, Severity, SourceKind
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.alma_users import open_alma_users
 from authprobe.sources.sis.csv_extract import parse_mapping
+from authprobe.wording import agree, plural
 
 app = typer.Typer(
     help="The users already in Alma: profile them before the first SIS load.",
@@ -52,10 +54,15 @@ def account_findings(tallies: dict[str, dict[str, int]], records: int) -> list[F
     if not missing:
         return []
     message = (
-        f"No account_type was read for any of the {records:,} users: every one is treated as "
+        f"No account_type was read for any of the {plural(records, 'user')}: every one is treated "
+        "as "
         "EXTERNAL (a CSV export needs an account type column: --map account_type=COLUMN)."
         if missing == records
-        else f"{missing:,} users have no account_type: they are treated as EXTERNAL."
+        else agree(
+            f"{plural(missing, 'user')} [has|have] no account_type: [it is|they are] treated "
+            "as EXTERNAL.",
+            missing,
+        )
     )
     return [
         Finding(
@@ -112,12 +119,13 @@ def scan(
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option("--delimiter", help="CSV only: the cell delimiter (default: sniffed)."),
+        typer.Option("--delimiter", "-d", help="CSV only: the cell delimiter (default: sniffed)."),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
+            "-e",
             help="CSV only: the text encoding (default: UTF-8 with or without BOM, else cp1252).",
         ),
     ] = None,
@@ -137,9 +145,10 @@ def scan(
     with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink, source=SourceKind.ALMA.value)
-        result = scan_extract(source, lint, wrap=env.counted, parallel=True, tally=TALLIED)
+        expected = env.reads({"reading SIS users": lambda: expected_records(export)})
+        result = scan_extract(source, lint, wrap=expected, parallel=True, tally=TALLIED)
     if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
+        env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     tallies = {key: dict(counts) for key, counts in result.tallies}
     findings = account_findings(tallies, result.input.records)
     findings += findings_with_examples(result.lint, show_values)

@@ -11,18 +11,31 @@ import traceback
 from typing import TextIO
 
 import typer
+from typer.core import TyperGroup
 
 from authprobe import __version__, runtime
+from authprobe.cli import help_text
 from authprobe.errors import AuthprobeError, ExitCode
 
+
+class _Authprobe(TyperGroup):
+    """The root command: once Typer has built every command, each option gets the placeholder a
+    person would write (`--user ACCOUNT`, not `<str>`)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        help_text.tidy(self)
+
+
 app = typer.Typer(
+    cls=_Authprobe,
     name="authprobe",
     help="Find the matching ID that campus login, the SIS extract and Alma all agree on.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,  # locals can hold passwords
-    add_completion=False,
-    rich_markup_mode="rich",
+    add_completion=True,
+    rich_markup_mode=None,
 )
 
 

@@ -16,12 +16,12 @@ from authprobe.cli.oidc_terminal import finding_lines, key_values
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    TextFormat,
+    TextFormatOpt,
 )
-from authprobe.cli.output import check_format, emit_table, emit_text, exit_for
+from authprobe.cli.output import emit_table, emit_text, exit_for
 from authprobe.cli.render import plain
 from authprobe.cli.saml_render import SCHEMA_VERSION, finding_to_dict, meta, to_json
 from authprobe.reports.mask import reveal
@@ -152,22 +152,21 @@ def decode(
             help="The CAS server's answer to serviceValidate (XML or JSON); - for stdin."
         ),
     ],
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """A CAS validation response: cas:user, every attribute, or the failure and its code."""
-    check_format(output_format, "cas")
     env = default_environment()
     response = read_response(source)
-    if output_format is OutputFormat.TABLE:
+    if output_format is TextFormat.TABLE:
         emit_table(
             env, output, lambda console: render_response(response, console, show_values=show_values)
         )
     else:
         data = response_to_dict(response, show_values=show_values)
-        text = to_json(data) if output_format is OutputFormat.JSON else response_to_markdown(data)
+        text = to_json(data) if output_format is TextFormat.JSON else response_to_markdown(data)
         emit_text(env, text, output)
     return exit_for(response.findings, fail_on)
 

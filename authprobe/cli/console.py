@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 T = TypeVar("T")
+
+
+class Wrap(Protocol):
+    """A stream wrapped with a description and, when the caller knows it, its total."""
+
+    def __call__(
+        self, items: Iterable[Any], description: str, total: int | None = None, /
+    ) -> Iterator[Any]: ...
+
+
 REPORT_WIDTH = 100
 
 
@@ -48,18 +61,23 @@ class Environment:
         return self.stderr.is_terminal
 
     @contextmanager
-    def progress(self, description: str) -> Iterator[Progress]:
-        """A rich progress display on stderr, silent when stderr is not a terminal."""
-        progress = Progress(
+    def progress(self, description: str, *, total_known: bool = False) -> Iterator[Progress]:
+        """A rich progress display on stderr, silent when stderr is not a terminal. With a known
+        total: a bar, done/total, the percentage, the rate and the time left; without one, the
+        count and the rate (no bar pretending to know the end)."""
+        columns: list[ProgressColumn | str] = [
             SpinnerColumn(),
             TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            console=self.stderr,
-            disable=not self.interactive,
-            transient=True,
+        ]
+        if total_known:
+            columns += [BarColumn(), MofNCompleteColumn(), TaskProgressColumn()]
+        else:
+            columns.append(TextColumn("{task.completed:,.0f}"))
+        columns += [TextColumn("{task.fields[rate]}"), TimeElapsedColumn()]
+        if total_known:
+            columns += [TextColumn("left"), TimeRemainingColumn()]
+        progress = Progress(
+            *columns, console=self.stderr, disable=not self.interactive, transient=True
         )
         with progress:
             yield progress
@@ -68,7 +86,7 @@ class Environment:
         self, items: Iterable[T], description: str, total: int | None = None
     ) -> Iterator[T]:
         """Yield `items` while a progress bar counts them (records read, rate per second)."""
-        with self.progress(description) as progress:
+        with self.progress(description, total_known=total is not None) as progress:
             task = progress.add_task(description, total=total, rate="")
             count = 0
             step = 1 if total is not None and total <= 2000 else 2000  # a few slow items: each
@@ -79,7 +97,20 @@ class Environment:
                     rate = f"{count / elapsed:,.0f}/s" if elapsed else ""
                     progress.update(task, completed=count, rate=rate)
                 yield item
-            progress.update(task, completed=count)
+            progress.update(task, completed=count, total=max(count, total or 0) or None)
+
+    def reads(self, totals: dict[str, Callable[[], int | None]]) -> Wrap:
+        """The `wrap` a reading step is given: `counted` with the expected total of the inputs
+        each description reads (counted only when a terminal shows the bar: a pipe, a cron
+        job or a benchmark never pays for the count)."""
+
+        def wrap(items: Iterable[Any], description: str, total: int | None = None) -> Iterator[Any]:
+            expect = totals.get(description)
+            if total is None and expect is not None and self.interactive:
+                total = expect()
+            return self.counted(items, description, total)
+
+        return wrap
 
 
 def default_environment() -> Environment:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from ldap3.utils.conv import escape_filter_chars
 from rich.table import Table
 from rich.text import Text
 
@@ -20,12 +21,26 @@ from authprobe import runtime
 from authprobe.analysis.history import KEY_ATTRIBUTES, has_immutable_key
 from authprobe.analysis.profile import SourceProfiler, no_records_finding, profile_records
 from authprobe.cli.console import Environment, default_environment
+from authprobe.cli.ldap_options import (
+    INSECURE_WARNING,
+    PASSWORD_ENV,
+    BaseOpt,
+    BindOpt,
+    CaFileOpt,
+    FilterOpt,
+    InsecureOpt,
+    PasswordFileOpt,
+    StartTlsOpt,
+    TimeoutOpt,
+    TlsNameOpt,
+    UserOpt,
+)
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
+    DataFormat,
+    DataFormatOpt,
     FailOn,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
     read_password_file,
@@ -38,78 +53,17 @@ from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
+from authprobe.sources.expected import expected_records
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
 from authprobe.sources.ldap.probe import ServerFacts, probe
 from authprobe.sources.ldap.settings import BindMethod, LdapSettings, Scope, refuse_credentials
-
-PASSWORD_ENV = "AUTHPROBE_LDAP_PASSWORD"  # noqa: S105 - a variable name, not a password
+from authprobe.wording import plural
 
 ldap_app = typer.Typer(
     name="ldap",
     help="Read a live LDAP / Active Directory (or its LDIF / CSV export).",
     no_args_is_help=True,
 )
-
-UserOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        "-u",
-        help="Bind as this account: a DN, user@domain (UPN) or DOMAIN\\user. The password comes "
-        f"from {PASSWORD_ENV}, --password-file or a prompt (never the command line).",
-        envvar="AUTHPROBE_LDAP_USER",
-    ),
-]
-BindOpt = Annotated[
-    BindMethod | None,
-    typer.Option("--bind", help="anonymous, simple, ntlm or gssapi (default: simple with --user)."),
-]
-PasswordFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--password-file",
-        help="Read the bind password from this file's first line (a regular file of at most "
-        "4 KiB).",
-        readable=False,  # checked by read_password_file (exit 4), not by Click (exit 2)
-    ),
-]
-StartTlsOpt = Annotated[
-    bool, typer.Option("--starttls", help="Upgrade an ldap:// connection with StartTLS.")
-]
-CaFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--ca-file",
-        help="PEM file of the CA(s) to trust for the server certificate.",
-        readable=False,
-    ),
-]
-TlsNameOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tls-name",
-        help="The name the server certificate must carry (when the URL "
-        "uses an IP address or another name).",
-    ),
-]
-InsecureOpt = Annotated[
-    bool,
-    typer.Option("--insecure", help="Do NOT verify the server certificate (testing only)."),
-]
-TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", help="Seconds to wait for the server (connect: 10 s max).")
-]
-BaseOpt = Annotated[
-    str | None, typer.Option("--base", "-b", help="Search base DN (default: the server's).")
-]
-FilterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--filter",
-        help="Person filter (default: AD (&(objectCategory=person)(objectClass=user)); "
-        "others (|(objectClass=inetOrgPerson)(objectClass=person))).",
-    ),
-]
 
 
 def _password(user: str | None, bind: BindMethod | None, password_file: Path | None) -> str | None:
@@ -146,11 +100,7 @@ def _settings(
 ) -> LdapSettings:
     refuse_credentials(url)  # before any prompt: a password in the URL is never used
     if insecure:
-        env.stderr.print(
-            "[bold red]WARNING: --insecure: the server certificate is NOT verified. Anyone on "
-            "the network path can impersonate the server and read the password and the data. "
-            "Use --ca-file instead outside of tests.[/]"
-        )
+        env.stderr.print(INSECURE_WARNING)
     return LdapSettings(
         url=url,
         user=user,
@@ -163,16 +113,6 @@ def _settings(
         connect_timeout=min(timeout, 10.0),
         timeout=timeout,
     )
-
-
-def _check_format(output_format: OutputFormat) -> None:
-    """The ldap commands write a table or JSON (md/html are for the recommend report)."""
-    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON):
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the ldap commands.",
-            hint="Use --format table or --format json.",
-        )
 
 
 def _write(env: Environment, output: Path | None, text: str) -> None:
@@ -223,11 +163,10 @@ def probe_command(
     tls_name: TlsNameOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 30.0,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
     output: OutputOpt = None,
 ) -> int:
     """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
-    _check_format(output_format)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -235,7 +174,7 @@ def probe_command(
     )  # fmt: skip
     facts = probe(settings)
     data = _facts_dict(facts)
-    if output_format is OutputFormat.JSON:
+    if output_format is DataFormat.JSON:
         _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return int(ExitCode.OK)
     table = Table(title=f"LDAP server {facts.location}", title_justify="left", show_header=False)
@@ -400,13 +339,12 @@ def scan_command(
             dir_okay=False,
         ),
     ] = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Profile every attribute of the person entries (paged search; never silently truncated)."""
-    _check_format(output_format)
     env = default_environment()
     started = datetime.now(UTC)
     source: RecordSource
@@ -443,7 +381,9 @@ def scan_command(
             if save is not None:
                 records = save_records(keys.watch(records), save, source)
             profiles = profile_records(
-                env.counted(records, "Reading entries"), SourceKind.DIRECTORY, parallel=True
+                env.counted(records, "Reading entries", _expected(spec, env)),
+                SourceKind.DIRECTORY,
+                parallel=True,
             )
     elapsed = time.monotonic() - clock
     summary = source.summary()
@@ -452,7 +392,7 @@ def scan_command(
         *_source_findings(source),
         *(f for f in (keys.finding(save) if save is not None else None,) if f),
     ]
-    if output_format is OutputFormat.JSON:
+    if output_format is DataFormat.JSON:
         data = {
             "schema_version": 1,
             "meta": {
@@ -470,13 +410,20 @@ def scan_command(
         _print_scan(env, output, source, profiles, findings, elapsed, show_values)
     if save is not None:
         env.stderr.print(
-            f"Records saved to {save} (use: authprobe recommend --directory {save})", markup=False
+            f"Records saved to {save} (use: authprobe recommend --directory {save})",
+            markup=False,
+            soft_wrap=True,  # the terminal wraps it, never rich in the middle of the command
         )
     if fail_on is FailOn.NEVER:
         return int(ExitCode.OK)
     threshold = Severity(fail_on.value).rank
     worst = max((f.severity.rank for f in findings), default=-1)
     return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
+
+
+def _expected(spec: str, env: Environment) -> int | None:
+    """The entries an export file is expected to hold (for the progress bar's total)."""
+    return None if is_url(spec) or not env.interactive else expected_records([spec])
 
 
 def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldProfile]:
@@ -499,17 +446,22 @@ def _scan_line(source: RecordSource, records: int, location: str, elapsed: float
     if isinstance(source, EntraExport):
         facts = source.scan_facts()
         what = "Graph JSON" if facts["format"] == "entra-json" else "CSV"
-        pages = f"; {facts['pages']:,} page(s)" if facts["pages"] else ""
+        pages = f"; {plural(facts['pages'], 'page')}" if facts["pages"] else ""
         files = f" in {facts['files']:,} files" if facts["files"] > 1 else ""
         return (
-            f"{records:,} users read from {location} in {elapsed:.1f} s (Microsoft Entra ID "
-            f"{what}{pages}{files}; {facts['guests']:,} guests, {facts['disabled']:,} disabled)"
+            f"{plural(records, 'user')} read from {location} in {elapsed:.1f} s (Microsoft Entra "
+            "ID "
+            f"{what}{pages}{files}; {plural(facts['guests'], 'guest')}, {facts['disabled']:,} "
+            "disabled)"
         )
-    line = f"{records:,} person entries read from {location} in {elapsed:.1f} s"
+    line = (
+        f"{plural(records, 'person entry', 'person entries')} read from {location} in "
+        f"{elapsed:.1f} s"
+    )
     ldap = _scan_facts(source)
     if ldap:
         line += (
-            f" ({ldap['server_kind']}; base {ldap['base']}; {ldap['pages']} pages of at "
+            f" ({ldap['server_kind']}; base {ldap['base']}; {plural(ldap['pages'], 'page')} of at "
             f"most {ldap['page_size']}; filter {ldap['filter']})"
         )
     return line
@@ -534,6 +486,8 @@ def _print_scan(
         if summary.skipped:
             skipped = ", ".join(f"{count:,} {reason}" for reason, count in summary.skipped.items())
             console.print(Text(f"Skipped: {skipped}", style="dim"))
+        for reason, count in summary.withheld.items():
+            console.print(Text(f"Left out on purpose: {reason} ({count:,})", style="dim"))
         for finding in findings:
             style = "bold red" if finding.severity is Severity.ERROR else "yellow"
             examples = "; ".join(reveal_reference(e, show_values) for e in finding.examples[:3])
@@ -565,11 +519,11 @@ def lookup_command(
     timeout: TimeoutOpt = 30.0,
     base: BaseOpt = None,
     search_filter: FilterOpt = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: DataFormatOpt = DataFormat.TABLE,
+    output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """Reproduce Alma's LDAP login search for one value: exactly one entry must match."""
-    _check_format(output_format)
     env = default_environment()
     settings = _settings(
         url, env, user=user, bind=bind, password_file=password_file, starttls=starttls,
@@ -584,24 +538,33 @@ def lookup_command(
         if count == 0
         else f"FAILURE: {count} entries match; Alma refuses ambiguous logins."
     )
-    if output_format is OutputFormat.JSON:
+    # The value the user typed is shown one way everywhere: masked unless --show-values.
+    shown = reveal(value, show_values)
+    typed = escape_filter_chars(value)
+    shown_filter = result.filter if show_values else result.filter.replace(typed, shown)
+    if output_format is DataFormat.JSON:
         data = {
             "schema_version": 1,
             "base": result.base,
-            "filter": result.filter if show_values else result.filter.replace(value, "•••"),
+            "filter": shown_filter,
             "matches": count,
             "ok": result.ok,
             "entries": [reveal_reference(r.ref, show_values) for r in result.entries],
             "verdict": verdict,
         }
-        env.stdout.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        _write(env, output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
-        shown = reveal(value, show_values)
-        env.stdout.print(Text(f"Search base {result.base}, filter on {attribute}={shown}"))
-        env.stdout.print(Text(f"{count} matching entr{'y' if count == 1 else 'ies'}"))
-        for record in result.entries:
-            env.stdout.print(Text(f"  {reveal_reference(record.ref, show_values)}"))
-        env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
+        lines = [
+            f"Search base {result.base}, filter {shown_filter}",
+            f"{count} matching entr{'y' if count == 1 else 'ies'}",
+            *(f"  {reveal_reference(record.ref, show_values)}" for record in result.entries),
+        ]
+        if output is not None:
+            _write(env, output, "\n".join([*lines, verdict]) + "\n")
+        else:
+            for line in lines:
+                env.stdout.print(Text(line))
+            env.stdout.print(Text(verdict, style="bold green" if result.ok else "bold red"))
     return int(ExitCode.OK if result.ok else ExitCode.FINDINGS)
 
 

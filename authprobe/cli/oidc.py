@@ -20,12 +20,12 @@ from authprobe.cli.oidc_terminal import render_discovery, render_token
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    TextFormat,
+    TextFormatOpt,
 )
-from authprobe.cli.output import check_format, emit_private, emit_table, emit_text, exit_for
+from authprobe.cli.output import emit_private, emit_table, emit_text, exit_for
 from authprobe.cli.saml_render import to_json
 from authprobe.errors import ExitCode, InputError, SourceUnreachable, UsageError
 from authprobe.sources.documents import read_bytes
@@ -64,17 +64,16 @@ def discover(
         ),
     ],
     jwks: JwksOpt = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """Provider facts: issuer, endpoints, response types, scopes, claims, subject types, keys."""
-    check_format(output_format, "oidc")
     env = default_environment()
     result = read_discovery(source, jwks=jwks)
-    if output_format is OutputFormat.JSON:
+    if output_format is TextFormat.JSON:
         emit_text(env, to_json(discovery_to_dict(result)), output)
-    elif output_format is OutputFormat.MD:
+    elif output_format is TextFormat.MD:
         emit_text(env, discovery_to_markdown(discovery_to_dict(result)), output)
     else:
         emit_table(env, output, lambda console: render_discovery(result, console))
@@ -122,14 +121,13 @@ def decode(
         str | None,
         typer.Option("--client-id", help="Check that the token is for this client (aud)."),
     ] = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """An ID token: header, every claim (times readable), the directory attribute each usually
     carries, and whether the signature verifies."""
-    check_format(output_format, "oidc")
     env = default_environment()
     found, keys = provider(discovery, jwks)
     token = read_token(
@@ -146,16 +144,16 @@ def decode(
 def show_token(
     env: Environment,
     token: IdToken,
-    output_format: OutputFormat,
+    output_format: TextFormat,
     output: Path | None,
     show_values: bool,
     command: str = "oidc decode",
 ) -> None:
     """Write a decoded token in the asked format."""
-    if output_format is OutputFormat.JSON:
+    if output_format is TextFormat.JSON:
         data = token_to_dict(token, show_values=show_values, command=command)
         emit_text(env, to_json(data), output)
-    elif output_format is OutputFormat.MD:
+    elif output_format is TextFormat.MD:
         data = token_to_dict(token, show_values=show_values, command=command)
         emit_text(env, token_to_markdown(data), output)
     else:
@@ -218,13 +216,12 @@ def run_test_rp(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the login.")
     ] = 600.0,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """A local relying party on 127.0.0.1: register its redirect URI, log in, see the claims."""
-    check_format(output_format, "oidc")
     env = default_environment()
     if not discovery or not client_id:
         raise UsageError(
@@ -251,6 +248,7 @@ def run_test_rp(
             f"(waiting {timeout:.0f} s).",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # URLs stay whole: the terminal wraps them
         )
         result = rp.wait(timeout)
     finally:

@@ -21,6 +21,21 @@ class OutputFormat(StrEnum):
     HTML = "html"
 
 
+class TextFormat(StrEnum):
+    """What a command without an HTML report writes (saml, oidc, cas, sis, alma)."""
+
+    TABLE = "table"
+    JSON = "json"
+    MD = "md"
+
+
+class DataFormat(StrEnum):
+    """What the ldap commands write: a terminal table or JSON."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
 class FailOn(StrEnum):
     """The lowest finding severity that makes the command exit 1."""
 
@@ -33,6 +48,14 @@ class FailOn(StrEnum):
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format: table (terminal), json, md or html."),
+]
+TextFormatOpt = Annotated[
+    TextFormat,
+    typer.Option("--format", "-f", help="Output format: table (terminal), json or md."),
+]
+DataFormatOpt = Annotated[
+    DataFormat,
+    typer.Option("--format", "-f", help="Output format: table (terminal) or json."),
 ]
 OutputOpt = Annotated[
     Path | None,

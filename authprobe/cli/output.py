@@ -1,6 +1,5 @@
 """Writing a command's result and turning its findings into an exit code (oidc and cas commands).
 
-check_format(output_format, "oidc")          # table, json or md; else a usage error
 emit_text(env, text, output)                  # stdout, or -o FILE (exit 4 if unwritable)
 emit_table(env, output, draw)                 # a rich view to stdout or to FILE (120 columns)
 exit_for(findings, fail_on)                   # 1 when a finding reaches --fail-on, else 0
@@ -16,21 +15,9 @@ from typing import TextIO
 from rich.console import Console
 
 from authprobe.cli.console import Environment
-from authprobe.cli.options import FailOn, OutputFormat
-from authprobe.errors import ExitCode, InputError, UsageError
+from authprobe.cli.options import FailOn
+from authprobe.errors import ExitCode, InputError
 from authprobe.model import Finding, Severity
-
-TEXT_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MD)
-
-
-def check_format(output_format: OutputFormat, group: str) -> None:
-    """Refuse --format html for commands that have no HTML view."""
-    if output_format not in TEXT_FORMATS:
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the {group} commands.",
-            hint="Use --format table, json or md.",
-        )
 
 
 def _open(path: Path) -> TextIO:

@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +28,18 @@ from authprobe.cli.idp_inputs import (
     login_rows,
     read_logins,
 )
+from authprobe.cli.ldap_options import (
+    INSECURE_WARNING,
+    BaseOpt,
+    BindOpt,
+    CaFileOpt,
+    FilterOpt,
+    InsecureOpt,
+    LdapFlags,
+    StartTlsOpt,
+    TlsNameOpt,
+    UserOpt,
+)
 from authprobe.cli.options import (
     FailOn,
     FormatOpt,
@@ -46,14 +58,17 @@ from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.saved import is_url
+from authprobe.sources.expected import expected_records
 from authprobe.sources.inputs import open_alma_users, open_directory, open_sis
 from authprobe.sources.ldap.settings import (
+    BindMethod,
     LdapSettings,
     refuse_credentials,
     settings_from_environment,
 )
 from authprobe.sources.saml.message import read_message
 from authprobe.sources.saml.metadata import read_metadata, select_idp
+from authprobe.wording import plural
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
@@ -113,7 +128,7 @@ def _write_preflight_csv(report: Report, path: Path, env: Environment, show_valu
             hint="Choose a file in a folder that exists and that you may write to.",
         ) from exc
     env.stderr.print(
-        f"Pre-flight CSV written to {path} ({rows:,} row(s))",
+        f"Pre-flight CSV written to {path} ({plural(rows, 'row')})",
         soft_wrap=True,
         highlight=False,
         markup=False,
@@ -135,7 +150,7 @@ def emit(
     if exceptions_csv is not None:
         write_text(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
         env.stderr.print(
-            f"Exceptions CSV written to {exceptions_csv} ({len(report.exceptions):,} row(s))",
+            f"Exceptions CSV written to {exceptions_csv} ({plural(len(report.exceptions), 'row')})",
             soft_wrap=True,
             highlight=False,
             markup=False,
@@ -343,9 +358,24 @@ def run_options(
     return tuple(rows)
 
 
-def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> LdapSettings:
-    """Connection settings for an ldap(s):// directory: the environment, then the config file;
-    the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a prompt (never argv)."""
+def _expected(
+    directory: str, sis: list[Path], alma: list[Path]
+) -> dict[str, Callable[[], int | None]]:
+    """How many records each reading step expects (the progress bars' totals), counted only if
+    a terminal shows them."""
+    return {
+        "reading directory": lambda: None if is_url(directory) else expected_records([directory]),
+        "reading sis": lambda: expected_records(sis),
+        "reading users already in Alma": lambda: expected_records(alma) if alma else None,
+    }
+
+
+def _ldap_settings(
+    url: str, config: RunConfig, password_file: Path | None, flags: LdapFlags
+) -> LdapSettings:
+    """Connection settings for an ldap(s):// directory: the command line, then the environment,
+    then the config file; the password from AUTHPROBE_LDAP_PASSWORD, --password-file or a
+    prompt (never argv)."""
     settings = settings_from_environment(url)
     settings = replace(
         settings,
@@ -354,6 +384,9 @@ def _ldap_settings(url: str, config: RunConfig, password_file: Path | None) -> L
         tls_name=settings.tls_name or config.ldap_tls_name,
         starttls=settings.starttls or config.ldap_starttls,
     )
+    settings = flags.over(settings)
+    if settings.method in (BindMethod.ANONYMOUS, BindMethod.GSSAPI):
+        return replace(settings, password=None)
     if settings.user and not settings.password:
         settings = replace(settings, password=read_password(settings.user, password_file))
     return settings
@@ -510,10 +543,19 @@ def recommend(
     oidc_token: OidcTokenOpt = None,
     oidc_discovery: OidcDiscoveryOpt = None,
     cas_response: CasResponseOpt = None,
+    user: UserOpt = None,
+    bind: BindOpt = None,
+    starttls: StartTlsOpt = False,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    insecure: InsecureOpt = False,
+    base: BaseOpt = None,
+    search_filter: FilterOpt = None,
 ) -> int:
     """Cross-check the directory, the SIS extract (and the IdP, the users already in Alma) and
     recommend the login ID and the SIS Match ID."""
     env = default_environment()
+    flags = LdapFlags(user, bind, starttls, ca_file, tls_name, insecure, base, search_filter)
     config = load_config(config_file) if config_file else RunConfig()
     directory = directory or config.directory
     sis_paths = list(sis or config.sis)
@@ -525,6 +567,10 @@ def recommend(
         )
     if is_url(directory):
         refuse_credentials(directory)  # before any input is read or a password asked for
+        if insecure:
+            env.stderr.print(INSECURE_WARNING)
+    else:
+        flags.refuse_without_url(directory)
     report_settings = config.report
     logins = read_logins(config, oidc_token, oidc_discovery, cas_response)
     options = _resolve_options(
@@ -550,10 +596,14 @@ def recommend(
             hint="Give an export of the Alma users with --alma-users, or leave --preflight-csv "
             "out.",
         )
-    settings = _ldap_settings(directory, config, password_file) if is_url(directory) else None
+    settings = (
+        _ldap_settings(directory, config, password_file, flags) if is_url(directory) else None
+    )
     directory_source = open_directory(
         directory,
         settings=settings,
+        base=flags.base,
+        search_filter=flags.search_filter,
         exclude_disabled=exclude_disabled or config.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
@@ -562,7 +612,7 @@ def recommend(
     report = build_report(
         directory_source,
         open_sis(sis_paths, sis_map or (), plan=runtime.ReadPlan(parallel=True)),
-        wrap=env.counted,
+        wrap=env.reads(_expected(directory, sis_paths, alma_users or list(config.alma_users))),
         options=options,
     )
     chosen_fail_on = fail_on or FailOn(report_settings.get("fail_on", "never"))

@@ -167,7 +167,7 @@ def _released(report: Report, show_values: bool) -> Table | None:
     table.add_column("login", no_wrap=True)
     table.add_column("idp_source", overflow="fold")
     table.add_column("value", overflow="fold")
-    table.add_column("held by directory attribute(s)", overflow="fold")
+    table.add_column("held by directory attributes", overflow="fold")
     table.add_column("entries", justify="right")
     for item in report.released:
         table.add_row(
@@ -192,7 +192,7 @@ def _advice(report: Report) -> RenderableType | None:
         return None
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column("setting", style="bold", no_wrap=True)
-    table.add_column("value")
+    table.add_column("value", overflow="fold")  # a URI Name must show whole, even folded
     table.add_row("SIS extract", plain(advice.sis_instruction))
     table.add_row("SIS Match ID Type", plain(advice.match_id_type))
     if advice.match_instruction:
@@ -256,11 +256,11 @@ def _fall_through(report: Report) -> RenderableType | None:
 
 def _findings(findings: tuple[Finding, ...]) -> Table:
     table = Table(title="Findings", title_justify="left")
-    table.add_column("severity")
-    table.add_column("code")
-    table.add_column("where")
-    table.add_column("count", justify="right")
-    table.add_column("message", max_width=52)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", overflow="fold")
+    table.add_column("where", overflow="fold")
+    table.add_column("count", justify="right", no_wrap=True)
+    table.add_column("message", max_width=52, overflow="fold")
     for finding in findings:
         where = finding.source + (f" {finding.field}" if finding.field else "")
         table.add_row(
@@ -278,15 +278,12 @@ def profiles_table(
 ) -> Table:
     """The per-field profile table (also used by `ldap scan` and `sis scan`)."""
     table = Table(title=title, title_justify="left")
-    table.add_column("source")
+    # Counts keep their width (a number cut to "12…" is a wrong number); names and shapes fold.
+    table.add_column("source", no_wrap=True)
     table.add_column("field", max_width=28, overflow="fold")
-    table.add_column("present", justify="right")
-    table.add_column("distinct", justify="right")
-    table.add_column("dup.", justify="right")
-    table.add_column("case", justify="right")
-    table.add_column("multi", justify="right")
-    table.add_column("length", justify="right")
-    table.add_column("main shape", max_width=24)
+    for heading in ("present", "distinct", "dup.", "case", "multi", "length"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    table.add_column("main shape", max_width=24, overflow="fold")
     for profile in list(profiles)[:MAX_PROFILES]:
         shape = profile.shapes[0].shape if profile.shapes else ""
         example = f" e.g. {reveal(profile.examples[0], show_values)}" if profile.examples else ""
@@ -327,11 +324,11 @@ def render_terminal(report: Report, console: Console, *, show_values: bool = Fal
         console.print(_findings(report.findings))
     console.print(profiles_table(report.profiles, "Field profiles", show_values))
     inputs = Table(title="Inputs", title_justify="left")
-    inputs.add_column("source")
-    inputs.add_column("kind")
-    inputs.add_column("location", max_width=50)
-    inputs.add_column("records", justify="right")
-    inputs.add_column("skipped", justify="right")
+    inputs.add_column("source", no_wrap=True)
+    inputs.add_column("kind", overflow="fold")
+    inputs.add_column("location", max_width=50, overflow="fold")
+    inputs.add_column("records", justify="right", no_wrap=True)
+    inputs.add_column("skipped", justify="right", no_wrap=True)
     for item in report.inputs:
         inputs.add_row(
             item.source.value,
@@ -360,7 +357,7 @@ def _options(report: Report, show_values: bool) -> Table:
 
     table = Table(title="Filters and options", title_justify="left")
     table.add_column("option", no_wrap=True)
-    table.add_column("value", max_width=72)
+    table.add_column("value", max_width=72, overflow="fold")
     for name, value in option_rows(report.options, show_values):
         table.add_row(plain(name), plain(value))
     return table

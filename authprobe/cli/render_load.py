@@ -12,6 +12,7 @@ from rich.text import Text
 
 from authprobe.model import Fate, Outcome, Preflight, Report, SisMatch
 from authprobe.reports.mask import reveal, reveal_reference
+from authprobe.wording import plural
 
 BAR_WIDTH = 30
 OUTCOME_STYLE = {
@@ -77,7 +78,7 @@ def match_panel(decision: SisMatch | None) -> RenderableType | None:
     if others:
         table = Table(box=None, show_header=True, pad_edge=False)
         table.add_column("other type", overflow="fold")
-        table.add_column("why not", ratio=1)
+        table.add_column("why not", ratio=1, overflow="fold")
         for candidate in others:
             table.add_row(Text(candidate.field), Text(candidate.reasons[0]))
         lines.append(table)
@@ -87,9 +88,9 @@ def match_panel(decision: SisMatch | None) -> RenderableType | None:
 def _outcomes_table(preflight: Preflight) -> Table:
     table = Table(title=None, box=None, pad_edge=False)
     table.add_column("outcome", no_wrap=True)
-    table.add_column("records", justify="right")
+    table.add_column("records", justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
-    table.add_column("meaning")
+    table.add_column("meaning", overflow="fold")
     for outcome in Outcome:
         count = preflight.outcomes[outcome]
         table.add_row(
@@ -104,8 +105,8 @@ def _outcomes_table(preflight: Preflight) -> Table:
 def _fates_table(preflight: Preflight) -> Table:
     table = Table(box=None, pad_edge=False)
     table.add_column("users already in Alma", no_wrap=True)
-    table.add_column("users", justify="right")
-    table.add_column("meaning")
+    table.add_column("users", justify="right", no_wrap=True)
+    table.add_column("meaning", overflow="fold")
     for fate in Fate:
         table.add_row(Text(fate.value), f"{preflight.fates[fate]:,}", Text(FATE_MEANING[fate]))
     return table
@@ -115,10 +116,10 @@ def _populations_table(preflight: Preflight) -> Table:
     problems = [o for o in Outcome if not o.clean]
     table = Table(title="First load by user_group", title_justify="left")
     table.add_column("user_group", overflow="fold")
-    table.add_column("records", justify="right")
-    table.add_column("update", justify="right")
-    table.add_column("create", justify="right")
-    table.add_column("problems", justify="right")
+    table.add_column("records", justify="right", no_wrap=True)
+    table.add_column("update", justify="right", no_wrap=True)
+    table.add_column("create", justify="right", no_wrap=True)
+    table.add_column("problems", justify="right", no_wrap=True)
     for row in preflight.populations[:MAX_POPULATIONS]:
         table.add_row(
             Text(row.population),
@@ -150,7 +151,7 @@ def _examples_table(preflight: Preflight, show_values: bool) -> Table | None:
     table.add_column("SIS record", overflow="fold")
     table.add_column("match value", overflow="fold")
     table.add_column("in Alma", overflow="fold")
-    table.add_column("evidence", ratio=1)
+    table.add_column("evidence", ratio=1, overflow="fold")
     for example in rows:
         table.add_row(
             Text(example.outcome.value, style=OUTCOME_STYLE[example.outcome]),
@@ -169,8 +170,11 @@ def preflight_parts(report: Report, show_values: bool) -> list[RenderableType]:
         return []
     head = Text(
         f"With Match ID Type {preflight.match_field}, {preflight.clean:,} of "
-        f"{preflight.sis_records:,} SIS records load cleanly; {preflight.problems:,} are problems "
-        f"to fix before go-live. {preflight.existing_users:,} users are already in Alma "
+        f"{plural(preflight.sis_records, 'SIS record')} "
+        f"{'loads' if preflight.clean == 1 else 'load'} cleanly; {preflight.problems:,} "
+        f"{'is a problem' if preflight.problems == 1 else 'are problems'} to fix before "
+        f"go-live. {plural(preflight.existing_users, 'user')} "
+        f"{'is' if preflight.existing_users == 1 else 'are'} already in Alma "
         f"({preflight.existing_internal:,} INTERNAL).",
         style="bold",
     )

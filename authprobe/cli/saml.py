@@ -14,10 +14,10 @@ from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
     FailOn,
     FailOnOpt,
-    FormatOpt,
-    OutputFormat,
     OutputOpt,
     ShowValuesOpt,
+    TextFormat,
+    TextFormatOpt,
 )
 from authprobe.cli.saml_metadata_view import draw_table, write_json, write_markdown
 from authprobe.cli.saml_render import (
@@ -85,15 +85,6 @@ def _exit(findings: list[Finding], fail_on: FailOn) -> int:
     return int(ExitCode.FINDINGS if worst >= threshold else ExitCode.OK)
 
 
-def _check_format(output_format: OutputFormat) -> None:
-    if output_format not in (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MD):
-        raise UsageError(
-            "format-unavailable",
-            f"--format {output_format.value} is not available for the saml commands.",
-            hint="Use --format table, json or md.",
-        )
-
-
 def _table(env: Environment, output: Path | None, draw: object) -> None:
     from rich.console import Console
 
@@ -108,18 +99,17 @@ def metadata(
     source: Annotated[str, typer.Argument(help="IdP metadata file or http(s) URL.")],
     entity: EntityOpt = None,
     cert: CertOpt = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
 ) -> int:
     """IdP facts: entityID, endpoints, NameID formats, attributes offered, certificates."""
-    _check_format(output_format)
     env = default_environment()
     scan = MetadataScan(source, entity=entity, cert=[str(p) for p in cert or []])
     with _stream_to(env, output) as handle:  # each IdP written as it is read (aggregates)
-        if output_format is OutputFormat.JSON:
+        if output_format is TextFormat.JSON:
             worst = write_json(scan, handle)
-        elif output_format is OutputFormat.MD:
+        elif output_format is TextFormat.MD:
             worst = write_markdown(scan, handle)
         else:
             from rich.console import Console
@@ -167,7 +157,7 @@ def decode(
             readable=False,
         ),
     ] = None,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
@@ -182,7 +172,6 @@ def decode(
     ] = None,
 ) -> int:
     """A captured login: NameID, every attribute (Name as sent), signature and encryption facts."""
-    _check_format(output_format)
     env = default_environment()
     data, location = read_input(source)
     # only the IdP the login names is read from the metadata (an aggregate costs no memory)
@@ -206,15 +195,15 @@ def decode(
 def show(
     env: Environment,
     login: Assertion,
-    output_format: OutputFormat,
+    output_format: TextFormat,
     output: Path | None,
     show_values: bool,
     command: str = "saml decode",
 ) -> None:
     """Write a decoded login in the asked format."""
-    if output_format in (OutputFormat.JSON, OutputFormat.MD):
+    if output_format in (TextFormat.JSON, TextFormat.MD):
         data = decode_to_dict(login, show_values=show_values, command=command)
-        text = to_json(data) if output_format is OutputFormat.JSON else decode_to_markdown(data)
+        text = to_json(data) if output_format is TextFormat.JSON else decode_to_markdown(data)
         _write(env, text, output)
     else:
         _table(env, output, lambda console: render_decode(login, console, show_values=show_values))
@@ -255,12 +244,11 @@ def run_test_sp(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the login.")
     ] = 600.0,
-    output_format: FormatOpt = OutputFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
 ) -> int:
     """A local service provider on 127.0.0.1: register it, log in, see what is released."""
-    _check_format(output_format)
     env = default_environment()
     identity = testsp.sp_identity(config_dir, port=port, entity_id=entity_id)
     if print_metadata:
@@ -285,6 +273,7 @@ def run_test_sp(
             f"Then open {identity.base_url}/login in a browser and log in "
             f"(waiting {timeout:.0f} s).",
             markup=False,
+            soft_wrap=True,  # URLs and commands stay whole: the terminal wraps them
         )
         result = server.wait(timeout)
     finally:
@@ -298,7 +287,7 @@ def run_test_sp(
         )
     if save is not None:
         save.write_bytes(result.saml_response)
-        env.stderr.print(f"SAML Response saved to {save}", markup=False)
+        env.stderr.print(f"SAML Response saved to {save}", markup=False, soft_wrap=True)
     if result.valid:
         env.stderr.print("The response is valid for this SP (python3-saml).")
     else:

@@ -33,12 +33,14 @@ from authprobe.cli.saml_render import (
     _when,
     finding_to_dict,
     meta,
+    short_column,
     short_subject,
 )
 from authprobe.model import Finding
 from authprobe.sources.saml.checks import nameid_short
 from authprobe.sources.saml.crypto import Certificate
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, MetadataScan
+from authprobe.wording import plural
 
 CHUNK = 500  # IdP lines per terminal table while streaming
 
@@ -139,7 +141,7 @@ def _document_panel(metadata: IdpMetadata) -> Panel:
     """The document's facts: location, counts, signature, validity, findings."""
     head = [
         ("Document", f"{metadata.location} ({metadata.root})"),
-        ("IdPs", f"{metadata.idp_count} of {metadata.entities} entities"),
+        ("IdPs", f"{metadata.idp_count:,} of {plural(metadata.entities, 'entity', 'entities')}"),
         ("Signature", metadata.signature.detail),
     ]
     if metadata.name:
@@ -213,17 +215,30 @@ def _idp_panel(idp: IdpEntity, now: datetime) -> Panel:
         parts.append(certs)
     if idp.attributes:
         offered = Table(title=f"Attributes offered ({len(idp.attributes)})", title_justify="left")
-        offered.add_column("Name (as Alma must be told)", overflow="fold", no_wrap=True)
-        offered.add_column("readable name", overflow="fold")
-        offered.add_column("directory attribute", overflow="fold")
-        for attribute in idp.attributes:
-            offered.add_row(
-                _plain(attribute.name),
-                _plain(vocab.friendly_name(attribute.name, attribute.friendly_name)),
-                _plain(
-                    ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name))
-                ),
+        offered_rows = [
+            (
+                attribute.name,
+                vocab.friendly_name(attribute.name, attribute.friendly_name),
+                ", ".join(vocab.directory_attributes(attribute.name, attribute.friendly_name)),
             )
+            for attribute in idp.attributes
+        ]
+        # The Name folds first; the short columns keep whole words (see short_column).
+        offered.add_column("Name (as Alma must be told)", overflow="fold")
+        offered.add_column(
+            "readable name",
+            overflow="fold",
+            min_width=short_column([r[1] for r in offered_rows]),
+            max_width=24,
+        )
+        offered.add_column(
+            "directory attribute",
+            overflow="fold",
+            min_width=short_column([r[2].replace(",", " ") for r in offered_rows]),
+            max_width=24,
+        )
+        for row in offered_rows:
+            offered.add_row(*(_plain(cell) for cell in row))
         parts.append(offered)
     parts.extend(_findings(idp.findings))
     return Panel(Group(*parts), title=_plain(idp.entity_id), border_style="cyan")
@@ -240,7 +255,7 @@ def metadata_to_markdown(data: dict[str, Any]) -> str:
 def _md_document(document: dict[str, Any]) -> list[str]:
     return [
         f"- Document: `{document['location']}` ({document['root']})",
-        f"- IdPs: {document['idps']} of {document['entities']} entities",
+        f"- IdPs: {document['idps']:,} of {plural(document['entities'], 'entity', 'entities')}",
         f"- Signature: {document['signature']['detail']}",
         *_md_findings(document["findings"]),
     ]

@@ -24,10 +24,18 @@ from authprobe import __version__, vocab
 from authprobe.model import Finding
 from authprobe.reports.mask import reveal
 from authprobe.sources.saml.message import Assertion, Attribute
+from authprobe.wording import plural
 
 SCHEMA_VERSION = 1
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 SUMMARY_ABOVE = 3  # more IdPs than this: one line each instead of a panel each
+
+
+def short_column(cells: list[str], cap: int = 24) -> int:
+    """The width a column of short words needs not to break one: its longest word, at most
+    `cap` (then it folds)."""
+    longest = max((len(word) for cell in cells for word in cell.split()), default=4)
+    return max(4, min(longest, cap))
 
 
 def _when(value: datetime | None) -> str | None:
@@ -247,9 +255,16 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
         parts.append(Text(f"  signature on the {signature.element}: {verdict}"))
     if login.attributes:
         table = Table(title=f"Attributes released ({len(login.attributes)})", title_justify="left")
-        table.add_column("Name (exactly as sent)", overflow="fold", no_wrap=True)
-        table.add_column("readable name", overflow="fold")
-        table.add_column("values", overflow="fold")
+        # The Name folds before the short columns do (at 80 columns a long URI Name would
+        # otherwise squeeze "readable name" to one letter per line).
+        table.add_column("Name (exactly as sent)", overflow="fold")
+        table.add_column(
+            "readable name",
+            overflow="fold",
+            min_width=short_column([a.readable_name for a in login.attributes]),
+            max_width=24,
+        )
+        table.add_column("values", overflow="fold", min_width=14)
         formats: dict[str, str] = {}
         for attribute in login.attributes:
             name = _plain(attribute.name)
@@ -274,7 +289,9 @@ def render_decode(login: Assertion, console: Console, *, show_values: bool = Fal
             if short != full
         )
     if login.encrypted_attributes:
-        parts.append(Text(f"{login.encrypted_attributes} encrypted attribute(s) not shown."))
+        parts.append(
+            Text(f"{plural(login.encrypted_attributes, 'encrypted attribute')} not shown.")
+        )
     parts.extend(_findings(login.findings))
     console.print(Panel(Group(*parts), title="SAML login", border_style="blue"))
 

@@ -29,9 +29,11 @@ from authprobe.errors import ExitCode, InputError, UsageError
 from authprobe.model import Finding, Severity
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import SisExtract, open_extract
 from authprobe.sources.sis.schema import load_schema
+from authprobe.wording import plural
 
 app = typer.Typer(
     help="Alma SIS extracts: profile the fields and lint them before Alma loads them.",
@@ -72,6 +74,7 @@ class FindingsCsv:
     """`--findings-csv FILE`: one row per occurrence, written while the extract is read."""
 
     def __init__(self, handle: IO[str], show_values: bool) -> None:
+        handle.write("\ufeff")  # a byte order mark: Excel opens the file as UTF-8
         self.writer = csv.writer(handle)
         self.show_values = show_values
         self.rows = 0
@@ -195,8 +198,10 @@ def render_table(
             )
         )
     console.print(
-        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: {summary.records:,} users in "
-        f"{summary.files:,} file(s)" + (f", {skipped:,} item(s) skipped" if skipped else "")
+        f"[bold]{summary.kind}[/bold] {escape(summary.location)}: "
+        f"{plural(summary.records, 'user')} in "
+        f"{plural(summary.files, 'file')}"
+        + (f", {plural(skipped, 'item')} skipped" if skipped else "")
     )
     for reason, count in sorted(summary.skipped.items()):
         console.print(f"  skipped: {count:,} × {reason}")
@@ -257,8 +262,8 @@ def render_markdown(
     if show_values:
         out.write("**VALUES SHOWN UNMASKED (--show-values): handle as personal data.**\n\n")
     out.write(
-        f"`{summary.location}` ({summary.kind}): {summary.records:,} users in "
-        f"{summary.files:,} file(s).\n\n"
+        f"`{summary.location}` ({summary.kind}): {plural(summary.records, 'user')} in "
+        f"{plural(summary.files, 'file')}.\n\n"
     )
     for reason, count in sorted(summary.skipped.items()):
         out.write(f"- skipped: {count:,} × {reason}\n")
@@ -372,12 +377,13 @@ def scan(
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option("--delimiter", help="CSV only: the cell delimiter (default: sniffed)."),
+        typer.Option("--delimiter", "-d", help="CSV only: the cell delimiter (default: sniffed)."),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
+            "-e",
             help="CSV only: the text encoding (default: UTF-8 with or without BOM, else cp1252).",
         ),
     ] = None,
@@ -401,9 +407,10 @@ def scan(
     with open_for_writing(findings_csv) as handle:
         sink = FindingsCsv(handle, show_values) if handle is not None else None
         lint = SisLint(id_types=parse_id_types(id_types), sink=sink)
-        result = scan_extract(source, lint, wrap=env.counted, parallel=True)
+        expected = env.reads({"reading SIS users": lambda: expected_records(extract)})
+        result = scan_extract(source, lint, wrap=expected, parallel=True)
     if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
+        env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     findings = findings_with_examples(result.lint, show_values)
     if output_format is ScanFormat.JSON:
         data = scan_to_dict(result, findings, show_values=show_values)

@@ -49,12 +49,14 @@ from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict
 from authprobe.reports.mask import reveal
 from authprobe.sources.sis.build_input import BuildTable, parse_build_map, read_code_table
 from authprobe.sources.sis.write import write_extract
+from authprobe.wording import plural
 
 
 class BuildFindingsCsv:
     """`--findings-csv FILE`: one row per occurrence (every refused person among them)."""
 
     def __init__(self, handle: IO[str], show_values: bool) -> None:
+        handle.write("\ufeff")  # a byte order mark: Excel opens the file as UTF-8
         self.writer = csv.writer(handle)
         self.show_values = show_values
         self.rows = 0
@@ -242,13 +244,13 @@ def build_to_dict(
 
 def _summary_line(result: BuildResult, summary: dict[str, Any]) -> str:
     head = (
-        f"{result.rows:,} rows from {len(result.per_source)} source(s) → {result.people:,} "
+        f"{result.rows:,} rows from {plural(len(result.per_source), 'source')} → {result.people:,} "
         f"people ({result.merged:,} merged, {result.refused:,} refused)"
     )
     if summary["written"]:
         return (
-            f"{head}; {summary['users_written']:,} users written to {summary['output']} in "
-            f"{len(summary['files'])} XML file(s)"
+            f"{head}; {plural(summary['users_written'], 'user')} written to {summary['output']} in "
+            f"{plural(len(summary['files']), 'XML file')}"
         )
     return f"{head}; NO extract written: {summary['why_not']}"
 
@@ -399,10 +401,11 @@ def build(
         ),
     ] = False,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding of the files given here.")
+        str | None, typer.Option("--encoding", "-e", help="Text encoding of the files given here.")
     ] = None,
     delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="Cell delimiter of the files given here.")
+        str | None,
+        typer.Option("--delimiter", "-d", help="Cell delimiter of the files given here."),
     ] = None,
     output_format: ScanFormatOpt = ScanFormat.TABLE,
     report: Annotated[
@@ -443,7 +446,8 @@ def build(
     summary: dict[str, Any] = {"output": _shown(target), "written": False, "files": []}
     if result.refused and not partial:
         summary["why_not"] = (
-            f"{result.refused:,} people would be rejected by Alma (fix them, or write the others "
+            f"{plural(result.refused, 'person', 'people')} would be rejected by Alma (fix them, "
+            "or write the others "
             "with --allow-partial)"
         )
     else:
@@ -452,7 +456,7 @@ def build(
         summary["written"] = True
     summary["users_written"] = len(result.users) if summary["written"] else 0
     if sink is not None:
-        env.stderr.print(f"Findings CSV written to {findings_csv} ({sink.rows:,} row(s))")
+        env.stderr.print(f"Findings CSV written to {findings_csv} ({plural(sink.rows, 'row')})")
     findings = build_findings(result, show_values)
     _emit(env, output_format, report, result, plan, summary, findings, show_values, started)
     if not summary["written"]:

@@ -36,8 +36,10 @@ from authprobe.model import Finding, InputSummary, Severity
 from authprobe.reports.csv import BOM, safe_cell
 from authprobe.reports.json import SCHEMA_VERSION, finding_to_dict, input_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.sources.expected import expected_records
 from authprobe.sources.sis.csv_extract import parse_mapping
 from authprobe.sources.sis.extract import open_extract
+from authprobe.wording import agree, plural
 
 if TYPE_CHECKING:
     from authprobe.analysis.sisdiff import DiffColumns, DiffEngine, DiffExample, SisDiff
@@ -64,7 +66,8 @@ def read_columns(
     )
     columns = DiffColumns(match_field)
     add = columns.add
-    for record in env.counted(source.records(), f"reading {label}"):
+    total = expected_records(paths) if env.interactive else None
+    for record in env.counted(source.records(), f"reading {label}", total):
         add(record)
     columns.frames()
     return columns, source.summary()
@@ -121,7 +124,8 @@ def diff_findings(diff: SisDiff, show: bool) -> list[Finding]:
         sample = tuple(e for e in ex["moved"] if e.field == name)
         out.append(_finding(
             "diff-value-moved", Severity.ERROR, name, count,
-            f"{count:,} value(s) of {name} belong to a different person in NEW than in OLD"
+            agree(f"{plural(count, 'value')} of {name} belong[s|] to a different person in "
+                  "NEW than in OLD", count)
             + (" — the Match ID: the next load updates one person's Alma record (loans, fines) "
                "with another person's data" if name == field else
                ": Alma rejects the new holder while the old one keeps it, or attaches it to the "
@@ -131,7 +135,8 @@ def diff_findings(diff: SisDiff, show: bool) -> list[Finding]:
     if old_gone or new_gone:
         out.append(_finding(
             "diff-unfollowable", Severity.WARNING, None, old_gone + new_gone,
-            f"{old_gone:,} OLD and {new_gone:,} NEW record(s) carry no identifier, no name + "
+            f"{plural(old_gone, 'OLD record')} and {plural(new_gone, 'NEW record')} carry no "
+            "identifier, no name + "
             "birth date and no email, so they cannot be followed between the extracts.", (), show,
         ))  # fmt: skip
     if diff.dropped:
@@ -204,7 +209,8 @@ def _headline(diff: SisDiff) -> str:
         f"OLD {diff.old_records:,} users, NEW {diff.new_records:,}: {diff.paired:,} followed, "
         f"{diff.dropped:,} dropped, {diff.new:,} new; Match ID Type {diff.match_field}: "
         f"{diff.match_changed:,} changed (each a duplicate at the next load), "
-        f"{diff.match_lost:,} lost; {sum(n for _, n in diff.moved):,} identifier value(s) moved "
+        f"{diff.match_lost:,} lost; {plural(sum(n for _, n in diff.moved), 'identifier value')} "
+        "moved "
         "to another person"
     )
 
@@ -254,7 +260,7 @@ def write_crosswalk(
             writer.writerow([safe_cell(c) for c in cells])
             rows += 1
     masked = "" if show else "; values masked: add --show-values to write the real IDs"
-    env.stderr.print(f"Crosswalk CSV written to {path} ({rows:,} row(s){masked})")
+    env.stderr.print(f"Crosswalk CSV written to {path} ({plural(rows, 'row')}{masked})")
 
 
 @app.command("diff")

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from authprobe.model import Mismatch, Report
+from authprobe.model import ABSENT, Mismatch, Outcome, Report
 from authprobe.reports.mask import reveal, reveal_reference
 
 HEADER = ("sis_reference", "population", "sis_field", "value", "reason", "alma_references")
@@ -22,6 +22,7 @@ PREFLIGHT_HEADER = (
     "sis_reference",
     "user_group",
     "outcome",
+    "what_the_load_does",
     "match_id_type",
     "match_value",
     "evidence",
@@ -29,6 +30,30 @@ PREFLIGHT_HEADER = (
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+
+
+OUTCOME_WORDS: dict[Outcome, str] = {
+    Outcome.MISSING_MATCH_ID: "rejected: the record has no {field}",
+    Outcome.REJECTED_IN_FEED: "rejected: an identifier is used twice in this load",
+    Outcome.AMBIGUOUS: "not loaded: several users already in Alma hold this {field}",
+    Outcome.NOT_EXTERNAL: "not loaded: the user in Alma with this {field} is an internal user",
+    Outcome.REJECTED_TAKEN: "rejected: another user already in Alma holds one of its identifiers",
+    Outcome.UPDATE: "updates the user already in Alma",
+    Outcome.CREATE_DUPLICATE: "creates a second user for a person already in Alma",
+    Outcome.CREATE: "creates a new user",
+}
+"""What the first load does to a record, in the registrar's words (the CSVs; the code stays in
+the `outcome` column for filtering)."""
+
+
+def reason_in_words(reason: str, field: str) -> str:
+    """Why a record does not match, as a registrar says it: `no primary_id`, not `absent`."""
+    return f"no {field}" if reason == ABSENT else reason
+
+
+def outcome_in_words(outcome: Outcome, field: str) -> str:
+    """What the first load does to a record (see `OUTCOME_WORDS`)."""
+    return OUTCOME_WORDS[outcome].format(field=field)
 
 
 def safe_cell(value: str) -> str:
@@ -48,7 +73,7 @@ def exception_rows(
                 row.population or "",
                 sis_field,
                 reveal(row.value, show_values),
-                row.reason,
+                reason_in_words(row.reason, sis_field),
                 "",
             )
         )
@@ -68,7 +93,9 @@ def preflight_problem_rows(
     for row in report.preflight_rows:
         if row.outcome.clean:
             continue
-        reason = f"first load: {row.outcome.value}" + (f" ({row.evidence})" if row.evidence else "")
+        words = outcome_in_words(row.outcome, field)
+        said = row.evidence and row.evidence not in words  # no "(no primary_id)" twice
+        reason = f"first load: {words}" + (f" ({row.evidence})" if said else "")
         yield tuple(
             safe_cell(cell)
             for cell in (
@@ -108,6 +135,7 @@ def preflight_rows(report: Report, *, show_values: bool = False) -> Iterator[tup
                 reveal_reference(row.sis_ref, show_values),
                 row.population or "",
                 row.outcome.value,
+                outcome_in_words(row.outcome, field),
                 field,
                 reveal(row.value, show_values),
                 row.evidence,

@@ -47,7 +47,7 @@ def input_to_dict(summary: InputSummary) -> dict[str, Any]:
         "files": summary.files,
         "records": summary.records,
         "skipped": dict(sorted(summary.skipped.items())),
-    }
+    } | ({"left_out": dict(sorted(summary.withheld.items()))} if summary.withheld else {})
 
 
 def profile_to_dict(profile: FieldProfile, *, show_values: bool = False) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from authprobe.reports.candidate_view import CandidateView, Share, pct
 from authprobe.reports.load_view import LoadView
 from authprobe.reports.svg import text_bar
 from authprobe.reports.view import ReportView, build_view
+from authprobe.wording import plural
 
 
 def cell(value: object) -> str:
@@ -139,8 +140,10 @@ def _preflight(load: LoadView) -> list[str]:
         "## Predicted first SIS load (pre-flight)",
         "",
         f"With Match ID Type {code(load.match_id_type or '')}, **{load.clean:,} of "
-        f"{load.sis_records:,} SIS records load cleanly**; {load.problems:,} are problems to "
-        f"fix before go-live. {load.existing_users:,} users are already in Alma "
+        f"{plural(load.sis_records, 'SIS record')} {'loads' if load.clean == 1 else 'load'} "
+        f"cleanly**; {load.problems:,} {'is a problem' if load.problems == 1 else 'are problems'} "
+        f"to fix before go-live. {plural(load.existing_users, 'user')} "
+        f"{'is' if load.existing_users == 1 else 'are'} already in Alma "
         f"({load.existing_internal:,} INTERNAL). `--preflight-csv FILE` lists every record.",
         "",
     ]
@@ -228,7 +231,7 @@ def _answer(view: ReportView) -> list[str]:
         ]
     if view.out_of_scope:
         scoped = "; ".join(
-            f"{s.kind} {s.label} ({s.whole:,} records, {s.part:,} would match)"
+            f"{s.kind} {s.label} ({plural(s.whole, 'record')}, {s.part:,} would match)"
             for s in view.out_of_scope
         )
         lines += [f"Left out of the coverage on purpose (out of scope): {scoped}.", ""]
@@ -301,7 +304,11 @@ def _candidates(view: ReportView) -> list[str]:
         right={0, 4, 5, 6},
     )
     if view.more_candidates:
-        lines += [f"{view.more_candidates} more candidate(s) are listed in the JSON report.", ""]
+        lines += [
+            f"{plural(view.more_candidates, 'more candidate')} "
+            f"{'is' if view.more_candidates == 1 else 'are'} listed in the JSON report.",
+            "",
+        ]
     for candidate in view.candidates:
         lines += _candidate(candidate)
     return lines

@@ -36,6 +36,7 @@ from authprobe.reports.candidate_view import (
 from authprobe.reports.load_view import LoadView, build_load_view
 from authprobe.reports.logins import LOGIN_NAMES, login_person_sentence
 from authprobe.reports.mask import reveal, reveal_reference
+from authprobe.wording import plural
 
 MAX_CANDIDATES = 8
 MAX_EXCEPTION_EXAMPLES = 15
@@ -219,7 +220,8 @@ def _configuration(report: Report, best: Candidate) -> tuple[list[Setting], list
         [
             Action(
                 "Registrar",
-                f"Fix the {exceptions:,} SIS record(s) that do not match (see 'Who does not "
+                f"Fix the {plural(exceptions, 'SIS record')} that "
+                f"{'does' if exceptions == 1 else 'do'} not match (see 'Who does not "
                 "match'; --exceptions-csv FILE lists them all).",
             )
         ]

@@ -18,6 +18,7 @@ from authprobe.analysis.profile import SourceProfiler, profile_records
 from authprobe.cli.app import main
 from authprobe.errors import ExitCode, SourceUnreachable
 from authprobe.model import Record, SourceKind
+from authprobe.reports.mask import mask
 from authprobe.sources.directory_files.ldif import LdifFile
 from authprobe.sources.directory_files.saved import SavedRecords, open_directory
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
@@ -352,6 +353,32 @@ def test_cli_lookup_exit_codes(server: Slapd, capsys: pytest.CaptureFixture[str]
     assert "2 matching entries" in capsys.readouterr().out
 
 
+def test_cli_lookup_masks_the_typed_value_one_way(
+    server: Slapd, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lookup shows the typed value masked the same way in the table, the JSON filter and a
+    -o FILE, and never the value itself (even when LDAP escaping changes its spelling)."""
+    typed = "u0000(42)*"
+    masked = mask(typed)
+    assert main(["ldap", "lookup", server.url, typed, "-a", "uid"]) == 1
+    table = capsys.readouterr().out
+    assert masked in table
+    assert "u0000" not in table
+    out = tmp_path / "lookup.json"
+    assert (
+        main(["ldap", "lookup", server.url, typed, "-a", "uid", "-f", "json", "-o", str(out)]) == 1
+    )
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["filter"].endswith(f"(uid={masked}))")
+    assert "u0000" not in out.read_text(encoding="utf-8")
+    shown = tmp_path / "lookup.txt"
+    assert main(["ldap", "lookup", server.url, "u000042", "-a", "uid", "-o", str(shown)]) == 0
+    text = shown.read_text(encoding="utf-8")
+    assert "1 matching entry" in text
+    assert "u000042" not in text
+    assert capsys.readouterr().out == ""
+
+
 def test_cli_wrong_password_exit_3(
     server: Slapd, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -387,3 +414,41 @@ def test_cli_scan_selected_attributes(server: Slapd, capsys: pytest.CaptureFixtu
     data = json.loads(capsys.readouterr().out)
     assert [p["field"] for p in data["profiles"]] == ["objectClass", "uid", "employeeNumber"]
     assert data["inputs"][0]["records"] == TOTAL
+
+
+@pytest.fixture(scope="module")
+def plain_server(slapd_factory: SlapdFactory, ldif: Path) -> Slapd:
+    """slapd without any TLS (no certificate, no LDAPS port)."""
+    return slapd_factory(ldif, ous=OUS, tls=False)
+
+
+def test_anonymous_who_am_i_is_an_answer(plain_server: Slapd) -> None:
+    """An anonymous bind: the server answers "who am I" with an empty identity, shown as
+    anonymous, not as "(not supported)"."""
+    facts = probe(LdapSettings(plain_server.url))
+    assert facts.who_am_i is not None
+    assert facts.who_am_i.startswith("anonymous")
+
+
+def test_starttls_refused_is_its_documented_reference(
+    plain_server: Slapd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--starttls against a server without TLS: ldap-starttls-failed (exit 3), as the README
+    documents, not ldap-tls-failed."""
+    assert main(["ldap", "probe", plain_server.url, "--starttls"]) == 3
+    err = capsys.readouterr().err
+    assert "[ldap-starttls-failed]" in err
+    assert "ldaps://" in err
+
+
+def test_ldaps_to_a_plain_port_says_why_in_words(
+    plain_server: Slapd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ldaps:// to a port that speaks plain LDAP: ldap-tls-failed with the TLS library's
+    sentence, never a Python tuple such as ("('socket ssl wrapping error ...',)",)."""
+    port = plain_server.url.rstrip("/").rsplit(":", 1)[1]
+    assert main(["ldap", "probe", f"ldaps://127.0.0.1:{port}"]) == 3
+    err = capsys.readouterr().err
+    assert "[ldap-tls-failed]" in err
+    assert "('" not in err
+    assert ",)" not in err

@@ -80,3 +80,56 @@ def test_wrong_password_is_exit_3(  # type: ignore[no-untyped-def]
     assert code == 3
     assert "not-the-password-xyz" not in err
     assert "Traceback" not in err
+
+
+def test_recommend_takes_the_ldap_scan_connection_flags(  # type: ignore[no-untyped-def]
+    slapd_factory: SlapdFactory, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """`recommend -d ldap://...` takes --user, --base and --filter as `ldap scan` does: with
+    --base on one OU and --filter on the people with an employeeNumber, exactly those planted
+    there are read; the command line wins over AUTHPROBE_LDAP_USER."""
+    staff, students = 40, 60
+    entries = [
+        {
+            "dn": f"uid={ou[0].lower()}{i},ou={ou},{BASE}",
+            "uid": f"{ou[0].lower()}{i}",
+            "cn": f"Person {i}",
+            "sn": f"Surname{i}",
+            **({"employeeNumber": f"{ou[0]}{i:06d}"} if i % 4 else {}),
+        }
+        for ou, count in (("Staff", staff), ("Students", students))
+        for i in range(count)
+    ]
+    ldif = _for_slapadd(write_ldif(tmp_path / "people.ldif", entries))
+    server = slapd_factory(ldif, ous=("Staff", "Students"), size_limit=None)
+    sis = write_sis(
+        tmp_path / "sis.xml",
+        [{"primary_id": f"S{i:06d}", "user_group": "STAFF"} for i in range(staff)],
+    )
+    secret = tmp_path / "password"
+    secret.write_text(server.reader_password + "\n", encoding="utf-8")
+    monkeypatch.setenv("AUTHPROBE_LDAP_USER", "cn=nobody,dc=example,dc=org")
+    monkeypatch.delenv("AUTHPROBE_LDAP_PASSWORD", raising=False)
+    argv = [
+        "recommend", "-d", server.url, "-s", str(sis), "--password-file", str(secret),
+        "--user", server.reader_dn, "--base", f"ou=Staff,{BASE}",
+        "--filter", "(&(objectClass=inetOrgPerson)(employeeNumber=*))", "-f", "json",
+    ]  # fmt: skip
+    main(argv)
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    with_number = sum(1 for i in range(staff) if i % 4)
+    assert data["inputs"][0]["records"] == with_number
+    assert data["recommendation"]["matched"] == with_number
+    assert server.reader_password not in captured.out + captured.err
+
+
+def test_connection_flags_with_a_file_are_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--filter with an LDIF export is refused (exit 2): it would not be applied."""
+    ldif = write_ldif(tmp_path / "d.ldif", [{"dn": f"uid=a,{BASE}", "uid": "a"}])
+    sis = write_sis(tmp_path / "s.xml", [{"primary_id": "a"}])
+    code = main(["recommend", "-d", str(ldif), "-s", str(sis), "--filter", "(uid=a)"])
+    assert code == 2
+    assert "ldap-options-without-url" in capsys.readouterr().err

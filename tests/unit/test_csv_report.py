@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from authprobe.cli.app import main
-from authprobe.model import Mismatch
-from authprobe.reports.csv import HEADER, exception_rows, render_exceptions_csv, safe_cell
+from authprobe.model import Mismatch, Outcome
+from authprobe.reports.csv import (
+    HEADER,
+    exception_rows,
+    outcome_in_words,
+    reason_in_words,
+    render_exceptions_csv,
+    safe_cell,
+)
 from authprobe.reports.mask import mask
 from tests.helpers import write_ldif, write_sis
 from tests.reportdata import small_report
@@ -64,7 +71,20 @@ def test_hostile_population_is_escaped() -> None:
     rows = list(
         exception_rows([Mismatch("u.xml:1", '=HYPERLINK("x")', "absent", "")], "primary_id")
     )
-    assert rows == [("u.xml:1", '\'=HYPERLINK("x")', "primary_id", "", "absent", "")]
+    assert rows == [("u.xml:1", '\'=HYPERLINK("x")', "primary_id", "", "no primary_id", "")]
+
+
+def test_reasons_are_in_a_registrars_words() -> None:
+    """A record without the field says `no primary_id` (not `absent`); every pre-flight outcome
+    has a sentence naming the Match ID field, and no code word like `rejected-taken`."""
+    assert reason_in_words("absent", "primary_id") == "no primary_id"
+    assert reason_in_words("differs by case", "primary_id") == "differs by case"
+    for outcome in Outcome:
+        words = outcome_in_words(outcome, "identifier:BARCODE")
+        assert words != outcome.value
+        assert "-" not in words  # never a code such as rejected-taken
+        assert "{" not in words
+    assert "identifier:BARCODE" in outcome_in_words(Outcome.AMBIGUOUS, "identifier:BARCODE")
 
 
 def test_no_recommendation_gives_header_only() -> None:
@@ -95,4 +115,4 @@ def test_cli_writes_exceptions_csv(tmp_path: Path, capsys: pytest.CaptureFixture
         ("STUDENT", "primary_id", "no directory entry with that value")
     ] * 2
     assert [r[3] for r in rows[1:]] == [mask("000028"), mask("000029")]
-    assert "2 row(s)" in capsys.readouterr().err
+    assert "(2 rows)" in capsys.readouterr().err

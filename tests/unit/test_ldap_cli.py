@@ -61,7 +61,7 @@ def test_scan_of_no_person_entries_is_an_error_finding(
     first = data["findings"][0]
     assert (first["code"], first["severity"]) == ("no-person-entries", "error")
     assert "0 person entries read — check the filter or the export" in first["message"]
-    assert "2 item(s) skipped" in first["message"]
+    assert "2 items skipped" in first["message"]
 
 
 def test_saving_a_snapshot_without_keys_is_a_warning(
@@ -126,3 +126,18 @@ def test_password_file_read_and_never_echoed(
     assert code == 3
     assert "ldap-connection-refused" in captured.err
     assert "Sup3r-Secret" not in captured.err + captured.out
+
+
+def test_save_hint_is_never_wrapped_inside_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ldap scan --save FILE` names the command to run next on one line, however long the
+    path (rich used to break it at 80 columns, in the middle of the command)."""
+    ldif = tmp_path / "d.ldif"
+    ldif.write_text("dn: uid=a,dc=c\nobjectClass: person\nuid: a\n", encoding="utf-8")
+    folder = tmp_path / ("a-rather-long-folder-name-for-the-snapshots-of-the-directory" * 2)
+    folder.mkdir()
+    save = folder / "snapshot.jsonl.gz"
+    assert main(["ldap", "scan", str(ldif), "--save", str(save), "-f", "json"]) == 0
+    err = capsys.readouterr().err
+    assert f"authprobe recommend --directory {save}" in err.splitlines()[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,31 @@ def test_passwords_never_read(tmp_path: Path) -> None:
         tmp_path, "dn: uid=a,dc=c\nobjectClass: person\nuserPassword: secret\nuid: a\n"
     )
     assert "userPassword" not in records[0].attrs
-    assert source.stats.skipped["password attribute not read"] == 1
+    assert source.stats.withheld["password attribute not read"] == 1
+    assert not source.stats.skipped  # the entry was read: nothing was skipped
+
+
+def test_scan_says_passwords_were_left_out_not_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ldap scan` of entries with passwords: every entry read, none skipped, no
+    records-skipped finding; the JSON lists the password values under left_out."""
+    from authprobe.cli.app import main
+
+    entries = "".join(
+        f"dn: uid=u{i},dc=c\nobjectClass: person\nuid: u{i}\nuserPassword: pw{i}\n\n"
+        for i in range(3)
+    )
+    path = tmp_path / "p.ldif"
+    path.write_text(entries, encoding="utf-8")
+    assert main(["ldap", "scan", str(path), "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (read,) = data["inputs"]
+    assert read["records"] == 3
+    assert read["skipped"] == {}
+    assert read["left_out"] == {"password attribute not read": 3}
+    assert "records-skipped" not in {f["code"] for f in data["findings"]}
+    assert "pw1" not in json.dumps(data)
 
 
 def test_options_and_first_spelling(tmp_path: Path) -> None:
@@ -228,7 +253,7 @@ def test_corpus_futurama_fry() -> None:
     assert attrs["mail"] == ("fry@planetexpress.com",)
     assert len(attrs["objectClass"]) == 4
     assert source.stats.skipped["binary value not profiled"] == 1
-    assert source.stats.skipped["password attribute not read"] == 1
+    assert source.stats.withheld["password attribute not read"] == 1
     assert records[0].population == "people"
 
 
@@ -250,7 +275,7 @@ def test_corpus_openldap_test_ldif() -> None:
     records = list(source.records())
     assert len(records) == 11
     assert source.stats.skipped["not a person entry"] == 8
-    assert source.stats.skipped["password attribute not read"] == 4
+    assert source.stats.withheld["password attribute not read"] == 4
     babs = next(r for r in records if r.ref.startswith("cn=Barbara Jensen"))
     assert babs.attrs["sn"] == (" Jensen ",)
     assert babs.attrs["cn"] == ("Barbara Jensen", "Babs Jensen")
@@ -265,7 +290,7 @@ def test_corpus_peppelinux_eduperson() -> None:
     assert [r.attrs["uid"] for r in records] == [("mario",), ("peppe",), ("gino",)]
     assert [len(r.attrs["mail"]) for r in records] == [1, 2, 2]
     assert records[0].attrs["edupersonprincipalname"] == ("rossi@unical",)
-    assert source.stats.skipped["password attribute not read"] == 6
+    assert source.stats.withheld["password attribute not read"] == 6
 
 
 @pytest.mark.parametrize(

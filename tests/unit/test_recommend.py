@@ -69,7 +69,7 @@ def test_case_only_collision_in_sis_rejects_the_field() -> None:
     report = _report(sis, directory)
     email = next(c for c in report.candidates if c.correspondence.sis_field == "email")
     assert email.rejected
-    assert "1 value(s) of email" in email.rejected_because[0]
+    assert "1 value of email is held" in email.rejected_because[0]
     assert report.recommendation is not None
     assert report.recommendation.correspondence.sis_field == "primary_id"
 

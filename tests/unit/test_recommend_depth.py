@@ -422,7 +422,7 @@ def test_awkward_characters_rank_a_candidate_lower() -> None:
     assert alt.correspondence.matched == code.correspondence.matched == 100
     chars = {c.name: c for c in alt.criteria}["characters"]
     assert chars.value == 0.0
-    assert "20 identifier:ALT value(s) (20.0 %)" in chars.explanation
+    assert "20 identifier:ALT values (20.0 %) hold" in chars.explanation
     assert {c.name: c for c in code.criteria}["characters"].value == 1.0
     assert report.candidates.index(code) < report.candidates.index(alt)
     assert chars.explanation in alt.reasons

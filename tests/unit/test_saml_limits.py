@@ -180,7 +180,8 @@ def test_aggregate_listing_memory_does_not_grow_with_the_entity_count(
         document = json.loads(out.read_text(encoding="utf-8"))["metadata"]
         assert (document["entities"], document["idps"]) == (AGGREGATE_IDPS, AGGREGATE_IDPS)
     else:
-        assert f"{AGGREGATE_IDPS} of {AGGREGATE_IDPS} entities" in out.read_text(encoding="utf-8")
+        shown = f"{AGGREGATE_IDPS:,} of {AGGREGATE_IDPS:,} entities"
+        assert shown in out.read_text(encoding="utf-8")
 
 
 def test_decode_against_an_aggregate_keeps_only_the_issuers_idp(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import ssl
 import threading
 import tracemalloc
@@ -357,3 +358,26 @@ def test_a_server_that_does_not_speak_http_is_exit_3(tmp_path: Path) -> None:
     thread.join(5)
     listener.close()
     assert caught.value.reference == "saml-metadata-not-http"
+
+
+def test_a_scope_listed_twice_is_shown_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """An IdP that lists its scope in the IDPSSODescriptor and again in the AttributeAuthority
+    shows each scope once (it said "su.se, su.se")."""
+    from lxml import etree
+
+    from authprobe.cli.app import main
+
+    path = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "idp-metadata"
+    path = path / "fed_swamid-1.0_aggregate.xml"
+    if not path.exists():
+        pytest.skip("the shared corpus is not here")
+    entity = "https://idp.secure.su.se/identity"
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    (element,) = tree.iterfind(f"{{{md}}}EntityDescriptor[@entityID='{entity}']")
+    listed = [s.text.strip() for s in element.iter("{urn:mace:shibboleth:metadata:1.0}Scope")]
+    assert len(listed) > len(set(listed))  # the data does list one twice
+    main(["saml", "metadata", str(path), "--entity", entity, "-f", "json"])
+    (idp,) = json.loads(capsys.readouterr().out)["idps"]
+    shown = [s["value"] for s in idp["scopes"]]
+    assert shown == list(dict.fromkeys(listed))

@@ -173,11 +173,13 @@ def test_scan_with_xsd_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_findings_csv_lists_every_refused_person(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--findings-csv has one row per refusal, masked unless --show-values."""
+    """--findings-csv (UTF-8 with a BOM, for Excel) has one row per refusal, masked unless
+    --show-values."""
     truth = plant(Plan(students=3, duplicate_pairs=4, unknown_group=3), tmp_path)
     out = tmp_path / "f.csv"
     build_json(capsys, tmp_path, "--allow-partial", "--findings-csv", str(out))
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfcode,")
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert (
         sum(1 for r in rows if r["code"] == "sis-id-duplicate") == truth.refused["sis-id-duplicate"]
     )

@@ -89,12 +89,14 @@ def test_findings_csv_lists_every_occurrence(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """--findings-csv has one row per occurrence (duplicates: every holder), values masked."""
+    """--findings-csv (UTF-8 with a BOM, for Excel) has one row per occurrence (duplicates:
+    every holder), values masked."""
     path, _ = planted
     target = tmp_path / "findings.csv"
     main(["sis", "scan", str(path), "--findings-csv", str(target), "--format", "json"])
     capsys.readouterr()
-    with target.open(encoding="utf-8", newline="") as handle:
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfcode,")
+    with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["code", "severity", "field", "reference", "value", "detail"]
     per_code: dict[str, int] = {}

@@ -35,13 +35,13 @@ from authprobe.analysis.crosscheck.correspond import (
 from authprobe.analysis.crosscheck.index import SideIndex, collect
 from authprobe.analysis.crosscheck.shared import SharedIdentifier, shared_identifiers
 from authprobe.analysis.crosscheck.unmatched import (
-    ABSENT,
     NOT_FOUND,
     NOT_IN_SIS,
     OTHER_ATTRIBUTE,
     STEP_REASONS,
     unmatched_reasons,
 )
+from authprobe.model import ABSENT
 
 __all__ = [
     "ABSENT",

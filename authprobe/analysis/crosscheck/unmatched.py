@@ -12,12 +12,11 @@ from authprobe.analysis.crosscheck.columns import HASH, RECORD, Chain, isin
 from authprobe.analysis.crosscheck.kernels import FULL, ordered
 from authprobe.analysis.crosscheck.measure import EXAMPLES
 from authprobe.analysis.normalize import STEPS
-from authprobe.model import SourceKind, UnmatchedCount
+from authprobe.model import ABSENT, SourceKind, UnmatchedCount
 
 if TYPE_CHECKING:
     from authprobe.analysis.crosscheck.index import SideIndex
 
-ABSENT = "absent"
 NOT_FOUND = "no directory entry with that value"
 NOT_IN_SIS = "no SIS record with that value"
 OTHER_ATTRIBUTE = "present under another attribute"

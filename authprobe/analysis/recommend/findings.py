@@ -13,6 +13,7 @@ from authprobe.analysis.profile import SourceProfiler, no_records_finding
 from authprobe.analysis.recommend.sides import Side
 from authprobe.model import FieldProfile, Finding, Severity, SourceKind
 from authprobe.sources import RecordSource
+from authprobe.wording import agree, plural
 
 
 def profile_findings(
@@ -36,8 +37,11 @@ def profile_findings(
                     profile.source.value,
                     profile.field,
                     profile.duplicate_values,
-                    f"{profile.duplicate_values:,} value(s) of {profile.field} are held by "
-                    f"{profile.duplicate_records:,} records.",
+                    agree(
+                        f"{plural(profile.duplicate_values, 'value')} of {profile.field} "
+                        f"[is|are] held by {plural(profile.duplicate_records, 'record')}.",
+                        profile.duplicate_values,
+                    ),
                 )
             )
         if profile.case_collision_values:
@@ -48,9 +52,13 @@ def profile_findings(
                     profile.source.value,
                     profile.field,
                     profile.case_collision_values,
-                    f"{profile.case_collision_values:,} value(s) of {profile.field} differ only "
-                    f"by letter case between {profile.case_collision_records:,} records; Alma "
-                    "treats them as the same identifier.",
+                    agree(
+                        f"{plural(profile.case_collision_values, 'value')} of {profile.field} "
+                        f"differ[s|] only by letter case between "
+                        f"{plural(profile.case_collision_records, 'record')}; Alma treats them as "
+                        "the same identifier.",
+                        profile.case_collision_values,
+                    ),
                 )
             )
         if profile.whitespace_values:
@@ -61,8 +69,11 @@ def profile_findings(
                     profile.source.value,
                     profile.field,
                     profile.whitespace_values,
-                    f"{profile.whitespace_values:,} value(s) of {profile.field} start or end "
-                    "with whitespace.",
+                    agree(
+                        f"{plural(profile.whitespace_values, 'value')} of {profile.field} "
+                        "start[s|] or end[s|] with whitespace.",
+                        profile.whitespace_values,
+                    ),
                 )
             )
     return findings
@@ -81,8 +92,11 @@ def missing_primary_id(sis_profiles: dict[str, FieldProfile], sis_records: int) 
             SourceKind.SIS.value,
             "primary_id",
             missing,
-            f"{missing:,} SIS record(s) have no primary_id; Alma would invent one from the "
-            "name, which never matches a login.",
+            agree(
+                f"{plural(missing, 'SIS record')} [has|have] no primary_id; Alma would invent "
+                "one from the name, which never matches a login.",
+                missing,
+            ),
         )
     ]
 
@@ -100,7 +114,8 @@ def shared_identifier_findings(sis: Side) -> list[Finding]:
             SourceKind.SIS.value,
             shared.field,
             shared.records,
-            f"{shared.records:,} SIS record(s) have a {shared.field} value that is also a value "
+            f"{plural(shared.records, 'SIS record')} {'has' if shared.records == 1 else 'have'} a "
+            f"{shared.field} value that is also a value "
             f"of {', '.join(shared.other_fields)} (on another user or the same one, ignoring "
             "case); Alma requires every identifier to be unique across all users and identifier "
             "fields together, and the load rejects such duplicates.",
@@ -122,7 +137,8 @@ def population_findings(directory: Side, attribute: str | None) -> list[Finding]
             SourceKind.DIRECTORY.value,
             attribute,
             missing,
-            f"{missing:,} of {records:,} directory entries have no {attribute} (the population "
+            f"{missing:,} of {plural(records, 'directory entry', 'directory entries')} "
+            f"{'has' if missing == 1 else 'have'} no {attribute} (the population "
             "rule); they are grouped by the first OU of their DN instead. Check the attribute's "
             "spelling, or choose another with --population-rule.",
             tuple(directory.population_examples),
@@ -139,7 +155,9 @@ def skipped_findings(source: RecordSource) -> list[Finding]:
             source.source.value,
             None,
             count,
-            f"{count:,} item(s) of {source.location} were skipped: {reason}.",
+            agree(
+                f"{plural(count, 'item')} of {source.location} [was|were] skipped: {reason}.", count
+            ),
             tuple(source.stats.skipped_examples.get(reason, ())),
         )
         for reason, count in sorted(source.stats.skipped.items())

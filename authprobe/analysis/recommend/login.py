@@ -19,9 +19,11 @@ from authprobe.model import (
     Candidate,
     Correspondence,
     FieldProfile,
+    Finding,
     LoginPerson,
     Record,
     ReleasedValueMatch,
+    Severity,
     SisMatch,
 )
 
@@ -69,3 +71,63 @@ def advice(
         match=match,
         profiles=profiles,
     )
+
+
+_SOURCE = {"SAML": "saml-assertion", "OpenID Connect": "oidc-token"}
+
+
+def _unverified(protocol: str, location: str, detail: str) -> Finding:
+    return Finding(
+        "login-not-verified",
+        Severity.WARNING,
+        _SOURCE[protocol],
+        None,
+        1,
+        f"The captured {protocol} login ({location}) does not verify: {detail}. Its values "
+        "still count as evidence of what the IdP releases, but they may not be what the IdP "
+        "sent: capture the login again (Alma's SAML test page, SAML-tracer) before deciding.",
+    )
+
+
+def _unchecked(protocol: str, location: str, how: str) -> Finding:
+    return Finding(
+        "login-not-checked",
+        Severity.INFO,
+        _SOURCE[protocol],
+        None,
+        1,
+        f"The signature of the captured {protocol} login ({location}) was not checked: "
+        f"its values are taken as they are. {how}",
+    )
+
+
+def login_trust_findings(options: Options) -> list[Finding]:
+    """A captured login whose signature does not verify (or covers only part of it, e.g. a
+    Response holding several assertions) is evidence to doubt, and the report says so; a login
+    whose signature could not be checked is noted."""
+    found: list[Finding] = []
+    saml = options.assertion
+    if saml is not None:
+        if saml.trusted is False:
+            found.append(_unverified("SAML", saml.location, saml.trust_detail))
+        elif saml.trusted is None:
+            found.append(
+                _unchecked(
+                    "SAML",
+                    saml.location,
+                    "Give --idp-metadata: its signing certificates verify the login.",
+                )
+            )
+    token = options.oidc_token
+    if token is not None and not token.trusted:
+        if token.signature.status in ("invalid", "unsigned", "no-matching-key"):
+            found.append(_unverified("OpenID Connect", token.location, token.signature.detail))
+        else:
+            found.append(
+                _unchecked(
+                    "OpenID Connect",
+                    token.location,
+                    "Give --oidc-discovery: the provider's keys verify the token.",
+                )
+            )
+    return found

@@ -21,7 +21,7 @@ from authprobe.analysis.recommend.findings import (
     skipped_findings,
     value_findings,
 )
-from authprobe.analysis.recommend.login import advice, login_evidence
+from authprobe.analysis.recommend.login import advice, login_evidence, login_trust_findings
 from authprobe.analysis.recommend.options import Options
 from authprobe.analysis.recommend.sides import (
     Side,
@@ -184,6 +184,7 @@ def build_report(
         why_none,
         empty_input_findings(((directory, read.directory), (sis, read.sis))),
         [
+            *login_trust_findings(options),
             *set_aside_findings(set_aside),
             *history_findings(history, [p.directory_attribute for p in pairs]),
             *missing_primary_id(by_field, read.sis.profiler.records),

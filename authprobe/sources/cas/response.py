@@ -23,6 +23,7 @@ from authprobe import vocab, xmlsafe
 from authprobe.errors import InputError
 from authprobe.model import Finding, Severity
 from authprobe.sources.documents import parse_object, read_bytes
+from authprobe.wording import plural
 
 CAS = "http://www.yale.edu/tp/cas"
 SOURCE = "cas-response"
@@ -385,7 +386,8 @@ def success_findings(response: CasResponse) -> list[Finding]:
                 "cas-proxied",
                 Severity.INFO,
                 "proxies",
-                f"The ticket was validated through {len(response.proxies)} proxy(ies): this is "
+                f"The ticket was validated through "
+                f"{plural(len(response.proxies), 'proxy', 'proxies')}: this is "
                 "a proxy ticket, not the login of a browser.",
             )
         )

@@ -46,6 +46,7 @@ from authprobe.sources.directory_files.jsonstream import (
 from authprobe.sources.directory_files.ldif import DISABLED_INFO, SKIP_DISABLED
 from authprobe.sources.ldap import ad
 from authprobe.sources.tabular import Table, data_in_header, detect_encoding
+from authprobe.wording import plural
 
 GUESTS: Final = "Guests"
 MEMBERS: Final = "Members"
@@ -132,7 +133,8 @@ class EntraExport:
         if not self.stats.records and self.ledger.not_users and not self.ledger.users:
             raise InputError(
                 "entra-no-users",
-                f"No user objects in this export: its {self.ledger.not_users:,} object(s) are "
+                f"No user objects in this export: its {plural(self.ledger.not_users, 'object')} "
+                f"{'is' if self.ledger.not_users == 1 else 'are'} "
                 f"not users ({self.ledger.not_user_kind}).",
                 location=self.location,
                 hint="Export users: GET /users?$select=... in Graph Explorer, or Get-MgUser -All "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from authprobe.model import Finding, Severity, SourceKind
+from authprobe.wording import plural
 
 _CAST_TO_USER = re.compile(r"microsoft\.graph\.user(?![A-Za-z])", re.IGNORECASE)
 _MIXED = frozenset({"directoryobjects"})
@@ -99,7 +100,8 @@ class PageLedger:
                     SourceKind.DIRECTORY.value,
                     None,
                     self.pages,
-                    f"The Graph export is incomplete: {said}. Only {records:,} users were read; "
+                    f"The Graph export is incomplete: {said}. Only {plural(records, 'user')} "
+                    f"{'was' if records == 1 else 'were'} read; "
                     "the rest of the directory is missing and every coverage figure counts part "
                     "of it. Save every page (follow @odata.nextLink until a page has none, or "
                     "use Get-MgUser -All) and run again.",
@@ -113,8 +115,10 @@ class PageLedger:
                     SourceKind.DIRECTORY.value,
                     None,
                     self.repeated,
-                    f"{self.repeated:,} page(s) were saved twice (the same @odata.nextLink): "
-                    "their users are read twice and look like duplicates. Keep one copy of each "
+                    f"{plural(self.repeated, 'page')} {'was' if self.repeated == 1 else 'were'} "
+                    "saved twice "
+                    "(the same @odata.nextLink): the users on them are read twice and look like "
+                    "duplicates. Keep one copy of each "
                     "page.",
                 )
             )

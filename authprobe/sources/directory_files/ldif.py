@@ -89,7 +89,7 @@ class EntryConverter:
         """Add one value: text as is; bytes decoded (GUID/SID), as UTF-8 text, or skipped."""
         name = self.spell(attribute)
         if ad.is_secret(name):
-            self.stats.skip(SKIP_SECRET, location)
+            self.stats.withhold(SKIP_SECRET)
             return
         if isinstance(value, str):
             if ad.is_guid_attribute(name):
@@ -150,8 +150,7 @@ class EntryConverter:
             else:
                 existing.extend(decoded)
         elif kind == _SECRET:
-            for _ in values:
-                self.stats.skip(SKIP_SECRET, location)
+            self.stats.withhold(SKIP_SECRET, len(values))
         else:
             for value in values:
                 self.add(attrs, name, value, location)
@@ -255,6 +254,7 @@ class LdifFile:
             records=self.stats.records,
             skipped=dict(self.stats.skipped),
             files=1,
+            withheld=dict(self.stats.withheld),
         )
 
     def records(self) -> Iterator[Record]:

@@ -192,6 +192,8 @@ def open_directory(
     settings: Any = None,
     exclude_disabled: bool = False,
     also_read: tuple[str, ...] = (),
+    base: str | None = None,
+    search_filter: str | None = None,
     plan: runtime.ReadPlan | None = None,
 ) -> RecordSource:
     """A directory `RecordSource` for an LDAP URL, an LDIF, CSV or saved .jsonl(.gz) file, or
@@ -201,8 +203,9 @@ def open_directory(
     `settings` (an `LdapSettings`) is used for URLs; without it they come from the environment
     (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...). `also_read`
     names attributes a server must return besides all user attributes (`*`), e.g. the
-    operational entryUUID. `plan` says how an LDIF export may be read (a large one by a
-    forked child process).
+    operational entryUUID. `base` and `search_filter` narrow the search of a URL (default: the
+    server's base, the person filter of its kind). `plan` says how an LDIF export may be read
+    (a large one by a forked child process).
     """
     if is_url(spec):
         from authprobe.sources.ldap.directory import LdapDirectory
@@ -212,6 +215,8 @@ def open_directory(
             settings or settings_from_environment(spec),
             exclude_disabled=exclude_disabled,
             attributes=("*", *also_read),
+            base=base,
+            search_filter=search_filter,
         )
     if "://" in spec:
         from authprobe.errors import UsageError

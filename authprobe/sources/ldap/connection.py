@@ -131,18 +131,19 @@ def _unopened(settings: LdapSettings, url: LdapUrl) -> ldap3.Connection:
 def _open(connection: ldap3.Connection, settings: LdapSettings, url: LdapUrl) -> None:
     """Open the socket, StartTLS if asked, and check the certificate name --tls-name gives."""
     connection.open(read_server_info=False)
-    if (
-        settings.starttls
-        and url.scheme == "ldap"
-        and not connection.start_tls(read_server_info=False)
-    ):
-        said = (connection.result or {}).get("message") or ""
-        raise SourceUnreachable(
-            "ldap-starttls-failed",
-            f"The server refused StartTLS. {said}".strip(),
-            location=url.display,
-            hint="Use ldaps://HOST:636, or ask the administrators to enable StartTLS.",
-        )
+    if settings.starttls and url.scheme == "ldap":
+        try:
+            started = connection.start_tls(read_server_info=False)
+            said = (connection.result or {}).get("message") or ""
+        except ldap_exc.LDAPStartTLSError as exc:  # e.g. a server without TLS: protocolError
+            started, said = False, str(exc)
+        if not started:
+            raise SourceUnreachable(
+                "ldap-starttls-failed",
+                f"The server refused StartTLS. {said}".strip(),
+                location=url.display,
+                hint="Use ldaps://HOST:636, or ask the administrators to enable StartTLS.",
+            )
     use_tls = url.scheme == "ldaps" or settings.starttls
     if settings.tls_name and use_tls and not settings.insecure:
         # ldap3 accepts the URL's host OR the extra names; --tls-name means the

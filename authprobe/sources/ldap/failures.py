@@ -6,6 +6,7 @@ sub-code says whether the password is wrong, the account disabled, expired or lo
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -209,6 +210,23 @@ def result_error(
     return SourceUnreachable(reference, text + detail, location=location, hint=hint)
 
 
+def readable(exc: BaseException) -> str:
+    """The exception's message as a sentence: ldap3 nests the socket error's text in tuples
+    (`("('socket ssl wrapping error: [SSL: ...] EOF ...',)",)`); keep the words only."""
+    text = str(exc)
+    for _ in range(4):  # each level of nesting is one tuple's repr
+        if not (text.startswith("(") and text.endswith(",)")) or len(text) > 2000:
+            break
+        try:
+            inner = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            break
+        if not (isinstance(inner, tuple) and len(inner) == 1 and isinstance(inner[0], str)):
+            break
+        text = inner[0]
+    return text
+
+
 def wrap_exception(
     exc: BaseException, location: str, settings: LdapSettings | None
 ) -> SourceUnreachable:
@@ -217,7 +235,7 @@ def wrap_exception(
     ldap3 and the socket layer say what went wrong only in the exception's text: it is tested
     for certificate problems first, then network problems, then protocol problems.
     """
-    text = str(exc)
+    text = readable(exc)
     lowered = text.lower()
     name = type(exc).__name__
     found = (

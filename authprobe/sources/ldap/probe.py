@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import ssl
 from dataclasses import dataclass
@@ -164,17 +163,31 @@ def person_attributes(
     return tuple(wanted), tuple(sorted(attributes.values(), key=str.lower))
 
 
+WHO_AM_I = "1.3.6.1.4.1.4203.1.11.3"
+"""The "Who am I?" extended operation (RFC 4532)."""
+
+
+def _who_am_i(connection: ldap3.Connection) -> str:
+    """The identity the server says this connection has; an anonymous bind is answered with an
+    empty identity (RFC 4532), which is an answer, not a missing one."""
+    try:
+        answer = connection.extend.standard.who_am_i()
+    except ldap_exc.LDAPException:
+        return "(the server did not answer)"
+    if (connection.result or {}).get("result") not in (0, None):
+        return "(the server did not answer)"
+    return str(answer) if answer else "anonymous (the server answers with an empty identity)"
+
+
 def probe(settings: LdapSettings) -> ServerFacts:
     """Connect, bind and describe the server (RootDSE, TLS, who am I, person schema)."""
     url = parse_url(settings.url)
     connection = connect(settings)
     try:
         root = read_root_dse(connection, url.display)
-        who: str | None = None
-        if "1.3.6.1.4.1.4203.1.11.3" in root.get("supportedextension", []):
-            with contextlib.suppress(ldap_exc.LDAPException):
-                answer = connection.extend.standard.who_am_i()
-                who = str(answer) if answer else None
+        who: str | None = None  # the server does not offer the extension
+        if WHO_AM_I in root.get("supportedextension", []):
+            who = _who_am_i(connection)
         classes, attributes = person_attributes(connection, root)
         controls = tuple(root.get("supportedcontrol", []))
         return ServerFacts(

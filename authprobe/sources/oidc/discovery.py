@@ -26,6 +26,7 @@ from authprobe.model import Finding, Severity
 from authprobe.sources import web
 from authprobe.sources.documents import JsonDocument, read_json, strings, text
 from authprobe.sources.oidc.keys import KeySetFacts, jwks_from_document, read_jwks
+from authprobe.wording import agree, plural
 
 SOURCE = "oidc-discovery"
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -251,8 +252,12 @@ def _http_findings(data: dict[str, Any]) -> list[Finding]:
             SOURCE,
             plain[0][0],
             len(plain),
-            f"{len(plain)} endpoint(s) or identifier(s) are plain http: URLs{where}: codes and "
-            "tokens sent there cross the network unencrypted ("
+            agree(
+                f"{plural(len(plain), 'endpoint or identifier', 'endpoints or identifiers')} "
+                f"[is|are] plain http: URL[|s]{where}: codes and ",
+                len(plain),
+            )
+            + "tokens sent there cross the network unencrypted ("
             + ", ".join(name for name, _ in plain)
             + ").",
             tuple(f"{name}: {value}" for name, value in plain[:10]),

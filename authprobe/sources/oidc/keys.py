@@ -26,6 +26,7 @@ from authprobe.errors import AuthprobeError, InputError
 from authprobe.model import Finding, Severity
 from authprobe.sources.documents import JsonDocument, read_json, strings, text
 from authprobe.sources.saml.crypto import Certificate, parse_certificate
+from authprobe.wording import agree, plural
 
 SOURCE = "oidc-jwks"
 EXPIRY_WARNING = timedelta(days=90)
@@ -214,8 +215,12 @@ def _findings(keys: KeySetFacts, private: int, now: datetime) -> tuple[Finding, 
                 "oidc-jwks-private-key",
                 Severity.ERROR,
                 None,
-                f"{private} key(s) of the JWKS include private members (d, p, q, ...): the "
-                "provider publishes its private signing key. Tell campus IT at once; authprobe "
+                agree(
+                    f"{plural(private, 'key')} of the JWKS include[s|] private members (d, p, q, "
+                    "...): the ",
+                    private,
+                )
+                + "provider publishes its private signing key. Tell campus IT at once; authprobe "
                 "dropped those members.",
                 private,
             )
@@ -227,7 +232,12 @@ def _findings(keys: KeySetFacts, private: int, now: datetime) -> tuple[Finding, 
                 "oidc-jwks-key-unusable",
                 Severity.WARNING if len(skipped) == len(keys.keys) else Severity.INFO,
                 None,
-                f"{len(skipped)} of {len(keys.keys)} key(s) are not used to verify signatures.",
+                agree(
+                    f"{len(skipped)} of {plural(len(keys.keys), 'key')} [is|are] not used to "
+                    "verify "
+                    "signatures.",
+                    len(skipped),
+                ),
                 len(skipped),
                 tuple(f"{k.kid or '(no kid)'}: {k.problem}" for k in skipped[:5]),
             )

@@ -25,6 +25,7 @@ from joserfc.jwk import Key, OctKey
 
 from authprobe.errors import InputError
 from authprobe.sources.oidc.keys import KeyFact, KeySetFacts
+from authprobe.wording import plural
 
 HMAC_ALGS = ("HS256", "HS384", "HS512")
 ASYMMETRIC = {
@@ -112,7 +113,8 @@ def check_signature(
             "no-matching-key",
             alg,
             kid,
-            f"No signing key with {which} in {keys.location} ({held} usable key(s)): a token "
+            f"No signing key with {which} in {keys.location} ({plural(held, 'usable key')}): a "
+            "token "
             "of another provider, or the provider has rolled its keys.",
         )
     allowed = jws_registry([alg])

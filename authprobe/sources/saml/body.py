@@ -22,6 +22,7 @@ from authprobe import vocab
 from authprobe.model import Finding, Severity
 from authprobe.sources.saml.checks import nameid_opaque, nameid_short
 from authprobe.sources.saml.entity import parse_datetime
+from authprobe.wording import plural
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -188,7 +189,8 @@ def read_body(assertion: Any, findings: list[Finding], opener: Opener | None) ->
             _finding(
                 "encrypted-parts-skipped",
                 Severity.WARNING,
-                f"{reader.skipped} encrypted part(s) beyond the first {MAX_DECRYPTED_PARTS} "
+                f"{plural(reader.skipped, 'encrypted part')} beyond the first "
+                f"{MAX_DECRYPTED_PARTS} "
                 "were not decrypted.",
             )
         )

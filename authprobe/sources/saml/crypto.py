@@ -273,11 +273,11 @@ def _why_not(signature: Any, outcomes: Sequence[libxmlsec.Verification]) -> str:
         return "does NOT verify: the signed content was changed after signing (digest mismatch)"
     if set(reasons) == {"signature"}:
         return (
-            "does NOT verify with the trusted certificate(s): it was signed with another key "
+            "does NOT verify with the trusted certificates: it was signed with another key "
             "(or its SignedInfo was altered)"
         )
     other = reasons.get("other", "")
-    return f"does NOT verify with the trusted certificate(s): xmlsec cannot check it ({other})"
+    return f"does NOT verify with the trusted certificates: xmlsec cannot check it ({other})"
 
 
 def _local(tag: str) -> str:

@@ -135,10 +135,13 @@ def idp_entity(element: Any, idpsso: Any, now: datetime, location: str) -> IdpEn
     }
     formats = tuple(_text(f) for f in idpsso.iterfind(f"{{{MD}}}NameIDFormat") if _text(f))
     attributes = _offered_attributes(element, idpsso)
+    # The same scope is often listed by the IDPSSODescriptor and the AttributeAuthority: once.
     scopes = tuple(
-        Scope(_text(s), (s.get("regexp") or "false").lower() in ("true", "1"))
-        for s in element.iter(f"{{{SHIBMD}}}Scope")
-        if _text(s)
+        dict.fromkeys(
+            Scope(_text(s), (s.get("regexp") or "false").lower() in ("true", "1"))
+            for s in element.iter(f"{{{SHIBMD}}}Scope")
+            if _text(s)
+        )
     )
     certificates, cert_findings = _certificates(idpsso, entity_id)
     organization = element.find(f"{{{MD}}}Organization")

@@ -40,6 +40,7 @@ from authprobe.sources.saml.login import Assertion, SignatureFact
 from authprobe.sources.saml.metadata import IdpEntity, IdpMetadata, parse_datetime
 from authprobe.sources.saml.trust import TrustVerdict, held_finding, trust
 from authprobe.sources.saml.unwrap import extract_xml, not_a_message, read_input
+from authprobe.wording import agree, plural
 
 __all__ = [
     "Assertion",
@@ -340,9 +341,13 @@ class _Decoder:
                 _finding(
                     "signature-elsewhere",
                     Severity.WARNING,
-                    f"{len(stray)} signature(s) elsewhere in the message (inside "
-                    f"{', '.join('<' + p + '>' for p in places)}) were ignored: they do not "
-                    "cover the Response or the assertion shown. Unexpected signatures are a "
+                    agree(
+                        f"{plural(len(stray), 'signature')} elsewhere in the message (inside "
+                        f"{', '.join('<' + p + '>' for p in places)}) [was|were] ignored: "
+                        "[it does|they do] not cover the Response or the assertion shown. ",
+                        len(stray),
+                    )
+                    + "Unexpected signatures are a "
                     "sign of signature wrapping.",
                 )
             )
@@ -414,7 +419,11 @@ class _Decoder:
                 _finding(
                     "attribute-not-offered",
                     Severity.INFO,
-                    f"{len(missing)} released attribute(s) are not listed in the metadata: "
+                    agree(
+                        f"{plural(len(missing), 'released attribute')} [is|are] not listed in the "
+                        "metadata: ",
+                        len(missing),
+                    )
                     + ", ".join(missing),
                 )
             )

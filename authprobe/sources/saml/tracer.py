@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authprobe.errors import InputError, UsageError
+from authprobe.wording import plural
 
 SAML_PARAMETERS = ("SAMLResponse", "SAMLRequest")
 _ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
@@ -115,7 +116,8 @@ def traced_messages(data: bytes, location: str) -> list[TracedMessage]:
     if not messages:
         raise InputError(
             "saml-tracer-no-message",
-            f"This SAML-tracer export holds {len(requests):,} request(s) but no SAML message.",
+            f"This SAML-tracer export holds {plural(len(requests), 'request')} but no SAML "
+            "message.",
             location=location,
             hint="Start SAML-tracer before logging in, log in through the IdP, then export.",
         )
@@ -131,8 +133,8 @@ def choose(
         if not 1 <= index <= len(messages):
             raise UsageError(
                 "saml-tracer-index",
-                f"--index {index}: this SAML-tracer export holds {len(messages)} SAML "
-                f"message(s): {listing}.",
+                f"--index {index}: this SAML-tracer export holds "
+                f"{plural(len(messages), 'SAML message')}: {listing}.",
                 hint="Give an --index between 1 and the number of messages.",
             )
         chosen = messages[index - 1]
@@ -147,7 +149,10 @@ def choose(
                 "message with --index N.",
             )
         chosen = responses[-1]
-    note = f"SAML-tracer export with {len(messages)} SAML message(s); showing {chosen.describe()}."
+    note = (
+        f"SAML-tracer export with {plural(len(messages), 'SAML message')}; showing "
+        f"{chosen.describe()}."
+    )
     if len(messages) > 1:
         note += " --index N shows another: " + listing + "."
     return chosen, note

@@ -16,6 +16,7 @@ from authprobe.buildconfig import PERSON
 from authprobe.errors import InputError, UsageError
 from authprobe.model import ReadStats
 from authprobe.sources.tabular import Table
+from authprobe.wording import plural
 
 BUILD_FIELDS = frozenset(
     {
@@ -192,7 +193,7 @@ def read_code_table(
         reason, count = next(iter(stats.skipped.items()))
         raise InputError(
             "code-table-malformed",
-            f"{count} row(s) of the code table cannot be read ({reason}).",
+            f"{plural(count, 'row')} of the code table cannot be read ({reason}).",
             location=stats.skipped_examples[reason][0],
             hint="Each row holds the SIS code and the Alma code.",
         )
