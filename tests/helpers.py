@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+from authprobe.analysis.recommend import Options, build_report
+from authprobe.model import InputSummary, ReadStats, Record, Report, SourceKind
 
 
 class ListSource:
@@ -79,3 +80,14 @@ def write_sis(path: Path, users: Iterable[Mapping[str, str]]) -> Path:
     parts.append("</users>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def recommend_report(
+    sis: list[Record], directory: list[Record], options: Options | None = None
+) -> Report:
+    """build_report on records held in lists (the directory and the SIS extract)."""
+    return build_report(
+        ListSource(SourceKind.DIRECTORY, directory),
+        ListSource(SourceKind.SIS, sis),
+        options=options,
+    )

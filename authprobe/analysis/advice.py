@@ -168,7 +168,8 @@ def _cas_instruction(attribute: str, field: str, release: IdpRelease | None) -> 
         return general
     if release.usable and release.released:
         return f"cas:user already carries {attribute}: Alma takes the user from cas:user."
-    return f"{release.explanation} {general}"
+    # the explanation already says what campus IT must change: say only what it must equal
+    return f"{release.explanation} The value must equal the SIS {field}."
 
 
 def _match_instruction(login_field: str, match: SisMatch | None) -> tuple[str, str]:

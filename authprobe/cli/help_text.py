@@ -75,6 +75,12 @@ NAMED: dict[str, str] = {
 }
 """What a person writes after each option or for each argument, by its name."""
 
+NAMED_IN: dict[tuple[str, str], str] = {
+    ("oidc decode", "source"): "TOKEN|FILE|-",
+    ("cas decode", "source"): "FILE|-",
+}
+"""The same name meaning something else in one command (command words, parameter name)."""
+
 
 _FAIL_ON_END = "; never: always 0 once the report is written."
 FAIL_ON: dict[str, str] = {
@@ -125,10 +131,12 @@ def _by_kind(annotation: Any) -> str:
     return "VALUE"
 
 
-def placeholder(param: Any) -> str:
-    """The metavar of one Typer parameter."""
+def placeholder(param: Any, path: str = "") -> str:
+    """The metavar of one Typer parameter of the command `path`."""
     long_names = [opt for opt in getattr(param, "opts", ()) if opt.startswith("--")]
     key = long_names[0] if long_names and not isinstance(param, TyperArgument) else param.name
+    if (path, param.name) in NAMED_IN:
+        return NAMED_IN[(path, param.name)]
     if key in NAMED:
         return NAMED[key]
     annotation = param.type_descriptor.annotation
@@ -160,4 +168,4 @@ def tidy(command: Any, path: str = "") -> None:
             param.__class__ = _PlainArgument
         if getattr(param, "is_flag", False) or param.name == "help" or param.metavar is not None:
             continue
-        param.metavar = placeholder(param)
+        param.metavar = placeholder(param, path)

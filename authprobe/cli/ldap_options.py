@@ -111,7 +111,9 @@ class LdapFlags:
         if self.given():
             raise UsageError(
                 "ldap-options-without-url",
-                f"{', '.join(self.given())} apply to an ldap(s):// directory only; "
+                f"{', '.join(self.given())} "
+                f"{'applies' if len(self.given()) == 1 else 'apply'} to an ldap(s):// directory "
+                "only; "
                 f"{directory} is a file.",
                 hint="Filter the export when you make it, or give --directory ldap://HOST.",
             )

@@ -33,8 +33,16 @@ class JsonDocument:
     url: str | None = None  # the URL it was fetched from (None for a file)
 
 
-def read_bytes(source: str, *, what: str, reference: str, limit: int = MAX_DOCUMENT) -> bytes:
-    """The bytes of a file (or stdin for `-`), at most `limit`; InputError otherwise."""
+def read_bytes(
+    source: str,
+    *,
+    what: str,
+    reference: str,
+    limit: int = MAX_DOCUMENT,
+    hint: str = "Check the path (a URL must start with https://).",
+) -> bytes:
+    """The bytes of a file (or stdin for `-`), at most `limit`; InputError otherwise (`hint`:
+    what to do when the file cannot be opened)."""
     if source == "-":
         data = sys.stdin.buffer.read(limit + 1)
     else:
@@ -47,7 +55,7 @@ def read_bytes(source: str, *, what: str, reference: str, limit: int = MAX_DOCUM
                 f"{reference}-unreadable",
                 f"The {what} cannot be read: {exc.strerror or exc}",
                 location=source,
-                hint="Check the path (a URL must start with https://).",
+                hint=hint,
             ) from exc
     if len(data) > limit:
         raise InputError(

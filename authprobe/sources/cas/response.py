@@ -93,7 +93,13 @@ def not_a_response(location: str, why: str) -> InputError:
 
 def read_response(source: str) -> CasResponse:
     """Read a CAS validation response from a file, or from stdin when `source` is `-`."""
-    data = read_bytes(source, what="CAS response", reference="cas-response", limit=MAX_INPUT)
+    data = read_bytes(
+        source,
+        what="CAS response",
+        reference="cas-response",
+        limit=MAX_INPUT,
+        hint="Check the path; save the CAS server's answer to a file, or pipe it in with -.",
+    )
     return decode_response(data, "<stdin>" if source == "-" else source)
 
 
