@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -22,7 +22,16 @@ from rich.progress import (
 )
 
 T = TypeVar("T")
-Wrap = Callable[[Iterable[Any], str], Iterator[Any]]
+
+
+class Wrap(Protocol):
+    """A stream wrapped with a description and, when the caller knows it, its total."""
+
+    def __call__(
+        self, items: Iterable[Any], description: str, total: int | None = None, /
+    ) -> Iterator[Any]: ...
+
+
 REPORT_WIDTH = 100
 
 
@@ -80,9 +89,10 @@ class Environment:
         with self.progress(description, total_known=total is not None) as progress:
             task = progress.add_task(description, total=total, rate="")
             count = 0
+            step = 1 if total is not None and total <= 2000 else 2000  # a few slow items: each
             for item in items:
                 count += 1
-                if count % 2000 == 0:
+                if count % step == 0:
                     elapsed = progress.tasks[0].elapsed or 0.0
                     rate = f"{count / elapsed:,.0f}/s" if elapsed else ""
                     progress.update(task, completed=count, rate=rate)
@@ -94,9 +104,10 @@ class Environment:
         each description reads (counted only when a terminal shows the bar: a pipe, a cron
         job or a benchmark never pays for the count)."""
 
-        def wrap(items: Iterable[Any], description: str) -> Iterator[Any]:
+        def wrap(items: Iterable[Any], description: str, total: int | None = None) -> Iterator[Any]:
             expect = totals.get(description)
-            total = expect() if expect is not None and self.interactive else None
+            if total is None and expect is not None and self.interactive:
+                total = expect()
             return self.counted(items, description, total)
 
         return wrap

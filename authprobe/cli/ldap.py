@@ -288,7 +288,9 @@ def scan_command(
             exclude_disabled=exclude_disabled,
         )
     else:
-        source = open_directory(spec, exclude_disabled=exclude_disabled)
+        source = open_directory(
+            spec, exclude_disabled=exclude_disabled, plan=runtime.ReadPlan(parallel=True)
+        )
     _check_save_name(save)
     clock = time.monotonic()
     keys = _KeyCount()
@@ -302,6 +304,7 @@ def scan_command(
             profiles = profile_records(
                 env.counted(records, "Reading entries", _expected(spec, env)),
                 SourceKind.DIRECTORY,
+                parallel=True,
             )
     elapsed = time.monotonic() - clock
     summary = source.summary()

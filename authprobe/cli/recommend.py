@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from authprobe import runtime
 from authprobe.analysis.history import KEY_ATTRIBUTES
 from authprobe.analysis.match_id import parse_match_id
 from authprobe.analysis.recommend import Options, build_report
@@ -431,10 +432,11 @@ def run(
         exclude_disabled=plan.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
+        plan=runtime.ReadPlan(parallel=True),
     )
     report = build_report(
         directory_source,
-        open_sis(list(plan.sis), plan.sis_map),
+        open_sis(list(plan.sis), plan.sis_map, plan=runtime.ReadPlan(parallel=True)),
         wrap=env.reads(_expected(directory, list(plan.sis), list(plan.alma_users))),
         options=options,
     )

@@ -376,3 +376,22 @@ def test_a_peer_that_does_not_speak_ldap_is_a_named_error() -> None:
     thread.join(5)
     listener.close()
     assert caught.value.exit_code == ExitCode.UNREACHABLE
+
+
+def test_csv_columns_decided_once_keep_first_spelling_and_secrets(tmp_path: Path) -> None:
+    """CSV columns: the spelling is the first non-empty cell's column, secrets are never read,
+    GUIDs written as text still become GUIDs, on every row (decided once per column)."""
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "DN,objectClass,Mail,mail,unicodePwd,objectGUID\n"
+        f'"CN=A,DC=c",person,,a@c,secret1,{{{GUID_TEXT}}}\n'
+        f'"CN=B,DC=c",person,B@c,b@c,secret2,{GUID_TEXT.upper()}\n',
+        encoding="utf-8",
+    )
+    source = AdCsvExport(path)
+    first, second = source.records()
+    assert first.attrs["mail"] == ("a@c",)
+    assert second.attrs["mail"] == ("B@c", "b@c")
+    assert "Mail" not in second.attrs
+    assert [r.attrs["objectGUID"] for r in (first, second)] == [(GUID_TEXT,), (GUID_TEXT,)]
+    assert source.stats.withheld["password attribute not read"] == 2

@@ -336,3 +336,27 @@ def test_every_corpus_ldif_reads_cleanly(path: Path) -> None:
     assert source.stats.records == len(records)
     assert all(r.ref for r in records)
     assert all("userPassword" not in r.attrs for r in records)
+
+
+def test_values_of_a_known_text_attribute_still_checked(tmp_path: Path) -> None:
+    """Once `sn` is known as plain text, its later base64, URL, folded and option-tagged values
+    are read as the first time (decided once per name, checked for each value)."""
+    text = (
+        "dn: uid=a,dc=c\nobjectClass: person\nsn: Plain\n\n"
+        f"dn: uid=b,dc=c\nobjectClass: person\nsn:: {_b64('Bäse')}\nSN;lang-fr: Deux\n"
+        "sn:< file:///etc/passwd\nsn: Fol\n ded\n\n"
+    )
+    records, source = read(tmp_path, text)
+    assert records[0].attrs["sn"] == ("Plain",)
+    assert records[1].attrs["sn"] == ("Bäse", "Deux", "Folded")
+    assert source.stats.skipped["URL value not followed"] == 1
+
+
+def test_text_that_is_not_utf8_after_known_name_is_malformed(tmp_path: Path) -> None:
+    """A value of an attribute already read as text that is not UTF-8 is still `ldif-malformed`
+    at its line."""
+    text = b"dn: uid=a,dc=c\nobjectClass: person\nsn: ok\n\ndn: uid=b,dc=c\nsn: \xff\n"
+    with pytest.raises(InputError) as caught:
+        read(tmp_path, text)
+    assert caught.value.reference == "ldif-malformed"
+    assert caught.value.location == f"{tmp_path / 'export.ldif'}:6"

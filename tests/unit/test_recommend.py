@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from authprobe.analysis.recommend import RUBRIC, build_report
 from authprobe.model import Record, SourceKind
 from tests.helpers import ListSource, rec
@@ -134,3 +136,22 @@ def test_missing_primary_id_is_a_counted_finding() -> None:
 def test_rubric_weights_sum_to_one() -> None:
     """The soft criteria's weights add up to 1, so scores are out of 100."""
     assert abs(sum(rule.weight for rule in RUBRIC) - 1.0) < 1e-9
+
+
+def test_started_source_raises_its_error_at_the_first_record() -> None:
+    """`started` asks for a source's records at once, but a problem doing so is raised only
+    when the first record is asked for (errors keep the order of reading one source after
+    the other)."""
+    from authprobe.analysis.recommend.sides import started
+    from authprobe.errors import InputError
+
+    problem = InputError("zip-unreadable", "Broken zip.", location="sis.zip")
+
+    class Broken:
+        def records(self) -> list[object]:
+            raise problem
+
+    records = started(Broken())  # type: ignore[arg-type]
+    with pytest.raises(InputError) as caught:
+        next(records)
+    assert caught.value is problem

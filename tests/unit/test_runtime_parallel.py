@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 import os
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from authprobe import runtime
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.errors import InputError
 from authprobe.model import Record, SourceKind
+from authprobe.sources.directory_files.ldif import LdifFile
 from authprobe.sources.sis import extract
 from authprobe.sources.sis.extract import SisExtract
 from tests.unit.test_sis_factory import User, write_users
@@ -170,3 +172,60 @@ def test_a_profiler_child_that_fails_leaves_the_freezing_to_this_process(
     expected = profiler.result()
     monkeypatch.setattr(runtime, "ForkedBatches", refuse)
     assert profiler.result(parallel=True, min_values=0) == expected
+
+
+def _ldif_export(people: int) -> str:
+    """An LDIF export with people (every 7th disabled), a group, a password, a URL value."""
+    lines = ["version: 1", ""]
+    for n in range(people):
+        control = "514" if n % 7 == 0 else "512"
+        lines += [
+            f"dn: uid=u{n},ou={'Staff' if n % 2 else 'Students'},dc=c",
+            "objectClass: user",
+            f"uid: u{n}",
+            f"mail:: {base64.b64encode(f'u{n}@c'.encode()).decode()}",
+            f"userAccountControl: {control}",
+            "userPassword: secret",
+            "jpegPhoto:< file:///photo.jpg",
+            "",
+        ]
+        if n % 50 == 0:
+            lines += [f"dn: cn=g{n},dc=c", "objectClass: groupOfNames", ""]
+    return "\n".join(lines) + "\n"
+
+
+@needs_fork
+@pytest.mark.parametrize("exclude", [False, True])
+def test_ldif_read_by_a_child_equals_one_process(tmp_path: Path, exclude: bool) -> None:
+    """An LDIF export read by a forked child gives the same records, in the same order, with
+    the same skipped counts, examples and disabled count as one process."""
+    path = tmp_path / "people.ldif"
+    path.write_text(_ldif_export(5000), encoding="utf-8")
+    alone = LdifFile(path, exclude_disabled=exclude)
+    shared = LdifFile(
+        path,
+        exclude_disabled=exclude,
+        plan=runtime.ReadPlan(parallel=True),
+        parallel_min_bytes=0,
+    )
+    expected = list(alone.records())
+    assert list(shared.records()) == expected
+    assert len(expected) == 5000 - (715 if exclude else 0)  # 715 of 5,000 are disabled
+    assert shared.stats == alone.stats
+    assert shared.disabled == alone.disabled == 715
+    assert shared.summary() == alone.summary()
+
+
+@needs_fork
+def test_ldif_child_error_raised_here_after_its_records(tmp_path: Path) -> None:
+    """A malformed line the child meets is raised here, with its location, after the records
+    before it."""
+    path = tmp_path / "people.ldif"
+    path.write_text(_ldif_export(3000) + "dn: uid=x,dc=c\nno colon\n", encoding="utf-8")
+    shared = LdifFile(path, plan=runtime.ReadPlan(parallel=True), parallel_min_bytes=0)
+    seen: list[Record] = []
+    with pytest.raises(InputError) as caught:
+        seen.extend(shared.records())
+    assert len(seen) == 3000
+    assert caught.value.reference == "ldif-malformed"
+    assert caught.value.location == f"{path}:{3000 * 8 + 60 * 3 + 2 + 2}"

@@ -7,7 +7,7 @@ finds no partner, by population and reason (`unmatched`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 
 import polars as pl
@@ -169,13 +169,24 @@ def _correspond(
     return pair, aside
 
 
+Pairs = Iterable[tuple[int, tuple[str, str]]]
+Counted = Callable[[Pairs, str, int], Pairs]
+"""Wraps the pairs being measured with a description and their number (the CLI shows
+progress with it)."""
+
+
 def crosscheck(
-    sis: SideIndex, directory: SideIndex, *, set_aside: list[Correspondence] | None = None
+    sis: SideIndex,
+    directory: SideIndex,
+    *,
+    set_aside: list[Correspondence] | None = None,
+    counted: Counted | None = None,
 ) -> list[Correspondence]:
     """Every plausible pair, measured; best SIS coverage first.
 
     A pair whose values overlap only through a step that would join different people is not
     returned; it goes to `set_aside` (when given), with its collisions, so it can be reported.
+    `counted` (when given) sees each pair as it is measured.
     """
     pairs = plausible_pairs(sis, directory)
     others = {pair: _others(pairs, *pair) for pair in pairs}
@@ -185,7 +196,10 @@ def crosscheck(
         for name in (attribute, *others[(sis_field, attribute)]):
             last_use[(SourceKind.DIRECTORY, name)] = index
     found = []
-    for index, (sis_field, attribute) in enumerate(pairs):
+    measured: Pairs = enumerate(pairs)
+    if counted is not None:
+        measured = counted(measured, "cross-checking pairs", len(pairs))
+    for index, (sis_field, attribute) in measured:
         pair, aside = _correspond(
             sis, sis_field, directory, attribute, others[(sis_field, attribute)], set_aside=True
         )

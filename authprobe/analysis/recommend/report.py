@@ -30,6 +30,7 @@ from authprobe.analysis.recommend.sides import (
     no_wrap,
     read_alma,
     read_side,
+    started,
 )
 from authprobe.analysis.recommend.sis_match import (
     MatchDecision,
@@ -130,14 +131,15 @@ class _Read:
 def _read_sources(
     directory: RecordSource, sis: RecordSource, wrap: Wrap, options: Options
 ) -> _Read:
+    sis_records = started(sis)  # a large XML extract is parsed by a child meanwhile
     dir_side = read_side(directory, wrap, options)
-    sis_side = read_side(sis, wrap, options)
+    sis_side = read_side(sis, wrap, options, sis_records)
     alma = read_alma(options.alma_users, wrap) if options.alma_users is not None else None
     assert sis_side.checks is not None
     found = value_findings(sis_side.profiler, sis_side.checks)
     kinds = value_kinds(sis_side.profiler)
-    dir_profiles = dir_side.profiler.result()
-    sis_profiles = sis_side.profiler.result()
+    dir_profiles = dir_side.profiler.result(parallel=True)
+    sis_profiles = sis_side.profiler.result(parallel=True)
     if alma is not None:
         found.extend(alma.findings())
     stability = (
@@ -171,7 +173,7 @@ def build_report(
     read = _read_sources(directory, sis, wrap, options)
     shared = shared_identifier_findings(read.sis)  # before the cross-check's peak of memory
     set_aside: list[Correspondence] = []
-    pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside)
+    pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap)
     by_field = {profile.field: profile for profile in read.sis_profiles}
     logins = login_evidence(read.directory, options)
     history = directory_history(options, read.directory, pairs)

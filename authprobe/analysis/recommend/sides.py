@@ -8,8 +8,9 @@ diff columns. The users already in Alma are read once too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Protocol, TypeVar
 
 from authprobe.analysis.crosscheck import SideIndex
 from authprobe.analysis.history import Snapshot, ValueHistory
@@ -21,16 +22,25 @@ from authprobe.analysis.loadcolumns import LoadColumns
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.analysis.recommend.options import Options
 from authprobe.analysis.sisdiff import DiffColumns
+from authprobe.errors import AuthprobeError
 from authprobe.model import Correspondence, Finding, Record, SourceKind
 from authprobe.sources import RecordSource
 
-Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
-"""Wraps a record stream with a description (the CLI counts progress with it)."""
+T = TypeVar("T")
 
 
-def no_wrap(records: Iterable[Record], _description: str) -> Iterable[Record]:
-    """The records as they are (no progress shown)."""
-    return records
+class Wrap(Protocol):
+    """Wraps a stream (records, the cross-check's pairs) with a description and, where known,
+    its total: the CLI counts progress with it."""
+
+    def __call__(
+        self, items: Iterable[T], description: str, total: int | None = None, /
+    ) -> Iterable[T]: ...
+
+
+def no_wrap(items: Iterable[T], _description: str, _total: int | None = None) -> Iterable[T]:
+    """The items as they are (no progress shown)."""
+    return items
 
 
 @dataclass
@@ -79,15 +89,36 @@ def _new_side(source: RecordSource, options: Options) -> Side:
     return side
 
 
-def read_side(source: RecordSource, wrap: Wrap, options: Options) -> Side:
-    """Read one source once, feeding every collector of its side."""
+def started(source: RecordSource) -> Iterator[Record]:
+    """`source.records()`, asked for now: a reader that shares a large input with a forked
+    child process (`runtime.ReadPlan(parallel=True)`) starts the child here, so that it parses
+    while this process reads the other source. A problem this raises (an unreadable zip) is
+    raised again when the first record is asked for, so errors come in the order of reading
+    the sources one after the other."""
+    try:
+        return iter(source.records())
+    except AuthprobeError as error:
+        return _raising(error)
+
+
+def _raising(error: AuthprobeError) -> Iterator[Record]:
+    yield from ()  # a generator: raises when iterated, not when called
+    raise error
+
+
+def read_side(
+    source: RecordSource, wrap: Wrap, options: Options, records: Iterable[Record] | None = None
+) -> Side:
+    """Read one source once (or its `records`, already `started`), feeding every collector of
+    its side."""
     side = _new_side(source, options)
     is_directory = source.source is SourceKind.DIRECTORY
     attribute = options.population_attribute if is_directory else None
     excluded = options.excluded_folded
     logins = tuple(side.logins.values())
     load, checks, diff = side.load, side.checks, side.diff
-    for record in wrap(source.records(), f"reading {source.source.value}"):
+    stream = source.records() if records is None else records
+    for record in wrap(stream, f"reading {source.source.value}"):
         if checks is not None:
             checks.add(record)
         if diff is not None:

@@ -18,6 +18,7 @@ from typing import Final
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources.directory_files.ldif import EntryConverter
+from authprobe.sources.ldap import ad
 from authprobe.sources.tabular import Table
 
 DN_COLUMNS: Final = ("dn", "distinguishedname")
@@ -68,6 +69,7 @@ class AdCsvExport:
         dn_index = next((lowered.index(c) for c in DN_COLUMNS if c in lowered), -1)
         csvde = "dn" in lowered
         enabled_index = lowered.index("enabled") if "enabled" in lowered else -1
+        plain: dict[int, str | None] = {}  # column -> spelling, None: not plain text
         for row in table.rows():
             location = at_line(self.path, row.line)
             dn = row.cells[dn_index] if dn_index >= 0 else location
@@ -81,6 +83,9 @@ class AdCsvExport:
                 if cell == COLLECTION_MARK:
                     self.stats.skip(SKIP_COLLECTION, f"{location} {name}")
                     continue
+                if index not in plain:  # decided once per column, at its first value
+                    plain[index] = _plain_spelling(converter, name)
+                spelled = plain[index]
                 for value in cell.split(";") if csvde else [cell]:
                     if csvde and value.startswith("X'") and value.endswith("'"):
                         try:
@@ -88,9 +93,21 @@ class AdCsvExport:
                         except ValueError:
                             raise self._bad(row.line, f"bad hex value in {name}") from None
                         converter.add(attrs, name, raw, location)
-                    else:
+                    elif spelled is None:
                         converter.add(attrs, name, value, location)
+                    elif spelled in attrs:
+                        attrs[spelled].append(value)
+                    else:
+                        attrs[spelled] = [value]
             record = converter.finish(dn, attrs, disabled=disabled)
             if record is not None:
                 yield record
         self.disabled = converter.disabled
+
+
+def _plain_spelling(converter: EntryConverter, name: str) -> str | None:
+    """The spelling under which text values of column `name` are added as they are, or None
+    when `EntryConverter.add` must see each value (secrets, GUIDs written as text)."""
+    if ad.is_secret(name) or ad.is_guid_attribute(name):
+        return None
+    return converter.spell(name)

@@ -22,6 +22,7 @@ from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import population_from_dn
+from authprobe.sources.forked import Row, child_records, record_rows
 from authprobe.sources.ldap import ad
 
 PERSON_CLASSES: Final = frozenset(
@@ -40,6 +41,8 @@ SKIP_URL: Final = "URL value not followed"
 SKIP_BAD_IDENTIFIER: Final = "binary identifier with a wrong length"
 SKIP_DISABLED: Final = "disabled account excluded"
 DISABLED_INFO: Final = "disabled"
+PARALLEL_MIN_BYTES: Final = 32 * 1024 * 1024
+"""An `LdifFile` whose plan is parallel forks a reading child only for files of this size."""
 _TEXT, _SECRET, _BINARY = range(3)  # what an attribute holds (decided once per name)
 
 
@@ -225,12 +228,22 @@ class LdifFile:
     source = SourceKind.DIRECTORY
     kind = "ldif"
 
-    def __init__(self, path: Path, *, exclude_disabled: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        exclude_disabled: bool = False,
+        plan: runtime.ReadPlan | None = None,
+        parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    ) -> None:
         self.path = Path(path)
         self.location = str(path)
         self.stats = ReadStats(files=1)
         self.exclude_disabled = exclude_disabled
         self.disabled = 0
+        self.plan = plan or runtime.ReadPlan()
+        """Whether a large export is read by a forked child process (see `records`)."""
+        self.parallel_min_bytes = parallel_min_bytes
 
     def summary(self) -> InputSummary:
         """The input as the report lists it (after `records()` was consumed)."""
@@ -245,7 +258,37 @@ class LdifFile:
         )
 
     def records(self) -> Iterator[Record]:
-        """Yield every person entry as a record, in file order."""
+        """Every person entry as a record, in file order.
+
+        With a parallel plan (and `os.fork`), an export file of at least `parallel_min_bytes`
+        is parsed by a forked child process that passes its records on, so that the caller's
+        work on them (profiles, the cross-check index) runs beside the parsing; the records,
+        their order, `stats` and `disabled` are exactly those of one process. The child is
+        forked by this call (before a progress bar starts its thread).
+        """
+        if self.plan.parallel and runtime.can_fork() and self._large():
+            self.stats = ReadStats(files=1)
+            child: runtime.ForkedBatches[Row, tuple[ReadStats, int]] = runtime.ForkedBatches(
+                lambda: record_rows(self._sequential, self.plan.info_keys),
+                lambda: (self.stats, self.disabled),
+                doing="reading the LDIF export",
+            )
+            return self._from_child(child)
+        return self._sequential()
+
+    def _large(self) -> bool:
+        try:
+            return self.path.stat().st_size >= self.parallel_min_bytes
+        except OSError:  # stdin, or gone: `open_input` says what is wrong
+            return False
+
+    def _from_child(
+        self, child: runtime.ForkedBatches[Row, tuple[ReadStats, int]]
+    ) -> Iterator[Record]:
+        yield from child_records(child)
+        self.stats, self.disabled = child.result
+
+    def _sequential(self) -> Iterator[Record]:
         self.stats = ReadStats(files=1)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
         stream = runtime.open_input(self.path, "LDIF export")
@@ -259,6 +302,7 @@ class LdifFile:
         state = _START
         entry_limit = runtime.limits().entry_bytes
         entry_bytes = 0
+        plain: dict[bytes, str] = {}  # `name` as written -> its spelling, for plain text names
         for number, line in _logical_lines(stream, self.path):
             if line is None:  # blank line: end of entry
                 if dn is not None and state == _ENTRY:
@@ -274,6 +318,8 @@ class LdifFile:
             entry_bytes += len(line)
             if entry_bytes > entry_limit:
                 raise _entry_too_large(self.path, number, entry_limit)
+            if dn is not None and _add_plain(attrs, plain, line):
+                continue
             name, value = _split_line(line, self.path, number)
             lower = name.lower()
             if dn is None:
@@ -302,6 +348,8 @@ class LdifFile:
                 converter.stats.skip(SKIP_URL, at_line(self.path, number))
                 continue
             converter.add(attrs, name, value, at_line(self.path, number))
+            if isinstance(value, str) and _is_plain(lower, name):
+                plain[line[: line.find(b":")]] = converter.spell(name)
         if dn is not None and state == _ENTRY:
             record = converter.finish(dn, attrs)
             if record is not None:
@@ -309,6 +357,36 @@ class LdifFile:
 
 
 _START, _BETWEEN, _ENTRY, _SKIP = range(4)
+
+
+def _is_plain(lower: str, name: str) -> bool:
+    """True when every text value of the attribute `name` is added to the entry as it is."""
+    return lower not in ("control", "changetype") and not (
+        ad.is_secret(name) or ad.is_guid_attribute(name)
+    )
+
+
+def _add_plain(attrs: dict[str, list[str]], plain: dict[bytes, str], line: bytes) -> bool:
+    """The hot path: add `name: text` when `name` is known to be plain text (decided once per
+    name as written); False for anything else (base64, URL, other names, text that is not
+    UTF-8), which `_split_line` and `EntryConverter.add` then handle."""
+    colon = line.find(b":")
+    spelled = plain.get(line[:colon]) if colon > 0 else None
+    if spelled is None:
+        return False
+    first = line[colon + 1 : colon + 2]
+    if first == b":" or first == b"<":
+        return False
+    try:
+        value = line[colon + 1 :].lstrip(b" ").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    values = attrs.get(spelled)
+    if values is None:
+        attrs[spelled] = [value]
+    else:
+        values.append(value)
+    return True
 
 
 class _Url(str):

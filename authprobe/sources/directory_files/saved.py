@@ -194,6 +194,7 @@ def open_directory(
     also_read: tuple[str, ...] = (),
     base: str | None = None,
     search_filter: str | None = None,
+    plan: runtime.ReadPlan | None = None,
 ) -> RecordSource:
     """A directory `RecordSource` for an LDAP URL, an LDIF, CSV or saved .jsonl(.gz) file, or
     a Microsoft Entra ID export (Graph JSON file or folder of pages, admin center / Get-MgUser
@@ -203,7 +204,8 @@ def open_directory(
     (AUTHPROBE_LDAP_USER, AUTHPROBE_LDAP_PASSWORD, AUTHPROBE_LDAP_CA_FILE, ...). `also_read`
     names attributes a server must return besides all user attributes (`*`), e.g. the
     operational entryUUID. `base` and `search_filter` narrow the search of a URL (default: the
-    server's base, the person filter of its kind).
+    server's base, the person filter of its kind). `plan` says how an LDIF export may be read
+    (a large one by a forked child process).
     """
     if is_url(spec):
         from authprobe.sources.ldap.directory import LdapDirectory
@@ -224,10 +226,12 @@ def open_directory(
             f"Only ldap:// and ldaps:// URLs can be read ({spec.split('://')[0]}:// given).",
             hint="Give ldap://HOST, ldaps://HOST, or an LDIF / CSV export file.",
         )
-    return _open_export(spec, exclude_disabled)
+    return _open_export(spec, exclude_disabled, plan)
 
 
-def _open_export(spec: str, exclude_disabled: bool) -> RecordSource:
+def _open_export(
+    spec: str, exclude_disabled: bool, plan: runtime.ReadPlan | None = None
+) -> RecordSource:
     """The reader of a directory export file (or folder of Entra pages), by its content."""
     path = Path(spec)
     if not path.exists():
@@ -257,4 +261,4 @@ def _open_export(spec: str, exclude_disabled: bool) -> RecordSource:
         return AdCsvExport(path, exclude_disabled=exclude_disabled)
     from authprobe.sources.directory_files.ldif import LdifFile
 
-    return LdifFile(path, exclude_disabled=exclude_disabled)
+    return LdifFile(path, exclude_disabled=exclude_disabled, plan=plan)

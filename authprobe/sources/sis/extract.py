@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +19,7 @@ from lxml import etree
 from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
+from authprobe.sources.forked import Row, child_records, record_rows
 from authprobe.sources.sis.csv_extract import SisCsv
 from authprobe.sources.sis.root import Root, line_of, not_utf8, sniff_root
 from authprobe.sources.sis.schema import with_schema_errors
@@ -34,11 +35,7 @@ from authprobe.sources.sis.xml_files import (
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 """A `SisExtract` whose plan is parallel forks a reading child only for extracts of at least
 this size."""
-CHILD_BATCH = 2000
-"""Records per batch the reading child passes on."""
 
-Row = tuple[str, Any, Any, Any]
-"""A record as the child passes it on: (ref, attrs, population, info)."""
 
 # Costs per byte of XML, in seconds per 100,000 of the benchmark's users (bench/sis_scan.py on
 # 1 M users, both processes busy, as measured with every split): in the child, parsing and
@@ -69,28 +66,6 @@ def split_point(sizes: Sequence[int], min_bytes: int = PARALLEL_MIN_BYTES) -> in
             best, best_cost = here, cost
         done += size
     return best
-
-
-def _rows(read: Callable[[], Iterator[Record]], keep: frozenset[str] | None) -> Iterator[list[Row]]:
-    """In the reading child: the records `read()` yields as rows, `CHILD_BATCH` at a time, each
-    `info` cut to the keys in `keep` (all of them if None). The rows read before an error are
-    passed on before it."""
-    rows: list[Row] = []
-    try:
-        for record in read():
-            info = record.info
-            if keep is not None and info:
-                info = {key: value for key, value in info.items() if key in keep}
-            rows.append((record.ref, record.attrs, record.population, info))
-            if len(rows) >= CHILD_BATCH:
-                yield rows
-                rows = []
-    except Exception:
-        if rows:
-            yield rows
-        raise
-    if rows:
-        yield rows
 
 
 class SisExtract:
@@ -147,7 +122,7 @@ class SisExtract:
             return self._read_inputs(inputs)
         keep = self.plan.info_keys
         child: runtime.ForkedBatches[Row, ReadStats] = runtime.ForkedBatches(
-            lambda: _rows(lambda: self._child_part(inputs[split:]), keep),
+            lambda: record_rows(lambda: self._child_part(inputs[split:]), keep),
             lambda: self.stats,
             doing="reading the extract",
         )
@@ -174,9 +149,7 @@ class SisExtract:
         """The first inputs read here, then the child's records; its stats added to ours."""
         try:
             yield from self._read_inputs(first)
-            for rows in child:
-                for ref, attrs, population, info in rows:
-                    yield Record(ref, attrs, population, info)
+            yield from child_records(child)
         finally:
             child.close()
         theirs = child.result
