@@ -54,7 +54,7 @@ from authprobe.config import ReportSettings, RunConfig, load_config
 from authprobe.errors import ExitCode, UsageError
 from authprobe.model import Report
 from authprobe.plan import CommandLine, RunPlan, plan_run
-from authprobe.reports.csv import render_exceptions_csv, write_preflight_csv
+from authprobe.reports.csv import exceptions_csv_rows, render_exceptions_csv, write_preflight_csv
 from authprobe.reports.html import render_html
 from authprobe.reports.json import render_json
 from authprobe.reports.markdown import render_markdown
@@ -125,9 +125,10 @@ def emit(
     if preflight_csv is not None:
         _write_preflight_csv(report, preflight_csv, env, show_values)
     if exceptions_csv is not None:
-        write_file(exceptions_csv, render_exceptions_csv(report, show_values=show_values))
+        rows = exceptions_csv_rows(report, show_values=show_values)
+        write_file(exceptions_csv, render_exceptions_csv(report, rows=rows))
         env.stderr.print(
-            f"Exceptions CSV written to {exceptions_csv} ({plural(len(report.exceptions), 'row')})",
+            f"Exceptions CSV written to {exceptions_csv} ({plural(len(rows), 'row')})",
             soft_wrap=True,
             highlight=False,
             markup=False,

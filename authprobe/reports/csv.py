@@ -154,17 +154,26 @@ def preflight_problem_rows(
         )
 
 
-def render_exceptions_csv(report: Report, *, show_values: bool = False) -> str:
-    """The whole CSV text (header first; only the header when nothing is recommended), then the
-    records the first load would not load cleanly (with --alma-users)."""
+def exceptions_csv_rows(report: Report, *, show_values: bool = False) -> list[tuple[str, ...]]:
+    """Every row of the exceptions CSV: the records that do not match under the recommendation
+    (none when nothing is recommended), then those the first load would not load cleanly."""
+    rows: list[tuple[str, ...]] = []
+    if report.recommendation is not None:
+        field = report.recommendation.correspondence.sis_field
+        rows.extend(exception_rows(report.exceptions, field, show_values=show_values))
+    rows.extend(preflight_problem_rows(report, show_values=show_values))
+    return rows
+
+
+def render_exceptions_csv(
+    report: Report, *, show_values: bool = False, rows: list[tuple[str, ...]] | None = None
+) -> str:
+    """The whole CSV text: the header, then `rows` (default: `exceptions_csv_rows`)."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
-    if report.recommendation is not None:
-        field = report.recommendation.correspondence.sis_field
-        writer.writerows(exception_rows(report.exceptions, field, show_values=show_values))
-    writer.writerows(preflight_problem_rows(report, show_values=show_values))
+    writer.writerows(exceptions_csv_rows(report, show_values=show_values) if rows is None else rows)
     return buffer.getvalue()
 
 

@@ -116,3 +116,18 @@ def test_cli_writes_exceptions_csv(tmp_path: Path, capsys: pytest.CaptureFixture
     ] * 2
     assert [r[3] for r in rows[1:]] == [mask("000028"), mask("000029")]
     assert "(2 rows)" in capsys.readouterr().err
+
+
+def test_the_row_count_said_is_the_rows_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the users already in Alma the exceptions CSV also holds the first-load problems: the
+    count on stderr is every data row of the file (it said only the mismatches: 229 of 620)."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "exceptions.csv"
+    assert main(["demo", "--exceptions-csv", str(target), "-f", "json"]) == 0
+    err = capsys.readouterr().err
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        data_rows = len(list(csv.reader(handle))) - 1
+    assert data_rows > 229  # the demo's mismatches plus its first-load problems
+    assert f"({data_rows:,} rows)" in err
