@@ -39,6 +39,15 @@ def demo(
             dir_okay=False,
         ),
     ] = None,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--files",
+            help="Also keep the demo college's input files in DIR (directory.ldif, sis.zip, "
+            "alma-users.zip, truth.json), to try `authprobe recommend` on them.",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> int:
     """Run `recommend` on the bundled demo college (generated; no server needed).
 
@@ -49,10 +58,12 @@ def demo(
     from authprobe import demo as demo_college
 
     env = default_environment()
-    with tempfile.TemporaryDirectory(prefix="authprobe-demo-") as folder:
+    with _college_folder(files) as folder:
         college = demo_college.generate(demo_college.DEMO)
         paths = demo_college.write_college(college, Path(folder))
         env.stderr.print(f"Demo college generated ({college.summary()})", markup=False)
+        if files is not None:
+            env.stderr.print(f"Demo files kept in {files}", markup=False, soft_wrap=True)
         # read through names relative to the temporary folder: the report names
         # `sis.zip!students.xml:12`, never a folder that no longer exists afterwards
         with _working_directory(Path(folder)):
@@ -75,6 +86,18 @@ def demo(
         write_file(html, render_html(report, show_values=show_values))
         env.stderr.print(f"HTML report: {html}", soft_wrap=True, highlight=False, markup=False)
     return report_exit_code(report, FailOn.NEVER)
+
+
+@contextlib.contextmanager
+def _college_folder(keep: Path | None) -> Iterator[str]:
+    """`keep` (created if needed) when the files are wanted, else a temporary folder removed
+    afterwards."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield str(keep)
+        return
+    with tempfile.TemporaryDirectory(prefix="authprobe-demo-") as folder:
+        yield folder
 
 
 @contextlib.contextmanager

@@ -71,6 +71,7 @@ NAMED: dict[str, str] = {
     "--email-type": "TYPE",
     "--config": "FILE",
     "--config-dir": "DIR",
+    "--files": "DIR",
     "--population": "GROUP",
 }
 """What a person writes after each option or for each argument, by its name."""

@@ -453,3 +453,25 @@ def test_sis_zip_holds_the_records(college: College) -> None:
     assert len(missing) == college.truth["sis"]["missing_primary_id"]
     groups = Counter(u.findtext("user_group") for u in users)
     assert dict(groups) == college.truth["sis"]["user_groups"]
+
+
+def test_demo_files_give_the_same_answer_to_recommend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`authprobe demo --files DIR` keeps the college's inputs, and `recommend` on them (as the
+    README's walk-through runs it) gives the demo's recommendation and pre-flight."""
+    import json
+
+    from authprobe.cli.app import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--files", "demo-files", "-f", "json"]) == 0
+    demo = json.loads(capsys.readouterr().out)
+    kept = sorted(p.name for p in (tmp_path / "demo-files").iterdir())
+    assert kept == ["alma-users.zip", "directory.ldif", "sis.zip", "truth.json"]
+    monkeypatch.chdir(tmp_path / "demo-files")
+    argv = ["recommend", "-d", "directory.ldif", "-s", "sis.zip", "--alma-users", "alma-users.zip"]
+    assert main([*argv, "-f", "json"]) == 0
+    mine = json.loads(capsys.readouterr().out)
+    assert mine["recommendation"] == demo["recommendation"]
+    assert mine["preflight"] == demo["preflight"]
