@@ -34,11 +34,11 @@ from authprobe.cli.ldap_options import (
 )
 from authprobe.cli.options import (
     DEFAULT_FAIL_ON,
-    DataFormat,
-    DataFormatOpt,
     FailOnOpt,
     OutputOpt,
     ShowValuesOpt,
+    TextFormat,
+    TextFormatOpt,
 )
 from authprobe.cli.output import exit_code, write_output, write_view
 from authprobe.cli.password import read_password
@@ -47,8 +47,12 @@ from authprobe.errors import ExitCode, UsageError
 from authprobe.model import FieldProfile, Finding, Record, Severity, SourceKind
 from authprobe.reports.envelope import to_json
 from authprobe.reports.ldap import (
+    ldap_scan_markdown,
     ldap_scan_to_dict,
+    lookup_markdown,
     lookup_to_dict,
+    probe_markdown,
+    probe_rows,
     probe_to_dict,
     scan_line,
 )
@@ -116,7 +120,7 @@ def probe_command(
     tls_name: TlsNameOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 30.0,
-    output_format: DataFormatOpt = DataFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
 ) -> int:
     """What server is this: kind, naming contexts, paging, TLS, who am I, person attributes."""
@@ -126,35 +130,16 @@ def probe_command(
         ca_file=ca_file, tls_name=tls_name, insecure=insecure, timeout=timeout,
     )  # fmt: skip
     facts = probe(settings)
-    if output_format is DataFormat.JSON:
+    if output_format is TextFormat.JSON:
         write_output(env, output, to_json(probe_to_dict(facts)))
+        return int(ExitCode.OK)
+    if output_format is TextFormat.MD:
+        write_output(env, output, probe_markdown(facts) + "\n")
         return int(ExitCode.OK)
     table = Table(title=f"LDAP server {facts.location}", title_justify="left", show_header=False)
     table.add_column("fact", style="bold")
     table.add_column("value", overflow="fold")
-    tls = facts.tls
-    rows = [
-        ("server", f"{facts.kind.value}" + (f" ({facts.vendor})" if facts.vendor else "")),
-        ("naming contexts", "\n".join(facts.naming_contexts) or "-"),
-        ("default base", facts.default_base or "-"),
-        ("paged results", "yes" if facts.paged_results else "NO (scans may be truncated)"),
-        ("SASL mechanisms", ", ".join(facts.sasl_mechanisms) or "-"),
-        ("bound as", facts.bound_as or "anonymous"),
-        ("who am I", facts.who_am_i or "(not supported)"),
-        (
-            "TLS",
-            "none (plain LDAP)"
-            if tls is None
-            else f"{tls.protocol} {tls.cipher}; certificate {tls.subject or '?'}, issued by "
-            f"{tls.issuer or '?'}, expires {tls.not_after or '?'}"
-            + ("" if tls.verified else " [NOT VERIFIED]"),
-        ),
-        ("person classes", ", ".join(facts.person_classes) or "-"),
-        (
-            f"person attributes ({len(facts.person_attributes)})",
-            ", ".join(facts.person_attributes) or "(schema not readable)",
-        ),
-    ]
+    rows = probe_rows(facts)
     for name, value in rows:
         table.add_row(name, value)
     write_view(env, output, lambda console: console.print(table), width=100, done=None)
@@ -263,7 +248,7 @@ def scan_command(
             dir_okay=False,
         ),
     ] = None,
-    output_format: DataFormatOpt = DataFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = DEFAULT_FAIL_ON,
     show_values: ShowValuesOpt = False,
@@ -313,11 +298,14 @@ def scan_command(
         *_source_findings(source),
         *(f for f in (keys.finding(save) if save is not None else None,) if f),
     ]
-    if output_format is DataFormat.JSON:
+    if output_format is TextFormat.JSON:
         data = ldap_scan_to_dict(
             source, profiles, findings, started, datetime.now(UTC), show_values=show_values
         )
         write_output(env, output, to_json(data))
+    elif output_format is TextFormat.MD:
+        text = ldap_scan_markdown(source, profiles, findings, elapsed, show_values=show_values)
+        write_output(env, output, text)
     else:
         draw = partial(_print_scan, source=source, profiles=profiles, findings=findings,
                        elapsed=elapsed, show_values=show_values)  # fmt: skip
@@ -401,7 +389,7 @@ def lookup_command(
     timeout: TimeoutOpt = 30.0,
     base: BaseOpt = None,
     search_filter: FilterOpt = None,
-    output_format: DataFormatOpt = DataFormat.TABLE,
+    output_format: TextFormatOpt = TextFormat.TABLE,
     output: OutputOpt = None,
     show_values: ShowValuesOpt = False,
 ) -> int:
@@ -424,9 +412,12 @@ def lookup_command(
     shown = reveal(value, show_values)
     typed = escape_filter_chars(value)
     shown_filter = result.filter if show_values else result.filter.replace(typed, shown)
-    if output_format is DataFormat.JSON:
+    if output_format is TextFormat.JSON:
         data = lookup_to_dict(result, shown_filter, verdict, show_values=show_values)
         write_output(env, output, to_json(data))
+    elif output_format is TextFormat.MD:
+        text = lookup_markdown(result, shown_filter, verdict, show_values=show_values)
+        write_output(env, output, text)
     else:
         lines = [
             f"Search base {result.base}, filter {shown_filter}",

@@ -26,13 +26,6 @@ class TextFormat(StrEnum):
     MD = "md"
 
 
-class DataFormat(StrEnum):
-    """What the ldap commands write: a terminal table or JSON."""
-
-    TABLE = "table"
-    JSON = "json"
-
-
 class FailOn(StrEnum):
     """The lowest finding severity that makes the command exit 1."""
 
@@ -49,10 +42,6 @@ FormatOpt = Annotated[
 TextFormatOpt = Annotated[
     TextFormat,
     typer.Option("--format", "-f", help="Output format: table (terminal), json or md."),
-]
-DataFormatOpt = Annotated[
-    DataFormat,
-    typer.Option("--format", "-f", help="Output format: table (terminal) or json."),
 ]
 OutputOpt = Annotated[
     Path | None,

@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from authprobe.model import FieldProfile, Finding
 from authprobe.reports.envelope import envelope, ldap_scan_meta
-from authprobe.reports.findings import finding_to_dict
+from authprobe.reports.findings import finding_to_dict, findings_markdown_table
 from authprobe.reports.json import input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal_reference
+from authprobe.reports.md import VALUES_SHOWN, fields_markdown_table, md_table
 from authprobe.sources import RecordSource
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.ldap.directory import LdapDirectory, LookupResult
@@ -139,3 +141,86 @@ def scan_line(source: RecordSource, records: int, location: str, elapsed: float)
             f"most {ldap['page_size']}; filter {ldap['filter']})"
         )
     return line
+
+
+def probe_rows(facts: ServerFacts) -> list[tuple[str, str]]:
+    """What `ldap probe` shows, row by row (the terminal table and the Markdown)."""
+    tls = facts.tls
+    return [
+        ("server", f"{facts.kind.value}" + (f" ({facts.vendor})" if facts.vendor else "")),
+        ("naming contexts", "\n".join(facts.naming_contexts) or "-"),
+        ("default base", facts.default_base or "-"),
+        ("paged results", "yes" if facts.paged_results else "NO (scans may be truncated)"),
+        ("SASL mechanisms", ", ".join(facts.sasl_mechanisms) or "-"),
+        ("bound as", facts.bound_as or "anonymous"),
+        ("who am I", facts.who_am_i or "(not supported)"),
+        (
+            "TLS",
+            "none (plain LDAP)"
+            if tls is None
+            else f"{tls.protocol} {tls.cipher}; certificate {tls.subject or '?'}, issued by "
+            f"{tls.issuer or '?'}, expires {tls.not_after or '?'}"
+            + ("" if tls.verified else " [NOT VERIFIED]"),
+        ),
+        ("person classes", ", ".join(facts.person_classes) or "-"),
+        (
+            f"person attributes ({len(facts.person_attributes)})",
+            ", ".join(facts.person_attributes) or "(schema not readable)",
+        ),
+    ]
+
+
+def probe_markdown(facts: ServerFacts) -> str:
+    """`ldap probe --format md`."""
+    rows: list[list[object]] = [[name, value] for name, value in probe_rows(facts)]
+    return "\n".join([f"# LDAP server {facts.location}", "", *md_table(["fact", "value"], rows)])
+
+
+def ldap_scan_markdown(
+    source: RecordSource,
+    profiles: list[FieldProfile],
+    findings: list[Finding],
+    elapsed: float,
+    *,
+    show_values: bool,
+) -> str:
+    """`ldap scan --format md`: the scan line, what was skipped, the findings (DNs masked
+    unless `show_values`) and the field profiles."""
+    summary = source.summary()
+    lines = ["# Directory scan", ""]
+    if show_values:
+        lines += [VALUES_SHOWN, ""]
+    lines += [scan_line(source, summary.records, summary.location, elapsed) + ".", ""]
+    lines += [f"- skipped: {n:,} × {reason}" for reason, n in sorted(summary.skipped.items())]
+    lines += [f"- left out on purpose: {n:,} × {why}" for why, n in summary.withheld.items()]
+    masked = [
+        replace(f, examples=tuple(reveal_reference(e, show_values) for e in f.examples))
+        for f in findings
+    ]
+    return (
+        "\n".join(lines).rstrip("\n")
+        + "\n\n## Findings\n\n"
+        + findings_markdown_table(masked)
+        + "\n## Fields\n\n"
+        + fields_markdown_table(profiles)
+    )
+
+
+def lookup_markdown(
+    result: LookupResult, shown_filter: str, verdict: str, *, show_values: bool
+) -> str:
+    """`ldap lookup --format md`: the search, the entries found (masked) and the verdict."""
+    entries = [f"- `{reveal_reference(r.ref, show_values)}`" for r in result.entries]
+    return "\n".join(
+        [
+            "# LDAP login lookup",
+            "",
+            f"Search base `{result.base}`, filter `{shown_filter}`: "
+            f"{plural(len(result.entries), 'matching entry', 'matching entries')}.",
+            "",
+            *entries,
+            *([""] if entries else []),
+            f"**{verdict}**",
+            "",
+        ]
+    )

@@ -17,6 +17,7 @@ from authprobe.reports.envelope import envelope, scan_meta
 from authprobe.reports.findings import finding_to_dict, findings_markdown_table, with_examples
 from authprobe.reports.json import input_to_dict, profile_to_dict
 from authprobe.reports.mask import reveal
+from authprobe.reports.md import fields_markdown_table
 from authprobe.wording import plural
 
 
@@ -84,17 +85,7 @@ def scan_markdown(
     out.write("\n## Findings\n\n")
     out.write(findings_markdown_table(findings))
     out.write("\n## Fields\n\n")
-    out.write(
-        "| field | present | distinct | duplicate values | case collisions | multi | length "
-        "| main shape |\n|---|---:|---:|---:|---:|---:|---|---|\n"
-    )
-    for p in scan.profiles:
-        shape = p.shapes[0].shape if p.shapes else ""
-        out.write(
-            f"| `{p.field}` | {p.present:,} | {p.distinct:,} | {p.duplicate_values:,} | "
-            f"{p.case_collision_values:,} | {p.multi_valued:,} | {p.min_length}-{p.max_length} "
-            f"| {shape} |\n"
-        )
+    out.write(fields_markdown_table(scan.profiles))
     out.write("\n## Populations\n\n| user_group | users |\n|---|---:|\n")
     for group, count in scan.populations:
         out.write(f"| {group or '(none)'} | {count:,} |\n")

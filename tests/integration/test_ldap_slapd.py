@@ -452,3 +452,19 @@ def test_ldaps_to_a_plain_port_says_why_in_words(
     assert "[ldap-tls-failed]" in err
     assert "('" not in err
     assert ",)" not in err
+
+
+def test_probe_and_lookup_write_markdown(server: Slapd, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ldap probe -f md` is the fact table; `ldap lookup -f md` the search, the entries (masked)
+    and the verdict."""
+    assert main(["ldap", "probe", server.url, "-f", "md"]) == 0
+    probe_md = capsys.readouterr().out
+    assert probe_md.startswith(f"# LDAP server {server.url.rstrip('/')}")
+    assert "| fact | value |" in probe_md
+    assert "| paged results | yes |" in probe_md
+    assert main(["ldap", "lookup", server.url, "dup", "-a", "uid", "-f", "md"]) == 1
+    lookup_md = capsys.readouterr().out
+    assert lookup_md.startswith("# LDAP login lookup")
+    assert "2 matching entries" in lookup_md
+    assert "**FAILURE: 2 entries match" in lookup_md
+    assert "uid=dup" not in lookup_md

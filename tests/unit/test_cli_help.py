@@ -65,9 +65,9 @@ def test_every_option_has_a_placeholder(words: str) -> None:
     ("words", "offered"),
     [
         ("recommend", "table|json|md|html"),
-        ("ldap scan", "table|json"),
-        ("ldap probe", "table|json"),
-        ("ldap lookup", "table|json"),
+        ("ldap scan", "table|json|md"),
+        ("ldap probe", "table|json|md"),
+        ("ldap lookup", "table|json|md"),
         ("saml metadata", "table|json|md"),
         ("saml decode", "table|json|md"),
         ("oidc discover", "table|json|md"),

@@ -141,3 +141,18 @@ def test_save_hint_is_never_wrapped_inside_the_command(
     assert main(["ldap", "scan", str(ldif), "--save", str(save), "-f", "json"]) == 0
     err = capsys.readouterr().err
     assert f"authprobe recommend --directory {save}" in err.splitlines()[-1]
+
+
+def test_scan_ldif_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ldap scan FILE.ldif --format md`: the scan line, the skipped entry, the findings and one
+    row per field with the figures the JSON gives (for a ticket or a wiki page)."""
+    path = tmp_path / "people.ldif"
+    path.write_text(LDIF)
+    assert main(["ldap", "scan", str(path), "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Directory scan\n")
+    assert "2 person entries read from" in text
+    assert "- skipped: 1 × not a person entry" in text
+    assert "## Findings\n\nNo findings.\n" in text
+    assert "| `employeeNumber` | 2 | 1 | 1 | 0 | 0 | 3-3 |" in text
+    assert "uid=ann" not in text
