@@ -167,8 +167,8 @@ def test_diff_of_an_extract_with_itself_reports_nothing(plan: Plan, use_new: boo
     """`sis diff A A`: everyone followed, nothing changed, no finding, exit 0."""
     old_people, new_people, _ = plant(plan)
     people = new_people if use_new else old_people
-    if not people:
-        return
+    if not any("primary_id" in person for person in people):
+        return  # no record carries the Match ID: a usage error (see the last test)
     with tempfile.TemporaryDirectory() as folder:
         path = write(people, Path(folder) / "a.xml")
         out = Path(folder) / "r.json"
@@ -178,3 +178,16 @@ def test_diff_of_an_extract_with_itself_reports_nothing(plan: Plan, use_new: boo
     assert data["findings"] == []
     assert data["diff"]["paired"] == len(people)
     assert all(s["changed"] == 0 for s in data["diff"]["stability"])
+
+
+def test_an_extract_without_the_match_id_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When no record of either extract carries the Match ID, `sis diff` stops (exit 2) and
+    names the types it could use, instead of reporting that nothing changed."""
+    _, new_people, _ = plant(Plan(match_lost=2))
+    path = write(new_people, tmp_path / "a.xml")
+    assert main(["sis", "diff", str(path), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[match-id-unknown]" in err
+    assert "identifier:BARCODE" in err
