@@ -22,6 +22,7 @@ from authprobe.reports.view import (
     SourceProfiles,
     build_view,
 )
+from authprobe.wording import plural
 
 SEVERITY_PATTERN = {"error": Pattern.CROSS, "warning": Pattern.HATCH, "info": Pattern.DOTS}
 MAX_PROFILE_BARS = 12
@@ -37,6 +38,7 @@ def _environment() -> Environment:
     )
     env.filters["num"] = lambda value: f"{value:,}"
     env.filters["pct"] = lambda value: f"{value * 100:.1f} %"
+    env.filters["plural"] = plural  # {{ n | plural("input") }}: "1 input", "3 inputs"
     return env
 
 

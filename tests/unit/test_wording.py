@@ -42,7 +42,8 @@ def test_preflight_messages_read_right_for_one_record(message: str) -> None:
 
 
 def test_no_output_says_s_in_parentheses() -> None:
-    """No message of authprobe writes "record(s)": counts are settled with plural/agree
+    """No message or template of authprobe writes "record(s)": counts are settled with
+    plural/agree
     (http(s):// and ldap(s):// are URL schemes, CA(s) a help text)."""
     import re
     from pathlib import Path
@@ -51,7 +52,7 @@ def test_no_output_says_s_in_parentheses() -> None:
     allowed = re.compile(r"(http|ldap)\(s\)|CA\(s\)|\(s\.get|_text\(s\)")
     found = [
         f"{path.name}:{number}"
-        for path in root.rglob("*.py")
+        for path in [*root.rglob("*.py"), *root.rglob("*.j2")]
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if re.search(r"[a-z]\((s|es|ies)\)", allowed.sub("", line))
         and not line.lstrip().startswith("#")
