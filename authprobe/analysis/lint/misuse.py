@@ -7,8 +7,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from authprobe.analysis.lint.rules import RULES, SOURCE, Code, singular
+from authprobe.analysis.lint.rules import RULES, SOURCE, Code
 from authprobe.model import Finding
+from authprobe.wording import agree
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -59,7 +60,7 @@ def identifier_misuse(
             if not tally:
                 continue
             n = sum(tally.values())
-            message = singular(RULES[code].message, n)
+            message = agree(RULES[code].message, n)
             findings.append(
                 Finding(
                     code=code.value,

@@ -1,7 +1,7 @@
 """The rules of the SIS lint: each finding code, its severity and the sentence the report uses.
 
 Every output format (table, JSON, Markdown, the findings CSV) words a finding from `RULES`;
-`singular` turns a rule's sentence to the singular when it counts one.
+Each sentence holds `[one|many]` choices that `wording.agree` settles for the count.
 """
 
 from __future__ import annotations
@@ -64,132 +64,125 @@ RULES: dict[Code, Rule] = {
     for rule in (
         Rule(
             Code.DUPLICATE,
-            "{n} identifier values are used more than once ({records} uses in all) across "
+            "{n} identifier [value is|values are] used more than once ({records} uses in all) "
+            "across "
             "primary_id and the user identifiers; Alma requires every identifier to be unique "
             "across all users and fields, and rejects the records that repeat one.",
         ),
         Rule(
             Code.CASE_COLLISION,
-            "{n} identifier values appear in spellings that differ only by letter case "
-            "({records} uses); Alma compares identifiers without case, so these collide.",
+            "{n} identifier [value appears|values appear] in spellings that differ only by letter "
+            "case "
+            "({records} uses); Alma compares identifiers without case, so [they|these] collide.",
         ),
         Rule(
             Code.PRIMARY_MISSING,
-            "{n} users have no primary_id; Alma would invent one from the name, which no "
+            "{n} [user has|users have] no primary_id; Alma would invent one from the name, which "
+            "no "
             "login can ever match.",
         ),
         Rule(
             Code.TOO_LONG,
-            "{n} identifier values are longer than Alma's limit of 255 characters.",
+            "{n} identifier [value is|values are] longer than Alma's limit of 255 characters.",
         ),
         Rule(
             Code.WHITESPACE,
-            "{n} identifier values start or end with whitespace; a login sends the value "
+            "{n} identifier [value starts or ends|values start or end] with whitespace; a login "
+            "sends the value "
             "without it, so it will not match.",
         ),
         Rule(
             Code.SPACE,
-            "{n} identifier values contain spaces or other whitespace inside.",
+            "{n} identifier [value contains|values contain] spaces or other whitespace inside.",
         ),
         Rule(
             Code.URL_UNSAFE,
-            "{n} identifier values contain / ? # or %, which break Alma API paths (/users/{{id}}).",
+            "{n} identifier [value contains|values contain] / ? # or %, which break Alma API "
+            "paths (/users/{{id}}).",
         ),
         Rule(
             Code.NON_ASCII,
-            "{n} identifier values contain non-ASCII characters; IdPs and SIS exports often "
+            "{n} identifier [value contains|values contain] non-ASCII characters; IdPs and SIS "
+            "exports often "
             "encode these differently.",
         ),
         Rule(
             Code.SEVERAL_PREFERRED,
-            "{n} users have more than one preferred email; Alma allows only one.",
+            "{n} [user has|users have] more than one preferred email; Alma allows only one.",
         ),
         Rule(
             Code.UNKNOWN_ID_TYPE,
-            "{n} users carry an identifier type that is not in --id-types.",
+            "{n} [user carries|users carry] an identifier type that is not in --id-types.",
         ),
         Rule(
             Code.SAME_PERSON,
-            "{n} users look like a person already present in another user group (same name "
+            "{n} [user looks|users look] like a person already present in another user group "
+            "(same name "
             "and birth date, or same email), e.g. a student employee sent by two feeds; Alma "
             "allows one record per person.",
         ),
         Rule(
             Code.EXPIRED,
-            "{n} users have an expiry_date in the past; Alma will load them already expired.",
+            "{n} [user has|users have] an expiry_date in the past; Alma will load them already "
+            "expired.",
         ),
         Rule(
             Code.BAD_DATE,
-            "{n} users have an expiry_date that is not a date (YYYY-MM-DD, optionally with a "
+            "{n} [user has|users have] an expiry_date that is not a date (YYYY-MM-DD, optionally "
+            "with a "
             "Z or an offset).",
         ),
         Rule(
             Code.UNKNOWN_ELEMENT,
-            "{n} users have elements Alma's user schema does not declare; Alma ignores them.",
+            "{n} [user has|users have] elements Alma's user schema does not declare; Alma ignores "
+            "them.",
         ),
         Rule(
             Code.XSD,
-            "{n} users do not validate against the given XML schema.",
+            "{n} [user does|users do] not validate against the given XML schema.",
         ),
         Rule(
             Code.EMPTY_VALUE,
-            "{n} users have a user_identifier whose <value> is empty; Alma rejects the whole "
+            "{n} [user has|users have] a user_identifier whose <value> is empty; Alma rejects the "
+            "whole "
             'record ("Mandatory field is missing: User identifier value"). Leave out '
             "identifiers that have no value.",
         ),
         Rule(
             Code.EMAIL_AS_ID,
-            "{n} users carry an email address as an additional identifier{shared}; email "
+            "{n} [user carries|users carry] an email address as an additional identifier{shared}; "
+            "email "
             "addresses change and are shared, and Alma rejects every user who repeats an "
             "identifier another user holds. Load emails in contact_info, not as identifiers.",
         ),
         Rule(
             Code.GROUP_AS_ID,
-            "{n} users carry a user_group code as an additional identifier{shared}; every "
-            "user of the group shares it, so Alma rejects all of them but the first.",
+            "{n} [user carries|users carry] a user_group code as an additional "
+            "identifier{shared}; every "
+            "user of the group shares it, so Alma rejects all [users of the group|of them] but "
+            "the first.",
         ),
         Rule(
             Code.EXPIRY_MISSING,
-            "{n} users have no expiry_date; Alma never expires them, so they are never purged "
+            "{n} [user has|users have] no expiry_date; Alma never expires [it|them], so [it "
+            "is|they are] "
+            "never purged "
             "either.",
         ),
         Rule(
             Code.PURGE_MISSING,
-            "{n} users have no purge_date; Alma's Purge Users job never removes them.",
+            "{n} [user has|users have] no purge_date; Alma's Purge Users job never removes "
+            "[it|them].",
         ),
         Rule(
             Code.ZIP_TOO_MANY_FILES,
-            f"{{n}} zips hold more than {MAX_FILES_PER_ZIP} XML files; Alma's SIS load reads "
+            f"{{n}} [zip holds|zips hold] more than {MAX_FILES_PER_ZIP} XML files; Alma's SIS "
+            "load reads "
             f"at most {MAX_FILES_PER_ZIP} XML files per zip: split the extract into several "
             "zips.",
         ),
     )
 }
-
-
-_SINGULAR = (
-    (" users have ", " user has "),
-    (" users look ", " user looks "),
-    (" users carry ", " user carries "),
-    (" users do ", " user does "),
-    (" zips hold ", " zip holds "),
-    ("Alma never expires them, so they are", "Alma never expires it, so it is"),
-    ("Purge Users job never removes them", "Purge Users job never removes it"),
-    ("rejects all of them but", "rejects all users of the group but"),
-    (" values are ", " value is "),
-    (" values appear ", " value appears "),
-    (" values contain ", " value contains "),
-    (" values start or end ", " value starts or ends "),
-    ("these collide", "they collide"),
-)
-
-
-def singular(message: str, n: int) -> str:
-    if n != 1:
-        return message
-    for plural, singular in _SINGULAR:
-        message = message.replace(plural, singular)
-    return message
 
 
 @dataclass(frozen=True, slots=True)

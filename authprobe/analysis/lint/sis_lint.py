@@ -24,11 +24,11 @@ from authprobe.analysis.lint.rules import (
     SOURCE,
     Code,
     Occurrence,
-    singular,
 )
 from authprobe.buildconfig import MAX_FILES_PER_ZIP
 from authprobe.model import Finding, Record
 from authprobe.sources.sis.user_xml import EMPTY_IDENTIFIER
+from authprobe.wording import agree
 
 INFO_KEYS = frozenset(
     {
@@ -327,7 +327,7 @@ class SisLint:
                     source=self.source,
                     field=field_name,
                     count=n,
-                    message=singular(rule.message, n).format(n=f"{n:,}", records=f"{total:,}"),
+                    message=agree(rule.message, n).format(n=f"{n:,}", records=f"{total:,}"),
                     examples=tuple(dict.fromkeys(o.ref for o in tally.samples)),
                 )
             )
@@ -377,7 +377,7 @@ class LoadChecks:
                 source=self.source,
                 field=fields.get(code),
                 count=tally.count,
-                message=singular(RULES[code].message, tally.count).format(n=f"{tally.count:,}"),
+                message=agree(RULES[code].message, tally.count).format(n=f"{tally.count:,}"),
                 examples=tuple(o.ref for o in tally.samples),
             )
             for code, tally in sorted(self._tallies.items())
