@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -21,15 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from authprobe.runtime.progress import Wrap
+
 T = TypeVar("T")
-
-
-class Wrap(Protocol):
-    """A stream wrapped with a description and, when the caller knows it, its total."""
-
-    def __call__(
-        self, items: Iterable[Any], description: str, total: int | None = None, /
-    ) -> Iterator[Any]: ...
 
 
 REPORT_WIDTH = 100

@@ -4,7 +4,7 @@ linted, then the profiles frozen."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -13,6 +13,7 @@ from authprobe.analysis.lint.misuse import identifier_misuse
 from authprobe.analysis.lint.sis_lint import INFO_KEYS, LintResult, SisLint
 from authprobe.analysis.profile import SourceProfiler
 from authprobe.model import FieldProfile, InputSummary, Record
+from authprobe.runtime.progress import Wrap
 from authprobe.sources import RecordSource
 
 
@@ -53,7 +54,6 @@ def _freeze_profiles(
     return tuple(frozen[index] for index in range(len(fields)))
 
 
-Wrap = Callable[[Iterable[Record], str], Iterable[Record]]
 MISSING = "(missing)"
 
 

@@ -25,9 +25,7 @@ from authprobe.analysis.recommend.login import advice, login_evidence, login_tru
 from authprobe.analysis.recommend.options import Options
 from authprobe.analysis.recommend.sides import (
     Side,
-    Wrap,
     directory_history,
-    no_wrap,
     read_alma,
     read_side,
     started,
@@ -50,6 +48,7 @@ from authprobe.model import (
     Severity,
     SourceKind,
 )
+from authprobe.runtime.progress import Wrap, no_wrap
 from authprobe.sources import RecordSource
 
 MIN_COVERAGE = 0.5  # below this share of SIS records no candidate is recommended

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from authprobe.analysis.crosscheck import SideIndex
 from authprobe.analysis.history import Snapshot, ValueHistory
@@ -24,23 +24,10 @@ from authprobe.analysis.recommend.options import Options
 from authprobe.analysis.sisdiff import DiffColumns
 from authprobe.errors import AuthprobeError
 from authprobe.model import Correspondence, Finding, Record, SourceKind
+from authprobe.runtime.progress import Wrap
 from authprobe.sources import RecordSource
 
 T = TypeVar("T")
-
-
-class Wrap(Protocol):
-    """Wraps a stream (records, the cross-check's pairs) with a description and, where known,
-    its total: the CLI counts progress with it."""
-
-    def __call__(
-        self, items: Iterable[T], description: str, total: int | None = None, /
-    ) -> Iterable[T]: ...
-
-
-def no_wrap(items: Iterable[T], _description: str, _total: int | None = None) -> Iterable[T]:
-    """The items as they are (no progress shown)."""
-    return items
 
 
 @dataclass

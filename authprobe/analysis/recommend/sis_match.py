@@ -14,10 +14,11 @@ from authprobe.analysis.preflight_findings import (
     shared_type_findings,
 )
 from authprobe.analysis.profile import SourceProfiler
-from authprobe.analysis.recommend.sides import AlmaUsers, Side, Wrap
+from authprobe.analysis.recommend.sides import AlmaUsers, Side
 from authprobe.analysis.sisdiff import DiffColumns, DiffEngine
 from authprobe.errors import UsageError
 from authprobe.model import FieldProfile, Finding, IdStability, Preflight, SisMatch
+from authprobe.runtime.progress import Wrap
 from authprobe.sources import RecordSource
 
 
