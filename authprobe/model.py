@@ -64,6 +64,18 @@ class ReadStats:
         """Count values not read on purpose (not skipped records: the record itself is read)."""
         self.withheld[reason] += count
 
+    def summary(self, kind: str, source: SourceKind, location: str, files: int) -> InputSummary:
+        """The input as the report lists it: these counts under the reader's kind and location."""
+        return InputSummary(
+            kind=kind,
+            source=source,
+            location=location,
+            records=self.records,
+            skipped=dict(self.skipped),
+            files=files,
+            withheld=dict(self.withheld),
+        )
+
     def skip(self, reason: str, location: str) -> None:
         """Count one skipped record (or value) and keep a few locations as evidence."""
         self.skipped[reason] += 1

@@ -156,3 +156,23 @@ def test_scan_ldif_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "## Findings\n\nNo findings.\n" in text
     assert "| `employeeNumber` | 2 | 1 | 1 | 0 | 0 | 3-3 |" in text
     assert "uid=ann" not in text
+
+
+def test_csv_export_passwords_are_left_out_not_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A directory CSV with a password column: every row read, none skipped, the password
+    values listed under the input's left_out (as for an LDIF), never shown."""
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "DN,objectClass,sAMAccountName,userPassword\n"
+        + "".join(f'"CN=U{i},DC=c",user,u{i},pw{i}\n' for i in range(4)),
+        encoding="utf-8",
+    )
+    assert main(["ldap", "scan", str(path), "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (read,) = data["inputs"]
+    assert read["records"] == 4
+    assert read["skipped"] == {}
+    assert read["left_out"] == {"password attribute not read": 4}
+    assert "pw1" not in json.dumps(data)

@@ -41,14 +41,7 @@ class AdCsvExport:
 
     def summary(self) -> InputSummary:
         """The input as the report lists it."""
-        return InputSummary(
-            kind=self.kind,
-            source=self.source,
-            location=self.location,
-            records=self.stats.records,
-            skipped=dict(self.stats.skipped),
-            files=1,
-        )
+        return self.stats.summary(self.kind, self.source, self.location, files=1)
 
     def _bad(self, line: int, what: str) -> InputError:
         return InputError(

@@ -115,14 +115,7 @@ class EntraExport:
 
     def summary(self) -> InputSummary:
         """The input as the report lists it (after `records()` was consumed)."""
-        return InputSummary(
-            kind=self.kind,
-            source=self.source,
-            location=self.location,
-            records=self.stats.records,
-            skipped=dict(self.stats.skipped),
-            files=self.stats.files,
-        )
+        return self.stats.summary(self.kind, self.source, self.location, files=self.stats.files)
 
     def records(self) -> Iterator[Record]:
         """Yield every user as a record; count everything skipped, with the reason."""

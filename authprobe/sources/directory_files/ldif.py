@@ -247,15 +247,7 @@ class LdifFile:
 
     def summary(self) -> InputSummary:
         """The input as the report lists it (after `records()` was consumed)."""
-        return InputSummary(
-            kind=self.kind,
-            source=self.source,
-            location=self.location,
-            records=self.stats.records,
-            skipped=dict(self.stats.skipped),
-            files=1,
-            withheld=dict(self.stats.withheld),
-        )
+        return self.stats.summary(self.kind, self.source, self.location, files=1)
 
     def records(self) -> Iterator[Record]:
         """Every person entry as a record, in file order.

@@ -74,14 +74,7 @@ class LdapDirectory:
 
     def summary(self) -> InputSummary:
         """The input as the report lists it."""
-        return InputSummary(
-            kind=self.kind,
-            source=self.source,
-            location=self.location,
-            records=self.stats.records,
-            skipped=dict(self.stats.skipped),
-            files=0,
-        )
+        return self.stats.summary(self.kind, self.source, self.location, files=0)
 
     def records(self) -> Iterator[Record]:
         """Yield every person entry; pages of at most `page_size`, counted in `facts`."""

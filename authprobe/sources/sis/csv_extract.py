@@ -122,11 +122,4 @@ class SisCsv:
 
     def summary(self) -> InputSummary:
         """The extract as the report lists it."""
-        return InputSummary(
-            kind=self.kind,
-            source=self.source,
-            location=self.location,
-            records=self.stats.records,
-            skipped=dict(self.stats.skipped),
-            files=self.stats.files,
-        )
+        return self.stats.summary(self.kind, self.source, self.location, files=self.stats.files)

@@ -203,14 +203,7 @@ class SisExtract:
 
     def summary(self) -> InputSummary:
         """The extract as the report lists it."""
-        return InputSummary(
-            kind=self.kind,
-            source=self.source,
-            location=self.location,
-            records=self.stats.records,
-            skipped=dict(self.stats.skipped),
-            files=self.stats.files,
-        )
+        return self.stats.summary(self.kind, self.source, self.location, files=self.stats.files)
 
 
 SKIP_NOT_USER = "element other than <user> in the user list"
