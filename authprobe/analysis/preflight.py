@@ -101,12 +101,6 @@ class PreflightEngine:
         return _split(self.sis.values.select(R, V))
 
     @cached_property
-    def _sis_pairs(self) -> pl.DataFrame:
-        """(r, v) distinct: the identifier values of each SIS record."""
-        once, repeated = self._sis_split
-        return pl.concat([once, repeated.unique()])
-
-    @cached_property
     def _twice_in_record(self) -> pl.Series:
         """SIS records holding one identifier value twice (rule 2)."""
         repeated = self._sis_split[1]
@@ -114,25 +108,67 @@ class PreflightEngine:
 
     @cached_property
     def _existing_split(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """(r, v) of the export: the rows whose value occurs once, the others."""
-        return _split(self.existing.values.select(R, V))
+        """(r, f, v) of the export: the rows whose value occurs once, the others."""
+        return _split(self.existing.values.select(R, F, V))
 
     @cached_property
-    def _holders(self) -> pl.DataFrame:
-        """(u, v) distinct: the values each existing user holds."""
+    def _first_in_field(self) -> pl.Series:
+        """Whether each SIS value row is its record's first value in its field (the match value,
+        if that field is the Match ID Type). Few records carry a field twice: only the keys
+        that sorting shows repeated are looked at."""
+        values = self.sis.values
+        keys = values.select(
+            (pl.col(R).cast(pl.UInt64) * (1 << 16) + pl.col(F).cast(pl.UInt64)).alias("k")
+        ).get_column("k")
+        ordered = keys.sort()
+        repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+        first = pl.repeat(True, keys.len(), dtype=pl.Boolean, eager=True)
+        if repeated.len():
+            where = keys.is_in(repeated.implode()).arg_true()
+            later = where.filter(~keys.gather(where).is_first_distinct())
+            first = first.scatter(later, False)
+        return first
+
+    @cached_property
+    def _all_held(self) -> pl.DataFrame:
+        """(r, f, v, first, u, f_right): every SIS value row joined with every existing user
+        holding that value, in field `f_right` (fields numbered as on the SIS side, -1 for a
+        field the SIS load does not carry). One join serves every Match ID Type."""
+        sis_codes = self.sis.field_codes
+        theirs = {code: sis_codes.get(name, -1) for name, code in self.existing.field_codes.items()}
         once, repeated = self._existing_split
-        return pl.concat([once, repeated.unique()]).rename({R: U})
+        holders = pl.concat([once, repeated.unique()]).select(
+            pl.col(R).alias(U),
+            pl.col(F).replace_strict(theirs, return_dtype=pl.Int32).alias("f_right"),
+            V,
+        )
+        mine = self.sis.values.with_columns(
+            pl.col(F).cast(pl.Int32), self._first_in_field.alias("first")
+        )
+        return _join_on_value(mine, holders)
 
     @cached_property
-    def _held(self) -> pl.DataFrame:
-        """(r, v, u): each SIS record's values held by existing users."""
-        return _join_on_value(self._sis_pairs, self._holders)
+    def _match_values(self) -> pl.DataFrame:
+        """(r, f, v): each SIS record's first value in each field."""
+        return self.sis.values.filter(self._first_in_field)
+
+    @cached_property
+    def _found_in_field(self) -> pl.DataFrame:
+        """(r, f, v, u): the existing users holding a SIS record's match value of field `f` in
+        that same field (any position): whom the record finds if `f` is the Match ID Type."""
+        held = self._all_held
+        return held.filter(pl.col("first") & (pl.col(F) == pl.col("f_right"))).select(R, F, V, U)
+
+    def held(self, records: pl.Series) -> pl.DataFrame:
+        """(r, v, u) distinct: the values of these SIS records held by existing users."""
+        held = self._all_held.filter(_isin(pl.col(R), records))
+        return held.select(R, V, U).unique()
 
     @cached_property
     def _holder_counts(self) -> pl.Series:
         """Per SIS record (by number): 0, 1 or 2 for none, one, or more than one distinct
         existing user holding any of its values (the rules only ask which)."""
-        spread = self._held.group_by(R).agg(
+        spread = self._all_held.group_by(R).agg(
             pl.when(pl.col(U).min() == pl.col(U).max()).then(1).otherwise(2).alias("nh")
         )
         return _dense(self.sis.records, spread, "nh", 0, pl.UInt8)
@@ -151,6 +187,7 @@ class PreflightEngine:
         one): a corrupt export. Every holder still counts in the rules."""
         return (
             self._existing_split[1]
+            .select(R, V)
             .group_by(V)
             .agg(pl.len().alias("holders"), pl.col(R).min().alias(U))
             .filter(pl.col("holders") > 1)
@@ -161,9 +198,9 @@ class PreflightEngine:
     def run(self, match_field: str) -> PreflightResult:
         """Every SIS record's outcome and every existing user's fate for `match_field`."""
         sis, existing = self.sis, self.existing
-        match = _first_values(sis, match_field)
-        holders = _first_values(existing, match_field, all_values=True).rename({R: U})
-        found = _join_on_value(match, holders)  # (r, v, u): who each match value finds
+        code = sis.field_codes.get(match_field, -1)
+        match = self._match_values.filter(pl.col(F) == code).select(R, V)
+        found = self._found_in_field.filter(pl.col(F) == code).select(R, V, U)
         per_record = self._per_record(match, found)
         evidence = self._evidence(per_record, found)
         base = _base_outcomes(per_record, evidence)
@@ -315,18 +352,6 @@ def _where(outcome: pl.Series, wanted: Outcome) -> pl.Series:
     return outcome.eq(CODE[wanted]).arg_true().cast(pl.UInt32)
 
 
-def _first_values(side: LoadColumns, match_field: str, *, all_values: bool = False) -> pl.DataFrame:
-    """(r, v): each record's match value (the first value of the field), or with `all_values`
-    every value it holds in that field (an existing user holds a value in any position)."""
-    code = side.field_codes.get(match_field)
-    if code is None:
-        return pl.DataFrame(schema={R: pl.UInt32, V: pl.String})
-    values = side.values.filter(pl.col(F) == code).select(R, V)
-    if all_values:
-        return values.unique()
-    return values.filter(values.get_column(R).is_first_distinct())
-
-
 def _base_outcomes(per_record: pl.DataFrame, evidence: pl.DataFrame) -> pl.Series:
     """Rules 1 and 3-8 (rule 2 depends on the order of the load: `_feed`)."""
     duplicate = (
@@ -448,7 +473,7 @@ class PreflightTable:
         taken_rows = pl.DataFrame({R: _where(self.outcome, Outcome.REJECTED_TAKEN)})
         taken_rows = taken_rows.join(chosen, on=R, how="semi")
         if taken_rows.height:
-            held = self._engine._held.join(taken_rows, on=R, how="semi")
+            held = self._engine.held(taken_rows.get_column(R))
             mine = found.select(R, pl.col(U).alias("own"))
             held = held.join(mine, on=R, how="left").filter(
                 pl.col("own").is_null() | (pl.col(U) != pl.col("own"))
