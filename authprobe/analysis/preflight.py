@@ -269,7 +269,11 @@ class PreflightEngine:
             unfound = unfound.scatter(found.get_column(U).unique(), False)
         parts = []
         for kind, mine, theirs in (
-            (BY_NAME, self.sis.keys, self.existing.keys),
+            (  # keys are made for these records only: creations and users nobody finds
+                BY_NAME,
+                self.sis.keys_of(candidates.get_column(R)),
+                self.existing.keys_of(unfound.arg_true()),
+            ),
             (BY_EMAIL, self.sis.mails, self.existing.mails),
         ):
             theirs = theirs.rename({R: U})
