@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Final
 
@@ -22,6 +24,7 @@ from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources import population_from_dn
+from authprobe.sources.directory_files import ldif_fast
 from authprobe.sources.forked import Row, child_records, record_rows
 from authprobe.sources.ldap import ad
 
@@ -178,6 +181,27 @@ class EntryConverter:
 
         `disabled` overrides userAccountControl (e.g. the `Enabled` column of Get-ADUser).
         """
+        info = self._keep(dn, attrs, disabled)
+        if info is None:
+            return None
+        return Record(
+            ref=dn,
+            attrs={name: tuple(values) for name, values in attrs.items()},
+            population=_population(dn),
+            info=info,
+        )
+
+    def finish_frozen(self, dn: str, attrs: dict[str, tuple[str, ...]]) -> Record | None:
+        """`finish` for attributes whose values are tuples already (the C LDIF parser's)."""
+        info = self._keep(dn, attrs, None)
+        if info is None:
+            return None
+        return Record(ref=dn, attrs=attrs, population=_population(dn), info=info)
+
+    def _keep(
+        self, dn: str, attrs: Mapping[str, Sequence[str]], disabled: bool | None
+    ) -> dict[str, str] | None:
+        """The record's `info` when the entry becomes one (counted), else None (counted)."""
         object_classes = attrs.get(self.spell("objectClass"))
         if not is_person(object_classes, dn):
             self.stats.skip(SKIP_NOT_PERSON, dn)
@@ -193,12 +217,7 @@ class EntryConverter:
                 return None
             info[DISABLED_INFO] = "true"
         self.stats.records += 1
-        return Record(
-            ref=dn,
-            attrs={name: tuple(values) for name, values in attrs.items()},
-            population=_population(dn),
-            info=info,
-        )
+        return info
 
 
 def _population(dn: str) -> str | None:
@@ -285,17 +304,38 @@ class LdifFile:
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
         stream = runtime.open_input(self.path, "LDIF export")
         with stream:
-            yield from self._read(stream, converter)
+            if ldif_fast.enabled():
+                done = yield from ldif_fast.read(stream, converter, self._parse)
+                if not done:  # the C parser gave up: the reference reads it all again
+                    given = converter.stats.records
+                    stream.seek(0)
+                    self.stats = ReadStats(files=1)
+                    converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
+                    records = self._read(stream, converter)
+                    deque(islice(records, given), maxlen=0)  # given already, the same
+                    yield from records
+            else:
+                yield from self._read(stream, converter)
         self.disabled = converter.disabled
 
     def _read(self, stream: IO[bytes], converter: EntryConverter) -> Iterator[Record]:
+        lines = _logical_lines(stream, self.path)
+        yield from self._parse(lines, converter, {}, _START, runtime.limits().entry_bytes)
+
+    def _parse(
+        self,
+        lines: Iterable[tuple[int, bytes | None]],
+        converter: EntryConverter,
+        plain: dict[bytes, str],
+        state: int,
+        entry_limit: int,
+    ) -> Generator[Record, None, int]:
+        """The records of these logical lines, from `state` (`_START` or `_BETWEEN`); returns the
+        state after them. `plain`: `name` as written -> its spelling, for plain text names."""
         dn: str | None = None
         attrs: dict[str, list[str]] = {}
-        state = _START
-        entry_limit = runtime.limits().entry_bytes
         entry_bytes = 0
-        plain: dict[bytes, str] = {}  # `name` as written -> its spelling, for plain text names
-        for number, line in _logical_lines(stream, self.path):
+        for number, line in lines:
             if line is None:  # blank line: end of entry
                 if dn is not None and state == _ENTRY:
                     record = converter.finish(dn, attrs)
@@ -346,6 +386,7 @@ class LdifFile:
             record = converter.finish(dn, attrs)
             if record is not None:
                 yield record
+        return state
 
 
 _START, _BETWEEN, _ENTRY, _SKIP = range(4)

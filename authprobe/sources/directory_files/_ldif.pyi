@@ -1,0 +1,12 @@
+"""Types of the C fast path `_ldif.c` of the LDIF reader (built at install when a C compiler is
+there)."""
+
+class Parser:
+    reason: str | None
+    def __init__(self, plain: dict[bytes, str], value_limit: int, entry_limit: int) -> None: ...
+    def feed(
+        self, block: bytes, /
+    ) -> list[tuple[str, dict[str, tuple[str, ...]]] | list[tuple[int, bytes | None]]] | None: ...
+    def close(
+        self,
+    ) -> list[tuple[str, dict[str, tuple[str, ...]]] | list[tuple[int, bytes | None]]] | None: ...

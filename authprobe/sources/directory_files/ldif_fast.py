@@ -1,0 +1,93 @@
+"""The C fast path of the LDIF reader (`_ldif.c`), with `ldif.LdifFile._parse` as the reference.
+
+`_ldif.Parser` does the byte work: it splits the stream (fed in 1 MiB blocks) into logical lines
+(folding, comments, CR LF) and entries, and builds the attribute dict of every plain entry (a
+`dn: text` line, then only `name: text` lines whose name the reference has already classified as
+plain text, UTF-8 values) exactly as `ldif._add_plain` does, its values as tuples; Python then
+only calls `EntryConverter.finish_frozen` (`finish` without the copy to tuples). Every other
+entry (base64 or URL values, names not classified yet, `changetype`, `control`, `version`, the
+`ldapsearch -L` trailer, invalid UTF-8, a malformed line) is handed back as its logical lines
+with their numbers, and the reference reads it. What the reference would stop on while reading
+lines (a line or value over the value budget, a continuation with nothing to continue), an entry
+over the entry budget or a failing read makes the parser give up: the caller then reads the file
+again with the reference from its start, skipping the records already given. The records, stats,
+`disabled` and errors are the reference's on every input (tests/unit/test_ldif_fast.py).
+
+`AUTHPROBE_PURE_LDIF=1` (or `FORCE_PURE = True`) turns the fast path off; so does a missing
+build (no C compiler at install).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterable
+from typing import IO, TYPE_CHECKING
+
+from authprobe import runtime
+from authprobe.model import Record
+
+if TYPE_CHECKING:
+    from authprobe.sources.directory_files._ldif import Parser
+    from authprobe.sources.directory_files.ldif import EntryConverter
+
+
+def _load() -> type[Parser] | None:
+    try:
+        from authprobe.sources.directory_files._ldif import Parser
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    return Parser
+
+
+_PARSER = _load()
+BUILT = _PARSER is not None
+"""Whether the C module was built at install."""
+FORCE_PURE = False
+"""Set by tests (and `AUTHPROBE_PURE_LDIF=1`) to read with the Python reference only."""
+BLOCK = 1 << 20
+"""Bytes fed to the parser at a time."""
+_START, _BETWEEN = 0, 1  # ldif's reader states between entries
+
+Lines = Iterable[tuple[int, bytes | None]]
+Parse = Callable[
+    [Lines, "EntryConverter", dict[bytes, str], int, int], Generator[Record, None, int]
+]
+"""`LdifFile._parse`: the reference reader of some logical lines."""
+
+
+def enabled() -> bool:
+    """Whether `LdifFile` may use the C parser."""
+    return BUILT and not FORCE_PURE and not os.environ.get("AUTHPROBE_PURE_LDIF")
+
+
+def read(
+    stream: IO[bytes], converter: EntryConverter, parse: Parse
+) -> Generator[Record, None, bool]:
+    """The records of the stream as `parse` gives them; False when the parser gave up (having
+    given `converter.stats.records` records): the caller reads the stream again from its start.
+    """
+    if _PARSER is None:  # not built: the reference reads it all
+        return False
+    limits = runtime.limits()
+    plain: dict[bytes, str] = {}
+    parser = _PARSER(plain, limits.value_bytes, limits.entry_bytes)
+    finish = converter.finish_frozen
+    state = _START
+    while True:
+        try:
+            block = stream.read(BLOCK)
+        except Exception:  # over the input budget, an I/O error: the reference reads it
+            return False  # again and fails at the same place, after the same records
+        items = parser.feed(block) if block else parser.close()
+        if items is None:
+            return False
+        for item in items:
+            if isinstance(item, tuple):
+                state = _BETWEEN
+                record = finish(*item)
+                if record is not None:
+                    yield record
+            else:
+                state = yield from parse(item, converter, plain, state, limits.entry_bytes)
+        if not block:
+            return True
