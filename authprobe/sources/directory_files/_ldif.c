@@ -32,6 +32,23 @@ typedef struct {
     long long number;
 } Line;
 
+/* Names found in `plain`, by a hash of their bytes: `plain` only grows and never changes a
+ * name's spelling, so a name found once is looked up here without making a bytes object. */
+#define NAME_SLOTS 256
+#define NAME_MAX_LENGTH 64
+/* The last few short ASCII values of each name are kept and given again when the same bytes come
+ * (objectClass, affiliations, cities...): equal str, one object (less memory, hashed once). */
+#define NAME_VALUES 4
+#define VALUE_MAX_LENGTH 64
+
+typedef struct {
+    char name[NAME_MAX_LENGTH];
+    Py_ssize_t length; /* 0: free */
+    PyObject *spelled; /* owned */
+    PyObject *values[NAME_VALUES]; /* owned, ASCII str */
+    int next;
+} Name;
+
 typedef struct {
     PyObject_HEAD
     PyObject *plain;         /* dict: name as written (bytes) -> spelling (str) */
@@ -48,7 +65,94 @@ typedef struct {
     int in_comment;
     int failed;
     const char *reason;      /* why the parser gave up (tests read it) */
+    Name names[NAME_SLOTS];
 } Parser;
+
+/* UTF-8 text after `name:`, spaces stripped on the left as `_add_plain` does; NULL (no error
+ * set) when it is not strict UTF-8, NULL with an error set on a failure. */
+static PyObject *
+decode_value(const char *value, Py_ssize_t length)
+{
+    while (length > 0 && *value == ' ') {
+        value++;
+        length--;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(value, length, "strict");
+    if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+    }
+    return text;
+}
+
+static Py_ssize_t
+name_slot(const char *name, Py_ssize_t length)
+{
+    size_t hash = 2166136261u;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        hash = (hash ^ (unsigned char)name[i]) * 16777619u;
+    }
+    return (Py_ssize_t)(hash % NAME_SLOTS);
+}
+
+/* The spelling of `name` (borrowed), NULL when not in `plain` (an error set on a failure). */
+static PyObject *
+spelling(Parser *self, const char *name, Py_ssize_t length, Name **cached)
+{
+    Name *slot = NULL;
+    *cached = NULL;
+    if (length <= NAME_MAX_LENGTH) {
+        slot = &self->names[name_slot(name, length)];
+        if (slot->length == length && memcmp(slot->name, name, length) == 0) {
+            *cached = slot;
+            return slot->spelled;
+        }
+    }
+    PyObject *key = PyBytes_FromStringAndSize(name, length);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *spelled = PyDict_GetItemWithError(self->plain, key); /* borrowed */
+    Py_DECREF(key);
+    if (spelled != NULL && slot != NULL && PyUnicode_CheckExact(spelled)) {
+        Py_INCREF(spelled);
+        Py_XSETREF(slot->spelled, spelled);
+        for (int i = 0; i < NAME_VALUES; i++) {
+            Py_CLEAR(slot->values[i]);
+        }
+        memcpy(slot->name, name, length);
+        slot->length = length;
+        *cached = slot;
+    }
+    return spelled;
+}
+
+/* `decode_value`, giving a value kept in `slot` again when the bytes are the same. */
+static PyObject *
+cached_value(Name *slot, const char *value, Py_ssize_t length)
+{
+    if (slot == NULL) {
+        return decode_value(value, length);
+    }
+    while (length > 0 && *value == ' ') {
+        value++;
+        length--;
+    }
+    for (int i = 0; i < NAME_VALUES; i++) {
+        PyObject *kept = slot->values[i];
+        if (kept != NULL && PyUnicode_GET_LENGTH(kept) == length
+            && memcmp(PyUnicode_DATA(kept), value, length) == 0) {
+            Py_INCREF(kept);
+            return kept;
+        }
+    }
+    PyObject *text = decode_value(value, length);
+    if (text != NULL && length <= VALUE_MAX_LENGTH && PyUnicode_IS_ASCII(text)) {
+        Py_INCREF(text);
+        Py_XSETREF(slot->values[slot->next], text);
+        slot->next = (slot->next + 1) % NAME_VALUES;
+    }
+    return text;
+}
 
 static int
 grow(char **buffer, Py_ssize_t *capacity, Py_ssize_t needed)
@@ -110,22 +214,6 @@ start_line(Parser *self, const char *data, Py_ssize_t length)
     return append_text(self, data, length);
 }
 
-/* UTF-8 text after `name:`, spaces stripped on the left as `_add_plain` does; NULL (no error
- * set) when it is not strict UTF-8, NULL with an error set on a failure. */
-static PyObject *
-decode_value(const char *value, Py_ssize_t length)
-{
-    while (length > 0 && *value == ' ') {
-        value++;
-        length--;
-    }
-    PyObject *text = PyUnicode_DecodeUTF8(value, length, "strict");
-    if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-        PyErr_Clear();
-    }
-    return text;
-}
-
 /* Each list of values of `attrs` as a tuple (the keys do not change). */
 static int
 freeze(PyObject *attrs)
@@ -176,19 +264,15 @@ plain_entry(Parser *self)
         if (name_length + 1 < size && (colon[1] == ':' || colon[1] == '<')) {
             goto not_plain;
         }
-        PyObject *name = PyBytes_FromStringAndSize(line, name_length);
-        if (name == NULL) {
-            goto error;
-        }
-        PyObject *spelled = PyDict_GetItemWithError(self->plain, name); /* borrowed */
-        Py_DECREF(name);
+        Name *slot;
+        PyObject *spelled = spelling(self, line, name_length, &slot); /* borrowed */
         if (spelled == NULL) {
             if (PyErr_Occurred()) {
                 goto error;
             }
             goto not_plain;
         }
-        PyObject *value = decode_value(colon + 1, size - name_length - 1);
+        PyObject *value = cached_value(slot, colon + 1, size - name_length - 1);
         if (value == NULL) {
             if (PyErr_Occurred()) {
                 goto error;
@@ -444,6 +528,13 @@ Parser_init(Parser *self, PyObject *args, PyObject *kwds)
     }
     Py_INCREF(plain);
     Py_XSETREF(self->plain, plain);
+    for (Py_ssize_t i = 0; i < NAME_SLOTS; i++) {
+        Py_CLEAR(self->names[i].spelled);
+        for (int j = 0; j < NAME_VALUES; j++) {
+            Py_CLEAR(self->names[i].values[j]);
+        }
+        self->names[i].length = 0;
+    }
     self->value_limit = value_limit;
     self->entry_limit = entry_limit;
     return 0;
@@ -453,6 +544,12 @@ static void
 Parser_dealloc(Parser *self)
 {
     Py_XDECREF(self->plain);
+    for (Py_ssize_t i = 0; i < NAME_SLOTS; i++) {
+        Py_XDECREF(self->names[i].spelled);
+        for (int j = 0; j < NAME_VALUES; j++) {
+            Py_XDECREF(self->names[i].values[j]);
+        }
+    }
     PyMem_Free(self->carry);
     PyMem_Free(self->text);
     PyMem_Free(self->lines);
