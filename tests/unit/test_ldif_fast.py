@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from authprobe import demo, runtime
 from authprobe.errors import AuthprobeError
 from authprobe.sources.directory_files import ldif_fast
-from authprobe.sources.directory_files.ldif import LdifFile
+from authprobe.sources.directory_files.ldif import EntryConverter, LdifFile
 from tests.integration.slapd import generate_people, person_ldif
 
 pytestmark = pytest.mark.skipif(
@@ -93,6 +93,10 @@ def plain_items(data: bytes) -> list[Any]:
     parser = ldif_fast._PARSER({n: n.decode() for n in names}, 1 << 20, 1 << 22)  # type: ignore[misc]
     items = parser.feed(data)
     assert items is not None
+    while parser.pending:
+        more = parser.more()
+        assert more is not None
+        items += more
     closed = parser.close()
     assert closed is not None
     return items + closed
@@ -218,6 +222,20 @@ TEXTS = [
 ]  # fmt: skip
 SID = bytes.fromhex("01050000000000051500000001000000020000000300000004000000")  # S-1-5-21-1-2-3-4
 BYTES = [b"\xff\xfe", SID, bytes(range(16)), b"ok", b"\xc3\xa9"]
+GUID = base64.b64encode(bytes(range(16)))
+IDENTIFIER_LINES = [
+    b"objectGUID:: " + GUID,
+    b"objectGUID::" + GUID + b" ",
+    b"OBJECTGUID:: " + GUID,
+    b"objectGUID;binary:: " + GUID,
+    b"objectSid:: " + base64.b64encode(SID),
+    b"objectSid:: " + base64.b64encode(SID[:-1]),  # a wrong length: counted by the reference
+    b"objectGUID:: !!",  # not base64: an error
+    b"objectGUID:: " + GUID[:-2],  # bad padding
+    b"objectGUID::",
+    b"mail:: " + base64.b64encode(b"a@c"),  # base64 text: not an identifier
+    b"userPassword:: " + base64.b64encode(b"secret"),
+]
 
 
 @st.composite
@@ -239,17 +257,21 @@ def values(draw: st.DrawFn, tame: bool) -> bytes:
 
 @st.composite
 def entries(draw: st.DrawFn) -> list[bytes]:
-    dn = draw(st.sampled_from(["uid=a,ou=P,dc=c", "ou=P,dc=c", "cn=schema", "uid=\\2c,ou=Q,dc=c"]))
-    first = draw(
+    dn = draw(
         st.sampled_from(
-            [b"dn: " + dn.encode()] * 4
-            + [b"dn:: " + base64.b64encode(dn.encode()), b"DN: " + dn.encode()]
-            + [b"dn: \xff", b"version: 1", b"search: 2", b"cn: x"]
+            ["uid=a,ou=P,dc=c", "ou=P,dc=c", "cn=schema", "uid=\\2c,ou=Q,dc=c", " OU = x y ,dc=c"]
         )
     )
-    lines = [first]
     tame = draw(st.booleans())  # plain names and text only: a plain entry for C once classified
+    firsts = [b"dn: " + dn.encode(), b"DN:  " + dn.encode()]
+    if not tame:
+        firsts += [b"dn:: " + base64.b64encode(dn.encode()), b"dn: \xff", b"version: 1"]
+        firsts += [b"search: 2", b"cn: x"]
+    lines = [draw(st.sampled_from(firsts))]
     for _ in range(draw(st.integers(0, 8))):
+        if tame and draw(st.integers(0, 4)) == 0:
+            lines.append(draw(st.sampled_from(IDENTIFIER_LINES)))
+            continue
         name = draw(st.sampled_from(PLAIN_NAMES if tame else NAMES))
         lines.append(name.encode() + draw(values(tame)))
     if draw(st.booleans()):
@@ -298,7 +320,7 @@ def documents(draw: st.DrawFn) -> bytes:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=documents(),
-    value_bytes=st.sampled_from([8, 24, 60, 200, 1 << 20, 1 << 20, 1 << 20]),
+    value_bytes=st.sampled_from([8, 24, 60, 200] + [1 << 20] * 6),
     block=st.sampled_from([1, 5, 64, 1 << 20]),
     exclude_disabled=st.booleans(),
 )
@@ -328,6 +350,58 @@ def test_plain_entry_values_are_those_of_the_reference() -> None:
     """The C parser's own dict for a plain entry: spellings, value order, stripped spaces."""
     items = plain_items(b"dn: uid=a,dc=c\nmail: a@c\ncn:  Ann\nmail: b@c\nsn:\n\n")
     assert items == [("uid=a,dc=c", {"mail": ("a@c", "b@c"), "cn": ("Ann",), "sn": ("",)})]
+
+
+def test_binary_identifiers_use_the_callback() -> None:
+    """`name:: base64` in a plain entry: the callback's pairs are added in line order; its None
+    sends the entry back as lines."""
+    calls: list[tuple[bytes, bytes]] = []
+
+    def binary(name: bytes, text: bytes) -> list[tuple[str, str]] | None:
+        calls.append((name, text))
+        return [("objectGUID", "g"), ("objectGUID;immutableId", "i")] if text == b" AA" else None
+
+    parser = ldif_fast._PARSER({b"cn": "cn"}, 1 << 20, 1 << 22, binary)  # type: ignore[misc]
+    items = parser.feed(b"dn: x\ncn: a\nobjectGUID:: AA\ncn: b\n\ndn: y\nobjectGUID:: BB\n\n")
+    assert items is not None
+    assert items[0] == (
+        "x",
+        {"cn": ("a", "b"), "objectGUID": ("g",), "objectGUID;immutableId": ("i",)},
+    )
+    assert items[1] == [(6, b"dn: y"), (7, b"objectGUID:: BB"), (8, None)]
+    assert calls == [(b"objectGUID", b" AA"), (b"objectGUID", b" BB")]
+
+
+def test_ad_export_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AD-style export (GUID and SID in base64, disabled accounts, a few passwords): the same
+    outcome; the entries without a password are plain entries for C (the first has one)."""
+    made = []
+    frozen = EntryConverter.finish_frozen
+
+    def counted(self: EntryConverter, dn: str, attrs: dict[str, tuple[str, ...]]) -> Any:
+        made.append(dn)
+        return frozen(self, dn, attrs)
+
+    monkeypatch.setattr(EntryConverter, "finish_frozen", counted)
+    lines = []
+    for i in range(200):
+        sid = SID[:-4] + i.to_bytes(4, "little")
+        lines.append(
+            f"dn: CN=U{i},OU=Staff,DC=ad\nobjectClass: user\nsAMAccountName: u{i}\n"
+            f"userAccountControl: {514 if i % 7 == 0 else 512}\n"
+            f"objectGUID:: {base64.b64encode(i.to_bytes(16, 'little')).decode()}\n"
+            f"objectSid:: {base64.b64encode(sid).decode()}\n"
+            + ("unicodePwd:: AAAA\n" if i % 5 == 0 else "")
+            + "\n"
+        )
+    path = tmp_path / "ad.ldif"
+    path.write_text("".join(lines), encoding="ascii")
+    for exclude in (False, True):
+        fast, reference = both(path, exclude_disabled=exclude)
+        assert fast == reference
+        assert fast.disabled == 29  # i = 0, 7, ..., 196
+    assert fast.counted == 200 - 29
+    assert len(made) == 2 * (200 - 40)  # those without a password (i % 5 != 0), both runs
 
 
 def test_unclassified_names_come_back_as_lines() -> None:

@@ -1,8 +1,9 @@
 /*
  * authprobe.sources.directory_files._ldif: the byte work of ldif.py's reader, in C.
  *
- *     Parser(plain, value_limit, entry_limit)
- *     Parser.feed(block) -> list | None      Parser.close() -> list | None
+ *     Parser(plain, value_limit, entry_limit, binary=None)
+ *     Parser.feed(block) -> list | None      Parser.more() -> list | None
+ *     Parser.pending -> bool                 Parser.close() -> list | None
  *
  * The parser splits the stream (fed in blocks) into physical lines at `\n`, joins folded lines,
  * drops comments and a `\r` before `\n` exactly as `ldif._logical_lines`, and groups logical
@@ -10,13 +11,18 @@
  *
  * - `(dn, attrs)` when the block is a plain entry: a first line `dn: text` and then only
  *   `name: text` lines whose `name` (as written) is a key of `plain` (the names the Python
- *   reader has classified as plain text, mapped to their spelling), every value strict UTF-8.
+ *   reader has classified as plain text, mapped to their spelling), every value strict UTF-8,
+ *   and `name:: base64` lines for which `binary(name, base64)` gives the `(key, text)` pairs to
+ *   add (binary identifiers such as objectGUID: Python decodes them as the reference does).
  *   `attrs` is the dict `ldif._add_plain` builds (the spelling -> the values, in order), its
  *   lists made tuples: the caller then only calls `EntryConverter.finish_frozen(dn, attrs)`.
  * - otherwise the list of the block's logical lines as `(line number, bytes)`, followed by
  *   `(number, None)` when a blank line ended it: the caller runs the reference reader on it.
  *
- * Blank lines outside a block change nothing in the reference and give no item. Whatever the
+ * `feed` and `more` stop after a block that comes back as lines (`pending` then says that
+ * `more()` has the rest of the block): the caller's reference reads it, and may classify new
+ * names, before the next entries are looked at. Blank lines outside a block change nothing in
+ * the reference and give no item. Whatever the
  * reference would stop on while reading lines (a physical line or a joined value over
  * `value_limit`, a continuation line with nothing to continue) or a block over `entry_limit`
  * (the reference may raise there, or skip it) makes `feed`/`close` return None: the caller
@@ -52,6 +58,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     PyObject *plain;         /* dict: name as written (bytes) -> spelling (str) */
+    PyObject *binary;        /* (name, base64) -> [(key, text)...] or None; or None */
     Py_ssize_t value_limit;  /* runtime.limits().value_bytes */
     Py_ssize_t entry_limit;  /* runtime.limits().entry_bytes */
     char *carry;             /* an unfinished physical line from the previous block */
@@ -65,6 +72,9 @@ typedef struct {
     int in_comment;
     int failed;
     const char *reason;      /* why the parser gave up (tests read it) */
+    PyObject *input;         /* the block being read (bytes) */
+    Py_ssize_t position;     /* how far */
+    int stop;                /* a block came back as lines: return to the caller */
     Name names[NAME_SLOTS];
 } Parser;
 
@@ -231,6 +241,67 @@ freeze(PyObject *attrs)
     return 0;
 }
 
+/* attrs.setdefault(key, []).append(value) */
+static int
+add_value(PyObject *attrs, PyObject *key, PyObject *value)
+{
+    PyObject *values = PyDict_GetItemWithError(attrs, key); /* borrowed */
+    if (values != NULL) {
+        return PyList_Append(values, value);
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    values = PyList_New(1);
+    if (values == NULL) {
+        return -1;
+    }
+    Py_INCREF(value);
+    PyList_SET_ITEM(values, 0, value);
+    int failed = PyDict_SetItem(attrs, key, values);
+    Py_DECREF(values);
+    return failed;
+}
+
+/* `name:: base64`: the pairs `binary(name, base64)` gives added to attrs (1), or 0 when it
+ * gives None (the reference reads the entry), -1 on a failure. */
+static int
+add_binary(Parser *self, PyObject *attrs, const char *line, Py_ssize_t name_length,
+           Py_ssize_t size)
+{
+    if (self->binary == Py_None) {
+        return 0;
+    }
+    PyObject *pairs = PyObject_CallFunction(
+        self->binary, "y#y#", line, name_length, line + name_length + 2, size - name_length - 2);
+    if (pairs == NULL) {
+        return -1;
+    }
+    if (pairs == Py_None) {
+        Py_DECREF(pairs);
+        return 0;
+    }
+    if (!PyList_CheckExact(pairs)) {
+        Py_DECREF(pairs);
+        PyErr_SetString(PyExc_TypeError, "binary() must give a list of (key, text) or None");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(pairs); i++) {
+        PyObject *pair = PyList_GET_ITEM(pairs, i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            Py_DECREF(pairs);
+            PyErr_SetString(PyExc_TypeError, "binary() must give a list of (key, text) or None");
+            return -1;
+        }
+        if (add_value(attrs, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_DECREF(pairs);
+            return -1;
+        }
+    }
+    Py_DECREF(pairs);
+    return 1;
+}
+
 /* The (dn, attrs) of a plain entry; Py_None (new reference) when the block is not one. */
 static PyObject *
 plain_entry(Parser *self)
@@ -261,7 +332,17 @@ plain_entry(Parser *self)
             goto not_plain;
         }
         Py_ssize_t name_length = colon - line;
-        if (name_length + 1 < size && (colon[1] == ':' || colon[1] == '<')) {
+        if (name_length + 1 < size && colon[1] == ':') {
+            int added = add_binary(self, attrs, line, name_length, size);
+            if (added < 0) {
+                goto error;
+            }
+            if (added == 0) {
+                goto not_plain;
+            }
+            continue;
+        }
+        if (name_length + 1 < size && colon[1] == '<') {
             goto not_plain;
         }
         Name *slot;
@@ -279,26 +360,7 @@ plain_entry(Parser *self)
             }
             goto not_plain;
         }
-        PyObject *values = PyDict_GetItemWithError(attrs, spelled); /* borrowed */
-        int failed;
-        if (values != NULL) {
-            failed = PyList_Append(values, value);
-        }
-        else if (PyErr_Occurred()) {
-            failed = -1;
-        }
-        else {
-            values = PyList_New(1);
-            if (values == NULL) {
-                failed = -1;
-            }
-            else {
-                Py_INCREF(value);
-                PyList_SET_ITEM(values, 0, value);
-                failed = PyDict_SetItem(attrs, spelled, values);
-                Py_DECREF(values);
-            }
-        }
+        int failed = add_value(attrs, spelled, value);
         Py_DECREF(value);
         if (failed < 0) {
             goto error;
@@ -367,6 +429,7 @@ end_block(Parser *self, PyObject *out, long long blank)
     if (item == Py_None) {
         Py_DECREF(item);
         item = block_lines(self, blank);
+        self->stop = 1;
     }
     if (item == NULL) {
         return -1;
@@ -433,25 +496,24 @@ finish_call(Parser *self, PyObject *out, int status)
     return out;
 }
 
+/* Read lines of the current input until a block comes back as lines (so that the caller's
+ * reference can classify its names before the next entries) or the input ends. */
 static PyObject *
-Parser_feed(Parser *self, PyObject *arg)
+run(Parser *self, int may_stop)
 {
-    Py_buffer view;
     if (self->failed) {
         Py_RETURN_NONE;
     }
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
-        return NULL;
-    }
     PyObject *out = PyList_New(0);
     if (out == NULL) {
-        PyBuffer_Release(&view);
         return NULL;
     }
-    const char *data = view.buf;
-    const char *end = data + view.len;
+    const char *start = PyBytes_AS_STRING(self->input);
+    const char *data = start + self->position;
+    const char *end = start + PyBytes_GET_SIZE(self->input);
     int status = 0;
-    while (data < end && status == 0) {
+    self->stop = 0;
+    while (data < end && status == 0 && !(may_stop && self->stop)) {
         const char *newline = memchr(data, '\n', end - data);
         if (newline == NULL) {
             Py_ssize_t rest = end - data;
@@ -465,6 +527,7 @@ Parser_feed(Parser *self, PyObject *arg)
                 memcpy(self->carry + self->carry_length, data, rest);
                 self->carry_length += rest;
             }
+            data = end;
             break;
         }
         if (self->carry_length) {
@@ -487,8 +550,37 @@ Parser_feed(Parser *self, PyObject *arg)
         }
         data = newline + 1;
     }
-    PyBuffer_Release(&view);
+    self->position = data - start;
     return finish_call(self, out, status);
+}
+
+static PyObject *
+Parser_feed(Parser *self, PyObject *arg)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "feed() takes bytes");
+        return NULL;
+    }
+    Py_INCREF(arg);
+    Py_XSETREF(self->input, arg);
+    self->position = 0;
+    return run(self, 1);
+}
+
+static PyObject *
+Parser_more(Parser *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->input == NULL) {
+        return PyList_New(0);
+    }
+    return run(self, 1);
+}
+
+static PyObject *
+Parser_pending(Parser *self, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(
+        !self->failed && self->input != NULL && self->position < PyBytes_GET_SIZE(self->input));
 }
 
 static PyObject *
@@ -497,9 +589,9 @@ Parser_close(Parser *self, PyObject *Py_UNUSED(ignored))
     if (self->failed) {
         Py_RETURN_NONE;
     }
-    PyObject *out = PyList_New(0);
-    if (out == NULL) {
-        return NULL;
+    PyObject *out = self->input != NULL ? run(self, 0) : PyList_New(0); /* the rest first */
+    if (out == NULL || out == Py_None) {
+        return out;
     }
     int status = 0;
     if (self->carry_length) {
@@ -519,13 +611,15 @@ Parser_close(Parser *self, PyObject *Py_UNUSED(ignored))
 static int
 Parser_init(Parser *self, PyObject *args, PyObject *kwds)
 {
-    static char *keywords[] = {"plain", "value_limit", "entry_limit", NULL};
-    PyObject *plain;
+    static char *keywords[] = {"plain", "value_limit", "entry_limit", "binary", NULL};
+    PyObject *plain, *binary = Py_None;
     Py_ssize_t value_limit, entry_limit;
-    if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "O!nn", keywords, &PyDict_Type, &plain, &value_limit, &entry_limit)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!nn|O", keywords, &PyDict_Type, &plain,
+                                     &value_limit, &entry_limit, &binary)) {
         return -1;
     }
+    Py_INCREF(binary);
+    Py_XSETREF(self->binary, binary);
     Py_INCREF(plain);
     Py_XSETREF(self->plain, plain);
     for (Py_ssize_t i = 0; i < NAME_SLOTS; i++) {
@@ -544,6 +638,8 @@ static void
 Parser_dealloc(Parser *self)
 {
     Py_XDECREF(self->plain);
+    Py_XDECREF(self->binary);
+    Py_XDECREF(self->input);
     for (Py_ssize_t i = 0; i < NAME_SLOTS; i++) {
         Py_XDECREF(self->names[i].spelled);
         for (int j = 0; j < NAME_VALUES; j++) {
@@ -567,12 +663,14 @@ Parser_reason(Parser *self, void *Py_UNUSED(closure))
 
 static PyMethodDef Parser_methods[] = {
     {"feed", (PyCFunction)Parser_feed, METH_O, "Parse a block: the items of complete blocks."},
+    {"more", (PyCFunction)Parser_more, METH_NOARGS, "The next items of the block (see pending)."},
     {"close", (PyCFunction)Parser_close, METH_NOARGS, "End of input: the last items."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Parser_getset[] = {
     {"reason", (getter)Parser_reason, NULL, "Why the parser gave up, or None.", NULL},
+    {"pending", (getter)Parser_pending, NULL, "Whether `more()` has lines left to read.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

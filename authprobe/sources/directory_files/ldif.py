@@ -86,6 +86,11 @@ class EntryConverter:
             self._spelling[key] = spelled = name
         return spelled
 
+    def spelled(self, attribute: str) -> str | None:
+        """What `spell` gives when this name was seen already, else None (nothing recorded)."""
+        name = attribute.split(";", 1)[0] if ";" in attribute else attribute
+        return self._spelling.get(name.lower())
+
     def add(
         self, attrs: dict[str, list[str]], attribute: str, value: str | bytes, location: str
     ) -> None:

@@ -19,12 +19,15 @@ build (no C compiler at install).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Callable, Generator, Iterable
 from typing import IO, TYPE_CHECKING
 
 from authprobe import runtime
 from authprobe.model import Record
+from authprobe.sources.ldap import ad
 
 if TYPE_CHECKING:
     from authprobe.sources.directory_files._ldif import Parser
@@ -70,7 +73,7 @@ def read(
         return False
     limits = runtime.limits()
     plain: dict[bytes, str] = {}
-    parser = _PARSER(plain, limits.value_bytes, limits.entry_bytes)
+    parser = _PARSER(plain, limits.value_bytes, limits.entry_bytes, _identifiers(converter))
     finish = converter.finish_frozen
     state = _START
     while True:
@@ -79,15 +82,59 @@ def read(
         except Exception:  # over the input budget, an I/O error: the reference reads it
             return False  # again and fails at the same place, after the same records
         items = parser.feed(block) if block else parser.close()
-        if items is None:
-            return False
-        for item in items:
-            if isinstance(item, tuple):
-                state = _BETWEEN
-                record = finish(*item)
-                if record is not None:
-                    yield record
-            else:
-                state = yield from parse(item, converter, plain, state, limits.entry_bytes)
+        while True:
+            if items is None:
+                return False
+            for item in items:
+                if isinstance(item, tuple):
+                    state = _BETWEEN
+                    record = finish(*item)
+                    if record is not None:
+                        yield record
+                else:
+                    state = yield from parse(item, converter, plain, state, limits.entry_bytes)
+            if not parser.pending:
+                break
+            items = parser.more()  # the rest of the block, with the names now classified
         if not block:
             return True
+
+
+Identifiers = Callable[[bytes, bytes], list[tuple[str, str]] | None]
+
+
+def _identifiers(converter: EntryConverter) -> Identifiers:
+    """For the C parser: the `(key, text)` pairs that `_split_line` and `converter.add` add for
+    `name:: base64` in an entry, or None when the reference must read that entry (a name not
+    seen yet or not a binary identifier, bad base64, a wrong length: what it counts or raises).
+    """
+    known: dict[bytes, str] = {}
+
+    def decode(raw_name: bytes, text: bytes) -> list[tuple[str, str]] | None:
+        name = known.get(raw_name)
+        if name is None:
+            name = _identifier_name(converter, raw_name)
+            if name is None:  # may be seen later: not remembered
+                return None
+            known[raw_name] = name
+        try:
+            return ad.decode_identifier(name, base64.b64decode(text.strip(), validate=True))
+        except (binascii.Error, ValueError):  # ad.BinaryValueError is a ValueError
+            return None
+
+    return decode
+
+
+def _identifier_name(converter: EntryConverter, raw_name: bytes) -> str | None:
+    """The spelling `converter.add` uses for `raw_name` when its values are binary identifiers
+    and the name was seen already (so `spell` records nothing new), else None."""
+    try:
+        attribute = raw_name.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+    if not attribute or " " in attribute or attribute.lower() in ("control", "changetype"):
+        return None
+    name = converter.spelled(attribute)
+    if name is None or ad.is_secret(name) or not ad.is_binary_identifier(name):
+        return None
+    return name
