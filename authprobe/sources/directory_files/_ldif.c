@@ -224,14 +224,15 @@ start_line(Parser *self, const char *data, Py_ssize_t length)
     return append_text(self, data, length);
 }
 
-/* Each list of values of `attrs` as a tuple (the keys do not change). */
+/* Each value (one) or list of values of `attrs` as a tuple (the keys do not change). */
 static int
 freeze(PyObject *attrs)
 {
     Py_ssize_t position = 0;
     PyObject *key, *values;
     while (PyDict_Next(attrs, &position, &key, &values)) {
-        PyObject *frozen = PyList_AsTuple(values);
+        PyObject *frozen =
+            PyList_CheckExact(values) ? PyList_AsTuple(values) : PyTuple_Pack(1, values);
         if (frozen == NULL || PyDict_SetItem(attrs, key, frozen) < 0) {
             Py_XDECREF(frozen);
             return -1;
@@ -241,23 +242,26 @@ freeze(PyObject *attrs)
     return 0;
 }
 
-/* attrs.setdefault(key, []).append(value) */
+/* attrs.setdefault(key, []).append(value), with a single value held as itself until a second
+ * comes (`freeze` makes both tuples): most attributes have one value, and need no list. */
 static int
 add_value(PyObject *attrs, PyObject *key, PyObject *value)
 {
-    PyObject *values = PyDict_GetItemWithError(attrs, key); /* borrowed */
-    if (values != NULL) {
-        return PyList_Append(values, value);
+    PyObject *held = PyDict_GetItemWithError(attrs, key); /* borrowed */
+    if (held == NULL) {
+        return PyErr_Occurred() ? -1 : PyDict_SetItem(attrs, key, value);
     }
-    if (PyErr_Occurred()) {
-        return -1;
+    if (PyList_CheckExact(held)) {
+        return PyList_Append(held, value);
     }
-    values = PyList_New(1);
+    PyObject *values = PyList_New(2);
     if (values == NULL) {
         return -1;
     }
+    Py_INCREF(held);
+    PyList_SET_ITEM(values, 0, held);
     Py_INCREF(value);
-    PyList_SET_ITEM(values, 0, value);
+    PyList_SET_ITEM(values, 1, value);
     int failed = PyDict_SetItem(attrs, key, values);
     Py_DECREF(values);
     return failed;
