@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c |
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_columns.c | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,lint]'
 	touch $@
 
