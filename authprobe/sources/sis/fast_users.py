@@ -23,18 +23,26 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from authprobe.model import ReadStats, Record
 from authprobe.sources.sis.root import Root
 from authprobe.sources.sis.user_xml import EMPTY_IDENTIFIER, INFO_FIELDS, USER_CHILDREN
 
-try:
-    from authprobe.sources.sis import _userxml  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the install
-    _userxml = None
+if TYPE_CHECKING:
+    from authprobe.sources.sis._userxml import Parser
 
-BUILT = _userxml is not None
+
+def _load() -> type[Parser] | None:
+    try:
+        from authprobe.sources.sis._userxml import Parser
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    return Parser
+
+
+_PARSER = _load()
+BUILT = _PARSER is not None
 """Whether the C module was built at install."""
 FORCE_PURE = False
 """Set by tests (and `AUTHPROBE_PURE_XML=1`) to read with lxml only."""
@@ -80,9 +88,10 @@ def read_users(
     doc = ReadStats()
     given = 0
     reason = None
-    parser: Any = _userxml.Parser(
-        root.namespace, label, Record, _USER_CHILDREN, INFO_FIELDS, EMPTY_IDENTIFIER
-    )
+    if _PARSER is None:  # not built: the reference alone
+        yield from reference(stream, label, root)
+        return
+    parser = _PARSER(root.namespace, label, Record, _USER_CHILDREN, INFO_FIELDS, EMPTY_IDENTIFIER)
     held: list[Record] = []
     first = True
     while True:
