@@ -20,6 +20,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -29,7 +30,7 @@
 #define TEXT_LIMIT (4 * 1000 * 1000) /* lxml's libxml2 refuses text nodes above 10,000,000 */
 #define BIG_LINE 65535               /* libxml2 keeps lines from here on outside the node */
 #define SHORT_TEXT 300               /* XML_PARSER_BIG_BUFFER_SIZE: one callback below it */
-#define CACHE_SIZE 512
+#define CACHE_SIZE 512 /* 2^9: the top 9 bits of the hash */
 #define LINE_UNKNOWN (-1L)
 
 /* what a child of <user> is (UserReader's kinds) */
@@ -71,6 +72,15 @@ typedef struct {
     long child_line;  /* lxml's line of its first child element (LINE_UNKNOWN if not known) */
 } Frame;
 
+#define TEXT_CACHE 256 /* short stripped values seen again (groups, types, dates) */
+#define TEXT_CACHED 40
+
+typedef struct {
+    Py_ssize_t len;
+    char bytes[TEXT_CACHED];
+    PyObject *str;
+} TextEntry;
+
 typedef struct {
     PyObject_HEAD
     xmlParserCtxtPtr ctxt;
@@ -104,6 +114,8 @@ typedef struct {
     PyObject *attrs, *info, *primary, *unknown;
     PyObject *id_type, *value;           /* the identifier being read (NULL: None) */
     PyObject *addresses, *preferred;     /* the contact_info being read */
+    PyObject *keys;                      /* id_type -> "identifier:<id_type>" */
+    TextEntry texts[TEXT_CACHE];
     PyObject *address;                   /* the email being read */
     int flag;
 } Parser;
@@ -152,7 +164,8 @@ py_failed(Parser *p)
 static const Name *
 lookup(Parser *p, const xmlChar *localname)
 {
-    size_t slot = ((size_t)localname >> 4) % CACHE_SIZE;
+    /* names in the dictionary lie side by side: hash every bit of the address */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)localname * 0x9E3779B97F4A7C15ULL) >> 55);
     CacheEntry *entry = &p->cache[slot];
     if (entry->ptr == localname) {
         return entry->name;
@@ -196,9 +209,33 @@ ascii_space(unsigned char c)
     return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
 }
 
+/* UTF-8 text as a str, short ones from the parser's cache (str are immutable) */
+static PyObject *
+cached_text(Parser *p, const char *s, Py_ssize_t n)
+{
+    if (n > TEXT_CACHED) {
+        return PyUnicode_DecodeUTF8(s, n, NULL);
+    }
+    uint32_t hash = 2166136261u;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        hash = (hash ^ (unsigned char)s[i]) * 16777619u;
+    }
+    TextEntry *entry = &p->texts[hash % TEXT_CACHE];
+    if (entry->str != NULL && entry->len == n && memcmp(entry->bytes, s, n) == 0) {
+        return Py_NewRef(entry->str);
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(s, n, NULL);
+    if (text != NULL) {
+        Py_XSETREF(entry->str, Py_NewRef(text));
+        entry->len = n;
+        memcpy(entry->bytes, s, n);
+    }
+    return text;
+}
+
 /* str.strip() of UTF-8 text (Unicode whitespace: non-ASCII edges go through Python) */
 static PyObject *
-stripped(const char *s, Py_ssize_t n)
+stripped(Parser *p, const char *s, Py_ssize_t n)
 {
     Py_ssize_t a = 0, b = n;
     while (a < b && ascii_space((unsigned char)s[a])) {
@@ -207,10 +244,12 @@ stripped(const char *s, Py_ssize_t n)
     while (b > a && ascii_space((unsigned char)s[b - 1])) {
         b--;
     }
+    if (a == b || ((unsigned char)s[a] < 0x80 && (unsigned char)s[b - 1] < 0x80)) {
+        return cached_text(p, s + a, b - a);
+    }
     PyObject *text = PyUnicode_DecodeUTF8(s + a, b - a, NULL);
-    if (text == NULL || a == b ||
-        ((unsigned char)s[a] < 0x80 && (unsigned char)s[b - 1] < 0x80)) {
-        return text;
+    if (text == NULL) {
+        return NULL;
     }
     PyObject *result = PyObject_CallMethodNoArgs(text, S_STRIP);
     Py_DECREF(text);
@@ -242,9 +281,9 @@ blank(PyObject *text)
 
 /* `text.strip().lower() in {"true", "1"}` for UTF-8 text (1, 0, -1 error) */
 static int
-truthy(const char *s, Py_ssize_t n)
+truthy(Parser *p, const char *s, Py_ssize_t n)
 {
-    PyObject *text = stripped(s, n);
+    PyObject *text = stripped(p, s, n);
     if (text == NULL) {
         return -1;
     }
@@ -311,6 +350,18 @@ child_lxml_line(Frame *f)
 
 /* ---- records ----------------------------------------------------------------------------- */
 
+/* A tuple of str cannot be part of a cycle: out of the collector's sight (as CPython's own
+ * collector leaves such tuples), and so are the dicts of them, and the collector does not walk
+ * a million records' values again and again. */
+static PyObject *
+untracked(PyObject *tuple)
+{
+    if (tuple != NULL) {
+        PyObject_GC_UnTrack(tuple);
+    }
+    return tuple;
+}
+
 static void
 user_clear(Parser *p)
 {
@@ -331,8 +382,7 @@ user_start(Parser *p)
     user_clear(p);
     p->attrs = PyDict_New();
     p->info = PyDict_New();
-    p->unknown = PyList_New(0);
-    return (p->attrs && p->info && p->unknown) ? 0 : -1;
+    return (p->attrs && p->info) ? 0 : -1;
 }
 
 static int
@@ -376,7 +426,7 @@ user_end(Parser *p, Frame *f)
             return -1;
         }
         if (!b) {
-            PyObject *one = PyTuple_Pack(1, p->primary);
+            PyObject *one = untracked(PyTuple_Pack(1, p->primary));
             if (one == NULL || PyDict_SetItem(p->attrs, S_PRIMARY_ID, one) < 0) {
                 Py_XDECREF(one);
                 return -1;
@@ -384,7 +434,7 @@ user_end(Parser *p, Frame *f)
             Py_DECREF(one);
         }
     }
-    if (PyList_GET_SIZE(p->unknown) > 0) {
+    if (p->unknown != NULL && PyList_GET_SIZE(p->unknown) > 0) {
         PyObject *joined = PyUnicode_Join(S_COMMA, p->unknown);
         if (joined == NULL || PyDict_SetItem(p->info, S_UNKNOWN_ELEMENTS, joined) < 0) {
             Py_XDECREF(joined);
@@ -432,15 +482,8 @@ user_end(Parser *p, Frame *f)
 static int
 identifier_end(Parser *p, Frame *f)
 {
-    PyObject *id_type;
-    if (p->id_type != NULL) {
-        Py_ssize_t n;
-        const char *s = PyUnicode_AsUTF8AndSize(p->id_type, &n);
-        id_type = s ? stripped(s, n) : NULL;
-    }
-    else {
-        id_type = PyUnicode_FromStringAndSize("", 0);
-    }
+    /* (id_type or "").strip(): p->id_type is already stripped */
+    PyObject *id_type = p->id_type ? Py_NewRef(p->id_type) : PyUnicode_FromStringAndSize("", 0);
     if (id_type == NULL) {
         return -1;
     }
@@ -488,9 +531,22 @@ identifier_end(Parser *p, Frame *f)
         result = add_skip(p, 0, line);
         goto done;
     }
-    PyObject *key = PyUnicode_FromFormat("identifier:%U", id_type);
-    if (key == NULL) {
+    PyObject *key = PyDict_GetItemWithError(p->keys, id_type);
+    if (key != NULL) {
+        Py_INCREF(key);
+    }
+    else if (PyErr_Occurred()) {
         goto done;
+    }
+    else {
+        key = PyUnicode_FromFormat("identifier:%U", id_type);
+        if (key == NULL) {
+            goto done;
+        }
+        if (PyDict_GET_SIZE(p->keys) < 1000 && PyDict_SetItem(p->keys, id_type, key) < 0) {
+            Py_DECREF(key);
+            goto done;
+        }
     }
     PyObject *values = PyDict_GetItemWithError(p->attrs, key);
     PyObject *more;
@@ -502,10 +558,11 @@ identifier_end(Parser *p, Frame *f)
                 PyTuple_SET_ITEM(more, i, Py_NewRef(PyTuple_GET_ITEM(values, i)));
             }
             PyTuple_SET_ITEM(more, n, Py_NewRef(p->value));
+            untracked(more);
         }
     }
     else {
-        more = PyErr_Occurred() ? NULL : PyTuple_Pack(1, p->value);
+        more = PyErr_Occurred() ? NULL : untracked(PyTuple_Pack(1, p->value));
     }
     if (more != NULL) {
         result = PyDict_SetItem(p->attrs, key, more);
@@ -524,8 +581,8 @@ contact_end(Parser *p)
     Py_ssize_t np = PyList_GET_SIZE(p->preferred);
     if (n > 0) {
         PyObject *first = np ? PyList_GET_ITEM(p->preferred, 0) : PyList_GET_ITEM(p->addresses, 0);
-        PyObject *one = PyTuple_Pack(1, first);
-        PyObject *all = PyList_AsTuple(p->addresses);
+        PyObject *one = untracked(PyTuple_Pack(1, first));
+        PyObject *all = untracked(PyList_AsTuple(p->addresses));
         int bad = one == NULL || all == NULL || PyDict_SetItem(p->attrs, S_EMAIL, one) < 0 ||
                   PyDict_SetItem(p->attrs, S_EMAIL_ALL, all) < 0;
         Py_XDECREF(one);
@@ -549,26 +606,27 @@ contact_end(Parser *p)
 
 /* ---- SAX callbacks ----------------------------------------------------------------------- */
 
-/* the parser in xmlParseChunk (the GIL is held throughout): libxml2 may hand error callbacks
- * its context rather than our user data */
-static Parser *CURRENT;
-
+/* Errors and warnings: libxml2 hands the structured handler (and the old ones) the parser's
+ * user data, this Parser. Any of them sends the document to lxml. */
 static void
 on_error(void *ctx, const char *msg, ...)
 {
-    (void)ctx, (void)msg;
-    if (CURRENT != NULL) {
-        stop(CURRENT, "libxml2 reported an error or a warning");
-    }
+    (void)msg;
+    stop((Parser *)ctx, "libxml2 reported an error or a warning");
 }
 
 static void
 on_serror(void *ctx, xmlErrorPtr error)
 {
-    (void)ctx, (void)error;
-    if (CURRENT != NULL) {
-        stop(CURRENT, "libxml2 reported an error or a warning");
-    }
+    (void)error;
+    stop((Parser *)ctx, "libxml2 reported an error or a warning");
+}
+
+/* errors without a parser context go to libxml2's generic handler, which prints: not here */
+static void
+no_print(void *ctx, const char *msg, ...)
+{
+    (void)ctx, (void)msg;
 }
 
 static void
@@ -747,7 +805,7 @@ email_start(Parser *p, int nb_attributes, const xmlChar **attributes)
     for (int i = 0; i < nb_attributes; i++) {
         const xmlChar **a = attributes + 5 * i;
         if (a[2] == NULL && strcmp((const char *)a[0], "preferred") == 0) {
-            int t = truthy((const char *)a[3], a[4] - a[3]);
+            int t = truthy(p, (const char *)a[3], a[4] - a[3]);
             if (t < 0) {
                 return -1;
             }
@@ -822,6 +880,10 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
     int info = 0;
     int role = role_of(p, name, matches, parent, &info);
     if (role < 0) { /* an unknown child of <user> */
+        if (p->unknown == NULL && (p->unknown = PyList_New(0)) == NULL) {
+            py_failed(p);
+            return;
+        }
         PyObject *local = PyUnicode_FromString((const char *)localname);
         if (local == NULL || PyList_Append(p->unknown, local) < 0) {
             Py_XDECREF(local);
@@ -908,7 +970,7 @@ element_end(Parser *p, Frame *f)
         if (f->first != N_TEXT) {
             return 0;
         }
-        text = stripped(p->text, p->text_len);
+        text = stripped(p, p->text, p->text_len);
         if (text == NULL) {
             return -1;
         }
@@ -919,18 +981,19 @@ element_end(Parser *p, Frame *f)
         Py_DECREF(text);
         return result;
     }
-    case F_ID_TYPE:
+    case F_ID_TYPE: /* the last one wins, None included; kept stripped */
+        text = f->first == N_TEXT ? stripped(p, p->text, p->text_len) : NULL;
+        if (text == NULL && f->first == N_TEXT) {
+            return -1;
+        }
+        Py_XSETREF(p->id_type, text);
+        return 0;
     case F_ID_VALUE:
         text = leading_text(p, f, &none);
         if (text == NULL && !none) {
             return -1;
         }
-        if (f->role == F_ID_TYPE) {
-            Py_XSETREF(p->id_type, text);
-        }
-        else {
-            Py_XSETREF(p->value, text);
-        }
+        Py_XSETREF(p->value, text);
         return 0;
     case F_ID:
         return identifier_end(p, f);
@@ -945,7 +1008,7 @@ element_end(Parser *p, Frame *f)
         return 0;
     case F_EMAIL_PREFERRED:
         if (!p->flag && f->first == N_TEXT) {
-            int t = truthy(p->text, p->text_len);
+            int t = truthy(p, p->text, p->text_len);
             if (t < 0) {
                 return -1;
             }
@@ -1111,7 +1174,8 @@ Parser_init(Parser *p, PyObject *args, PyObject *kwargs)
     p->record_type = Py_NewRef(record_type);
     p->out = PyList_New(0);
     p->skips = PyList_New(0);
-    if (p->out == NULL || p->skips == NULL) {
+    p->keys = PyDict_New();
+    if (p->out == NULL || p->skips == NULL || p->keys == NULL) {
         return -1;
     }
     p->user_depth = -1;
@@ -1160,16 +1224,20 @@ Parser_feed(Parser *p, PyObject *arg)
     }
     const char *data = view.buf;
     Py_ssize_t left = view.len;
+    /* the records hold no cycles: no collection while they are made (one after the block) */
+    int collecting = PyGC_Disable();
     while (left > 0 && !STOPPED(p)) {
         int n = left > (1 << 30) ? (1 << 30) : (int)left;
-        CURRENT = p;
+        xmlSetGenericErrorFunc(NULL, no_print);
         int status = xmlParseChunk(p->ctxt, data, n, 0);
-        CURRENT = NULL;
-        if (status != 0 && !STOPPED(p)) {
+        if (status != 0 || !p->ctxt->wellFormed || !p->ctxt->nsWellFormed) {
             stop(p, "libxml2 reported an error");
         }
         data += n;
         left -= n;
+    }
+    if (collecting) {
+        PyGC_Enable();
     }
     PyBuffer_Release(&view);
     return take_out(p);
@@ -1184,10 +1252,9 @@ Parser_close(Parser *p, PyObject *Py_UNUSED(ignored))
     }
     p->closed = 1;
     if (!STOPPED(p)) {
-        CURRENT = p;
+        xmlSetGenericErrorFunc(NULL, no_print);
         int status = xmlParseChunk(p->ctxt, NULL, 0, 1);
-        CURRENT = NULL;
-        if (status != 0 && !STOPPED(p)) {
+        if (status != 0) {
             stop(p, "libxml2 reported an error");
         }
     }
@@ -1235,6 +1302,10 @@ Parser_dealloc(Parser *p)
     Py_XDECREF(p->keep);
     Py_XDECREF(p->out);
     Py_XDECREF(p->skips);
+    Py_XDECREF(p->keys);
+    for (int i = 0; i < TEXT_CACHE; i++) {
+        Py_XDECREF(p->texts[i].str);
+    }
     Py_XDECREF(p->reason);
     PyMem_Free(p->ns);
     PyMem_Free(p->names);
