@@ -186,6 +186,7 @@ def test_start_lines_match_lxml_sourceline() -> None:
         "</user_identifiers></user><note\n/></users>"
     )
     fast = same_bytes(doc.encode())
+    assert not fast.fallbacks
     # libxml2's line of an element is the line of the end of its start tag
     assert [r[0] for r in fast.records] == [f"users.xml:{n}" for n in (4, 6, 9, 10)]
     assert fast.stats[3] == [
@@ -197,28 +198,31 @@ def test_start_lines_match_lxml_sourceline() -> None:
 BIG = "\n" * 65_600
 
 
-@pytest.mark.parametrize(
-    "layout",
-    [
-        "<user>\n  <primary_id>a</primary_id>\n</user>",
-        "<user><primary_id>a</primary_id></user>",
-        "<user\n  x='1'>\n\n<primary_id>a</primary_id></user>",
-        "<user>text\n<primary_id>a</primary_id></user>",
-        "<user>\n  &#10;<primary_id>a</primary_id></user>",
-        "<user><!-- c --><primary_id>a</primary_id></user>",
-        "<user><primary_id/></user>",
-        "<user/>",
-        "<user><![CDATA[\n]]><primary_id>a</primary_id></user>",
-        "<user>\n<user_identifiers>\n<user_identifier>\n<value>v</value>"
-        "</user_identifier></user_identifiers></user>",
-        "<user><user_identifiers><user_identifier><value>v</value>"
-        "</user_identifier></user_identifiers></user>",
-        "<user/><note>\n</note><note/><note><x>y</x></note>",
-    ],
-)
-def test_odd_layouts_above_65535(layout: str) -> None:
+# layouts above line 65,535, and whether the C path reproduces lxml's line (else lxml reads it)
+LAYOUTS = [
+    ("<user>\n  <primary_id>a</primary_id>\n</user>", True),
+    ("<user><primary_id>a</primary_id></user>", True),
+    ("<user\n  x='1'>\n\n<primary_id>a</primary_id></user>", True),
+    ("<user>text\n<primary_id>a</primary_id></user>", True),
+    ("<user>\n<user_identifiers>\n<user_identifier>\n<value>v</value>"
+     "</user_identifier></user_identifiers></user>", True),
+    ("<user>\n  &#10;<primary_id>a</primary_id></user>", False),
+    ("<user><!-- c --><primary_id>a</primary_id></user>", False),
+    ("<user><primary_id/></user>", False),
+    ("<user/>", False),
+    ("<user><![CDATA[\n]]><primary_id>a</primary_id></user>", False),
+    ("<user><user_identifiers><user_identifier><value>v</value>"
+     "</user_identifier></user_identifiers></user>", False),
+    ("<user>\n</user><note>\n</note><note/><note><x>y</x></note>", False),
+    ("<user>\n</user><note>\n</note><note>x</note><user>\n</user>", True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("layout", "in_c"), LAYOUTS)
+def test_odd_layouts_above_65535(layout: str, in_c: bool) -> None:
     """Odd layouts above line 65,535: the same refs and skips (or lxml reads them itself)."""
-    same_bytes(f"<users>{BIG}{layout}\n{layout}</users>".encode())
+    fast = same_bytes(f"<users>{BIG}{layout}\n{layout}</users>".encode())
+    assert (not fast.fallbacks) is in_c
 
 
 def test_documents_of_a_folder_merge_stats_in_order(tmp_path: Path) -> None:
@@ -254,6 +258,7 @@ def test_values_keep_their_exact_text() -> None:
         "<!-- c --></emails></contact_info><foo/><x:bar xmlns:x='urn:x'/></user></users>"
     )
     fast = same_bytes(doc.encode())
+    assert not fast.fallbacks  # all of it read in C
     ((_ref, attrs, group, info),) = fast.records
     assert attrs == [
         ("identifier:BARCODE", (" 12&3 ", "x<y>z")),
@@ -270,6 +275,15 @@ def test_values_keep_their_exact_text() -> None:
         ("unknown_elements", "foo,bar"),
     ]
     assert group is sys.intern("GRAD")
+
+
+def test_label_outside_ascii_in_refs() -> None:
+    """A file name outside ASCII is carried into the refs and skip locations the same."""
+    doc = b"<users><x/><user><primary_id>a</primary_id></user></users>"
+    fast = read_bytes(doc, pure=False, label="d\u00e9j\u00e0/\u7528\u6237.xml")
+    assert_same(fast, read_bytes(doc, pure=True, label="d\u00e9j\u00e0/\u7528\u6237.xml"))
+    assert fast.records[0][0] == "d\u00e9j\u00e0/\u7528\u6237.xml:1"
+    assert not fast.fallbacks
 
 
 # --- fallback ----------------------------------------------------------------------------------

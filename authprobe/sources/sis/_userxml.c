@@ -409,6 +409,24 @@ flush_pending(Parser *p)
     return 0;
 }
 
+/* f"{label}:{line}" (an ASCII label, the usual path, without the formatter) */
+static PyObject *
+make_ref(Parser *p, long line)
+{
+    if (!PyUnicode_IS_ASCII(p->label)) {
+        return PyUnicode_FromFormat("%U:%ld", p->label, line);
+    }
+    char digits[32];
+    int nd = snprintf(digits, sizeof(digits), ":%ld", line);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(p->label);
+    PyObject *ref = PyUnicode_New(n + nd, 127);
+    if (ref != NULL) {
+        memcpy(PyUnicode_1BYTE_DATA(ref), PyUnicode_1BYTE_DATA(p->label), n);
+        memcpy(PyUnicode_1BYTE_DATA(ref) + n, digits, nd);
+    }
+    return ref;
+}
+
 static int
 user_end(Parser *p, Frame *f)
 {
@@ -457,7 +475,7 @@ user_end(Parser *p, Frame *f)
     else {
         group = Py_NewRef(Py_None);
     }
-    PyObject *ref = PyUnicode_FromFormat("%U:%ld", p->label, line);
+    PyObject *ref = make_ref(p, line);
     if (ref == NULL) {
         Py_DECREF(group);
         return -1;
