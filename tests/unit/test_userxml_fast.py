@@ -286,6 +286,15 @@ def test_label_outside_ascii_in_refs() -> None:
     assert not fast.fallbacks
 
 
+def test_control_character_in_root_namespace_is_a_clear_error() -> None:
+    """A NUL in the root's xmlns is malformed XML on both paths (lxml raised ValueError)."""
+    doc = b"<users xmlns='\x00urn:alma'><user/></users>"
+    fast = same_bytes(doc)
+    assert fast.error is not None
+    assert fast.error[:2] == ("InputError", "xml-malformed")
+    assert fast.error[3] == "users.xml:1"
+
+
 # --- fallback ----------------------------------------------------------------------------------
 
 
