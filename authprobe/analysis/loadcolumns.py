@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -84,12 +84,14 @@ class LoadColumns:
         self._field: list[int] = []
         self._value: list[str] = []
         self._key_rec: list[int] = []
-        self._key: list[str] = []
+        self._first: list[str | None] = []
+        self._last: list[str | None] = []
+        self._key: list[str] = []  # the birth date as written, until `_flush`
         self._mail_rec: list[int] = []
         self._mail: list[str] = []
         self._refs: list[str] = []
         self._groups: list[str | None] = []
-        self._internal: list[bool] = []
+        self._accounts: list[str | None] = []
         self._chunks: dict[str, list[pl.DataFrame | pl.Series]] = {
             "values": [],
             "keys": [],
@@ -114,7 +116,11 @@ class LoadColumns:
         return code
 
     def add(self, record: Record) -> None:
-        """Collect one record (SIS records in load order)."""
+        """Collect one record (SIS records in load order).
+
+        Only raw values are appended here; trimming, casefolding and the person keys are done
+        in bulk when the lists are moved into polars columns (`_flush`): per record, a few
+        appends; per distinct name or date, one normalisation."""
         number = self.records
         self.records = number + 1
         self._frames = None
@@ -128,34 +134,28 @@ class LoadColumns:
                 code = self._code(name)
                 if code < 0:
                     continue
-            for value in values:
-                folded = value.strip().casefold()
-                if folded:
-                    rec.append(number)
-                    fields.append(code)
-                    texts.append(folded)
+            if len(values) == 1:
+                rec.append(number)
+                fields.append(code)
+                texts.append(values[0])
+            else:
+                rec.extend([number] * len(values))
+                fields.extend([code] * len(values))
+                texts.extend(values)
         info = record.info
         birth = info.get("birth_date")
         if birth is not None:
-            key = person_key(info.get("first_name"), info.get("last_name"), birth)
-            if key is not None:
-                self._key_rec.append(number)
-                self._key.append(key)
-        for address in record.attrs.get("email:all", ()):
-            folded = address.strip().casefold()
-            if folded:
-                self._mail_rec.append(number)
-                self._mail.append(folded)
+            self._key_rec.append(number)
+            self._first.append(info.get("first_name"))
+            self._last.append(info.get("last_name"))
+            self._key.append(birth)
+        addresses = record.attrs.get("email:all")
+        if addresses:
+            self._mail_rec.extend([number] * len(addresses))
+            self._mail.extend(addresses)
         self._refs.append(record.ref)
         self._groups.append(record.population)
-        account = info.get("account_type")
-        if account is None:
-            self.account_types[""] += 1
-            self._internal.append(False)
-        else:
-            account = account.strip().upper()
-            self.account_types[account] += 1
-            self._internal.append(account == "INTERNAL")
+        self._accounts.append(info.get("account_type"))
         if self.records % FLUSH_EVERY == 0:
             self._flush()
 
@@ -163,34 +163,40 @@ class LoadColumns:
         chunks = self._chunks
         if self._rec:
             chunks["values"].append(
-                pl.DataFrame(
+                _folded_frame(
                     {
                         R: pl.Series(self._rec, dtype=pl.UInt32),
                         F: pl.Series(self._field, dtype=pl.UInt16),
-                        V: pl.Series(self._value, dtype=pl.String),
-                    }
+                    },
+                    self._value,
                 )
             )
             self._rec, self._field, self._value = [], [], []
-        for name, numbers, texts in (
-            ("keys", self._key_rec, self._key),
-            ("mails", self._mail_rec, self._mail),
-        ):
-            if numbers:
-                chunks[name].append(
-                    pl.DataFrame(
-                        {
-                            R: pl.Series(numbers, dtype=pl.UInt32),
-                            V: pl.Series(texts, dtype=pl.String),
-                        }
-                    )
-                )
-        self._key_rec, self._key, self._mail_rec, self._mail = [], [], [], []
+        if self._key_rec:
+            chunks["keys"].append(_person_keys(self._key_rec, self._first, self._last, self._key))
+        if self._mail_rec:
+            chunks["mails"].append(
+                _folded_frame({R: pl.Series(self._mail_rec, dtype=pl.UInt32)}, self._mail)
+            )
+        self._key_rec, self._first, self._last, self._key = [], [], [], []
+        self._mail_rec, self._mail = [], []
         if self._refs:
             chunks["refs"].append(pl.Series(self._refs, dtype=pl.String))
             chunks["groups"].append(pl.Series(self._groups, dtype=pl.String))
-            chunks["internal"].append(pl.Series(self._internal, dtype=pl.Boolean))
-            self._refs, self._groups, self._internal = [], [], []
+            chunks["internal"].append(self._account_column(self._accounts))
+            self._refs, self._groups, self._accounts = [], [], []
+
+    def _account_column(self, accounts: list[str | None]) -> pl.Series:
+        """Count the account types as read (`account_types`, "" for none) and say which
+        records are INTERNAL; each distinct spelling is normalised once."""
+        spelled = Counter(accounts)
+        normal = {a: ("" if a is None else a.strip().upper()) for a in spelled}
+        for account, count in spelled.items():
+            self.account_types[normal[account]] += count
+        internal = {a for a, n in normal.items() if n == "INTERNAL"}
+        if not internal:
+            return pl.Series([False] * len(accounts), dtype=pl.Boolean)
+        return pl.Series([a in internal for a in accounts], dtype=pl.Boolean)
 
     def _frame(self, name: str) -> pl.DataFrame:
         frames = self.frames()[name]
@@ -272,6 +278,7 @@ class LoadColumns:
 
     def accounts(self) -> AccountTypes:
         """The account types read (a missing one is EXTERNAL for the rules; the report says so)."""
+        self.frames()  # the last records' types are counted when they are flushed
         types = self.account_types
         other = tuple(
             sorted(
@@ -284,3 +291,64 @@ class LoadColumns:
             )
         )
         return AccountTypes(types["INTERNAL"], types["EXTERNAL"], types[""], other)
+
+
+def _folded_frame(columns: dict[str, pl.Series], raw: list[str]) -> pl.DataFrame:
+    """`columns` plus `V`: the values of `raw` trimmed and casefolded (Python's own `strip`
+    and `casefold`, mapped at C speed), without the rows whose value is then empty."""
+    folded = list(map(str.casefold, map(str.strip, raw)))
+    frame = pl.DataFrame({**columns, V: pl.Series(folded, dtype=pl.String)})
+    if "" in folded:
+        frame = frame.filter(pl.col(V) != "")
+    return frame
+
+
+def _plain_or(
+    raw: list[str], values: pl.Series, vectorised: pl.Series, exact: Callable[[str], str]
+) -> pl.Series:
+    """`vectorised` (a polars kernel over `values`, the strings of `raw`), except for values
+    that are not printable ASCII, which get `exact` (the Python function), each distinct one
+    once.
+
+    On printable ASCII (U+0020 to U+007E) the kernels used here agree with Python: the only
+    whitespace is the space, casefolding is lowercasing, nothing decomposes."""
+    joined = "".join(raw)
+    if joined.isascii() and joined.isprintable():  # the usual batch: one check at C speed
+        return vectorised
+    odd = ~values.str.contains(r"^[\x20-\x7e]*$")
+    where = odd.arg_true()
+    unusual = values.gather(where).to_list()
+    done = {value: exact(value) for value in set(unusual)}
+    return vectorised.scatter(where, pl.Series([done[value] for value in unusual], dtype=pl.String))
+
+
+def _person_keys(
+    numbers: list[int], firsts: list[str | None], lasts: list[str | None], births: list[str]
+) -> pl.DataFrame:
+    """(r, v): the `person_key` of each record that has one (what `person_key` gives), in
+    bulk."""
+    born = pl.Series(births, dtype=pl.String)
+    days = _plain_or(
+        births,
+        born,
+        born.str.extract(r"^ *([0-9]{4}-[0-9]{2}-[0-9]{2})", 1),
+        lambda text: birth_day(text) or "\x00",
+    )
+    frame = pl.DataFrame(
+        {
+            R: pl.Series(numbers, dtype=pl.UInt32),
+            "first": _name_parts(firsts),
+            "last": _name_parts(lasts),
+            "day": days.replace("\x00", None),
+        }
+    )
+    return frame.filter(pl.col("day").is_not_null() & (pl.col("last") != "")).select(
+        R, pl.concat_str("first", "last", "day", separator="\x1f").alias(V)
+    )
+
+
+def _name_parts(names: list[str | None]) -> pl.Series:
+    """`name_part` of each name (None as ""), in bulk."""
+    raw = [name or "" for name in names]
+    texts = pl.Series(raw, dtype=pl.String)
+    return _plain_or(raw, texts, texts.str.to_lowercase().str.replace_all("[ -]", ""), name_part)

@@ -91,47 +91,104 @@ class PreflightEngine:
 
     # -- independent of the Match ID Type ------------------------------------------------------
 
+    # Identifier values are nearly always unique: each side's rows are split once into those
+    # whose value occurs once (nothing to deduplicate, count or contest) and the few whose value
+    # may occur again (`_maybe_repeated`), which alone are grouped, exactly.
+
     @cached_property
-    def _sis_pairs(self) -> pl.DataFrame:
-        """(r, v) distinct: the identifier values of each SIS record."""
-        return self.sis.values.select(R, V).unique()
+    def _sis_split(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(r, v) of the SIS load: the rows whose value occurs once, the others."""
+        return _split(self.sis.values.select(R, V))
 
     @cached_property
     def _twice_in_record(self) -> pl.Series:
-        """SIS records holding one identifier value twice (rule 2), with the field names."""
+        """SIS records holding one identifier value twice (rule 2)."""
+        repeated = self._sis_split[1]
+        return repeated.filter(repeated.is_duplicated()).get_column(R).unique()
+
+    @cached_property
+    def _existing_split(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(r, f, v) of the export: the rows whose value occurs once, the others."""
+        return _split(self.existing.values.select(R, F, V))
+
+    @cached_property
+    def _first_in_field(self) -> pl.Series:
+        """Whether each SIS value row is its record's first value in its field (the match value,
+        if that field is the Match ID Type). Few records carry a field twice: only the keys
+        that sorting shows repeated are looked at."""
         values = self.sis.values
-        return values.filter(values.select(R, V).is_duplicated()).get_column(R).unique()
+        keys = values.select(
+            (pl.col(R).cast(pl.UInt64) * (1 << 16) + pl.col(F).cast(pl.UInt64)).alias("k")
+        ).get_column("k")
+        ordered = keys.sort()
+        repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+        first = pl.repeat(True, keys.len(), dtype=pl.Boolean, eager=True)
+        if repeated.len():
+            where = keys.is_in(repeated.implode()).arg_true()
+            later = where.filter(~keys.gather(where).is_first_distinct())
+            first = first.scatter(later, False)
+        return first
 
     @cached_property
-    def _holders(self) -> pl.DataFrame:
-        """(u, v) distinct: the values each existing user holds."""
-        return self.existing.values.select(pl.col(R).alias(U), V).unique()
+    def _all_held(self) -> pl.DataFrame:
+        """(r, f, v, first, u, f_right): every SIS value row joined with every existing user
+        holding that value, in field `f_right` (fields numbered as on the SIS side, -1 for a
+        field the SIS load does not carry). One join serves every Match ID Type."""
+        sis_codes = self.sis.field_codes
+        theirs = {code: sis_codes.get(name, -1) for name, code in self.existing.field_codes.items()}
+        once, repeated = self._existing_split
+        holders = pl.concat([once, repeated.unique()]).select(
+            pl.col(R).alias(U),
+            pl.col(F).replace_strict(theirs, return_dtype=pl.Int32).alias("f_right"),
+            V,
+        )
+        mine = self.sis.values.with_columns(
+            pl.col(F).cast(pl.Int32), self._first_in_field.alias("first")
+        )
+        return _join_on_value(mine, holders)
 
     @cached_property
-    def _held(self) -> pl.DataFrame:
-        """(r, v, u): each SIS record's values held by existing users."""
-        return self._sis_pairs.join(self._holders, on=V)
+    def _match_values(self) -> pl.DataFrame:
+        """(r, f, v): each SIS record's first value in each field."""
+        return self.sis.values.filter(self._first_in_field)
 
     @cached_property
-    def _holder_counts(self) -> pl.DataFrame:
-        """(r, nh): how many distinct existing users hold any of the record's values."""
-        return self._held.group_by(R).agg(pl.col(U).n_unique().alias("nh"))
+    def _found_in_field(self) -> pl.DataFrame:
+        """(r, f, v, u): the existing users holding a SIS record's match value of field `f` in
+        that same field (any position): whom the record finds if `f` is the Match ID Type."""
+        held = self._all_held
+        return held.filter(pl.col("first") & (pl.col(F) == pl.col("f_right"))).select(R, F, V, U)
+
+    def held(self, records: pl.Series) -> pl.DataFrame:
+        """(r, v, u) distinct: the values of these SIS records held by existing users."""
+        held = self._all_held.filter(_isin(pl.col(R), records))
+        return held.select(R, V, U).unique()
+
+    @cached_property
+    def _holder_counts(self) -> pl.Series:
+        """Per SIS record (by number): 0, 1 or 2 for none, one, or more than one distinct
+        existing user holding any of its values (the rules only ask which)."""
+        spread = self._all_held.group_by(R).agg(
+            pl.when(pl.col(U).min() == pl.col(U).max()).then(1).otherwise(2).alias("nh")
+        )
+        return _dense(self.sis.records, spread, "nh", 0, pl.UInt8)
 
     @cached_property
     def _contested(self) -> dict[int, list[str]]:
         """SIS record -> its values that another SIS record also holds (rule 2, the feed)."""
-        pairs = self._sis_pairs
-        shared = pairs.group_by(V).len().filter(pl.col("len") > 1).select(V)
-        grouped = pairs.join(shared, on=V).group_by(R).agg(pl.col(V).sort())
+        pairs = self._sis_split[1].unique()
+        shared = pairs.filter(pairs.get_column(V).is_duplicated())
+        grouped = shared.group_by(R).agg(pl.col(V).sort())
         return dict(zip(grouped[R].to_list(), grouped[V].to_list(), strict=True))
 
     @cached_property
     def corrupt_values(self) -> pl.DataFrame:
         """(v, holders, u): values held more than once in the export (by two users, or twice by
         one): a corrupt export. Every holder still counts in the rules."""
-        values = self.existing.values
         return (
-            values.group_by(V)
+            self._existing_split[1]
+            .select(R, V)
+            .group_by(V)
             .agg(pl.len().alias("holders"), pl.col(R).min().alias(U))
             .filter(pl.col("holders") > 1)
         )
@@ -141,9 +198,9 @@ class PreflightEngine:
     def run(self, match_field: str) -> PreflightResult:
         """Every SIS record's outcome and every existing user's fate for `match_field`."""
         sis, existing = self.sis, self.existing
-        match = _first_values(sis, match_field)
-        holders = _first_values(existing, match_field, all_values=True).rename({R: U})
-        found = match.join(holders, on=V)  # (r, v, u): who each match value finds
+        code = sis.field_codes.get(match_field, -1)
+        match = self._match_values.filter(pl.col(F) == code).select(R, V)
+        found = self._found_in_field.filter(pl.col(F) == code).select(R, V, U)
         per_record = self._per_record(match, found)
         evidence = self._evidence(per_record, found)
         base = _base_outcomes(per_record, evidence)
@@ -171,31 +228,32 @@ class PreflightEngine:
         return PreflightResult(summary, table)
 
     def _per_record(self, match: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
-        """One row per SIS record: has a match value, how many users it finds (`n_mh`), the
-        user when it finds one (`one`) and whether that user is INTERNAL, how many users hold
-        any of its values (`nh`)."""
+        """One row per SIS record, by record number: has a match value, how many users it
+        finds (`n_mh`), the user when it finds one (`one`) and whether that user is INTERNAL,
+        whether none, one or several users hold any of its values (`nh`: 0, 1, 2)."""
         n = self.sis.records
         finds = found.group_by(R).agg(
             pl.col(U).n_unique().alias("n_mh"), pl.col(U).min().alias("one")
         )
-        frame = (
-            pl.DataFrame({R: pl.arange(0, n, dtype=pl.UInt32, eager=True)})
-            .join(match.select(R, pl.lit(True).alias("has_m")), on=R, how="left")
-            .join(finds, on=R, how="left")
-            .join(self._holder_counts, on=R, how="left")
-            .sort(R)
+        has_match = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+        if match.height:
+            has_match = has_match.scatter(match.get_column(R), True)
+        one = _dense(n, finds, "one", None, pl.UInt32)
+        internal = self.existing.internal
+        one_internal = (
+            internal.gather(one.fill_null(0)) & one.is_not_null()
+            if internal.len()
+            else pl.repeat(False, n, dtype=pl.Boolean, eager=True)
         )
-        internal = pl.DataFrame(
+        return pl.DataFrame(
             {
-                "one": pl.arange(0, self.existing.records, dtype=pl.UInt32, eager=True),
-                "one_internal": self.existing.internal,
+                R: pl.arange(0, n, dtype=pl.UInt32, eager=True),
+                "has_m": has_match,
+                "n_mh": _dense(n, finds, "n_mh", 0, pl.UInt32),
+                "one": one,
+                "nh": self._holder_counts,
+                "one_internal": one_internal,
             }
-        )
-        return frame.join(internal, on="one", how="left").with_columns(
-            pl.col("has_m").fill_null(False),
-            pl.col("n_mh").fill_null(0),
-            pl.col("nh").fill_null(0),
-            pl.col("one_internal").fill_null(False),
         )
 
     def _evidence(self, per_record: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
@@ -206,16 +264,16 @@ class PreflightEngine:
         ).select(R)
         if not candidates.height:
             return pl.DataFrame(schema={R: pl.UInt32, U: pl.UInt32, "kind": pl.String})
-        unfound = pl.DataFrame(
-            {U: pl.arange(0, self.existing.records, dtype=pl.UInt32, eager=True)}
-        )
-        unfound = unfound.join(found.select(U).unique(), on=U, how="anti")
+        unfound = pl.repeat(True, self.existing.records, dtype=pl.Boolean, eager=True)
+        if found.height:
+            unfound = unfound.scatter(found.get_column(U).unique(), False)
         parts = []
         for kind, mine, theirs in (
             (BY_NAME, self.sis.keys, self.existing.keys),
             (BY_EMAIL, self.sis.mails, self.existing.mails),
         ):
-            theirs = theirs.rename({R: U}).join(unfound, on=U, how="semi")
+            theirs = theirs.rename({R: U})
+            theirs = theirs.filter(unfound.gather(theirs.get_column(U)))
             parts.append(
                 mine.join(candidates, on=R, how="semi")
                 .join(theirs, on=V)
@@ -250,6 +308,41 @@ class PreflightEngine:
         return pl.Series("outcome", codes, dtype=pl.UInt8), earlier
 
 
+def _split(values: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`values` (r, v) split into the rows whose value occurs once and the rest.
+
+    Sorting 64-bit hashes finds the values that may repeat far faster than grouping the
+    strings; a hash shared by two different values only moves their rows to the second part,
+    where everything is grouped by the values themselves, so the results are exact."""
+    hashes = values.get_column(V).hash()
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    maybe = hashes.is_in(repeated.implode())
+    return values.filter(~maybe), values.filter(maybe)
+
+
+def _join_on_value(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """`left.join(right, on=V)`, joined on the values' 64-bit hashes (far faster than on the
+    strings) and then kept only where the values themselves are equal: exact."""
+    theirs = right.rename({V: "v_right"}).with_columns(pl.col("v_right").hash().alias("h"))
+    joined = left.with_columns(pl.col(V).hash().alias("h")).join(theirs, on="h")
+    return joined.filter(pl.col(V) == pl.col("v_right")).drop("h", "v_right")
+
+
+def _dense(
+    n: int,
+    frame: pl.DataFrame,
+    column: str,
+    fill: int | None,
+    dtype: pl.DataType | type[pl.DataType],
+) -> pl.Series:
+    """`frame[column]` placed at each row's record number `r`, `fill` where no row has one."""
+    dense = pl.repeat(fill, n, dtype=dtype, eager=True)
+    if frame.height:
+        dense = dense.scatter(frame.get_column(R), frame.get_column(column).cast(dtype))
+    return dense.alias(column)
+
+
 def _isin(column: pl.Expr, values: pl.Series) -> pl.Expr:
     return column.is_in(values.implode())
 
@@ -257,18 +350,6 @@ def _isin(column: pl.Expr, values: pl.Series) -> pl.Expr:
 def _where(outcome: pl.Series, wanted: Outcome) -> pl.Series:
     """The record numbers whose outcome is `wanted`."""
     return outcome.eq(CODE[wanted]).arg_true().cast(pl.UInt32)
-
-
-def _first_values(side: LoadColumns, match_field: str, *, all_values: bool = False) -> pl.DataFrame:
-    """(r, v): each record's match value (the first value of the field), or with `all_values`
-    every value it holds in that field (an existing user holds a value in any position)."""
-    code = side.field_codes.get(match_field)
-    if code is None:
-        return pl.DataFrame(schema={R: pl.UInt32, V: pl.String})
-    values = side.values.filter(pl.col(F) == code).select(R, V)
-    if all_values:
-        return values.unique()
-    return values.group_by(R, maintain_order=True).first()
 
 
 def _base_outcomes(per_record: pl.DataFrame, evidence: pl.DataFrame) -> pl.Series:
@@ -370,11 +451,14 @@ class PreflightTable:
         return self.outcome.len()
 
     def _subject(self, records: pl.Series | None) -> pl.DataFrame:
-        frame = pl.DataFrame({R: pl.arange(0, len(self), dtype=pl.UInt32, eager=True)})
-        frame = frame.with_columns(self.outcome.alias("o"))
-        if records is not None:
-            frame = frame.join(pl.DataFrame({R: records}), on=R)
-        return frame.join(self._match, on=R, how="left").sort(R)
+        if records is None:
+            numbers = pl.arange(0, len(self), dtype=pl.UInt32, eager=True)
+            frame = pl.DataFrame({R: numbers, "o": self.outcome})
+            return frame.join(self._match, on=R, how="left").sort(R)
+        records = records.unique().sort().cast(pl.UInt32)  # examples: a few dozen records
+        frame = pl.DataFrame({R: records, "o": self.outcome.gather(records)})
+        match = self._match.filter(_isin(pl.col(R), records))
+        return frame.join(match, on=R, how="left").sort(R)
 
     def _involved(self, records: pl.DataFrame) -> dict[int, tuple[list[int], str]]:
         """For each record: the existing users involved and the evidence, by its outcome."""
@@ -389,7 +473,7 @@ class PreflightTable:
         taken_rows = pl.DataFrame({R: _where(self.outcome, Outcome.REJECTED_TAKEN)})
         taken_rows = taken_rows.join(chosen, on=R, how="semi")
         if taken_rows.height:
-            held = self._engine._held.join(taken_rows, on=R, how="semi")
+            held = self._engine.held(taken_rows.get_column(R))
             mine = found.select(R, pl.col(U).alias("own"))
             held = held.join(mine, on=R, how="left").filter(
                 pl.col("own").is_null() | (pl.col(U) != pl.col("own"))

@@ -187,3 +187,96 @@ def test_load_order_matters_only_for_rejected_in_feed(
     for ref, outcome in first.items():
         if again[ref] is not outcome:
             assert Outcome.REJECTED_IN_FEED in (outcome, again[ref])
+
+
+_odd_text = st.text(
+    alphabet=st.sampled_from(
+        # Unicode spaces, a control character, accents, a combining accent, a ligature, the
+        # Kelvin sign, an Arabic-Indic digit
+        [
+            *"aZ09 -\t\n",
+            "\u00a0",
+            "\u2003",
+            "\u0085",
+            "\u001c",
+            "É",
+            "ß",
+            "İ",
+            "Ǆ",
+            "\u0663",
+            "\u0301",
+            "ﬁ",
+            "K",
+        ]
+    ),
+    max_size=6,
+)
+_date_text = st.one_of(
+    st.sampled_from(["2001-02-03", "2001-02-03Z", " 2001-02-03", "\u20032001-02-03", "03/02/2001"]),
+    st.builds(
+        lambda d, t: d + t,
+        st.sampled_from(["\u0662\u0660\u0660\u0661-02-03", "1999-12-31"]),
+        _odd_text,
+    ),
+    _odd_text,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(_odd_text, max_size=3),
+            st.one_of(st.none(), _odd_text),
+            st.one_of(st.none(), _odd_text),
+            st.one_of(st.none(), _date_text),
+            st.one_of(st.none(), st.sampled_from(["INTERNAL", " internal ", "External", "x", ""])),
+        ),
+        max_size=20,
+    )
+)
+def test_columns_are_the_per_record_definitions(drafts: list[tuple]) -> None:  # type: ignore[type-arg]
+    """Whatever the text (Unicode spaces, control characters, accents, other digits), the values
+    collected in bulk are each value trimmed and casefolded, the person keys are `person_key`,
+    and the account types are counted as read."""
+    columns = LoadColumns()
+    expected_values, expected_keys, expected_mails = [], [], []
+    expected_internal, expected_types = [], Counter()
+    for number, (values, first, last, birth, account) in enumerate(drafts):
+        info = {
+            k: v
+            for k, v in (
+                ("first_name", first),
+                ("last_name", last),
+                ("birth_date", birth),
+                ("account_type", account),
+            )
+            if v is not None
+        }
+        columns.add(
+            Record(
+                f"r:{number}",
+                {"identifier:X": tuple(values), "email:all": tuple(values)},
+                None,
+                info,
+            )
+        )
+        folded = [v.strip().casefold() for v in values]
+        expected_values += [(number, v) for v in folded if v]
+        expected_mails += [(number, v) for v in folded if v]
+        key = person_key(first, last, birth) if birth is not None else None
+        if key is not None:
+            expected_keys.append((number, key))
+        kind = "" if account is None else account.strip().upper()
+        expected_types[kind] += 1
+        expected_internal.append(kind == "INTERNAL")
+    assert list(columns.values.select("r", "v").iter_rows()) == expected_values
+    assert list(columns.mails.iter_rows()) == expected_mails
+    assert list(columns.keys.iter_rows()) == expected_keys
+    assert columns.internal.to_list() == expected_internal
+    accounts = columns.accounts()
+    assert (accounts.internal, accounts.external, accounts.missing) == (
+        expected_types["INTERNAL"],
+        expected_types["EXTERNAL"],
+        expected_types[""],
+    )

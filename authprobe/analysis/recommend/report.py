@@ -48,6 +48,7 @@ from authprobe.model import (
     Severity,
     SourceKind,
 )
+from authprobe.runtime import paused_gc
 from authprobe.runtime.progress import Wrap, no_wrap
 from authprobe.sources import RecordSource
 
@@ -169,7 +170,8 @@ def build_report(
     """Read both sources once, cross-check them and recommend the matching ID."""
     options = options or Options()
     started = datetime.now(UTC)
-    read = _read_sources(directory, sis, wrap, options)
+    with paused_gc():  # millions of records, profiles and columns: no reference cycles
+        read = _read_sources(directory, sis, wrap, options)
     shared = shared_identifier_findings(read.sis)  # before the cross-check's peak of memory
     set_aside: list[Correspondence] = []
     pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap)
