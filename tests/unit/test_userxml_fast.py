@@ -373,6 +373,44 @@ def test_zip_members_read_the_same(tmp_path: Path) -> None:
     assert [f.label.rpartition("!")[2] for f in fast.fallbacks] == ["b.xml"]
 
 
+def test_schema_reads_with_lxml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With a schema (--xsd) the extract is read by lxml, whose elements the schema checks."""
+    from lxml import etree
+
+    path = tmp_path / "u.xml"
+    path.write_text(f"<users>{_users(2)}</users>", encoding="utf-8")
+    schema = etree.XMLSchema(
+        etree.XML(
+            b"<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'>"
+            b"<xs:element name='x'/></xs:schema>"
+        )
+    )
+
+    def refuse(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        raise AssertionError("the C path was used")
+
+    monkeypatch.setattr(fast_users, "read_users", refuse)
+    extract = SisExtract([path], schema=schema)
+    records = list(extract.records())
+    assert len(records) == 2
+    assert all("xsd_errors" in r.info for r in records)  # <user> is not declared by it
+
+
+def test_stream_failure_goes_to_lxml(tmp_path: Path) -> None:
+    """A corrupt zip member: its read fails in the C path, and lxml gives its exact error."""
+    path = tmp_path / "users.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.xml", f"<users>{_users(3000)}</users>")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the deflated member
+    path.write_bytes(bytes(data))
+    fast = read_paths([path], pure=False)
+    assert_same(fast, read_paths([path], pure=True))
+    assert fast.error is not None
+    # the whole member fits in one block: its CRC check fails in the C path's first read
+    assert [f.reason for f in fast.fallbacks] == ["reading the stream failed"]
+
+
 # --- hostile documents ---------------------------------------------------------------------------
 
 TRICKY = [

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
@@ -97,8 +95,8 @@ def read_users(
     while True:
         try:
             block = stream.read(BLOCK)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
-            reason = "the stream failed"  # lxml reads it again and fails the same way
+        except Exception:  # a corrupt zip, an input over its budget, an I/O error: lxml
+            reason = "reading the stream failed"  # reads it again and fails the same way
             break
         if first and _ANY_DECLARED.match(block) and not _UTF8_DECLARED.match(block):
             reason = "an encoding declared other than UTF-8"
