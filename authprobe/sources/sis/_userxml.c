@@ -228,7 +228,9 @@ cached_text(Parser *p, const char *s, Py_ssize_t n)
     if (text != NULL) {
         Py_XSETREF(entry->str, Py_NewRef(text));
         entry->len = n;
-        memcpy(entry->bytes, s, n);
+        if (n > 0) {
+            memcpy(entry->bytes, s, n);
+        }
     }
     return text;
 }
@@ -712,7 +714,7 @@ on_text(Parser *p, const xmlChar *ch, int len, int cdata)
             f->text_newlines += ch[i] == '\n';
         }
     }
-    if (f->collect) {
+    if (f->collect && len > 0) {
         if (p->text_len + len > p->text_cap) {
             Py_ssize_t cap = (p->text_len + len) * 2;
             char *grown = PyMem_Realloc(p->text, cap);
