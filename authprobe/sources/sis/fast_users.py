@@ -25,7 +25,12 @@ from typing import IO, TYPE_CHECKING
 
 from authprobe.model import ReadStats, Record
 from authprobe.sources.sis.root import Root
-from authprobe.sources.sis.user_xml import EMPTY_IDENTIFIER, INFO_FIELDS, USER_CHILDREN
+from authprobe.sources.sis.user_xml import (
+    EMPTY_IDENTIFIER,
+    INFO_FIELDS,
+    SKIP_NO_ID_TYPE,
+    USER_CHILDREN,
+)
 
 if TYPE_CHECKING:
     from authprobe.sources.sis._userxml import Parser
@@ -47,7 +52,6 @@ FORCE_PURE = False
 BLOCK = 1 << 20
 """Bytes fed to the parser at a time (and held back before their records are given)."""
 
-SKIP_NO_ID_TYPE = "user_identifier without id_type (value ignored)"
 _UTF8_DECLARED = re.compile(
     rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["'](utf-?8)["']""", re.I
 )
