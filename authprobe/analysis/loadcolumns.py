@@ -94,7 +94,7 @@ class LoadColumns:
         self._accounts: list[str | None] = []
         self._chunks: dict[str, list[pl.DataFrame | pl.Series]] = {
             "values": [],
-            "keys": [],
+            "people": [],
             "mails": [],
             "refs": [],
             "groups": [],
@@ -173,7 +173,16 @@ class LoadColumns:
             )
             self._rec, self._field, self._value = [], [], []
         if self._key_rec:
-            chunks["keys"].append(_person_keys(self._key_rec, self._first, self._last, self._key))
+            chunks["people"].append(
+                pl.DataFrame(
+                    {
+                        R: pl.Series(self._key_rec, dtype=pl.UInt32),
+                        "first": pl.Series(self._first, dtype=pl.String),
+                        "last": pl.Series(self._last, dtype=pl.String),
+                        "birth": pl.Series(self._key, dtype=pl.String),
+                    }
+                )
+            )
         if self._mail_rec:
             chunks["mails"].append(
                 _folded_frame({R: pl.Series(self._mail_rec, dtype=pl.UInt32)}, self._mail)
@@ -214,10 +223,8 @@ class LoadColumns:
             self._flush()
             frames: dict[str, pl.DataFrame | pl.Series] = {}
             for name, chunks in self._chunks.items():
-                if name in ("values", "keys", "mails"):
-                    schema = {R: pl.UInt32, V: pl.String}
-                    if name == "values":
-                        schema = {R: pl.UInt32, F: pl.UInt16, V: pl.String}
+                if name in ("values", "people", "mails"):
+                    schema = _SCHEMAS.get(name, {R: pl.UInt32, V: pl.String})
                     frames[name] = (
                         pl.concat([c for c in chunks if isinstance(c, pl.DataFrame)])
                         if chunks
@@ -239,8 +246,14 @@ class LoadColumns:
 
     @property
     def keys(self) -> pl.DataFrame:
-        """(r, v): name + birth date keys."""
-        return self._frame("keys")
+        """(r, v): name + birth date keys (`person_key`) of every record that has one."""
+        return _person_keys(self._frame("people"))
+
+    def keys_of(self, records: pl.Series) -> pl.DataFrame:
+        """(r, v): the name + birth date keys of these records only (keys are made on demand:
+        the pre-flight needs them for the few records nobody's match value finds)."""
+        people = self._frame("people")
+        return _person_keys(people.filter(pl.col(R).is_in(records.implode())))
 
     @property
     def mails(self) -> pl.DataFrame:
@@ -303,42 +316,41 @@ def _folded_frame(columns: dict[str, pl.Series], raw: list[str]) -> pl.DataFrame
     return frame
 
 
-def _plain_or(
-    raw: list[str], values: pl.Series, vectorised: pl.Series, exact: Callable[[str], str]
-) -> pl.Series:
-    """`vectorised` (a polars kernel over `values`, the strings of `raw`), except for values
-    that are not printable ASCII, which get `exact` (the Python function), each distinct one
-    once.
+_SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
+    "values": {R: pl.UInt32, F: pl.UInt16, V: pl.String},
+    "people": {R: pl.UInt32, "first": pl.String, "last": pl.String, "birth": pl.String},
+}
+
+
+def _plain_or(values: pl.Series, vectorised: pl.Series, exact: Callable[[str], str]) -> pl.Series:
+    """`vectorised` (a polars kernel over `values`), except for values that are not printable
+    ASCII, which get `exact` (the Python function), each distinct one once.
 
     On printable ASCII (U+0020 to U+007E) the kernels used here agree with Python: the only
     whitespace is the space, casefolding is lowercasing, nothing decomposes."""
-    joined = "".join(raw)
-    if joined.isascii() and joined.isprintable():  # the usual batch: one check at C speed
+    odd = values.str.contains(r"[^\x20-\x7e]")
+    if not odd.any():
         return vectorised
-    odd = ~values.str.contains(r"^[\x20-\x7e]*$")
     where = odd.arg_true()
     unusual = values.gather(where).to_list()
     done = {value: exact(value) for value in set(unusual)}
     return vectorised.scatter(where, pl.Series([done[value] for value in unusual], dtype=pl.String))
 
 
-def _person_keys(
-    numbers: list[int], firsts: list[str | None], lasts: list[str | None], births: list[str]
-) -> pl.DataFrame:
-    """(r, v): the `person_key` of each record that has one (what `person_key` gives), in
-    bulk."""
-    born = pl.Series(births, dtype=pl.String)
+def _person_keys(people: pl.DataFrame) -> pl.DataFrame:
+    """(r, v): the `person_key` of each of `people` (r, first, last, birth as read) that has
+    one, in bulk."""
+    born = people.get_column("birth")
     days = _plain_or(
-        births,
         born,
         born.str.extract(r"^ *([0-9]{4}-[0-9]{2}-[0-9]{2})", 1),
         lambda text: birth_day(text) or "\x00",
     )
     frame = pl.DataFrame(
         {
-            R: pl.Series(numbers, dtype=pl.UInt32),
-            "first": _name_parts(firsts),
-            "last": _name_parts(lasts),
+            R: people.get_column(R),
+            "first": _name_parts(people.get_column("first")),
+            "last": _name_parts(people.get_column("last")),
             "day": days.replace("\x00", None),
         }
     )
@@ -347,8 +359,7 @@ def _person_keys(
     )
 
 
-def _name_parts(names: list[str | None]) -> pl.Series:
+def _name_parts(names: pl.Series) -> pl.Series:
     """`name_part` of each name (None as ""), in bulk."""
-    raw = [name or "" for name in names]
-    texts = pl.Series(raw, dtype=pl.String)
-    return _plain_or(raw, texts, texts.str.to_lowercase().str.replace_all("[ -]", ""), name_part)
+    texts = names.fill_null("")
+    return _plain_or(texts, texts.str.to_lowercase().str.replace_all("[ -]", ""), name_part)

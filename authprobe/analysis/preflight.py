@@ -165,6 +165,12 @@ class PreflightEngine:
         return held.select(R, V, U).unique()
 
     @cached_property
+    def _existing_keys(self) -> pl.DataFrame:
+        """(r, v): the name + birth date keys of the existing users (made once: which users
+        nobody finds depends on the Match ID Type)."""
+        return self.existing.keys
+
+    @cached_property
     def _holder_counts(self) -> pl.Series:
         """Per SIS record (by number): 0, 1 or 2 for none, one, or more than one distinct
         existing user holding any of its values (the rules only ask which)."""
@@ -269,7 +275,11 @@ class PreflightEngine:
             unfound = unfound.scatter(found.get_column(U).unique(), False)
         parts = []
         for kind, mine, theirs in (
-            (BY_NAME, self.sis.keys, self.existing.keys),
+            (  # keys are made for these records only: creations and users nobody finds
+                BY_NAME,
+                self.sis.keys_of(candidates.get_column(R)),
+                self._existing_keys,
+            ),
             (BY_EMAIL, self.sis.mails, self.existing.mails),
         ):
             theirs = theirs.rename({R: U})
@@ -467,7 +477,7 @@ class PreflightTable:
         out: dict[int, tuple[list[int], str]] = {}
         codes = dict(records.select(R, "o").iter_rows())
         chosen = records.select(R)
-        found = self._found.join(chosen, on=R, how="semi")
+        found = self._found.filter(_isin(pl.col(R), chosen.get_column(R)))
         for r, users in found.group_by(R).agg(pl.col(U).unique().sort()).iter_rows():
             out[r] = (users, "")
         taken_rows = pl.DataFrame({R: _where(self.outcome, Outcome.REJECTED_TAKEN)})
@@ -478,7 +488,9 @@ class PreflightTable:
             held = held.join(mine, on=R, how="left").filter(
                 pl.col("own").is_null() | (pl.col(U) != pl.col("own"))
             )
-            held = held.join(sis.values.select(R, F, V), on=[R, V])
+            taken = taken_rows.get_column(R)
+            values = sis.values.filter(_isin(pl.col(R), taken)).select(R, F, V)
+            held = held.join(values, on=[R, V])
             for r, users, fields in (
                 held.group_by(R)
                 .agg(pl.col(U).unique().sort(), pl.col(F).unique().sort())
