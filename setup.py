@@ -6,13 +6,37 @@ scan runs the pure-Python `ber_count.count_entry` (the same results, about 1.4x 
 
 `authprobe/sources/directory_files/_ldif.c` splits LDIF exports into lines and entries and
 builds the plain entries' attributes (`ldif_fast.py`): without it the LDIF reader runs its
-Python reference (the same results, slower; docs/performance.md).
+Python reference (the same results, slower; bench/ldif_read.py).
 
-Both are `optional=True`: without a C compiler and Python's headers the install still succeeds,
-and authprobe runs the Python reference paths.
+`authprobe/analysis/_columns.c` is `LoadColumns.add`'s loop (the pre-flight): without it the
+Python loop runs (the same columns; bench/preflight.py).
+
+`authprobe/sources/sis/_userxml.c` reads Alma user XML with the system libxml2's SAX2 push
+parser (no tree): the records of `user_xml.UserReader`, about 2x faster (bench/user_xml.py). It
+needs libxml2's headers (Debian: libxml2-dev); without them the reader uses lxml.
+
+All are `optional=True`: without a C compiler, Python's or libxml2's headers the install still
+succeeds, and authprobe runs the Python reference paths.
 """
 
+import shlex
+import subprocess
+
 from setuptools import Extension, setup
+
+
+def _libxml2_include_dirs() -> list[str]:
+    """libxml2's include directory, from pkg-config or xml2-config, else Debian's."""
+    for command in (["pkg-config", "--cflags", "libxml-2.0"], ["xml2-config", "--cflags"]):
+        try:
+            flags = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        dirs = [flag[2:] for flag in shlex.split(flags) if flag.startswith("-I")]
+        if dirs:
+            return dirs
+    return ["/usr/include/libxml2"]
+
 
 setup(
     ext_modules=[
@@ -24,6 +48,18 @@ setup(
         Extension(
             "authprobe.sources.directory_files._ldif",
             ["authprobe/sources/directory_files/_ldif.c"],
+            optional=True,
+        ),
+        Extension(
+            "authprobe.analysis._columns",
+            ["authprobe/analysis/_columns.c"],
+            optional=True,
+        ),
+        Extension(
+            "authprobe.sources.sis._userxml",
+            ["authprobe/sources/sis/_userxml.c"],
+            include_dirs=_libxml2_include_dirs(),
+            libraries=["xml2"],
             optional=True,
         ),
     ]
