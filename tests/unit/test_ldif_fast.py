@@ -45,15 +45,15 @@ class Outcome:
 @contextmanager
 def pure(on: bool) -> Iterator[None]:
     """The Python reference alone (`on`) or the C path (even under AUTHPROBE_PURE_LDIF=1)."""
-    saved, env = ldif_fast.FORCE_PURE, os.environ.pop("AUTHPROBE_PURE_LDIF", None)
+    names = ("AUTHPROBE_PURE_LDIF", "AUTHPROBE_PURE_PYTHON")
+    saved, env = ldif_fast.FORCE_PURE, {name: os.environ.pop(name, None) for name in names}
     ldif_fast.FORCE_PURE = on
     try:
         assert ldif_fast.enabled() is not on
         yield
     finally:
         ldif_fast.FORCE_PURE = saved
-        if env is not None:
-            os.environ["AUTHPROBE_PURE_LDIF"] = env
+        os.environ.update({name: value for name, value in env.items() if value is not None})
 
 
 def outcome(path: Path, *, exclude_disabled: bool = False, **kwargs: Any) -> Outcome:
@@ -413,12 +413,14 @@ def test_unclassified_names_come_back_as_lines() -> None:
 
 
 def test_environment_turns_the_fast_path_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AUTHPROBE_PURE_LDIF=1 (or FORCE_PURE) selects the Python reference."""
+    """AUTHPROBE_PURE_LDIF=1, AUTHPROBE_PURE_PYTHON=1 or FORCE_PURE select the Python reference."""
     monkeypatch.setattr(ldif_fast, "FORCE_PURE", False)
     monkeypatch.delenv("AUTHPROBE_PURE_LDIF", raising=False)
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON", raising=False)
     assert ldif_fast.enabled()
-    monkeypatch.setenv("AUTHPROBE_PURE_LDIF", "1")
-    assert not ldif_fast.enabled()
-    monkeypatch.delenv("AUTHPROBE_PURE_LDIF")
+    for name in ("AUTHPROBE_PURE_LDIF", "AUTHPROBE_PURE_PYTHON"):
+        monkeypatch.setenv(name, "1")
+        assert not ldif_fast.enabled()
+        monkeypatch.delenv(name)
     monkeypatch.setattr(ldif_fast, "FORCE_PURE", True)
     assert not ldif_fast.enabled()

@@ -13,8 +13,8 @@ over the entry budget or a failing read makes the parser give up: the caller the
 again with the reference from its start, skipping the records already given. The records, stats,
 `disabled` and errors are the reference's on every input (tests/unit/test_ldif_fast.py).
 
-`AUTHPROBE_PURE_LDIF=1` (or `FORCE_PURE = True`) turns the fast path off; so does a missing
-build (no C compiler at install).
+`AUTHPROBE_PURE_LDIF=1` (or `FORCE_PURE = True`, or `AUTHPROBE_PURE_PYTHON=1`, which turns every
+C path off) turns the fast path off; so does a missing build (no C compiler at install).
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ _PARSER = _load()
 BUILT = _PARSER is not None
 """Whether the C module was built at install."""
 FORCE_PURE = False
-"""Set by tests (and `AUTHPROBE_PURE_LDIF=1`) to read with the Python reference only."""
+"""Set by tests (and `AUTHPROBE_PURE_LDIF=1` or `AUTHPROBE_PURE_PYTHON=1`) to read with the Python
+reference only."""
 BLOCK = 1 << 20
 """Bytes fed to the parser at a time."""
 _T = TypeVar("_T")
@@ -62,7 +63,12 @@ Parse = Callable[
 
 def enabled() -> bool:
     """Whether `LdifFile` may use the C parser."""
-    return BUILT and not FORCE_PURE and not os.environ.get("AUTHPROBE_PURE_LDIF")
+    return (
+        BUILT
+        and not FORCE_PURE
+        and not os.environ.get("AUTHPROBE_PURE_LDIF")
+        and not os.environ.get("AUTHPROBE_PURE_PYTHON")
+    )
 
 
 def read(
