@@ -4,6 +4,7 @@ the same records (attribute order included), stats, disabled count and errors.""
 from __future__ import annotations
 
 import base64
+import io
 import os
 import random
 from collections.abc import Iterator
@@ -205,6 +206,40 @@ def test_budgets_give_the_same_error(tmp_path: Path) -> None:
             assert (fast.error is None) == (bad is skipped)
     finally:
         runtime.set_limits(saved)
+
+
+class Budgeted(io.BytesIO):
+    """A file that stops with the input budget's error once `limit` bytes were read."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        super().__init__(data)
+        self.limit = limit
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        if self.tell() > self.limit:
+            raise runtime.too_large("budget.ldif", "LDIF export", self.limit)
+        return chunk
+
+
+def test_failing_read_gives_the_same_records_and_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that fails midway (input budget): the C path gives up, the reference reads again
+    from the start, and the records before the error and the error are the same."""
+    people = generate_people(3000)
+    data = "".join(person_ldif(p, BASE, extra=True) + "\n" for p in people).encode()
+    path = tmp_path / "budget.ldif"
+    path.write_bytes(data)
+    limit = len(data) * 2 // 3
+    monkeypatch.setattr(runtime, "open_input", lambda *args, **kwargs: Budgeted(data, limit))
+    for block in (1 << 20, 300_000):  # the reference reads 256 KiB at a time: not a multiple
+        monkeypatch.setattr(ldif_fast, "BLOCK", block)
+        fast, reference = both(path)
+        assert fast == reference
+        assert fast.error is not None
+        assert fast.error[1] == "input-too-large"
+        assert 1000 < len(fast.records) < 2000  # about 2/3 of the 3,000 entries
 
 
 # Hostile and odd LDIF, built from pieces whose meaning the reference decides.

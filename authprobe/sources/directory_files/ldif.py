@@ -310,9 +310,8 @@ class LdifFile:
         stream = runtime.open_input(self.path, "LDIF export")
         with stream:
             if ldif_fast.enabled():
-                done = yield from ldif_fast.read(stream, converter, self._parse)
-                if not done:  # the C parser gave up: the reference reads it all again
-                    given = converter.stats.records
+                given = yield from ldif_fast.read(stream, converter, self._parse)
+                if given is not None:  # the C parser gave up: the reference reads it all again
                     stream.seek(0)
                     self.stats = ReadStats(files=1)
                     converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)

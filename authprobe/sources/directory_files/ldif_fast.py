@@ -50,7 +50,8 @@ FORCE_PURE = False
 """Set by tests (and `AUTHPROBE_PURE_LDIF=1` or `AUTHPROBE_PURE_PYTHON=1`) to read with the Python
 reference only."""
 BLOCK = 1 << 20
-"""Bytes fed to the parser at a time."""
+"""Bytes fed to the parser at a time: at least what the reference reads at a time (256 KiB),
+for a failing read (see `read`)."""
 _T = TypeVar("_T")
 _START, _BETWEEN = 0, 1  # ldif's reader states between entries
 
@@ -73,39 +74,65 @@ def enabled() -> bool:
 
 def read(
     stream: IO[bytes], converter: EntryConverter, parse: Parse
-) -> Generator[Record, None, bool]:
-    """The records of the stream as `parse` gives them; False when the parser gave up (having
-    given `converter.stats.records` records): the caller reads the stream again from its start.
+) -> Generator[Record, None, int | None]:
+    """The records of the stream as `parse` gives them; None when done, or the number of records
+    given when the parser gave up: the caller reads the stream again from its start.
+
+    A block's records are given once the next block was read: a read that fails (the input
+    budget, an I/O error) fails the reference too, at the same byte, having read all but less
+    than 256 KiB before it (its chunks are at most that); so a record given here, which ends a
+    block before the failing read, is one the reference gives before its error too.
     """
     if _PARSER is None:  # not built: the reference reads it all
-        return False
+        return 0
     limits = runtime.limits()
     plain: dict[bytes, str] = {}
     parser = _PARSER(plain, limits.value_bytes, limits.entry_bytes, _identifiers(converter))
     finish = converter.finish_frozen
     state = _START
+    given = 0
+    ready: list[Record] = []  # the last block's records
     while True:
         try:
             block = stream.read(BLOCK)
         except Exception:  # over the input budget, an I/O error: the reference reads it
-            return False  # again and fails at the same place, after the same records
+            return given  # again and fails at the same place, after the same records
+        yield from ready
+        given += len(ready)
+        ready = []
         items = _paused(parser.feed, block) if block else _paused(parser.close)
-        while True:
-            if items is None:
-                return False
-            for item in items:
-                if isinstance(item, tuple):
-                    state = _BETWEEN
-                    record = finish(*item)
-                    if record is not None:
-                        yield record
-                else:
-                    state = yield from parse(item, converter, plain, state, limits.entry_bytes)
-            if not parser.pending:
-                break
-            items = _paused(parser.more)  # the rest of the block, names now classified
+        try:
+            while items is not None:
+                for item in items:
+                    if isinstance(item, tuple):
+                        state = _BETWEEN
+                        record = finish(*item)
+                        if record is not None:
+                            ready.append(record)
+                    else:
+                        lines = parse(item, converter, plain, state, limits.entry_bytes)
+                        state = _collect(lines, ready)
+                if not parser.pending:
+                    break
+                items = _paused(parser.more)  # the rest of the block, names now classified
+        except Exception:  # the reference stopped: the records before it, then its error
+            yield from ready
+            raise
+        if items is None:
+            return given
         if not block:
-            return True
+            yield from ready
+            return None
+
+
+def _collect(records: Generator[Record, None, int], into: list[Record]) -> int:
+    """Append what `records` yields to `into`; return what it returns."""
+    append = into.append
+    while True:
+        try:
+            append(next(records))
+        except StopIteration as stop:
+            return int(stop.value)
 
 
 def _paused(call: Callable[..., _T], *args: object) -> _T:
