@@ -78,11 +78,13 @@ def read(
     """The records of the stream as `parse` gives them; None when done, or the number of records
     given when the parser gave up: the caller reads the stream again from its start.
 
-    A block's records are given once the next block was read: a read that fails (the input
-    budget, an I/O error) fails the reference too, at the same byte, having read all but less
-    than 256 KiB before it (its chunks are at most that); so a record given here, which ends a
-    block before the failing read, is one the reference gives before its error too.
+    A block is parsed once the next one was read: a read that fails (the input budget, an I/O
+    error) fails the reference too, at the same byte, having read all but less than 256 KiB
+    before it (its chunks are at most that); so a record given here, which ends a block before
+    the failing read, is one the reference gives before its error too. Each record is given as
+    soon as it is made, so `converter.stats.records` is the number given.
     """
+    stats = converter.stats
     if _PARSER is None:  # not built: the reference reads it all
         return 0
     limits = runtime.limits()
@@ -90,49 +92,33 @@ def read(
     parser = _PARSER(plain, limits.value_bytes, limits.entry_bytes, _identifiers(converter))
     finish = converter.finish_frozen
     state = _START
-    given = 0
-    ready: list[Record] = []  # the last block's records
+    try:
+        block = stream.read(BLOCK)
+    except Exception:  # over the input budget, an I/O error: the reference reads it
+        return stats.records  # again and fails at the same place, after the same records
     while True:
         try:
-            block = stream.read(BLOCK)
-        except Exception:  # over the input budget, an I/O error: the reference reads it
-            return given  # again and fails at the same place, after the same records
-        yield from ready
-        given += len(ready)
-        ready = []
+            following = stream.read(BLOCK) if block else b""
+        except Exception:
+            return stats.records
         items = _paused(parser.feed, block) if block else _paused(parser.close)
-        try:
-            while items is not None:
-                for item in items:
-                    if isinstance(item, tuple):
-                        state = _BETWEEN
-                        record = finish(*item)
-                        if record is not None:
-                            ready.append(record)
-                    else:
-                        lines = parse(item, converter, plain, state, limits.entry_bytes)
-                        state = _collect(lines, ready)
-                if not parser.pending:
-                    break
-                items = _paused(parser.more)  # the rest of the block, names now classified
-        except Exception:  # the reference stopped: the records before it, then its error
-            yield from ready
-            raise
+        while items is not None:
+            for item in items:
+                if isinstance(item, tuple):
+                    state = _BETWEEN
+                    record = finish(*item)
+                    if record is not None:
+                        yield record
+                else:
+                    state = yield from parse(item, converter, plain, state, limits.entry_bytes)
+            if not parser.pending:
+                break
+            items = _paused(parser.more)  # the rest of the block, names now classified
         if items is None:
-            return given
+            return stats.records
         if not block:
-            yield from ready
             return None
-
-
-def _collect(records: Generator[Record, None, int], into: list[Record]) -> int:
-    """Append what `records` yields to `into`; return what it returns."""
-    append = into.append
-    while True:
-        try:
-            append(next(records))
-        except StopIteration as stop:
-            return int(stop.value)
+        block = following
 
 
 def _paused(call: Callable[..., _T], *args: object) -> _T:
