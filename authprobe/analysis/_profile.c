@@ -47,14 +47,15 @@ static PyObject *one;
 static int
 bump(PyObject *counts, PyObject *key, PyObject *by)
 {
-    PyObject *old = PyDict_GetItemWithError(counts, key); /* borrowed */
+    /* one lookup for a key not seen before (most of them): setdefault grows the dict */
+    Py_ssize_t size = PyDict_GET_SIZE(counts);
+    PyObject *old = PyDict_SetDefault(counts, key, by); /* borrowed */
     PyObject *new;
-    if (old == NULL) {
-        if (PyErr_Occurred())
-            return -1;
-        new = Py_NewRef(by);
-    }
-    else if (PyLong_CheckExact(old) && PyLong_CheckExact(by)) {
+    if (old == NULL)
+        return -1;
+    if (PyDict_GET_SIZE(counts) != size)
+        return 0;
+    if (PyLong_CheckExact(old) && PyLong_CheckExact(by)) {
         int overflow = 0;
         long long a = PyLong_AsLongLongAndOverflow(old, &overflow);
         long long b = overflow ? 0 : PyLong_AsLongLongAndOverflow(by, &overflow);
