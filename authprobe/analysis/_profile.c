@@ -161,28 +161,32 @@ add(PyObject *Py_UNUSED(module), PyObject *args)
     Py_ssize_t pos = 0;
     while (PyDict_Next(attrs, &pos, &name, &values)) {
         int done = 0;
+        /* held: an int subclass's __add__ (a count that is not an exact int) could run code */
+        Py_INCREF(name);
+        Py_INCREF(values);
         if (PyUnicode_CheckExact(name)) {
             PyObject *profiler = PyDict_GetItemWithError(fields, name); /* borrowed */
             if (profiler == NULL && PyErr_Occurred())
-                goto error;
+                done = -1;
             if (profiler != NULL) {
                 Py_INCREF(profiler);
                 done = add_field(profiler, values);
                 Py_DECREF(profiler);
-                if (done < 0)
-                    goto error;
             }
         }
-        if (!done) {
-            if (left == NULL && (left = PyList_New(0)) == NULL)
-                goto error;
-            PyObject *pair = PyTuple_Pack(2, name, values);
-            if (pair == NULL || PyList_Append(left, pair) < 0) {
-                Py_XDECREF(pair);
-                goto error;
-            }
-            Py_DECREF(pair);
+        if (done == 0) {
+            PyObject *pair = NULL;
+            if ((left != NULL || (left = PyList_New(0)) != NULL) &&
+                (pair = PyTuple_Pack(2, name, values)) != NULL && PyList_Append(left, pair) == 0)
+                done = 1;
+            else
+                done = -1;
+            Py_XDECREF(pair);
         }
+        Py_DECREF(name);
+        Py_DECREF(values);
+        if (done < 0)
+            goto error;
     }
     if (left == NULL)
         Py_RETURN_NONE;
