@@ -13,6 +13,10 @@
  *         order, for the Python code to add; None when none is left. An `attrs` that is not an
  *         exact dict is returned as `list(attrs.items())`: all of it goes to Python.
  *
+ *     add_each(counts, values) -> bool
+ *         `FieldProfiler.add_each`'s loop: `counts[value] = counts.get(value, 0) + 1` for each
+ *         of `values`, in order (False, nothing done, when `counts` is not an exact dict).
+ *
  *     shape_counts(counts, fallback) -> (shapes, awkward, shortest, longest, fold)
  *         For every distinct value of `counts` (value -> records): `value_shape(value)` summed
  *         by records into `shapes`, the records of values `AWKWARD` matches, the shortest
@@ -194,6 +198,40 @@ add(PyObject *Py_UNUSED(module), PyObject *args)
 error:
     Py_XDECREF(left);
     return NULL;
+}
+
+static PyObject *
+add_each(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *counts, *values;
+    if (!PyArg_ParseTuple(args, "OO:add_each", &counts, &values))
+        return NULL;
+    if (!PyDict_CheckExact(counts))
+        Py_RETURN_FALSE;
+    if (PyList_CheckExact(values)) { /* as list iteration does: by index, the size read anew */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); i++) {
+            PyObject *value = Py_NewRef(PyList_GET_ITEM(values, i));
+            int rc = bump(counts, value, one);
+            Py_DECREF(value);
+            if (rc < 0)
+                return NULL;
+        }
+        Py_RETURN_TRUE;
+    }
+    PyObject *items = PyObject_GetIter(values);
+    if (items == NULL)
+        return NULL;
+    PyObject *value;
+    while ((value = PyIter_Next(items)) != NULL) {
+        int rc = bump(counts, value, one);
+        Py_DECREF(value);
+        if (rc < 0)
+            break;
+    }
+    Py_DECREF(items);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_TRUE;
 }
 
 /* ---- shapes (ASCII only) --------------------------------------------------------------- */
@@ -484,6 +522,9 @@ static PyMethodDef methods[] = {
     {"add", add, METH_VARARGS,
      "add(fields, attrs) -> list | None\n\nSourceProfiler.add's loop over attrs; returns the "
      "(name, values) pairs left to the Python code, or None."},
+    {"add_each", add_each, METH_VARARGS,
+     "add_each(counts, values) -> bool\n\nFieldProfiler.add_each's loop; False (nothing done) "
+     "when counts is not an exact dict."},
     {"shape_counts", shape_counts, METH_VARARGS,
      "shape_counts(counts, fallback) -> (shapes, awkward, shortest, longest, fold)\n\n"
      "value_shape summed by records, the records of awkward values, the shortest and longest "

@@ -1,9 +1,10 @@
 """Types of the C accelerator `_profile.c` (built at install when a C compiler is there)."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 def add(fields: dict[str, Any], attrs: Mapping[str, Any], /) -> list[tuple[str, Any]] | None: ...
+def add_each(counts: dict[str, int], values: Iterable[str], /) -> bool: ...
 def shape_counts(
     counts: dict[str, int], fallback: Callable[[str], tuple[str, bool]], /
 ) -> tuple[dict[str, int], int, int | None, int | None, bool]: ...

@@ -171,6 +171,8 @@ class FieldProfiler:
         """Count records that hold one value each (one item of `values` per record), as
         `add((value,))` for each of them would."""
         counts = self.counts
+        if _FAST is not None and _FAST.add_each(counts, values):
+            return
         get = counts.get
         for value in values:
             counts[value] = get(value, 0) + 1

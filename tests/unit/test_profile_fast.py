@@ -137,6 +137,40 @@ def test_huge_counts_add_like_python() -> None:
         assert profiler.fields["uid"]._multi == 1
 
 
+def _each(start: dict[str, int], batches: list[list[str]], *, fast: bool) -> State:
+    """`add_each` of every batch (a list, or a generator for odd batches) on a field that
+    already holds `start`."""
+    with _mode(fast):
+        field = profile.FieldProfiler(SourceKind.DIRECTORY, "uid")
+        field.counts = dict(start)
+        for number, batch in enumerate(batches):
+            field.add_each(batch if number % 2 == 0 else (value for value in batch))
+        return 0, [("uid", list(field.counts.items()), 0, 0)], [field.result(len(batches))]
+
+
+@given(
+    st.dictionaries(_VALUE, st.integers(min_value=1, max_value=2**64), max_size=5),
+    st.lists(st.lists(st.one_of(_VALUE, _VALUE.map(Text)), max_size=12), max_size=5),
+)
+@settings(max_examples=300, deadline=None)
+def test_add_each_counts_like_python(start: dict[str, int], batches: list[list[str]]) -> None:
+    """Records of one value each counted in bulk (the live LDAP scan): C == Python, in order."""
+    assert _each(start, batches, fast=True) == _each(start, batches, fast=False)
+
+
+def test_add_each_leaves_a_dict_subclass_to_python() -> None:
+    """Counts that are not a plain dict are not touched by C (it says so: False)."""
+
+    class Counts(dict[str, int]):
+        pass
+
+    counts = Counts(a=1)
+    assert _profile.add_each(counts, ["a", "b"]) is False
+    assert counts == {"a": 1}
+    assert _profile.add_each(plain := {"a": 1}, ["a", "b", "a"]) is True
+    assert list(plain.items()) == [("a", 3), ("b", 1)]
+
+
 @given(_ASCII | _PRINTABLE | _SPECIAL)
 @settings(max_examples=2000, deadline=None)
 @example("")
