@@ -10,11 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_profile.c | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_columns.c authprobe/analysis/_profile.c | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_profile.c | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_columns.c authprobe/analysis/_profile.c | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,lint]'
 	touch $@
 

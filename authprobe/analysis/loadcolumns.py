@@ -10,24 +10,51 @@ compact polars columns, only what Alma's load rules look at (analysis/preflight)
 - the record's reference (file:line), user_group and, for Alma users, whether it is INTERNAL.
 
 Memory is about the size of the values themselves: Python lists are moved into polars columns
-every `FLUSH_EVERY` records.
+every `FLUSH_EVERY` records. The per-record loop runs in C (`_columns.c`, the same appends) when
+that module was built at install and `AUTHPROBE_PURE_COLUMNS` is not set; `_add` here is the
+reference it is tested against.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from authprobe.analysis.fields import is_identifier
 from authprobe.model import Record
 
+if TYPE_CHECKING:
+    from authprobe.analysis import _columns
+
 FLUSH_EVERY = 100_000
+FORCE_PURE = False
+"""Set by tests (and `AUTHPROBE_PURE_COLUMNS=1`) to collect with the Python loop only."""
+
+
+def _collector_type() -> type[_columns.Collector] | None:
+    try:
+        from authprobe.analysis import _columns
+    except ImportError:  # pragma: no cover - depends on the install (no C compiler)
+        return None
+    return _columns.Collector
+
+
+Collector = _collector_type()
+"""The C loop (`_columns.c`), or None when it was not built."""
+
+
+def fast_available() -> bool:
+    """Whether new `LoadColumns` collect with the C loop."""
+    return Collector is not None and not FORCE_PURE and not os.environ.get("AUTHPROBE_PURE_COLUMNS")
+
 
 R, F, V = "r", "f", "v"
 """Column names: record number, field code, folded value (or person key)."""
@@ -77,7 +104,8 @@ class LoadColumns:
     """One side of the pre-flight, column-wise (see the module docstring)."""
 
     def __init__(self) -> None:
-        self.records = 0
+        self._records = 0
+        self._built_at = -1
         self.field_codes: dict[str, int] = {}
         self._other: dict[str, int] = {}
         self._rec: list[int] = []
@@ -102,6 +130,30 @@ class LoadColumns:
         }
         self.account_types: Counter[str] = Counter()
         self._frames: dict[str, pl.DataFrame | pl.Series] | None = None
+        self._fast = (
+            Collector(self.field_codes, self._other, self._code, self._lists(), FLUSH_EVERY)
+            if Collector is not None and fast_available()
+            else None
+        )
+
+    def _lists(self) -> tuple[list[int] | list[str] | list[str | None], ...]:
+        """The per-record lists, in the order `_columns.Collector` appends to them."""
+        return (
+            self._rec, self._field, self._value, self._key_rec, self._first, self._last,
+            self._key, self._mail_rec, self._mail, self._refs, self._groups, self._accounts,
+        )  # fmt: skip
+
+    @property
+    def records(self) -> int:
+        """Records added."""
+        return self._fast.records if self._fast is not None else self._records
+
+    @records.setter
+    def records(self, count: int) -> None:
+        if self._fast is not None:
+            self._fast.records = count
+        else:
+            self._records = count
 
     def _code(self, name: str) -> int:
         """The field's code, or -1 for a field that is not an identifier."""
@@ -121,9 +173,20 @@ class LoadColumns:
         Only raw values are appended here; trimming, casefolding and the person keys are done
         in bulk when the lists are moved into polars columns (`_flush`): per record, a few
         appends; per distinct name or date, one normalisation."""
+        fast = self._fast
+        if fast is not None:
+            due = fast.add(record)
+            if due is None:  # not plain dicts and tuples: the Python loop takes it
+                self._add(record)
+            elif due:
+                self._flush()
+            return
+        self._add(record)
+
+    def _add(self, record: Record) -> None:
+        """`add` in Python (the reference of `_columns.Collector.add`)."""
         number = self.records
         self.records = number + 1
-        self._frames = None
         field_codes, other = self.field_codes, self._other
         rec, fields, texts = self._rec, self._field, self._value
         for name, values in record.attrs.items():
@@ -160,6 +223,8 @@ class LoadColumns:
             self._flush()
 
     def _flush(self) -> None:
+        """Move the lists into polars columns; the lists are emptied in place (the C loop
+        holds them)."""
         chunks = self._chunks
         if self._rec:
             chunks["values"].append(
@@ -171,7 +236,6 @@ class LoadColumns:
                     self._value,
                 )
             )
-            self._rec, self._field, self._value = [], [], []
         if self._key_rec:
             chunks["people"].append(
                 pl.DataFrame(
@@ -187,13 +251,12 @@ class LoadColumns:
             chunks["mails"].append(
                 _folded_frame({R: pl.Series(self._mail_rec, dtype=pl.UInt32)}, self._mail)
             )
-        self._key_rec, self._first, self._last, self._key = [], [], [], []
-        self._mail_rec, self._mail = [], []
         if self._refs:
             chunks["refs"].append(pl.Series(self._refs, dtype=pl.String))
             chunks["groups"].append(pl.Series(self._groups, dtype=pl.String))
             chunks["internal"].append(self._account_column(self._accounts))
-            self._refs, self._groups, self._accounts = [], [], []
+        for column in self._lists():
+            column.clear()
 
     def _account_column(self, accounts: list[str | None]) -> pl.Series:
         """Count the account types as read (`account_types`, "" for none) and say which
@@ -219,7 +282,8 @@ class LoadColumns:
 
     def frames(self) -> dict[str, pl.DataFrame | pl.Series]:
         """Every column, concatenated (built on first use after the last `add`)."""
-        if self._frames is None:
+        if self._frames is None or self._built_at != self.records:
+            self._built_at = self.records
             self._flush()
             frames: dict[str, pl.DataFrame | pl.Series] = {}
             for name, chunks in self._chunks.items():

@@ -1,0 +1,121 @@
+"""The C loop of `LoadColumns.add` (`_columns.c`) against the Python one: the same columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import MappingProxyType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authprobe.analysis import loadcolumns
+from authprobe.analysis.loadcolumns import LoadColumns
+from authprobe.model import Record
+
+pytestmark = pytest.mark.skipif(
+    loadcolumns.Collector is None,
+    reason="authprobe.analysis._columns was not built (no C compiler at install)",
+)
+
+
+@pytest.fixture
+def pure() -> Iterator[None]:
+    loadcolumns.FORCE_PURE = True
+    yield
+    loadcolumns.FORCE_PURE = False
+
+
+def _both(records: list[Record]) -> tuple[LoadColumns, LoadColumns]:
+    fast = LoadColumns()
+    assert fast._fast is not None
+    for record in records:
+        fast.add(record)
+    loadcolumns.FORCE_PURE = True
+    try:
+        slow = LoadColumns()
+        assert slow._fast is None
+        for record in records:
+            slow.add(record)
+    finally:
+        loadcolumns.FORCE_PURE = False
+    return fast, slow
+
+
+def _same(fast: LoadColumns, slow: LoadColumns) -> None:
+    assert fast.records == slow.records
+    assert fast.field_codes == slow.field_codes
+    assert list(fast.field_codes) == list(slow.field_codes)  # codes in first-seen order
+    mine, theirs = fast.frames(), slow.frames()
+    assert mine.keys() == theirs.keys()
+    for name in mine:
+        assert mine[name].equals(theirs[name]), name
+    assert fast.accounts() == slow.accounts()
+
+
+_text = st.text(alphabet=st.sampled_from([*"aB1 @.-", "\u00e9", "\u00a0"]), max_size=5)
+_names = st.sampled_from(
+    ["primary_id", "identifier:UNIV_ID", "identifier:BARCODE", "email", "email:all", "mail"]
+)
+_info_keys = st.sampled_from(
+    ["first_name", "last_name", "birth_date", "account_type", "user_group", "status"]
+)
+_record = st.builds(
+    lambda n, attrs, info, group: Record(f"f.xml:{n}", attrs, group, info),
+    st.integers(1, 10**6),
+    st.dictionaries(_names, st.lists(_text, max_size=3).map(tuple), max_size=5),
+    st.dictionaries(_info_keys, _text, max_size=5),
+    st.one_of(st.none(), _text),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_record, max_size=30), st.integers(1, 7))
+def test_the_c_loop_gives_the_python_columns(records: list[Record], flush_every: int) -> None:
+    """Whatever the records (fields new and known, several values, none, no birth date, any
+    account type) and however often the lists are flushed, the columns are the Python ones."""
+    saved = loadcolumns.FLUSH_EVERY
+    loadcolumns.FLUSH_EVERY = flush_every
+    try:
+        _same(*_both(records))
+    finally:
+        loadcolumns.FLUSH_EVERY = saved
+
+
+def test_records_the_c_loop_does_not_take_go_to_python() -> None:
+    """A record whose attrs or info is not a plain dict, or holds lists, is added by the Python
+    loop, numbered in sequence with the others."""
+    records = [
+        Record("a:1", {"primary_id": ("1",)}, "G", {"birth_date": "2000-01-01"}),
+        Record("a:2", MappingProxyType({"primary_id": ("2",)}), None, {}),
+        Record("a:3", {"primary_id": ["3", "4"]}, None, {}),  # type: ignore[dict-item]
+        Record("a:4", {"primary_id": ("5",)}, None, MappingProxyType({"account_type": "x"})),
+        Record("a:5", {"primary_id": ("6",), "email:all": ("M@X",)}, None, {}),
+    ]
+    fast, slow = _both(records)
+    _same(fast, slow)
+    assert fast.values.get_column("r").to_list() == [0, 1, 2, 2, 3, 4]
+    assert fast.refs.to_list() == ["a:1", "a:2", "a:3", "a:4", "a:5"]
+
+
+def test_adding_after_frames_were_built_rebuilds_them() -> None:
+    """Columns read, then more records added: the columns include them (both loops)."""
+    for force in (False, True):
+        loadcolumns.FORCE_PURE = force
+        try:
+            columns = LoadColumns()
+            columns.add(Record("a:1", {"primary_id": ("X",)}, None, {}))
+            assert columns.values.height == 1
+            columns.add(Record("a:2", {"primary_id": ("Y",)}, None, {}))
+            assert columns.values.get_column("v").to_list() == ["x", "y"]
+            assert columns.records == 2
+        finally:
+            loadcolumns.FORCE_PURE = False
+
+
+def test_the_switch_turns_the_c_loop_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AUTHPROBE_PURE_COLUMNS=1 collects with the Python loop."""
+    monkeypatch.setenv("AUTHPROBE_PURE_COLUMNS", "1")
+    assert LoadColumns()._fast is None
+    monkeypatch.delenv("AUTHPROBE_PURE_COLUMNS")
+    assert LoadColumns()._fast is not None
