@@ -412,10 +412,25 @@ value_shape(const unsigned char *p, Py_ssize_t n)
     return clean_shape(p, n);
 }
 
+/* whether `value` is an exact str of ASCII characters (their bytes at PyUnicode_DATA) */
+static int
+is_ascii_str(PyObject *value)
+{
+    if (!PyUnicode_CheckExact(value))
+        return 0;
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(value) < 0) { /* a legacy str (gone in 3.12): let Python see it */
+        PyErr_Clear();
+        return 0;
+    }
+#endif
+    return PyUnicode_IS_ASCII(value);
+}
+
 static int
 ascii_arg(PyObject *value, const unsigned char **p, Py_ssize_t *n)
 {
-    if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_ASCII(value)) {
+    if (!is_ascii_str(value)) {
         PyErr_SetString(PyExc_ValueError, "only an ASCII str is shaped in C");
         return -1;
     }
@@ -445,7 +460,7 @@ py_clean_shape(PyObject *Py_UNUSED(module), PyObject *value)
 static PyObject *
 shape_one(PyObject *value, PyObject *fallback, int *awkward, int *fold)
 {
-    if (PyUnicode_CheckExact(value) && PyUnicode_IS_ASCII(value)) {
+    if (is_ascii_str(value)) {
         const unsigned char *p = PyUnicode_DATA(value);
         Py_ssize_t n = PyUnicode_GET_LENGTH(value);
         *awkward = 0;
