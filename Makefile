@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# the optional C accelerators (setup.py): a change rebuilds them
+C_SOURCES := $(wildcard authprobe/*/*.c authprobe/*/*/*.c)
 
 .PHONY: demo test lint typecheck unit install clean
 
@@ -10,11 +12,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_columns.c authprobe/analysis/_profile.c | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py $(C_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml setup.py authprobe/sources/ldap/_bercount.c authprobe/analysis/_columns.c authprobe/analysis/_profile.c | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py $(C_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,lint]'
 	touch $@
 

@@ -1,14 +1,42 @@
 """The optional C accelerators (everything else is in pyproject.toml).
 
-`authprobe/sources/ldap/_bercount.c` is `ber_count.count_entry` in C (the live LDAP scan);
-`authprobe/analysis/_columns.c` is `LoadColumns.add`'s loop (the pre-flight);
+`authprobe/sources/ldap/_bercount.c` is `ber_count.count_entry` in C: without it the live LDAP
+scan runs the pure-Python `ber_count.count_entry` (the same results, about 1.4x slower on
+100,000 entries; bench/ldap_scan.py).
+
+`authprobe/analysis/_columns.c` is `LoadColumns.add`'s loop (the pre-flight): without it the
+Python loop runs (the same columns; bench/preflight.py).
+
+`authprobe/sources/sis/_userxml.c` reads Alma user XML with the system libxml2's SAX2 push
+parser (no tree): the records of `user_xml.UserReader`, about 2x faster (bench/user_xml.py). It
+needs libxml2's headers (Debian: libxml2-dev); without them the reader uses lxml.
+
 `authprobe/analysis/_profile.c` is the per-value work of the field profiles
-(`analysis/profile.py`). `optional=True`: without a C compiler and Python's headers the install
-still succeeds, and the Python code, the reference each is tested against, runs instead (the
-same results, slower; bench/ldap_scan.py, bench/preflight.py, bench/profile_fast.py).
+(`analysis/profile.py`): without it the Python code runs (the same profiles, slower;
+bench/profile_fast.py).
+
+All are `optional=True`: without a C compiler, Python's or libxml2's headers the install still
+succeeds, and authprobe runs the Python reference paths.
 """
 
+import shlex
+import subprocess
+
 from setuptools import Extension, setup
+
+
+def _libxml2_include_dirs() -> list[str]:
+    """libxml2's include directory, from pkg-config or xml2-config, else Debian's."""
+    for command in (["pkg-config", "--cflags", "libxml-2.0"], ["xml2-config", "--cflags"]):
+        try:
+            flags = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        dirs = [flag[2:] for flag in shlex.split(flags) if flag.startswith("-I")]
+        if dirs:
+            return dirs
+    return ["/usr/include/libxml2"]
+
 
 setup(
     ext_modules=[
@@ -20,6 +48,13 @@ setup(
         Extension(
             "authprobe.analysis._columns",
             ["authprobe/analysis/_columns.c"],
+            optional=True,
+        ),
+        Extension(
+            "authprobe.sources.sis._userxml",
+            ["authprobe/sources/sis/_userxml.c"],
+            include_dirs=_libxml2_include_dirs(),
+            libraries=["xml2"],
             optional=True,
         ),
         Extension(

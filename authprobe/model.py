@@ -34,12 +34,16 @@ class Severity(StrEnum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
     """One person or account from one source.
 
     `ref` is a stable reference (DN, file:line); `attrs` maps a field name, spelled as in the
     source, to its text values (binary values already decoded to canonical text).
+
+    A record is a value: nothing assigns to one once made (`dataclasses.replace` makes a
+    changed copy). It is not declared frozen because readers make millions of them and a frozen
+    dataclass's `__init__` costs seven times as much (0.95 us against 0.13 us per record).
     """
 
     ref: str

@@ -18,6 +18,17 @@
  * keeps (see LoadColumns.__init__, in the order of COLUMN_ORDER there); the caller empties
  * them in place when it moves them into polars.
  *
+ * The same for the cross-check's `SideIndex.add` (authprobe/analysis/crosscheck/index.py):
+ *
+ *     IndexCollector(slots, numbers, texts, info_kinds, slot_of, kind_of, add_values,
+ *                    lists, flush_every)
+ *
+ * `slots` maps a field name to None (not collected) or anything else (collected: its record
+ * numbers and values go to `numbers[name]` and `texts[name]`); a name not in `slots` is given
+ * to `slot_of(name)` (SideIndex._slot), a multi-valued field to `add_values(name, number,
+ * values)`; `info_kinds` maps an info key to whether it is a name part, `kind_of(key)` files a
+ * new key. `lists` are (refs, populations, name numbers, name texts).
+ *
  * A record whose attrs or info is not a dict, or whose values are not all tuples, is left to
  * Python: add() returns None before appending anything, and LoadColumns adds it with the
  * Python code (tests/unit/test_columns_c.py holds the two paths to the same lists).
@@ -302,6 +313,258 @@ static PyTypeObject CollectorType = {
     .tp_getset = collector_getset,
 };
 
+/* ---- SideIndex.add ---------------------------------------------------------------------- */
+
+enum { I_REFS, I_POPS, I_NAME_NUMBERS, I_NAME_TEXTS, N_INDEX_LISTS };
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *slots, *numbers, *texts, *info_kinds;
+    PyObject *slot_of, *kind_of, *add_values;
+    PyObject *lists[N_INDEX_LISTS];
+    Py_ssize_t records;
+    Py_ssize_t flush_every;
+} IndexCollector;
+
+static void
+index_dealloc(IndexCollector *self)
+{
+    Py_XDECREF(self->slots);
+    Py_XDECREF(self->numbers);
+    Py_XDECREF(self->texts);
+    Py_XDECREF(self->info_kinds);
+    Py_XDECREF(self->slot_of);
+    Py_XDECREF(self->kind_of);
+    Py_XDECREF(self->add_values);
+    for (int i = 0; i < N_INDEX_LISTS; i++) {
+        Py_XDECREF(self->lists[i]);
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+index_init(IndexCollector *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *slots, *numbers, *texts, *info_kinds, *slot_of, *kind_of, *add_values, *lists;
+    Py_ssize_t flush_every;
+    static char *names[] = {"slots", "numbers", "texts", "info_kinds", "slot_of", "kind_of",
+                            "add_values", "lists", "flush_every", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!O!OOOO!n", names, &PyDict_Type, &slots,
+                                     &PyDict_Type, &numbers, &PyDict_Type, &texts, &PyDict_Type,
+                                     &info_kinds, &slot_of, &kind_of, &add_values,
+                                     &PyTuple_Type, &lists, &flush_every)) {
+        return -1;
+    }
+    if (PyTuple_GET_SIZE(lists) != N_INDEX_LISTS || flush_every <= 0) {
+        PyErr_SetString(PyExc_ValueError, "4 lists and a positive flush_every are needed");
+        return -1;
+    }
+    for (int i = 0; i < N_INDEX_LISTS; i++) {
+        if (!PyList_CheckExact(PyTuple_GET_ITEM(lists, i))) {
+            PyErr_SetString(PyExc_TypeError, "the columns must be lists");
+            return -1;
+        }
+    }
+    PyObject *objects[] = {slots, numbers, texts, info_kinds, slot_of, kind_of, add_values};
+    PyObject **fields[] = {&self->slots, &self->numbers, &self->texts, &self->info_kinds,
+                           &self->slot_of, &self->kind_of, &self->add_values};
+    for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+        Py_INCREF(objects[i]);
+        Py_XSETREF(*fields[i], objects[i]);
+    }
+    for (int i = 0; i < N_INDEX_LISTS; i++) {
+        PyObject *list = PyTuple_GET_ITEM(lists, i);
+        Py_INCREF(list);
+        Py_XSETREF(self->lists[i], list);
+    }
+    self->flush_every = flush_every;
+    return 0;
+}
+
+/* Whether the field `name` is collected: 1, 0 (not collected), -1 on error. */
+static int
+index_slot(IndexCollector *self, PyObject *name)
+{
+    PyObject *slot = PyDict_GetItemWithError(self->slots, name);
+    if (slot == NULL) {
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+        slot = PyObject_CallOneArg(self->slot_of, name); /* SideIndex._slot files it */
+        if (slot == NULL) {
+            return -1;
+        }
+        int collected = slot != Py_None;
+        Py_DECREF(slot);
+        return collected;
+    }
+    return slot != Py_None;
+}
+
+/* Append to the list `lists[name]` (a dict of lists); -1 on error. */
+static int
+append_to(PyObject *lists, PyObject *name, PyObject *item)
+{
+    PyObject *list = PyDict_GetItemWithError(lists, name);
+    if (list == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_KeyError, "a collected field without its lists");
+        }
+        return -1;
+    }
+    return PyList_Append(list, item);
+}
+
+static int
+index_values(IndexCollector *self, PyObject *attrs, PyObject *number)
+{
+    Py_ssize_t pos = 0;
+    PyObject *name, *values;
+    while (PyDict_Next(attrs, &pos, &name, &values)) {
+        int collected = index_slot(self, name);
+        if (collected < 0) {
+            return -1;
+        }
+        if (!collected) {
+            continue;
+        }
+        Py_ssize_t n = PyTuple_GET_SIZE(values);
+        if (n == 1) {
+            if (append_to(self->numbers, name, number) < 0 ||
+                append_to(self->texts, name, PyTuple_GET_ITEM(values, 0)) < 0) {
+                return -1;
+            }
+        }
+        else if (n > 1) {
+            PyObject *done = PyObject_CallFunctionObjArgs(self->add_values, name, number, values,
+                                                          NULL);
+            if (done == NULL) {
+                return -1;
+            }
+            Py_DECREF(done);
+        }
+    }
+    return 0;
+}
+
+static int
+index_names(IndexCollector *self, PyObject *info, PyObject *number)
+{
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(info, &pos, &key, &value)) {
+        PyObject *kind = PyDict_GetItemWithError(self->info_kinds, key);
+        int is_name;
+        if (kind == NULL) {
+            if (PyErr_Occurred()) {
+                return -1;
+            }
+            PyObject *found = PyObject_CallOneArg(self->kind_of, key); /* files it */
+            if (found == NULL) {
+                return -1;
+            }
+            is_name = PyObject_IsTrue(found);
+            Py_DECREF(found);
+        }
+        else {
+            is_name = PyObject_IsTrue(kind);
+        }
+        if (is_name < 0) {
+            return -1;
+        }
+        if (is_name && (PyList_Append(self->lists[I_NAME_NUMBERS], number) < 0 ||
+                        PyList_Append(self->lists[I_NAME_TEXTS], value) < 0)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+index_add(IndexCollector *self, PyObject *record)
+{
+    PyObject *attrs = PyObject_GetAttr(record, S_ATTRS);
+    if (attrs == NULL) {
+        return NULL;
+    }
+    PyObject *info = PyObject_GetAttr(record, S_INFO);
+    PyObject *ref = info == NULL ? NULL : PyObject_GetAttr(record, S_REF);
+    PyObject *population = ref == NULL ? NULL : PyObject_GetAttr(record, S_POPULATION);
+    PyObject *number = NULL;
+    PyObject *result = NULL;
+    if (population == NULL) {
+        goto done;
+    }
+    if (!handled(attrs, info)) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    number = PyLong_FromSsize_t(self->records);
+    if (number == NULL || PyList_Append(self->lists[I_REFS], ref) < 0 ||
+        PyList_Append(self->lists[I_POPS], population) < 0 ||
+        index_values(self, attrs, number) < 0 || index_names(self, info, number) < 0) {
+        goto done;
+    }
+    self->records += 1;
+    result = PyBool_FromLong(self->records % self->flush_every == 0);
+done:
+    Py_XDECREF(number);
+    Py_XDECREF(population);
+    Py_XDECREF(ref);
+    Py_XDECREF(info);
+    Py_DECREF(attrs);
+    return result;
+}
+
+static PyObject *
+index_get_records(IndexCollector *self, void *closure)
+{
+    return PyLong_FromSsize_t(self->records);
+}
+
+static int
+index_set_records(IndexCollector *self, PyObject *value, void *closure)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "records cannot be deleted");
+        return -1;
+    }
+    Py_ssize_t records = PyLong_AsSsize_t(value);
+    if (records == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (records < 0) {
+        PyErr_SetString(PyExc_ValueError, "records must not be negative");
+        return -1;
+    }
+    self->records = records;
+    return 0;
+}
+
+static PyMethodDef index_methods[] = {
+    {"add", (PyCFunction)index_add, METH_O, "Collect one record; True when a flush is due."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef index_getset[] = {
+    {"records", (getter)index_get_records, (setter)index_set_records,
+     "Records added (set by the Python loop when it adds one).", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject IndexCollectorType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "authprobe.analysis._columns.IndexCollector",
+    .tp_basicsize = sizeof(IndexCollector),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "SideIndex.add's loop (see the module docstring).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)index_init,
+    .tp_dealloc = (destructor)index_dealloc,
+    .tp_methods = index_methods,
+    .tp_getset = index_getset,
+};
+
 static struct PyModuleDef columns_module = {
     PyModuleDef_HEAD_INIT, "authprobe.analysis._columns",
     "LoadColumns.add in C (see authprobe/analysis/loadcolumns.py).", -1, NULL,
@@ -320,7 +583,7 @@ PyInit__columns(void)
             return NULL;
         }
     }
-    if (PyType_Ready(&CollectorType) < 0) {
+    if (PyType_Ready(&CollectorType) < 0 || PyType_Ready(&IndexCollectorType) < 0) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&columns_module);
@@ -330,6 +593,12 @@ PyInit__columns(void)
     Py_INCREF(&CollectorType);
     if (PyModule_AddObject(module, "Collector", (PyObject *)&CollectorType) < 0) {
         Py_DECREF(&CollectorType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_INCREF(&IndexCollectorType);
+    if (PyModule_AddObject(module, "IndexCollector", (PyObject *)&IndexCollectorType) < 0) {
+        Py_DECREF(&IndexCollectorType);
         Py_DECREF(module);
         return NULL;
     }

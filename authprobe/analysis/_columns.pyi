@@ -15,3 +15,19 @@ class Collector:
         flush_every: int,
     ) -> None: ...
     def add(self, record: Record, /) -> bool | None: ...
+
+class IndexCollector:
+    records: int
+    def __init__(
+        self,
+        slots: dict[str, object],
+        numbers: dict[str, list[int]],
+        texts: dict[str, list[str]],
+        info_kinds: dict[str, bool],
+        slot_of: Callable[[str], object],
+        kind_of: Callable[[str], bool],
+        add_values: Callable[[str, int, tuple[str, ...]], None],
+        lists: tuple[list[str], list[str | None], list[int], list[str]],
+        flush_every: int,
+    ) -> None: ...
+    def add(self, record: Record, /) -> bool | None: ...

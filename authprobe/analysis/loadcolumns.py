@@ -10,14 +10,12 @@ compact polars columns, only what Alma's load rules look at (analysis/preflight)
 - the record's reference (file:line), user_group and, for Alma users, whether it is INTERNAL.
 
 Memory is about the size of the values themselves: Python lists are moved into polars columns
-every `FLUSH_EVERY` records. The per-record loop runs in C (`_columns.c`, the same appends) when
-that module was built at install and `AUTHPROBE_PURE_COLUMNS` is not set; `_add` here is the
-reference it is tested against.
+every `FLUSH_EVERY` records. The per-record loop runs in C when it was built (`fastpath`); `_add`
+here is the reference it is tested against.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from authprobe.analysis import fastpath
 from authprobe.analysis.fields import is_identifier
 from authprobe.model import Record
 
@@ -35,26 +34,6 @@ if TYPE_CHECKING:
     from authprobe.analysis import _columns
 
 FLUSH_EVERY = 100_000
-FORCE_PURE = False
-"""Set by tests (and `AUTHPROBE_PURE_COLUMNS=1`) to collect with the Python loop only."""
-
-
-def _collector_type() -> type[_columns.Collector] | None:
-    try:
-        from authprobe.analysis import _columns
-    except ImportError:  # pragma: no cover - depends on the install (no C compiler)
-        return None
-    return _columns.Collector
-
-
-Collector = _collector_type()
-"""The C loop (`_columns.c`), or None when it was not built."""
-
-
-def fast_available() -> bool:
-    """Whether new `LoadColumns` collect with the C loop."""
-    return Collector is not None and not FORCE_PURE and not os.environ.get("AUTHPROBE_PURE_COLUMNS")
-
 
 R, F, V = "r", "f", "v"
 """Column names: record number, field code, folded value (or person key)."""
@@ -130,9 +109,10 @@ class LoadColumns:
         }
         self.account_types: Counter[str] = Counter()
         self._frames: dict[str, pl.DataFrame | pl.Series] | None = None
-        self._fast = (
-            Collector(self.field_codes, self._other, self._code, self._lists(), FLUSH_EVERY)
-            if Collector is not None and fast_available()
+        module = fastpath.columns()
+        self._fast: _columns.Collector | None = (
+            module.Collector(self.field_codes, self._other, self._code, self._lists(), FLUSH_EVERY)
+            if module is not None
             else None
         )
 

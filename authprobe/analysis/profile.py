@@ -5,8 +5,9 @@
 
 The per-value work (counting in `SourceProfiler.add`, shaping every distinct value in
 `FieldProfiler.result`) also exists in C: `_profile.c`, built at install when a compiler is
-there, used when `_FAST` is set (AUTHPROBE_PURE_PROFILE=1 unsets it). The Python code here is
-the reference: the C code does the same, and hands back to it whatever it does not handle.
+there, used when `_FAST` is set (AUTHPROBE_PURE_PROFILE=1 or AUTHPROBE_PURE_PYTHON=1 unsets
+it). The Python code here is the reference: the C code does the same, and hands back to it
+whatever it does not handle.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ _ASCII_AWKWARD = tuple(chr(c) for c in range(128) if AWKWARD.match(chr(c)))
 
 def _load_fast() -> ModuleType | None:
     """`_profile` (C, built at install when a compiler is there), else None; None too when
-    AUTHPROBE_PURE_PROFILE is set (to compare the two: bench/profile_fast.py)."""
-    if os.environ.get("AUTHPROBE_PURE_PROFILE"):
+    AUTHPROBE_PURE_PROFILE or AUTHPROBE_PURE_PYTHON (every C path off) is set (to compare the
+    two: bench/profile_fast.py)."""
+    if os.environ.get("AUTHPROBE_PURE_PROFILE") or os.environ.get("AUTHPROBE_PURE_PYTHON"):
         return None
     try:
         from authprobe.analysis import _profile

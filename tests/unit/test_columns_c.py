@@ -1,29 +1,36 @@
-"""The C loop of `LoadColumns.add` (`_columns.c`) against the Python one: the same columns."""
+"""The C loops of `LoadColumns.add` and `SideIndex.add` (`_columns.c`) against the Python ones:
+the same columns."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from types import MappingProxyType
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authprobe.analysis import loadcolumns
+from authprobe.analysis import fastpath, loadcolumns
+from authprobe.analysis.crosscheck import index
+from authprobe.analysis.crosscheck.index import SideIndex
 from authprobe.analysis.loadcolumns import LoadColumns
-from authprobe.model import Record
+from authprobe.model import Record, SourceKind
 
 pytestmark = pytest.mark.skipif(
-    loadcolumns.Collector is None,
+    fastpath.MODULE is None and os.environ.get("CI") != "true",
     reason="authprobe.analysis._columns was not built (no C compiler at install)",
 )
 
 
-@pytest.fixture
+@contextmanager
 def pure() -> Iterator[None]:
-    loadcolumns.FORCE_PURE = True
-    yield
-    loadcolumns.FORCE_PURE = False
+    fastpath.FORCE_PURE = True
+    try:
+        yield
+    finally:
+        fastpath.FORCE_PURE = False
 
 
 def _both(records: list[Record]) -> tuple[LoadColumns, LoadColumns]:
@@ -31,14 +38,11 @@ def _both(records: list[Record]) -> tuple[LoadColumns, LoadColumns]:
     assert fast._fast is not None
     for record in records:
         fast.add(record)
-    loadcolumns.FORCE_PURE = True
-    try:
+    with pure():
         slow = LoadColumns()
         assert slow._fast is None
         for record in records:
             slow.add(record)
-    finally:
-        loadcolumns.FORCE_PURE = False
     return fast, slow
 
 
@@ -101,7 +105,7 @@ def test_records_the_c_loop_does_not_take_go_to_python() -> None:
 def test_adding_after_frames_were_built_rebuilds_them() -> None:
     """Columns read, then more records added: the columns include them (both loops)."""
     for force in (False, True):
-        loadcolumns.FORCE_PURE = force
+        fastpath.FORCE_PURE = force
         try:
             columns = LoadColumns()
             columns.add(Record("a:1", {"primary_id": ("X",)}, None, {}))
@@ -109,13 +113,70 @@ def test_adding_after_frames_were_built_rebuilds_them() -> None:
             columns.add(Record("a:2", {"primary_id": ("Y",)}, None, {}))
             assert columns.values.get_column("v").to_list() == ["x", "y"]
             assert columns.records == 2
+            side = SideIndex(SourceKind.SIS)
+            side.add(Record("a:1", {"uid": ("X",)}, None, {}))
+            assert side.final.records == 1
+            side.add(Record("a:2", {"uid": ("Y",)}, None, {}))
+            assert side.final.columns["uid"].values.to_list() == ["X", "Y"]
         finally:
-            loadcolumns.FORCE_PURE = False
+            fastpath.FORCE_PURE = False
+
+
+def _index_both(records: list[Record]) -> tuple[SideIndex, SideIndex]:
+    fast = SideIndex(SourceKind.DIRECTORY)
+    assert fast._fast is not None
+    for record in records:
+        fast.add(record)
+    with pure():
+        slow = SideIndex(SourceKind.DIRECTORY)
+        assert slow._fast is None
+        for record in records:
+            slow.add(record)
+    return fast, slow
+
+
+_attribute = st.sampled_from(["uid", "mail", "employeeID", "givenName", "sn", "objectClass", "cn"])
+_entry = st.builds(
+    lambda n, attrs, info, group: Record(f"uid={n},ou=p", attrs, group, info),
+    st.integers(1, 10**6),
+    st.dictionaries(_attribute, st.lists(_text, max_size=3).map(tuple), max_size=6),
+    st.dictionaries(st.sampled_from(["givenName", "sn", "first_name", "disabled"]), _text),
+    st.one_of(st.none(), _text),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_entry, max_size=30), st.integers(1, 7))
+def test_the_c_index_loop_gives_the_python_columns(records: list[Record], flush_every: int) -> None:
+    """The cross-check's index collected by the C loop equals the Python loop's: every field's
+    record numbers, values and multi-valued records, the name parts, references and
+    populations, whatever the flush size."""
+    saved = index.FLUSH_EVERY
+    index.FLUSH_EVERY = flush_every
+    try:
+        fast, slow = _index_both(records)
+    finally:
+        index.FLUSH_EVERY = saved
+    assert fast.records == slow.records
+    assert fast.fields == slow.fields
+    mine, theirs = fast.final, slow.final
+    assert mine.refs.equals(theirs.refs)
+    assert mine.populations.equals(theirs.populations)
+    assert mine.names.equals(theirs.names)
+    assert mine.columns.keys() == theirs.columns.keys()
+    for name, column in mine.columns.items():
+        other = theirs.columns[name]
+        assert column.numbers.equals(other.numbers), name
+        assert column.values.equals(other.values), name
+        assert column.multi.equals(other.multi), name
 
 
 def test_the_switch_turns_the_c_loop_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AUTHPROBE_PURE_COLUMNS=1 collects with the Python loop."""
-    monkeypatch.setenv("AUTHPROBE_PURE_COLUMNS", "1")
-    assert LoadColumns()._fast is None
-    monkeypatch.delenv("AUTHPROBE_PURE_COLUMNS")
+    """AUTHPROBE_PURE_COLUMNS=1 (or AUTHPROBE_PURE_PYTHON=1) collects with the Python loops."""
+    for switch in ("AUTHPROBE_PURE_COLUMNS", "AUTHPROBE_PURE_PYTHON"):
+        monkeypatch.setenv(switch, "1")
+        assert LoadColumns()._fast is None
+        assert SideIndex(SourceKind.SIS)._fast is None
+        monkeypatch.delenv(switch)
     assert LoadColumns()._fast is not None
+    assert SideIndex(SourceKind.SIS)._fast is not None

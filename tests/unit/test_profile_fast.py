@@ -268,8 +268,13 @@ def test_corpus_ldif_entries_profiled_alike() -> None:
 
 
 def test_the_switch_turns_c_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AUTHPROBE_PURE_PROFILE=1 leaves only the Python code; without it the C module is used."""
+    """AUTHPROBE_PURE_PROFILE=1 (or AUTHPROBE_PURE_PYTHON=1: every C path) leaves only the
+    Python code; without either the C module is used."""
     monkeypatch.delenv("AUTHPROBE_PURE_PROFILE", raising=False)
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON", raising=False)
     assert profile._load_fast() is _profile
+    monkeypatch.setenv("AUTHPROBE_PURE_PYTHON", "1")
+    assert profile._load_fast() is None
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON")
     monkeypatch.setenv("AUTHPROBE_PURE_PROFILE", "1")
     assert profile._load_fast() is None

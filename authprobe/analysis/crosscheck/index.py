@@ -3,21 +3,27 @@
 Records are added one at a time into small Python lists, moved into polars columns every
 `FLUSH_EVERY` records, so memory stays near the size of the data. Fields that never carry an
 identifier (`vocab.NOT_IDENTIFIERS`) are not collected; name parts (sn, givenName, the SIS
-first and last names) are, to measure how often a value is derived from the name.
+first and last names) are, to measure how often a value is derived from the name. The
+per-record loop runs in C when it was built (`analysis/fastpath.py`); `_add` here is the
+reference it is tested against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from authprobe.analysis import fastpath
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.columns import RECORD, VALUE, Column, concat, frame, series
 from authprobe.analysis.crosscheck.kernels import non_ascii_rows
 from authprobe.model import Record, SourceKind
 from authprobe.vocab import NAME_PART_FIELDS, NOT_IDENTIFIERS
+
+if TYPE_CHECKING:
+    from authprobe.analysis import _columns
 
 FLUSH_EVERY = 50_000
 """Records buffered in Python lists before they are moved into polars columns."""
@@ -33,7 +39,8 @@ class SideIndex:
 
     def __init__(self, source: SourceKind) -> None:
         self.source = source
-        self.records = 0
+        self._records = 0
+        self._final_at = -1
         self._slots: dict[str, _Slot] = {}
         self._info_kinds: dict[str, bool] = {}
         self._numbers: dict[str, list[int]] = {}
@@ -50,6 +57,31 @@ class SideIndex:
         self._name_fields: list[str] = []
         """Collected fields that also hold a name part (sn, givenName): read as names too."""
         self._final: CollectedSide | None = None
+        module = fastpath.columns()
+        self._fast: _columns.IndexCollector | None = None
+        if module is not None:
+            self._fast = module.IndexCollector(
+                self._slots, self._numbers, self._texts, self._info_kinds, self._slot,
+                self._info_kind, self._add_values,
+                (self._refs, self._pops, self._name_numbers, self._name_texts), FLUSH_EVERY,
+            )  # fmt: skip
+
+    @property
+    def records(self) -> int:
+        """Records added."""
+        return self._fast.records if self._fast is not None else self._records
+
+    @records.setter
+    def records(self, count: int) -> None:
+        if self._fast is not None:
+            self._fast.records = count
+        else:
+            self._records = count
+
+    def _info_kind(self, key: str) -> bool:
+        """Whether the info key `key` holds a name part (decided once per key)."""
+        is_name = self._info_kinds[key] = key.casefold() in NAME_PART_FIELDS
+        return is_name
 
     def _slot(self, name: str) -> _Slot:
         folded = name.casefold()
@@ -68,9 +100,20 @@ class SideIndex:
 
     def add(self, record: Record) -> None:
         """Collect one record."""
+        fast = self._fast
+        if fast is not None:
+            due = fast.add(record)
+            if due is None:  # not plain dicts and tuples: the Python loop takes it
+                self._add(record)
+            elif due:
+                self._flush()
+            return
+        self._add(record)
+
+    def _add(self, record: Record) -> None:
+        """`add` in Python (the reference of `_columns.IndexCollector.add`)."""
         number = self.records
         self.records = number + 1
-        self._final = None
         self._refs.append(record.ref)
         self._pops.append(record.population)
         slots = self._slots
@@ -89,7 +132,7 @@ class SideIndex:
             for key, value in record.info.items():
                 is_name = self._info_kinds.get(key)
                 if is_name is None:
-                    is_name = self._info_kinds[key] = key.casefold() in NAME_PART_FIELDS
+                    is_name = self._info_kind(key)
                 if is_name:
                     self._name_numbers.append(number)
                     self._name_texts.append(value)
@@ -111,18 +154,21 @@ class SideIndex:
                 self._chunks[name].append(frame(numbers, texts))
                 texts.clear()  # the same lists: their `append` is held by the field's slot
                 numbers.clear()
-        if self._refs:
+        if self._refs:  # the lists are emptied in place: the C loop holds them
             self._ref_chunks.append(pl.Series(self._refs, dtype=pl.String))
             self._pop_chunks.append(pl.Series(self._pops, dtype=pl.String))
-            self._refs, self._pops = [], []
+            self._refs.clear()
+            self._pops.clear()
         if self._name_texts:
             self._name_chunks.append(frame(self._name_numbers, self._name_texts))
-            self._name_numbers, self._name_texts = [], []
+            self._name_numbers.clear()
+            self._name_texts.clear()
 
     @property
     def final(self) -> CollectedSide:
         """The collected columns (built on first use after the last `add`)."""
-        if self._final is None:
+        if self._final is None or self._final_at != self.records:
+            self._final_at = self.records
             self._flush()
             self._final = self._collected()
         return self._final

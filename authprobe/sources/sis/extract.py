@@ -20,6 +20,7 @@ from authprobe import runtime, xmlsafe
 from authprobe.errors import InputError, UsageError
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
 from authprobe.sources.forked import Row, child_records, record_rows
+from authprobe.sources.sis import fast_users
 from authprobe.sources.sis.csv_extract import SisCsv
 from authprobe.sources.sis.root import Root, line_of, not_utf8, sniff_root
 from authprobe.sources.sis.schema import with_schema_errors
@@ -90,6 +91,8 @@ class SisExtract:
         """Whether a large extract is shared with a forked child process (see `records`), and
         the only `info` keys the caller reads (the child passes no others on)."""
         self.parallel_min_bytes = parallel_min_bytes
+        self.fallbacks: list[fast_users.Fallback] = []
+        """Documents the C fast path handed back to lxml (`fast_users`), for tests and bench."""
         self.zip_members: dict[str, int] = {}
         """XML members per zip read (set by `inputs()`; the lint warns above Alma's 50)."""
         for path in self.paths:
@@ -178,6 +181,15 @@ class SisExtract:
             raise zip_read_error(label, exc) from exc
 
     def _users(self, stream: IO[bytes], label: str, root: Root) -> Iterator[Record]:
+        """The document's records: by the C parser when it is built (and no schema is checked),
+        which hands anything unusual back to `_lxml_users`, the reference."""
+        if self.schema is None and fast_users.enabled():
+            return fast_users.read_users(
+                stream, label, root, self.stats, self._lxml_users, self.fallbacks, SKIP_NOT_USER
+            )
+        return self._lxml_users(stream, label, root)
+
+    def _lxml_users(self, stream: IO[bytes], label: str, root: Root) -> Iterator[Record]:
         tags = tags_for(root.namespace)
         reader = UserReader(tags, self.stats, label)
         stats = self.stats

@@ -22,6 +22,8 @@ _ROOT = re.compile(
 _XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
 _ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters XML never allows (lxml refuses them in a tag's namespace with a ValueError)."""
 
 
 def not_alma(label: str, line: int | None, what: str) -> InputError:
@@ -71,7 +73,16 @@ def sniff_root(head: bytes, label: str) -> Root:
     line = head.count(b"\n", 0, match.start(1)) + 1
     if local not in ROOTS and local != "user":
         raise not_alma(label, line, f"its root element is <{qname}>")
-    return Root(local, namespaces.get(prefix) or None)
+    namespace = namespaces.get(prefix) or None
+    if namespace is not None and _CONTROL.search(namespace):
+        raise InputError(
+            "xml-malformed",
+            "This is not well-formed XML: the namespace of the root element holds a control "
+            "character.",
+            location=at_line(label, line),
+            hint="Check that the file is complete and really XML; open it in an editor there.",
+        )
+    return Root(local, namespace)
 
 
 def line_of(error: InputError) -> int | None:

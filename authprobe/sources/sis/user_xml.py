@@ -52,6 +52,8 @@ INFO_FIELDS = (
 _TRUE = frozenset({"true", "1"})
 EMPTY_IDENTIFIER = "empty_identifiers"
 """`Record.info` key: the id_types of the record's identifiers whose <value> is empty."""
+SKIP_NO_ID_TYPE = "user_identifier without id_type (value ignored)"
+"""`ReadStats` reason: a user_identifier with a value but no id_type."""
 
 
 _LEAF_PRIMARY = "primary_id"
@@ -158,10 +160,7 @@ class UserReader:
                 info[EMPTY_IDENTIFIER] = f"{empty},{name}" if empty else name
                 continue
             if not id_type:
-                self.stats.skip(
-                    "user_identifier without id_type (value ignored)",
-                    at_line(self.label, identifier.sourceline),
-                )
+                self.stats.skip(SKIP_NO_ID_TYPE, at_line(self.label, identifier.sourceline))
                 continue
             key = f"identifier:{id_type}"
             attrs[key] = (*attrs[key], value) if key in attrs else (value,)
