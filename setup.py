@@ -15,6 +15,10 @@ Python loop runs (the same columns; bench/preflight.py).
 parser (no tree): the records of `user_xml.UserReader`, about 2x faster (bench/user_xml.py). It
 needs libxml2's headers (Debian: libxml2-dev); without them the reader uses lxml.
 
+`authprobe/analysis/_profile.c` is the per-value work of the field profiles
+(`analysis/profile.py`): without it the Python code runs (the same profiles, slower;
+bench/profile_fast.py).
+
 All are `optional=True`: without a C compiler, Python's or libxml2's headers the install still
 succeeds, and authprobe runs the Python reference paths.
 """
@@ -60,6 +64,11 @@ setup(
             ["authprobe/sources/sis/_userxml.c"],
             include_dirs=_libxml2_include_dirs(),
             libraries=["xml2"],
+            optional=True,
+        ),
+        Extension(
+            "authprobe.analysis._profile",
+            ["authprobe/analysis/_profile.c"],
             optional=True,
         ),
     ]

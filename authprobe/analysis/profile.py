@@ -2,15 +2,23 @@
 
 `SourceProfiler` is fed one `Record` at a time and keeps one `FieldProfiler` per attribute;
 `result()` freezes them into `FieldProfile`s (see the JSON report contract).
+
+The per-value work (counting in `SourceProfiler.add`, shaping every distinct value in
+`FieldProfiler.result`) also exists in C: `_profile.c`, built at install when a compiler is
+there, used when `_FAST` is set (AUTHPROBE_PURE_PROFILE=1 or AUTHPROBE_PURE_PYTHON=1 unsets
+it). The Python code here is the reference: the C code does the same, and hands back to it
+whatever it does not handle.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 from string import ascii_uppercase
+from typing import TYPE_CHECKING
 
 from authprobe import runtime
 from authprobe.model import (
@@ -23,6 +31,9 @@ from authprobe.model import (
     SourceKind,
 )
 from authprobe.wording import plural
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 MAX_SHAPES = 8
 WHITESPACE = "leading/trailing whitespace"
@@ -38,6 +49,23 @@ path), non-ASCII."""
 
 _ASCII_AWKWARD = tuple(chr(c) for c in range(128) if AWKWARD.match(chr(c)))
 """The ASCII characters `AWKWARD` matches (searched one by one: far faster than the regex)."""
+
+
+def _load_fast() -> ModuleType | None:
+    """`_profile` (C, built at install when a compiler is there), else None; None too when
+    AUTHPROBE_PURE_PROFILE or AUTHPROBE_PURE_PYTHON (every C path off) is set (to compare the
+    two: bench/profile_fast.py)."""
+    if os.environ.get("AUTHPROBE_PURE_PROFILE") or os.environ.get("AUTHPROBE_PURE_PYTHON"):
+        return None
+    try:
+        from authprobe.analysis import _profile
+    except ImportError:
+        return None
+    return _profile
+
+
+_FAST = _load_fast()
+"""The C accelerator in use, or None (the Python code only); tests set it."""
 
 
 def has_awkward(text: str) -> bool:
@@ -69,6 +97,12 @@ def value_shape(value: str) -> str:
     if " " in value:
         return "text with spaces"
     return _clean_shape(value)
+
+
+def _shape_awkward(value: str) -> tuple[str, bool]:
+    """`value_shape(value)` and whether `AWKWARD` matches it (`_profile.shape_counts` asks this
+    of every value it does not shape itself: non-ASCII ones)."""
+    return value_shape(value), AWKWARD.search(value) is not None
 
 
 def _clean_shape(value: str) -> str:
@@ -139,6 +173,8 @@ class FieldProfiler:
         """Count records that hold one value each (one item of `values` per record), as
         `add((value,))` for each of them would."""
         counts = self.counts
+        if _FAST is not None and _FAST.add_each(counts, values):
+            return
         get = counts.get
         for value in values:
             counts[value] = get(value, 0) + 1
@@ -158,11 +194,19 @@ class FieldProfiler:
         frequencies = Counter(counts.values())  # records per value -> how many values
         duplicate_values = len(counts) - frequencies.get(1, 0)
         duplicate_records = sum(c * n for c, n in frequencies.items() if c > 1)
+        if _FAST is not None:
+            shapes, awkward, shortest, longest, may_fold = _FAST.shape_counts(
+                counts, _shape_awkward
+            )
+        else:
+            joined = "\x01".join(counts)  # all values at once, for checks at C speed
+            may_fold = _may_fold(joined)
+            shapes, awkward, shortest, longest = _shapes(counts, joined, duplicate_values == 0)
+            del joined
         collision_values = 0
         collision_records = 0
-        joined = "\x01".join(counts)  # all values at once, for checks at C speed
         # distinct values collide only if casefold changes one; for ASCII that means a capital
-        if _may_fold(joined) and len(set(map(str.casefold, counts))) != len(counts):
+        if may_fold and len(set(map(str.casefold, counts))) != len(counts):
             spellings: dict[str, list[str]] = {}
             for value in counts:
                 spellings.setdefault(value.casefold(), []).append(value)
@@ -170,24 +214,6 @@ class FieldProfiler:
                 if len(variants) > 1:
                     collision_values += 1
                     collision_records += sum(counts[v] for v in variants)
-        lengths = set(map(len, counts))
-        shortest = min(lengths, default=None)
-        longest = max(lengths, default=None)
-        # one scan of all values; each value only when something awkward is found somewhere
-        clean = not has_awkward(joined)
-        del joined
-        awkward = 0
-        if not clean:
-            awkward = sum(count for value, count in counts.items() if AWKWARD.search(value))
-        shape_of = _clean_shape if clean and "" not in counts else value_shape
-        shapes: dict[str, int]
-        if duplicate_values == 0:  # every value held by one record: count the shapes in C
-            shapes = Counter(map(shape_of, counts))
-        else:
-            shapes = {}
-            for value, count in counts.items():
-                shape = shape_of(value)
-                shapes[shape] = shapes.get(shape, 0) + count
         whitespace = shapes.get(WHITESPACE, 0)
         top = sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SHAPES]
         return FieldProfile(
@@ -210,6 +236,30 @@ class FieldProfiler:
         )
 
 
+def _shapes(
+    counts: dict[str, int], joined: str, single: bool
+) -> tuple[dict[str, int], int, int | None, int | None]:
+    """`value_shape` of the values of `counts` summed by records, the records of values `AWKWARD`
+    matches, the shortest and longest length (`joined`: the values joined by "\x01"; `single`:
+    every value held by one record). The reference of `_profile.shape_counts`."""
+    lengths = set(map(len, counts))
+    # one scan of all values; each value only when something awkward is found somewhere
+    clean = not has_awkward(joined)
+    awkward = 0
+    if not clean:
+        awkward = sum(count for value, count in counts.items() if AWKWARD.search(value))
+    shape_of = _clean_shape if clean and "" not in counts else value_shape
+    shapes: dict[str, int]
+    if single:  # every value held by one record: count the shapes in C
+        shapes = Counter(map(shape_of, counts))
+    else:
+        shapes = {}
+        for value, count in counts.items():
+            shape = shape_of(value)
+            shapes[shape] = shapes.get(shape, 0) + count
+    return shapes, awkward, min(lengths, default=None), max(lengths, default=None)
+
+
 class SourceProfiler:
     """One `FieldProfiler` per field of one source, in the order fields were first seen."""
 
@@ -222,7 +272,15 @@ class SourceProfiler:
         """Feed one record."""
         self.records += 1
         fields = self.fields
-        for name, values in record.attrs.items():
+        items: Iterable[tuple[str, tuple[str, ...]]]
+        if _FAST is None:
+            items = record.attrs.items()
+        else:  # C counts what it can; the rest (new fields...) is done here
+            left = _FAST.add(fields, record.attrs)
+            if left is None:
+                return
+            items = left
+        for name, values in items:
             profiler = fields.get(name)
             if profiler is None:
                 profiler = fields[name] = FieldProfiler(self.source, name)

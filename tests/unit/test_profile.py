@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from itertools import pairwise
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from authprobe.analysis import profile
 from authprobe.analysis.profile import (
     AWKWARD,
     SourceProfiler,
@@ -193,3 +196,10 @@ def test_has_awkward_agrees_with_the_pattern() -> None:
     for code in [*range(0x80), 0x85, 0xA0, 0xE9, 0x2028, 0x3000, 0x1F600]:
         text = f"ab{chr(code)}cd"
         assert has_awkward(text) == bool(AWKWARD.search(text)), hex(code)
+
+
+@pytest.mark.skipif(os.environ.get("CI") != "true", reason="outside CI the C compiler is optional")
+def test_ci_builds_the_profile_accelerator() -> None:
+    """.ci/run installs gcc and Python's headers, so the profiles run in C there (and
+    tests/unit/test_profile_fast.py compares them with the Python code instead of skipping)."""
+    assert profile._FAST is not None

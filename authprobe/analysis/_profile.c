@@ -1,0 +1,573 @@
+/*
+ * authprobe.analysis._profile: the per-value work of authprobe/analysis/profile.py, in C.
+ *
+ * profile.py stays the reference; this module only does, faster, what it does (tests/unit/
+ * test_profile_fast.py holds the two to the same results):
+ *
+ *     add(fields, attrs) -> list | None
+ *         `SourceProfiler.add(record)`'s loop over `record.attrs` (not the record count): for
+ *         each field already in `fields` (name -> FieldProfiler) whose values are a tuple of at
+ *         most MAX_MULTI exact str, the same updates of `counts` (first seen first), `_multi`
+ *         and `_extra` as `FieldProfiler.add`. Every other field (a new name, a non-str value,
+ *         a list, a long tuple) is left alone and returned as a (name, values) pair, in record
+ *         order, for the Python code to add; None when none is left. An `attrs` that is not an
+ *         exact dict is returned as `list(attrs.items())`: all of it goes to Python.
+ *
+ *     add_each(counts, values) -> bool
+ *         `FieldProfiler.add_each`'s loop: `counts[value] = counts.get(value, 0) + 1` for each
+ *         of `values`, in order (False, nothing done, when `counts` is not an exact dict).
+ *
+ *     shape_counts(counts, fallback) -> (shapes, awkward, shortest, longest, fold)
+ *         For every distinct value of `counts` (value -> records): `value_shape(value)` summed
+ *         by records into `shapes`, the records of values `AWKWARD` matches, the shortest
+ *         and longest length (None for no value), and whether `str.casefold` may change one
+ *         (False: it surely does not; `_may_fold`). Exact ASCII str are shaped here;
+ *         `fallback(value) -> (shape, awkward)` is called for anything else.
+ *
+ *     value_shape(value) -> str, clean_shape(value) -> str
+ *         `value_shape` and `_clean_shape` for an ASCII str (ValueError for anything else).
+ *
+ * No user code runs while `attrs` is walked: names and values are exact str (their hash and
+ * equality are str's), `counts` an exact dict, the counts exact ints (else Python's `+ 1`).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+/* Multi-valued fields with more values than this go to Python (duplicates are found by
+ * comparing every pair, which only pays for a few values). */
+#define MAX_MULTI 32
+/* `_clean_shape` cuts its last form to this many characters. */
+#define SHAPE_CUT 40
+/* Counts below this (in size) are added as C integers (no overflow possible). */
+#define SMALL (1LL << 62)
+
+static PyObject *s_counts, *s_extra, *s_multi, *s_sid, *s_blank, *s_whitespace, *s_spaces;
+static PyObject *one;
+
+/* ---- counting ------------------------------------------------------------------------- */
+
+/* counts[key] = counts.get(key, 0) + by (by: an int object). 0 or -1 (error set). */
+static int
+bump(PyObject *counts, PyObject *key, PyObject *by)
+{
+    /* one lookup for a key not seen before (most of them): setdefault grows the dict */
+    Py_ssize_t size = PyDict_GET_SIZE(counts);
+    PyObject *old = PyDict_SetDefault(counts, key, by); /* borrowed */
+    PyObject *new;
+    if (old == NULL)
+        return -1;
+    if (PyDict_GET_SIZE(counts) != size)
+        return 0;
+    if (PyLong_CheckExact(old) && PyLong_CheckExact(by)) {
+        int overflow = 0;
+        long long a = PyLong_AsLongLongAndOverflow(old, &overflow);
+        long long b = overflow ? 0 : PyLong_AsLongLongAndOverflow(by, &overflow);
+        if (!overflow && a < SMALL && b < SMALL && a > -SMALL && b > -SMALL)
+            new = PyLong_FromLongLong(a + b);
+        else
+            new = PyNumber_Add(old, by);
+    }
+    else {
+        new = PyNumber_Add(old, by);
+    }
+    if (new == NULL)
+        return -1;
+    int rc = PyDict_SetItem(counts, key, new);
+    Py_DECREF(new);
+    return rc;
+}
+
+/* profiler.<name> += by. 0 or -1. */
+static int
+add_to_attr(PyObject *profiler, PyObject *name, Py_ssize_t by)
+{
+    PyObject *old = PyObject_GetAttr(profiler, name);
+    if (old == NULL)
+        return -1;
+    PyObject *step = PyLong_FromSsize_t(by);
+    PyObject *new = step ? PyNumber_Add(old, step) : NULL;
+    Py_DECREF(old);
+    Py_XDECREF(step);
+    if (new == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(profiler, name, new);
+    Py_DECREF(new);
+    return rc;
+}
+
+/* FieldProfiler.add(values) for `profiler`: 1 done, 0 left to Python (nothing changed), -1. */
+static int
+add_field(PyObject *profiler, PyObject *values)
+{
+    if (!PyTuple_CheckExact(values))
+        return 0;
+    Py_ssize_t n = PyTuple_GET_SIZE(values);
+    if (n == 0)
+        return 1;
+    if (n > MAX_MULTI)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(values, i)))
+            return 0;
+    }
+    PyObject *counts = PyObject_GetAttr(profiler, s_counts);
+    if (counts == NULL)
+        return -1;
+    if (!PyDict_CheckExact(counts)) {
+        Py_DECREF(counts);
+        return 0;
+    }
+    int rc = 1;
+    if (n == 1) {
+        if (bump(counts, PyTuple_GET_ITEM(values, 0), one) < 0)
+            rc = -1;
+        Py_DECREF(counts);
+        return rc;
+    }
+    /* tuple(dict.fromkeys(values)): the first of equal values, in order */
+    PyObject *distinct[MAX_MULTI];
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyTuple_GET_ITEM(values, i);
+        int seen = 0;
+        for (Py_ssize_t j = 0; j < kept && !seen; j++) {
+            seen = distinct[j] == value || PyUnicode_Compare(distinct[j], value) == 0;
+        }
+        if (!seen)
+            distinct[kept++] = value;
+    }
+    if (kept > 1 && (add_to_attr(profiler, s_multi, 1) < 0 ||
+                     add_to_attr(profiler, s_extra, kept - 1) < 0))
+        rc = -1;
+    for (Py_ssize_t j = 0; j < kept && rc == 1; j++) {
+        if (bump(counts, distinct[j], one) < 0)
+            rc = -1;
+    }
+    Py_DECREF(counts);
+    return rc;
+}
+
+static PyObject *
+add(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *fields, *attrs;
+    if (!PyArg_ParseTuple(args, "O!O:add", &PyDict_Type, &fields, &attrs))
+        return NULL;
+    if (!PyDict_CheckExact(attrs) || !PyDict_CheckExact(fields)) {
+        PyObject *items = PyObject_CallMethod(attrs, "items", NULL);
+        PyObject *all = items == NULL ? NULL : PySequence_List(items);
+        Py_XDECREF(items);
+        return all;
+    }
+    PyObject *left = NULL;
+    PyObject *name, *values;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(attrs, &pos, &name, &values)) {
+        int done = 0;
+        /* held: an int subclass's __add__ (a count that is not an exact int) could run code */
+        Py_INCREF(name);
+        Py_INCREF(values);
+        if (PyUnicode_CheckExact(name)) {
+            PyObject *profiler = PyDict_GetItemWithError(fields, name); /* borrowed */
+            if (profiler == NULL && PyErr_Occurred())
+                done = -1;
+            if (profiler != NULL) {
+                Py_INCREF(profiler);
+                done = add_field(profiler, values);
+                Py_DECREF(profiler);
+            }
+        }
+        if (done == 0) {
+            PyObject *pair = NULL;
+            if ((left != NULL || (left = PyList_New(0)) != NULL) &&
+                (pair = PyTuple_Pack(2, name, values)) != NULL && PyList_Append(left, pair) == 0)
+                done = 1;
+            else
+                done = -1;
+            Py_XDECREF(pair);
+        }
+        Py_DECREF(name);
+        Py_DECREF(values);
+        if (done < 0)
+            goto error;
+    }
+    if (left == NULL)
+        Py_RETURN_NONE;
+    return left;
+error:
+    Py_XDECREF(left);
+    return NULL;
+}
+
+static PyObject *
+add_each(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *counts, *values;
+    if (!PyArg_ParseTuple(args, "OO:add_each", &counts, &values))
+        return NULL;
+    if (!PyDict_CheckExact(counts))
+        Py_RETURN_FALSE;
+    if (PyList_CheckExact(values)) { /* as list iteration does: by index, the size read anew */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); i++) {
+            PyObject *value = Py_NewRef(PyList_GET_ITEM(values, i));
+            int rc = bump(counts, value, one);
+            Py_DECREF(value);
+            if (rc < 0)
+                return NULL;
+        }
+        Py_RETURN_TRUE;
+    }
+    PyObject *items = PyObject_GetIter(values);
+    if (items == NULL)
+        return NULL;
+    PyObject *value;
+    while ((value = PyIter_Next(items)) != NULL) {
+        int rc = bump(counts, value, one);
+        Py_DECREF(value);
+        if (rc < 0)
+            break;
+    }
+    Py_DECREF(items);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+/* ---- shapes (ASCII only) --------------------------------------------------------------- */
+
+/* str.isspace for ASCII: \t \n \v \f \r, the separators \x1c-\x1f, and space */
+static int
+is_space(unsigned char c)
+{
+    return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20);
+}
+
+static int
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int
+is_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+is_hex(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* profile.AWKWARD for ASCII: whitespace and / ? # % */
+static int
+is_awkward(unsigned char c)
+{
+    return is_space(c) || c == '/' || c == '?' || c == '#' || c == '%';
+}
+
+/* `_case(value)`: str.islower / str.isupper for ASCII */
+static const char *
+case_of(const unsigned char *p, Py_ssize_t n)
+{
+    int lower = 0, upper = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lower |= p[i] >= 'a' && p[i] <= 'z';
+        upper |= p[i] >= 'A' && p[i] <= 'Z';
+    }
+    if (lower && !upper)
+        return "lower";
+    if (upper && !lower)
+        return "UPPER";
+    return "Mixed";
+}
+
+/* whether a match up to `at` may end there: `$` matches at the end or before a final newline */
+static int
+ends_at(Py_ssize_t at, Py_ssize_t n, const unsigned char *p)
+{
+    return at == n || (at == n - 1 && p[at] == '\n');
+}
+
+/* _UUID.match */
+static int
+is_uuid(const unsigned char *p, Py_ssize_t n)
+{
+    static const int groups[5] = {8, 4, 4, 4, 12};
+    Py_ssize_t at = 0;
+    for (int g = 0; g < 5; g++) {
+        if (g > 0) {
+            if (at >= n || p[at] != '-')
+                return 0;
+            at++;
+        }
+        for (int k = 0; k < groups[g]; k++, at++) {
+            if (at >= n || !is_hex(p[at]))
+                return 0;
+        }
+    }
+    return ends_at(at, n, p);
+}
+
+/* _SID.match: S-1-\d+(-\d+)+$ */
+static int
+is_sid(const unsigned char *p, Py_ssize_t n)
+{
+    if (n < 4 || memcmp(p, "S-1-", 4) != 0)
+        return 0;
+    Py_ssize_t at = 4;
+    int groups = 0;
+    for (;;) {
+        Py_ssize_t start = at;
+        while (at < n && is_digit(p[at]))
+            at++;
+        if (at == start)
+            return 0;
+        groups++;
+        if (at < n && p[at] == '-' && at + 1 < n && is_digit(p[at + 1])) {
+            at++;
+            continue;
+        }
+        return groups >= 2 && ends_at(at, n, p);
+    }
+}
+
+static PyObject *
+ascii_text(const char *text, Py_ssize_t size)
+{
+    PyObject *out = PyUnicode_New(size, 127);
+    if (out != NULL)
+        memcpy(PyUnicode_DATA(out), text, (size_t)size);
+    return out;
+}
+
+/* `_clean_shape(value)` for the ASCII value p[:n]: a new str */
+static PyObject *
+clean_shape(const unsigned char *p, Py_ssize_t n)
+{
+    char buf[64];
+    Py_ssize_t digits = 0, alpha = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        digits += is_digit(p[i]);
+        alpha += is_alpha(p[i]);
+    }
+    if (n > 0 && digits == n) {
+        int size = snprintf(buf, sizeof buf, "%zd digits%s", n,
+                            n > 1 && p[0] == '0' ? ", leading zero" : "");
+        return ascii_text(buf, size);
+    }
+    const unsigned char *at = n > 0 ? memchr(p, '@', (size_t)n) : NULL;
+    if (at != NULL) {
+        const unsigned char *last = p + n - 1;
+        while (*last != '@')
+            last--;
+        Py_ssize_t start = last - p + 1;
+        if (last > p && memchr(last + 1, '.', (size_t)(n - start)) != NULL) {
+            PyObject *out = PyUnicode_New(7 + n - start, 127);
+            if (out == NULL)
+                return NULL;
+            char *data = PyUnicode_DATA(out);
+            memcpy(data, "email @", 7);
+            for (Py_ssize_t i = start; i < n; i++)
+                data[7 + i - start] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+            return out;
+        }
+    }
+    if (n > 0 && alpha == n)
+        return PyUnicode_FromFormat("%s letters", case_of(p, n));
+    if (n > 0 && alpha + digits == n)
+        return PyUnicode_FromFormat("%s alnum", case_of(p, n));
+    if (is_uuid(p, n))
+        return PyUnicode_FromString("uuid");
+    if (is_sid(p, n))
+        return Py_NewRef(s_sid);
+    char seen[128] = {0};
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_digit(p[i]) && !is_alpha(p[i]))
+            seen[p[i]] = 1;
+    }
+    int size = snprintf(buf, sizeof buf, "%s alnum+", case_of(p, n));
+    for (int c = 0; c < 128 && size < SHAPE_CUT; c++) {
+        if (seen[c])
+            buf[size++] = (char)c;
+    }
+    return ascii_text(buf, size);
+}
+
+/* `value_shape(value)` for the ASCII value p[:n]: a new str */
+static PyObject *
+value_shape(const unsigned char *p, Py_ssize_t n)
+{
+    Py_ssize_t spaces = 0;
+    while (spaces < n && is_space(p[spaces]))
+        spaces++;
+    if (spaces == n)
+        return Py_NewRef(s_blank);
+    if (spaces > 0 || is_space(p[n - 1]))
+        return Py_NewRef(s_whitespace);
+    if (memchr(p, ' ', (size_t)n) != NULL)
+        return Py_NewRef(s_spaces);
+    return clean_shape(p, n);
+}
+
+/* whether `value` is an exact str of ASCII characters (their bytes at PyUnicode_DATA) */
+static int
+is_ascii_str(PyObject *value)
+{
+    if (!PyUnicode_CheckExact(value))
+        return 0;
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(value) < 0) { /* a legacy str (gone in 3.12): let Python see it */
+        PyErr_Clear();
+        return 0;
+    }
+#endif
+    return PyUnicode_IS_ASCII(value);
+}
+
+static int
+ascii_arg(PyObject *value, const unsigned char **p, Py_ssize_t *n)
+{
+    if (!is_ascii_str(value)) {
+        PyErr_SetString(PyExc_ValueError, "only an ASCII str is shaped in C");
+        return -1;
+    }
+    *p = PyUnicode_DATA(value);
+    *n = PyUnicode_GET_LENGTH(value);
+    return 0;
+}
+
+static PyObject *
+py_value_shape(PyObject *Py_UNUSED(module), PyObject *value)
+{
+    const unsigned char *p;
+    Py_ssize_t n;
+    return ascii_arg(value, &p, &n) < 0 ? NULL : value_shape(p, n);
+}
+
+static PyObject *
+py_clean_shape(PyObject *Py_UNUSED(module), PyObject *value)
+{
+    const unsigned char *p;
+    Py_ssize_t n;
+    return ascii_arg(value, &p, &n) < 0 ? NULL : clean_shape(p, n);
+}
+
+/* shape and awkwardness of one value: C for an exact ASCII str, else fallback(value); `fold`
+ * set when str.casefold may change the value (a capital, or not an ASCII str) */
+static PyObject *
+shape_one(PyObject *value, PyObject *fallback, int *awkward, int *fold)
+{
+    if (is_ascii_str(value)) {
+        const unsigned char *p = PyUnicode_DATA(value);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+        *awkward = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            *awkward |= is_awkward(p[i]);
+            *fold |= p[i] >= 'A' && p[i] <= 'Z';
+        }
+        return value_shape(p, n);
+    }
+    *fold = 1;
+    PyObject *pair = PyObject_CallOneArg(fallback, value);
+    if (pair == NULL)
+        return NULL;
+    if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+        Py_DECREF(pair);
+        PyErr_SetString(PyExc_TypeError, "fallback must return (shape, awkward)");
+        return NULL;
+    }
+    *awkward = PyObject_IsTrue(PyTuple_GET_ITEM(pair, 1));
+    PyObject *shape = *awkward < 0 ? NULL : Py_NewRef(PyTuple_GET_ITEM(pair, 0));
+    Py_DECREF(pair);
+    return shape;
+}
+
+static PyObject *
+shape_counts(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *counts, *fallback;
+    if (!PyArg_ParseTuple(args, "O!O:shape_counts", &PyDict_Type, &counts, &fallback))
+        return NULL;
+    PyObject *shapes = PyDict_New();
+    PyObject *awkward = PyLong_FromLong(0);
+    Py_ssize_t shortest = PY_SSIZE_T_MAX, longest = -1;
+    int fold = 0;
+    PyObject *value, *count;
+    Py_ssize_t pos = 0;
+    if (shapes == NULL || awkward == NULL)
+        goto error;
+    while (PyDict_Next(counts, &pos, &value, &count)) {
+        Py_INCREF(value);
+        Py_INCREF(count);
+        int bad = 0;
+        PyObject *shape = shape_one(value, fallback, &bad, &fold);
+        Py_ssize_t length = shape == NULL ? -1 : PyObject_Length(value);
+        int rc = shape == NULL || length < 0 ? -1 : bump(shapes, shape, count);
+        if (rc == 0 && bad) {
+            PyObject *sum = PyNumber_Add(awkward, count);
+            if (sum == NULL)
+                rc = -1;
+            else
+                Py_SETREF(awkward, sum);
+        }
+        Py_XDECREF(shape);
+        Py_DECREF(value);
+        Py_DECREF(count);
+        if (rc < 0)
+            goto error;
+        if (length < shortest)
+            shortest = length;
+        if (length > longest)
+            longest = length;
+    }
+    if (longest < 0)
+        return Py_BuildValue("(NNOOO)", shapes, awkward, Py_None, Py_None, Py_False);
+    return Py_BuildValue("(NNnnO)", shapes, awkward, shortest, longest,
+                         fold ? Py_True : Py_False);
+error:
+    Py_XDECREF(shapes);
+    Py_XDECREF(awkward);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"add", add, METH_VARARGS,
+     "add(fields, attrs) -> list | None\n\nSourceProfiler.add's loop over attrs; returns the "
+     "(name, values) pairs left to the Python code, or None."},
+    {"add_each", add_each, METH_VARARGS,
+     "add_each(counts, values) -> bool\n\nFieldProfiler.add_each's loop; False (nothing done) "
+     "when counts is not an exact dict."},
+    {"shape_counts", shape_counts, METH_VARARGS,
+     "shape_counts(counts, fallback) -> (shapes, awkward, shortest, longest, fold)\n\n"
+     "value_shape summed by records, the records of awkward values, the shortest and longest "
+     "length, whether casefold may change a value."},
+    {"value_shape", py_value_shape, METH_O, "value_shape(value) for an ASCII str."},
+    {"clean_shape", py_clean_shape, METH_O, "_clean_shape(value) for an ASCII str."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "authprobe.analysis._profile",
+    "The per-value work of analysis/profile.py in C (see authprobe/analysis/_profile.c).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC
+PyInit__profile(void)
+{
+    s_counts = PyUnicode_InternFromString("counts");
+    s_extra = PyUnicode_InternFromString("_extra");
+    s_multi = PyUnicode_InternFromString("_multi");
+    s_sid = PyUnicode_FromString("sid (S-1-\xe2\x80\xa6)");
+    s_blank = PyUnicode_FromString("blank");
+    s_whitespace = PyUnicode_FromString("leading/trailing whitespace");
+    s_spaces = PyUnicode_FromString("text with spaces");
+    one = PyLong_FromLong(1);
+    if (!s_counts || !s_extra || !s_multi || !s_sid || !s_blank || !s_whitespace || !s_spaces ||
+        !one)
+        return NULL;
+    return PyModule_Create(&module);
+}
