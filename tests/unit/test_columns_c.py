@@ -24,6 +24,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def _both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests choose the loop themselves: a user's switch does not apply."""
+    monkeypatch.delenv("AUTHPROBE_PURE_COLUMNS", raising=False)
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON", raising=False)
+
+
 @contextmanager
 def pure() -> Iterator[None]:
     fastpath.FORCE_PURE = True

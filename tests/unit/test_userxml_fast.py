@@ -46,6 +46,7 @@ CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "alma"
 def _both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests choose the path themselves: a user's AUTHPROBE_PURE_XML does not apply."""
     monkeypatch.delenv("AUTHPROBE_PURE_XML", raising=False)
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON", raising=False)
 
 
 @dataclass
@@ -342,7 +343,8 @@ def test_unusual_documents_go_to_lxml(doc: bytes) -> None:
 
 
 def test_pure_xml_variable_forces_lxml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """AUTHPROBE_PURE_XML=1 reads with lxml alone, as a schema (--xsd) does."""
+    """AUTHPROBE_PURE_XML=1 (or AUTHPROBE_PURE_PYTHON=1) reads with lxml alone, as a schema
+    (--xsd) does."""
     path = tmp_path / "u.xml"
     path.write_text(f"<users>{_users(3)}</users>", encoding="utf-8")
 
@@ -355,6 +357,10 @@ def test_pure_xml_variable_forces_lxml(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setattr(fast_users, "read_users", refuse)
     assert len(list(SisExtract([path]).records())) == 3
     monkeypatch.delenv("AUTHPROBE_PURE_XML")
+    monkeypatch.setenv("AUTHPROBE_PURE_PYTHON", "1")  # every C path off
+    assert not fast_users.enabled()
+    assert len(list(SisExtract([path]).records())) == 3
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON")
     with pytest.raises(AssertionError, match="C path"):
         list(SisExtract([path]).records())
 

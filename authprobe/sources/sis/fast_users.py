@@ -11,7 +11,8 @@ records, stats and error as with lxml alone.
 Records are held back one block: lxml's iterparse gives no record of the last ~100 KB read before
 an error, so a record given here is one lxml gives before failing too.
 
-`AUTHPROBE_PURE_XML=1` (or `FORCE_PURE = True`) turns the fast path off; so does a missing build
+`AUTHPROBE_PURE_XML=1` (or `AUTHPROBE_PURE_PYTHON=1`, which turns every C path off, or
+`FORCE_PURE = True`) turns the fast path off; so does a missing build
 (no compiler or libxml2 headers at install).
 """
 
@@ -70,7 +71,12 @@ class Fallback:
 
 def enabled() -> bool:
     """Whether `read_users` may use the C parser."""
-    return BUILT and not FORCE_PURE and not os.environ.get("AUTHPROBE_PURE_XML")
+    return (
+        BUILT
+        and not FORCE_PURE
+        and not os.environ.get("AUTHPROBE_PURE_XML")
+        and not os.environ.get("AUTHPROBE_PURE_PYTHON")
+    )
 
 
 Reference = Callable[[IO[bytes], str, Root], Iterator[Record]]
