@@ -29,6 +29,11 @@
  * values)`; `info_kinds` maps an info key to whether it is a name part, `kind_of(key)` files a
  * new key. `lists` are (refs, populations, name numbers, name texts).
  *
+ * And `fold(values)`: `[value.strip().casefold() for value in values]` (how the pre-flight
+ * compares identifiers), where an ASCII value that neither starts nor ends with whitespace and
+ * holds no capital is its own result (the same object); any other value goes through the two
+ * str methods themselves.
+ *
  * A record whose attrs or info is not a dict, or whose values are not all tuples, is left to
  * Python: add() returns None before appending anything, and LoadColumns adds it with the
  * Python code (tests/unit/test_columns_c.py holds the two paths to the same lists).
@@ -565,18 +570,95 @@ static PyTypeObject IndexCollectorType = {
     .tp_getset = index_getset,
 };
 
+/* ---- fold ---------------------------------------------------------------------------------- */
+
+static PyObject *S_STRIP_NAME, *S_CASEFOLD_NAME;
+
+/* What str.strip() removes among ASCII characters (Py_UNICODE_ISSPACE). */
+static int
+ascii_space(Py_UCS1 c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* Whether strip() and casefold() leave `value` as it is (decided on ASCII only). */
+static int
+already_folded(PyObject *value)
+{
+    if (!PyUnicode_CheckExact(value) || PyUnicode_READY(value) < 0 || !PyUnicode_IS_ASCII(value)) {
+        return 0;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+    const Py_UCS1 *data = PyUnicode_1BYTE_DATA(value);
+    if (n == 0) {
+        return 1;
+    }
+    if (ascii_space(data[0]) || ascii_space(data[n - 1])) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (data[i] >= 'A' && data[i] <= 'Z') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static PyObject *
+fold(PyObject *module, PyObject *values)
+{
+    if (!PyList_CheckExact(values)) {
+        PyErr_SetString(PyExc_TypeError, "fold() takes a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyList_GET_ITEM(values, i);
+        PyObject *folded;
+        if (already_folded(value)) {
+            Py_INCREF(value);
+            folded = value;
+        }
+        else {
+            PyObject *stripped = PyObject_CallMethodNoArgs(value, S_STRIP_NAME);
+            if (stripped == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            folded = PyObject_CallMethodNoArgs(stripped, S_CASEFOLD_NAME);
+            Py_DECREF(stripped);
+            if (folded == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        }
+        PyList_SET_ITEM(out, i, folded);
+    }
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"fold", (PyCFunction)fold, METH_O,
+     "[value.strip().casefold() for value in values], at C speed."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef columns_module = {
     PyModuleDef_HEAD_INIT, "authprobe.analysis._columns",
-    "LoadColumns.add in C (see authprobe/analysis/loadcolumns.py).", -1, NULL,
+    "LoadColumns.add in C (see authprobe/analysis/loadcolumns.py).", -1, module_methods,
 };
 
 PyMODINIT_FUNC
 PyInit__columns(void)
 {
     const char *texts[] = {"attrs", "info", "ref", "population", "birth_date", "first_name",
-                           "last_name", "account_type", "email:all"};
+                           "last_name", "account_type", "email:all", "strip", "casefold"};
     PyObject **slots[] = {&S_ATTRS, &S_INFO, &S_REF, &S_POPULATION, &S_BIRTH, &S_FIRST,
-                          &S_LAST, &S_ACCOUNT, &S_EMAIL_ALL};
+                          &S_LAST, &S_ACCOUNT, &S_EMAIL_ALL, &S_STRIP_NAME, &S_CASEFOLD_NAME};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         *slots[i] = PyUnicode_InternFromString(texts[i]);
         if (*slots[i] == NULL) {

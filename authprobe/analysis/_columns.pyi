@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from authprobe.model import Record
 
+def fold(values: list[str], /) -> list[str]: ...
+
 class Collector:
     records: int
     def __init__(

@@ -353,7 +353,10 @@ class LoadColumns:
 def _folded_frame(columns: dict[str, pl.Series], raw: list[str]) -> pl.DataFrame:
     """`columns` plus `V`: the values of `raw` trimmed and casefolded (Python's own `strip`
     and `casefold`, mapped at C speed), without the rows whose value is then empty."""
-    folded = list(map(str.casefold, map(str.strip, raw)))
+    module = fastpath.columns()
+    folded = (
+        module.fold(raw) if module is not None else list(map(str.casefold, map(str.strip, raw)))
+    )
     frame = pl.DataFrame({**columns, V: pl.Series(folded, dtype=pl.String)})
     if "" in folded:
         frame = frame.filter(pl.col(V) != "")

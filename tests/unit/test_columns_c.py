@@ -187,3 +187,32 @@ def test_the_switch_turns_the_c_loop_off(monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.delenv(switch)
     assert LoadColumns()._fast is not None
     assert SideIndex(SourceKind.SIS)._fast is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(
+                [
+                    *"aZz09 -@.\t\n\r\x0b\x0c",
+                    "\x1c",
+                    "\x1f",
+                    "\x85",
+                    "\xa0",
+                    "\u2003",
+                    "İ",
+                    "ß",
+                    "Ǆ",
+                ]
+            ),
+            max_size=6,
+        ),
+        max_size=30,
+    )
+)
+def test_fold_is_strip_then_casefold(values: list[str]) -> None:
+    """The C fold gives `value.strip().casefold()` for every value: ASCII and not, capitals,
+    every kind of whitespace Python strips at either end."""
+    assert fastpath.MODULE is not None
+    assert fastpath.MODULE.fold(values) == [value.strip().casefold() for value in values]
