@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import Protocol
+
+from authprobe.model import Record
 
 
 def _load() -> ModuleType | None:
@@ -37,3 +40,53 @@ def columns() -> ModuleType | None:
     ):
         return None
     return MODULE
+
+
+class CLoop(Protocol):
+    """What both C loops offer (`_columns.Collector`, `_columns.IndexCollector`)."""
+
+    records: int
+
+    def add(self, record: Record, /) -> bool | None: ...
+
+
+class Collected:
+    """The record count and the `add` of a collector whose per-record loop may run in C.
+
+    A subclass sets `_fast` (its C loop, or None) and `_records`, and defines `_add` (the Python
+    loop, which numbers the record by `records` and sets it) and `_flush` (lists into columns).
+    """
+
+    _fast: CLoop | None
+    _records: int
+
+    @property
+    def records(self) -> int:
+        """Records added."""
+        return self._fast.records if self._fast is not None else self._records
+
+    @records.setter
+    def records(self, count: int) -> None:
+        if self._fast is not None:
+            self._fast.records = count
+        else:
+            self._records = count
+
+    def add(self, record: Record) -> None:
+        """Collect one record: the C loop, or the Python one for a record it leaves (not plain
+        dicts and tuples) or when it is off."""
+        fast = self._fast
+        if fast is None:
+            self._add(record)
+            return
+        due = fast.add(record)
+        if due is None:
+            self._add(record)
+        elif due:
+            self._flush()
+
+    def _add(self, record: Record) -> None:
+        raise NotImplementedError
+
+    def _flush(self) -> None:
+        raise NotImplementedError

@@ -79,7 +79,7 @@ class AccountTypes:
     other: tuple[tuple[str, int], ...]
 
 
-class LoadColumns:
+class LoadColumns(fastpath.Collected):
     """One side of the pre-flight, column-wise (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -123,18 +123,6 @@ class LoadColumns:
             self._key, self._mail_rec, self._mail, self._refs, self._groups, self._accounts,
         )  # fmt: skip
 
-    @property
-    def records(self) -> int:
-        """Records added."""
-        return self._fast.records if self._fast is not None else self._records
-
-    @records.setter
-    def records(self, count: int) -> None:
-        if self._fast is not None:
-            self._fast.records = count
-        else:
-            self._records = count
-
     def _code(self, name: str) -> int:
         """The field's code, or -1 for a field that is not an identifier."""
         code = self.field_codes.get(name)
@@ -147,24 +135,11 @@ class LoadColumns:
                     code = self._other[name] = -1
         return code
 
-    def add(self, record: Record) -> None:
-        """Collect one record (SIS records in load order).
+    def _add(self, record: Record) -> None:
+        """`add` in Python (the reference of `_columns.Collector.add`).
 
         Only raw values are appended here; trimming, casefolding and the person keys are done
-        in bulk when the lists are moved into polars columns (`_flush`): per record, a few
-        appends; per distinct name or date, one normalisation."""
-        fast = self._fast
-        if fast is not None:
-            due = fast.add(record)
-            if due is None:  # not plain dicts and tuples: the Python loop takes it
-                self._add(record)
-            elif due:
-                self._flush()
-            return
-        self._add(record)
-
-    def _add(self, record: Record) -> None:
-        """`add` in Python (the reference of `_columns.Collector.add`)."""
+        in bulk when the lists are moved into polars columns (`_flush`)."""
         number = self.records
         self.records = number + 1
         field_codes, other = self.field_codes, self._other

@@ -34,7 +34,7 @@ field that never carries an identifier."""
 _UNSEEN: Any = object()
 
 
-class SideIndex:
+class SideIndex(fastpath.Collected):
     """One source, column-wise: per field, (record number, value) rows in polars columns."""
 
     def __init__(self, source: SourceKind) -> None:
@@ -66,18 +66,6 @@ class SideIndex:
                 (self._refs, self._pops, self._name_numbers, self._name_texts), FLUSH_EVERY,
             )  # fmt: skip
 
-    @property
-    def records(self) -> int:
-        """Records added."""
-        return self._fast.records if self._fast is not None else self._records
-
-    @records.setter
-    def records(self, count: int) -> None:
-        if self._fast is not None:
-            self._fast.records = count
-        else:
-            self._records = count
-
     def _info_kind(self, key: str) -> bool:
         """Whether the info key `key` holds a name part (decided once per key)."""
         is_name = self._info_kinds[key] = key.casefold() in NAME_PART_FIELDS
@@ -97,18 +85,6 @@ class SideIndex:
             slot = (numbers.append, texts.append)
         self._slots[name] = slot
         return slot
-
-    def add(self, record: Record) -> None:
-        """Collect one record."""
-        fast = self._fast
-        if fast is not None:
-            due = fast.add(record)
-            if due is None:  # not plain dicts and tuples: the Python loop takes it
-                self._add(record)
-            elif due:
-                self._flush()
-            return
-        self._add(record)
 
     def _add(self, record: Record) -> None:
         """`add` in Python (the reference of `_columns.IndexCollector.add`)."""
