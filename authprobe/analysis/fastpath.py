@@ -10,22 +10,13 @@ new collectors use the Python loops.
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 from typing import Protocol
 
 from authprobe.model import Record
+from authprobe.runtime import native
 
-
-def _load() -> ModuleType | None:
-    try:
-        from authprobe.analysis import _columns
-    except ImportError:  # pragma: no cover - depends on the install (no C compiler)
-        return None
-    return _columns
-
-
-MODULE = _load()
+MODULE = native.load("authprobe.analysis._columns")
 """`authprobe.analysis._columns`, or None when it was not built."""
 FORCE_PURE = False
 """Set by tests to collect with the Python loops only."""
@@ -33,11 +24,7 @@ FORCE_PURE = False
 
 def columns() -> ModuleType | None:
     """The C module when new collectors may use it, else None."""
-    if (
-        FORCE_PURE
-        or os.environ.get("AUTHPROBE_PURE_COLUMNS")
-        or os.environ.get("AUTHPROBE_PURE_PYTHON")
-    ):
+    if FORCE_PURE or native.pure("AUTHPROBE_PURE_COLUMNS"):
         return None
     return MODULE
 

@@ -12,7 +12,6 @@ whatever it does not handle.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -30,6 +29,7 @@ from authprobe.model import (
     ShapeCount,
     SourceKind,
 )
+from authprobe.runtime import native
 from authprobe.wording import plural
 
 if TYPE_CHECKING:
@@ -55,13 +55,9 @@ def _load_fast() -> ModuleType | None:
     """`_profile` (C, built at install when a compiler is there), else None; None too when
     AUTHPROBE_PURE_PROFILE or AUTHPROBE_PURE_PYTHON (every C path off) is set (to compare the
     two: bench/profile_fast.py)."""
-    if os.environ.get("AUTHPROBE_PURE_PROFILE") or os.environ.get("AUTHPROBE_PURE_PYTHON"):
+    if native.pure("AUTHPROBE_PURE_PROFILE"):
         return None
-    try:
-        from authprobe.analysis import _profile
-    except ImportError:
-        return None
-    return _profile
+    return native.load("authprobe.analysis._profile")
 
 
 _FAST = _load_fast()

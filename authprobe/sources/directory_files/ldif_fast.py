@@ -22,12 +22,12 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
-import os
 from collections.abc import Callable, Generator, Iterable
 from typing import IO, TYPE_CHECKING, TypeVar
 
 from authprobe import runtime
 from authprobe.model import Record
+from authprobe.runtime import native
 from authprobe.sources.ldap import ad
 
 if TYPE_CHECKING:
@@ -35,15 +35,8 @@ if TYPE_CHECKING:
     from authprobe.sources.directory_files.ldif import EntryConverter
 
 
-def _load() -> type[Parser] | None:
-    try:
-        from authprobe.sources.directory_files._ldif import Parser
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    return Parser
-
-
-_PARSER = _load()
+_MODULE = native.load("authprobe.sources.directory_files._ldif")
+_PARSER: type[Parser] | None = None if _MODULE is None else _MODULE.Parser
 BUILT = _PARSER is not None
 """Whether the C module was built at install."""
 FORCE_PURE = False
@@ -64,12 +57,7 @@ Parse = Callable[
 
 def enabled() -> bool:
     """Whether `LdifFile` may use the C parser."""
-    return (
-        BUILT
-        and not FORCE_PURE
-        and not os.environ.get("AUTHPROBE_PURE_LDIF")
-        and not os.environ.get("AUTHPROBE_PURE_PYTHON")
-    )
+    return BUILT and not FORCE_PURE and not native.pure("AUTHPROBE_PURE_LDIF")
 
 
 def read(

@@ -8,10 +8,10 @@ when a compiler is there) when it is built. An entry the walk cannot take whole 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Final, TypeVar
 
+from authprobe.runtime import native
 from authprobe.sources.ldap.ber import BerError, parse_entry
 from authprobe.sources.ldap.limits import MAX_VALUE_RANGE
 
@@ -124,13 +124,10 @@ def _load_accelerator() -> Callable[..., int] | None:
 
     AUTHPROBE_PURE_PYTHON=1 turns it off (to compare the two; bench/ldap_scan.py).
     """
-    if os.environ.get("AUTHPROBE_PURE_PYTHON"):
+    module = None if native.pure() else native.load("authprobe.sources.ldap._bercount")
+    if module is None:
         return None
-    try:
-        from authprobe.sources.ldap import _bercount
-    except ImportError:
-        return None
-    count: Callable[..., int] = _bercount.count_entry
+    count: Callable[..., int] = module.count_entry
     return count
 
 

@@ -18,13 +18,13 @@ an error, so a record given here is one lxml gives before failing too.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from authprobe.model import ReadStats, Record
+from authprobe.runtime import native
 from authprobe.sources.sis.root import Root
 from authprobe.sources.sis.user_xml import (
     EMPTY_IDENTIFIER,
@@ -37,15 +37,8 @@ if TYPE_CHECKING:
     from authprobe.sources.sis._userxml import Parser
 
 
-def _load() -> type[Parser] | None:
-    try:
-        from authprobe.sources.sis._userxml import Parser
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    return Parser
-
-
-_PARSER = _load()
+_MODULE = native.load("authprobe.sources.sis._userxml")
+_PARSER: type[Parser] | None = None if _MODULE is None else _MODULE.Parser
 BUILT = _PARSER is not None
 """Whether the C module was built at install."""
 FORCE_PURE = False
@@ -71,12 +64,7 @@ class Fallback:
 
 def enabled() -> bool:
     """Whether `read_users` may use the C parser."""
-    return (
-        BUILT
-        and not FORCE_PURE
-        and not os.environ.get("AUTHPROBE_PURE_XML")
-        and not os.environ.get("AUTHPROBE_PURE_PYTHON")
-    )
+    return BUILT and not FORCE_PURE and not native.pure("AUTHPROBE_PURE_XML")
 
 
 Reference = Callable[[IO[bytes], str, Root], Iterator[Record]]
