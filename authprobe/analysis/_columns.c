@@ -46,14 +46,27 @@ enum {
     C_GROUPS, C_ACCOUNTS, N_LISTS
 };
 
+/* The head both collectors share: the records added and how often their lists are flushed. */
+#define COUNTED_HEAD                                                                         \
+    PyObject_HEAD                                                                            \
+    Py_ssize_t records;                                                                      \
+    Py_ssize_t flush_every;
+
 typedef struct {
-    PyObject_HEAD
+    COUNTED_HEAD
+} Counted;
+
+/* What the collectors read of a record (new references). */
+typedef struct {
+    PyObject *attrs, *info, *ref, *population;
+} Parts;
+
+typedef struct {
+    COUNTED_HEAD
     PyObject *codes;
     PyObject *other;
     PyObject *code_of;
     PyObject *lists[N_LISTS];
-    Py_ssize_t records;
-    Py_ssize_t flush_every;
 } Collector;
 
 static PyObject *S_ATTRS, *S_INFO, *S_REF, *S_POPULATION, *S_BIRTH, *S_FIRST, *S_LAST,
@@ -228,61 +241,51 @@ add_person(Collector *self, PyObject *attrs, PyObject *info, PyObject *number)
     return 0;
 }
 
+/* The part of `add` that differs: append one record's parts (numbered `number`). */
+typedef int (*Apply)(PyObject *self, const Parts *parts, PyObject *number);
+
+/* `add` of either collector: read the record's parts, leave it to Python (None) when this loop
+ * does not take it, else `apply` them and count the record (True when a flush is due). */
 static PyObject *
-collector_add(Collector *self, PyObject *record)
+collect(Counted *self, PyObject *record, Apply apply)
 {
-    PyObject *attrs = PyObject_GetAttr(record, S_ATTRS);
-    if (attrs == NULL) {
-        return NULL;
-    }
-    PyObject *info = PyObject_GetAttr(record, S_INFO);
-    PyObject *ref = info == NULL ? NULL : PyObject_GetAttr(record, S_REF);
-    PyObject *population = ref == NULL ? NULL : PyObject_GetAttr(record, S_POPULATION);
+    Parts parts = {NULL, NULL, NULL, NULL};
     PyObject *number = NULL;
     PyObject *result = NULL;
-    if (population == NULL) {
+    if ((parts.attrs = PyObject_GetAttr(record, S_ATTRS)) == NULL ||
+        (parts.info = PyObject_GetAttr(record, S_INFO)) == NULL ||
+        (parts.ref = PyObject_GetAttr(record, S_REF)) == NULL ||
+        (parts.population = PyObject_GetAttr(record, S_POPULATION)) == NULL) {
         goto done;
     }
-    if (!handled(attrs, info)) {
+    if (!handled(parts.attrs, parts.info)) {
         result = Py_None;
         Py_INCREF(result);
         goto done;
     }
     number = PyLong_FromSsize_t(self->records);
-    if (number == NULL || add_values(self, attrs, number) < 0 ||
-        add_person(self, attrs, info, number) < 0 || put(self, C_REFS, ref) < 0 ||
-        put(self, C_GROUPS, population) < 0) {
-        goto done;
-    }
-    PyObject *account = info_get(info, S_ACCOUNT);
-    if (account == NULL || put(self, C_ACCOUNTS, account) < 0) {
+    if (number == NULL || apply((PyObject *)self, &parts, number) < 0) {
         goto done;
     }
     self->records += 1;
     result = PyBool_FromLong(self->records % self->flush_every == 0);
 done:
     Py_XDECREF(number);
-    Py_XDECREF(population);
-    Py_XDECREF(ref);
-    Py_XDECREF(info);
-    Py_DECREF(attrs);
+    Py_XDECREF(parts.population);
+    Py_XDECREF(parts.ref);
+    Py_XDECREF(parts.info);
+    Py_XDECREF(parts.attrs);
     return result;
 }
 
 static PyObject *
-collector_get_records(Collector *self, void *closure)
+counted_get_records(Counted *self, void *closure)
 {
     return PyLong_FromSsize_t(self->records);
 }
 
-static PyMethodDef collector_methods[] = {
-    {"add", (PyCFunction)collector_add, METH_O,
-     "Collect one record; True when a flush is due."},
-    {NULL, NULL, 0, NULL},
-};
-
 static int
-collector_set_records(Collector *self, PyObject *value, void *closure)
+counted_set_records(Counted *self, PyObject *value, void *closure)
 {
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "records cannot be deleted");
@@ -300,10 +303,35 @@ collector_set_records(Collector *self, PyObject *value, void *closure)
     return 0;
 }
 
-static PyGetSetDef collector_getset[] = {
-    {"records", (getter)collector_get_records, (setter)collector_set_records,
+static PyGetSetDef counted_getset[] = {
+    {"records", (getter)counted_get_records, (setter)counted_set_records,
      "Records added (set by the Python loop when it adds one).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
+};
+
+static int
+collector_apply(PyObject *collector, const Parts *parts, PyObject *number)
+{
+    Collector *self = (Collector *)collector;
+    if (add_values(self, parts->attrs, number) < 0 ||
+        add_person(self, parts->attrs, parts->info, number) < 0 ||
+        put(self, C_REFS, parts->ref) < 0 || put(self, C_GROUPS, parts->population) < 0) {
+        return -1;
+    }
+    PyObject *account = info_get(parts->info, S_ACCOUNT);
+    return account == NULL ? -1 : put(self, C_ACCOUNTS, account);
+}
+
+static PyObject *
+collector_add(Collector *self, PyObject *record)
+{
+    return collect((Counted *)self, record, collector_apply);
+}
+
+static PyMethodDef collector_methods[] = {
+    {"add", (PyCFunction)collector_add, METH_O,
+     "Collect one record; True when a flush is due."},
+    {NULL, NULL, 0, NULL},
 };
 
 static PyTypeObject CollectorType = {
@@ -315,7 +343,7 @@ static PyTypeObject CollectorType = {
     .tp_init = (initproc)collector_init,
     .tp_dealloc = (destructor)collector_dealloc,
     .tp_methods = collector_methods,
-    .tp_getset = collector_getset,
+    .tp_getset = counted_getset,
 };
 
 /* ---- SideIndex.add ---------------------------------------------------------------------- */
@@ -323,12 +351,10 @@ static PyTypeObject CollectorType = {
 enum { I_REFS, I_POPS, I_NAME_NUMBERS, I_NAME_TEXTS, N_INDEX_LISTS };
 
 typedef struct {
-    PyObject_HEAD
+    COUNTED_HEAD
     PyObject *slots, *numbers, *texts, *info_kinds;
     PyObject *slot_of, *kind_of, *add_values;
     PyObject *lists[N_INDEX_LISTS];
-    Py_ssize_t records;
-    Py_ssize_t flush_every;
 } IndexCollector;
 
 static void
@@ -485,77 +511,27 @@ index_names(IndexCollector *self, PyObject *info, PyObject *number)
     return 0;
 }
 
+static int
+index_apply(PyObject *collector, const Parts *parts, PyObject *number)
+{
+    IndexCollector *self = (IndexCollector *)collector;
+    if (PyList_Append(self->lists[I_REFS], parts->ref) < 0 ||
+        PyList_Append(self->lists[I_POPS], parts->population) < 0 ||
+        index_values(self, parts->attrs, number) < 0) {
+        return -1;
+    }
+    return index_names(self, parts->info, number);
+}
+
 static PyObject *
 index_add(IndexCollector *self, PyObject *record)
 {
-    PyObject *attrs = PyObject_GetAttr(record, S_ATTRS);
-    if (attrs == NULL) {
-        return NULL;
-    }
-    PyObject *info = PyObject_GetAttr(record, S_INFO);
-    PyObject *ref = info == NULL ? NULL : PyObject_GetAttr(record, S_REF);
-    PyObject *population = ref == NULL ? NULL : PyObject_GetAttr(record, S_POPULATION);
-    PyObject *number = NULL;
-    PyObject *result = NULL;
-    if (population == NULL) {
-        goto done;
-    }
-    if (!handled(attrs, info)) {
-        result = Py_None;
-        Py_INCREF(result);
-        goto done;
-    }
-    number = PyLong_FromSsize_t(self->records);
-    if (number == NULL || PyList_Append(self->lists[I_REFS], ref) < 0 ||
-        PyList_Append(self->lists[I_POPS], population) < 0 ||
-        index_values(self, attrs, number) < 0 || index_names(self, info, number) < 0) {
-        goto done;
-    }
-    self->records += 1;
-    result = PyBool_FromLong(self->records % self->flush_every == 0);
-done:
-    Py_XDECREF(number);
-    Py_XDECREF(population);
-    Py_XDECREF(ref);
-    Py_XDECREF(info);
-    Py_DECREF(attrs);
-    return result;
-}
-
-static PyObject *
-index_get_records(IndexCollector *self, void *closure)
-{
-    return PyLong_FromSsize_t(self->records);
-}
-
-static int
-index_set_records(IndexCollector *self, PyObject *value, void *closure)
-{
-    if (value == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "records cannot be deleted");
-        return -1;
-    }
-    Py_ssize_t records = PyLong_AsSsize_t(value);
-    if (records == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    if (records < 0) {
-        PyErr_SetString(PyExc_ValueError, "records must not be negative");
-        return -1;
-    }
-    self->records = records;
-    return 0;
+    return collect((Counted *)self, record, index_apply);
 }
 
 static PyMethodDef index_methods[] = {
     {"add", (PyCFunction)index_add, METH_O, "Collect one record; True when a flush is due."},
     {NULL, NULL, 0, NULL},
-};
-
-static PyGetSetDef index_getset[] = {
-    {"records", (getter)index_get_records, (setter)index_set_records,
-     "Records added (set by the Python loop when it adds one).", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyTypeObject IndexCollectorType = {
@@ -567,7 +543,7 @@ static PyTypeObject IndexCollectorType = {
     .tp_init = (initproc)index_init,
     .tp_dealloc = (destructor)index_dealloc,
     .tp_methods = index_methods,
-    .tp_getset = index_getset,
+    .tp_getset = counted_getset,
 };
 
 /* ---- fold ---------------------------------------------------------------------------------- */
