@@ -9,6 +9,7 @@ populations (coverage per population) and the name parts (the name-derived share
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -21,6 +22,7 @@ from authprobe.analysis.crosscheck.columns import (
     NormalisedValues,
     isin,
 )
+from authprobe.analysis.crosscheck.fullsets import unchanged
 from authprobe.analysis.crosscheck.kernels import (
     ASCII_SPACE,
     FULL,
@@ -31,6 +33,9 @@ from authprobe.analysis.crosscheck.kernels import (
 )
 from authprobe.analysis.normalize import STEPS
 from authprobe.model import PopulationCoverage, SourceKind
+
+if TYPE_CHECKING:
+    from authprobe.analysis.crosscheck._discovery import Normalised
 
 STATES = 8
 """Normalised value columns remembered for reuse by longer step chains (about 30 MB each per
@@ -54,6 +59,7 @@ class CollectedSide:
         populations: pl.Series,
         columns: dict[str, Column],
         names: pl.DataFrame,
+        full_sets: dict[str, Normalised] | None = None,
     ) -> None:
         self.source = source
         self.records = records
@@ -73,6 +79,20 @@ class CollectedSide:
         self._labels: dict[int, str] | None = None
         self._named: pl.Series | None = None
         self._name_shares: dict[str, float] = {}
+        self._full_sets = full_sets
+
+    def take_full_sets(self) -> dict[str, Normalised] | None:
+        """Every field's fully normalised values as made while collecting (`fullsets`), sorted
+        and distinct, once (they are let go: memory); None when some field has none. The steps
+        that changed nothing are recorded, as `full_distinct` records them."""
+        sets, self._full_sets = self._full_sets, None
+        if sets is None or any(name not in sets for name in self.columns):
+            return None
+        for name in self.columns:
+            sets[name].finish()
+            for effective, step in unchanged(sets[name].changed):
+                self.unchanged.add((name, effective, step))
+        return {name: sets[name] for name in self.columns}
 
     def chain(self, name: str, steps: tuple[str, ...]) -> Chain:
         """`name`'s values under `steps` (cached; steps that change nothing share one chain).

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from authprobe.analysis import fastpath
+from authprobe.analysis.crosscheck import fullsets
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.columns import RECORD, VALUE, Column, concat, frame, series
 from authprobe.analysis.crosscheck.kernels import non_ascii_rows
@@ -24,6 +25,7 @@ from authprobe.vocab import NAME_PART_FIELDS, NOT_IDENTIFIERS
 
 if TYPE_CHECKING:
     from authprobe.analysis import _columns
+    from authprobe.analysis.crosscheck._discovery import Normalised
 
 FLUSH_EVERY = 50_000
 """Records buffered in Python lists before they are moved into polars columns."""
@@ -54,6 +56,9 @@ class SideIndex(fastpath.Collected):
         self._name_numbers: list[int] = []
         self._name_texts: list[str] = []
         self._name_chunks: list[pl.DataFrame] = []
+        self._full: dict[str, Normalised] = {}
+        """Per collected field, its values fully normalised as they are flushed (`fullsets`;
+        empty without the C module)."""
         self._name_fields: list[str] = []
         """Collected fields that also hold a name part (sn, givenName): read as names too."""
         self._final: CollectedSide | None = None
@@ -82,6 +87,9 @@ class SideIndex(fastpath.Collected):
             self._multi[name] = []
             if folded in NAME_PART_FIELDS:
                 self._name_fields.append(name)
+            full = fullsets.new_set()
+            if full is not None:
+                self._full[name] = full
             slot = (numbers.append, texts.append)
         self._slots[name] = slot
         return slot
@@ -126,6 +134,9 @@ class SideIndex(fastpath.Collected):
     def _flush(self) -> None:
         for name, texts in self._texts.items():
             if texts:
+                full = self._full.get(name)
+                if full is not None:
+                    full.add(texts)
                 numbers = self._numbers[name]
                 self._chunks[name].append(frame(numbers, texts))
                 texts.clear()  # the same lists: their `append` is held by the field's slot
@@ -171,7 +182,8 @@ class SideIndex(fastpath.Collected):
         self._name_chunks = [names]
         if self._name_fields:
             names = pl.concat([names, *(self._chunks[f][0] for f in self._name_fields)])
-        return CollectedSide(self.source, self.records, refs, populations, columns, names)
+        full = self._full if len(self._full) == len(columns) else None
+        return CollectedSide(self.source, self.records, refs, populations, columns, names, full)
 
     @property
     def fields(self) -> tuple[str, ...]:
