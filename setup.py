@@ -19,7 +19,7 @@ needs libxml2's headers (Debian: libxml2-dev); without them the reader uses lxml
 (`analysis/profile.py`): without it the Python code runs (the same profiles, slower;
 bench/profile_fast.py).
 
-`authprobe/analysis/crosscheck/_discovery.c` normalises and hashes each value for the
+`authprobe/analysis/crosscheck/_steps.c` normalises and hashes each value for the
 cross-check's pair discovery as it is collected: without it the discovery runs its polars
 kernels (the same pairs; bench/crosscheck.py).
 
@@ -71,8 +71,8 @@ setup(
             optional=True,
         ),
         Extension(
-            "authprobe.analysis.crosscheck._discovery",
-            ["authprobe/analysis/crosscheck/_discovery.c"],
+            "authprobe.analysis.crosscheck._steps",
+            ["authprobe/analysis/crosscheck/_steps.c"],
             optional=True,
         ),
         Extension(

@@ -35,7 +35,7 @@ from authprobe.analysis.normalize import STEPS
 from authprobe.model import PopulationCoverage, SourceKind
 
 if TYPE_CHECKING:
-    from authprobe.analysis.crosscheck._discovery import Normalised
+    from authprobe.analysis.crosscheck._steps import Normalised
 
 STATES = 8
 """Normalised value columns remembered for reuse by longer step chains (about 30 MB each per

@@ -19,7 +19,7 @@ from authprobe.analysis.crosscheck.fullsets import count_in
 from authprobe.analysis.crosscheck.kernels import FULL
 
 if TYPE_CHECKING:
-    from authprobe.analysis.crosscheck._discovery import Normalised
+    from authprobe.analysis.crosscheck._steps import Normalised
     from authprobe.analysis.crosscheck.index import SideIndex
 
     ValueSet = pl.Series | Normalised

@@ -1,11 +1,12 @@
-"""The pair discovery's value sets, made while the records are collected (`_discovery.c`).
+"""The normalisation steps in C (`_steps.c`): the pair discovery's value sets, made while the
+records are collected, and the digits-only step on whole columns.
 
 Pair discovery compares every field's values once every normalisation step is applied. With the
 C module built, each value is normalised and hashed as its field's lists are moved into polars
 (`SideIndex._flush`), so discovery needs no pass over the columns; without it (or with
-`AUTHPROBE_PURE_DISCOVERY=1`, or `AUTHPROBE_PURE_PYTHON=1`), `CollectedSide.full_distinct`
+`AUTHPROBE_PURE_STEPS=1`, or `AUTHPROBE_PURE_PYTHON=1`), `CollectedSide.full_distinct`
 does the same in polars, the reference the C sets are tested against
-(tests/unit/test_discovery_c.py). The two hash differently, so a discovery uses one kind of
+(tests/unit/test_steps_c.py). The two hash differently, so a discovery uses one kind of
 set for every field of both sides, never a mix.
 """
 
@@ -19,10 +20,10 @@ from authprobe.analysis.normalize import STEPS
 from authprobe.runtime import native
 
 if TYPE_CHECKING:
-    from authprobe.analysis.crosscheck._discovery import Normalised
+    from authprobe.analysis.crosscheck._steps import Normalised
 
-MODULE = native.load("authprobe.analysis.crosscheck._discovery")
-"""`authprobe.analysis.crosscheck._discovery`, or None when it was not built."""
+MODULE = native.load("authprobe.analysis.crosscheck._steps")
+"""`authprobe.analysis.crosscheck._steps`, or None when it was not built."""
 FORCE_PURE = False
 """Set by tests to collect without the C sets."""
 BITS: dict[str, int] = {step: 1 << index for index, step in enumerate(STEPS)}
@@ -42,9 +43,14 @@ def python_full(value: str) -> tuple[str, int]:
     return value, changed
 
 
+def enabled() -> bool:
+    """Whether the C module is there and may be used."""
+    return MODULE is not None and not FORCE_PURE and not native.pure("AUTHPROBE_PURE_STEPS")
+
+
 def new_set() -> Normalised | None:
     """An empty C set for one field, or None when the C module is not used."""
-    if MODULE is None or FORCE_PURE or native.pure("AUTHPROBE_PURE_DISCOVERY"):
+    if MODULE is None or not enabled():
         return None
     made: Normalised = MODULE.Normalised(FULL_MASK, python_full)
     return made
@@ -78,3 +84,28 @@ def count_in(small: pl.Series | Normalised, large: pl.Series | Normalised, limit
     assert not isinstance(large, pl.Series)
     hits: int = MODULE.overlap(small, large, limit)
     return hits
+
+
+class _Stream:
+    """A text column made in C, handed to polars through the Arrow C stream interface."""
+
+    def __init__(self, capsule: object) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        return self._capsule
+
+
+def digits_only_column(values: pl.Series) -> tuple[pl.Series, bool] | None:
+    """`kernels._digits_only` in C: the new values (non-ASCII ones left as they were: the
+    caller redoes them with Python's step) and whether any changed; None when the C module is
+    not used or cannot take the column (nulls)."""
+    if MODULE is None or not enabled():
+        return None
+    found = MODULE.digits_only_column(values.__arrow_c_stream__())
+    if found is None:
+        return None
+    capsule, changed = found
+    if not changed:
+        return values, False
+    return pl.Series(_Stream(capsule)).alias(values.name), True

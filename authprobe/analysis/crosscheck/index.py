@@ -25,7 +25,7 @@ from authprobe.vocab import NAME_PART_FIELDS, NOT_IDENTIFIERS
 
 if TYPE_CHECKING:
     from authprobe.analysis import _columns
-    from authprobe.analysis.crosscheck._discovery import Normalised
+    from authprobe.analysis.crosscheck._steps import Normalised
 
 FLUSH_EVERY = 50_000
 """Records buffered in Python lists before they are moved into polars columns."""

@@ -1,4 +1,4 @@
-"""Types of `_discovery.c` (built at install when a C compiler is there)."""
+"""Types of `_steps.c` (built at install when a C compiler is there)."""
 
 from collections.abc import Callable
 
@@ -10,3 +10,4 @@ class Normalised:
     def __len__(self) -> int: ...
 
 def overlap(small: Normalised, large: Normalised, limit: int, /) -> int: ...
+def digits_only_column(stream: object, /) -> tuple[object, bool] | None: ...

@@ -1,4 +1,4 @@
-"""The pair discovery's C value sets (`_discovery.c`, made while collecting) against Python's
+"""The pair discovery's C value sets (`_steps.c`, made while collecting) against Python's
 normalisation steps and the polars sets (`CollectedSide.full_distinct`): the same values, the
 same steps found to change nothing, the same plausible pairs."""
 
@@ -9,11 +9,12 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authprobe.analysis.crosscheck import fullsets
+from authprobe.analysis.crosscheck import fullsets, kernels
 from authprobe.analysis.crosscheck.discovery import plausible_pairs
 from authprobe.analysis.crosscheck.index import SideIndex
 from authprobe.analysis.normalize import STEPS
@@ -21,7 +22,7 @@ from authprobe.model import Record, SourceKind
 
 pytestmark = pytest.mark.skipif(
     fullsets.MODULE is None and os.environ.get("CI") != "true",
-    reason="authprobe.analysis.crosscheck._discovery was not built (no C compiler at install)",
+    reason="authprobe.analysis.crosscheck._steps was not built (no C compiler at install)",
 )
 C = fullsets.MODULE
 
@@ -39,7 +40,7 @@ _ASCII = st.text(alphabet=[chr(c) for c in range(128)], max_size=14)
 @pytest.fixture(autouse=True)
 def _c_sets(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests choose the path themselves: a user's switch does not apply."""
-    monkeypatch.delenv("AUTHPROBE_PURE_DISCOVERY", raising=False)
+    monkeypatch.delenv("AUTHPROBE_PURE_STEPS", raising=False)
     monkeypatch.delenv("AUTHPROBE_PURE_PYTHON", raising=False)
 
 
@@ -208,3 +209,60 @@ def test_a_mix_of_kinds_falls_back_to_polars_for_both() -> None:
             d.add(record)
     assert s.final._full_sets is not None
     assert plausible_pairs(s, d) == [("primary_id", "employeeID")]
+
+
+def _polars_digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
+    with pure():
+        return kernels._digits_only(values)
+
+
+def _ascii_rows(values: pl.Series) -> pl.Series:
+    return values.str.len_bytes() == values.str.len_chars()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT | _ASCII, max_size=40), st.integers(min_value=0, max_value=40))
+def test_digits_only_column_equals_the_polars_kernel(values: list[str], cut: int) -> None:
+    """A text column in two chunks (short values held inline, long ones in buffers): the same
+    ASCII values as the polars kernel and Python's step, the same `changed`; non-ASCII values
+    left as they were (the caller redoes them with Python's step)."""
+    halves = pl.Series("v", values[:cut], pl.String), pl.Series("v", values[cut:], pl.String)
+    column = pl.concat(halves, rechunk=False)
+    found = fullsets.digits_only_column(column)
+    assert found is not None
+    new, changed = found
+    old, old_changed = _polars_digits_only(column)
+    assert changed == old_changed
+    assert new.name == column.name
+    assert new.len() == column.len()
+    ascii_rows = _ascii_rows(column)
+    assert new.filter(ascii_rows).to_list() == old.filter(ascii_rows).to_list()
+    assert new.filter(ascii_rows).to_list() == [
+        STEPS["digits-only"](value) for value in column.filter(ascii_rows).to_list()
+    ]
+    if changed:
+        assert new.filter(~ascii_rows).to_list() == column.filter(~ascii_rows).to_list()
+
+
+def test_digits_only_column_reads_its_own_large_text() -> None:
+    """Its result (large text, "U") read again: digits-only is idempotent on ASCII."""
+    column = pl.Series("v", ["S-0012 345", "Account 1234567890123", "abc", "0000", "x1y2z3w4"])
+    first = fullsets.digits_only_column(column)
+    assert first is not None
+    assert first[0].to_list() == ["12345", "1234567890123", "abc", "0", "1234"]
+    assert C is not None
+    again = C.digits_only_column(first[0].__arrow_c_stream__())
+    assert again is not None
+    assert pl.Series(fullsets._Stream(again[0])).to_list() == first[0].to_list()
+    assert again[1] is False
+
+
+def test_digits_only_column_leaves_what_it_cannot_take_to_polars() -> None:
+    """Nulls or numbers: None (polars runs its kernel); a bad capsule: an error, no crash."""
+    assert C is not None
+    with_null = pl.Series("v", ["12345", None, "a"])
+    assert C.digits_only_column(with_null.__arrow_c_stream__()) is None
+    assert C.digits_only_column(pl.Series([1, 2]).__arrow_c_stream__()) is None
+    with pytest.raises(ValueError, match="PyCapsule"):
+        C.digits_only_column(object())
+    assert kernels._digits_only(with_null)[0].to_list() == ["12345", None, "a"]
