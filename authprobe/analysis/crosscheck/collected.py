@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from authprobe.analysis.crosscheck.columns import (
+    HASH,
     RECORD,
     SEED,
     VALUE,
@@ -80,6 +81,7 @@ class CollectedSide:
         self._named: pl.Series | None = None
         self._name_shares: dict[str, float] = {}
         self._full_sets = full_sets
+        self._reaches: dict[tuple[str, str], pl.Series] = {}
 
     def take_full_sets(self) -> dict[str, Normalised] | None:
         """Every field's fully normalised values as made while collecting (`fullsets`), sorted
@@ -188,6 +190,18 @@ class CollectedSide:
             else:  # the same set of values: `chain` need not try this step again
                 self.unchanged.add((name, effective, step))
         return values.hash(SEED).unique().sort()
+
+    def reaches(self, name: str, other: CollectedSide, other_name: str) -> pl.Series:
+        """Per record, whether its `name` value, fully normalised, is one of `other`'s
+        `other_name` values fully normalised (cached: a few bits per record)."""
+        key = (name, other_name)
+        found = self._reaches.get(key)
+        if found is None:
+            target = other.chain(other_name, FULL).distinct
+            rows = self.chain(name, FULL).frame.filter(isin(pl.col(HASH), target))[RECORD]
+            found = pl.repeat(False, self.records, dtype=pl.Boolean, eager=True)
+            found = self._reaches[key] = found.scatter(rows, True)
+        return found
 
     def forget(self, name: str, keep: tuple[str, ...] | None = None) -> None:
         """Drop `name`'s chains and remembered values (all but `keep`'s chain): memory. Which

@@ -9,7 +9,7 @@ import polars as pl
 
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.columns import HASH, RECORD, Chain, isin
-from authprobe.analysis.crosscheck.kernels import FULL, ordered
+from authprobe.analysis.crosscheck.kernels import ordered
 from authprobe.analysis.crosscheck.measure import EXAMPLES
 from authprobe.analysis.normalize import STEPS
 from authprobe.model import ABSENT, SourceKind, UnmatchedCount
@@ -62,10 +62,8 @@ def unmatched_reasons(
         remaining = holders.filter(~isin(holders, matched[RECORD]))
         remaining = _by_one_more_step(mine, name, theirs, other_name, adopted, remaining, parts)
         if remaining.len() and others:
-            mine_full, their_full = _fully_normalised(
-                side.source, mine, name, theirs, other_name, others
-            )
-            found = _reached_any(mine_full, their_full, remaining)
+            found = _present_elsewhere(side.source, mine, name, theirs, other_name, others)
+            found = remaining.filter(found.gather(remaining))
             parts.append((found, OTHER_ATTRIBUTE))
             remaining = remaining.filter(~isin(remaining, found))
     parts.append((remaining, NOT_FOUND if side.source is SourceKind.SIS else NOT_IN_SIS))
@@ -104,34 +102,30 @@ def _by_one_more_step(
     return remaining
 
 
-def _fully_normalised(
+def _present_elsewhere(
     source: SourceKind,
     mine: CollectedSide,
     name: str,
     theirs: CollectedSide,
     other_name: str,
     others: tuple[str, ...],
-) -> tuple[list[Chain], list[Chain]]:
-    """The chains (mine, theirs) fully normalised that tell who is present under another
-    attribute: a SIS value in any entry's `others`, or an entry's own `others` in the SIS."""
+) -> pl.Series:
+    """Per record of `mine`, whether it is present under another attribute, fully normalised:
+    a SIS value in any entry's `others`, or an entry's own `others` in the SIS field."""
     if source is SourceKind.SIS:
-        return [mine.chain(name, FULL)], [theirs.chain(a, FULL) for a in others]
-    return [mine.chain(a, FULL) for a in others if a in mine.columns], [
-        theirs.chain(other_name, FULL)
-    ]
+        pairs = [(name, attribute) for attribute in others]
+    else:
+        pairs = [(attribute, other_name) for attribute in others if attribute in mine.columns]
+    present = pl.repeat(False, mine.records, dtype=pl.Boolean, eager=True)
+    for mine_name, their_name in pairs:
+        present = present | mine.reaches(mine_name, theirs, their_name)
+    return present
 
 
 def _reached(mine: Chain, remaining: pl.Series, targets: pl.Series) -> pl.Series:
     """Those of the `remaining` records holding a hash among `targets`."""
     rows = mine.frame.filter(isin(pl.col(RECORD), remaining))
     return rows.filter(isin(pl.col(HASH), targets))[RECORD].unique()
-
-
-def _reached_any(mine: list[Chain], theirs: list[Chain], remaining: pl.Series) -> pl.Series:
-    if not mine or not theirs:
-        return pl.Series([], dtype=pl.UInt32)
-    targets = pl.concat([chain.distinct for chain in theirs]).unique()
-    return pl.concat([_reached(chain, remaining, targets) for chain in mine]).unique()
 
 
 def breakdown(side: CollectedSide, reasons: pl.DataFrame) -> tuple[UnmatchedCount, ...]:
