@@ -90,11 +90,13 @@ class CollectedSide:
         sets, self._full_sets = self._full_sets, None
         if sets is None or any(name not in sets for name in self.columns):
             return None
-        for name in self.columns:
-            sets[name].finish()
-            for effective, step in unchanged(sets[name].changed):
+        taken = {name: sets[name] for name in self.columns}
+        sets.clear()  # the collector's references too (the same dict): they go after discovery
+        for name, made in taken.items():
+            made.finish()
+            for effective, step in unchanged(made.changed):
                 self.unchanged.add((name, effective, step))
-        return {name: sets[name] for name in self.columns}
+        return taken
 
     def chain(self, name: str, steps: tuple[str, ...]) -> Chain:
         """`name`'s values under `steps` (cached; steps that change nothing share one chain).
