@@ -71,6 +71,7 @@ class SideIndex(fastpath.Collected):
                 self._slots, self._numbers, self._texts, self._info_kinds, self._slot,
                 self._info_kind, self._add_values,
                 (self._refs, self._pops, self._name_numbers, self._name_texts), FLUSH_EVERY,
+                self._multi,
             )  # fmt: skip
 
     def _info_kind(self, key: str) -> bool:
