@@ -15,6 +15,7 @@
  *     .add(texts)       normalise and hash every str of the list `texts`
  *     .finish() -> int  sort the hashes and drop repeats; returns how many are left
  *     .changed          bit mask of the steps that changed at least one value
+ *     .non_ascii        how many values added were not ASCII (normalised by the fallback)
  *     len()             hashes held (after finish(): distinct values)
  *     overlap(small, large, limit) -> int
  *                       how many of the first `limit` of `small`'s sorted distinct hashes are
@@ -50,6 +51,7 @@ typedef struct {
     Py_ssize_t compacted; /* count after the last sort and unique */
     int steps;
     int changed;
+    Py_ssize_t non_ascii; /* values given to the fallback */
     PyObject *fallback;
     char *work; /* one value's bytes while it is normalised */
     Py_ssize_t work_size;
@@ -353,6 +355,7 @@ normalised_add(Normalised *self, PyObject *texts)
             hash = hash_bytes(self->work, length);
         }
         else {
+            self->non_ascii++;
             Py_INCREF(value); /* the fallback may change the list */
             int failed = hash_by_fallback(self, value, &hash);
             Py_DECREF(value);
@@ -402,9 +405,17 @@ static PyMethodDef normalised_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyObject *
+normalised_non_ascii(Normalised *self, void *Py_UNUSED(closure))
+{
+    return PyLong_FromSsize_t(self->non_ascii);
+}
+
 static PyGetSetDef normalised_getset[] = {
     {"changed", (getter)normalised_changed, NULL,
      "Bit mask of the steps that changed at least one value.", NULL},
+    {"non_ascii", (getter)normalised_non_ascii, NULL,
+     "How many of the values added were not ASCII.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -36,6 +36,7 @@ _Slot = tuple[Callable[[int], None], Callable[[str], None]] | None
 """How a field is collected: the `append` of its record-number and value lists, or None for a
 field that never carries an identifier."""
 _UNSEEN: Any = object()
+_NONE = pl.Series([], dtype=pl.UInt32)
 
 
 class SideIndex(fastpath.Collected):
@@ -173,7 +174,8 @@ class SideIndex(fastpath.Collected):
             rows = concat(chunks)
             self._chunks[name] = [rows]
             values = rows[VALUE]
-            odd = non_ascii_rows(values)
+            made = self._full.get(name)  # its C set counted the values that are not ASCII
+            odd = _NONE if made is not None and not made.non_ascii else non_ascii_rows(values)
             columns[name] = Column(
                 numbers=rows[RECORD],
                 values=values,
@@ -185,8 +187,8 @@ class SideIndex(fastpath.Collected):
         self._name_chunks = [names]
         if self._name_fields:
             names = pl.concat([names, *(self._chunks[f][0] for f in self._name_fields)])
-        full = self._full if len(self._full) == len(columns) else None
-        return CollectedSide(self.source, self.records, refs, populations, columns, names, full)
+        sets = self._full if len(self._full) == len(columns) else None
+        return CollectedSide(self.source, self.records, refs, populations, columns, names, sets)
 
     @property
     def fields(self) -> tuple[str, ...]:
