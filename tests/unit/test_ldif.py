@@ -306,7 +306,7 @@ def test_corpus_peppelinux_eduperson() -> None:
 def test_population_fast_path_agrees(dn: str) -> None:
     """The reader's population equals population_from_dn for plain and escaped DNs."""
     from authprobe.sources import population_from_dn
-    from authprobe.sources.directory_files.ldif import _population
+    from authprobe.sources.directory_files.entries import _population
 
     assert _population(dn) == population_from_dn(dn)
 

@@ -32,7 +32,7 @@ from authprobe.sources.ldap import ad
 
 if TYPE_CHECKING:
     from authprobe.sources.directory_files._ldif import Parser
-    from authprobe.sources.directory_files.ldif import EntryConverter
+    from authprobe.sources.directory_files.entries import EntryConverter
 
 
 _MODULE = native.load("authprobe.sources.directory_files._ldif")
