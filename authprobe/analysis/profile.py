@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from string import ascii_uppercase
 from typing import TYPE_CHECKING
@@ -177,12 +177,18 @@ class FieldProfiler:
 
     def merge(self, other: FieldProfiler) -> None:
         """Add `other`'s statistics, as if its records had been added here after ours."""
+        self._merge(other.counts, other._extra, other._multi)
+
+    def _merge(self, theirs: dict[str, int], extra: int, multi: int) -> None:
         counts = self.counts
-        get = counts.get
-        for value, count in other.counts.items():
-            counts[value] = get(value, 0) + count
-        self._extra += other._extra
-        self._multi += other._multi
+        if not counts:
+            counts.update(theirs)
+        else:  # the values held on both sides, then all of theirs (new ones after ours)
+            both = [(value, counts[value] + theirs[value]) for value in theirs.keys() & counts]
+            counts.update(theirs)
+            counts.update(both)
+        self._extra += extra
+        self._multi += multi
 
     def result(self, records: int) -> FieldProfile:
         """Freeze the statistics (`records` = all records of the source)."""
@@ -291,6 +297,27 @@ class SourceProfiler:
             if mine is None:
                 mine = fields[name] = FieldProfiler(self.source, name)
             mine.merge(profiler)
+
+    def state(self) -> tuple[int, list[tuple[str, dict[str, int], int, int]]]:
+        """The statistics as plain data (`marshal` takes it), for `merge_state`."""
+        fields = [(n, p.counts, p._extra, p._multi) for n, p in self.fields.items()]
+        return self.records, fields
+
+    def merge_state(
+        self,
+        state: tuple[int, list[tuple[str, dict[str, int], int, int]]],
+        rename: Callable[[str], str] = str,
+    ) -> None:
+        """`merge` the profiler whose `state()` this is, each of its fields `name` counted
+        here as `rename(name)`."""
+        records, fields = state
+        self.records += records
+        for name, counts, extra, multi in fields:
+            field = rename(name)
+            mine = self.fields.get(field)
+            if mine is None:
+                mine = self.fields[field] = FieldProfiler(self.source, field)
+            mine._merge(counts, extra, multi)
 
     def result(
         self, *, parallel: bool = False, min_values: int = PARALLEL_MIN_VALUES

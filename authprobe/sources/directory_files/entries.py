@@ -72,6 +72,11 @@ class EntryConverter:
             self._spelling[key] = spelled = name
         return spelled
 
+    @property
+    def spelling(self) -> dict[str, str]:
+        """Every attribute name seen (lower case) -> its spelling (`spell`); not to be changed."""
+        return self._spelling
+
     def spelled(self, attribute: str) -> str | None:
         """What `spell` gives when this name was seen already, else None (nothing recorded)."""
         name = attribute.split(";", 1)[0] if ";" in attribute else attribute

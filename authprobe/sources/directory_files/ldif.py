@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import IO, Final
@@ -21,8 +21,9 @@ from typing import IO, Final
 from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources.directory_files import ldif_fast
+from authprobe.sources.directory_files import ldif_fast, ldif_halves
 from authprobe.sources.directory_files.entries import SKIP_URL, EntryConverter
+from authprobe.sources.directory_files.ldif_halves import HalfSink, Part, Wrap
 from authprobe.sources.forked import Row, child_records, record_rows
 from authprobe.sources.ldap import ad
 
@@ -62,6 +63,8 @@ class LdifFile:
         self.plan = plan or runtime.ReadPlan()
         """Whether a large export is read by a forked child process (see `records`)."""
         self.parallel_min_bytes = parallel_min_bytes
+        self.spelling: dict[str, str] = {}
+        """Once read: each attribute name (lower case) -> its spelling in the records."""
 
     def summary(self) -> InputSummary:
         """The input as the report lists it (after `records()` was consumed)."""
@@ -86,6 +89,21 @@ class LdifFile:
             return self._from_child(child)
         return self._sequential()
 
+    def profile_into(
+        self, sink: HalfSink, new_sink: Callable[[], HalfSink], wrap: Wrap | None = None
+    ) -> None:
+        """Count every record into `sink`, as `sink.add` for each of `records()` would.
+
+        With a parallel plan (and `os.fork`), a large export is read in two halves at once,
+        each process counting its own (`ldif_halves`); `new_sink()` makes an empty sink like
+        `sink`. `wrap` goes around the records this process reads (a progress bar).
+        """
+        wrap = wrap or (lambda records: records)
+        if ldif_halves.can_split(self) and ldif_halves.profile_halves(self, sink, new_sink, wrap):
+            return
+        for record in wrap(self.records()):
+            sink.add(record)
+
     def _large(self) -> bool:
         try:
             return self.path.stat().st_size >= self.parallel_min_bytes
@@ -98,27 +116,37 @@ class LdifFile:
         yield from child_records(child)
         self.stats, self.disabled = child.result
 
-    def _sequential(self) -> Iterator[Record]:
+    def _sequential(self, part: Part | None = None) -> Iterator[Record]:
+        """The records of the file, or of `part` of it (`ldif_halves`), in one process."""
         self.stats = ReadStats(files=1)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
         stream = runtime.open_input(self.path, "LDIF export")
+        first_line, state = 0, _START
+        if part is not None:
+            stream = part.fence(stream)
+            first_line, state = part.first_line, part.state
         with stream:
             if ldif_fast.enabled():
-                given = yield from ldif_fast.read(stream, converter, self._parse)
+                given = yield from ldif_fast.read(
+                    stream, converter, self._parse, state=state, first_line=first_line
+                )
                 if given is not None:  # the C parser gave up: the reference reads it all again
                     stream.seek(0)
                     self.stats = ReadStats(files=1)
                     converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
-                    records = self._read(stream, converter)
+                    records = self._read(stream, converter, state, first_line)
                     deque(islice(records, given), maxlen=0)  # given already, the same
                     yield from records
             else:
-                yield from self._read(stream, converter)
+                yield from self._read(stream, converter, state, first_line)
         self.disabled = converter.disabled
+        self.spelling = converter.spelling
 
-    def _read(self, stream: IO[bytes], converter: EntryConverter) -> Iterator[Record]:
-        lines = _logical_lines(stream, self.path)
-        yield from self._parse(lines, converter, {}, _START, runtime.limits().entry_bytes)
+    def _read(
+        self, stream: IO[bytes], converter: EntryConverter, state: int, first_line: int
+    ) -> Iterator[Record]:
+        lines = _logical_lines(stream, self.path, first_line)
+        yield from self._parse(lines, converter, {}, state, runtime.limits().entry_bytes)
 
     def _parse(
         self,
@@ -230,16 +258,20 @@ def _entry_too_large(path: Path, line: int, limit: int) -> InputError:
     return runtime.too_large(at_line(path, line), "LDIF export", limit, value=True, whole="entry")
 
 
-def _logical_lines(stream: IO[bytes], path: Path) -> Iterator[tuple[int, bytes | None]]:
+def _logical_lines(
+    stream: IO[bytes], path: Path, first_line: int = 0
+) -> Iterator[tuple[int, bytes | None]]:
     """Join folded lines and drop comments; yield (first line number, content) or (n, None) for
-    a blank line. No physical line and no joined value may exceed the value budget."""
+    a blank line. No physical line and no joined value may exceed the value budget.
+    `first_line`: the lines before the stream's start (a part of the file)."""
     pending: bytes | None = None  # the logical line being read
     folded: list[bytes] | None = None  # its pieces, once a continuation line came
-    size = pending_number = number = 0
+    size = pending_number = 0
+    number = first_line
     in_comment = False
     limit = runtime.limits().value_bytes
     what = "LDIF export"
-    for batch in runtime.line_batches(stream, path, what, limit):
+    for batch in runtime.line_batches(stream, path, what, limit, first_line=first_line):
         for raw in batch:
             number += 1
             line = raw[:-1] if raw[-1:] == b"\r" else raw
