@@ -53,6 +53,9 @@ class HalfSink(Protocol):
     def add(self, record: Record) -> None:
         """Count one record."""
 
+    def summarise(self) -> None:
+        """Work out now what can be of the counts alone (before `merge_state`)."""
+
     def state(self) -> Any:
         """What the counts hold, as plain data (`marshal` takes it)."""
 
@@ -165,6 +168,7 @@ def profile_halves(
     for record in wrap(ldif._sequential(Part(0, middle, 0))):
         sink.add(record)
     stats, disabled, spelling = ldif.stats, ldif.disabled, dict(ldif.spelling)
+    sink.summarise()  # while the child ends its half
     theirs = _their_part(child) if child is not None else None
     if theirs is None:  # no child, or it died: this process reads the second half too
         theirs = _read_second(ldif, new_sink(), middle)
