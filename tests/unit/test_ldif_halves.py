@@ -206,7 +206,9 @@ def test_cut_is_after_a_blank_line_ending_an_attribute_line(tmp_path: Path) -> N
     path = tmp_path / "cut.ldif"
     head = b"dn: a\ncn: x\n\n" * 10
     tail = b"# c\n\n folded\n\n" + b"dn: b\n# note\n\ncn: y\n\ndn: c\n"
-    path.write_bytes(head + tail + b"x" * len(head))
+    size = int(len(head) / ldif_halves.SHARE) + 1  # the search starts where the tail does
+    path.write_bytes(head + tail + b"x" * (size - len(head) - len(tail)))
+    assert int(path.stat().st_size * ldif_halves.SHARE) == len(head)
     middle = ldif_halves.cut(path, path.stat().st_size)
     data = path.read_bytes()
     assert middle is not None

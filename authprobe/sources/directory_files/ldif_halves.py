@@ -11,7 +11,7 @@ distinct values, not with the records.
 The result is exactly that of one process reading the file from its start:
 
 - the file is cut just after a blank line that ends a block whose last line is an attribute
-  line (neither a comment nor a continuation), at or after the middle: whatever came before,
+  line (neither a comment nor a continuation), near the middle: whatever came before,
   the reader is then between entries (`_BETWEEN`), with no line pending; the child starts
   there, numbering lines from the count of the lines before;
 - attribute names are case-insensitive and a record spells each as the reader first saw it:
@@ -39,8 +39,11 @@ from authprobe.model import ReadStats, Record
 if TYPE_CHECKING:
     from authprobe.sources.directory_files.ldif import LdifFile
 
+SHARE: Final = 0.53
+"""Where the cut is looked for, as a share of the file: a little past the middle, since the child
+also counts the lines before its part and then passes its counts on (both end together)."""
 SEARCH: Final = 4 * 1024 * 1024
-"""How far past the middle of the file a place to cut it is looked for."""
+"""How far past that point a place to cut the file is looked for."""
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then a blank line (`\r` is dropped before `\n`)
 _START, _BETWEEN = 0, 1  # ldif's reader states at the start, and between entries
 Wrap = Callable[[Iterator[Record]], Iterator[Record]]
@@ -128,8 +131,8 @@ class _Fence(io.RawIOBase):
 
 def cut(path: Path, size: int) -> int | None:
     """Where the second half of the file starts (see the module), or None when no such place
-    is within `SEARCH` bytes after the middle."""
-    middle = size // 2
+    is within `SEARCH` bytes after `SHARE` of the file."""
+    middle = int(size * SHARE)
     with path.open("rb") as file:
         file.seek(middle)
         window = file.read(SEARCH)
