@@ -58,6 +58,7 @@ from authprobe.reports.ldap import (
 )
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
+from authprobe.sources.directory_files import ldif_halves
 from authprobe.sources.directory_files.entra import EntraExport
 from authprobe.sources.directory_files.ldif import LdifFile
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
@@ -351,7 +352,10 @@ def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldPro
 
 
 def _profile_export(env: Environment, source: LdifFile, expected: int | None) -> list[FieldProfile]:
-    """Profile an LDIF export (a large one in two halves at once: `LdifFile.profile_into`)."""
+    """Profile an LDIF export (a large one in two halves at once: `LdifFile.profile_into`; the
+    progress bar then counts the first half's entries, with no total)."""
+    if ldif_halves.can_split(source):
+        expected = None
     profiler = SourceProfiler(SourceKind.DIRECTORY)
     source.profile_into(
         profiler,

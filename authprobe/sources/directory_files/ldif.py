@@ -6,6 +6,9 @@ every other entry, binary value or password attribute is counted in `stats` with
 
 `EntryConverter` (`entries.py`) turns one directory entry (DN + attribute values) into a
 `Record`; the live LDAP reader uses it too, so a server and its export give the same records.
+`records()` gives the records (a large export may be parsed by a forked child that passes them
+on); `profile_into()` counts them into a profile (a large export in two halves at once, each
+process counting its own: `ldif_halves.py`).
 """
 
 from __future__ import annotations
