@@ -174,7 +174,7 @@ def test_a_dead_child_leaves_the_second_half_to_this_process(
     """If the child dies, this process reads the second half itself: the same outcome."""
     path = people_file(tmp_path / "people.ldif", 200)
     alone = one_process(path)
-    real = ldif_halves._read_second
+    real = ldif_halves._second_half
 
     def die_in_child(ldif: Any, sink: Any, start: int) -> Any:
         if os.getpid() != parent:
@@ -182,7 +182,7 @@ def test_a_dead_child_leaves_the_second_half_to_this_process(
         return real(ldif, sink, start)
 
     parent = os.getpid()
-    monkeypatch.setattr(ldif_halves, "_read_second", die_in_child)
+    monkeypatch.setattr(ldif_halves, "_second_half", die_in_child)
     assert halves(path) == alone
 
 

@@ -161,7 +161,7 @@ def profile_halves(
         return False
 
     def in_child() -> Iterator[list[Any]]:
-        yield [_read_second(ldif, new_sink(), middle)]
+        return _second_half(ldif, new_sink(), middle)
 
     child: runtime.ForkedBatches[Any, None] | None
     try:
@@ -172,11 +172,16 @@ def profile_halves(
         sink.add(record)
     stats, disabled, spelling = ldif.stats, ldif.disabled, dict(ldif.spelling)
     sink.summarise()  # while the child ends its half
-    theirs = _their_part(child) if child is not None else None
-    if theirs is None:  # no child, or it died: this process reads the second half too
-        theirs = _read_second(ldif, new_sink(), middle)
-    counts, their_stats, their_disabled, their_spelling = theirs
-    sink.merge_state(counts, _renamer(spelling))
+    batches = iter(child) if child is not None else None
+    head = _head(batches)
+    if batches is None or head is None:  # no child, or it died: this process reads it too
+        batches = _second_half(ldif, new_sink(), middle)
+        head = next(batches)[0]
+    records, their_stats, their_disabled, their_spelling = head
+    rename = _renamer(spelling)
+    sink.merge_state((records, []), rename)
+    for batch in batches:  # one field at a time: only one of the child's is held at once
+        sink.merge_state((0, batch), rename)
     _merge_stats(stats, their_stats)
     for name, spelled in their_spelling.items():
         spelling.setdefault(name, spelled)
@@ -184,19 +189,20 @@ def profile_halves(
     return True
 
 
-def _their_part(child: runtime.ForkedBatches[Any, None]) -> Any | None:
-    """What the child read (its error raised here), or None when it died."""
+def _head(batches: Iterator[list[Any]] | None) -> Any | None:
+    """The child's first batch (its error raised here), or None when it died before it (a
+    death after it is raised: part of its counts may be merged already)."""
+    if batches is None:
+        return None
     try:
-        return next(item for batch in child for item in batch)
+        return next(batches)[0]
     except runtime.ChildFailed:
         return None
-    finally:
-        child.close()
 
 
-def _read_second(ldif: LdifFile, sink: HalfSink, start: int) -> Any:
-    """Count the records from byte `start` to the end into `sink`; (its state, the stats as
-    plain data, the disabled accounts, the spellings)."""
+def _second_half(ldif: LdifFile, sink: HalfSink, start: int) -> Iterator[list[Any]]:
+    """Count the records from byte `start` to the end into `sink`; then give the stats as plain
+    data, the disabled accounts and the spellings (one batch), and each field's state."""
     part = Part(start, None, _lines_before(ldif.path, start))
     for record in ldif._sequential(part):
         sink.add(record)
@@ -207,7 +213,10 @@ def _read_second(ldif: LdifFile, sink: HalfSink, start: int) -> Any:
         stats.skipped_examples,
         dict(stats.withheld),
     )
-    return sink.state(), plain_stats, ldif.disabled, ldif.spelling
+    records, fields = sink.state()
+    yield [(records, plain_stats, ldif.disabled, ldif.spelling)]
+    for field in fields:
+        yield [field]
 
 
 def _lines_before(path: Path, offset: int) -> int:
