@@ -60,8 +60,14 @@ class EntryConverter:
     stats: ReadStats
     exclude_disabled: bool = False
     disabled: int = 0
+    populations: bool = True
+    """Whether records get their population (a reader whose records only feed the profiles,
+    which never read it, turns it off)."""
     _spelling: dict[str, str] = field(default_factory=dict)
     _raw_kinds: dict[bytes, tuple[str, str, int]] = field(default_factory=dict)
+    _class_name: str | None = None  # spell("objectClass"), once asked (it never changes then)
+    _control_name: str | None = None  # spell("userAccountControl"), the same
+    _persons: dict[tuple[str, ...], bool] = field(default_factory=dict)  # is_person, by classes
 
     def spell(self, attribute: str) -> str:
         """The attribute's base name as first seen in this input (names are case-insensitive)."""
@@ -183,7 +189,7 @@ class EntryConverter:
         return Record(
             ref=dn,
             attrs={name: tuple(values) for name, values in attrs.items()},
-            population=_population(dn),
+            population=_population(dn) if self.populations else None,
             info=info,
         )
 
@@ -192,19 +198,23 @@ class EntryConverter:
         info = self._keep(dn, attrs, None)
         if info is None:
             return None
-        return Record(ref=dn, attrs=attrs, population=_population(dn), info=info)
+        population = _population(dn) if self.populations else None
+        return Record(ref=dn, attrs=attrs, population=population, info=info)
 
     def _keep(
         self, dn: str, attrs: Mapping[str, Sequence[str]], disabled: bool | None
     ) -> dict[str, str] | None:
         """The record's `info` when the entry becomes one (counted), else None (counted)."""
-        object_classes = attrs.get(self.spell("objectClass"))
-        if not is_person(object_classes, dn):
+        if self._class_name is None:
+            self._class_name = self.spell("objectClass")
+        if not self._is_person(attrs.get(self._class_name), dn):
             self.stats.skip(SKIP_NOT_PERSON, dn)
             return None
         info: dict[str, str] = {}
         if disabled is None:
-            control = attrs.get(self.spell("userAccountControl"))
+            if self._control_name is None:
+                self._control_name = self.spell("userAccountControl")
+            control = attrs.get(self._control_name)
             disabled = bool(control) and ad.is_disabled(control[0]) if control else False
         if disabled:
             self.disabled += 1
@@ -214,6 +224,21 @@ class EntryConverter:
             info[DISABLED_INFO] = "true"
         self.stats.records += 1
         return info
+
+    def _is_person(self, object_classes: Sequence[str] | None, dn: str) -> bool:
+        """`is_person`, remembered for the few tuples of classes an export repeats."""
+        if type(object_classes) is not tuple:
+            return is_person(object_classes, dn)
+        known = self._persons.get(object_classes)
+        if known is None:
+            known = is_person(object_classes, dn)
+            if len(self._persons) < _PERSONS_KEPT:
+                self._persons[object_classes] = known
+        return known
+
+
+_PERSONS_KEPT: Final = 64
+"""How many tuples of objectClass values `EntryConverter` remembers the answer of."""
 
 
 def _population(dn: str) -> str | None:

@@ -120,9 +120,11 @@ class LdifFile:
         self.stats, self.disabled = child.result
 
     def _sequential(self, part: Part | None = None) -> Iterator[Record]:
-        """The records of the file, or of `part` of it (`ldif_halves`), in one process."""
+        """The records of the file, or of `part` of it (`ldif_halves`: records that only feed
+        the profiles, without their population), in one process."""
         self.stats = ReadStats(files=1)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
+        converter.populations = part is None
         stream = runtime.open_input(self.path, "LDIF export")
         first_line, state = 0, _START
         if part is not None:
@@ -137,6 +139,7 @@ class LdifFile:
                     stream.seek(0)
                     self.stats = ReadStats(files=1)
                     converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
+                    converter.populations = part is None
                     records = self._read(stream, converter, state, first_line)
                     deque(islice(records, given), maxlen=0)  # given already, the same
                     yield from records
