@@ -39,9 +39,10 @@ from authprobe.model import ReadStats, Record
 if TYPE_CHECKING:
     from authprobe.sources.directory_files.ldif import LdifFile
 
-SHARE: Final = 0.53
-"""Where the cut is looked for, as a share of the file: a little past the middle, since the child
-also counts the lines before its part and then passes its counts on (both end together)."""
+SHARE: Final = 0.5
+"""Where the cut is looked for, as a share of the file (measured: both processes then end their
+part together; the child also counts the lines before its part and passes its counts on, this
+process updates the progress bar and summarises while the child sends)."""
 SEARCH: Final = 4 * 1024 * 1024
 """How far past that point a place to cut the file is looked for."""
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then a blank line (`\r` is dropped before `\n`)
