@@ -192,7 +192,8 @@ class FieldProfiler:
         if not counts:
             counts.update(theirs)
         else:  # the values held on both sides, then all of theirs (new ones after ours)
-            both = [(value, counts[value] + theirs[value]) for value in theirs.keys() & counts]
+            common = theirs.keys() & counts.keys()  # the smaller looked up in the larger
+            both = [(value, counts[value] + theirs[value]) for value in common]
             counts.update(theirs)
             counts.update(both)
         self._extra += extra
