@@ -19,6 +19,10 @@ needs libxml2's headers (Debian: libxml2-dev); without them the reader uses lxml
 (`analysis/profile.py`): without it the Python code runs (the same profiles, slower;
 bench/profile_fast.py).
 
+`authprobe/analysis/crosscheck/_steps.c` normalises and hashes each value for the
+cross-check's pair discovery as it is collected: without it the discovery runs its polars
+kernels (the same pairs; bench/crosscheck.py).
+
 All are `optional=True`: without a C compiler, Python's or libxml2's headers the install still
 succeeds, and authprobe runs the Python reference paths.
 """
@@ -64,6 +68,11 @@ setup(
             ["authprobe/sources/sis/_userxml.c"],
             include_dirs=_libxml2_include_dirs(),
             libraries=["xml2"],
+            optional=True,
+        ),
+        Extension(
+            "authprobe.analysis.crosscheck._steps",
+            ["authprobe/analysis/crosscheck/_steps.c"],
             optional=True,
         ),
         Extension(

@@ -25,8 +25,9 @@
  *
  * `slots` maps a field name to None (not collected) or anything else (collected: its record
  * numbers and values go to `numbers[name]` and `texts[name]`); a name not in `slots` is given
- * to `slot_of(name)` (SideIndex._slot), a multi-valued field to `add_values(name, number,
- * values)`; `info_kinds` maps an info key to whether it is a name part, `kind_of(key)` files a
+ * to `slot_of(name)` (SideIndex._slot); several values of a field are appended once each
+ * (first seen first) and the record to `multi[name]` when they differ, or, past 16 values or
+ * for values not all str, given to `add_values(name, number, values)`; `info_kinds` maps an info key to whether it is a name part, `kind_of(key)` files a
  * new key. `lists` are (refs, populations, name numbers, name texts).
  *
  * And `fold(values)`: `[value.strip().casefold() for value in values]` (how the pre-flight
@@ -355,7 +356,10 @@ typedef struct {
     PyObject *slots, *numbers, *texts, *info_kinds;
     PyObject *slot_of, *kind_of, *add_values;
     PyObject *lists[N_INDEX_LISTS];
+    PyObject *multi;
 } IndexCollector;
+
+#define MAX_SEVERAL 16 /* values of one field in one record deduplicated here; more: Python */
 
 static void
 index_dealloc(IndexCollector *self)
@@ -367,6 +371,7 @@ index_dealloc(IndexCollector *self)
     Py_XDECREF(self->slot_of);
     Py_XDECREF(self->kind_of);
     Py_XDECREF(self->add_values);
+    Py_XDECREF(self->multi);
     for (int i = 0; i < N_INDEX_LISTS; i++) {
         Py_XDECREF(self->lists[i]);
     }
@@ -377,13 +382,14 @@ static int
 index_init(IndexCollector *self, PyObject *args, PyObject *kwds)
 {
     PyObject *slots, *numbers, *texts, *info_kinds, *slot_of, *kind_of, *add_values, *lists;
+    PyObject *multi;
     Py_ssize_t flush_every;
     static char *names[] = {"slots", "numbers", "texts", "info_kinds", "slot_of", "kind_of",
-                            "add_values", "lists", "flush_every", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!O!OOOO!n", names, &PyDict_Type, &slots,
+                            "add_values", "lists", "flush_every", "multi", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!O!OOOO!nO!", names, &PyDict_Type, &slots,
                                      &PyDict_Type, &numbers, &PyDict_Type, &texts, &PyDict_Type,
                                      &info_kinds, &slot_of, &kind_of, &add_values,
-                                     &PyTuple_Type, &lists, &flush_every)) {
+                                     &PyTuple_Type, &lists, &flush_every, &PyDict_Type, &multi)) {
         return -1;
     }
     if (PyTuple_GET_SIZE(lists) != N_INDEX_LISTS || flush_every <= 0) {
@@ -396,9 +402,9 @@ index_init(IndexCollector *self, PyObject *args, PyObject *kwds)
             return -1;
         }
     }
-    PyObject *objects[] = {slots, numbers, texts, info_kinds, slot_of, kind_of, add_values};
-    PyObject **fields[] = {&self->slots, &self->numbers, &self->texts, &self->info_kinds,
-                           &self->slot_of, &self->kind_of, &self->add_values};
+    PyObject *objects[] = {slots, numbers, texts, info_kinds, slot_of, kind_of, add_values, multi};
+    PyObject **fields[] = {&self->slots,   &self->numbers, &self->texts,      &self->info_kinds,
+                           &self->slot_of, &self->kind_of, &self->add_values, &self->multi};
     for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
         Py_INCREF(objects[i]);
         Py_XSETREF(*fields[i], objects[i]);
@@ -446,6 +452,43 @@ append_to(PyObject *lists, PyObject *name, PyObject *item)
     return PyList_Append(list, item);
 }
 
+/* Several values of one field (`SideIndex._add_values`): each distinct one once, in first-seen
+ * order, and the record noted in `multi[name]` when two or more differ. 1 when done, 0 for a
+ * case left to Python (too many values, or not all str), -1 on error. */
+static int
+index_several(IndexCollector *self, PyObject *name, PyObject *number, PyObject *values)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(values);
+    if (n > MAX_SEVERAL) {
+        return 0;
+    }
+    PyObject *kept[MAX_SEVERAL];
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyTuple_GET_ITEM(values, i);
+        if (!PyUnicode_CheckExact(value)) {
+            return 0;
+        }
+        int seen = 0;
+        for (Py_ssize_t j = 0; j < count && !seen; j++) {
+            seen = kept[j] == value || PyUnicode_Compare(kept[j], value) == 0;
+        }
+        if (!seen) {
+            kept[count++] = value;
+        }
+    }
+    if (count > 1 && append_to(self->multi, name, number) < 0) {
+        return -1;
+    }
+    for (Py_ssize_t j = 0; j < count; j++) {
+        if (append_to(self->numbers, name, number) < 0 ||
+            append_to(self->texts, name, kept[j]) < 0) {
+            return -1;
+        }
+    }
+    return 1;
+}
+
 static int
 index_values(IndexCollector *self, PyObject *attrs, PyObject *number)
 {
@@ -467,12 +510,18 @@ index_values(IndexCollector *self, PyObject *attrs, PyObject *number)
             }
         }
         else if (n > 1) {
-            PyObject *done = PyObject_CallFunctionObjArgs(self->add_values, name, number, values,
-                                                          NULL);
-            if (done == NULL) {
+            int done = index_several(self, name, number, values);
+            if (done < 0) {
                 return -1;
             }
-            Py_DECREF(done);
+            if (!done) {
+                PyObject *added = PyObject_CallFunctionObjArgs(self->add_values, name, number,
+                                                               values, NULL);
+                if (added == NULL) {
+                    return -1;
+                }
+                Py_DECREF(added);
+            }
         }
     }
     return 0;

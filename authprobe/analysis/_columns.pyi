@@ -31,5 +31,6 @@ class IndexCollector:
         add_values: Callable[[str, int, tuple[str, ...]], None],
         lists: tuple[list[str], list[str | None], list[int], list[str]],
         flush_every: int,
+        multi: dict[str, list[int]],
     ) -> None: ...
     def add(self, record: Record, /) -> bool | None: ...

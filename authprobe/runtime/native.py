@@ -1,7 +1,8 @@
 """The optional C accelerators, loaded one way, and the switches that turn them off.
 
 Each accelerator (`sources/ldap/_bercount.c`, `sources/sis/_userxml.c`,
-`sources/directory_files/_ldif.c`, `analysis/_profile.c`, `analysis/_columns.c`) is built at
+`sources/directory_files/_ldif.c`, `analysis/_profile.c`, `analysis/_columns.c`,
+`analysis/crosscheck/_steps.c`) is built at
 install when a C compiler and the headers are there; without it, or when the user turns it off,
 the Python code it is tested against runs. `AUTHPROBE_PURE_PYTHON=1` turns every one off; each
 also has a switch of its own (to compare one path with the other).

@@ -178,6 +178,30 @@ def test_the_c_index_loop_gives_the_python_columns(records: list[Record], flush_
         assert column.multi.equals(other.multi), name
 
 
+class _Text(str):
+    """A str subclass (the C loop leaves such values to Python)."""
+
+
+def test_many_or_odd_values_of_one_field_give_the_python_columns() -> None:
+    """Several values of one field: up to 16 deduplicated in C (first seen first, the record
+    noted as multi-valued when two differ), more than 16 or values not all str by Python; the
+    same columns either way."""
+    many = tuple(f"v{n % 11}" for n in range(20))  # 20 values, 11 distinct: Python's
+    records = [
+        Record("a", {"mail": ("x@c.ca", "y@c.ca", "x@c.ca")}, None),
+        Record("b", {"mail": ("same", "same")}, None),  # one distinct value: not multi
+        Record("c", {"mail": many}, None),
+        Record("d", {"mail": (_Text("s"), "t")}, None),
+        Record("e", {"mail": tuple(f"w{n}" for n in range(16))}, None),  # 16: C's
+    ]
+    fast, slow = _index_both(records)
+    mine, theirs = fast.final.columns["mail"], slow.final.columns["mail"]
+    assert mine.numbers.to_list() == theirs.numbers.to_list()
+    assert mine.values.to_list() == theirs.values.to_list()
+    assert mine.multi.to_list() == theirs.multi.to_list() == [0, 2, 3, 4]
+    assert mine.values.to_list()[:3] == ["x@c.ca", "y@c.ca", "same"]
+
+
 def test_the_switch_turns_the_c_loop_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """AUTHPROBE_PURE_COLUMNS=1 (or AUTHPROBE_PURE_PYTHON=1) collects with the Python loops."""
     for switch in ("AUTHPROBE_PURE_COLUMNS", "AUTHPROBE_PURE_PYTHON"):

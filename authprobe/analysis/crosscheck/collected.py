@@ -9,10 +9,12 @@ populations (coverage per population) and the name parts (the name-derived share
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from authprobe.analysis.crosscheck.columns import (
+    HASH,
     RECORD,
     SEED,
     VALUE,
@@ -21,6 +23,7 @@ from authprobe.analysis.crosscheck.columns import (
     NormalisedValues,
     isin,
 )
+from authprobe.analysis.crosscheck.fullsets import unchanged
 from authprobe.analysis.crosscheck.kernels import (
     ASCII_SPACE,
     FULL,
@@ -31,6 +34,9 @@ from authprobe.analysis.crosscheck.kernels import (
 )
 from authprobe.analysis.normalize import STEPS
 from authprobe.model import PopulationCoverage, SourceKind
+
+if TYPE_CHECKING:
+    from authprobe.analysis.crosscheck._steps import Normalised
 
 STATES = 8
 """Normalised value columns remembered for reuse by longer step chains (about 30 MB each per
@@ -54,6 +60,7 @@ class CollectedSide:
         populations: pl.Series,
         columns: dict[str, Column],
         names: pl.DataFrame,
+        full_sets: dict[str, Normalised] | None = None,
     ) -> None:
         self.source = source
         self.records = records
@@ -73,6 +80,23 @@ class CollectedSide:
         self._labels: dict[int, str] | None = None
         self._named: pl.Series | None = None
         self._name_shares: dict[str, float] = {}
+        self._full_sets = full_sets
+        self._reaches: dict[tuple[str, str], pl.Series] = {}
+
+    def take_full_sets(self) -> dict[str, Normalised] | None:
+        """Every field's fully normalised values as made while collecting (`fullsets`), sorted
+        and distinct, once (they are let go: memory); None when some field has none. The steps
+        that changed nothing are recorded, as `full_distinct` records them."""
+        sets, self._full_sets = self._full_sets, None
+        if sets is None or any(name not in sets for name in self.columns):
+            return None
+        taken = {name: sets[name] for name in self.columns}
+        sets.clear()  # the collector's references too (the same dict): they go after discovery
+        for name, made in taken.items():
+            made.finish()
+            for effective, step in unchanged(made.changed):
+                self.unchanged.add((name, effective, step))
+        return taken
 
     def chain(self, name: str, steps: tuple[str, ...]) -> Chain:
         """`name`'s values under `steps` (cached; steps that change nothing share one chain).
@@ -168,6 +192,18 @@ class CollectedSide:
             else:  # the same set of values: `chain` need not try this step again
                 self.unchanged.add((name, effective, step))
         return values.hash(SEED).unique().sort()
+
+    def reaches(self, name: str, other: CollectedSide, other_name: str) -> pl.Series:
+        """Per record, whether its `name` value, fully normalised, is one of `other`'s
+        `other_name` values fully normalised (cached: a few bits per record)."""
+        key = (name, other_name)
+        found = self._reaches.get(key)
+        if found is None:
+            target = other.chain(other_name, FULL).distinct
+            rows = self.chain(name, FULL).frame.filter(isin(pl.col(HASH), target))[RECORD]
+            found = pl.repeat(False, self.records, dtype=pl.Boolean, eager=True)
+            found = self._reaches[key] = found.scatter(rows, True)
+        return found
 
     def forget(self, name: str, keep: tuple[str, ...] | None = None) -> None:
         """Drop `name`'s chains and remembered values (all but `keep`'s chain): memory. Which

@@ -71,7 +71,7 @@ class Chain:
             runs = self.frame[HASH].sort().rle()
             self._counts = pl.DataFrame(
                 {
-                    HASH: runs.struct.field("value"),
+                    HASH: runs.struct.field("value").set_sorted(),  # sorted: joins merge
                     HOLDERS: runs.struct.field("len").cast(pl.UInt32),
                 }
             )
@@ -82,7 +82,8 @@ class Chain:
         """The distinct hashes, sorted."""
         if self._distinct is None:
             found = self._counts
-            self._distinct = found[HASH] if found is not None else self.frame[HASH].unique().sort()
+            found_hashes = found[HASH] if found is not None else self.frame[HASH].unique().sort()
+            self._distinct = found_hashes.set_sorted()
         return self._distinct
 
     def distinct_count(self) -> int:

@@ -15,10 +15,15 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from authprobe.analysis.crosscheck.collected import CollectedSide
+from authprobe.analysis.crosscheck.fullsets import count_in
 from authprobe.analysis.crosscheck.kernels import FULL
 
 if TYPE_CHECKING:
+    from authprobe.analysis.crosscheck._steps import Normalised
     from authprobe.analysis.crosscheck.index import SideIndex
+
+    ValueSet = pl.Series | Normalised
+    """A field's sorted distinct hashes, fully normalised: polars' or the C module's."""
 
 MIN_OVERLAP = 2
 OVERLAP_SHARE = 0.01
@@ -28,21 +33,20 @@ SKETCH_MIN_HITS = 10
 """Sketch hits that send a pair to the exact count (41 expected at the 1 % threshold)."""
 
 
-def _overlap(small: pl.Series, large: pl.Series) -> int:
-    """How many of `small`'s sorted distinct hashes are in `large` (sorted)."""
-    if not small.len() or not large.len():
-        return 0
-    at = large.search_sorted(small).clip(0, large.len() - 1)
-    return int((large.gather(at) == small).sum())
-
-
 def plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, str]]:
     """Pairs whose values overlap once fully normalised (no guessing by the user)."""
     sis_final, dir_final = sis.final, directory.final
-    sis_sets = {name: sis_final.full_distinct(name) for name in sis_final.columns}
+    sis_made, dir_made = sis_final.take_full_sets(), dir_final.take_full_sets()
+    if sis_made is None or dir_made is None:  # one kind of set for both sides (see fullsets)
+        sis_made = dir_made = None
+    sis_sets: dict[str, ValueSet] = (
+        dict(sis_made)
+        if sis_made
+        else {name: sis_final.full_distinct(name) for name in sis_final.columns}
+    )
     found: set[tuple[str, str]] = set()
     for attribute in dir_final.columns:
-        dir_values = dir_final.full_distinct(attribute)
+        dir_values = dir_made[attribute] if dir_made else dir_final.full_distinct(attribute)
         hits = {(f, attribute) for f, values in sis_sets.items() if overlaps(values, dir_values)}
         if not hits:
             dir_final.forget(attribute)  # memory: only the plausible pairs are measured further
@@ -53,17 +57,16 @@ def plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, str
     return [(f, a) for f in sis_final.columns for a in dir_final.columns if (f, a) in found]
 
 
-def overlaps(sis_values: pl.Series, dir_values: pl.Series) -> bool:
-    """Whether two sorted sets of distinct hashes share enough values: the smaller one's
-    sketch first, then (if the sketch hits) an exact count."""
+def overlaps(sis_values: ValueSet, dir_values: ValueSet) -> bool:
+    """Whether two sorted sets of distinct hashes (of one kind) share enough values: the
+    smaller one's sketch first, then (if the sketch hits) an exact count."""
     small, large = sorted((sis_values, dir_values), key=len)
-    needed = max(MIN_OVERLAP, OVERLAP_SHARE * small.len())
-    sketch = small.head(SKETCH_SIZE)
-    hits = _overlap(sketch, large)
-    if sketch.len() < small.len():
+    needed = max(MIN_OVERLAP, OVERLAP_SHARE * len(small))
+    hits = count_in(small, large, SKETCH_SIZE)
+    if len(small) > SKETCH_SIZE:
         if hits < SKETCH_MIN_HITS:
             return False
-        hits = _overlap(small, large)
+        hits = count_in(small, large, len(small))
     return hits >= needed
 
 

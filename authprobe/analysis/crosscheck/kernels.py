@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from authprobe.analysis.crosscheck import fullsets
 from authprobe.analysis.normalize import STEPS
 
 ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
@@ -82,6 +83,9 @@ def _strip_leading_zeros(values: pl.Series) -> tuple[pl.Series, bool]:
 
 
 def _digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
+    fast = fullsets.digits_only_column(values)
+    if fast is not None:
+        return fast
     # values with four digits or more change unless they are all digits without a leading zero
     mask = values.str.contains("[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9]") & ~(
         values.str.contains("^[1-9][0-9]*$")

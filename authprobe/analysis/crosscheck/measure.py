@@ -60,8 +60,11 @@ def measure(sis_chain: Chain, dir_chain: Chain) -> PairMeasure:
 
 
 def _matched_count(mine: Chain, theirs: Chain) -> int:
-    found = mine.frame.filter(isin(pl.col(HASH), theirs.distinct))[RECORD]
-    return found.n_unique() if mine.multi else found.len()
+    if not mine.multi:  # one row per record: the holders of the shared hashes (a merge join of
+        # two sorted columns, a few times cheaper than a hash set at a million rows)
+        shared = mine.counts.join(theirs.distinct.to_frame(), on=HASH, how="inner")
+        return int(shared[HOLDERS].sum())
+    return mine.frame.filter(isin(pl.col(HASH), theirs.distinct))[RECORD].n_unique()
 
 
 def step_counts(sis: CollectedSide, sis_chain: Chain, dir_chain: Chain) -> tuple[int, int]:

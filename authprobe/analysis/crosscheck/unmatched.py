@@ -9,7 +9,7 @@ import polars as pl
 
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.columns import HASH, RECORD, Chain, isin
-from authprobe.analysis.crosscheck.kernels import FULL, ordered
+from authprobe.analysis.crosscheck.kernels import ordered
 from authprobe.analysis.crosscheck.measure import EXAMPLES
 from authprobe.analysis.normalize import STEPS
 from authprobe.model import ABSENT, SourceKind, UnmatchedCount
@@ -28,6 +28,7 @@ STEP_REASONS = {
     "digits-only": "differs by other characters",
 }
 _REASON = "reason"
+_MATCHED = "matched"  # the code of records that find a partner (not in the result)
 
 
 def unmatched_reasons(
@@ -53,28 +54,36 @@ def unmatched_reasons(
         return pl.DataFrame(
             {RECORD: everyone, _REASON: pl.repeat(ABSENT, mine.records, eager=True)}
         )
-    holders = mine.chain(name, ()).frame[RECORD].unique()
-    parts = [(everyone.filter(~isin(everyone, holders)), ABSENT)]
-    remaining = holders
+    not_found = NOT_FOUND if side.source is SourceKind.SIS else NOT_IN_SIS
+    labels = [_MATCHED, ABSENT, not_found, *STEP_REASONS.values(), OTHER_ATTRIBUTE]
+    # each record's reason as a small code (an index into `labels`), decided in order
+    code = pl.repeat(1, mine.records, dtype=pl.UInt8, eager=True)
+    holders = mine.chain(name, ()).frame[RECORD]
+    code = code.scatter(holders, 2)  # holders: not found, until a reason below applies
     if other_name in theirs.columns:
         target = theirs.chain(other_name, adopted)
-        matched = mine.chain(name, adopted).frame.filter(isin(pl.col(HASH), target.distinct))
-        remaining = holders.filter(~isin(holders, matched[RECORD]))
-        remaining = _by_one_more_step(mine, name, theirs, other_name, adopted, remaining, parts)
-        if remaining.len() and others:
-            mine_full, their_full = _fully_normalised(
-                side.source, mine, name, theirs, other_name, others
-            )
-            found = _reached_any(mine_full, their_full, remaining)
-            parts.append((found, OTHER_ATTRIBUTE))
-            remaining = remaining.filter(~isin(remaining, found))
-    parts.append((remaining, NOT_FOUND if side.source is SourceKind.SIS else NOT_IN_SIS))
-    return pl.concat(
-        [
-            pl.DataFrame({RECORD: numbers, _REASON: pl.repeat(reason, numbers.len(), eager=True)})
-            for numbers, reason in parts
-        ]
-    ).sort(RECORD)
+        code = code.scatter(_reaching(mine.chain(name, adopted), target.distinct), 0)
+        code = _by_one_more_step(mine, name, theirs, other_name, adopted, code, labels)
+        if others and (code == 2).any():
+            present = _present_elsewhere(side.source, mine, name, theirs, other_name, others)
+            code = pl.select(
+                pl.when(pl.lit(present) & (pl.lit(code) == 2))
+                .then(labels.index(OTHER_ATTRIBUTE))
+                .otherwise(pl.lit(code))
+                .cast(pl.UInt8)
+            ).to_series()
+    unmatched = code != 0
+    return pl.DataFrame(
+        {
+            RECORD: everyone.filter(unmatched),
+            _REASON: pl.Series(labels, dtype=pl.String).gather(code.filter(unmatched)),
+        }
+    )
+
+
+def _reaching(mine: Chain, targets: pl.Series) -> pl.Series:
+    """The record numbers of `mine`'s rows whose hash is among `targets` (repeats possible)."""
+    return mine.frame.filter(isin(pl.col(HASH), targets))[RECORD]
 
 
 def _by_one_more_step(
@@ -83,55 +92,45 @@ def _by_one_more_step(
     theirs: CollectedSide,
     other_name: str,
     adopted: tuple[str, ...],
-    remaining: pl.Series,
-    parts: list[tuple[pl.Series, str]],
+    code: pl.Series,
+    labels: list[str],
 ) -> pl.Series:
-    """Add to `parts` the `remaining` records that join once one more step is applied (on top
-    of the previous ones), by step; return those that still do not."""
+    """The reason codes with the records still not found (code 2) that join once one more
+    step is applied (on top of the previous ones) coded by that step."""
     chain = adopted
     seen = (mine.chain(name, adopted).serial, theirs.chain(other_name, adopted).serial)
     for step in STEPS:
-        if step in chain or not remaining.len():
+        if step in chain or not (code == 2).any():
             continue
         chain = ordered((*chain, step))
         mine_chain, their_chain = mine.chain(name, chain), theirs.chain(other_name, chain)
         if (mine_chain.serial, their_chain.serial) == seen:
             continue  # the step changed nothing on either side: nobody joins by it
         seen = (mine_chain.serial, their_chain.serial)
-        found = _reached(mine_chain, remaining, their_chain.distinct)
-        parts.append((found, STEP_REASONS[step]))
-        remaining = remaining.filter(~isin(remaining, found))
-    return remaining
+        reaching = _reaching(mine_chain, their_chain.distinct)
+        found = reaching.filter(code.gather(reaching) == 2)
+        code = code.scatter(found, labels.index(STEP_REASONS[step]))
+    return code
 
 
-def _fully_normalised(
+def _present_elsewhere(
     source: SourceKind,
     mine: CollectedSide,
     name: str,
     theirs: CollectedSide,
     other_name: str,
     others: tuple[str, ...],
-) -> tuple[list[Chain], list[Chain]]:
-    """The chains (mine, theirs) fully normalised that tell who is present under another
-    attribute: a SIS value in any entry's `others`, or an entry's own `others` in the SIS."""
+) -> pl.Series:
+    """Per record of `mine`, whether it is present under another attribute, fully normalised:
+    a SIS value in any entry's `others`, or an entry's own `others` in the SIS field."""
     if source is SourceKind.SIS:
-        return [mine.chain(name, FULL)], [theirs.chain(a, FULL) for a in others]
-    return [mine.chain(a, FULL) for a in others if a in mine.columns], [
-        theirs.chain(other_name, FULL)
-    ]
-
-
-def _reached(mine: Chain, remaining: pl.Series, targets: pl.Series) -> pl.Series:
-    """Those of the `remaining` records holding a hash among `targets`."""
-    rows = mine.frame.filter(isin(pl.col(RECORD), remaining))
-    return rows.filter(isin(pl.col(HASH), targets))[RECORD].unique()
-
-
-def _reached_any(mine: list[Chain], theirs: list[Chain], remaining: pl.Series) -> pl.Series:
-    if not mine or not theirs:
-        return pl.Series([], dtype=pl.UInt32)
-    targets = pl.concat([chain.distinct for chain in theirs]).unique()
-    return pl.concat([_reached(chain, remaining, targets) for chain in mine]).unique()
+        pairs = [(name, attribute) for attribute in others]
+    else:
+        pairs = [(attribute, other_name) for attribute in others if attribute in mine.columns]
+    present = pl.repeat(False, mine.records, dtype=pl.Boolean, eager=True)
+    for mine_name, their_name in pairs:
+        present = present | mine.reaches(mine_name, theirs, their_name)
+    return present
 
 
 def breakdown(side: CollectedSide, reasons: pl.DataFrame) -> tuple[UnmatchedCount, ...]:

@@ -22,6 +22,7 @@ from authprobe.analysis.recommend.findings import (
     value_findings,
 )
 from authprobe.analysis.recommend.login import advice, login_evidence, login_trust_findings
+from authprobe.analysis.recommend.meanwhile import Later
 from authprobe.analysis.recommend.options import Options
 from authprobe.analysis.recommend.sides import (
     Side,
@@ -122,7 +123,8 @@ class _Read:
 
     directory: Side
     sis: Side
-    directory_profiles: list[FieldProfile]
+    dir_frozen: Later
+    """The directory's profiles (frozen by a child while this process cross-checks)."""
     sis_profiles: list[FieldProfile]
     value_findings: list[Finding]
     match: MatchDecision
@@ -134,12 +136,12 @@ def _read_sources(
     sis_records = started(sis)  # a large XML extract is parsed by a child meanwhile
     dir_side = read_side(directory, wrap, options)
     sis_side = read_side(sis, wrap, options, sis_records)
+    dir_frozen = Later(dir_side.profiler)  # by a child, meanwhile, for large profiles
     alma = read_alma(options.alma_users, wrap) if options.alma_users is not None else None
     assert sis_side.checks is not None
     found = value_findings(sis_side.profiler, sis_side.checks)
     kinds = value_kinds(sis_side.profiler)
-    dir_profiles = dir_side.profiler.result(parallel=True)
-    sis_profiles = sis_side.profiler.result(parallel=True)
+    sis_profiles = sis_side.profiler.result(parallel=not dir_frozen.forked)
     if alma is not None:
         found.extend(alma.findings())
     stability = (
@@ -148,7 +150,7 @@ def _read_sources(
         else None
     )
     match = match_decision(sis_side, sis_profiles, kinds, alma, options.match_id, stability)
-    return _Read(dir_side, sis_side, dir_profiles, sis_profiles, found, match)
+    return _Read(dir_side, sis_side, dir_frozen, sis_profiles, found, match)
 
 
 def _inputs(directory: RecordSource, sis: RecordSource, options: Options) -> list[InputSummary]:
@@ -175,6 +177,7 @@ def build_report(
     shared = shared_identifier_findings(read.sis)  # before the cross-check's peak of memory
     set_aside: list[Correspondence] = []
     pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap)
+    directory_profiles = read.dir_frozen.result()
     by_field = {profile.field: profile for profile in read.sis_profiles}
     logins = login_evidence(read.directory, options)
     history = directory_history(options, read.directory, pairs)
@@ -193,7 +196,7 @@ def build_report(
             *read.match.findings,
             *read.value_findings,
             *population_findings(read.directory, options.population_attribute),
-            *profile_findings([*read.sis_profiles, *read.directory_profiles], joined),
+            *profile_findings([*read.sis_profiles, *directory_profiles], joined),
             *reader_findings(directory),
             *skipped_findings(directory),
             *skipped_findings(sis),
@@ -203,7 +206,7 @@ def build_report(
     match = read.match
     return Report(
         inputs=tuple(_inputs(directory, sis, options)),
-        profiles=(*read.directory_profiles, *read.sis_profiles),
+        profiles=(*directory_profiles, *read.sis_profiles),
         correspondences=tuple(pairs),
         candidates=tuple(candidates),
         recommendation=recommendation,
@@ -211,9 +214,7 @@ def build_report(
         started_at=started,
         finished_at=datetime.now(UTC),
         exceptions=tuple(mismatches(read.sis.index, read.directory.index, best)) if best else (),
-        advice=advice(
-            recommendation, options, logins.people, match.sis_match, read.directory_profiles
-        ),
+        advice=advice(recommendation, options, logins.people, match.sis_match, directory_profiles),
         out_of_scope=_out_of_scope(read.sis, read.directory, best),
         released=tuple(logins.released),
         sis_match=match.sis_match,

@@ -1,0 +1,879 @@
+/*
+ * authprobe.analysis.crosscheck._steps: the pair discovery's fully normalised value sets,
+ * made while the records are collected (authprobe/analysis/crosscheck/discovery.py).
+ *
+ * Pair discovery asks, for every SIS field and directory attribute, the set of its values
+ * once every normalisation step is applied (`analysis/normalize.py`), as sorted distinct 64-bit
+ * hashes. In polars that is five vector kernels over every value of every field (most of the
+ * cross-check's time at a million records); here each value is normalised and hashed once, as
+ * it is collected:
+ *
+ *     Normalised(steps, fallback)
+ *     .add(texts)       normalise and hash every str of the list `texts`
+ *     .finish() -> int  sort the hashes and drop repeats; returns how many are left
+ *     .changed          bit mask of the steps that changed at least one value
+ *     len()             hashes held (after finish(): distinct values)
+ *     overlap(small, large, limit) -> int
+ *                       how many of the first `limit` of `small`'s sorted distinct hashes are
+ *                       in `large` (both finished)
+ *
+ * `steps` is a bit mask (STEP_* below, in the order the steps are applied). An ASCII value is
+ * normalised here, exactly as Python's str methods do on ASCII (normalize.py says what each
+ * step does); any other value is given to `fallback(value)`, which returns the normalised value
+ * and the mask of the steps that changed it (Python's own steps). The hashes are this module's
+ * (equal values, equal hashes; no other meaning), so sets from here are only compared with
+ * sets from here. Repeated values are dropped as the hashes grow (sort and unique every time
+ * the number held doubles), so a field of few distinct values holds few hashes.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+enum {
+    STEP_TRIM = 1,
+    STEP_CASEFOLD = 2,
+    STEP_SCOPE = 4,
+    STEP_ZEROS = 8,
+    STEP_DIGITS = 16,
+    STEP_ALL = 31
+};
+
+#define COMPACT_MIN 65536 /* hashes held before the first sort and unique */
+#define PREFETCH 24       /* values read ahead (each is a separate object in memory) */
+
+typedef struct {
+    PyObject_HEAD
+    uint64_t *hashes;
+    Py_ssize_t count;
+    Py_ssize_t capacity;
+    Py_ssize_t compacted; /* count after the last sort and unique */
+    int steps;
+    int changed;
+    PyObject *fallback;
+    char *work; /* one value's bytes while it is normalised */
+    Py_ssize_t work_size;
+} Normalised;
+
+/* ---- hashing: 8 bytes at a time, then murmur3's finaliser (well spread for the sketch) ---- */
+
+static inline uint64_t
+fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t
+rotl64(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t
+hash_bytes(const char *data, Py_ssize_t size)
+{
+    const uint64_t k1 = 0x87c37b91114253d5ULL, k2 = 0x4cf5ad432745937fULL;
+    uint64_t h = 0x5EEDULL ^ ((uint64_t)size * 0x9E3779B97F4A7C15ULL);
+    Py_ssize_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        uint64_t word;
+        memcpy(&word, data + i, 8);
+        word *= k1;
+        word = rotl64(word, 31);
+        word *= k2;
+        h ^= word;
+        h = rotl64(h, 27) * 5 + 0x52dce729;
+    }
+    uint64_t tail = 0;
+    for (Py_ssize_t j = size - 1; j >= i; j--) {
+        tail = (tail << 8) | (unsigned char)data[j];
+    }
+    tail *= k2;
+    tail = rotl64(tail, 33);
+    tail *= k1;
+    h ^= tail;
+    return fmix64(h);
+}
+
+/* ---- the steps on ASCII bytes ---- */
+
+static inline int
+is_space(unsigned char c)
+{
+    /* what str.strip() removes among ASCII characters */
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+static inline int
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Normalise `size` ASCII bytes in place in `buf`; returns the new size, adds to `*changed`. */
+static Py_ssize_t
+normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
+{
+    if (steps & STEP_TRIM) {
+        Py_ssize_t start = 0, end = size;
+        while (start < end && is_space((unsigned char)buf[start])) {
+            start++;
+        }
+        while (end > start && is_space((unsigned char)buf[end - 1])) {
+            end--;
+        }
+        if (start || end != size) {
+            *changed |= STEP_TRIM;
+            memmove(buf, buf + start, (size_t)(end - start));
+            size = end - start;
+        }
+    }
+    if (steps & STEP_CASEFOLD) {
+        for (Py_ssize_t i = 0; i < size; i++) {
+            if (buf[i] >= 'A' && buf[i] <= 'Z') {
+                buf[i] += 'a' - 'A';
+                *changed |= STEP_CASEFOLD;
+            }
+        }
+    }
+    if (steps & STEP_SCOPE) {
+        /* the part before the last @, when that part is not empty */
+        Py_ssize_t at = size - 1;
+        while (at >= 0 && buf[at] != '@') {
+            at--;
+        }
+        if (at > 0) {
+            size = at;
+            *changed |= STEP_SCOPE;
+        }
+    }
+    if (steps & STEP_ZEROS && size > 1 && buf[0] == '0') {
+        Py_ssize_t i = 0;
+        while (i < size && is_digit((unsigned char)buf[i])) {
+            i++;
+        }
+        if (i == size) { /* all digits: lstrip("0") or "0" */
+            Py_ssize_t zeros = 0;
+            while (zeros < size - 1 && buf[zeros] == '0') {
+                zeros++;
+            }
+            memmove(buf, buf + zeros, (size_t)(size - zeros));
+            size -= zeros;
+            *changed |= STEP_ZEROS;
+        }
+    }
+    if (steps & STEP_DIGITS) {
+        Py_ssize_t digits = 0;
+        for (Py_ssize_t i = 0; i < size; i++) {
+            digits += is_digit((unsigned char)buf[i]);
+        }
+        if (digits >= 4) {
+            Py_ssize_t kept = 0, first = 1;
+            for (Py_ssize_t i = 0; i < size; i++) {
+                unsigned char c = (unsigned char)buf[i];
+                if (!is_digit(c) || (first && c == '0')) {
+                    continue;
+                }
+                first = 0;
+                buf[kept++] = (char)c;
+            }
+            if (!kept) {
+                buf[kept++] = '0';
+            }
+            if (kept != size) { /* fewer characters: something went (else all were kept) */
+                *changed |= STEP_DIGITS;
+            }
+            size = kept;
+        }
+    }
+    return size;
+}
+
+/* ---- sorting: LSD radix on bytes, skipping the bytes all hashes share ---- */
+
+static Py_ssize_t
+sort_unique(uint64_t *values, Py_ssize_t count)
+{
+    if (count > 1) {
+        uint64_t *spare = PyMem_RawMalloc((size_t)count * sizeof(uint64_t));
+        if (spare == NULL) {
+            return -1;
+        }
+        Py_ssize_t(*histogram)[256] = PyMem_RawCalloc(8, sizeof(*histogram));
+        if (histogram == NULL) {
+            PyMem_RawFree(spare);
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            for (int b = 0; b < 8; b++) {
+                histogram[b][(values[i] >> (8 * b)) & 0xff]++;
+            }
+        }
+        uint64_t *from = values, *to = spare;
+        for (int b = 0; b < 8; b++) {
+            if (histogram[b][(values[0] >> (8 * b)) & 0xff] == count) {
+                continue; /* every hash has this byte: the order stays */
+            }
+            Py_ssize_t offset = 0;
+            for (int d = 0; d < 256; d++) {
+                Py_ssize_t n = histogram[b][d];
+                histogram[b][d] = offset;
+                offset += n;
+            }
+            for (Py_ssize_t i = 0; i < count; i++) {
+                to[histogram[b][(from[i] >> (8 * b)) & 0xff]++] = from[i];
+            }
+            uint64_t *swap = from;
+            from = to;
+            to = swap;
+        }
+        if (from != values) {
+            memcpy(values, from, (size_t)count * sizeof(uint64_t));
+        }
+        PyMem_RawFree(histogram);
+        PyMem_RawFree(spare);
+    }
+    Py_ssize_t kept = count ? 1 : 0;
+    for (Py_ssize_t i = 1; i < count; i++) {
+        if (values[i] != values[kept - 1]) {
+            values[kept++] = values[i];
+        }
+    }
+    return kept;
+}
+
+static int
+compact(Normalised *self)
+{
+    Py_ssize_t kept = sort_unique(self->hashes, self->count);
+    if (kept < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->count = self->compacted = kept;
+    return 0;
+}
+
+/* ---- the type ---- */
+
+static int
+normalised_init(Normalised *self, PyObject *args, PyObject *kwds)
+{
+    static char *keywords[] = {"steps", "fallback", NULL};
+    int steps;
+    PyObject *fallback;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iO", keywords, &steps, &fallback)) {
+        return -1;
+    }
+    if (steps & ~STEP_ALL) {
+        PyErr_SetString(PyExc_ValueError, "unknown step in the mask");
+        return -1;
+    }
+    if (!PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "fallback must be callable");
+        return -1;
+    }
+    self->steps = steps;
+    Py_INCREF(fallback);
+    Py_XSETREF(self->fallback, fallback);
+    return 0;
+}
+
+static void
+normalised_dealloc(Normalised *self)
+{
+    PyMem_RawFree(self->hashes);
+    PyMem_RawFree(self->work);
+    Py_XDECREF(self->fallback);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The hash of one non-ASCII value, normalised by the fallback; -1 and an exception on error. */
+static int
+hash_by_fallback(Normalised *self, PyObject *value, uint64_t *hash)
+{
+    PyObject *found = PyObject_CallOneArg(self->fallback, value);
+    if (found == NULL) {
+        return -1;
+    }
+    PyObject *text;
+    int mask;
+    if (!PyArg_ParseTuple(found, "Ui", &text, &mask)) {
+        Py_DECREF(found);
+        return -1;
+    }
+    Py_ssize_t size;
+    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
+    if (data == NULL) {
+        Py_DECREF(found);
+        return -1;
+    }
+    *hash = hash_bytes(data, size);
+    self->changed |= mask & self->steps;
+    Py_DECREF(found);
+    return 0;
+}
+
+static int
+reserve(Normalised *self, Py_ssize_t more)
+{
+    if (self->count + more <= self->capacity) {
+        return 0;
+    }
+    Py_ssize_t capacity = self->capacity ? self->capacity : 1024;
+    while (capacity < self->count + more) {
+        capacity *= 2;
+    }
+    uint64_t *grown = PyMem_RawRealloc(self->hashes, (size_t)capacity * sizeof(uint64_t));
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->hashes = grown;
+    self->capacity = capacity;
+    return 0;
+}
+
+static PyObject *
+normalised_add(Normalised *self, PyObject *texts)
+{
+    if (!PyList_Check(texts)) {
+        PyErr_SetString(PyExc_TypeError, "texts must be a list of str");
+        return NULL;
+    }
+    Py_ssize_t size = PyList_GET_SIZE(texts);
+    if (reserve(self, size) < 0) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
+        PyObject *value = PyList_GET_ITEM(texts, i);
+#if defined(__GNUC__)
+        /* the values are scattered in memory: ask for those a few steps ahead */
+        if (i + PREFETCH < PyList_GET_SIZE(texts)) {
+            const char *ahead = (const char *)PyList_GET_ITEM(texts, i + PREFETCH);
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 64);
+        }
+#endif
+        if (!PyUnicode_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "texts must be a list of str");
+            return NULL;
+        }
+        uint64_t hash;
+        if (PyUnicode_IS_ASCII(value)) {
+            Py_ssize_t length = PyUnicode_GET_LENGTH(value);
+            if (length > self->work_size) {
+                char *work = PyMem_RawRealloc(self->work, (size_t)length);
+                if (work == NULL) {
+                    PyErr_NoMemory();
+                    return NULL;
+                }
+                self->work = work;
+                self->work_size = length;
+            }
+            memcpy(self->work, PyUnicode_DATA(value), (size_t)length);
+            length = normalise_ascii(self->work, length, self->steps, &self->changed);
+            hash = hash_bytes(self->work, length);
+        }
+        else {
+            Py_INCREF(value); /* the fallback may change the list */
+            int failed = hash_by_fallback(self, value, &hash);
+            Py_DECREF(value);
+            if (failed) {
+                return NULL;
+            }
+            if (reserve(self, 1) < 0) {
+                return NULL;
+            }
+        }
+        self->hashes[self->count++] = hash;
+    }
+    if (self->count >= COMPACT_MIN && self->count >= 2 * self->compacted) {
+        if (compact(self) < 0) {
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+normalised_finish(Normalised *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->count != self->compacted && compact(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromSsize_t(self->count);
+}
+
+static Py_ssize_t
+normalised_len(Normalised *self)
+{
+    return self->count;
+}
+
+static PyObject *
+normalised_changed(Normalised *self, void *Py_UNUSED(closure))
+{
+    return PyLong_FromLong(self->changed);
+}
+
+static PyMethodDef normalised_methods[] = {
+    {"add", (PyCFunction)normalised_add, METH_O,
+     "Normalise and hash every str of a list."},
+    {"finish", (PyCFunction)normalised_finish, METH_NOARGS,
+     "Sort the hashes and drop repeats; returns how many are left."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef normalised_getset[] = {
+    {"changed", (getter)normalised_changed, NULL,
+     "Bit mask of the steps that changed at least one value.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PySequenceMethods normalised_sequence = {
+    .sq_length = (lenfunc)normalised_len,
+};
+
+static PyTypeObject NormalisedType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "authprobe.analysis.crosscheck._steps.Normalised",
+    .tp_doc = "One field's values, fully normalised, as 64-bit hashes.",
+    .tp_basicsize = sizeof(Normalised),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)normalised_init,
+    .tp_dealloc = (destructor)normalised_dealloc,
+    .tp_methods = normalised_methods,
+    .tp_getset = normalised_getset,
+    .tp_as_sequence = &normalised_sequence,
+};
+
+/* ---- overlap ---- */
+
+static Py_ssize_t
+lower_bound(const uint64_t *values, Py_ssize_t count, uint64_t wanted)
+{
+    Py_ssize_t low = 0, high = count;
+    while (low < high) {
+        Py_ssize_t middle = low + (high - low) / 2;
+        if (values[middle] < wanted) {
+            low = middle + 1;
+        }
+        else {
+            high = middle;
+        }
+    }
+    return low;
+}
+
+static PyObject *
+overlap(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    Normalised *small, *large;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "O!O!n", &NormalisedType, &small, &NormalisedType, &large,
+                          &limit)) {
+        return NULL;
+    }
+    if (small->count != small->compacted || large->count != large->compacted) {
+        PyErr_SetString(PyExc_ValueError, "overlap() of a set not finished");
+        return NULL;
+    }
+    Py_ssize_t wanted = limit < small->count ? limit : small->count;
+    if (wanted < 0) {
+        wanted = 0;
+    }
+    const uint64_t *a = small->hashes, *b = large->hashes;
+    Py_ssize_t hits = 0, nb = large->count;
+    if (wanted * 24 < nb) { /* few probes: binary search each */
+        for (Py_ssize_t i = 0; i < wanted; i++) {
+            Py_ssize_t at = lower_bound(b, nb, a[i]);
+            hits += at < nb && b[at] == a[i];
+        }
+    }
+    else { /* a merge of the two sorted runs */
+        Py_ssize_t i = 0, j = 0;
+        while (i < wanted && j < nb) {
+            if (a[i] < b[j]) {
+                i++;
+            }
+            else if (b[j] < a[i]) {
+                j++;
+            }
+            else {
+                hits++;
+                i++;
+                j++;
+            }
+        }
+    }
+    return PyLong_FromSsize_t(hits);
+}
+
+/* ---- digits-only on a whole text column, through the Arrow C stream interface ----
+ *
+ * digits_only(stream) -> (stream, changed) | None
+ *
+ * `stream` is a PyCapsule "arrow_array_stream" (polars: `Series.__arrow_c_stream__()`) of
+ * text ("vu", polars' own, or "U", this function's), without nulls. Returns a capsule of the same kind holding one
+ * large-text ("U") array: each ASCII value with four digits or more becomes its digits without
+ * leading zeros ("0" when all were zeros), as normalize.digits_only does; every other value is
+ * copied. A value that is not ASCII is copied too: the caller overwrites those with Python's
+ * own step (kernels.py). `changed`: whether an ASCII value changed, or a non-ASCII value holds
+ * four ASCII digits (what the polars kernel's mask reports). None for anything else (another
+ * type, nulls): the caller uses polars.
+ */
+
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+
+enum { KIND_VIEW, KIND_LARGE };
+
+/* One value of one array: its bytes and size. */
+static inline const char *
+value_at(const struct ArrowArray *array, int kind, int64_t row, int64_t *size)
+{
+    int64_t at = array->offset + row;
+    if (kind == KIND_VIEW) {
+        const char *view = (const char *)array->buffers[1] + 16 * at;
+        int32_t length, buffer, offset;
+        memcpy(&length, view, 4);
+        *size = length;
+        if (length <= 12) {
+            return view + 4;
+        }
+        memcpy(&buffer, view + 8, 4);
+        memcpy(&offset, view + 12, 4);
+        return (const char *)array->buffers[2 + buffer] + offset;
+    }
+    const int64_t *offsets = array->buffers[1];
+    *size = offsets[at + 1] - offsets[at];
+    return (const char *)array->buffers[2] + offsets[at];
+}
+
+/* The result: one large-text array, owned by the stream until a consumer takes the array. */
+typedef struct {
+    int64_t *offsets;
+    char *data;
+    int64_t length;
+    int given; /* the array was handed out */
+    const void *buffers[3];
+} Column;
+
+static void
+column_free(Column *column)
+{
+    if (column != NULL) {
+        PyMem_RawFree(column->offsets);
+        PyMem_RawFree(column->data);
+        PyMem_RawFree(column);
+    }
+}
+
+static void
+schema_release(struct ArrowSchema *schema)
+{
+    schema->release = NULL;
+}
+
+static void
+array_release(struct ArrowArray *array)
+{
+    column_free(array->private_data);
+    array->release = NULL;
+}
+
+static int
+stream_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out)
+{
+    (void)stream;
+    memset(out, 0, sizeof(*out));
+    out->format = "U";
+    out->name = "";
+    out->flags = 2; /* ARROW_FLAG_NULLABLE */
+    out->release = schema_release;
+    return 0;
+}
+
+static int
+stream_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out)
+{
+    Column *column = stream->private_data;
+    memset(out, 0, sizeof(*out));
+    if (column == NULL || column->given) {
+        return 0; /* the end: release left NULL */
+    }
+    column->given = 1;
+    column->buffers[0] = NULL;
+    column->buffers[1] = column->offsets;
+    column->buffers[2] = column->data;
+    out->length = column->length;
+    out->n_buffers = 3;
+    out->buffers = column->buffers;
+    out->release = array_release;
+    out->private_data = column;
+    stream->private_data = NULL; /* the array owns the column now */
+    return 0;
+}
+
+static const char *
+stream_last_error(struct ArrowArrayStream *stream)
+{
+    (void)stream;
+    return NULL;
+}
+
+static void
+stream_release(struct ArrowArrayStream *stream)
+{
+    column_free(stream->private_data);
+    stream->private_data = NULL;
+    stream->release = NULL;
+}
+
+static void
+capsule_release(PyObject *capsule)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream != NULL) {
+        if (stream->release != NULL) {
+            stream->release(stream);
+        }
+        PyMem_RawFree(stream);
+    }
+    else {
+        PyErr_Clear();
+    }
+}
+
+/* digits-only of one value into `out` (room for `size` bytes); returns the new size. */
+static inline int64_t
+digits_of(const char *value, int64_t size, char *out, int *changed)
+{
+    int ascii = 1, digits = 0;
+    for (int64_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)value[i];
+        ascii &= c < 0x80;
+        digits += is_digit(c);
+    }
+    if (digits < 4) {
+        memcpy(out, value, (size_t)size);
+        return size;
+    }
+    if (!ascii) { /* Python's own step redoes it; the polars mask counts it as changed */
+        *changed = 1;
+        memcpy(out, value, (size_t)size);
+        return size;
+    }
+    int64_t kept = 0;
+    int first = 1;
+    for (int64_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (!is_digit(c) || (first && c == '0')) {
+            continue;
+        }
+        first = 0;
+        out[kept++] = (char)c;
+    }
+    if (!kept) {
+        out[kept++] = '0';
+    }
+    *changed |= kept != size;
+    return kept;
+}
+
+/* The arrays of `stream`, read into `*arrays` (`*held` of them, released by the caller).
+ * Returns 0, 1 when the stream is not text without nulls, -1 on an error (an exception). */
+static int
+read_arrays(struct ArrowArrayStream *stream, int *kind, struct ArrowArray **arrays,
+            Py_ssize_t *held)
+{
+    struct ArrowSchema schema;
+    if (stream->release == NULL || stream->get_schema(stream, &schema) != 0) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream has no schema");
+        return -1;
+    }
+    const char *format = schema.format;
+    *kind = strcmp(format, "vu") == 0 ? KIND_VIEW : strcmp(format, "U") == 0 ? KIND_LARGE : -1;
+    if (schema.release != NULL) {
+        schema.release(&schema);
+    }
+    if (*kind < 0) {
+        return 1;
+    }
+    Py_ssize_t room = 0;
+    for (;;) {
+        if (*held == room) {
+            room = room ? 2 * room : 8;
+            struct ArrowArray *grown = PyMem_RawRealloc(*arrays, (size_t)room * sizeof(**arrays));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            *arrays = grown;
+        }
+        struct ArrowArray *array = &(*arrays)[*held];
+        if (stream->get_next(stream, array) != 0) {
+            PyErr_SetString(PyExc_ValueError, "the Arrow stream failed");
+            return -1;
+        }
+        if (array->release == NULL) {
+            return 0;
+        }
+        ++*held;
+        if (array->null_count != 0 && array->buffers[0] != NULL) {
+            return 1; /* nulls: not for this kernel */
+        }
+    }
+}
+
+static PyObject *
+digits_only_column(PyObject *Py_UNUSED(module), PyObject *capsule)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL) {
+        return NULL;
+    }
+    struct ArrowArray *arrays = NULL;
+    int kind = 0;
+    Py_ssize_t count = 0;
+    int status = read_arrays(stream, &kind, &arrays, &count);
+    PyObject *result = NULL;
+    Column *column = NULL;
+    struct ArrowArrayStream *made = NULL;
+    if (status) {
+        if (status > 0) {
+            result = Py_NewRef(Py_None);
+        }
+        goto done;
+    }
+    int64_t rows = 0, bytes = 0;
+    for (Py_ssize_t a = 0; a < count; a++) {
+        for (int64_t row = 0; row < arrays[a].length; row++) {
+            int64_t size;
+            value_at(&arrays[a], kind, row, &size);
+            bytes += size;
+        }
+        rows += arrays[a].length;
+    }
+    column = PyMem_RawCalloc(1, sizeof(Column));
+    made = PyMem_RawCalloc(1, sizeof(*made));
+    if (column == NULL || made == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    column->offsets = PyMem_RawMalloc((size_t)(rows + 1) * sizeof(int64_t));
+    column->data = PyMem_RawMalloc((size_t)(bytes ? bytes : 1));
+    if (column->offsets == NULL || column->data == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int changed = 0;
+    int64_t at = 0, written = 0;
+    column->offsets[0] = 0;
+    for (Py_ssize_t a = 0; a < count; a++) {
+        for (int64_t row = 0; row < arrays[a].length; row++) {
+            int64_t size;
+            const char *value = value_at(&arrays[a], kind, row, &size);
+            written += digits_of(value, size, column->data + written, &changed);
+            column->offsets[++at] = written;
+        }
+    }
+    column->length = rows;
+    made->get_schema = stream_get_schema;
+    made->get_next = stream_get_next;
+    made->get_last_error = stream_last_error;
+    made->release = stream_release;
+    made->private_data = column;
+    column = NULL; /* the stream owns it */
+    PyObject *wrapped = PyCapsule_New(made, "arrow_array_stream", capsule_release);
+    if (wrapped == NULL) {
+        stream_release(made);
+        PyMem_RawFree(made);
+        made = NULL;
+        goto done;
+    }
+    made = NULL;
+    result = Py_BuildValue("(NO)", wrapped, changed ? Py_True : Py_False);
+done:
+    for (Py_ssize_t a = 0; a < count; a++) {
+        if (arrays[a].release != NULL) {
+            arrays[a].release(&arrays[a]);
+        }
+    }
+    PyMem_RawFree(arrays);
+    column_free(column);
+    PyMem_RawFree(made);
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"overlap", overlap, METH_VARARGS,
+     "overlap(small, large, limit): how many of small's first `limit` hashes large holds."},
+    {"digits_only_column", digits_only_column, METH_O,
+     "digits_only_column(stream) -> (stream, changed) | None: digits-only on a text column."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "authprobe.analysis.crosscheck._steps",
+    .m_doc = "The pair discovery's fully normalised value sets (see discovery.py).",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__steps(void)
+{
+    if (PyType_Ready(&NormalisedType) < 0) {
+        return NULL;
+    }
+    PyObject *created = PyModule_Create(&module);
+    if (created == NULL) {
+        return NULL;
+    }
+    Py_INCREF(&NormalisedType);
+    if (PyModule_AddObject(created, "Normalised", (PyObject *)&NormalisedType) < 0) {
+        Py_DECREF(&NormalisedType);
+        Py_DECREF(created);
+        return NULL;
+    }
+    return created;
+}

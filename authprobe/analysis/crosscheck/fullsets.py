@@ -1,0 +1,111 @@
+"""The normalisation steps in C (`_steps.c`): the pair discovery's value sets, made while the
+records are collected, and the digits-only step on whole columns.
+
+Pair discovery compares every field's values once every normalisation step is applied. With the
+C module built, each value is normalised and hashed as its field's lists are moved into polars
+(`SideIndex._flush`), so discovery needs no pass over the columns; without it (or with
+`AUTHPROBE_PURE_STEPS=1`, or `AUTHPROBE_PURE_PYTHON=1`), `CollectedSide.full_distinct`
+does the same in polars, the reference the C sets are tested against
+(tests/unit/test_steps_c.py). The two hash differently, so a discovery uses one kind of
+set for every field of both sides, never a mix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from authprobe.analysis.normalize import STEPS
+from authprobe.runtime import native
+
+if TYPE_CHECKING:
+    from authprobe.analysis.crosscheck._steps import Normalised
+
+MODULE = native.load("authprobe.analysis.crosscheck._steps")
+"""`authprobe.analysis.crosscheck._steps`, or None when it was not built."""
+FORCE_PURE = False
+"""Set by tests to collect without the C sets."""
+BITS: dict[str, int] = {step: 1 << index for index, step in enumerate(STEPS)}
+"""Each step's bit in the C module's masks, in the order the steps are applied."""
+FULL_MASK = sum(BITS.values())
+
+
+def python_full(value: str) -> tuple[str, int]:
+    """`value` under every step (Python's own, for the values the C code leaves: not ASCII),
+    and the mask of the steps that changed it."""
+    changed = 0
+    for step, bit in BITS.items():
+        new = STEPS[step](value)
+        if new != value:
+            changed |= bit
+            value = new
+    return value, changed
+
+
+def enabled() -> bool:
+    """Whether the C module is there and may be used."""
+    return MODULE is not None and not FORCE_PURE and not native.pure("AUTHPROBE_PURE_STEPS")
+
+
+def new_set() -> Normalised | None:
+    """An empty C set for one field, or None when the C module is not used."""
+    if MODULE is None or not enabled():
+        return None
+    made: Normalised = MODULE.Normalised(FULL_MASK, python_full)
+    return made
+
+
+def unchanged(changed: int) -> list[tuple[tuple[str, ...], str]]:
+    """(effective steps before, step) for each step that changed no value, as
+    `CollectedSide.full_distinct` records them: the steps that did change something are the
+    effective steps of those after them."""
+    effective: tuple[str, ...] = ()
+    found = []
+    for step, bit in BITS.items():
+        if changed & bit:
+            effective = (*effective, step)
+        else:
+            found.append((effective, step))
+    return found
+
+
+def count_in(small: pl.Series | Normalised, large: pl.Series | Normalised, limit: int) -> int:
+    """How many of the first `limit` of `small`'s sorted distinct hashes `large` holds (both
+    of one kind)."""
+    if isinstance(small, pl.Series):
+        assert isinstance(large, pl.Series)
+        head = small.head(limit)
+        if not head.len() or not large.len():
+            return 0
+        at = large.search_sorted(head).clip(0, large.len() - 1)
+        return int((large.gather(at) == head).sum())
+    assert MODULE is not None
+    assert not isinstance(large, pl.Series)
+    hits: int = MODULE.overlap(small, large, limit)
+    return hits
+
+
+class _Stream:
+    """A text column made in C, handed to polars through the Arrow C stream interface."""
+
+    def __init__(self, capsule: object) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        return self._capsule
+
+
+def digits_only_column(values: pl.Series) -> tuple[pl.Series, bool] | None:
+    """`kernels._digits_only` in C: the new values (non-ASCII ones left as they were: the
+    caller redoes them with Python's step) and whether any changed; None when the C module is
+    not used or cannot take the column (nulls)."""
+    if MODULE is None or not enabled():
+        return None
+    found = MODULE.digits_only_column(values.__arrow_c_stream__())
+    if found is None:
+        return None
+    capsule, changed = found
+    if not changed:
+        return values, False
+    return pl.Series(_Stream(capsule)).alias(values.name), True

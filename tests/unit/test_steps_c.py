@@ -1,0 +1,268 @@
+"""The pair discovery's C value sets (`_steps.c`, made while collecting) against Python's
+normalisation steps and the polars sets (`CollectedSide.full_distinct`): the same values, the
+same steps found to change nothing, the same plausible pairs."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from authprobe.analysis.crosscheck import fullsets, kernels
+from authprobe.analysis.crosscheck.discovery import plausible_pairs
+from authprobe.analysis.crosscheck.index import SideIndex
+from authprobe.analysis.normalize import STEPS
+from authprobe.model import Record, SourceKind
+
+pytestmark = pytest.mark.skipif(
+    fullsets.MODULE is None and os.environ.get("CI") != "true",
+    reason="authprobe.analysis.crosscheck._steps was not built (no C compiler at install)",
+)
+C = fullsets.MODULE
+
+# values that make every step act, and not act: edge whitespace (ASCII and not), capitals,
+# scopes, leading zeros, digit runs, non-ASCII digits and letters that casefold to ASCII
+_PIECES = (
+    "a", "Z", "jdoe", "JDoe", "0", "00", "007", "1234", "12", "@", "@college.ca", "-", " ",
+    "\t", "\x1c", "\x1f", "\x0b", "\xa0", "\u2003", "S-", "٣", "Ｘ", "K", "\u212a", "ß", "É",
+    "x\x00y", "9",
+)  # fmt: skip
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=6).map("".join) | st.text(max_size=12)
+_ASCII = st.text(alphabet=[chr(c) for c in range(128)], max_size=14)
+
+
+@pytest.fixture(autouse=True)
+def _c_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests choose the path themselves: a user's switch does not apply."""
+    monkeypatch.delenv("AUTHPROBE_PURE_STEPS", raising=False)
+    monkeypatch.delenv("AUTHPROBE_PURE_PYTHON", raising=False)
+
+
+@contextmanager
+def pure() -> Iterator[None]:
+    fullsets.FORCE_PURE = True
+    try:
+        yield
+    finally:
+        fullsets.FORCE_PURE = False
+
+
+def _reference(value: str, mask: int) -> tuple[str, int]:
+    """The steps of `mask`, in order, by Python's own definitions; and which changed `value`."""
+    changed = 0
+    for step, bit in fullsets.BITS.items():
+        if mask & bit:
+            new = STEPS[step](value)
+            if new != value:
+                changed |= bit
+            value = new
+    return value, changed
+
+
+def _set(values: list[str], mask: int = fullsets.FULL_MASK):  # type: ignore[no-untyped-def]
+    """The C set of `values` under `mask` (non-ASCII values: Python's full chain, or as they
+    are when no step is asked)."""
+    assert C is not None
+    fallback = fullsets.python_full if mask else (lambda value: (value, 0))
+    made = C.Normalised(mask, fallback)
+    made.add(values)
+    made.finish()
+    return made
+
+
+def _same_values(made, expected: list[str]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the set `made` holds exactly the values `expected` (hashed by the same code)."""
+    assert C is not None
+    plain = _set(expected, 0)  # no step: the values as they are
+    return len(made) == len(plain) == C.overlap(made, plain, len(made))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXT | _ASCII, st.integers(min_value=0, max_value=fullsets.FULL_MASK))
+def test_each_value_normalised_as_python_does(value: str, mask: int) -> None:
+    """Any value under any subset of the steps: the value Python's steps make, and the same
+    steps reported as changing it (ASCII in C; the rest by the fallback, for the full mask)."""
+    if not value.isascii() and mask != fullsets.FULL_MASK:
+        return  # the fallback is Python's own full chain: only used with every step
+    expected, changed = _reference(value, mask)
+    made = _set([value], mask)
+    assert _same_values(made, [expected])
+    assert made.changed == changed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, max_size=60))
+def test_a_field_holds_its_distinct_normalised_values(values: list[str]) -> None:
+    """A list of values: as many hashes as distinct normalised values, the same ones, and the
+    union of the steps that changed something."""
+    made = _set(values)
+    expected = [fullsets.python_full(value) for value in values]
+    assert _same_values(made, sorted({text for text, _ in expected}))
+    changed = 0
+    for _, mask in expected:
+        changed |= mask
+    assert made.changed == changed
+
+
+def test_many_values_with_repeats_are_compacted_exactly() -> None:
+    """Past the compaction threshold (sorting as the hashes grow): planted distinct values
+    counted exactly, and overlaps between two fields counted exactly."""
+    rng = random.Random(5)
+    distinct = [f"U{n:07d}@college.ca" for n in range(90_000)]
+    values = [rng.choice(distinct) for _ in range(200_000)] + distinct
+    rng.shuffle(values)
+    assert C is not None
+    made = C.Normalised(fullsets.FULL_MASK, fullsets.python_full)
+    for start in range(0, len(values), 50_000):  # as SideIndex flushes
+        made.add(values[start : start + 50_000])
+    assert made.finish() == 90_000
+    shared = [f"  u{n:07d} " for n in range(0, 180_000, 2)]  # 45,000 of them in `distinct`
+    other = _set(shared)
+    assert C.overlap(other, made, len(other)) == 45_000
+    assert C.overlap(made, other, len(made)) == 45_000
+    sampled = C.overlap(other, made, 4096)  # the 4,096 smallest hashes: a uniform sample
+    assert 1800 < sampled < 2300  # about half of them, as half of `shared` is in `made`
+    assert C.overlap(other, other, 4096) == 4096
+    assert C.overlap(other, made, 0) == 0
+
+
+def test_bad_use_is_an_error_not_a_crash() -> None:
+    """Not a list of str, an unfinished set, a failing fallback: Python exceptions."""
+    assert C is not None
+    made = C.Normalised(fullsets.FULL_MASK, fullsets.python_full)
+    with pytest.raises(TypeError):
+        made.add(("a",))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        made.add([b"a"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="unknown step"):
+        C.Normalised(64, fullsets.python_full)
+    made.add(["x"])
+    with pytest.raises(ValueError, match="not finished"):
+        C.overlap(made, made, 1)
+
+    def broken(value: str) -> tuple[str, int]:
+        raise RuntimeError(value)
+
+    failing = C.Normalised(fullsets.FULL_MASK, broken)
+    failing.add(["ascii is done in C"])
+    with pytest.raises(RuntimeError):
+        failing.add(["Straße"])
+
+
+_RECORD_VALUES = st.lists(_TEXT, max_size=3)
+
+
+@st.composite
+def _records(draw: st.DrawFn, names: tuple[str, ...], prefix: str) -> list[Record]:
+    records = []
+    for number in range(draw(st.integers(min_value=0, max_value=30))):
+        attrs = {name: tuple(draw(_RECORD_VALUES)) for name in names if draw(st.booleans())}
+        records.append(Record(f"{prefix}{number}", attrs, None))
+    return records
+
+
+def _sides(sis: list[Record], directory: list[Record]) -> tuple[SideIndex, SideIndex]:
+    s, d = SideIndex(SourceKind.SIS), SideIndex(SourceKind.DIRECTORY)
+    for record in sis:
+        s.add(record)
+    for record in directory:
+        d.add(record)
+    return s, d
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _records(("primary_id", "email", "identifier:NET_ID"), "s"),
+    _records(("uid", "mail", "employeeNumber"), "d"),
+)
+def test_discovery_finds_the_pairs_polars_finds(sis: list[Record], directory: list[Record]) -> None:
+    """The same plausible pairs, and the same steps known to change nothing, with the C sets
+    as with the polars sets."""
+    fast = _sides(sis, directory)
+    assert all(len(f._full) == len(f.fields) for f in fast)  # a C set per field
+    with pure():
+        slow = _sides(sis, directory)
+        assert not any(s._full for s in slow)
+    assert plausible_pairs(*fast) == plausible_pairs(*slow)
+    for mine, theirs in zip(fast, slow, strict=True):
+        assert mine.final.unchanged == theirs.final.unchanged
+
+
+def test_a_mix_of_kinds_falls_back_to_polars_for_both() -> None:
+    """One side collected with C sets and the other without: both use polars (the two hash
+    differently), and the pair is found."""
+    values = [f"{n:06d}" for n in range(50)]
+    sis = [Record(f"s{n}", {"primary_id": (v,)}, None) for n, v in enumerate(values)]
+    directory = [Record(f"d{n}", {"employeeID": (f"00{v}",)}, None) for n, v in enumerate(values)]
+    s = SideIndex(SourceKind.SIS)
+    for record in sis:
+        s.add(record)
+    with pure():
+        d = SideIndex(SourceKind.DIRECTORY)
+        for record in directory:
+            d.add(record)
+    assert s.final._full_sets is not None
+    assert plausible_pairs(s, d) == [("primary_id", "employeeID")]
+
+
+def _polars_digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
+    with pure():
+        return kernels._digits_only(values)
+
+
+def _ascii_rows(values: pl.Series) -> pl.Series:
+    return values.str.len_bytes() == values.str.len_chars()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT | _ASCII, max_size=40), st.integers(min_value=0, max_value=40))
+def test_digits_only_column_equals_the_polars_kernel(values: list[str], cut: int) -> None:
+    """A text column in two chunks (short values held inline, long ones in buffers): the same
+    ASCII values as the polars kernel and Python's step, the same `changed`; non-ASCII values
+    left as they were (the caller redoes them with Python's step)."""
+    halves = pl.Series("v", values[:cut], pl.String), pl.Series("v", values[cut:], pl.String)
+    column = pl.concat(halves, rechunk=False)
+    found = fullsets.digits_only_column(column)
+    assert found is not None
+    new, changed = found
+    old, old_changed = _polars_digits_only(column)
+    assert changed == old_changed
+    assert new.name == column.name
+    assert new.len() == column.len()
+    ascii_rows = _ascii_rows(column)
+    assert new.filter(ascii_rows).to_list() == old.filter(ascii_rows).to_list()
+    assert new.filter(ascii_rows).to_list() == [
+        STEPS["digits-only"](value) for value in column.filter(ascii_rows).to_list()
+    ]
+    if changed:
+        assert new.filter(~ascii_rows).to_list() == column.filter(~ascii_rows).to_list()
+
+
+def test_digits_only_column_reads_its_own_large_text() -> None:
+    """Its result (large text, "U") read again: digits-only is idempotent on ASCII."""
+    column = pl.Series("v", ["S-0012 345", "Account 1234567890123", "abc", "0000", "x1y2z3w4"])
+    first = fullsets.digits_only_column(column)
+    assert first is not None
+    assert first[0].to_list() == ["12345", "1234567890123", "abc", "0", "1234"]
+    assert C is not None
+    again = C.digits_only_column(first[0].__arrow_c_stream__())
+    assert again is not None
+    assert pl.Series(fullsets._Stream(again[0])).to_list() == first[0].to_list()
+    assert again[1] is False
+
+
+def test_digits_only_column_leaves_what_it_cannot_take_to_polars() -> None:
+    """Nulls or numbers: None (polars runs its kernel); a bad capsule: an error, no crash."""
+    assert C is not None
+    with_null = pl.Series("v", ["12345", None, "a"])
+    assert C.digits_only_column(with_null.__arrow_c_stream__()) is None
+    assert C.digits_only_column(pl.Series([1, 2]).__arrow_c_stream__()) is None
+    with pytest.raises(ValueError, match="PyCapsule"):
+        C.digits_only_column(object())
+    assert kernels._digits_only(with_null)[0].to_list() == ["12345", None, "a"]
