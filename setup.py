@@ -72,7 +72,11 @@ setup(
         ),
         Extension(
             "authprobe.analysis.crosscheck._steps",
-            ["authprobe/analysis/crosscheck/_steps.c"],
+            [
+                "authprobe/analysis/crosscheck/_steps.c",
+                "authprobe/analysis/crosscheck/_steps_columns.c",
+            ],
+            depends=["authprobe/analysis/crosscheck/_steps.h"],
             optional=True,
         ),
         Extension(

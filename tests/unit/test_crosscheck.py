@@ -144,18 +144,24 @@ def test_steps_never_lose_matches_and_order_does_not_matter(
     assert again.normalisation == pair.normalisation
 
 
-def test_counted_sees_every_pair_with_the_total() -> None:
-    """`crosscheck(counted=...)` is given each measured pair and their number (progress)."""
+def test_counted_sees_every_attribute_then_every_pair_with_the_total() -> None:
+    """`crosscheck(counted=...)` is given each directory attribute as pairs are looked for,
+    then each measured pair, each with their number (progress)."""
     sis = [rec(f"s{i}", primary_id=f"{1000 + i}", barcode=f"B{i}") for i in range(30)]
     directory = [rec(f"d{i}", employeeNumber=f"{1000 + i}", cn=f"B{i}") for i in range(30)]
     s, d = _sides(sis, directory)
-    seen: list[tuple[str, int, int]] = []
+    seen: list[tuple[str, object, int]] = []
 
     def counted(items, description, total):  # type: ignore[no-untyped-def]
         for item in items:
-            seen.append((description, item[0], total))
+            seen.append((description, item if isinstance(item, str) else item[0], total))
             yield item
 
     pairs = crosscheck(s, d, counted=counted)
     assert len(pairs) == 2
-    assert seen == [("cross-checking pairs", 0, 2), ("cross-checking pairs", 1, 2)]
+    assert seen == [
+        ("finding pairs", "employeeNumber", 2),
+        ("finding pairs", "cn", 2),
+        ("cross-checking pairs", 0, 2),
+        ("cross-checking pairs", 1, 2),
+    ]

@@ -2,6 +2,9 @@
  * authprobe.analysis.crosscheck._steps: the pair discovery's fully normalised value sets,
  * made while the records are collected (authprobe/analysis/crosscheck/discovery.py).
  *
+ * (The module's second file, `_steps_columns.c`, runs the digits-only step on whole polars
+ * columns; `_steps.h` is what the two share.)
+ *
  * Pair discovery asks, for every SIS field and directory attribute, the set of its values
  * once every normalisation step is applied (`analysis/normalize.py`), as sorted distinct 64-bit
  * hashes. In polars that is five vector kernels over every value of every field (most of the
@@ -25,10 +28,7 @@
  * sets from here. Repeated values are dropped as the hashes grow (sort and unique every time
  * the number held doubles), so a field of few distinct values holds few hashes.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <string.h>
+#include "_steps.h"
 
 enum {
     STEP_TRIM = 1,
@@ -102,19 +102,6 @@ hash_bytes(const char *data, Py_ssize_t size)
 
 /* ---- the steps on ASCII bytes ---- */
 
-static inline int
-is_space(unsigned char c)
-{
-    /* what str.strip() removes among ASCII characters */
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
-}
-
-static inline int
-is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* Normalise `size` ASCII bytes in place in `buf`; returns the new size, adds to `*changed`. */
 static Py_ssize_t
 normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
@@ -168,23 +155,8 @@ normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
         }
     }
     if (steps & STEP_DIGITS) {
-        Py_ssize_t digits = 0;
-        for (Py_ssize_t i = 0; i < size; i++) {
-            digits += is_digit((unsigned char)buf[i]);
-        }
-        if (digits >= 4) {
-            Py_ssize_t kept = 0, first = 1;
-            for (Py_ssize_t i = 0; i < size; i++) {
-                unsigned char c = (unsigned char)buf[i];
-                if (!is_digit(c) || (first && c == '0')) {
-                    continue;
-                }
-                first = 0;
-                buf[kept++] = (char)c;
-            }
-            if (!kept) {
-                buf[kept++] = '0';
-            }
+        Py_ssize_t kept = keep_digits(buf, size, buf);
+        if (kept >= 0) {
             if (kept != size) { /* fewer characters: something went (else all were kept) */
                 *changed |= STEP_DIGITS;
             }
@@ -514,333 +486,6 @@ overlap(PyObject *Py_UNUSED(module), PyObject *args)
         }
     }
     return PyLong_FromSsize_t(hits);
-}
-
-/* ---- digits-only on a whole text column, through the Arrow C stream interface ----
- *
- * digits_only(stream) -> (stream, changed) | None
- *
- * `stream` is a PyCapsule "arrow_array_stream" (polars: `Series.__arrow_c_stream__()`) of
- * text ("vu", polars' own, or "U", this function's), without nulls. Returns a capsule of the same kind holding one
- * large-text ("U") array: each ASCII value with four digits or more becomes its digits without
- * leading zeros ("0" when all were zeros), as normalize.digits_only does; every other value is
- * copied. A value that is not ASCII is copied too: the caller overwrites those with Python's
- * own step (kernels.py). `changed`: whether an ASCII value changed, or a non-ASCII value holds
- * four ASCII digits (what the polars kernel's mask reports). None for anything else (another
- * type, nulls): the caller uses polars.
- */
-
-struct ArrowSchema {
-    const char *format;
-    const char *name;
-    const char *metadata;
-    int64_t flags;
-    int64_t n_children;
-    struct ArrowSchema **children;
-    struct ArrowSchema *dictionary;
-    void (*release)(struct ArrowSchema *);
-    void *private_data;
-};
-
-struct ArrowArray {
-    int64_t length;
-    int64_t null_count;
-    int64_t offset;
-    int64_t n_buffers;
-    int64_t n_children;
-    const void **buffers;
-    struct ArrowArray **children;
-    struct ArrowArray *dictionary;
-    void (*release)(struct ArrowArray *);
-    void *private_data;
-};
-
-struct ArrowArrayStream {
-    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
-    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
-    const char *(*get_last_error)(struct ArrowArrayStream *);
-    void (*release)(struct ArrowArrayStream *);
-    void *private_data;
-};
-
-enum { KIND_VIEW, KIND_LARGE };
-
-/* One value of one array: its bytes and size. */
-static inline const char *
-value_at(const struct ArrowArray *array, int kind, int64_t row, int64_t *size)
-{
-    int64_t at = array->offset + row;
-    if (kind == KIND_VIEW) {
-        const char *view = (const char *)array->buffers[1] + 16 * at;
-        int32_t length, buffer, offset;
-        memcpy(&length, view, 4);
-        *size = length;
-        if (length <= 12) {
-            return view + 4;
-        }
-        memcpy(&buffer, view + 8, 4);
-        memcpy(&offset, view + 12, 4);
-        return (const char *)array->buffers[2 + buffer] + offset;
-    }
-    const int64_t *offsets = array->buffers[1];
-    *size = offsets[at + 1] - offsets[at];
-    return (const char *)array->buffers[2] + offsets[at];
-}
-
-/* The result: one large-text array, owned by the stream until a consumer takes the array. */
-typedef struct {
-    int64_t *offsets;
-    char *data;
-    int64_t length;
-    int given; /* the array was handed out */
-    const void *buffers[3];
-} Column;
-
-static void
-column_free(Column *column)
-{
-    if (column != NULL) {
-        PyMem_RawFree(column->offsets);
-        PyMem_RawFree(column->data);
-        PyMem_RawFree(column);
-    }
-}
-
-static void
-schema_release(struct ArrowSchema *schema)
-{
-    schema->release = NULL;
-}
-
-static void
-array_release(struct ArrowArray *array)
-{
-    column_free(array->private_data);
-    array->release = NULL;
-}
-
-static int
-stream_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out)
-{
-    (void)stream;
-    memset(out, 0, sizeof(*out));
-    out->format = "U";
-    out->name = "";
-    out->flags = 2; /* ARROW_FLAG_NULLABLE */
-    out->release = schema_release;
-    return 0;
-}
-
-static int
-stream_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out)
-{
-    Column *column = stream->private_data;
-    memset(out, 0, sizeof(*out));
-    if (column == NULL || column->given) {
-        return 0; /* the end: release left NULL */
-    }
-    column->given = 1;
-    column->buffers[0] = NULL;
-    column->buffers[1] = column->offsets;
-    column->buffers[2] = column->data;
-    out->length = column->length;
-    out->n_buffers = 3;
-    out->buffers = column->buffers;
-    out->release = array_release;
-    out->private_data = column;
-    stream->private_data = NULL; /* the array owns the column now */
-    return 0;
-}
-
-static const char *
-stream_last_error(struct ArrowArrayStream *stream)
-{
-    (void)stream;
-    return NULL;
-}
-
-static void
-stream_release(struct ArrowArrayStream *stream)
-{
-    column_free(stream->private_data);
-    stream->private_data = NULL;
-    stream->release = NULL;
-}
-
-static void
-capsule_release(PyObject *capsule)
-{
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
-    if (stream != NULL) {
-        if (stream->release != NULL) {
-            stream->release(stream);
-        }
-        PyMem_RawFree(stream);
-    }
-    else {
-        PyErr_Clear();
-    }
-}
-
-/* digits-only of one value into `out` (room for `size` bytes); returns the new size. */
-static inline int64_t
-digits_of(const char *value, int64_t size, char *out, int *changed)
-{
-    int ascii = 1, digits = 0;
-    for (int64_t i = 0; i < size; i++) {
-        unsigned char c = (unsigned char)value[i];
-        ascii &= c < 0x80;
-        digits += is_digit(c);
-    }
-    if (digits < 4) {
-        memcpy(out, value, (size_t)size);
-        return size;
-    }
-    if (!ascii) { /* Python's own step redoes it; the polars mask counts it as changed */
-        *changed = 1;
-        memcpy(out, value, (size_t)size);
-        return size;
-    }
-    int64_t kept = 0;
-    int first = 1;
-    for (int64_t i = 0; i < size; i++) {
-        unsigned char c = (unsigned char)value[i];
-        if (!is_digit(c) || (first && c == '0')) {
-            continue;
-        }
-        first = 0;
-        out[kept++] = (char)c;
-    }
-    if (!kept) {
-        out[kept++] = '0';
-    }
-    *changed |= kept != size;
-    return kept;
-}
-
-/* The arrays of `stream`, read into `*arrays` (`*held` of them, released by the caller).
- * Returns 0, 1 when the stream is not text without nulls, -1 on an error (an exception). */
-static int
-read_arrays(struct ArrowArrayStream *stream, int *kind, struct ArrowArray **arrays,
-            Py_ssize_t *held)
-{
-    struct ArrowSchema schema;
-    if (stream->release == NULL || stream->get_schema(stream, &schema) != 0) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream has no schema");
-        return -1;
-    }
-    const char *format = schema.format;
-    *kind = strcmp(format, "vu") == 0 ? KIND_VIEW : strcmp(format, "U") == 0 ? KIND_LARGE : -1;
-    if (schema.release != NULL) {
-        schema.release(&schema);
-    }
-    if (*kind < 0) {
-        return 1;
-    }
-    Py_ssize_t room = 0;
-    for (;;) {
-        if (*held == room) {
-            room = room ? 2 * room : 8;
-            struct ArrowArray *grown = PyMem_RawRealloc(*arrays, (size_t)room * sizeof(**arrays));
-            if (grown == NULL) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            *arrays = grown;
-        }
-        struct ArrowArray *array = &(*arrays)[*held];
-        if (stream->get_next(stream, array) != 0) {
-            PyErr_SetString(PyExc_ValueError, "the Arrow stream failed");
-            return -1;
-        }
-        if (array->release == NULL) {
-            return 0;
-        }
-        ++*held;
-        if (array->null_count != 0 && array->buffers[0] != NULL) {
-            return 1; /* nulls: not for this kernel */
-        }
-    }
-}
-
-static PyObject *
-digits_only_column(PyObject *Py_UNUSED(module), PyObject *capsule)
-{
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
-    if (stream == NULL) {
-        return NULL;
-    }
-    struct ArrowArray *arrays = NULL;
-    int kind = 0;
-    Py_ssize_t count = 0;
-    int status = read_arrays(stream, &kind, &arrays, &count);
-    PyObject *result = NULL;
-    Column *column = NULL;
-    struct ArrowArrayStream *made = NULL;
-    if (status) {
-        if (status > 0) {
-            result = Py_NewRef(Py_None);
-        }
-        goto done;
-    }
-    int64_t rows = 0, bytes = 0;
-    for (Py_ssize_t a = 0; a < count; a++) {
-        for (int64_t row = 0; row < arrays[a].length; row++) {
-            int64_t size;
-            value_at(&arrays[a], kind, row, &size);
-            bytes += size;
-        }
-        rows += arrays[a].length;
-    }
-    column = PyMem_RawCalloc(1, sizeof(Column));
-    made = PyMem_RawCalloc(1, sizeof(*made));
-    if (column == NULL || made == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    column->offsets = PyMem_RawMalloc((size_t)(rows + 1) * sizeof(int64_t));
-    column->data = PyMem_RawMalloc((size_t)(bytes ? bytes : 1));
-    if (column->offsets == NULL || column->data == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    int changed = 0;
-    int64_t at = 0, written = 0;
-    column->offsets[0] = 0;
-    for (Py_ssize_t a = 0; a < count; a++) {
-        for (int64_t row = 0; row < arrays[a].length; row++) {
-            int64_t size;
-            const char *value = value_at(&arrays[a], kind, row, &size);
-            written += digits_of(value, size, column->data + written, &changed);
-            column->offsets[++at] = written;
-        }
-    }
-    column->length = rows;
-    made->get_schema = stream_get_schema;
-    made->get_next = stream_get_next;
-    made->get_last_error = stream_last_error;
-    made->release = stream_release;
-    made->private_data = column;
-    column = NULL; /* the stream owns it */
-    PyObject *wrapped = PyCapsule_New(made, "arrow_array_stream", capsule_release);
-    if (wrapped == NULL) {
-        stream_release(made);
-        PyMem_RawFree(made);
-        made = NULL;
-        goto done;
-    }
-    made = NULL;
-    result = Py_BuildValue("(NO)", wrapped, changed ? Py_True : Py_False);
-done:
-    for (Py_ssize_t a = 0; a < count; a++) {
-        if (arrays[a].release != NULL) {
-            arrays[a].release(&arrays[a]);
-        }
-    }
-    PyMem_RawFree(arrays);
-    column_free(column);
-    PyMem_RawFree(made);
-    return result;
 }
 
 static PyMethodDef module_methods[] = {

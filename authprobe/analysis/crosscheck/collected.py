@@ -269,10 +269,16 @@ class CollectedSide:
 
 def _name_parts(frame: pl.DataFrame) -> pl.DataFrame:
     """(record, part): surname and given name, casefolded then stripped, 3+ characters."""
-    folded = casefold_series(frame[VALUE])
+    # names repeat (a few thousand surnames for a million people): each distinct one is
+    # normalised once, and the parts placed back by a join in the rows' order
+    distinct = frame[VALUE].unique()
+    folded = casefold_series(distinct)
     parts = python_exact(folded, lambda s: s.str.strip_chars(ASCII_SPACE), str.strip)
-    kept = pl.DataFrame({RECORD: frame[RECORD], "part": parts}).filter(
-        pl.col("part").str.len_chars() >= 3
+    normalised = pl.DataFrame({VALUE: distinct, "part": parts})
+    kept = (
+        frame.join(normalised, on=VALUE, how="left", maintain_order="left")
+        .select(RECORD, "part")
+        .filter(pl.col("part").str.len_chars() >= 3)
     )
     # one row per (record, part): deduplicated on one 64-bit key (record, part's code), as a
     # two-column `unique` holds hundreds of MB per million rows

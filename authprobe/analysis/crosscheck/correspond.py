@@ -7,7 +7,7 @@ finds no partner, by population and reason (`unmatched`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 import polars as pl
@@ -29,6 +29,7 @@ from authprobe.analysis.crosscheck.measure import (
 from authprobe.analysis.crosscheck.unmatched import unmatched
 from authprobe.analysis.normalize import EXACT, MERGING, STEPS
 from authprobe.model import Correspondence, SourceKind, StepCollision, StepCoverage
+from authprobe.runtime.progress import Wrap, no_wrap
 
 STEP_MIN_GAIN_SHARE = 0.005
 """A transforming step is adopted only if it gains at least 0.5 % of the SIS records."""
@@ -170,9 +171,6 @@ def _correspond(
 
 
 Pairs = Iterable[tuple[int, tuple[str, str]]]
-Counted = Callable[[Pairs, str, int], Pairs]
-"""Wraps the pairs being measured with a description and their number (the CLI shows
-progress with it)."""
 
 
 def crosscheck(
@@ -180,15 +178,16 @@ def crosscheck(
     directory: SideIndex,
     *,
     set_aside: list[Correspondence] | None = None,
-    counted: Counted | None = None,
+    counted: Wrap | None = None,
 ) -> list[Correspondence]:
     """Every plausible pair, measured; best SIS coverage first.
 
     A pair whose values overlap only through a step that would join different people is not
     returned; it goes to `set_aside` (when given), with its collisions, so it can be reported.
-    `counted` (when given) sees each pair as it is measured.
+    `counted` (when given) sees each directory attribute as pairs are looked for, then each
+    pair as it is measured (the CLI shows progress with it).
     """
-    pairs = plausible_pairs(sis, directory)
+    pairs = plausible_pairs(sis, directory, counted or no_wrap)
     others = {pair: _others(pairs, *pair) for pair in pairs}
     last_use: dict[tuple[SourceKind, str], int] = {}
     for index, (sis_field, attribute) in enumerate(pairs):

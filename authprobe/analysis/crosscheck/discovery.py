@@ -17,6 +17,7 @@ import polars as pl
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.fullsets import count_in
 from authprobe.analysis.crosscheck.kernels import FULL
+from authprobe.runtime.progress import Wrap, no_wrap
 
 if TYPE_CHECKING:
     from authprobe.analysis.crosscheck._steps import Normalised
@@ -33,8 +34,11 @@ SKETCH_MIN_HITS = 10
 """Sketch hits that send a pair to the exact count (41 expected at the 1 % threshold)."""
 
 
-def plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, str]]:
-    """Pairs whose values overlap once fully normalised (no guessing by the user)."""
+def plausible_pairs(
+    sis: SideIndex, directory: SideIndex, counted: Wrap = no_wrap
+) -> list[tuple[str, str]]:
+    """Pairs whose values overlap once fully normalised (no guessing by the user); `counted`
+    sees each directory attribute as it is compared with every SIS field."""
     sis_final, dir_final = sis.final, directory.final
     sis_made, dir_made = sis_final.take_full_sets(), dir_final.take_full_sets()
     if sis_made is None or dir_made is None:  # one kind of set for both sides (see fullsets)
@@ -45,7 +49,8 @@ def plausible_pairs(sis: SideIndex, directory: SideIndex) -> list[tuple[str, str
         else {name: sis_final.full_distinct(name) for name in sis_final.columns}
     )
     found: set[tuple[str, str]] = set()
-    for attribute in dir_final.columns:
+    attributes = list(dir_final.columns)
+    for attribute in counted(attributes, "finding pairs", len(attributes)):
         dir_values = dir_made[attribute] if dir_made else dir_final.full_distinct(attribute)
         hits = {(f, attribute) for f, values in sis_sets.items() if overlaps(values, dir_values)}
         if not hits:

@@ -1,0 +1,60 @@
+/*
+ * What the two files of authprobe.analysis.crosscheck._steps share: `_steps.c` (the module,
+ * the pair discovery's value sets) and `_steps_columns.c` (steps on whole polars columns).
+ */
+#ifndef AUTHPROBE_STEPS_H
+#define AUTHPROBE_STEPS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ASCII character classes, as Python's str methods see them */
+
+static inline int
+is_space(unsigned char c)
+{
+    /* what str.strip() removes among ASCII characters */
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+static inline int
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The digits-only step on `size` ASCII bytes with four digits or more: their digits without
+ * leading zeros ("0" when all are zeros) written to `out` (which may be `value` itself);
+ * returns the new size, or -1 (nothing written) when there are fewer than four digits. */
+static inline Py_ssize_t
+keep_digits(const char *value, Py_ssize_t size, char *out)
+{
+    Py_ssize_t digits = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        digits += is_digit((unsigned char)value[i]);
+    }
+    if (digits < 4) {
+        return -1;
+    }
+    Py_ssize_t kept = 0;
+    int first = 1;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (!is_digit(c) || (first && c == '0')) {
+            continue;
+        }
+        first = 0;
+        out[kept++] = (char)c;
+    }
+    if (!kept) {
+        out[kept++] = '0';
+    }
+    return kept;
+}
+
+/* digits_only_column(stream) -> (stream, changed) | None (see _steps_columns.c) */
+PyObject *digits_only_column(PyObject *module, PyObject *capsule);
+
+#endif
