@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from string import ascii_uppercase
 from typing import TYPE_CHECKING
@@ -39,7 +39,8 @@ MAX_SHAPES = 8
 WHITESPACE = "leading/trailing whitespace"
 MAX_EXAMPLES = 3
 PARALLEL_MIN_VALUES = 200_000
-"""`SourceProfiler.result(parallel=True)` forks only above this many distinct values in all."""
+"""`SourceProfiler.result(parallel=True)` forks only above this many distinct values in all
+whose shapes are still to be worked out (not summarised already: `SourceProfiler.summarise`)."""
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SID = re.compile(r"^S-1-\d+(-\d+)+$")
 AWKWARD = re.compile(r"[\s/?#%]|[^\x00-\x7f]")
@@ -47,6 +48,12 @@ AWKWARD = re.compile(r"[\s/?#%]|[^\x00-\x7f]")
 path), non-ASCII."""
 
 
+Summary = tuple[dict[str, int], int, int | None, int | None, bool]
+"""`FieldProfiler.summary`: records by shape, records of awkward values, the shortest and the
+longest value, whether casefolding may change a value."""
+State = tuple[int, list[tuple[str, dict[str, int], int, int, Summary]]]
+"""`SourceProfiler.state`: the records, and per field its name, counts, extra values of
+multi-valued records, multi-valued records and summary."""
 _ASCII_AWKWARD = tuple(chr(c) for c in range(128) if AWKWARD.match(chr(c)))
 """The ASCII characters `AWKWARD` matches (searched one by one: far faster than the regex)."""
 
@@ -133,7 +140,7 @@ class FieldProfiler:
     of one value each can be counted in bulk (`add_each`: the live LDAP scan does).
     """
 
-    __slots__ = ("_extra", "_field", "_multi", "_source", "counts")
+    __slots__ = ("_extra", "_field", "_multi", "_source", "_summary", "counts")
 
     def __init__(self, source: SourceKind, field: str) -> None:
         self._source = source
@@ -141,6 +148,7 @@ class FieldProfiler:
         self.counts: dict[str, int] = {}  # value -> number of records holding it, first seen first
         self._extra = 0  # sum over multi-valued records of (distinct values - 1)
         self._multi = 0
+        self._summary: tuple[Summary, int, int] | None = None  # see keep_summary
 
     @property
     def field(self) -> str:
@@ -177,12 +185,42 @@ class FieldProfiler:
 
     def merge(self, other: FieldProfiler) -> None:
         """Add `other`'s statistics, as if its records had been added here after ours."""
+        self._merge(other.counts, other._extra, other._multi)
+
+    def _merge(self, theirs: dict[str, int], extra: int, multi: int) -> None:
         counts = self.counts
-        get = counts.get
-        for value, count in other.counts.items():
-            counts[value] = get(value, 0) + count
-        self._extra += other._extra
-        self._multi += other._multi
+        if not counts:
+            counts.update(theirs)
+        else:  # the values held on both sides, then all of theirs (new ones after ours)
+            common = theirs.keys() & counts.keys()  # the smaller looked up in the larger
+            both = [(value, counts[value] + theirs[value]) for value in common]
+            counts.update(theirs)
+            counts.update(both)
+        self._extra += extra
+        self._multi += multi
+
+    def summary(self) -> Summary:
+        """What the profile says of the values' shapes, lengths and case, summed by records:
+        the summaries of two parts of the records add up (`add_summaries`) to that of all."""
+        counts = self.counts
+        if _FAST is not None:
+            summary: Summary = _FAST.shape_counts(counts, _shape_awkward)
+            return summary
+        joined = "\x01".join(counts)  # all values at once, for checks at C speed
+        single = max(counts.values(), default=1) == 1
+        shapes, awkward, shortest, longest = _shapes(counts, joined, single)
+        return dict(shapes), awkward, shortest, longest, _may_fold(joined)  # plain: marshal
+
+    def keep_summary(self, summary: Summary) -> None:
+        """Let `result` use `summary` (of these counts) as long as they do not change."""
+        self._summary = (summary, len(self.counts), sum(self.counts.values()))
+
+    def _current_summary(self) -> Summary:
+        kept = self._summary
+        counts = self.counts
+        if kept is not None and kept[1:] == (len(counts), sum(counts.values())):
+            return kept[0]
+        return self.summary()
 
     def result(self, records: int) -> FieldProfile:
         """Freeze the statistics (`records` = all records of the source)."""
@@ -190,15 +228,7 @@ class FieldProfiler:
         frequencies = Counter(counts.values())  # records per value -> how many values
         duplicate_values = len(counts) - frequencies.get(1, 0)
         duplicate_records = sum(c * n for c, n in frequencies.items() if c > 1)
-        if _FAST is not None:
-            shapes, awkward, shortest, longest, may_fold = _FAST.shape_counts(
-                counts, _shape_awkward
-            )
-        else:
-            joined = "\x01".join(counts)  # all values at once, for checks at C speed
-            may_fold = _may_fold(joined)
-            shapes, awkward, shortest, longest = _shapes(counts, joined, duplicate_values == 0)
-            del joined
+        shapes, awkward, shortest, longest, may_fold = self._current_summary()
         collision_values = 0
         collision_records = 0
         # distinct values collide only if casefold changes one; for ASCII that means a capital
@@ -230,6 +260,22 @@ class FieldProfiler:
             examples=tuple(islice(counts, MAX_EXAMPLES)),
             awkward_values=awkward,
         )
+
+
+def add_summaries(first: Summary, second: Summary) -> Summary:
+    """The `FieldProfiler.summary` of the records of two profilers together."""
+    shapes = dict(first[0])
+    for shape, count in second[0].items():
+        shapes[shape] = shapes.get(shape, 0) + count
+    shortest = [n for n in (first[2], second[2]) if n is not None]
+    longest = [n for n in (first[3], second[3]) if n is not None]
+    return (
+        shapes,
+        first[1] + second[1],
+        min(shortest, default=None),
+        max(longest, default=None),
+        first[4] or second[4],
+    )
 
 
 def _shapes(
@@ -292,22 +338,51 @@ class SourceProfiler:
                 mine = fields[name] = FieldProfiler(self.source, name)
             mine.merge(profiler)
 
+    def summarise(self) -> None:
+        """Work out each field's `summary` now (`result` then uses it, `state` passes it on):
+        two processes that each profiled part of the records do this at the same time."""
+        for profiler in self.fields.values():
+            profiler.keep_summary(profiler._current_summary())
+
+    def state(self) -> State:
+        """The statistics as plain data (`marshal` takes it), for `merge_state`."""
+        fields = [
+            (name, p.counts, p._extra, p._multi, p._current_summary())
+            for name, p in self.fields.items()
+        ]
+        return self.records, fields
+
+    def merge_state(self, state: State, rename: Callable[[str], str] = str) -> None:
+        """`merge` the profiler whose `state()` this is, each of its fields `name` counted
+        here as `rename(name)`; the fields' summaries are added up, not worked out again."""
+        records, fields = state
+        self.records += records
+        for name, counts, extra, multi, summary in fields:
+            field = rename(name)
+            mine = self.fields.get(field)
+            if mine is None:
+                mine = self.fields[field] = FieldProfiler(self.source, field)
+            elif mine.counts:
+                summary = add_summaries(mine._current_summary(), summary)
+            mine._merge(counts, extra, multi)
+            mine.keep_summary(summary)
+
     def result(
         self, *, parallel: bool = False, min_values: int = PARALLEL_MIN_VALUES
     ) -> list[FieldProfile]:
         """Every field's profile.
 
-        With `parallel` (and at least `min_values` distinct values), a forked child process
-        freezes about half of the values (whole fields) while this process freezes the rest
-        (`runtime.ForkedBatches`): the same profiles, on two cores. Without `os.fork`, or if the
-        child fails, one process does it all.
+        With `parallel` (and at least `min_values` distinct values not `summarise`d), a forked
+        child process freezes about half of the values (whole fields) while this process freezes
+        the rest (`runtime.ForkedBatches`): the same profiles, on two cores. Without `os.fork`, or
+        if the child fails, one process does it all.
         """
         profilers = list(self.fields.values())
         if (
             parallel
             and runtime.can_fork()
             and len(profilers) > 1
-            and sum(len(p.counts) for p in profilers) >= min_values
+            and sum(len(p.counts) for p in profilers if p._summary is None) >= min_values
         ):
             frozen = _freeze_forked(profilers, self.records)
             if frozen is not None:

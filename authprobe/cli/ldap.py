@@ -58,7 +58,9 @@ from authprobe.reports.ldap import (
 )
 from authprobe.reports.mask import reveal, reveal_reference
 from authprobe.sources import RecordSource
+from authprobe.sources.directory_files import ldif_halves
 from authprobe.sources.directory_files.entra import EntraExport
+from authprobe.sources.directory_files.ldif import LdifFile
 from authprobe.sources.directory_files.saved import is_url, open_directory, save_records
 from authprobe.sources.expected import expected_records
 from authprobe.sources.ldap.directory import LdapDirectory, lookup
@@ -282,6 +284,8 @@ def scan_command(
     with runtime.paused_gc():  # a scan allocates millions of acyclic lists and strings
         if save is None and isinstance(source, LdapDirectory):
             profiles = _profile_directory(env, source)
+        elif save is None and isinstance(source, LdifFile):
+            profiles = _profile_export(env, source, _expected(spec, env))
         else:
             records = source.records()
             if save is not None:
@@ -344,6 +348,20 @@ def _profile_directory(env: Environment, source: LdapDirectory) -> list[FieldPro
             progress.update(task, completed=count, rate=rate)
 
         source.profile_into(profiler, show)
+    return profiler.result(parallel=True)
+
+
+def _profile_export(env: Environment, source: LdifFile, expected: int | None) -> list[FieldProfile]:
+    """Profile an LDIF export (a large one in two halves at once: `LdifFile.profile_into`; the
+    progress bar then counts the first half's entries, with no total)."""
+    if ldif_halves.can_split(source):
+        expected = None
+    profiler = SourceProfiler(SourceKind.DIRECTORY)
+    source.profile_into(
+        profiler,
+        lambda: SourceProfiler(SourceKind.DIRECTORY),
+        lambda records: env.counted(records, "Reading entries", expected),
+    )
     return profiler.result(parallel=True)
 
 

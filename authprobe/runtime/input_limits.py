@@ -354,18 +354,25 @@ def read_small(path: Path | str, what: str, limit: int) -> bytes:
 
 
 def line_batches(
-    stream: IO[bytes], path: Path | str, what: str, limit: int, *, whole: str = ""
+    stream: IO[bytes],
+    path: Path | str,
+    what: str,
+    limit: int,
+    *,
+    whole: str = "",
+    first_line: int = 0,
 ) -> Iterator[list[bytes]]:
     """The lines of a binary stream, without their `\\n`, a list per chunk read.
 
     The stream is read in chunks of at most 256 KiB and split at `\\n` (a `\\r` before it is
     kept); a line longer than `limit` stops the reading with `input-value-too-large` at its line
     number, having held at most `limit` + one chunk of it in memory. Lists, not single lines, so
-    that a reader's loop over millions of lines stays a plain loop.
+    that a reader's loop over millions of lines stays a plain loop. `first_line`: the lines of
+    the file before the stream's start (a stream over the second part of a file).
     """
     size = max(1, min(limit, 256 * KIB))
     read = stream.read
-    number = 0  # lines handed out so far
+    number = first_line  # lines handed out so far
 
     def over() -> InputError:
         return too_large(at_line(path, number + 1), what, limit, value=True, whole=whole)

@@ -313,7 +313,7 @@ class _FakeConnection:
 
 
 def _scan(connection: _FakeConnection, *, paged: bool) -> list[str]:
-    from authprobe.sources.directory_files.ldif import EntryConverter
+    from authprobe.sources.directory_files.entries import EntryConverter
     from authprobe.sources.ldap.search import PagedSearch, ScanFacts
 
     directory = LdapDirectory(LdapSettings("ldap://h"), fast=False)

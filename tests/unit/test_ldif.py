@@ -306,7 +306,7 @@ def test_corpus_peppelinux_eduperson() -> None:
 def test_population_fast_path_agrees(dn: str) -> None:
     """The reader's population equals population_from_dn for plain and escaped DNs."""
     from authprobe.sources import population_from_dn
-    from authprobe.sources.directory_files.ldif import _population
+    from authprobe.sources.directory_files.entries import _population
 
     assert _population(dn) == population_from_dn(dn)
 
@@ -360,3 +360,21 @@ def test_text_that_is_not_utf8_after_known_name_is_malformed(tmp_path: Path) -> 
         read(tmp_path, text)
     assert caught.value.reference == "ldif-malformed"
     assert caught.value.location == f"{tmp_path / 'export.ldif'}:6"
+
+
+def test_converter_remembers_is_person_for_repeated_classes() -> None:
+    """The converter's remembered person check gives `is_person`'s answer for each tuple of
+    classes, keeps at most 64 of them, and never keeps a list (a mutable sequence)."""
+    from authprobe.model import ReadStats
+    from authprobe.sources.directory_files import entries
+
+    converter = entries.EntryConverter(ReadStats())
+    tuples = [("person",), ("computer", "user"), ("organizationalUnit",), ("x", "yPerson ")]
+    tuples += [(f"c{n}",) for n in range(100)]
+    for classes in tuples * 2:
+        assert converter._is_person(classes, "cn=a") is entries.is_person(classes, "cn=a")
+    assert len(converter._persons) == 64
+    fresh = entries.EntryConverter(ReadStats())
+    assert fresh._is_person(["person"], "cn=a") is True
+    assert fresh._is_person(None, "ou=x") is False
+    assert fresh._persons == {}

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from authprobe import demo, runtime
 from authprobe.errors import AuthprobeError
 from authprobe.sources.directory_files import ldif_fast
-from authprobe.sources.directory_files.ldif import EntryConverter, LdifFile
+from authprobe.sources.directory_files.entries import EntryConverter
+from authprobe.sources.directory_files.ldif import LdifFile
 from tests.integration.slapd import generate_people, person_ldif
 
 pytestmark = pytest.mark.skipif(

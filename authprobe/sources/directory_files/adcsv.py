@@ -17,7 +17,7 @@ from typing import Final
 
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources.directory_files.ldif import EntryConverter
+from authprobe.sources.directory_files.entries import EntryConverter
 from authprobe.sources.ldap import ad
 from authprobe.sources.tabular import Table
 

@@ -36,6 +36,7 @@ from authprobe.errors import InputError, at_line
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
 from authprobe.sources import population_from_dn
 from authprobe.sources.directory_files.entra_pages import PageLedger, listing_of
+from authprobe.sources.directory_files.entries import DISABLED_INFO, SKIP_DISABLED
 from authprobe.sources.directory_files.jsonstream import (
     ITEM,
     PAGE_CLOSE,
@@ -43,7 +44,6 @@ from authprobe.sources.directory_files.jsonstream import (
     JsonStream,
     walk,
 )
-from authprobe.sources.directory_files.ldif import DISABLED_INFO, SKIP_DISABLED
 from authprobe.sources.ldap import ad
 from authprobe.sources.tabular import Table, data_in_header, detect_encoding
 from authprobe.wording import plural

@@ -4,18 +4,19 @@ The file is read line by line and never held in memory: folded lines are joined,
 `attr:: base64` decoded, `attr:< URL` counted but not followed. Only person entries become records;
 every other entry, binary value or password attribute is counted in `stats` with the reason.
 
-`EntryConverter` turns one directory entry (DN + attribute values) into a `Record`; the live LDAP
-reader uses it too, so a server and its export give the same records.
+`EntryConverter` (`entries.py`) turns one directory entry (DN + attribute values) into a
+`Record`; the live LDAP reader uses it too, so a server and its export give the same records.
+`records()` gives the records (a large export may be parsed by a forked child that passes them
+on); `profile_into()` counts them into a profile (a large export in two halves at once, each
+process counting its own: `ldif_halves.py`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import IO, Final
@@ -23,217 +24,14 @@ from typing import IO, Final
 from authprobe import runtime
 from authprobe.errors import InputError, at_line
 from authprobe.model import InputSummary, ReadStats, Record, SourceKind
-from authprobe.sources import population_from_dn
-from authprobe.sources.directory_files import ldif_fast
+from authprobe.sources.directory_files import ldif_fast, ldif_halves
+from authprobe.sources.directory_files.entries import SKIP_URL, EntryConverter
+from authprobe.sources.directory_files.ldif_halves import HalfSink, Part, Wrap
 from authprobe.sources.forked import Row, child_records, record_rows
 from authprobe.sources.ldap import ad
 
-PERSON_CLASSES: Final = frozenset(
-    {"person", "organizationalperson", "inetorgperson", "user", "posixaccount", "eduperson"}
-)
-"""An entry is a person when one of its objectClass values is here or ends in `person`."""
-EXCLUDED_CLASSES: Final = frozenset({"computer"})
-"""AD computers are `user` objects too: never people."""
-_NOT_PERSON_RDNS: Final = frozenset({"ou", "dc", "o", "c", "l", "st"})
-_SCHEMA_DNS: Final = frozenset({"cn=schema", "cn=subschema", "cn=aggregate"})
-
-SKIP_NOT_PERSON: Final = "not a person entry"
-SKIP_BINARY: Final = "binary value not profiled"
-SKIP_SECRET: Final = "password attribute not read"  # noqa: S105 - a skip reason, not a password
-SKIP_URL: Final = "URL value not followed"
-SKIP_BAD_IDENTIFIER: Final = "binary identifier with a wrong length"
-SKIP_DISABLED: Final = "disabled account excluded"
-DISABLED_INFO: Final = "disabled"
 PARALLEL_MIN_BYTES: Final = 32 * 1024 * 1024
 """An `LdifFile` whose plan is parallel forks a reading child only for files of this size."""
-_TEXT, _SECRET, _BINARY = range(3)  # what an attribute holds (decided once per name)
-
-
-def is_person(object_classes: Iterable[str] | None, dn: str) -> bool:
-    """True for person/user entries that are not computers.
-
-    Without any objectClass (an export of selected attributes), the DN decides: an entry named
-    `ou=`, `dc=`, `o=`... is a container, anything else is taken as a person.
-    """
-    if object_classes is None:
-        if dn.strip().lower() in _SCHEMA_DNS:
-            return False
-        first = dn.split(",", 1)[0].partition("=")[0].strip().lower()
-        return bool(first) and first not in _NOT_PERSON_RDNS
-    classes = {value.strip().lower() for value in object_classes}
-    if classes & EXCLUDED_CLASSES:
-        return False
-    return bool(classes & PERSON_CLASSES) or any(name.endswith("person") for name in classes)
-
-
-@dataclass
-class EntryConverter:
-    """Builds records from directory entries: one spelling per attribute, binary values decoded,
-    secrets dropped, non-person entries skipped; everything skipped is counted in `stats`."""
-
-    stats: ReadStats
-    exclude_disabled: bool = False
-    disabled: int = 0
-    _spelling: dict[str, str] = field(default_factory=dict)
-    _raw_kinds: dict[bytes, tuple[str, str, int]] = field(default_factory=dict)
-
-    def spell(self, attribute: str) -> str:
-        """The attribute's base name as first seen in this input (names are case-insensitive)."""
-        name = attribute.split(";", 1)[0] if ";" in attribute else attribute
-        key = name.lower()
-        spelled = self._spelling.get(key)
-        if spelled is None:
-            self._spelling[key] = spelled = name
-        return spelled
-
-    def spelled(self, attribute: str) -> str | None:
-        """What `spell` gives when this name was seen already, else None (nothing recorded)."""
-        name = attribute.split(";", 1)[0] if ";" in attribute else attribute
-        return self._spelling.get(name.lower())
-
-    def add(
-        self, attrs: dict[str, list[str]], attribute: str, value: str | bytes, location: str
-    ) -> None:
-        """Add one value: text as is; bytes decoded (GUID/SID), as UTF-8 text, or skipped."""
-        name = self.spell(attribute)
-        if ad.is_secret(name):
-            self.stats.withhold(SKIP_SECRET)
-            return
-        if isinstance(value, str):
-            if ad.is_guid_attribute(name):
-                self._add_guid_text(attrs, name, value)
-            else:
-                attrs.setdefault(name, []).append(value)
-            return
-        if ad.is_binary_identifier(name):
-            try:
-                pairs = ad.decode_identifier(name, value)
-            except ad.BinaryValueError:
-                self.stats.skip(SKIP_BAD_IDENTIFIER, location)
-                return
-            for key, text in pairs:
-                attrs.setdefault(key, []).append(text)
-            return
-        if ad.is_binary_attribute(name):
-            self.stats.skip(SKIP_BINARY, location)
-            return
-        try:
-            text = value.decode("utf-8")
-        except UnicodeDecodeError:
-            self.stats.skip(SKIP_BINARY, location)
-            return
-        attrs.setdefault(name, []).append(text)
-
-    def add_raw(
-        self, attrs: dict[str, list[str]], raw_name: bytes, values: list[bytes], location: str
-    ) -> str:
-        """Add all values of one attribute as a server sent them (bytes); return the attribute
-        description as sent (with options such as `;range=0-1499`).
-
-        The hot path of a live scan: what each attribute is (text, secret, binary) is decided
-        once per attribute name, and text values are decoded in one go.
-        """
-        known = self._raw_kinds.get(raw_name)
-        if known is None:
-            text = raw_name.decode("utf-8", "replace")
-            name = self.spell(text)
-            if ad.is_secret(name):
-                kind = _SECRET
-            elif ad.is_binary_attribute(name):
-                kind = _BINARY
-            else:
-                kind = _TEXT
-            known = self._raw_kinds[raw_name] = (text, name, kind)
-        text, name, kind = known
-        if kind == _TEXT:
-            try:
-                decoded = [value.decode("utf-8") for value in values]
-            except UnicodeDecodeError:
-                for value in values:
-                    self.add(attrs, name, value, location)
-                return text
-            existing = attrs.get(name)
-            if existing is None:
-                attrs[name] = decoded
-            else:
-                existing.extend(decoded)
-        elif kind == _SECRET:
-            self.stats.withhold(SKIP_SECRET, len(values))
-        else:
-            for value in values:
-                self.add(attrs, name, value, location)
-        return text
-
-    def is_text(self, raw_name: bytes) -> bool:
-        """True when `add_raw` has classified this attribute type as plain text."""
-        known = self._raw_kinds.get(raw_name)
-        return known is not None and known[2] == _TEXT
-
-    def _add_guid_text(self, attrs: dict[str, list[str]], name: str, value: str) -> None:
-        """A GUID already written as text (CSV exports): normalise it, add its immutableId."""
-        try:
-            raw = uuid.UUID(value.strip().strip("{}")).bytes_le
-        except ValueError:
-            attrs.setdefault(name, []).append(value)
-            return
-        for key, text in ad.decode_identifier(name, raw):
-            attrs.setdefault(key, []).append(text)
-
-    def finish(
-        self, dn: str, attrs: dict[str, list[str]], *, disabled: bool | None = None
-    ) -> Record | None:
-        """The record for a complete entry, or None (counted) when it is not a person.
-
-        `disabled` overrides userAccountControl (e.g. the `Enabled` column of Get-ADUser).
-        """
-        info = self._keep(dn, attrs, disabled)
-        if info is None:
-            return None
-        return Record(
-            ref=dn,
-            attrs={name: tuple(values) for name, values in attrs.items()},
-            population=_population(dn),
-            info=info,
-        )
-
-    def finish_frozen(self, dn: str, attrs: dict[str, tuple[str, ...]]) -> Record | None:
-        """`finish` for attributes whose values are tuples already (the C LDIF parser's)."""
-        info = self._keep(dn, attrs, None)
-        if info is None:
-            return None
-        return Record(ref=dn, attrs=attrs, population=_population(dn), info=info)
-
-    def _keep(
-        self, dn: str, attrs: Mapping[str, Sequence[str]], disabled: bool | None
-    ) -> dict[str, str] | None:
-        """The record's `info` when the entry becomes one (counted), else None (counted)."""
-        object_classes = attrs.get(self.spell("objectClass"))
-        if not is_person(object_classes, dn):
-            self.stats.skip(SKIP_NOT_PERSON, dn)
-            return None
-        info: dict[str, str] = {}
-        if disabled is None:
-            control = attrs.get(self.spell("userAccountControl"))
-            disabled = bool(control) and ad.is_disabled(control[0]) if control else False
-        if disabled:
-            self.disabled += 1
-            if self.exclude_disabled:
-                self.stats.skip(SKIP_DISABLED, dn)
-                return None
-            info[DISABLED_INFO] = "true"
-        self.stats.records += 1
-        return info
-
-
-def _population(dn: str) -> str | None:
-    """`population_from_dn`, with a fast path for DNs without escapes (most of them)."""
-    if "\\" in dn:
-        return population_from_dn(dn)
-    for rdn in dn.split(","):
-        name, _, value = rdn.partition("=")
-        if value and name.strip().lower() == "ou":
-            return value.strip()
-    return None
 
 
 def _malformed(path: Path, line: int, what: str) -> InputError:
@@ -268,6 +66,8 @@ class LdifFile:
         self.plan = plan or runtime.ReadPlan()
         """Whether a large export is read by a forked child process (see `records`)."""
         self.parallel_min_bytes = parallel_min_bytes
+        self.spelling: dict[str, str] = {}
+        """Once read: each attribute name (lower case) -> its spelling in the records."""
 
     def summary(self) -> InputSummary:
         """The input as the report lists it (after `records()` was consumed)."""
@@ -292,6 +92,21 @@ class LdifFile:
             return self._from_child(child)
         return self._sequential()
 
+    def profile_into(
+        self, sink: HalfSink, new_sink: Callable[[], HalfSink], wrap: Wrap | None = None
+    ) -> None:
+        """Count every record into `sink`, as `sink.add` for each of `records()` would.
+
+        With a parallel plan (and `os.fork`), a large export is read in two halves at once,
+        each process counting its own (`ldif_halves`); `new_sink()` makes an empty sink like
+        `sink`. `wrap` goes around the records this process reads (a progress bar).
+        """
+        wrap = wrap or (lambda records: records)
+        if ldif_halves.can_split(self) and ldif_halves.profile_halves(self, sink, new_sink, wrap):
+            return
+        for record in wrap(self.records()):
+            sink.add(record)
+
     def _large(self) -> bool:
         try:
             return self.path.stat().st_size >= self.parallel_min_bytes
@@ -304,27 +119,40 @@ class LdifFile:
         yield from child_records(child)
         self.stats, self.disabled = child.result
 
-    def _sequential(self) -> Iterator[Record]:
+    def _sequential(self, part: Part | None = None) -> Iterator[Record]:
+        """The records of the file, or of `part` of it (`ldif_halves`: records that only feed
+        the profiles, without their population), in one process."""
         self.stats = ReadStats(files=1)
         converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
+        converter.populations = part is None
         stream = runtime.open_input(self.path, "LDIF export")
+        first_line, state = 0, _START
+        if part is not None:
+            stream = part.fence(stream)
+            first_line, state = part.first_line, part.state
         with stream:
             if ldif_fast.enabled():
-                given = yield from ldif_fast.read(stream, converter, self._parse)
+                given = yield from ldif_fast.read(
+                    stream, converter, self._parse, state=state, first_line=first_line
+                )
                 if given is not None:  # the C parser gave up: the reference reads it all again
                     stream.seek(0)
                     self.stats = ReadStats(files=1)
                     converter = EntryConverter(self.stats, exclude_disabled=self.exclude_disabled)
-                    records = self._read(stream, converter)
+                    converter.populations = part is None
+                    records = self._read(stream, converter, state, first_line)
                     deque(islice(records, given), maxlen=0)  # given already, the same
                     yield from records
             else:
-                yield from self._read(stream, converter)
+                yield from self._read(stream, converter, state, first_line)
         self.disabled = converter.disabled
+        self.spelling = converter.spelling
 
-    def _read(self, stream: IO[bytes], converter: EntryConverter) -> Iterator[Record]:
-        lines = _logical_lines(stream, self.path)
-        yield from self._parse(lines, converter, {}, _START, runtime.limits().entry_bytes)
+    def _read(
+        self, stream: IO[bytes], converter: EntryConverter, state: int, first_line: int
+    ) -> Iterator[Record]:
+        lines = _logical_lines(stream, self.path, first_line)
+        yield from self._parse(lines, converter, {}, state, runtime.limits().entry_bytes)
 
     def _parse(
         self,
@@ -436,16 +264,20 @@ def _entry_too_large(path: Path, line: int, limit: int) -> InputError:
     return runtime.too_large(at_line(path, line), "LDIF export", limit, value=True, whole="entry")
 
 
-def _logical_lines(stream: IO[bytes], path: Path) -> Iterator[tuple[int, bytes | None]]:
+def _logical_lines(
+    stream: IO[bytes], path: Path, first_line: int = 0
+) -> Iterator[tuple[int, bytes | None]]:
     """Join folded lines and drop comments; yield (first line number, content) or (n, None) for
-    a blank line. No physical line and no joined value may exceed the value budget."""
+    a blank line. No physical line and no joined value may exceed the value budget.
+    `first_line`: the lines before the stream's start (a part of the file)."""
     pending: bytes | None = None  # the logical line being read
     folded: list[bytes] | None = None  # its pieces, once a continuation line came
-    size = pending_number = number = 0
+    size = pending_number = 0
+    number = first_line
     in_comment = False
     limit = runtime.limits().value_bytes
     what = "LDIF export"
-    for batch in runtime.line_batches(stream, path, what, limit):
+    for batch in runtime.line_batches(stream, path, what, limit, first_line=first_line):
         for raw in batch:
             number += 1
             line = raw[:-1] if raw[-1:] == b"\r" else raw

@@ -32,7 +32,7 @@ from authprobe.sources.ldap import ad
 
 if TYPE_CHECKING:
     from authprobe.sources.directory_files._ldif import Parser
-    from authprobe.sources.directory_files.ldif import EntryConverter
+    from authprobe.sources.directory_files.entries import EntryConverter
 
 
 _MODULE = native.load("authprobe.sources.directory_files._ldif")
@@ -61,10 +61,18 @@ def enabled() -> bool:
 
 
 def read(
-    stream: IO[bytes], converter: EntryConverter, parse: Parse
+    stream: IO[bytes],
+    converter: EntryConverter,
+    parse: Parse,
+    *,
+    state: int = _START,
+    first_line: int = 0,
 ) -> Generator[Record, None, int | None]:
     """The records of the stream as `parse` gives them; None when done, or the number of records
     given when the parser gave up: the caller reads the stream again from its start.
+
+    `state`: the reader's state at the stream's start (`_BETWEEN` for a part of a file that
+    starts after a blank line); `first_line`: the lines of the file before it.
 
     A block is parsed once the next one was read: a read that fails (the input budget, an I/O
     error) fails the reference too, at the same byte, having read all but less than 256 KiB
@@ -79,7 +87,6 @@ def read(
     plain: dict[bytes, str] = {}
     parser = _PARSER(plain, limits.value_bytes, limits.entry_bytes, _identifiers(converter))
     finish = converter.finish_frozen
-    state = _START
     try:
         block = stream.read(BLOCK)
     except Exception:  # over the input budget, an I/O error: the reference reads it
@@ -98,6 +105,8 @@ def read(
                     if record is not None:
                         yield record
                 else:
+                    if first_line:
+                        item = [(number + first_line, line) for number, line in item]
                     state = yield from parse(item, converter, plain, state, limits.entry_bytes)
             if not parser.pending:
                 break

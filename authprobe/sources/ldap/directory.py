@@ -17,7 +17,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from authprobe.errors import UsageError
 from authprobe.model import Finding, InputSummary, ReadStats, Record, Severity, SourceKind
-from authprobe.sources.directory_files.ldif import EntryConverter
+from authprobe.sources.directory_files.entries import EntryConverter
 from authprobe.sources.ldap import ber
 from authprobe.sources.ldap.connection import (
     close,

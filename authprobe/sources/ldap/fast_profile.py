@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from authprobe.model import Record
-from authprobe.sources.directory_files.ldif import EntryConverter, is_person
+from authprobe.sources.directory_files.entries import EntryConverter, is_person
 from authprobe.sources.ldap import ad, ber_count
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import ldap3
 
-from authprobe.sources.directory_files.ldif import EntryConverter
+from authprobe.sources.directory_files.entries import EntryConverter
 from authprobe.sources.ldap import ber
 from authprobe.sources.ldap.request import Page, Request, cut_values, next_range
 from authprobe.sources.ldap.settings import LDAP3_SCOPES, Scope

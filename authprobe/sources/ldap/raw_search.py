@@ -15,7 +15,7 @@ import ldap3
 from ldap3.operation.search import search_operation
 
 from authprobe.errors import SourceUnreachable
-from authprobe.sources.directory_files.ldif import EntryConverter
+from authprobe.sources.directory_files.entries import EntryConverter
 from authprobe.sources.ldap import ber
 from authprobe.sources.ldap.limits import MAX_VALUE_RANGE
 from authprobe.sources.ldap.request import Page, Request, cut_values, next_range

@@ -18,7 +18,7 @@ import ldap3
 from ldap3.protocol.rfc2696 import paged_search_control
 
 from authprobe.model import Record
-from authprobe.sources.directory_files.ldif import EntryConverter
+from authprobe.sources.directory_files.entries import EntryConverter
 from authprobe.sources.ldap import ber
 from authprobe.sources.ldap.connection import ServerKind
 from authprobe.sources.ldap.failures import result_error
