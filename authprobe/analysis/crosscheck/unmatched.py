@@ -28,7 +28,9 @@ STEP_REASONS = {
     "digits-only": "differs by other characters",
 }
 _REASON = "reason"
-_MATCHED = "matched"  # the code of records that find a partner (not in the result)
+_MATCHED, _ABSENT, _NOT_FOUND = 0, 1, 2
+"""The first reason codes (indexes into a pair's labels: matched, absent, not found, then each
+step's reason and present under another attribute); matched records are not in the result."""
 
 
 def unmatched_reasons(
@@ -55,24 +57,24 @@ def unmatched_reasons(
             {RECORD: everyone, _REASON: pl.repeat(ABSENT, mine.records, eager=True)}
         )
     not_found = NOT_FOUND if side.source is SourceKind.SIS else NOT_IN_SIS
-    labels = [_MATCHED, ABSENT, not_found, *STEP_REASONS.values(), OTHER_ATTRIBUTE]
+    labels = ["matched", ABSENT, not_found, *STEP_REASONS.values(), OTHER_ATTRIBUTE]
     # each record's reason as a small code (an index into `labels`), decided in order
-    code = pl.repeat(1, mine.records, dtype=pl.UInt8, eager=True)
+    code = pl.repeat(_ABSENT, mine.records, dtype=pl.UInt8, eager=True)
     holders = mine.chain(name, ()).frame[RECORD]
-    code = code.scatter(holders, 2)  # holders: not found, until a reason below applies
+    code = code.scatter(holders, _NOT_FOUND)  # until a reason below applies
     if other_name in theirs.columns:
         target = theirs.chain(other_name, adopted)
-        code = code.scatter(_reaching(mine.chain(name, adopted), target.distinct), 0)
+        code = code.scatter(_reaching(mine.chain(name, adopted), target.distinct), _MATCHED)
         code = _by_one_more_step(mine, name, theirs, other_name, adopted, code, labels)
-        if others and (code == 2).any():
+        if others and (code == _NOT_FOUND).any():
             present = _present_elsewhere(side.source, mine, name, theirs, other_name, others)
             code = pl.select(
-                pl.when(pl.lit(present) & (pl.lit(code) == 2))
+                pl.when(pl.lit(present) & (pl.lit(code) == _NOT_FOUND))
                 .then(labels.index(OTHER_ATTRIBUTE))
                 .otherwise(pl.lit(code))
                 .cast(pl.UInt8)
             ).to_series()
-    unmatched = code != 0
+    unmatched = code != _MATCHED
     return pl.DataFrame(
         {
             RECORD: everyone.filter(unmatched),
@@ -95,12 +97,12 @@ def _by_one_more_step(
     code: pl.Series,
     labels: list[str],
 ) -> pl.Series:
-    """The reason codes with the records still not found (code 2) that join once one more
-    step is applied (on top of the previous ones) coded by that step."""
+    """The reason codes with the records still not found that join once one more step is
+    applied (on top of the previous ones) coded by that step."""
     chain = adopted
     seen = (mine.chain(name, adopted).serial, theirs.chain(other_name, adopted).serial)
     for step in STEPS:
-        if step in chain or not (code == 2).any():
+        if step in chain or not (code == _NOT_FOUND).any():
             continue
         chain = ordered((*chain, step))
         mine_chain, their_chain = mine.chain(name, chain), theirs.chain(other_name, chain)
@@ -108,7 +110,7 @@ def _by_one_more_step(
             continue  # the step changed nothing on either side: nobody joins by it
         seen = (mine_chain.serial, their_chain.serial)
         reaching = _reaching(mine_chain, their_chain.distinct)
-        found = reaching.filter(code.gather(reaching) == 2)
+        found = reaching.filter(code.gather(reaching) == _NOT_FOUND)
         code = code.scatter(found, labels.index(STEP_REASONS[step]))
     return code
 
