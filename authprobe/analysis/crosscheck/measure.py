@@ -60,10 +60,13 @@ def measure(sis_chain: Chain, dir_chain: Chain) -> PairMeasure:
 
 
 def _matched_count(mine: Chain, theirs: Chain) -> int:
-    if not mine.multi:  # one row per record: the holders of the shared hashes (a merge join of
-        # two sorted columns, a few times cheaper than a hash set at a million rows)
-        shared = mine.counts.join(theirs.distinct.to_frame(), on=HASH, how="inner")
-        return int(shared[HOLDERS].sum())
+    if not mine.multi:  # one row per record: the holders of the shared hashes, by a merge join
+        # of two sorted columns (a few times cheaper than a hash set at a million rows)
+        targets = theirs.distinct.to_frame()
+        distinct = mine.distinct
+        if distinct.len() == mine.frame.height:  # one record per value: the shared values
+            return distinct.to_frame().join(targets, on=HASH, how="inner").height
+        return int(mine.counts.join(targets, on=HASH, how="inner")[HOLDERS].sum())
     return mine.frame.filter(isin(pl.col(HASH), theirs.distinct))[RECORD].n_unique()
 
 
