@@ -8,8 +8,9 @@ scan runs the pure-Python `ber_count.count_entry` (the same results, about 1.4x 
 builds the plain entries' attributes (`ldif_fast.py`): without it the LDIF reader runs its
 Python reference (the same results, slower; bench/ldif_read.py).
 
-`authprobe/analysis/_columns.c` is `LoadColumns.add`'s loop (the pre-flight): without it the
-Python loop runs (the same columns; bench/preflight.py).
+`authprobe/analysis/_columns.c` is `LoadColumns.add`'s loop (the pre-flight) and, with
+`_columns_index.c`, `SideIndex.add`'s (the cross-check): without it the Python loops run (the
+same columns; bench/preflight.py, bench/crosscheck.py).
 
 `authprobe/sources/sis/_userxml.c` reads Alma user XML with the system libxml2's SAX2 push
 parser (no tree): the records of `user_xml.UserReader`, about 2x faster (bench/user_xml.py). It
@@ -60,7 +61,8 @@ setup(
         ),
         Extension(
             "authprobe.analysis._columns",
-            ["authprobe/analysis/_columns.c"],
+            ["authprobe/analysis/_columns.c", "authprobe/analysis/_columns_index.c"],
+            depends=["authprobe/analysis/_columns.h"],
             optional=True,
         ),
         Extension(

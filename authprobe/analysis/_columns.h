@@ -1,0 +1,37 @@
+/*
+ * What the two files of authprobe.analysis._columns share: `_columns.c` (the module, the loop
+ * both collectors share, LoadColumns' Collector, fold) and `_columns_index.c` (SideIndex's
+ * IndexCollector).
+ */
+#ifndef AUTHPROBE_COLUMNS_H
+#define AUTHPROBE_COLUMNS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* The head both collectors share: the records added and how often their lists are flushed. */
+#define COUNTED_HEAD                                                                         \
+    PyObject_HEAD                                                                            \
+    Py_ssize_t records;                                                                      \
+    Py_ssize_t flush_every;
+
+typedef struct {
+    COUNTED_HEAD
+} Counted;
+
+/* What the collectors read of a record (new references). */
+typedef struct {
+    PyObject *attrs, *info, *ref, *population;
+} Parts;
+
+/* The part of `add` that differs: append one record's parts (numbered `number`). */
+typedef int (*Apply)(PyObject *self, const Parts *parts, PyObject *number);
+
+/* `add` of either collector: read the record's parts, leave it to Python (None) when this loop
+ * does not take it, else `apply` them and count the record (True when a flush is due). */
+PyObject *columns_collect(Counted *self, PyObject *record, Apply apply);
+
+extern PyGetSetDef columns_counted_getset[];
+extern PyTypeObject IndexCollectorType;
+
+#endif
