@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # the optional C accelerators (setup.py): a change rebuilds them
-C_SOURCES := $(wildcard authprobe/*/*.[ch] authprobe/*/*/*.[ch])
+C_SOURCES := $(wildcard authprobe/*.h authprobe/*/*.[ch] authprobe/*/*/*.[ch])
 
 .PHONY: demo test lint typecheck unit install clean
 

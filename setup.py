@@ -62,12 +62,13 @@ setup(
         Extension(
             "authprobe.analysis._columns",
             ["authprobe/analysis/_columns.c", "authprobe/analysis/_columns_index.c"],
-            depends=["authprobe/analysis/_columns.h"],
+            depends=["authprobe/analysis/_columns.h", "authprobe/_ascii.h"],
             optional=True,
         ),
         Extension(
             "authprobe.sources.sis._userxml",
             ["authprobe/sources/sis/_userxml.c"],
+            depends=["authprobe/_ascii.h"],
             include_dirs=_libxml2_include_dirs(),
             libraries=["xml2"],
             optional=True,
@@ -78,12 +79,13 @@ setup(
                 "authprobe/analysis/crosscheck/_steps.c",
                 "authprobe/analysis/crosscheck/_steps_columns.c",
             ],
-            depends=["authprobe/analysis/crosscheck/_steps.h"],
+            depends=["authprobe/analysis/crosscheck/_steps.h", "authprobe/_ascii.h"],
             optional=True,
         ),
         Extension(
             "authprobe.analysis._profile",
             ["authprobe/analysis/_profile.c"],
+            depends=["authprobe/_ascii.h"],
             optional=True,
         ),
     ]

@@ -44,6 +44,8 @@
  */
 #include "_columns.h"
 
+#include "../_ascii.h"
+
 enum {
     C_REC, C_FIELD, C_VALUE, C_KEY_REC, C_FIRST, C_LAST, C_BIRTH, C_MAIL_REC, C_MAIL, C_REFS,
     C_GROUPS, C_ACCOUNTS, N_LISTS
@@ -332,13 +334,6 @@ static PyTypeObject CollectorType = {
 /* ---- fold ---------------------------------------------------------------------------------- */
 
 static PyObject *S_STRIP_NAME, *S_CASEFOLD_NAME;
-
-/* What str.strip() removes among ASCII characters (Py_UNICODE_ISSPACE). */
-static int
-ascii_space(Py_UCS1 c)
-{
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
-}
 
 /* Whether strip() and casefold() leave `value` as it is (decided on ASCII only). */
 static int

@@ -32,6 +32,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+
+#include "../_ascii.h"
 #include <string.h>
 
 /* Multi-valued fields with more values than this go to Python (duplicates are found by
@@ -236,19 +238,6 @@ add_each(PyObject *Py_UNUSED(module), PyObject *args)
 
 /* ---- shapes (ASCII only) --------------------------------------------------------------- */
 
-/* str.isspace for ASCII: \t \n \v \f \r, the separators \x1c-\x1f, and space */
-static int
-is_space(unsigned char c)
-{
-    return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20);
-}
-
-static int
-is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static int
 is_alpha(unsigned char c)
 {
@@ -258,14 +247,14 @@ is_alpha(unsigned char c)
 static int
 is_hex(unsigned char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 /* profile.AWKWARD for ASCII: whitespace and / ? # % */
 static int
 is_awkward(unsigned char c)
 {
-    return is_space(c) || c == '/' || c == '?' || c == '#' || c == '%';
+    return ascii_space(c) || c == '/' || c == '?' || c == '#' || c == '%';
 }
 
 /* `_case(value)`: str.islower / str.isupper for ASCII */
@@ -321,12 +310,12 @@ is_sid(const unsigned char *p, Py_ssize_t n)
     int groups = 0;
     for (;;) {
         Py_ssize_t start = at;
-        while (at < n && is_digit(p[at]))
+        while (at < n && ascii_digit(p[at]))
             at++;
         if (at == start)
             return 0;
         groups++;
-        if (at < n && p[at] == '-' && at + 1 < n && is_digit(p[at + 1])) {
+        if (at < n && p[at] == '-' && at + 1 < n && ascii_digit(p[at + 1])) {
             at++;
             continue;
         }
@@ -350,7 +339,7 @@ clean_shape(const unsigned char *p, Py_ssize_t n)
     char buf[64];
     Py_ssize_t digits = 0, alpha = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        digits += is_digit(p[i]);
+        digits += ascii_digit(p[i]);
         alpha += is_alpha(p[i]);
     }
     if (n > 0 && digits == n) {
@@ -385,7 +374,7 @@ clean_shape(const unsigned char *p, Py_ssize_t n)
         return Py_NewRef(s_sid);
     char seen[128] = {0};
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!is_digit(p[i]) && !is_alpha(p[i]))
+        if (!ascii_digit(p[i]) && !is_alpha(p[i]))
             seen[p[i]] = 1;
     }
     int size = snprintf(buf, sizeof buf, "%s alnum+", case_of(p, n));
@@ -401,11 +390,11 @@ static PyObject *
 value_shape(const unsigned char *p, Py_ssize_t n)
 {
     Py_ssize_t spaces = 0;
-    while (spaces < n && is_space(p[spaces]))
+    while (spaces < n && ascii_space(p[spaces]))
         spaces++;
     if (spaces == n)
         return Py_NewRef(s_blank);
-    if (spaces > 0 || is_space(p[n - 1]))
+    if (spaces > 0 || ascii_space(p[n - 1]))
         return Py_NewRef(s_whitespace);
     if (memchr(p, ' ', (size_t)n) != NULL)
         return Py_NewRef(s_spaces);

@@ -110,10 +110,10 @@ normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
 {
     if (steps & STEP_TRIM) {
         Py_ssize_t start = 0, end = size;
-        while (start < end && is_space((unsigned char)buf[start])) {
+        while (start < end && ascii_space((unsigned char)buf[start])) {
             start++;
         }
-        while (end > start && is_space((unsigned char)buf[end - 1])) {
+        while (end > start && ascii_space((unsigned char)buf[end - 1])) {
             end--;
         }
         if (start || end != size) {
@@ -143,7 +143,7 @@ normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
     }
     if (steps & STEP_ZEROS && size > 1 && buf[0] == '0') {
         Py_ssize_t i = 0;
-        while (i < size && is_digit((unsigned char)buf[i])) {
+        while (i < size && ascii_digit((unsigned char)buf[i])) {
             i++;
         }
         if (i == size) { /* all digits: lstrip("0") or "0" */

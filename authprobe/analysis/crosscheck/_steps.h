@@ -10,20 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* ASCII character classes, as Python's str methods see them */
-
-static inline int
-is_space(unsigned char c)
-{
-    /* what str.strip() removes among ASCII characters */
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
-}
-
-static inline int
-is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
+#include "../../_ascii.h"
 
 /* The digits-only step on `size` ASCII bytes with four digits or more: their digits without
  * leading zeros ("0" when all are zeros) written to `out` (which may be `value` itself);
@@ -33,7 +20,7 @@ keep_digits(const char *value, Py_ssize_t size, char *out)
 {
     Py_ssize_t digits = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
-        digits += is_digit((unsigned char)value[i]);
+        digits += ascii_digit((unsigned char)value[i]);
     }
     if (digits < 4) {
         return -1;
@@ -42,7 +29,7 @@ keep_digits(const char *value, Py_ssize_t size, char *out)
     int first = 1;
     for (Py_ssize_t i = 0; i < size; i++) {
         unsigned char c = (unsigned char)value[i];
-        if (!is_digit(c) || (first && c == '0')) {
+        if (!ascii_digit(c) || (first && c == '0')) {
             continue;
         }
         first = 0;

@@ -26,6 +26,8 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
+#include "../../_ascii.h"
+
 #define MAX_DEPTH 64
 #define TEXT_LIMIT (4 * 1000 * 1000) /* lxml's libxml2 refuses text nodes above 10,000,000 */
 #define BIG_LINE 65535               /* libxml2 keeps lines from here on outside the node */
@@ -202,12 +204,6 @@ in_ns(Parser *p, const xmlChar *uri)
 }
 
 /* ---- text -------------------------------------------------------------------------------- */
-
-static int
-ascii_space(unsigned char c)
-{
-    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
-}
 
 /* UTF-8 text as a str, short ones from the parser's cache (str are immutable) */
 static PyObject *
