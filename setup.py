@@ -79,13 +79,17 @@ setup(
                 "authprobe/analysis/crosscheck/_steps.c",
                 "authprobe/analysis/crosscheck/_steps_columns.c",
             ],
-            depends=["authprobe/analysis/crosscheck/_steps.h", "authprobe/_ascii.h"],
+            depends=[
+                "authprobe/analysis/crosscheck/_steps.h",
+                "authprobe/_ascii.h",
+                "authprobe/_arrow_in.h",
+            ],
             optional=True,
         ),
         Extension(
             "authprobe.analysis._profile",
             ["authprobe/analysis/_profile.c"],
-            depends=["authprobe/_ascii.h"],
+            depends=["authprobe/_ascii.h", "authprobe/_arrow_in.h"],
             optional=True,
         ),
     ]

@@ -10,7 +10,8 @@
  *         most MAX_MULTI exact str, the same updates of `counts` (first seen first), `_multi`
  *         and `_extra` as `FieldProfiler.add`. Every other field (a new name, a non-str value,
  *         a list, a long tuple) is left alone and returned as a (name, values) pair, in record
- *         order, for the Python code to add; None when none is left. An `attrs` that is not an
+ *         order, for the Python code to add; None when none is left. A field whose entry in
+ *         `fields` is None is profiled elsewhere: skipped. An `attrs` that is not an
  *         exact dict is returned as `list(attrs.items())`: all of it goes to Python.
  *
  *     add_each(counts, values) -> bool
@@ -24,6 +25,13 @@
  *         (False: it surely does not; `_may_fold`). Exact ASCII str are shaped here;
  *         `fallback(value) -> (shape, awkward)` is called for anything else.
  *
+ *     shape_column(values, counts, fallback) -> (shapes, awkward, shortest, longest, fold) | None
+ *         The same for the distinct values of a polars column: `values` and `counts` Arrow C
+ *         streams (capsules: `Series.__arrow_c_stream__()`) of text and of u32 (the records
+ *         holding each value), `counts` None when each value is held by one record. A value
+ *         that is not ASCII is decoded and given to `fallback`. None when the streams are not
+ *         of those types without nulls, or not of one length: the caller does it another way.
+ *
  *     value_shape(value) -> str, clean_shape(value) -> str
  *         `value_shape` and `_clean_shape` for an ASCII str (ValueError for anything else).
  *
@@ -33,6 +41,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "../_arrow_in.h"
 #include "../_ascii.h"
 #include <string.h>
 
@@ -174,7 +183,10 @@ add(PyObject *Py_UNUSED(module), PyObject *args)
             PyObject *profiler = PyDict_GetItemWithError(fields, name); /* borrowed */
             if (profiler == NULL && PyErr_Occurred())
                 done = -1;
-            if (profiler != NULL) {
+            if (profiler == Py_None) { /* a field profiled elsewhere: not counted */
+                done = 1;
+            }
+            else if (profiler != NULL) {
                 Py_INCREF(profiler);
                 done = add_field(profiler, values);
                 Py_DECREF(profiler);
@@ -522,6 +534,122 @@ error:
     return NULL;
 }
 
+/* shape and awkwardness of the value p[:n] of a column (UTF-8): as shape_one; its length */
+static PyObject *
+shape_bytes(const char *p, int64_t n, PyObject *fallback, int *awkward, int *fold,
+            Py_ssize_t *length)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    int ascii = 1;
+    for (int64_t i = 0; i < n && ascii; i++)
+        ascii = u[i] < 0x80;
+    if (ascii) {
+        *awkward = 0;
+        for (int64_t i = 0; i < n; i++) {
+            *awkward |= is_awkward(u[i]);
+            *fold |= u[i] >= 'A' && u[i] <= 'Z';
+        }
+        *length = (Py_ssize_t)n;
+        return value_shape(u, (Py_ssize_t)n);
+    }
+    PyObject *value = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    if (value == NULL)
+        return NULL;
+    *length = PyUnicode_GET_LENGTH(value);
+    PyObject *shape = shape_one(value, fallback, awkward, fold);
+    Py_DECREF(value);
+    return shape;
+}
+
+/* The arrays of a capsule's stream (see read_arrays); `*stream_out` for the caller to keep. */
+static int
+capsule_arrays(PyObject *capsule, int numbers, int *kind, struct ArrowArray **arrays,
+               Py_ssize_t *held)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL)
+        return -1;
+    return read_arrays(stream, numbers, kind, arrays, held);
+}
+
+static PyObject *
+shape_column(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *values_capsule, *counts_capsule, *fallback;
+    if (!PyArg_ParseTuple(args, "OOO:shape_column", &values_capsule, &counts_capsule, &fallback))
+        return NULL;
+    struct ArrowArray *values = NULL, *counts = NULL;
+    Py_ssize_t n_values = 0, n_counts = 0;
+    int kind = 0, count_kind = 0;
+    PyObject *result = NULL, *shapes = NULL;
+    int status = capsule_arrays(values_capsule, 0, &kind, &values, &n_values);
+    if (status == 0 && counts_capsule != Py_None)
+        status = capsule_arrays(counts_capsule, 1, &count_kind, &counts, &n_counts);
+    if (status != 0) {
+        if (status > 0)
+            result = Py_NewRef(Py_None);
+        goto done;
+    }
+    int64_t rows = 0, counted = 0;
+    for (Py_ssize_t a = 0; a < n_values; a++)
+        rows += values[a].length;
+    for (Py_ssize_t a = 0; a < n_counts; a++)
+        counted += counts[a].length;
+    if (counts_capsule != Py_None && counted != rows) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    shapes = PyDict_New();
+    if (shapes == NULL)
+        goto done;
+    long long awkward = 0;
+    Py_ssize_t shortest = PY_SSIZE_T_MAX, longest = -1;
+    int fold = 0;
+    Py_ssize_t count_array = 0;
+    int64_t count_row = 0;
+    for (Py_ssize_t a = 0; a < n_values; a++) {
+        for (int64_t row = 0; row < values[a].length; row++) {
+            int64_t size;
+            const char *value = value_at(&values[a], kind, row, &size);
+            uint32_t count = 1;
+            if (counts != NULL) {
+                while (count_row == counts[count_array].length) {
+                    count_array++;
+                    count_row = 0;
+                }
+                count = u32_at(&counts[count_array], count_row++);
+            }
+            int bad = 0;
+            Py_ssize_t length = 0;
+            PyObject *shape = shape_bytes(value, size, fallback, &bad, &fold, &length);
+            if (shape == NULL)
+                goto done;
+            PyObject *by = count == 1 ? Py_NewRef(one) : PyLong_FromUnsignedLong(count);
+            int rc = by == NULL ? -1 : bump(shapes, shape, by);
+            Py_XDECREF(by);
+            Py_DECREF(shape);
+            if (rc < 0)
+                goto done;
+            if (bad)
+                awkward += count;
+            if (length < shortest)
+                shortest = length;
+            if (length > longest)
+                longest = length;
+        }
+    }
+    if (longest < 0)
+        result = Py_BuildValue("(OiOOO)", shapes, 0, Py_None, Py_None, Py_False);
+    else
+        result = Py_BuildValue("(OLnnO)", shapes, awkward, shortest, longest,
+                               fold ? Py_True : Py_False);
+done:
+    Py_XDECREF(shapes);
+    release_arrays(values, n_values);
+    release_arrays(counts, n_counts);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"add", add, METH_VARARGS,
      "add(fields, attrs) -> list | None\n\nSourceProfiler.add's loop over attrs; returns the "
@@ -533,6 +661,10 @@ static PyMethodDef methods[] = {
      "shape_counts(counts, fallback) -> (shapes, awkward, shortest, longest, fold)\n\n"
      "value_shape summed by records, the records of awkward values, the shortest and longest "
      "length, whether casefold may change a value."},
+    {"shape_column", shape_column, METH_VARARGS,
+     "shape_column(values, counts, fallback) -> (shapes, awkward, shortest, longest, fold) | "
+     "None\n\nshape_counts for the distinct values of a column (Arrow C streams of text and u32 "
+     "counts, or None: one record each)."},
     {"value_shape", py_value_shape, METH_O, "value_shape(value) for an ASCII str."},
     {"clean_shape", py_clean_shape, METH_O, "_clean_shape(value) for an ASCII str."},
     {NULL, NULL, 0, NULL},

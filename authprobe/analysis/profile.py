@@ -183,6 +183,12 @@ class FieldProfiler:
         for value in values:
             counts[value] = get(value, 0) + 1
 
+    def note_records(self, present: int, multi: int) -> None:
+        """Set the records holding the field (`present`) and the multi-valued ones, for counts
+        `add_each` took one row per distinct value of a record (`profile_columns`)."""
+        self._extra = sum(self.counts.values()) - present
+        self._multi = multi
+
     def merge(self, other: FieldProfiler) -> None:
         """Add `other`'s statistics, as if its records had been added here after ours."""
         self._merge(other.counts, other._extra, other._multi)
@@ -228,11 +234,11 @@ class FieldProfiler:
         frequencies = Counter(counts.values())  # records per value -> how many values
         duplicate_values = len(counts) - frequencies.get(1, 0)
         duplicate_records = sum(c * n for c, n in frequencies.items() if c > 1)
-        shapes, awkward, shortest, longest, may_fold = self._current_summary()
+        summary = self._current_summary()
         collision_values = 0
         collision_records = 0
         # distinct values collide only if casefold changes one; for ASCII that means a capital
-        if may_fold and len(set(map(str.casefold, counts))) != len(counts):
+        if summary[4] and len(set(map(str.casefold, counts))) != len(counts):
             spellings: dict[str, list[str]] = {}
             for value in counts:
                 spellings.setdefault(value.casefold(), []).append(value)
@@ -240,26 +246,50 @@ class FieldProfiler:
                 if len(variants) > 1:
                     collision_values += 1
                     collision_records += sum(counts[v] for v in variants)
-        whitespace = shapes.get(WHITESPACE, 0)
-        top = sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SHAPES]
-        return FieldProfile(
-            source=self._source,
-            field=self._field,
-            records=records,
-            present=self.present,
-            distinct=len(counts),
-            duplicate_values=duplicate_values,
-            duplicate_records=duplicate_records,
-            case_collision_values=collision_values,
-            case_collision_records=collision_records,
-            multi_valued=self._multi,
-            min_length=shortest,
-            max_length=longest,
-            shapes=tuple(ShapeCount(shape, count) for shape, count in top),
-            whitespace_values=whitespace,
-            examples=tuple(islice(counts, MAX_EXAMPLES)),
-            awkward_values=awkward,
+        return frozen_profile(
+            self._source,
+            self._field,
+            (records, self.present, self._multi, len(counts)),
+            (duplicate_values, duplicate_records, collision_values, collision_records),
+            summary,
+            tuple(islice(counts, MAX_EXAMPLES)),
         )
+
+
+def frozen_profile(
+    source: SourceKind,
+    field: str,
+    sizes: tuple[int, int, int, int],
+    repeats: tuple[int, int, int, int],
+    summary: Summary,
+    examples: tuple[str, ...],
+) -> FieldProfile:
+    """A field's profile from its figures: `sizes` (records of the source, records holding the
+    field, multi-valued records, distinct values), `repeats` (duplicate values and their
+    records, values that collide when casefolded and their records), its `summary`, and the
+    first distinct values seen."""
+    records, present, multi, distinct = sizes
+    duplicate_values, duplicate_records, collision_values, collision_records = repeats
+    shapes, awkward, shortest, longest, _ = summary
+    top = sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SHAPES]
+    return FieldProfile(
+        source=source,
+        field=field,
+        records=records,
+        present=present,
+        distinct=distinct,
+        duplicate_values=duplicate_values,
+        duplicate_records=duplicate_records,
+        case_collision_values=collision_values,
+        case_collision_records=collision_records,
+        multi_valued=multi,
+        min_length=shortest,
+        max_length=longest,
+        shapes=tuple(ShapeCount(shape, count) for shape, count in top),
+        whitespace_values=shapes.get(WHITESPACE, 0),
+        examples=examples,
+        awkward_values=awkward,
+    )
 
 
 def add_summaries(first: Summary, second: Summary) -> Summary:
@@ -303,40 +333,70 @@ def _shapes(
 
 
 class SourceProfiler:
-    """One `FieldProfiler` per field of one source, in the order fields were first seen."""
+    """One `FieldProfiler` per field of one source, in the order fields were first seen.
 
-    def __init__(self, source: SourceKind) -> None:
+    With `elsewhere`, a field for which it answers True is not counted here (`recommend`'s
+    directory side: the cross-check's columns hold the same values, and its profile is made
+    from them, `profile_columns.py`); `names` still lists it in its place.
+    """
+
+    def __init__(self, source: SourceKind, elsewhere: Callable[[str], bool] | None = None) -> None:
         self.source = source
         self.records = 0
         self.fields: dict[str, FieldProfiler] = {}
+        self._elsewhere = elsewhere
+        self._route: dict[str, FieldProfiler | None] = {}
+        """Every field seen: its profiler, or None when it is profiled elsewhere."""
+        self._released = False
+
+    @property
+    def names(self) -> list[str]:
+        """Every field seen, in first-seen order (those profiled elsewhere too)."""
+        return list(self._route)
+
+    def _field(self, name: str) -> FieldProfiler | None:
+        """The profiler of `name`, made on first sight (None: profiled elsewhere)."""
+        route = self._route
+        if name in route:
+            return route[name]
+        profiler: FieldProfiler | None = None
+        if self._elsewhere is None or not self._elsewhere(name):
+            profiler = self.fields[name] = FieldProfiler(self.source, name)
+        route[name] = profiler
+        return profiler
 
     def add(self, record: Record) -> None:
         """Feed one record."""
         self.records += 1
-        fields = self.fields
+        route = self._route
         items: Iterable[tuple[str, tuple[str, ...]]]
         if _FAST is None:
             items = record.attrs.items()
-        else:  # C counts what it can; the rest (new fields...) is done here
-            left = _FAST.add(fields, record.attrs)
+        else:  # C counts what it can (and skips fields profiled elsewhere); the rest is here
+            left = _FAST.add(route, record.attrs)
             if left is None:
                 return
             items = left
         for name, values in items:
-            profiler = fields.get(name)
-            if profiler is None:
-                profiler = fields[name] = FieldProfiler(self.source, name)
-            profiler.add(values)
+            profiler = route.get(name) if name in route else self._field(name)
+            if profiler is not None:
+                profiler.add(values)
 
     def merge(self, other: SourceProfiler) -> None:
         """Add `other`'s statistics, as if its records had been added here after ours."""
         self.records += other.records
-        fields = self.fields
         for name, profiler in other.fields.items():
-            mine = fields.get(name)
-            if mine is None:
-                mine = fields[name] = FieldProfiler(self.source, name)
-            mine.merge(profiler)
+            mine = self._field(name)
+            if mine is not None:
+                mine.merge(profiler)
+
+    def release(self) -> None:
+        """Let go of every field's distinct values once the profiles are frozen (`recommend`
+        frees the SIS side's before the cross-check's peak of memory); `result` may not be
+        asked again."""
+        self._released = True
+        for profiler in self.fields.values():
+            profiler.counts = {}
 
     def summarise(self) -> None:
         """Work out each field's `summary` now (`result` then uses it, `state` passes it on):
@@ -358,11 +418,10 @@ class SourceProfiler:
         records, fields = state
         self.records += records
         for name, counts, extra, multi, summary in fields:
-            field = rename(name)
-            mine = self.fields.get(field)
+            mine = self._field(rename(name))
             if mine is None:
-                mine = self.fields[field] = FieldProfiler(self.source, field)
-            elif mine.counts:
+                continue
+            if mine.counts:
                 summary = add_summaries(mine._current_summary(), summary)
             mine._merge(counts, extra, multi)
             mine.keep_summary(summary)
@@ -377,6 +436,8 @@ class SourceProfiler:
         the rest (`runtime.ForkedBatches`): the same profiles, on two cores. Without `os.fork`, or
         if the child fails, one process does it all.
         """
+        if self._released:
+            raise RuntimeError("the profiles' values were released: frozen once only")
         profilers = list(self.fields.values())
         if (
             parallel

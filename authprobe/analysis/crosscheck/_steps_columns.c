@@ -15,63 +15,7 @@
  */
 
 #include "_steps.h"
-
-struct ArrowSchema {
-    const char *format;
-    const char *name;
-    const char *metadata;
-    int64_t flags;
-    int64_t n_children;
-    struct ArrowSchema **children;
-    struct ArrowSchema *dictionary;
-    void (*release)(struct ArrowSchema *);
-    void *private_data;
-};
-
-struct ArrowArray {
-    int64_t length;
-    int64_t null_count;
-    int64_t offset;
-    int64_t n_buffers;
-    int64_t n_children;
-    const void **buffers;
-    struct ArrowArray **children;
-    struct ArrowArray *dictionary;
-    void (*release)(struct ArrowArray *);
-    void *private_data;
-};
-
-struct ArrowArrayStream {
-    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
-    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
-    const char *(*get_last_error)(struct ArrowArrayStream *);
-    void (*release)(struct ArrowArrayStream *);
-    void *private_data;
-};
-
-enum { KIND_VIEW, KIND_LARGE };
-
-/* One value of one array: its bytes and size. */
-static inline const char *
-value_at(const struct ArrowArray *array, int kind, int64_t row, int64_t *size)
-{
-    int64_t at = array->offset + row;
-    if (kind == KIND_VIEW) {
-        const char *view = (const char *)array->buffers[1] + 16 * at;
-        int32_t length, buffer, offset;
-        memcpy(&length, view, 4);
-        *size = length;
-        if (length <= 12) {
-            return view + 4;
-        }
-        memcpy(&buffer, view + 8, 4);
-        memcpy(&offset, view + 12, 4);
-        return (const char *)array->buffers[2 + buffer] + offset;
-    }
-    const int64_t *offsets = array->buffers[1];
-    *size = offsets[at + 1] - offsets[at];
-    return (const char *)array->buffers[2] + offsets[at];
-}
+#include "../../_arrow_in.h"
 
 /* The result: one large-text array, owned by the stream until a consumer takes the array. */
 typedef struct {
@@ -190,51 +134,6 @@ digits_of(const char *value, int64_t size, char *out, int *changed)
     return kept;
 }
 
-/* The arrays of `stream`, read into `*arrays` (`*held` of them, released by the caller).
- * Returns 0, 1 when the stream is not text without nulls, -1 on an error (an exception). */
-static int
-read_arrays(struct ArrowArrayStream *stream, int *kind, struct ArrowArray **arrays,
-            Py_ssize_t *held)
-{
-    struct ArrowSchema schema;
-    if (stream->release == NULL || stream->get_schema(stream, &schema) != 0) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream has no schema");
-        return -1;
-    }
-    const char *format = schema.format;
-    *kind = strcmp(format, "vu") == 0 ? KIND_VIEW : strcmp(format, "U") == 0 ? KIND_LARGE : -1;
-    if (schema.release != NULL) {
-        schema.release(&schema);
-    }
-    if (*kind < 0) {
-        return 1;
-    }
-    Py_ssize_t room = 0;
-    for (;;) {
-        if (*held == room) {
-            room = room ? 2 * room : 8;
-            struct ArrowArray *grown = PyMem_RawRealloc(*arrays, (size_t)room * sizeof(**arrays));
-            if (grown == NULL) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            *arrays = grown;
-        }
-        struct ArrowArray *array = &(*arrays)[*held];
-        if (stream->get_next(stream, array) != 0) {
-            PyErr_SetString(PyExc_ValueError, "the Arrow stream failed");
-            return -1;
-        }
-        if (array->release == NULL) {
-            return 0;
-        }
-        ++*held;
-        if (array->null_count != 0 && array->buffers[0] != NULL) {
-            return 1; /* nulls: not for this kernel */
-        }
-    }
-}
-
 PyObject *
 digits_only_column(PyObject *Py_UNUSED(module), PyObject *capsule)
 {
@@ -245,7 +144,7 @@ digits_only_column(PyObject *Py_UNUSED(module), PyObject *capsule)
     struct ArrowArray *arrays = NULL;
     int kind = 0;
     Py_ssize_t count = 0;
-    int status = read_arrays(stream, &kind, &arrays, &count);
+    int status = read_arrays(stream, 0, &kind, &arrays, &count);
     PyObject *result = NULL;
     Column *column = NULL;
     struct ArrowArrayStream *made = NULL;
@@ -304,12 +203,7 @@ digits_only_column(PyObject *Py_UNUSED(module), PyObject *capsule)
     made = NULL;
     result = Py_BuildValue("(NO)", wrapped, changed ? Py_True : Py_False);
 done:
-    for (Py_ssize_t a = 0; a < count; a++) {
-        if (arrays[a].release != NULL) {
-            arrays[a].release(&arrays[a]);
-        }
-    }
-    PyMem_RawFree(arrays);
+    release_arrays(arrays, count);
     column_free(column);
     PyMem_RawFree(made);
     return result;

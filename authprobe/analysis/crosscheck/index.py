@@ -39,6 +39,12 @@ _UNSEEN: Any = object()
 _NONE = pl.Series([], dtype=pl.UInt32)
 
 
+def collects(name: str) -> bool:
+    """Whether a `SideIndex` collects the field `name` (every field but those that never carry
+    an identifier)."""
+    return name.casefold() not in NOT_IDENTIFIERS
+
+
 class SideIndex(fastpath.Collected):
     """One source, column-wise: per field, (record number, value) rows in polars columns."""
 
@@ -81,15 +87,14 @@ class SideIndex(fastpath.Collected):
         return is_name
 
     def _slot(self, name: str) -> _Slot:
-        folded = name.casefold()
         slot: _Slot = None
-        if folded not in NOT_IDENTIFIERS:
+        if collects(name):
             numbers: list[int] = []
             texts: list[str] = []
             self._numbers[name], self._texts[name] = numbers, texts
             self._chunks[name] = []
             self._multi[name] = []
-            if folded in NAME_PART_FIELDS:
+            if name.casefold() in NAME_PART_FIELDS:
                 self._name_fields.append(name)
             full = fullsets.new_set()
             if full is not None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from authprobe.analysis.crosscheck import crosscheck, matched_by_population
 from authprobe.analysis.exceptions import mismatches
 from authprobe.analysis.history import history_findings
+from authprobe.analysis.profile_columns import profiles
 from authprobe.analysis.recommend.findings import (
     empty_input_findings,
     in_report_order,
@@ -150,6 +151,7 @@ def _read_sources(
         else None
     )
     match = match_decision(sis_side, sis_profiles, kinds, alma, options.match_id, stability)
+    sis_side.profiler.release()  # frozen, and what it found is found: memory for the rest
     return _Read(dir_side, sis_side, dir_frozen, sis_profiles, found, match)
 
 
@@ -177,7 +179,9 @@ def build_report(
     shared = shared_identifier_findings(read.sis)  # before the cross-check's peak of memory
     set_aside: list[Correspondence] = []
     pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap)
-    directory_profiles = read.dir_frozen.result()
+    directory_profiles = profiles(
+        read.directory.profiler, read.dir_frozen.result(), read.directory.index.final.columns
+    )
     by_field = {profile.field: profile for profile in read.sis_profiles}
     logins = login_evidence(read.directory, options)
     history = directory_history(options, read.directory, pairs)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from authprobe.analysis.crosscheck import SideIndex
+from authprobe.analysis.crosscheck.index import collects
 from authprobe.analysis.history import Snapshot, ValueHistory
 from authprobe.analysis.idp_evidence import locators
 from authprobe.analysis.idp_release import LoginLocator
@@ -62,8 +63,13 @@ def _population_of(record: Record, attribute: str) -> Record | None:
 
 def _new_side(source: RecordSource, options: Options) -> Side:
     """The collectors one source's pass feeds (which depend on the side and the options)."""
-    side = Side(SourceProfiler(source.source), SideIndex(source.source), SideIndex(source.source))
-    if source.source is SourceKind.DIRECTORY:
+    is_directory = source.source is SourceKind.DIRECTORY
+    # the directory's identifier attributes are profiled from the index's columns (the same
+    # values: not counted twice) when every record goes into the index (none set aside)
+    elsewhere = collects if is_directory and not options.excluded_folded else None
+    profiler = SourceProfiler(source.source, elsewhere)
+    side = Side(profiler, SideIndex(source.source), SideIndex(source.source))
+    if is_directory:
         side.logins = locators(options.idp)
         if options.previous is not None:
             side.snapshot = Snapshot()
