@@ -433,7 +433,10 @@ def run(
         exclude_disabled=plan.exclude_disabled,
         # paired with the previous snapshot by immutable key (entryUUID is not in `*`)
         also_read=KEY_ATTRIBUTES if options.previous is not None else (),
-        plan=runtime.ReadPlan(parallel=True),
+        # an LDIF export is read here, not passed record by record from a forked child: the
+        # passing costs as much as the reading (100k people: 1.7 s of child CPU and 0.9 s here
+        # against 1.0 s read here), and the SIS extract's child has the other core meanwhile
+        plan=runtime.ReadPlan(),
     )
     report = build_report(
         directory_source,
