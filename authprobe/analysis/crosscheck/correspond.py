@@ -28,7 +28,7 @@ from authprobe.analysis.crosscheck.measure import (
 )
 from authprobe.analysis.crosscheck.unmatched import unmatched
 from authprobe.analysis.normalize import EXACT, MERGING, STEPS
-from authprobe.model import Correspondence, SourceKind, StepCollision, StepCoverage
+from authprobe.model import Correspondence, StepCollision, StepCoverage
 from authprobe.runtime.progress import Wrap, no_wrap
 
 STEP_MIN_GAIN_SHARE = 0.005
@@ -170,7 +170,7 @@ def _correspond(
     return pair, aside
 
 
-Pairs = Iterable[tuple[int, tuple[str, str]]]
+Pairs = Iterable[tuple[int, int]]
 
 
 def crosscheck(
@@ -189,28 +189,56 @@ def crosscheck(
     """
     pairs = plausible_pairs(sis, directory, counted or no_wrap)
     others = {pair: _others(pairs, *pair) for pair in pairs}
-    last_use: dict[tuple[SourceKind, str], int] = {}
-    for index, (sis_field, attribute) in enumerate(pairs):
-        last_use[(SourceKind.SIS, sis_field)] = index
-        for name in (attribute, *others[(sis_field, attribute)]):
-            last_use[(SourceKind.DIRECTORY, name)] = index
-    found = []
-    measured: Pairs = enumerate(pairs)
+    # measured attribute by attribute: a directory attribute's chains (a million rows each, under
+    # several steps) go as soon as its own pairs are measured; the few SIS fields' stay
+    first: dict[str, int] = {}
+    for number, (_, attribute) in enumerate(pairs):
+        first.setdefault(attribute, number)
+    order = sorted(range(len(pairs)), key=lambda number: (first[pairs[number][1]], number))
+    results: dict[int, tuple[Correspondence, bool]] = {}
+    measured: Pairs = enumerate(order)
     if counted is not None:
         measured = counted(measured, "cross-checking pairs", len(pairs))
-    for index, (sis_field, attribute) in measured:
-        pair, aside = _correspond(
+    for position, index in measured:
+        sis_field, attribute = pairs[index]
+        results[index] = _correspond(
             sis, sis_field, directory, attribute, others[(sis_field, attribute)], set_aside=True
         )
+        _let_go(sis, directory, pairs, others, order, position)
+    found = []
+    for index in range(len(pairs)):  # in the pairs' own order, whatever the measuring order
+        pair, aside = results[index]
         if not aside:
             found.append(pair)
         elif set_aside is not None:
             set_aside.append(pair)
-        for (kind, name), last in last_use.items():
-            if last == index:  # memory: a field's chains go once no later pair needs them
-                (sis if kind is SourceKind.SIS else directory).final.forget(name)
     found.sort(key=lambda c: (-c.matched, c.sis_field, c.directory_attribute.casefold()))
     return found
+
+
+def _let_go(
+    sis: SideIndex,
+    directory: SideIndex,
+    pairs: list[tuple[str, str]],
+    others: dict[tuple[str, str], tuple[str, ...]],
+    order: list[int],
+    position: int,
+) -> None:
+    """Forget the chains no pair measured after `position` (in `order`) needs: a SIS field's
+    after its last pair; a directory attribute's after its last pair as the pair's attribute,
+    once the masks the later pairs ask of it as one of their `others` are made (`reaches`: a
+    bit a record, the same whenever made)."""
+    sis_field, attribute = pairs[order[position]]
+    later = [pairs[number] for number in order[position + 1 :]]
+    s, d = sis.final, directory.final
+    if all(field != attribute for _, field in later):
+        for pair in later:
+            if attribute in others[pair]:
+                s.reaches(pair[0], d, attribute)
+                d.reaches(attribute, s, pair[0])
+        d.forget(attribute)
+    if all(field != sis_field for field, _ in later):
+        s.forget(sis_field)
 
 
 def matched_by_population(
