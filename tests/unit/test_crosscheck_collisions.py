@@ -155,30 +155,27 @@ def test_pairs_come_back_in_their_order_whatever_order_they_are_measured_in() ->
     """Pairs are measured attribute by attribute (memory), but set aside and returned as
     before, SIS field by SIS field; a pair measures as it does alone, on fresh sides.
 
-    primary_id meets employeeID and identifier:UNIV_ID meets employeeNumber only through
-    digits-only, which would join `abc…` and `qqq…` people: both set aside, in the SIS's field
-    order although employeeNumber (the first attribute) is measured first."""
-    sis = [
-        rec(f"s{i}", primary_id=f"abc{1000 + i}", identifier__UNIV_ID=f"abc{2000 + i}",
-            identifier__NET_ID=f"n{i}")
-        for i in range(60)
-    ]  # fmt: skip
-    sis += [
-        rec(f"t{i}", primary_id=f"qqq{1000 + i}", identifier__UNIV_ID=f"qqq{2000 + i}")
-        for i in range(60)
-    ]
-    directory = [
-        rec(f"d{i}", employeeNumber=f"xyz{2000 + i}", employeeID=f"xyz{1000 + i}", uid=f"n{i}")
-        for i in range(60)
-    ]
+    primary_id equals employeeNumber on 60 records; every other pair meets only through
+    digits-only, which would join `abc…`/`qqq…` and `def…`/`ghi…` people: set aside. Measured
+    attribute by attribute, (UNIV_ID, employeeNumber) comes before (primary_id, employeeID);
+    the SIS's order puts primary_id's pairs first."""
+    sis = [rec(f"s{i}", primary_id=f"abc{1000 + i}", identifier__UNIV_ID=f"def{1000 + i}")
+           for i in range(60)]  # fmt: skip
+    sis += [rec(f"t{i}", primary_id=f"qqq{1000 + i}", identifier__UNIV_ID=f"ghi{1000 + i}")
+            for i in range(60)]  # fmt: skip
+    directory = [rec(f"d{i}", employeeNumber=f"abc{1000 + i}", employeeID=f"xyz{1000 + i}")
+                 for i in range(60)]  # fmt: skip
     s, d = _sides(sis, directory)
     set_aside: list = []  # type: ignore[type-arg]
     found = crosscheck(s, d, set_aside=set_aside)
     assert [(p.sis_field, p.directory_attribute) for p in set_aside] == [
         ("primary_id", "employeeID"),
         ("identifier:UNIV_ID", "employeeNumber"),
+        ("identifier:UNIV_ID", "employeeID"),
     ]
     fresh_sis, fresh_directory = _sides(sis, directory)
-    alone = correspond(fresh_sis, "identifier:NET_ID", fresh_directory, "uid")
+    alone = correspond(
+        fresh_sis, "primary_id", fresh_directory, "employeeNumber", others=("employeeID",)
+    )
     assert found == [alone]
     assert alone.matched == 60
