@@ -344,21 +344,21 @@ ascii_text(const char *text, Py_ssize_t size)
     return out;
 }
 
-/* `_clean_shape(value)` for the ASCII value p[:n]: a new str */
-static PyObject *
-clean_shape(const unsigned char *p, Py_ssize_t n)
+/* Room `shape_into` may write for a value of n bytes: an email's domain, or a short form. */
+#define SHAPE_ROOM(n) ((size_t)(n) + 64)
+
+/* `_clean_shape(value)` for the ASCII value p[:n], written to `out` (SHAPE_ROOM(n) bytes):
+ * its length; or -1 with `*fixed` set to a shared str (borrowed) for a shape that is one */
+static Py_ssize_t
+clean_into(const unsigned char *p, Py_ssize_t n, char *out, PyObject **fixed)
 {
-    char buf[64];
     Py_ssize_t digits = 0, alpha = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         digits += ascii_digit(p[i]);
         alpha += is_alpha(p[i]);
     }
-    if (n > 0 && digits == n) {
-        int size = snprintf(buf, sizeof buf, "%zd digits%s", n,
-                            n > 1 && p[0] == '0' ? ", leading zero" : "");
-        return ascii_text(buf, size);
-    }
+    if (n > 0 && digits == n)
+        return snprintf(out, 64, "%zd digits%s", n, n > 1 && p[0] == '0' ? ", leading zero" : "");
     const unsigned char *at = n > 0 ? memchr(p, '@', (size_t)n) : NULL;
     if (at != NULL) {
         const unsigned char *last = p + n - 1;
@@ -366,51 +366,84 @@ clean_shape(const unsigned char *p, Py_ssize_t n)
             last--;
         Py_ssize_t start = last - p + 1;
         if (last > p && memchr(last + 1, '.', (size_t)(n - start)) != NULL) {
-            PyObject *out = PyUnicode_New(7 + n - start, 127);
-            if (out == NULL)
-                return NULL;
-            char *data = PyUnicode_DATA(out);
-            memcpy(data, "email @", 7);
+            memcpy(out, "email @", 7);
             for (Py_ssize_t i = start; i < n; i++)
-                data[7 + i - start] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
-            return out;
+                out[7 + i - start] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+            return 7 + n - start;
         }
     }
     if (n > 0 && alpha == n)
-        return PyUnicode_FromFormat("%s letters", case_of(p, n));
+        return snprintf(out, 64, "%s letters", case_of(p, n));
     if (n > 0 && alpha + digits == n)
-        return PyUnicode_FromFormat("%s alnum", case_of(p, n));
-    if (is_uuid(p, n))
-        return PyUnicode_FromString("uuid");
-    if (is_sid(p, n))
-        return Py_NewRef(s_sid);
+        return snprintf(out, 64, "%s alnum", case_of(p, n));
+    if (is_uuid(p, n)) {
+        memcpy(out, "uuid", 4);
+        return 4;
+    }
+    if (is_sid(p, n)) {
+        *fixed = s_sid;
+        return -1;
+    }
     char seen[128] = {0};
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!ascii_digit(p[i]) && !is_alpha(p[i]))
             seen[p[i]] = 1;
     }
-    int size = snprintf(buf, sizeof buf, "%s alnum+", case_of(p, n));
+    int size = snprintf(out, 64, "%s alnum+", case_of(p, n));
     for (int c = 0; c < 128 && size < SHAPE_CUT; c++) {
         if (seen[c])
-            buf[size++] = (char)c;
+            out[size++] = (char)c;
     }
-    return ascii_text(buf, size);
+    return size;
+}
+
+/* `value_shape(value)` for the ASCII value p[:n], as `clean_into` gives it */
+static Py_ssize_t
+value_into(const unsigned char *p, Py_ssize_t n, char *out, PyObject **fixed)
+{
+    Py_ssize_t spaces = 0;
+    while (spaces < n && ascii_space(p[spaces]))
+        spaces++;
+    if (spaces == n)
+        *fixed = s_blank;
+    else if (spaces > 0 || ascii_space(p[n - 1]))
+        *fixed = s_whitespace;
+    else if (memchr(p, ' ', (size_t)n) != NULL)
+        *fixed = s_spaces;
+    else
+        return clean_into(p, n, out, fixed);
+    return -1;
+}
+
+/* A new str of what `into` writes for the ASCII value p[:n] (NULL: an exception set). */
+static PyObject *
+shape_object(Py_ssize_t (*into)(const unsigned char *, Py_ssize_t, char *, PyObject **),
+             const unsigned char *p, Py_ssize_t n)
+{
+    char local[256];
+    char *out = SHAPE_ROOM(n) <= sizeof local ? local : PyMem_Malloc(SHAPE_ROOM(n));
+    if (out == NULL)
+        return PyErr_NoMemory();
+    PyObject *fixed = NULL;
+    Py_ssize_t size = into(p, n, out, &fixed);
+    PyObject *shape = size < 0 ? Py_NewRef(fixed) : ascii_text(out, size);
+    if (out != local)
+        PyMem_Free(out);
+    return shape;
+}
+
+/* `_clean_shape(value)` for the ASCII value p[:n]: a new str */
+static PyObject *
+clean_shape(const unsigned char *p, Py_ssize_t n)
+{
+    return shape_object(clean_into, p, n);
 }
 
 /* `value_shape(value)` for the ASCII value p[:n]: a new str */
 static PyObject *
 value_shape(const unsigned char *p, Py_ssize_t n)
 {
-    Py_ssize_t spaces = 0;
-    while (spaces < n && ascii_space(p[spaces]))
-        spaces++;
-    if (spaces == n)
-        return Py_NewRef(s_blank);
-    if (spaces > 0 || ascii_space(p[n - 1]))
-        return Py_NewRef(s_whitespace);
-    if (memchr(p, ' ', (size_t)n) != NULL)
-        return Py_NewRef(s_spaces);
-    return clean_shape(p, n);
+    return shape_object(value_into, p, n);
 }
 
 /* whether `value` is an exact str of ASCII characters (their bytes at PyUnicode_DATA) */
@@ -534,24 +567,73 @@ error:
     return NULL;
 }
 
-/* shape and awkwardness of the value p[:n] of a column (UTF-8): as shape_one; its length */
-static PyObject *
-shape_bytes(const char *p, int64_t n, PyObject *fallback, int *awkward, int *fold,
-            Py_ssize_t *length)
+/* The shapes `shape_column` has seen lately, with their records not yet added to the dict: a
+ * column's values mostly share a few shapes, found here by their bytes (no str made, no dict
+ * lookup); a shape that finds no room goes to the dict at once. */
+#define RECENT 16
+typedef struct {
+    PyObject *shape[RECENT];
+    unsigned long long records[RECENT];
+    int used;
+} Recent;
+
+/* shapes[shape] += records (records > 0). 0 or -1. */
+static int
+bump_by(PyObject *shapes, PyObject *shape, unsigned long long records)
 {
-    const unsigned char *u = (const unsigned char *)p;
-    int ascii = 1;
-    for (int64_t i = 0; i < n && ascii; i++)
-        ascii = u[i] < 0x80;
-    if (ascii) {
-        *awkward = 0;
-        for (int64_t i = 0; i < n; i++) {
-            *awkward |= is_awkward(u[i]);
-            *fold |= u[i] >= 'A' && u[i] <= 'Z';
+    PyObject *by = records == 1 ? Py_NewRef(one) : PyLong_FromUnsignedLongLong(records);
+    int rc = by == NULL ? -1 : bump(shapes, shape, by);
+    Py_XDECREF(by);
+    return rc;
+}
+
+/* `records` more records of the shape written in out[:size] (or of `fixed`, size < 0). */
+static int
+recent_add(Recent *recent, PyObject *shapes, const char *out, Py_ssize_t size, PyObject *fixed,
+           unsigned long long records)
+{
+    for (int i = 0; i < recent->used; i++) {
+        PyObject *known = recent->shape[i];
+        if (size < 0 ? known == fixed
+                     : known != s_sid && PyUnicode_GET_LENGTH(known) == size &&
+                           memcmp(PyUnicode_DATA(known), out, (size_t)size) == 0) {
+            recent->records[i] += records;
+            return 0;
         }
-        *length = (Py_ssize_t)n;
-        return value_shape(u, (Py_ssize_t)n);
     }
+    PyObject *shape = size < 0 ? Py_NewRef(fixed) : ascii_text(out, size);
+    if (shape == NULL)
+        return -1;
+    if (recent->used < RECENT) {
+        recent->shape[recent->used] = shape;
+        recent->records[recent->used++] = records;
+        return 0;
+    }
+    int rc = bump_by(shapes, shape, records);
+    Py_DECREF(shape);
+    return rc;
+}
+
+/* The recent shapes' records added to the dict; the shapes let go. 0 or -1. */
+static int
+recent_flush(Recent *recent, PyObject *shapes)
+{
+    int rc = 0;
+    for (int i = 0; i < recent->used; i++) {
+        if (rc == 0)
+            rc = bump_by(shapes, recent->shape[i], recent->records[i]);
+        Py_DECREF(recent->shape[i]);
+    }
+    recent->used = 0;
+    return rc;
+}
+
+/* The non-ASCII value p[:n] of a column (UTF-8): its shape and awkwardness by `fallback` (as
+ * shape_one), its length in characters. */
+static PyObject *
+shape_decoded(const char *p, int64_t n, PyObject *fallback, int *awkward, int *fold,
+              Py_ssize_t *length)
+{
     PyObject *value = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
     if (value == NULL)
         return NULL;
@@ -582,6 +664,9 @@ shape_column(PyObject *Py_UNUSED(module), PyObject *args)
     Py_ssize_t n_values = 0, n_counts = 0;
     int kind = 0, count_kind = 0;
     PyObject *result = NULL, *shapes = NULL;
+    Recent recent = {.used = 0};
+    char *out = NULL;
+    size_t room = 0;
     int status = capsule_arrays(values_capsule, 0, &kind, &values, &n_values);
     if (status == 0 && counts_capsule != Py_None)
         status = capsule_arrays(counts_capsule, 1, &count_kind, &counts, &n_counts);
@@ -610,7 +695,8 @@ shape_column(PyObject *Py_UNUSED(module), PyObject *args)
     for (Py_ssize_t a = 0; a < n_values; a++) {
         for (int64_t row = 0; row < values[a].length; row++) {
             int64_t size;
-            const char *value = value_at(&values[a], kind, row, &size);
+            const unsigned char *value =
+                (const unsigned char *)value_at(&values[a], kind, row, &size);
             uint32_t count = 1;
             if (counts != NULL) {
                 while (count_row == counts[count_array].length) {
@@ -619,17 +705,37 @@ shape_column(PyObject *Py_UNUSED(module), PyObject *args)
                 }
                 count = u32_at(&counts[count_array], count_row++);
             }
-            int bad = 0;
-            Py_ssize_t length = 0;
-            PyObject *shape = shape_bytes(value, size, fallback, &bad, &fold, &length);
-            if (shape == NULL)
-                goto done;
-            PyObject *by = count == 1 ? Py_NewRef(one) : PyLong_FromUnsignedLong(count);
-            int rc = by == NULL ? -1 : bump(shapes, shape, by);
-            Py_XDECREF(by);
-            Py_DECREF(shape);
-            if (rc < 0)
-                goto done;
+            int ascii = 1, bad = 0;
+            for (int64_t i = 0; i < size && ascii; i++)
+                ascii = value[i] < 0x80;
+            Py_ssize_t length = (Py_ssize_t)size;
+            if (ascii) {
+                for (int64_t i = 0; i < size; i++) {
+                    bad |= is_awkward(value[i]);
+                    fold |= value[i] >= 'A' && value[i] <= 'Z';
+                }
+                if (SHAPE_ROOM(size) > room) {
+                    char *grown = PyMem_Realloc(out, SHAPE_ROOM(size));
+                    if (grown == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    out = grown;
+                    room = SHAPE_ROOM(size);
+                }
+                PyObject *fixed = NULL;
+                Py_ssize_t written = value_into(value, (Py_ssize_t)size, out, &fixed);
+                if (recent_add(&recent, shapes, out, written, fixed, count) < 0)
+                    goto done;
+            }
+            else {
+                PyObject *shape =
+                    shape_decoded((const char *)value, size, fallback, &bad, &fold, &length);
+                int rc = shape == NULL ? -1 : bump_by(shapes, shape, count);
+                Py_XDECREF(shape);
+                if (rc < 0)
+                    goto done;
+            }
             if (bad)
                 awkward += count;
             if (length < shortest)
@@ -638,12 +744,17 @@ shape_column(PyObject *Py_UNUSED(module), PyObject *args)
                 longest = length;
         }
     }
+    if (recent_flush(&recent, shapes) < 0)
+        goto done;
     if (longest < 0)
         result = Py_BuildValue("(OiOOO)", shapes, 0, Py_None, Py_None, Py_False);
     else
         result = Py_BuildValue("(OLnnO)", shapes, awkward, shortest, longest,
                                fold ? Py_True : Py_False);
 done:
+    for (int i = 0; i < recent.used; i++) /* an error came first: let the shapes go */
+        Py_DECREF(recent.shape[i]);
+    PyMem_Free(out);
     Py_XDECREF(shapes);
     release_arrays(values, n_values);
     release_arrays(counts, n_counts);

@@ -198,3 +198,29 @@ def test_recommend_profiles_are_those_of_the_counting_profiler(
     counted = report()
     assert from_columns == counted
     assert [p.field for p in counted] == ["objectClass", "uid", "mail", "employeeNumber", "cn"]
+
+
+@pytest.mark.skipif(_FAST is None, reason="the C accelerator of the profiles is not built")
+@given(st.dictionaries(_VALUE, st.integers(min_value=1, max_value=5), max_size=60))
+@settings(max_examples=200, deadline=None)
+@example({f"{'x' * n}-{n}": n % 3 + 1 for n in range(40)})  # 40 shapes: past the recent ones
+@example({"S-1-5-21-7": 2, "a b": 1, "": 3, " x": 1, "x@Y.org": 2, "é": 1})  # shared shapes
+def test_shape_column_sums_shapes_as_python_does(counts: dict[str, int]) -> None:
+    """`_profile.shape_column` over a column of distinct values and their counts gives the
+    summary Python gives for the same counts (many shapes, shared ones, non-ASCII)."""
+    import polars as pl
+
+    profiler = profile.FieldProfiler(SourceKind.DIRECTORY, "f")
+    profiler.counts = dict(counts)
+    with _mode(False):
+        expected = profiler.summary()
+    values = pl.Series(list(counts), dtype=pl.String)
+    held = pl.Series(list(counts.values()), dtype=pl.UInt32)
+    assert _FAST is not None
+    made = _FAST.shape_column(
+        values.__arrow_c_stream__(), held.__arrow_c_stream__(), profile._shape_awkward
+    )
+    assert made == expected
+    if all(n == 1 for n in counts.values()):
+        alone = _FAST.shape_column(values.__arrow_c_stream__(), None, profile._shape_awkward)
+        assert alone == expected
