@@ -519,57 +519,9 @@ shape_one(PyObject *value, PyObject *fallback, int *awkward, int *fold)
     return shape;
 }
 
-static PyObject *
-shape_counts(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    PyObject *counts, *fallback;
-    if (!PyArg_ParseTuple(args, "O!O:shape_counts", &PyDict_Type, &counts, &fallback))
-        return NULL;
-    PyObject *shapes = PyDict_New();
-    PyObject *awkward = PyLong_FromLong(0);
-    Py_ssize_t shortest = PY_SSIZE_T_MAX, longest = -1;
-    int fold = 0;
-    PyObject *value, *count;
-    Py_ssize_t pos = 0;
-    if (shapes == NULL || awkward == NULL)
-        goto error;
-    while (PyDict_Next(counts, &pos, &value, &count)) {
-        Py_INCREF(value);
-        Py_INCREF(count);
-        int bad = 0;
-        PyObject *shape = shape_one(value, fallback, &bad, &fold);
-        Py_ssize_t length = shape == NULL ? -1 : PyObject_Length(value);
-        int rc = shape == NULL || length < 0 ? -1 : bump(shapes, shape, count);
-        if (rc == 0 && bad) {
-            PyObject *sum = PyNumber_Add(awkward, count);
-            if (sum == NULL)
-                rc = -1;
-            else
-                Py_SETREF(awkward, sum);
-        }
-        Py_XDECREF(shape);
-        Py_DECREF(value);
-        Py_DECREF(count);
-        if (rc < 0)
-            goto error;
-        if (length < shortest)
-            shortest = length;
-        if (length > longest)
-            longest = length;
-    }
-    if (longest < 0)
-        return Py_BuildValue("(NNOOO)", shapes, awkward, Py_None, Py_None, Py_False);
-    return Py_BuildValue("(NNnnO)", shapes, awkward, shortest, longest,
-                         fold ? Py_True : Py_False);
-error:
-    Py_XDECREF(shapes);
-    Py_XDECREF(awkward);
-    return NULL;
-}
-
-/* The shapes `shape_column` has seen lately, with their records not yet added to the dict: a
- * column's values mostly share a few shapes, found here by their bytes (no str made, no dict
- * lookup); a shape that finds no room goes to the dict at once. */
+/* The shapes `shape_counts` and `shape_column` have seen lately, with their records not yet
+ * added to the dict: a field's values mostly share a few shapes, found here by their bytes (no
+ * str made, no dict lookup); a shape that finds no room goes to the dict at once. */
 #define RECENT 16
 typedef struct {
     PyObject *shape[RECENT];
@@ -626,6 +578,98 @@ recent_flush(Recent *recent, PyObject *shapes)
     }
     recent->used = 0;
     return rc;
+}
+
+static PyObject *
+shape_counts(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *counts, *fallback;
+    if (!PyArg_ParseTuple(args, "O!O:shape_counts", &PyDict_Type, &counts, &fallback))
+        return NULL;
+    PyObject *shapes = PyDict_New();
+    PyObject *awkward = PyLong_FromLong(0);
+    Py_ssize_t shortest = PY_SSIZE_T_MAX, longest = -1;
+    int fold = 0;
+    PyObject *value, *count;
+    Py_ssize_t pos = 0;
+    Recent recent = {.used = 0};
+    char *out = NULL;
+    size_t room = 0;
+    if (shapes == NULL || awkward == NULL)
+        goto error;
+    while (PyDict_Next(counts, &pos, &value, &count)) {
+        Py_INCREF(value);
+        Py_INCREF(count);
+        int bad = 0, rc = 0;
+        Py_ssize_t length = -1;
+        /* an ASCII str held by a count that fits: shaped into the buffer, kept among the
+         * recent shapes; anything else as shape_one says, straight into the dict */
+        int overflow = 1;
+        long long small = PyLong_CheckExact(count) ? PyLong_AsLongLongAndOverflow(count, &overflow)
+                                                   : 0;
+        if (is_ascii_str(value) && !overflow && small > 0 && small < (1LL << 32)) {
+            const unsigned char *p = PyUnicode_DATA(value);
+            length = PyUnicode_GET_LENGTH(value);
+            for (Py_ssize_t i = 0; i < length; i++) {
+                bad |= is_awkward(p[i]);
+                fold |= p[i] >= 'A' && p[i] <= 'Z';
+            }
+            if (SHAPE_ROOM(length) > room) {
+                char *grown = PyMem_Realloc(out, SHAPE_ROOM(length));
+                if (grown == NULL) {
+                    PyErr_NoMemory();
+                    rc = -1;
+                }
+                else {
+                    out = grown;
+                    room = SHAPE_ROOM(length);
+                }
+            }
+            if (rc == 0) {
+                PyObject *fixed = NULL;
+                Py_ssize_t written = value_into(p, length, out, &fixed);
+                rc = recent_add(&recent, shapes, out, written, fixed, (unsigned long long)small);
+            }
+        }
+        else {
+            if (overflow == 0 && PyErr_Occurred())
+                PyErr_Clear(); /* not an exact int, or -1 read: the general way */
+            PyObject *shape = shape_one(value, fallback, &bad, &fold);
+            length = shape == NULL ? -1 : PyObject_Length(value);
+            rc = shape == NULL || length < 0 ? -1 : bump(shapes, shape, count);
+            Py_XDECREF(shape);
+        }
+        if (rc == 0 && bad) {
+            PyObject *sum = PyNumber_Add(awkward, count);
+            if (sum == NULL)
+                rc = -1;
+            else
+                Py_SETREF(awkward, sum);
+        }
+        Py_DECREF(value);
+        Py_DECREF(count);
+        if (rc < 0)
+            goto error;
+        if (length < shortest)
+            shortest = length;
+        if (length > longest)
+            longest = length;
+    }
+    PyMem_Free(out);
+    out = NULL;
+    if (recent_flush(&recent, shapes) < 0)
+        goto error;
+    if (longest < 0)
+        return Py_BuildValue("(NNOOO)", shapes, awkward, Py_None, Py_None, Py_False);
+    return Py_BuildValue("(NNnnO)", shapes, awkward, shortest, longest,
+                         fold ? Py_True : Py_False);
+error:
+    for (int i = 0; i < recent.used; i++)
+        Py_DECREF(recent.shape[i]);
+    PyMem_Free(out);
+    Py_XDECREF(shapes);
+    Py_XDECREF(awkward);
+    return NULL;
 }
 
 /* The non-ASCII value p[:n] of a column (UTF-8): its shape and awkwardness by `fallback` (as
