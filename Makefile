@@ -14,10 +14,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml setup.py $(C_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m compileall -q authprobe  # bytecode, as an installed copy has it
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml setup.py $(C_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,lint]'
+	$(BIN)/python -m compileall -q authprobe  # bytecode, as an installed copy has it
 	touch $@
 
 install: $(VENV)/.installed

@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from authprobe.model import Record
+from bench import compile_bytecode
 
 GROUPS = ("UGRAD", "GRAD", "STAFF", "FACULTY", "ALUMNI", "GUEST")
 OUS = ("Students", "Staff", "Faculty")
@@ -178,6 +179,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--child", choices=("baseline", "measured"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.child:
+        print(compile_bytecode())
     if args.child:
         _child(args.child, args.records, args.seed)
         return

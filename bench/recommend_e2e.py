@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import compile_bytecode  # noqa: E402 - the repository on sys.path
 from bench.sis_scan import FIRST, GROUPS, LAST, USER  # noqa: E402 - the repository on sys.path
 from tests.integration.slapd import generate_people, person_ldif  # noqa: E402
 
@@ -251,6 +252,7 @@ def main() -> int:
         "--only", default=",".join(PAIRS), help="comma-separated: " + ",".join(PAIRS)
     )
     args = parser.parse_args()
+    print(compile_bytecode())
     if shutil.which("xmllint") is None:
         raise SystemExit("xmllint is not installed (Debian package libxml2-utils)")
     chosen = [PAIRS[name] for name in args.only.split(",")]

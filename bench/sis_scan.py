@@ -25,6 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import compile_bytecode
+
 USERS_PER_FILE = 100_000
 GROUPS = ("UGRAD", "GRAD", "STAFF", "FACULTY", "ALUMNI", "GUEST")
 FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret")
@@ -159,6 +163,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
     parser.add_argument("--reuse", action="store_true", help="reuse the files in --keep")
     args = parser.parse_args()
+    print(compile_bytecode())
     folder = args.keep or Path(tempfile.mkdtemp(prefix="authprobe-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
