@@ -40,7 +40,9 @@ def _identifier_hashes(
                 values = column.values
                 if values.str.contains("[A-Z]").any() or non_ascii_rows(values).len():
                     values = casefold_series(values)
-                numbers = column.numbers.cast(pl.UInt64) + offset
+                numbers = column.numbers.cast(pl.UInt64)
+                if offset:
+                    numbers = numbers + offset
                 hashes.setdefault(name, []).append((numbers, values.hash()))
         refs.append(final.refs)
         offset += side.records
@@ -57,11 +59,13 @@ def shared_identifiers(
     hashes, refs = _identifier_hashes(sides, is_identifier)
     if len(hashes) < 2:
         return []
-    # a value shared between fields is in two fields' sets of distinct values
-    distinct = pl.concat([pl.concat([h for _, h in parts]).unique() for parts in hashes.values()])
-    counts = distinct.value_counts()
-    shared = counts.filter(counts["count"] > 1)[distinct.name]
-    del distinct, counts
+    # a value shared between fields is in two fields' sets of distinct values: found next to
+    # itself once all the sets are sorted together (no hash table of every value: memory)
+    ordered = pl.concat(
+        [pl.concat([h for _, h in parts]).unique() for parts in hashes.values()]
+    ).sort()
+    shared = ordered.filter(ordered == ordered.shift(1)).unique()
+    del ordered
     if shared.is_empty():
         return []
     held: dict[str, pl.Series] = {}  # field -> its shared hashes
