@@ -31,6 +31,7 @@ from authprobe.analysis.profile import (
     frozen_profile,
 )
 from authprobe.model import FieldProfile, SourceKind
+from authprobe.runtime.progress import Wrap, no_wrap
 
 _VALUE = "value"
 _COUNT = "count"
@@ -106,14 +107,17 @@ def _counted(source: SourceKind, field: str, records: int, column: Column) -> Fi
 
 
 def profiles(
-    profiler: SourceProfiler, counted: Iterable[FieldProfile], columns: dict[str, Column]
+    profiler: SourceProfiler,
+    counted: Iterable[FieldProfile],
+    columns: dict[str, Column],
+    wrap: Wrap = no_wrap,
 ) -> list[FieldProfile]:
     """Every field's profile in first-seen order: those `profiler` counted (`counted`, frozen),
-    the others made from their `columns`."""
+    the others made from their `columns` (`wrap` sees each of those: progress)."""
     frozen = {found.field: found for found in counted}
-    return [
-        frozen[name]
-        if name in frozen
-        else column_profile(profiler.source, name, profiler.records, columns[name])
-        for name in profiler.names
-    ]
+    left = [name for name in profiler.names if name not in frozen]
+    made = {
+        name: column_profile(profiler.source, name, profiler.records, columns[name])
+        for name in wrap(left, f"profiling {profiler.source.value} attributes", len(left))
+    }
+    return [frozen[name] if name in frozen else made[name] for name in profiler.names]

@@ -224,3 +224,26 @@ def test_shape_column_sums_shapes_as_python_does(counts: dict[str, int]) -> None
     if all(n == 1 for n in counts.values()):
         alone = _FAST.shape_column(values.__arrow_c_stream__(), None, profile._shape_awkward)
         assert alone == expected
+
+
+def test_profiling_from_columns_shows_progress_with_its_total() -> None:
+    """`profiles(..., wrap)` sees each attribute made from its column, with their number (the
+    attributes the profiler counted itself are frozen already: not shown)."""
+    profiler = profile.SourceProfiler(SourceKind.DIRECTORY, collects)
+    index = SideIndex(SourceKind.DIRECTORY)
+    for record in [Record("1", {"objectClass": ("person",), "uid": ("a",), "mail": ("a@x.org",)})]:
+        profiler.add(record)
+        index.add(record)
+    seen: list[tuple[str, str, int | None]] = []
+
+    def wrap(items, description, total=None):  # type: ignore[no-untyped-def]
+        for item in items:
+            seen.append((item, description, total))
+            yield item
+
+    made = profiles(profiler, profiler.result(), index.final.columns, wrap)
+    assert [p.field for p in made] == ["objectClass", "uid", "mail"]
+    assert seen == [
+        ("uid", "profiling directory attributes", 2),
+        ("mail", "profiling directory attributes", 2),
+    ]

@@ -180,7 +180,7 @@ def build_report(
     set_aside: list[Correspondence] = []
     pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap)
     directory_profiles = profiles(
-        read.directory.profiler, read.dir_frozen.result(), read.directory.index.final.columns
+        read.directory.profiler, read.dir_frozen.result(), read.directory.index.final.columns, wrap
     )
     by_field = {profile.field: profile for profile in read.sis_profiles}
     logins = login_evidence(read.directory, options)
