@@ -580,6 +580,31 @@ recent_flush(Recent *recent, PyObject *shapes)
     return rc;
 }
 
+/* The ASCII value p[:n], held by `records` records: whether `AWKWARD` matches it (`*bad`),
+ * whether casefold may change it (`*fold` set), and its shape counted among the recent ones
+ * (written into `*out`, grown to SHAPE_ROOM(n)). 0 or -1. */
+static int
+shape_ascii(const unsigned char *p, Py_ssize_t n, unsigned long long records, Recent *recent,
+            PyObject *shapes, char **out, size_t *room, int *bad, int *fold)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        *bad |= is_awkward(p[i]);
+        *fold |= p[i] >= 'A' && p[i] <= 'Z';
+    }
+    if (SHAPE_ROOM(n) > *room) {
+        char *grown = PyMem_Realloc(*out, SHAPE_ROOM(n));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *out = grown;
+        *room = SHAPE_ROOM(n);
+    }
+    PyObject *fixed = NULL;
+    Py_ssize_t written = value_into(p, n, *out, &fixed);
+    return recent_add(recent, shapes, *out, written, fixed, records);
+}
+
 static PyObject *
 shape_counts(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -608,28 +633,9 @@ shape_counts(PyObject *Py_UNUSED(module), PyObject *args)
         long long small = PyLong_CheckExact(count) ? PyLong_AsLongLongAndOverflow(count, &overflow)
                                                    : 0;
         if (is_ascii_str(value) && !overflow && small > 0 && small < (1LL << 32)) {
-            const unsigned char *p = PyUnicode_DATA(value);
             length = PyUnicode_GET_LENGTH(value);
-            for (Py_ssize_t i = 0; i < length; i++) {
-                bad |= is_awkward(p[i]);
-                fold |= p[i] >= 'A' && p[i] <= 'Z';
-            }
-            if (SHAPE_ROOM(length) > room) {
-                char *grown = PyMem_Realloc(out, SHAPE_ROOM(length));
-                if (grown == NULL) {
-                    PyErr_NoMemory();
-                    rc = -1;
-                }
-                else {
-                    out = grown;
-                    room = SHAPE_ROOM(length);
-                }
-            }
-            if (rc == 0) {
-                PyObject *fixed = NULL;
-                Py_ssize_t written = value_into(p, length, out, &fixed);
-                rc = recent_add(&recent, shapes, out, written, fixed, (unsigned long long)small);
-            }
+            rc = shape_ascii(PyUnicode_DATA(value), length, (unsigned long long)small, &recent,
+                             shapes, &out, &room, &bad, &fold);
         }
         else {
             if (overflow == 0 && PyErr_Occurred())
@@ -754,22 +760,8 @@ shape_column(PyObject *Py_UNUSED(module), PyObject *args)
                 ascii = value[i] < 0x80;
             Py_ssize_t length = (Py_ssize_t)size;
             if (ascii) {
-                for (int64_t i = 0; i < size; i++) {
-                    bad |= is_awkward(value[i]);
-                    fold |= value[i] >= 'A' && value[i] <= 'Z';
-                }
-                if (SHAPE_ROOM(size) > room) {
-                    char *grown = PyMem_Realloc(out, SHAPE_ROOM(size));
-                    if (grown == NULL) {
-                        PyErr_NoMemory();
-                        goto done;
-                    }
-                    out = grown;
-                    room = SHAPE_ROOM(size);
-                }
-                PyObject *fixed = NULL;
-                Py_ssize_t written = value_into(value, (Py_ssize_t)size, out, &fixed);
-                if (recent_add(&recent, shapes, out, written, fixed, count) < 0)
+                if (shape_ascii(value, (Py_ssize_t)size, count, &recent, shapes, &out, &room,
+                                &bad, &fold) < 0)
                     goto done;
             }
             else {
