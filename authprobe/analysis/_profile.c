@@ -22,7 +22,7 @@
  *         For every distinct value of `counts` (value -> records): `value_shape(value)` summed
  *         by records into `shapes`, the records of values `AWKWARD` matches, the shortest
  *         and longest length (None for no value), and whether `str.casefold` may change one
- *         (False: it surely does not; `_may_fold`). Exact ASCII str are shaped here;
+ *         (False: it surely does not; `shapes.may_fold`). Exact ASCII str are shaped here;
  *         `fallback(value) -> (shape, awkward)` is called for anything else.
  *
  *     shape_column(values, counts, fallback) -> (shapes, awkward, shortest, longest, fold) | None
@@ -33,7 +33,7 @@
  *         of those types without nulls, or not of one length: the caller does it another way.
  *
  *     value_shape(value) -> str, clean_shape(value) -> str
- *         `value_shape` and `_clean_shape` for an ASCII str (ValueError for anything else).
+ *         `shapes.value_shape` and `shapes.clean_shape` for an ASCII str (ValueError for anything else).
  *
  * No user code runs while `attrs` is walked: names and values are exact str (their hash and
  * equality are str's), `counts` an exact dict, the counts exact ints (else Python's `+ 1`).
@@ -48,7 +48,7 @@
 /* Multi-valued fields with more values than this go to Python (duplicates are found by
  * comparing every pair, which only pays for a few values). */
 #define MAX_MULTI 32
-/* `_clean_shape` cuts its last form to this many characters. */
+/* `shapes.clean_shape` cuts its last form to this many characters. */
 #define SHAPE_CUT 40
 /* Counts below this (in size) are added as C integers (no overflow possible). */
 #define SMALL (1LL << 62)
@@ -347,7 +347,7 @@ ascii_text(const char *text, Py_ssize_t size)
 /* Room `shape_into` may write for a value of n bytes: an email's domain, or a short form. */
 #define SHAPE_ROOM(n) ((size_t)(n) + 64)
 
-/* `_clean_shape(value)` for the ASCII value p[:n], written to `out` (SHAPE_ROOM(n) bytes):
+/* `shapes.clean_shape(value)` for the ASCII value p[:n], written to `out` (SHAPE_ROOM(n) bytes):
  * its length; or -1 with `*fixed` set to a shared str (borrowed) for a shape that is one */
 static Py_ssize_t
 clean_into(const unsigned char *p, Py_ssize_t n, char *out, PyObject **fixed)
@@ -432,7 +432,7 @@ shape_object(Py_ssize_t (*into)(const unsigned char *, Py_ssize_t, char *, PyObj
     return shape;
 }
 
-/* `_clean_shape(value)` for the ASCII value p[:n]: a new str */
+/* `shapes.clean_shape(value)` for the ASCII value p[:n]: a new str */
 static PyObject *
 clean_shape(const unsigned char *p, Py_ssize_t n)
 {
@@ -813,7 +813,7 @@ static PyMethodDef methods[] = {
      "None\n\nshape_counts for the distinct values of a column (Arrow C streams of text and u32 "
      "counts, or None: one record each)."},
     {"value_shape", py_value_shape, METH_O, "value_shape(value) for an ASCII str."},
-    {"clean_shape", py_clean_shape, METH_O, "_clean_shape(value) for an ASCII str."},
+    {"clean_shape", py_clean_shape, METH_O, "shapes.clean_shape(value) for an ASCII str."},
     {NULL, NULL, 0, NULL},
 };
 

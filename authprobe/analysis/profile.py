@@ -3,8 +3,9 @@
 `SourceProfiler` is fed one `Record` at a time and keeps one `FieldProfiler` per attribute;
 `result()` freezes them into `FieldProfile`s (see the JSON report contract).
 
-The per-value work (counting in `SourceProfiler.add`, shaping every distinct value in
-`FieldProfiler.result`) also exists in C: `_profile.c`, built at install when a compiler is
+What a value looks like (its shape, whether it is awkward) is `shapes.py`. The per-value work
+(counting in `SourceProfiler.add`, shaping every distinct value in `FieldProfiler.result`)
+also exists in C: `_profile.c`, built at install when a compiler is
 there, used when `_FAST` is set (AUTHPROBE_PURE_PROFILE=1 or AUTHPROBE_PURE_PYTHON=1 unsets
 it). The Python code here is the reference: the C code does the same, and hands back to it
 whatever it does not handle.
@@ -12,14 +13,20 @@ whatever it does not handle.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import islice
-from string import ascii_uppercase
 from typing import TYPE_CHECKING
 
 from authprobe import runtime
+from authprobe.analysis.shapes import (
+    WHITESPACE,
+    Summary,
+    add_summaries,
+    may_fold,
+    shape_awkward,
+    summed_shapes,
+)
 from authprobe.model import (
     FieldProfile,
     Finding,
@@ -36,26 +43,13 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 MAX_SHAPES = 8
-WHITESPACE = "leading/trailing whitespace"
 MAX_EXAMPLES = 3
 PARALLEL_MIN_VALUES = 200_000
 """`SourceProfiler.result(parallel=True)` forks only above this many distinct values in all
 whose shapes are still to be worked out (not summarised already: `SourceProfiler.summarise`)."""
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_SID = re.compile(r"^S-1-\d+(-\d+)+$")
-AWKWARD = re.compile(r"[\s/?#%]|[^\x00-\x7f]")
-"""Characters Alma identifiers should not hold: whitespace, `/ ? # %` (they break the REST
-path), non-ASCII."""
-
-
-Summary = tuple[dict[str, int], int, int | None, int | None, bool]
-"""`FieldProfiler.summary`: records by shape, records of awkward values, the shortest and the
-longest value, whether casefolding may change a value."""
 State = tuple[int, list[tuple[str, dict[str, int], int, int, Summary]]]
 """`SourceProfiler.state`: the records, and per field its name, counts, extra values of
 multi-valued records, multi-valued records and summary."""
-_ASCII_AWKWARD = tuple(chr(c) for c in range(128) if AWKWARD.match(chr(c)))
-"""The ASCII characters `AWKWARD` matches (searched one by one: far faster than the regex)."""
 
 
 def _load_fast() -> ModuleType | None:
@@ -69,65 +63,6 @@ def _load_fast() -> ModuleType | None:
 
 _FAST = _load_fast()
 """The C accelerator in use, or None (the Python code only); tests set it."""
-
-
-def has_awkward(text: str) -> bool:
-    """Whether `AWKWARD` matches anywhere in `text` (the same answer, at C speed)."""
-    if not text.isascii():
-        return True
-    return any(char in text for char in _ASCII_AWKWARD)
-
-
-def _may_fold(text: str) -> bool:
-    """Whether `str.casefold` may change `text` (False: it surely does not)."""
-    return not text.isascii() or any(char in text for char in ascii_uppercase)
-
-
-def _case(value: str) -> str:
-    if value.islower():
-        return "lower"
-    if value.isupper():
-        return "UPPER"
-    return "Mixed"
-
-
-def value_shape(value: str) -> str:
-    """A short description of what a value looks like, e.g. `9 digits, leading zero`."""
-    if not value.strip():
-        return "blank"
-    if value != value.strip():
-        return WHITESPACE
-    if " " in value:
-        return "text with spaces"
-    return _clean_shape(value)
-
-
-def _shape_awkward(value: str) -> tuple[str, bool]:
-    """`value_shape(value)` and whether `AWKWARD` matches it (`_profile.shape_counts` asks this
-    of every value it does not shape itself: non-ASCII ones)."""
-    return value_shape(value), AWKWARD.search(value) is not None
-
-
-def _clean_shape(value: str) -> str:
-    """`value_shape(value)` for a non-empty value without whitespace, `/ ? # %` or non-ASCII
-    (what `has_awkward` rules out): the same branches, minus those that cannot apply."""
-    if value.isdigit():
-        if len(value) > 1 and value[0] == "0":
-            return f"{len(value)} digits, leading zero"
-        return f"{len(value)} digits"
-    if "@" in value:
-        local, _, domain = value.rpartition("@")
-        if local and "." in domain:
-            return f"email @{domain.lower()}"
-    if value.isalpha():
-        return f"{_case(value)} letters"
-    if value.isalnum():
-        return f"{_case(value)} alnum"
-    if _UUID.match(value):
-        return "uuid"
-    if _SID.match(value):
-        return "sid (S-1-…)"
-    return f"{_case(value)} alnum+{''.join(sorted({c for c in value if not c.isalnum()}))}"[:40]
 
 
 class FieldProfiler:
@@ -210,12 +145,12 @@ class FieldProfiler:
         the summaries of two parts of the records add up (`add_summaries`) to that of all."""
         counts = self.counts
         if _FAST is not None:
-            summary: Summary = _FAST.shape_counts(counts, _shape_awkward)
+            summary: Summary = _FAST.shape_counts(counts, shape_awkward)
             return summary
         joined = "\x01".join(counts)  # all values at once, for checks at C speed
         single = max(counts.values(), default=1) == 1
-        shapes, awkward, shortest, longest = _shapes(counts, joined, single)
-        return dict(shapes), awkward, shortest, longest, _may_fold(joined)  # plain: marshal
+        shapes, awkward, shortest, longest = summed_shapes(counts, joined, single)
+        return dict(shapes), awkward, shortest, longest, may_fold(joined)  # plain: marshal
 
     def keep_summary(self, summary: Summary) -> None:
         """Let `result` use `summary` (of these counts) as long as they do not change."""
@@ -290,46 +225,6 @@ def frozen_profile(
         examples=examples,
         awkward_values=awkward,
     )
-
-
-def add_summaries(first: Summary, second: Summary) -> Summary:
-    """The `FieldProfiler.summary` of the records of two profilers together."""
-    shapes = dict(first[0])
-    for shape, count in second[0].items():
-        shapes[shape] = shapes.get(shape, 0) + count
-    shortest = [n for n in (first[2], second[2]) if n is not None]
-    longest = [n for n in (first[3], second[3]) if n is not None]
-    return (
-        shapes,
-        first[1] + second[1],
-        min(shortest, default=None),
-        max(longest, default=None),
-        first[4] or second[4],
-    )
-
-
-def _shapes(
-    counts: dict[str, int], joined: str, single: bool
-) -> tuple[dict[str, int], int, int | None, int | None]:
-    """`value_shape` of the values of `counts` summed by records, the records of values `AWKWARD`
-    matches, the shortest and longest length (`joined`: the values joined by "\x01"; `single`:
-    every value held by one record). The reference of `_profile.shape_counts`."""
-    lengths = set(map(len, counts))
-    # one scan of all values; each value only when something awkward is found somewhere
-    clean = not has_awkward(joined)
-    awkward = 0
-    if not clean:
-        awkward = sum(count for value, count in counts.items() if AWKWARD.search(value))
-    shape_of = _clean_shape if clean and "" not in counts else value_shape
-    shapes: dict[str, int]
-    if single:  # every value held by one record: count the shapes in C
-        shapes = Counter(map(shape_of, counts))
-    else:
-        shapes = {}
-        for value, count in counts.items():
-            shape = shape_of(value)
-            shapes[shape] = shapes.get(shape, 0) + count
-    return shapes, awkward, min(lengths, default=None), max(lengths, default=None)
 
 
 class SourceProfiler:

@@ -27,9 +27,9 @@ from authprobe.analysis.profile import (
     MAX_EXAMPLES,
     FieldProfiler,
     SourceProfiler,
-    Summary,
     frozen_profile,
 )
+from authprobe.analysis.shapes import Summary, shape_awkward
 from authprobe.model import FieldProfile, SourceKind
 from authprobe.runtime.progress import Wrap, no_wrap
 
@@ -78,7 +78,7 @@ def _summary(distinct: pl.Series, counts: pl.Series | None) -> Summary | None:
         return None
     stream = None if counts is None else counts.cast(pl.UInt32).__arrow_c_stream__()
     summary: Summary | None = fast.shape_column(
-        distinct.__arrow_c_stream__(), stream, profile._shape_awkward
+        distinct.__arrow_c_stream__(), stream, shape_awkward
     )
     return summary
 

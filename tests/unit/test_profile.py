@@ -10,13 +10,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from authprobe.analysis import profile
-from authprobe.analysis.profile import (
-    AWKWARD,
-    SourceProfiler,
-    has_awkward,
-    profile_records,
-    value_shape,
-)
+from authprobe.analysis.profile import SourceProfiler, profile_records
+from authprobe.analysis.shapes import AWKWARD, has_awkward, value_shape
 from authprobe.model import Record, SourceKind
 from tests.helpers import rec
 

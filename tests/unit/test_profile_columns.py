@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from authprobe.analysis import fastpath, profile
+from authprobe.analysis import fastpath, profile, shapes
 from authprobe.analysis.crosscheck import SideIndex
 from authprobe.analysis.crosscheck.index import collects
 from authprobe.analysis.profile_columns import column_profile, profiles
@@ -218,11 +218,11 @@ def test_shape_column_sums_shapes_as_python_does(counts: dict[str, int]) -> None
     held = pl.Series(list(counts.values()), dtype=pl.UInt32)
     assert _FAST is not None
     made = _FAST.shape_column(
-        values.__arrow_c_stream__(), held.__arrow_c_stream__(), profile._shape_awkward
+        values.__arrow_c_stream__(), held.__arrow_c_stream__(), shapes.shape_awkward
     )
     assert made == expected
     if all(n == 1 for n in counts.values()):
-        alone = _FAST.shape_column(values.__arrow_c_stream__(), None, profile._shape_awkward)
+        alone = _FAST.shape_column(values.__arrow_c_stream__(), None, shapes.shape_awkward)
         assert alone == expected
 
 

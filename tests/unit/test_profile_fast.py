@@ -3,7 +3,7 @@
 `analysis/profile.py` is the reference: records profiled with `_FAST` set and unset must give
 equal `FieldProfile`s (examples and their order included) and equal value counts in the same
 first-seen order; `value_shape` / `_clean_shape` in C equal the Python functions on every ASCII
-str; `shape_counts` equals `_shapes` on any counts, non-ASCII values included.
+str; `shape_counts` equals `shapes.summed_shapes` on any counts, non-ASCII values included.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from authprobe.analysis import profile
+from authprobe.analysis import profile, shapes
 from authprobe.model import FieldProfile, Record, SourceKind
 
 _profile = pytest.importorskip(
@@ -182,8 +182,8 @@ def test_add_each_leaves_a_dict_subclass_to_python() -> None:
 @example("!" * 60 + "\x7f\x00")
 def test_c_shapes_equal_python_shapes_on_ascii(value: str) -> None:
     """`_clean_shape` and `value_shape` in C equal the Python functions on every ASCII str."""
-    assert _profile.clean_shape(value) == profile._clean_shape(value)
-    assert _profile.value_shape(value) == profile.value_shape(value)
+    assert _profile.clean_shape(value) == shapes.clean_shape(value)
+    assert _profile.value_shape(value) == shapes.value_shape(value)
 
 
 @pytest.mark.parametrize("value", ["é", Text("a"), "a\u2028"])
@@ -198,9 +198,9 @@ def test_c_shapes_refuse_what_they_do_not_shape(value: str) -> None:
 def _shapes_both(counts: dict[str, int]) -> None:
     joined = "\x01".join(counts)
     single = all(count == 1 for count in counts.values())
-    shapes, awkward, shortest, longest = profile._shapes(counts, joined, single)
-    expected = (dict(shapes), awkward, shortest, longest, profile._may_fold(joined))
-    assert _profile.shape_counts(counts, profile._shape_awkward) == expected
+    summed, awkward, shortest, longest = shapes.summed_shapes(counts, joined, single)
+    expected = (dict(summed), awkward, shortest, longest, shapes.may_fold(joined))
+    assert _profile.shape_counts(counts, shapes.shape_awkward) == expected
 
 
 @given(st.dictionaries(_VALUE, st.integers(min_value=1, max_value=2**65), max_size=30))
@@ -239,9 +239,9 @@ def test_corpus_values_shaped_alike() -> None:
     assert len(values) > 10_000
     for value in values:
         if value.isascii():
-            assert _profile.value_shape(value) == profile.value_shape(value), value
-            if value and not profile.has_awkward(value):
-                assert _profile.clean_shape(value) == profile._clean_shape(value), value
+            assert _profile.value_shape(value) == shapes.value_shape(value), value
+            if value and not shapes.has_awkward(value):
+                assert _profile.clean_shape(value) == shapes.clean_shape(value), value
     counts: dict[str, int] = {}
     for value in values:
         counts[value] = counts.get(value, 0) + 1
