@@ -88,8 +88,12 @@ setup(
         ),
         Extension(
             "authprobe.analysis._profile",
-            ["authprobe/analysis/_profile.c"],
-            depends=["authprobe/_ascii.h", "authprobe/_arrow_in.h"],
+            ["authprobe/analysis/_profile.c", "authprobe/analysis/_profile_columns.c"],
+            depends=[
+                "authprobe/analysis/_profile.h",
+                "authprobe/_ascii.h",
+                "authprobe/_arrow_in.h",
+            ],
             optional=True,
         ),
     ]
