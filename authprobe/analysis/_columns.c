@@ -62,6 +62,29 @@ typedef struct {
 static PyObject *S_ATTRS, *S_INFO, *S_REF, *S_POPULATION, *S_BIRTH, *S_FIRST, *S_LAST,
     *S_ACCOUNT, *S_EMAIL_ALL;
 
+int
+columns_take_lists(Counted *self, PyObject *lists, PyObject **into, int count,
+                   Py_ssize_t flush_every)
+{
+    if (PyTuple_GET_SIZE(lists) != count || flush_every <= 0) {
+        PyErr_Format(PyExc_ValueError, "%d lists and a positive flush_every are needed", count);
+        return -1;
+    }
+    for (int i = 0; i < count; i++) {
+        if (!PyList_CheckExact(PyTuple_GET_ITEM(lists, i))) {
+            PyErr_SetString(PyExc_TypeError, "the columns must be lists");
+            return -1;
+        }
+    }
+    for (int i = 0; i < count; i++) {
+        PyObject *list = PyTuple_GET_ITEM(lists, i);
+        Py_INCREF(list);
+        Py_XSETREF(into[i], list);
+    }
+    self->flush_every = flush_every;
+    return 0;
+}
+
 static void
 collector_dealloc(Collector *self)
 {
@@ -85,15 +108,8 @@ collector_init(Collector *self, PyObject *args, PyObject *kwds)
                                      &flush_every)) {
         return -1;
     }
-    if (PyTuple_GET_SIZE(lists) != N_LISTS || flush_every <= 0) {
-        PyErr_SetString(PyExc_ValueError, "12 lists and a positive flush_every are needed");
+    if (columns_take_lists((Counted *)self, lists, self->lists, N_LISTS, flush_every) < 0) {
         return -1;
-    }
-    for (int i = 0; i < N_LISTS; i++) {
-        if (!PyList_CheckExact(PyTuple_GET_ITEM(lists, i))) {
-            PyErr_SetString(PyExc_TypeError, "the columns must be lists");
-            return -1;
-        }
     }
     Py_INCREF(codes);
     Py_XSETREF(self->codes, codes);
@@ -101,12 +117,6 @@ collector_init(Collector *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->other, other);
     Py_INCREF(code_of);
     Py_XSETREF(self->code_of, code_of);
-    for (int i = 0; i < N_LISTS; i++) {
-        PyObject *list = PyTuple_GET_ITEM(lists, i);
-        Py_INCREF(list);
-        Py_XSETREF(self->lists[i], list);
-    }
-    self->flush_every = flush_every;
     return 0;
 }
 

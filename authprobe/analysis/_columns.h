@@ -27,6 +27,11 @@ typedef struct {
 /* The part of `add` that differs: append one record's parts (numbered `number`). */
 typedef int (*Apply)(PyObject *self, const Parts *parts, PyObject *number);
 
+/* `__init__`'s common part of either collector: keep the `count` lists of the tuple `lists`
+ * (each an exact list) in `into`, and `flush_every` (positive). 0, or -1 with an exception. */
+int columns_take_lists(Counted *self, PyObject *lists, PyObject **into, int count,
+                       Py_ssize_t flush_every);
+
 /* `add` of either collector: read the record's parts, leave it to Python (None) when this loop
  * does not take it, else `apply` them and count the record (True when a flush is due). */
 PyObject *columns_collect(Counted *self, PyObject *record, Apply apply);

@@ -48,15 +48,8 @@ index_init(IndexCollector *self, PyObject *args, PyObject *kwds)
                                      &PyTuple_Type, &lists, &flush_every, &PyDict_Type, &multi)) {
         return -1;
     }
-    if (PyTuple_GET_SIZE(lists) != N_INDEX_LISTS || flush_every <= 0) {
-        PyErr_SetString(PyExc_ValueError, "4 lists and a positive flush_every are needed");
+    if (columns_take_lists((Counted *)self, lists, self->lists, N_INDEX_LISTS, flush_every) < 0) {
         return -1;
-    }
-    for (int i = 0; i < N_INDEX_LISTS; i++) {
-        if (!PyList_CheckExact(PyTuple_GET_ITEM(lists, i))) {
-            PyErr_SetString(PyExc_TypeError, "the columns must be lists");
-            return -1;
-        }
     }
     PyObject *objects[] = {slots, numbers, texts, info_kinds, slot_of, kind_of, add_values, multi};
     PyObject **fields[] = {&self->slots,   &self->numbers, &self->texts,      &self->info_kinds,
@@ -65,33 +58,32 @@ index_init(IndexCollector *self, PyObject *args, PyObject *kwds)
         Py_INCREF(objects[i]);
         Py_XSETREF(*fields[i], objects[i]);
     }
-    for (int i = 0; i < N_INDEX_LISTS; i++) {
-        PyObject *list = PyTuple_GET_ITEM(lists, i);
-        Py_INCREF(list);
-        Py_XSETREF(self->lists[i], list);
-    }
-    self->flush_every = flush_every;
     return 0;
+}
+
+/* cache[key], or file(key) when the key is new (which files it in `cache`): a new reference,
+ * or NULL with an exception set. */
+static PyObject *
+known(PyObject *cache, PyObject *key, PyObject *file)
+{
+    PyObject *found = PyDict_GetItemWithError(cache, key);
+    if (found != NULL) {
+        return Py_NewRef(found);
+    }
+    return PyErr_Occurred() ? NULL : PyObject_CallOneArg(file, key);
 }
 
 /* Whether the field `name` is collected: 1, 0 (not collected), -1 on error. */
 static int
 index_slot(IndexCollector *self, PyObject *name)
 {
-    PyObject *slot = PyDict_GetItemWithError(self->slots, name);
+    PyObject *slot = known(self->slots, name, self->slot_of); /* SideIndex._slot files it */
     if (slot == NULL) {
-        if (PyErr_Occurred()) {
-            return -1;
-        }
-        slot = PyObject_CallOneArg(self->slot_of, name); /* SideIndex._slot files it */
-        if (slot == NULL) {
-            return -1;
-        }
-        int collected = slot != Py_None;
-        Py_DECREF(slot);
-        return collected;
+        return -1;
     }
-    return slot != Py_None;
+    int collected = slot != Py_None;
+    Py_DECREF(slot);
+    return collected;
 }
 
 /* Append to the list `lists[name]` (a dict of lists); -1 on error. */
@@ -189,22 +181,12 @@ index_names(IndexCollector *self, PyObject *info, PyObject *number)
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (PyDict_Next(info, &pos, &key, &value)) {
-        PyObject *kind = PyDict_GetItemWithError(self->info_kinds, key);
-        int is_name;
+        PyObject *kind = known(self->info_kinds, key, self->kind_of); /* _info_kind files it */
         if (kind == NULL) {
-            if (PyErr_Occurred()) {
-                return -1;
-            }
-            PyObject *found = PyObject_CallOneArg(self->kind_of, key); /* files it */
-            if (found == NULL) {
-                return -1;
-            }
-            is_name = PyObject_IsTrue(found);
-            Py_DECREF(found);
+            return -1;
         }
-        else {
-            is_name = PyObject_IsTrue(kind);
-        }
+        int is_name = PyObject_IsTrue(kind);
+        Py_DECREF(kind);
         if (is_name < 0) {
             return -1;
         }

@@ -273,7 +273,7 @@ class SourceProfiler:
                 return
             items = left
         for name, values in items:
-            profiler = route.get(name) if name in route else self._field(name)
+            profiler = self._field(name)
             if profiler is not None:
                 profiler.add(values)
 

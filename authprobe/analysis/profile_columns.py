@@ -17,6 +17,7 @@ different holds no value twice: no grouping needed), their shapes from `_profile
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import ModuleType
 
 import polars as pl
 
@@ -41,12 +42,11 @@ _KEY = "key"
 def column_profile(source: SourceKind, field: str, records: int, column: Column) -> FieldProfile:
     """The profile of `field` from its column (`records`: all records of the source)."""
     values = column.values
-    rows = values.len()
-    present = column.numbers.n_unique() if rows else 0
-    multi = column.multi.len()
+    if profile._FAST is None or not values.len():  # counted and frozen the Python way
+        return _counted(source, field, records, column)
     distinct, counts = _distinct(values)
-    summary = _summary(distinct, counts) if rows else None
-    if summary is None:  # no C module (or no row): counted and frozen the Python way
+    summary = _summary(profile._FAST, distinct, counts)
+    if summary is None:  # a column the C code does not take: the Python way too
         return _counted(source, field, records, column)
     duplicates = (0, 0)
     if counts is not None:
@@ -56,7 +56,7 @@ def column_profile(source: SourceKind, field: str, records: int, column: Column)
     return frozen_profile(
         source,
         field,
-        (records, present, multi, distinct.len()),
+        (records, column.numbers.n_unique(), column.multi.len(), distinct.len()),
         (*duplicates, *collisions),
         summary,
         tuple(distinct.head(MAX_EXAMPLES).to_list()),
@@ -71,11 +71,9 @@ def _distinct(values: pl.Series) -> tuple[pl.Series, pl.Series | None]:
     return grouped[_VALUE], grouped[_COUNT]
 
 
-def _summary(distinct: pl.Series, counts: pl.Series | None) -> Summary | None:
-    """`FieldProfiler.summary` of these values, in C; None without the C module."""
-    fast = profile._FAST
-    if fast is None:
-        return None
+def _summary(fast: ModuleType, distinct: pl.Series, counts: pl.Series | None) -> Summary | None:
+    """`FieldProfiler.summary` of these values, by the C module `fast`; None when it does not
+    take them."""
     stream = None if counts is None else counts.cast(pl.UInt32).__arrow_c_stream__()
     summary: Summary | None = fast.shape_column(
         distinct.__arrow_c_stream__(), stream, shape_awkward
@@ -88,9 +86,13 @@ def _collisions(distinct: pl.Series, counts: pl.Series | None) -> tuple[int, int
     keys = casefold_series(distinct)
     if keys.n_unique() == distinct.len():
         return 0, 0
-    held = pl.repeat(1, distinct.len(), dtype=pl.UInt64, eager=True) if counts is None else counts
+    held = (
+        pl.repeat(1, distinct.len(), dtype=pl.UInt64, eager=True)
+        if counts is None
+        else counts.cast(pl.UInt64)
+    )
     groups = (
-        pl.DataFrame({_KEY: keys, _COUNT: held.cast(pl.UInt64)})
+        pl.DataFrame({_KEY: keys, _COUNT: held})
         .group_by(_KEY)
         .agg(pl.len().alias(_VALUE), pl.col(_COUNT).sum())
         .filter(pl.col(_VALUE) > 1)

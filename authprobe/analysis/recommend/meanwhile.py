@@ -1,11 +1,13 @@
-"""The directory's field profiles, frozen by a forked child while this process goes on.
+"""The directory's counted field profiles, frozen by a forked child while this process goes on.
 
 Once both sources are read, `recommend` freezes the field profiles of both, decides the SIS
-Match ID and cross-checks the sources. The directory's profiles are needed only when the report
-is put together, and freezing them (shapes, lengths, case collisions of every distinct value)
-touches no polars: a forked child can do it while this process does the rest, the cross-check
-included. (The cross-check itself cannot move to a child: polars' worker threads do not survive
-`fork`, and a forked child that calls polars waits for them forever.)
+Match ID and cross-checks the sources. The directory's profiles of the attributes its profiler
+counted (the others are made from the cross-check's columns afterwards: `profile_columns`) are
+needed only when the report is put together, and freezing them (shapes, lengths, case
+collisions of every distinct value) touches no polars: a forked child can do it while this
+process does the rest, the cross-check included. (The cross-check itself cannot move to a
+child: polars' worker threads do not survive `fork`, and a forked child that calls polars waits
+for them forever.)
 
 `Later(profiler)` forks at once when the profiles are large enough to pay for it; `result()`
 gives the profiles, the same as `profiler.result()`: read from the child, or frozen here
