@@ -62,7 +62,12 @@ setup(
         Extension(
             "authprobe.analysis._columns",
             ["authprobe/analysis/_columns.c", "authprobe/analysis/_columns_index.c"],
-            depends=["authprobe/analysis/_columns.h", "authprobe/_ascii.h"],
+            depends=[
+                "authprobe/analysis/_columns.h",
+                "authprobe/_ascii.h",
+                "authprobe/_arrow_in.h",
+                "authprobe/_arrow_out.h",
+            ],
             optional=True,
         ),
         Extension(
@@ -83,6 +88,7 @@ setup(
                 "authprobe/analysis/crosscheck/_steps.h",
                 "authprobe/_ascii.h",
                 "authprobe/_arrow_in.h",
+                "authprobe/_arrow_out.h",
             ],
             optional=True,
         ),

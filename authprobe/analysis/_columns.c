@@ -20,15 +20,19 @@
  *
  * The same for the cross-check's `SideIndex.add` (authprobe/analysis/crosscheck/index.py):
  *
- *     IndexCollector(slots, numbers, texts, info_kinds, slot_of, kind_of, add_values,
- *                    lists, flush_every)
+ *     IndexCollector(slots, info_kinds, slot_of, kind_of, distinct, lists, flush_every, multi)
+ *     .field() -> int         a new collected field's number
+ *     .take(field)            its rows since the last take: (numbers, values) as Arrow streams
+ *                             (u32, large text), or None
  *
- * `slots` maps a field name to None (not collected) or anything else (collected: its record
- * numbers and values go to `numbers[name]` and `texts[name]`); a name not in `slots` is given
- * to `slot_of(name)` (SideIndex._slot); several values of a field are appended once each
- * (first seen first) and the record to `multi[name]` when they differ, or, past 16 values or
- * for values not all str, given to `add_values(name, number, values)`; `info_kinds` maps an info key to whether it is a name part, `kind_of(key)` files a
- * new key. `lists` are (refs, populations, name numbers, name texts).
+ * `slots` maps a field name to None (not collected) or its number from `field()`; a name not
+ * in `slots` is given to `slot_of(name)` (SideIndex._slot), which files it. A collected
+ * field's record numbers and values are written into buffers of its own, not Python lists
+ * (`_columns_index.c`); several values of a field are kept once each (first seen first) and
+ * the record appended to `multi[name]` when they differ (past 16 values, or for str
+ * subclasses, `distinct(values)` deduplicates them); `info_kinds` maps an info key to whether
+ * it is a name part, `kind_of(key)` files a new key. `lists` are (refs, populations, name
+ * numbers, name texts).
  *
  * And `fold(values)`: `[value.strip().casefold() for value in values]` (how the pre-flight
  * compares identifiers), where an ASCII value that neither starts nor ends with whitespace and
@@ -37,7 +41,8 @@
  *
  * A record whose attrs or info is not a dict, or whose values are not all tuples, is left to
  * Python: add() returns None before appending anything, and LoadColumns adds it with the
- * Python code (tests/unit/test_columns_c.py holds the two paths to the same lists).
+ * Python code (SideIndex gives it back as plain dicts and tuples); tests/unit/test_columns_c.py
+ * holds the two paths to the same columns.
  *
  * This file holds the module, the loop both collectors share and `Collector`;
  * `_columns_index.c` holds `IndexCollector`; `_columns.h` is what the two share.
@@ -263,7 +268,8 @@ columns_collect(Counted *self, PyObject *record, Apply apply)
         goto done;
     }
     self->records += 1;
-    result = PyBool_FromLong(self->records % self->flush_every == 0);
+    result = PyBool_FromLong(self->due || self->records % self->flush_every == 0);
+    self->due = 0;
 done:
     Py_XDECREF(number);
     Py_XDECREF(parts.population);

@@ -9,11 +9,13 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-/* The head both collectors share: the records added and how often their lists are flushed. */
+/* The head both collectors share: the records added, how often their lists are flushed, and
+ * whether a flush is due sooner (set by an `Apply`: a buffer grown large). */
 #define COUNTED_HEAD                                                                         \
     PyObject_HEAD                                                                            \
     Py_ssize_t records;                                                                      \
-    Py_ssize_t flush_every;
+    Py_ssize_t flush_every;                                                                  \
+    int due;
 
 typedef struct {
     COUNTED_HEAD

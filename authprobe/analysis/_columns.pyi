@@ -23,14 +23,14 @@ class IndexCollector:
     def __init__(
         self,
         slots: dict[str, object],
-        numbers: dict[str, list[int]],
-        texts: dict[str, list[str]],
         info_kinds: dict[str, bool],
         slot_of: Callable[[str], object],
         kind_of: Callable[[str], bool],
-        add_values: Callable[[str, int, tuple[str, ...]], None],
+        distinct: Callable[[tuple[str, ...]], tuple[str, ...]],
         lists: tuple[list[str], list[str | None], list[int], list[str]],
         flush_every: int,
         multi: dict[str, list[int]],
     ) -> None: ...
     def add(self, record: Record, /) -> bool | None: ...
+    def field(self) -> int: ...
+    def take(self, field: int, /) -> tuple[object, object] | None: ...

@@ -143,10 +143,15 @@ def _index_both(records: list[Record]) -> tuple[SideIndex, SideIndex]:
 
 
 _attribute = st.sampled_from(["uid", "mail", "employeeID", "givenName", "sn", "objectClass", "cn"])
+_value = st.text(
+    alphabet=st.sampled_from([*"aB1 @.-", "\u00e9", "\u00a0", "\U0001f600"]), max_size=16
+)
+"""Values either side of 12 UTF-8 bytes: the C loop keeps those in their view, the longer ones
+in a data buffer."""
 _entry = st.builds(
     lambda n, attrs, info, group: Record(f"uid={n},ou=p", attrs, group, info),
     st.integers(1, 10**6),
-    st.dictionaries(_attribute, st.lists(_text, max_size=3).map(tuple), max_size=6),
+    st.dictionaries(_attribute, st.lists(_value, max_size=3).map(tuple), max_size=6),
     st.dictionaries(st.sampled_from(["givenName", "sn", "first_name", "disabled"]), _text),
     st.one_of(st.none(), _text),
 )
@@ -200,6 +205,32 @@ def test_many_or_odd_values_of_one_field_give_the_python_columns() -> None:
     assert mine.values.to_list() == theirs.values.to_list()
     assert mine.multi.to_list() == theirs.multi.to_list() == [0, 2, 3, 4]
     assert mine.values.to_list()[:3] == ["x@c.ca", "y@c.ca", "same"]
+
+
+def test_records_the_c_index_loop_leaves_are_given_back_plain() -> None:
+    """A record whose attrs is not a plain dict, or holds lists, is given back to the C loop
+    as plain dicts and tuples (numbered in sequence): the Python loop's columns."""
+    records = [
+        Record("a", {"uid": ("x",)}, "G", {"sn": "Doe"}),
+        Record("b", MappingProxyType({"uid": ("y", "z")}), None, {}),
+        Record("c", {"uid": ["w", "w"]}, None, MappingProxyType({"sn": "Roe"})),  # type: ignore[dict-item]
+        Record("d", {"uid": ("a much longer value than twelve bytes",)}, None, {}),
+    ]
+    fast, slow = _index_both(records)
+    mine, theirs = fast.final.columns["uid"], slow.final.columns["uid"]
+    assert mine.numbers.to_list() == theirs.numbers.to_list() == [0, 1, 1, 2, 3]
+    assert mine.values.to_list() == theirs.values.to_list()
+    assert mine.multi.to_list() == theirs.multi.to_list() == [1]
+    assert fast.final.names.equals(slow.final.names)
+
+
+def test_a_value_that_is_not_text_is_refused_by_the_c_loop() -> None:
+    """Values are text (the readers decode them); anything else is a TypeError, not a crash."""
+    side = SideIndex(SourceKind.DIRECTORY)
+    with pytest.raises(TypeError, match="must be str"):
+        side.add(Record("a", {"uid": (b"x",)}, None, {}))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="must be str"):
+        side.add(Record("b", {"uid": ("x", 1)}, None, {}))  # type: ignore[arg-type]
 
 
 def test_the_switch_turns_the_c_loop_off(monkeypatch: pytest.MonkeyPatch) -> None:

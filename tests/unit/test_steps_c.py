@@ -110,6 +110,27 @@ def test_a_field_holds_its_distinct_normalised_values(values: list[str]) -> None
     assert made.changed == changed
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT | _ASCII, max_size=60), st.integers(min_value=0, max_value=60))
+def test_a_text_column_gives_the_set_its_list_gives(values: list[str], cut: int) -> None:
+    """The values of a polars column (read through the Arrow C stream, in one array or two):
+    the same hashes, the same steps changed and the same count of values not ASCII as from
+    the list of str."""
+    assert C is not None
+    from_list = _set(values)
+    column = pl.concat(
+        [pl.Series(values[:cut], dtype=pl.String), pl.Series(values[cut:], dtype=pl.String)],
+        rechunk=False,
+    )
+    from_column = C.Normalised(fullsets.FULL_MASK, fullsets.python_full)
+    from_column.add(column.__arrow_c_stream__())
+    from_column.finish()
+    assert len(from_column) == len(from_list)
+    assert C.overlap(from_column, from_list, len(from_column)) == len(from_list)
+    assert from_column.changed == from_list.changed
+    assert from_column.non_ascii == from_list.non_ascii == sum(not v.isascii() for v in values)
+
+
 def test_many_values_with_repeats_are_compacted_exactly() -> None:
     """Past the compaction threshold (sorting as the hashes grow): planted distinct values
     counted exactly, and overlaps between two fields counted exactly."""
@@ -140,6 +161,10 @@ def test_bad_use_is_an_error_not_a_crash() -> None:
         made.add(("a",))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         made.add([b"a"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="without nulls"):
+        made.add(pl.Series(["a", None]).__arrow_c_stream__())
+    with pytest.raises(TypeError, match="without nulls"):
+        made.add(pl.Series([1, 2]).__arrow_c_stream__())
     with pytest.raises(ValueError, match="unknown step"):
         C.Normalised(64, fullsets.python_full)
     made.add(["x"])

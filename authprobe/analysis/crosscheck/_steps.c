@@ -12,7 +12,8 @@
  * it is collected:
  *
  *     Normalised(steps, fallback)
- *     .add(texts)       normalise and hash every str of the list `texts`
+ *     .add(texts)       normalise and hash every str of the list `texts`, or every value of
+ *                       an Arrow text stream (a PyCapsule, from polars' `__arrow_c_stream__`)
  *     .finish() -> int  sort the hashes and drop repeats; returns how many are left
  *     .changed          bit mask of the steps that changed at least one value
  *     .non_ascii        how many values added were not ASCII (normalised by the fallback)
@@ -30,6 +31,7 @@
  * the number held doubles), so a field of few distinct values holds few hashes.
  */
 #include "_steps.h"
+#include "../../_arrow_in.h"
 
 enum {
     STEP_TRIM = 1,
@@ -313,11 +315,95 @@ reserve(Normalised *self, Py_ssize_t more)
     return 0;
 }
 
+/* The hash of `length` ASCII bytes, normalised (a copy, in `work`); -1 with MemoryError. */
+static int
+hash_ascii(Normalised *self, const char *data, Py_ssize_t length, uint64_t *hash)
+{
+    if (length > self->work_size) {
+        char *work = PyMem_RawRealloc(self->work, (size_t)length);
+        if (work == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->work = work;
+        self->work_size = length;
+    }
+    memcpy(self->work, data, (size_t)length);
+    length = normalise_ascii(self->work, length, self->steps, &self->changed);
+    *hash = hash_bytes(self->work, length);
+    return 0;
+}
+
+/* Compact once the hashes held have doubled since the last time; -1 on error. */
+static int
+maybe_compact(Normalised *self)
+{
+    if (self->count >= COMPACT_MIN && self->count >= 2 * self->compacted) {
+        return compact(self);
+    }
+    return 0;
+}
+
+/* add(stream): every value of a text column (an Arrow stream capsule, polars' own views or
+ * large text, no nulls); a value that is not ASCII is decoded and given to the fallback. */
+static PyObject *
+add_stream(Normalised *self, PyObject *capsule)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL) {
+        return NULL;
+    }
+    struct ArrowArray *arrays = NULL;
+    int kind = 0;
+    Py_ssize_t held = 0;
+    int status = read_arrays(stream, 0, &kind, &arrays, &held);
+    if (status > 0) {
+        PyErr_SetString(PyExc_TypeError, "add() takes a text column without nulls");
+    }
+    for (Py_ssize_t a = 0; a < held && status == 0; a++) {
+        if (reserve(self, (Py_ssize_t)arrays[a].length) < 0) {
+            status = -1;
+        }
+        for (int64_t row = 0; row < arrays[a].length && status == 0; row++) {
+            int64_t size;
+            const char *value = value_at(&arrays[a], kind, row, &size);
+            unsigned char high = 0;
+            for (int64_t i = 0; i < size; i++) {
+                high |= (unsigned char)value[i];
+            }
+            uint64_t hash;
+            if (high < 0x80) {
+                status = hash_ascii(self, value, (Py_ssize_t)size, &hash);
+            }
+            else {
+                self->non_ascii++;
+                PyObject *text = PyUnicode_DecodeUTF8(value, (Py_ssize_t)size, "strict");
+                status = text == NULL ? -1 : hash_by_fallback(self, text, &hash);
+                Py_XDECREF(text);
+                if (status == 0 && reserve(self, 1) < 0) {
+                    status = -1;
+                }
+            }
+            if (status == 0) {
+                self->hashes[self->count++] = hash;
+            }
+        }
+    }
+    release_arrays(arrays, held);
+    if (status != 0 || maybe_compact(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 normalised_add(Normalised *self, PyObject *texts)
 {
+    if (PyCapsule_CheckExact(texts)) {
+        return add_stream(self, texts);
+    }
     if (!PyList_Check(texts)) {
-        PyErr_SetString(PyExc_TypeError, "texts must be a list of str");
+        PyErr_SetString(PyExc_TypeError, "texts must be a list of str or an Arrow text stream");
         return NULL;
     }
     Py_ssize_t size = PyList_GET_SIZE(texts);
@@ -340,19 +426,9 @@ normalised_add(Normalised *self, PyObject *texts)
         }
         uint64_t hash;
         if (PyUnicode_IS_ASCII(value)) {
-            Py_ssize_t length = PyUnicode_GET_LENGTH(value);
-            if (length > self->work_size) {
-                char *work = PyMem_RawRealloc(self->work, (size_t)length);
-                if (work == NULL) {
-                    PyErr_NoMemory();
-                    return NULL;
-                }
-                self->work = work;
-                self->work_size = length;
+            if (hash_ascii(self, PyUnicode_DATA(value), PyUnicode_GET_LENGTH(value), &hash) < 0) {
+                return NULL;
             }
-            memcpy(self->work, PyUnicode_DATA(value), (size_t)length);
-            length = normalise_ascii(self->work, length, self->steps, &self->changed);
-            hash = hash_bytes(self->work, length);
         }
         else {
             self->non_ascii++;
@@ -368,10 +444,8 @@ normalised_add(Normalised *self, PyObject *texts)
         }
         self->hashes[self->count++] = hash;
     }
-    if (self->count >= COMPACT_MIN && self->count >= 2 * self->compacted) {
-        if (compact(self) < 0) {
-            return NULL;
-        }
+    if (maybe_compact(self) < 0) {
+        return NULL;
     }
     Py_RETURN_NONE;
 }

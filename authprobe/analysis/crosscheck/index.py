@@ -4,13 +4,15 @@ Records are added one at a time into small Python lists, moved into polars colum
 `FLUSH_EVERY` records, so memory stays near the size of the data. Fields that never carry an
 identifier (`vocab.NOT_IDENTIFIERS`) are not collected; name parts (sn, givenName, the SIS
 first and last names) are, to measure how often a value is derived from the name. The
-per-record loop runs in C when it was built (`analysis/fastpath.py`); `_add` here is the
-reference it is tested against.
+per-record loop runs in C when it was built (`analysis/fastpath.py`), writing each field's
+values into buffers of its own that polars takes whole through the Arrow C stream interface
+(`_columns_index.c`); `_add` here is the reference it is tested against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -32,9 +34,9 @@ FLUSH_EVERY = 10_000
 their values are still in the processor's cache when they are moved (10,000 entries of 20
 attributes: about 12 MB); 50,000 cost about 10 % more CPU (bench/crosscheck.py at 300k)."""
 
-_Slot = tuple[Callable[[int], None], Callable[[str], None]] | None
-"""How a field is collected: the `append` of its record-number and value lists, or None for a
-field that never carries an identifier."""
+_Slot = tuple[Callable[[int], None], Callable[[str], None]] | int | None
+"""How a field is collected: the `append` of its record-number and value lists (the Python
+loop), its number in the C loop, or None for a field that never carries an identifier."""
 _UNSEEN: Any = object()
 _NONE = pl.Series([], dtype=pl.UInt32)
 
@@ -56,6 +58,8 @@ class SideIndex(fastpath.Collected):
         self._info_kinds: dict[str, bool] = {}
         self._numbers: dict[str, list[int]] = {}
         self._texts: dict[str, list[str]] = {}
+        self._fields: dict[str, int] = {}
+        """Per collected field, its number in the C loop (which holds its rows)."""
         self._multi: dict[str, list[int]] = {}
         self._chunks: dict[str, list[pl.DataFrame]] = {}
         self._refs: list[str] = []
@@ -75,8 +79,7 @@ class SideIndex(fastpath.Collected):
         self._fast: _columns.IndexCollector | None = None
         if module is not None:
             self._fast = module.IndexCollector(
-                self._slots, self._numbers, self._texts, self._info_kinds, self._slot,
-                self._info_kind, self._add_values,
+                self._slots, self._info_kinds, self._slot, self._info_kind, _distinct,
                 (self._refs, self._pops, self._name_numbers, self._name_texts), FLUSH_EVERY,
                 self._multi,
             )  # fmt: skip
@@ -89,9 +92,6 @@ class SideIndex(fastpath.Collected):
     def _slot(self, name: str) -> _Slot:
         slot: _Slot = None
         if collects(name):
-            numbers: list[int] = []
-            texts: list[str] = []
-            self._numbers[name], self._texts[name] = numbers, texts
             self._chunks[name] = []
             self._multi[name] = []
             if name.casefold() in NAME_PART_FIELDS:
@@ -99,12 +99,28 @@ class SideIndex(fastpath.Collected):
             full = fullsets.new_set()
             if full is not None:
                 self._full[name] = full
-            slot = (numbers.append, texts.append)
+            if self._fast is not None:
+                slot = self._fields[name] = self._fast.field()
+            else:
+                numbers: list[int] = []
+                texts: list[str] = []
+                self._numbers[name], self._texts[name] = numbers, texts
+                slot = (numbers.append, texts.append)
         self._slots[name] = slot
         return slot
 
     def _add(self, record: Record) -> None:
-        """`add` in Python (the reference of `_columns.IndexCollector.add`)."""
+        """`add` in Python (the reference of `_columns.IndexCollector.add`); with the C loop,
+        a record it leaves (not plain dicts and tuples) is given back to it as such."""
+        if self._fast is not None:
+            plain = replace(
+                record,
+                attrs={name: tuple(values) for name, values in record.attrs.items()},
+                info=dict(record.info),
+            )
+            if self._fast.add(plain):
+                self._flush()
+            return
         number = self.records
         self.records = number + 1
         self._refs.append(record.ref)
@@ -116,6 +132,7 @@ class SideIndex(fastpath.Collected):
                 slot = self._slot(name)
             if slot is None:
                 continue
+            assert isinstance(slot, tuple)
             if len(values) == 1:  # the common case, kept short
                 slot[0](number)
                 slot[1](values[0])
@@ -141,15 +158,17 @@ class SideIndex(fastpath.Collected):
         self._texts[name].extend(distinct)
 
     def _flush(self) -> None:
+        if self._fast is not None:
+            for name, field in self._fields.items():
+                taken = self._fast.take(field)
+                if taken is not None:
+                    numbers, values = (pl.Series(_Stream(capsule)) for capsule in taken)
+                    self._flushed(name, pl.DataFrame({RECORD: numbers, VALUE: values}))
         for name, texts in self._texts.items():
             if texts:
-                full = self._full.get(name)
-                if full is not None:
-                    full.add(texts)
-                numbers = self._numbers[name]
-                self._chunks[name].append(frame(numbers, texts))
+                self._flushed(name, frame(self._numbers[name], texts))
                 texts.clear()  # the same lists: their `append` is held by the field's slot
-                numbers.clear()
+                self._numbers[name].clear()
         if self._refs:  # the lists are emptied in place: the C loop holds them
             self._ref_chunks.append(pl.Series(self._refs, dtype=pl.String))
             self._pop_chunks.append(pl.Series(self._pops, dtype=pl.String))
@@ -159,6 +178,13 @@ class SideIndex(fastpath.Collected):
             self._name_chunks.append(frame(self._name_numbers, self._name_texts))
             self._name_numbers.clear()
             self._name_texts.clear()
+
+    def _flushed(self, name: str, rows: pl.DataFrame) -> None:
+        """A chunk of rows of field `name`, added to its chunks (and to its full set)."""
+        full = self._full.get(name)
+        if full is not None:
+            full.add(rows[VALUE].__arrow_c_stream__())
+        self._chunks[name].append(rows)
 
     @property
     def final(self) -> CollectedSide:
@@ -208,6 +234,21 @@ class SideIndex(fastpath.Collected):
     def refs(self, numbers: pl.Series) -> list[str]:
         """The references of these record numbers."""
         return self.final.refs.gather(numbers).to_list()
+
+
+class _Stream:
+    """An Arrow C stream capsule, as polars takes it (`pl.Series(_Stream(capsule))`)."""
+
+    def __init__(self, capsule: object) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        return self._capsule
+
+
+def _distinct(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each of `values` once, first seen first (the C loop's case of many values)."""
+    return tuple(dict.fromkeys(values))
 
 
 def collect(records: Iterable[Record], source: SourceKind) -> SideIndex:
