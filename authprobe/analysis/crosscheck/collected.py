@@ -70,7 +70,10 @@ class CollectedSide:
         self.population_codes = self.population_keys.cast(pl.Categorical).to_physical()
         """Each record's population as a small integer (counted faster than text)."""
         self.columns = columns
-        self.names = _name_parts(names)
+        self.names = names
+        """(record, value): every name part held (sn, givenName, the SIS's first and last
+        names), as collected (the columns' own data, not copied)."""
+        self._parts: pl.DataFrame | None = None
         self.chains: dict[Key, Chain] = {}
         self.states: OrderedDict[Key, NormalisedValues] = OrderedDict()
         self.unchanged: set[tuple[str, tuple[str, ...], str]] = set()
@@ -249,16 +252,24 @@ class CollectedSide:
             firsts = pl.DataFrame({RECORD: column.numbers, VALUE: column.values})
             if column.multi.len():
                 firsts = firsts.unique(subset=RECORD, keep="first", maintain_order=True)
-            if self._named is None:
-                self._named = self.names[RECORD].unique()
+            if self._named is None:  # the records holding a name part of 3 characters or more
+                held = self.names.filter(isin(pl.col(VALUE), self._name_parts()[VALUE]))
+                self._named = held[RECORD].unique()
             firsts = firsts.filter(isin(pl.col(RECORD), self._named))
             if firsts.height > NAME_SAMPLE:  # a share: a sample chosen by value is enough
                 every = -(-firsts.height // NAME_SAMPLE)
                 firsts = firsts.filter(pl.col(VALUE).hash(SEED) % every == 0)
             if firsts.height:
                 folded = firsts.with_columns(casefold_series(firsts[VALUE]).alias(VALUE))
+                # the name parts of these records only (a sample): not of every record, which
+                # costs hundreds of MB at a million people
+                parts = (
+                    self.names.filter(isin(pl.col(RECORD), firsts[RECORD]))
+                    .join(self._name_parts(), on=VALUE)
+                    .select(RECORD, "part")
+                )
                 derived = (
-                    folded.join(self.names, on=RECORD)
+                    folded.join(parts, on=RECORD)
                     .filter(pl.col(VALUE).str.contains(pl.col("part"), literal=True))[RECORD]
                     .n_unique()
                 )
@@ -266,22 +277,14 @@ class CollectedSide:
         self._name_shares[name] = share
         return share
 
-
-def _name_parts(frame: pl.DataFrame) -> pl.DataFrame:
-    """(record, part): surname and given name, casefolded then stripped, 3+ characters."""
-    # names repeat (a few thousand surnames for a million people): each distinct one is
-    # normalised once, and the parts placed back by a join in the rows' order
-    distinct = frame[VALUE].unique()
-    folded = casefold_series(distinct)
-    parts = python_exact(folded, lambda s: s.str.strip_chars(ASCII_SPACE), str.strip)
-    normalised = pl.DataFrame({VALUE: distinct, "part": parts})
-    kept = (
-        frame.join(normalised, on=VALUE, how="left", maintain_order="left")
-        .select(RECORD, "part")
-        .filter(pl.col("part").str.len_chars() >= 3)
-    )
-    # one row per (record, part): deduplicated on one 64-bit key (record, part's code), as a
-    # two-column `unique` holds hundreds of MB per million rows
-    code = kept["part"].cast(pl.Categorical).to_physical().cast(pl.UInt64)
-    key = kept[RECORD].cast(pl.UInt64) * (1 << 32) + code
-    return kept.filter(key.is_first_distinct())
+    def _name_parts(self) -> pl.DataFrame:
+        """(value, part): each distinct name value held and its part (casefolded then
+        stripped), those of 3 characters or more (names repeat: a few thousand surnames for a
+        million people, each normalised once)."""
+        if self._parts is None:
+            distinct = self.names[VALUE].unique()
+            folded = casefold_series(distinct)
+            parts = python_exact(folded, lambda s: s.str.strip_chars(ASCII_SPACE), str.strip)
+            normalised = pl.DataFrame({VALUE: distinct, "part": parts})
+            self._parts = normalised.filter(pl.col("part").str.len_chars() >= 3)
+        return self._parts
