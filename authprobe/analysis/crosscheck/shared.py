@@ -40,9 +40,9 @@ def _identifier_hashes(
                 values = column.values
                 if values.str.contains("[A-Z]").any() or non_ascii_rows(values).len():
                     values = casefold_series(values)
-                numbers = column.numbers.cast(pl.UInt64)
-                if offset:
-                    numbers = numbers + offset
+                numbers = column.numbers  # the column's own (u32) when there is one side
+                if len(sides) > 1:
+                    numbers = numbers.cast(pl.UInt64) + offset
                 hashes.setdefault(name, []).append((numbers, values.hash()))
         refs.append(final.refs)
         offset += side.records
