@@ -249,6 +249,11 @@ class SourceProfiler:
         """Every field seen, in first-seen order (those profiled elsewhere too)."""
         return list(self._route)
 
+    @property
+    def elsewhere(self) -> list[str]:
+        """The fields seen and left to be profiled elsewhere, in first-seen order."""
+        return [name for name, profiler in self._route.items() if profiler is None]
+
     def _field(self, name: str) -> FieldProfiler | None:
         """The profiler of `name`, made on first sight (None: profiled elsewhere)."""
         route = self._route

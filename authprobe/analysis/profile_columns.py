@@ -108,18 +108,22 @@ def _counted(source: SourceKind, field: str, records: int, column: Column) -> Fi
     return profiler.result(records)
 
 
-def profiles(
-    profiler: SourceProfiler,
-    counted: Iterable[FieldProfile],
-    columns: dict[str, Column],
-    wrap: Wrap = no_wrap,
-) -> list[FieldProfile]:
-    """Every field's profile in first-seen order: those `profiler` counted (`counted`, frozen),
-    the others made from their `columns` (`wrap` sees each of those: progress)."""
-    frozen = {found.field: found for found in counted}
-    left = [name for name in profiler.names if name not in frozen]
-    made = {
+def column_profiles(
+    profiler: SourceProfiler, columns: dict[str, Column], wrap: Wrap = no_wrap
+) -> dict[str, FieldProfile]:
+    """The profiles of the fields `profiler` left to the columns (`elsewhere`), made from
+    their `columns` (`wrap` sees each: progress)."""
+    left = profiler.elsewhere
+    return {
         name: column_profile(profiler.source, name, profiler.records, columns[name])
         for name in wrap(left, f"profiling {profiler.source.value} attributes", len(left))
     }
+
+
+def profiles(
+    profiler: SourceProfiler, counted: Iterable[FieldProfile], made: dict[str, FieldProfile]
+) -> list[FieldProfile]:
+    """Every field's profile in first-seen order: those `profiler` counted (`counted`, frozen)
+    and those made from the columns (`made`, `column_profiles`)."""
+    frozen = {found.field: found for found in counted}
     return [frozen[name] if name in frozen else made[name] for name in profiler.names]

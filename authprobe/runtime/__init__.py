@@ -3,7 +3,8 @@
 - `input_limits`: the limits on what authprobe reads (size budgets, one line or value at a
   time) and the rule that inputs are regular files;
 - `parallel`: work shared with a forked child process (`ForkedBatches`, the one mechanism every
-  reader and the profiler use), the read plan a reader is given (`ReadPlan`), and `paused_gc()`;
+  reader and the profiler use), the read plan a reader is given (`ReadPlan`), `paused_gc()`
+  and `give_back_memory()`;
 - `progress`: `Wrap`, how a long step hands its streams to the CLI's progress bar.
 
 Callers use the names below as `runtime.open_input(...)`, `runtime.paused_gc()`.
@@ -46,6 +47,7 @@ from authprobe.runtime.parallel import (
     ForkedBatches,
     ReadPlan,
     can_fork,
+    give_back_memory,
     paused_gc,
 )
 
@@ -70,6 +72,7 @@ __all__ = [
     "ReadPlan",
     "can_fork",
     "check_file",
+    "give_back_memory",
     "limits",
     "line_batches",
     "open_gzip",

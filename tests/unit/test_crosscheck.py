@@ -165,3 +165,45 @@ def test_counted_sees_every_attribute_then_every_pair_with_the_total() -> None:
         ("cross-checking pairs", 0, 2),
         ("cross-checking pairs", 1, 2),
     ]
+
+
+def test_letting_go_of_unpaired_columns_changes_no_pair() -> None:
+    """`keep_unpaired=False` (what `recommend` asks): the columns of the fields in no plausible
+    pair are gone afterwards, the paired ones kept, and every correspondence is the same as
+    with everything kept (the name-derived share still reads the surnames let go, the
+    unmatched reasons the other attributes kept)."""
+    surnames = ["smith", "jones", "brown", "nguyen", "patel", "garcia"]
+
+    def directory() -> list[Record]:
+        return [
+            Record(
+                f"d{i}",
+                {
+                    "sAMAccountName": (f"j{name}{i}",),
+                    "mail": (f"j{name}{i}@college.ca",),
+                    "employeeID": (f"{900 + i:05d}",),
+                    "sn": (name.title(),),
+                    "telephoneNumber": (f"555-{i:04d}",),
+                    "cn": (f"Person {i}",),
+                },
+                "Staff" if i % 3 else "Students",
+            )
+            for i, name in enumerate(surnames * 5)
+        ]
+
+    def sis() -> list[Record]:
+        return [
+            rec(f"s{i}", "STUDENT", primary_id=f"{900 + i}", email=f"J{name}{i}@college.ca")
+            for i, name in enumerate(surnames * 4)
+        ] + [rec("s99", "STUDENT", primary_id="123", email="nobody@college.ca", barcode="B1")]
+
+    kept = crosscheck(*_sides(sis(), directory()))
+    s, d = _sides(sis(), directory())
+    let_go = crosscheck(s, d, keep_unpaired=False)
+    assert let_go == kept
+    assert {p.directory_attribute for p in kept} == set(d.final.columns)
+    assert {"sn", "telephoneNumber", "cn"}.isdisjoint(d.final.columns)
+    assert {p.sis_field for p in kept} == set(s.final.columns)
+    assert "barcode" not in s.final.columns
+    assert any(p.name_derived_share > 0 for p in let_go)
+    assert any(p.other_attributes for p in let_go)

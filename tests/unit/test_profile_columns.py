@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from authprobe.analysis import fastpath, profile, shapes
 from authprobe.analysis.crosscheck import SideIndex
 from authprobe.analysis.crosscheck.index import collects
-from authprobe.analysis.profile_columns import column_profile, profiles
+from authprobe.analysis.profile_columns import column_profile, column_profiles, profiles
 from authprobe.analysis.recommend import build_report
 from authprobe.analysis.recommend import sides as recommend_sides
 from authprobe.model import FieldProfile, Record, SourceKind
@@ -57,7 +57,7 @@ def _from_columns(records: Sequence[Record]) -> list[FieldProfile]:
         profiler.add(record)
         index.add(record)
     assert all(not collects(name) for name in profiler.fields)
-    return profiles(profiler, profiler.result(), index.final.columns)
+    return profiles(profiler, profiler.result(), column_profiles(profiler, index.final.columns))
 
 
 def _same(attrs_list: Sequence[dict[str, Any]]) -> list[FieldProfile]:
@@ -227,8 +227,8 @@ def test_shape_column_sums_shapes_as_python_does(counts: dict[str, int]) -> None
 
 
 def test_profiling_from_columns_shows_progress_with_its_total() -> None:
-    """`profiles(..., wrap)` sees each attribute made from its column, with their number (the
-    attributes the profiler counted itself are frozen already: not shown)."""
+    """`column_profiles(..., wrap)` sees each attribute made from its column, with their number
+    (the attributes the profiler counted itself are frozen apart: not shown)."""
     profiler = profile.SourceProfiler(SourceKind.DIRECTORY, collects)
     index = SideIndex(SourceKind.DIRECTORY)
     for record in [Record("1", {"objectClass": ("person",), "uid": ("a",), "mail": ("a@x.org",)})]:
@@ -241,7 +241,9 @@ def test_profiling_from_columns_shows_progress_with_its_total() -> None:
             seen.append((item, description, total))
             yield item
 
-    made = profiles(profiler, profiler.result(), index.final.columns, wrap)
+    made = profiles(
+        profiler, profiler.result(), column_profiles(profiler, index.final.columns, wrap)
+    )
     assert [p.field for p in made] == ["objectClass", "uid", "mail"]
     assert seen == [
         ("uid", "profiling directory attributes", 2),

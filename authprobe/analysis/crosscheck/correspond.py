@@ -29,6 +29,7 @@ from authprobe.analysis.crosscheck.measure import (
 from authprobe.analysis.crosscheck.unmatched import unmatched
 from authprobe.analysis.normalize import EXACT, MERGING, STEPS
 from authprobe.model import Correspondence, StepCollision, StepCoverage
+from authprobe.runtime import give_back_memory
 from authprobe.runtime.progress import Wrap, no_wrap
 
 STEP_MIN_GAIN_SHARE = 0.005
@@ -179,15 +180,24 @@ def crosscheck(
     *,
     set_aside: list[Correspondence] | None = None,
     counted: Wrap | None = None,
+    keep_unpaired: bool = True,
 ) -> list[Correspondence]:
     """Every plausible pair, measured; best SIS coverage first.
 
     A pair whose values overlap only through a step that would join different people is not
     returned; it goes to `set_aside` (when given), with its collisions, so it can be reported.
     `counted` (when given) sees each directory attribute as pairs are looked for, then each
-    pair as it is measured (the CLI shows progress with it).
+    pair as it is measured (the CLI shows progress with it). Without `keep_unpaired`, the
+    columns of the fields in no plausible pair are let go once the pairs are found (memory:
+    `recommend` has made its profiles from them before).
     """
     pairs = plausible_pairs(sis, directory, counted or no_wrap)
+    if not keep_unpaired:
+        sis.let_go([f for f in sis.final.columns if all(f != field for field, _ in pairs)])
+        directory.let_go(
+            [a for a in directory.final.columns if all(a != attribute for _, attribute in pairs)]
+        )
+        give_back_memory()
     others = {pair: _others(pairs, *pair) for pair in pairs}
     # measured attribute by attribute: a directory attribute's chains (a million rows each, under
     # several steps) go as soon as its own pairs are measured; the few SIS fields' stay

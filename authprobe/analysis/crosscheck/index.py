@@ -60,6 +60,8 @@ class SideIndex(fastpath.Collected):
         self._texts: dict[str, list[str]] = {}
         self._fields: dict[str, int] = {}
         """Per collected field, its number in the C loop (which holds its rows)."""
+        self._gone: set[str] = set()
+        """Fields whose columns were let go (`let_go`)."""
         self._multi: dict[str, list[int]] = {}
         self._chunks: dict[str, list[pl.DataFrame]] = {}
         self._refs: list[str] = []
@@ -202,6 +204,8 @@ class SideIndex(fastpath.Collected):
         self._ref_chunks, self._pop_chunks = [refs], [populations]
         columns: dict[str, Column] = {}
         for name, chunks in self._chunks.items():
+            if name in self._gone:
+                continue
             rows = concat(chunks)
             self._chunks[name] = [rows]
             values = rows[VALUE]
@@ -220,6 +224,19 @@ class SideIndex(fastpath.Collected):
             names = pl.concat([names, *(self._chunks[f][0] for f in self._name_fields)])
         sets = self._full if len(self._full) == len(columns) else None
         return CollectedSide(self.source, self.records, refs, populations, columns, names, sets)
+
+    def let_go(self, names: Iterable[str]) -> None:
+        """Forget the columns of these fields (memory: the cross-check found them in no
+        plausible pair, and nothing more is asked of them). `fields` still lists them;
+        `final.columns` no longer holds them."""
+        final = self.final
+        for name in names:
+            self._gone.add(name)
+            final.columns.pop(name, None)
+            final.forget(name)
+            self._chunks[name] = []
+            self._multi[name].clear()  # the same list: the C loop holds the dict
+            self._full.pop(name, None)
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from authprobe.analysis.crosscheck import crosscheck, matched_by_population
 from authprobe.analysis.exceptions import mismatches
 from authprobe.analysis.history import history_findings
-from authprobe.analysis.profile_columns import profiles
+from authprobe.analysis.profile_columns import column_profiles, profiles
 from authprobe.analysis.recommend.findings import (
     empty_input_findings,
     in_report_order,
@@ -177,11 +177,16 @@ def build_report(
     with paused_gc():  # millions of records, profiles and columns: no reference cycles
         read = _read_sources(directory, sis, wrap, options)
     shared = shared_identifier_findings(read.sis)  # before the cross-check's peak of memory
-    set_aside: list[Correspondence] = []
-    pairs = crosscheck(read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap)
-    directory_profiles = profiles(
-        read.directory.profiler, read.dir_frozen.result(), read.directory.index.final.columns, wrap
+    # the directory's attributes that the cross-check collects are profiled from its columns,
+    # before it lets go of those that pair with nothing (memory)
+    from_columns = column_profiles(
+        read.directory.profiler, read.directory.index.final.columns, wrap
     )
+    set_aside: list[Correspondence] = []
+    pairs = crosscheck(
+        read.sis.index, read.directory.index, set_aside=set_aside, counted=wrap, keep_unpaired=False
+    )
+    directory_profiles = profiles(read.directory.profiler, read.dir_frozen.result(), from_columns)
     by_field = {profile.field: profile for profile in read.sis_profiles}
     logins = login_evidence(read.directory, options)
     history = directory_history(options, read.directory, pairs)
