@@ -83,6 +83,7 @@ setup(
             [
                 "authprobe/analysis/crosscheck/_steps.c",
                 "authprobe/analysis/crosscheck/_steps_columns.c",
+                "authprobe/analysis/crosscheck/_steps_members.c",
             ],
             depends=[
                 "authprobe/analysis/crosscheck/_steps.h",

@@ -45,8 +45,9 @@ struct ArrowArrayStream {
     void *private_data;
 };
 
-/* What a stream's arrays hold: text as views ("vu", polars' own), large text ("U"), u32 ("I"). */
-enum { KIND_VIEW, KIND_LARGE, KIND_U32 };
+/* What a stream's arrays hold: text as views ("vu", polars' own), large text ("U"), u32 ("I"),
+ * u64 ("L"). */
+enum { KIND_VIEW, KIND_LARGE, KIND_U32, KIND_U64 };
 
 /* One value of one text array: its bytes and size. */
 static inline const char *
@@ -77,9 +78,16 @@ u32_at(const struct ArrowArray *array, int64_t row)
     return ((const uint32_t *)array->buffers[1])[array->offset + row];
 }
 
+/* One value of a u64 array. */
+static inline uint64_t
+u64_at(const struct ArrowArray *array, int64_t row)
+{
+    return ((const uint64_t *)array->buffers[1])[array->offset + row];
+}
+
 /* The arrays of `stream`, read into `*arrays` (`*held` of them, each released by the caller),
- * and their kind. Returns 0; 1 when the stream is not text (or, with `numbers`, u32) without
- * nulls; -1 on an error (an exception set). */
+ * and their kind. Returns 0; 1 when the stream is not text (or, with `numbers`, u32; with
+ * `numbers` 2, u64) without nulls; -1 on an error (an exception set). */
 static int
 read_arrays(struct ArrowArrayStream *stream, int numbers, int *kind, struct ArrowArray **arrays,
             Py_ssize_t *held)
@@ -90,7 +98,10 @@ read_arrays(struct ArrowArrayStream *stream, int numbers, int *kind, struct Arro
         return -1;
     }
     const char *format = schema.format;
-    if (numbers) {
+    if (numbers == 2) {
+        *kind = strcmp(format, "L") == 0 ? KIND_U64 : -1;
+    }
+    else if (numbers) {
         *kind = strcmp(format, "I") == 0 ? KIND_U32 : -1;
     }
     else {

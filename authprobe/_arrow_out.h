@@ -3,7 +3,7 @@
  * "arrow_array_stream" of one array, without nulls: large text ("U": int64 offsets and
  * bytes), text views ("vu": 16 bytes a value, the value itself when 12 bytes or fewer, else
  * its length, first 4 bytes and offset in one data buffer; polars' own layout, taken without
- * a copy) or u32 ("I"). polars takes it with `pl.Series(obj)` where `obj.__arrow_c_stream__()`
+ * a copy), u32 ("I") or booleans ("b", one bit a value, the first in the lowest bit). polars takes it with `pl.Series(obj)` where `obj.__arrow_c_stream__()`
  * returns the capsule. Included by analysis/crosscheck/_steps_columns.c and
  * analysis/_columns_index.c (each its own copy: static).
  */
@@ -16,8 +16,8 @@
 typedef struct {
     const char *format; /* "U", "vu" or "I" */
     int64_t length;
-    void *values;      /* "U": length + 1 int64 offsets; "vu": the views; "I": uint32 values */
-    char *data;        /* "U", "vu": the bytes (not NULL); "I": NULL */
+    void *values; /* "U": length + 1 int64 offsets; "vu": the views; "I": uint32 values; "b": bits */
+    char *data;   /* "U", "vu": the bytes (not NULL); "I", "b": NULL */
     int64_t data_size; /* "vu": the bytes in `data` (the variadic buffer's size) */
     const void *buffers[4];
 } OutColumn;
@@ -98,7 +98,7 @@ out_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out)
     column->buffers[2] = column->data;
     column->buffers[3] = &column->data_size; /* views: the variadic buffers' sizes */
     out->length = column->length;
-    out->n_buffers = column->format[0] == 'I' ? 2 : column->format[0] == 'U' ? 3 : 4;
+    out->n_buffers = column->format[0] == 'U' ? 3 : column->format[0] == 'v' ? 4 : 2;
     out->buffers = column->buffers;
     out->release = out_array_release;
     out->private_data = column;

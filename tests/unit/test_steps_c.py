@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from authprobe.analysis.crosscheck import fullsets, kernels
+from authprobe.analysis.crosscheck.columns import SEED, Chain
 from authprobe.analysis.crosscheck.discovery import plausible_pairs
 from authprobe.analysis.crosscheck.index import SideIndex
 from authprobe.analysis.normalize import STEPS
@@ -291,3 +292,60 @@ def test_digits_only_column_leaves_what_it_cannot_take_to_polars() -> None:
     with pytest.raises(ValueError, match="PyCapsule"):
         C.digits_only_column(object())
     assert kernels._digits_only(with_null)[0].to_list() == ["12345", None, "a"]
+
+
+_HASHES = st.lists(
+    st.one_of(st.just(0), st.integers(0, 2**64 - 1), st.integers(0, 40)), max_size=80
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HASHES, _HASHES, st.integers(min_value=0, max_value=80))
+def test_a_hash_set_answers_as_is_in_does(held: list[int], asked: list[int], cut: int) -> None:
+    """Any u64 values (0, repeats, the largest) held, any asked (in one array or two): the
+    set's mask is polars' `is_in`, and it holds as many values as are distinct."""
+    assert C is not None
+    target = pl.Series(held, dtype=pl.UInt64)
+    values = pl.concat(
+        [pl.Series(asked[:cut], dtype=pl.UInt64), pl.Series(asked[cut:], dtype=pl.UInt64)],
+        rechunk=False,
+    )
+    made = fullsets.hash_set(target)
+    assert made is not None
+    assert len(made) == len(set(held))
+    assert fullsets.member(made, values).equals(values.is_in(target.implode()))
+
+
+def test_a_chain_answers_the_same_every_time_it_is_asked() -> None:
+    """`Chain.holds`: polars' answer at the first question, the C set's from the second on,
+    the same mask; without the C module, polars' every time."""
+    rng = random.Random(3)
+    mine = Chain.of(
+        pl.Series(range(5000), dtype=pl.UInt32),
+        pl.Series([f"v{rng.randrange(8000)}" for _ in range(5000)]),
+        multi=False,
+    )
+    asked = pl.Series([f"v{n}" for n in range(0, 9000, 3)]).hash(SEED)
+    expected = asked.is_in(mine.frame["h"].implode())
+    assert 0 < expected.sum() < asked.len()
+    for _ in range(3):
+        assert mine.holds(asked).equals(expected)
+    assert mine._set is not None  # the C set answered the later questions
+    fullsets.FORCE_PURE = True
+    try:
+        plain = Chain.of(mine.frame["r"], pl.Series([f"v{n}" for n in range(5000)]), multi=False)
+        plain.holds(asked)
+        assert plain.holds(asked).equals(asked.is_in(plain.frame["h"].implode()))
+        assert plain._set is None
+    finally:
+        fullsets.FORCE_PURE = False
+
+
+def test_a_hash_set_refuses_what_it_cannot_read() -> None:
+    """Not u64, or with nulls: a TypeError, not a crash."""
+    assert C is not None
+    with pytest.raises(TypeError, match="UInt64"):
+        C.HashSet(pl.Series([1, 2], dtype=pl.Int64).__arrow_c_stream__())
+    made = C.HashSet(pl.Series([1, 2], dtype=pl.UInt64).__arrow_c_stream__())
+    with pytest.raises(TypeError, match="UInt64"):
+        made.mask(pl.Series([1, None], dtype=pl.UInt64).__arrow_c_stream__())

@@ -592,7 +592,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__steps(void)
 {
-    if (PyType_Ready(&NormalisedType) < 0) {
+    if (PyType_Ready(&NormalisedType) < 0 || PyType_Ready(&HashSetType) < 0) {
         return NULL;
     }
     PyObject *created = PyModule_Create(&module);
@@ -602,6 +602,12 @@ PyInit__steps(void)
     Py_INCREF(&NormalisedType);
     if (PyModule_AddObject(created, "Normalised", (PyObject *)&NormalisedType) < 0) {
         Py_DECREF(&NormalisedType);
+        Py_DECREF(created);
+        return NULL;
+    }
+    Py_INCREF(&HashSetType);
+    if (PyModule_AddObject(created, "HashSet", (PyObject *)&HashSetType) < 0) {
+        Py_DECREF(&HashSetType);
         Py_DECREF(created);
         return NULL;
     }

@@ -1,6 +1,7 @@
 /*
- * What the two files of authprobe.analysis.crosscheck._steps share: `_steps.c` (the module,
- * the pair discovery's value sets) and `_steps_columns.c` (steps on whole polars columns).
+ * What the files of authprobe.analysis.crosscheck._steps share: `_steps.c` (the module, the
+ * pair discovery's value sets), `_steps_columns.c` (steps on whole polars columns) and
+ * `_steps_members.c` (membership of value hashes in a set).
  */
 #ifndef AUTHPROBE_STEPS_H
 #define AUTHPROBE_STEPS_H
@@ -43,5 +44,8 @@ keep_digits(const char *value, Py_ssize_t size, char *out)
 
 /* digits_only_column(stream) -> (stream, changed) | None (see _steps_columns.c) */
 PyObject *digits_only_column(PyObject *module, PyObject *capsule);
+
+/* HashSet (see _steps_members.c) */
+extern PyTypeObject HashSetType;
 
 #endif

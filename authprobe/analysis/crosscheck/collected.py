@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from authprobe.analysis.crosscheck.columns import (
-    HASH,
     RECORD,
     SEED,
     VALUE,
@@ -202,8 +201,7 @@ class CollectedSide:
         key = (name, other_name)
         found = self._reaches.get(key)
         if found is None:
-            target = other.chain(other_name, FULL).distinct
-            rows = self.chain(name, FULL).frame.filter(isin(pl.col(HASH), target))[RECORD]
+            rows = self.chain(name, FULL).rows_held(other.chain(other_name, FULL))[RECORD]
             found = pl.repeat(False, self.records, dtype=pl.Boolean, eager=True)
             found = self._reaches[key] = found.scatter(rows, True)
         return found

@@ -71,7 +71,7 @@ def _collisions(
         old, new = mine.values(name, base).hash(SEED), mine.values(name, chain).hash(SEED)
     else:  # one row per record, in the column's order, in both chains
         numbers, old, new = after.frame[RECORD], before.frame[HASH], after.frame[HASH]
-    matched = isin(new, theirs.chain(other, chain).distinct)
+    matched = theirs.chain(other, chain).holds(new)
     numbers, old, new = numbers.filter(matched), old.filter(matched), new.filter(matched)
     del matched
     reached = new.filter(old.is_first_distinct())  # the value after each value before

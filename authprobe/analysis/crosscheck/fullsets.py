@@ -1,5 +1,6 @@
 """The normalisation steps in C (`_steps.c`): the pair discovery's value sets, made while the
-records are collected, and the digits-only step on whole columns.
+records are collected, the digits-only step on whole columns, and sets of value hashes for
+membership tests (`hash_set`, `member`).
 
 Pair discovery compares every field's values once every normalisation step is applied. With the
 C module built, each value is normalised and hashed as its field's lists are moved into polars
@@ -20,7 +21,7 @@ from authprobe.analysis.normalize import STEPS
 from authprobe.runtime import native
 
 if TYPE_CHECKING:
-    from authprobe.analysis.crosscheck._steps import Normalised
+    from authprobe.analysis.crosscheck._steps import HashSet, Normalised
 
 MODULE = native.load("authprobe.analysis.crosscheck._steps")
 """`authprobe.analysis.crosscheck._steps`, or None when it was not built."""
@@ -94,6 +95,20 @@ class _Stream:
 
     def __arrow_c_stream__(self, requested_schema: object = None) -> object:
         return self._capsule
+
+
+def hash_set(hashes: pl.Series) -> HashSet | None:
+    """A C set of these u64 hashes for membership tests (`member`), or None when the C module
+    is not used."""
+    if MODULE is None or not enabled():
+        return None
+    made: HashSet = MODULE.HashSet(hashes.__arrow_c_stream__())
+    return made
+
+
+def member(held: HashSet, hashes: pl.Series) -> pl.Series:
+    """Whether each of `hashes` is in the set `held` (a mask, as `hashes.is_in(...)` is)."""
+    return pl.Series(_Stream(held.mask(hashes.__arrow_c_stream__())))
 
 
 def digits_only_column(values: pl.Series) -> tuple[pl.Series, bool] | None:

@@ -35,7 +35,7 @@ class PairMeasure:
 def _joined(mine: Chain, theirs: Chain) -> tuple[pl.DataFrame, pl.Series, int]:
     if theirs.counts.height == theirs.frame.height:  # each hash held by one record: no join
         one = pl.lit(1, dtype=pl.UInt32).alias(HOLDERS)
-        joined = mine.frame.filter(isin(pl.col(HASH), theirs.distinct)).with_columns(one)
+        joined = mine.rows_held(theirs).with_columns(one)
     else:
         joined = mine.frame.join(theirs.counts, on=HASH, how="inner")
     matched = joined[RECORD].unique() if mine.multi else joined[RECORD]
@@ -67,7 +67,7 @@ def _matched_count(mine: Chain, theirs: Chain) -> int:
         if distinct.len() == mine.frame.height:  # one record per value: the shared values
             return distinct.to_frame().join(targets, on=HASH, how="inner").height
         return int(mine.counts.join(targets, on=HASH, how="inner")[HOLDERS].sum())
-    return mine.frame.filter(isin(pl.col(HASH), theirs.distinct))[RECORD].n_unique()
+    return mine.rows_held(theirs)[RECORD].n_unique()
 
 
 def step_counts(sis: CollectedSide, sis_chain: Chain, dir_chain: Chain) -> tuple[int, int]:

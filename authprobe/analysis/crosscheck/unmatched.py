@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from authprobe.analysis.crosscheck.collected import CollectedSide
-from authprobe.analysis.crosscheck.columns import HASH, RECORD, Chain, isin
+from authprobe.analysis.crosscheck.columns import RECORD
 from authprobe.analysis.crosscheck.kernels import ordered
 from authprobe.analysis.crosscheck.measure import EXAMPLES
 from authprobe.analysis.normalize import STEPS
@@ -64,7 +64,7 @@ def unmatched_reasons(
     code = code.scatter(holders, _NOT_FOUND)  # until a reason below applies
     if other_name in theirs.columns:
         target = theirs.chain(other_name, adopted)
-        code = code.scatter(_reaching(mine.chain(name, adopted), target.distinct), _MATCHED)
+        code = code.scatter(mine.chain(name, adopted).rows_held(target)[RECORD], _MATCHED)
         code = _by_one_more_step(mine, name, theirs, other_name, adopted, code, labels)
         if others and (code == _NOT_FOUND).any():
             present = _present_elsewhere(side.source, mine, name, theirs, other_name, others)
@@ -81,11 +81,6 @@ def unmatched_reasons(
             _REASON: pl.Series(labels, dtype=pl.String).gather(code.filter(unmatched)),
         }
     )
-
-
-def _reaching(mine: Chain, targets: pl.Series) -> pl.Series:
-    """The record numbers of `mine`'s rows whose hash is among `targets` (repeats possible)."""
-    return mine.frame.filter(isin(pl.col(HASH), targets))[RECORD]
 
 
 def _by_one_more_step(
@@ -109,7 +104,7 @@ def _by_one_more_step(
         if (mine_chain.serial, their_chain.serial) == seen:
             continue  # the step changed nothing on either side: nobody joins by it
         seen = (mine_chain.serial, their_chain.serial)
-        reaching = _reaching(mine_chain, their_chain.distinct)
+        reaching = mine_chain.rows_held(their_chain)[RECORD]  # repeats possible
         found = reaching.filter(code.gather(reaching) == _NOT_FOUND)
         code = code.scatter(found, labels.index(STEP_REASONS[step]))
     return code

@@ -1,0 +1,223 @@
+/*
+ * authprobe.analysis.crosscheck._steps, continued: membership of 64-bit value hashes in a set.
+ *
+ *     HashSet(stream)       the u64 values of an Arrow stream (polars: `Series.__arrow_c_stream__()`
+ *                           of a UInt64 column without nulls), held in an open-addressing table
+ *     .mask(stream)         per value of another such stream, whether the set holds it: a
+ *                           capsule "arrow_array_stream" of one boolean array
+ *     len()                 the distinct values held
+ *
+ * The cross-check asks the same question many times of one target ("which of these records'
+ * hashes does the other side hold?", `columns.member`): polars' `is_in` builds a hash set of the
+ * target at every call; this set is built once per target and kept with it. The values are
+ * hashes already (well spread), so a slot is a multiply-shift of the value; 0 marks an empty
+ * slot and is remembered apart.
+ */
+#include "_steps.h"
+#include "../../_arrow_out.h"
+
+typedef struct {
+    PyObject_HEAD
+    uint64_t *slots;
+    uint64_t mask; /* slots - 1 (a power of two) */
+    int shift;     /* 64 - log2(slots) */
+    int has_zero;
+    Py_ssize_t count;
+} HashSet;
+
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+#define AHEAD 8 /* probes prefetched ahead */
+
+static inline uint64_t
+slot_of(const HashSet *set, uint64_t value)
+{
+    return (value * GOLDEN) >> set->shift;
+}
+
+static void
+hashset_insert(HashSet *set, uint64_t value)
+{
+    if (value == 0) {
+        set->count += !set->has_zero;
+        set->has_zero = 1;
+        return;
+    }
+    uint64_t at = slot_of(set, value);
+    while (set->slots[at] != 0) {
+        if (set->slots[at] == value) {
+            return;
+        }
+        at = (at + 1) & set->mask;
+    }
+    set->slots[at] = value;
+    set->count++;
+}
+
+static inline int
+hashset_has(const HashSet *set, uint64_t value)
+{
+    if (value == 0) {
+        return set->has_zero;
+    }
+    uint64_t at = slot_of(set, value);
+    for (;;) {
+        uint64_t found = set->slots[at];
+        if (found == value) {
+            return 1;
+        }
+        if (found == 0) {
+            return 0;
+        }
+        at = (at + 1) & set->mask;
+    }
+}
+
+/* The u64 arrays of `capsule` (a stream), their number in `*held`; NULL with an exception. */
+static struct ArrowArray *
+u64_arrays(PyObject *capsule, Py_ssize_t *held, int64_t *rows)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL) {
+        return NULL;
+    }
+    struct ArrowArray *arrays = NULL;
+    int kind = 0;
+    *held = 0;
+    int status = read_arrays(stream, 2, &kind, &arrays, held);
+    if (status != 0) {
+        release_arrays(arrays, *held);
+        if (status > 0) {
+            PyErr_SetString(PyExc_TypeError, "a UInt64 column without nulls is needed");
+        }
+        return NULL;
+    }
+    *rows = 0;
+    for (Py_ssize_t a = 0; a < *held; a++) {
+        *rows += arrays[a].length;
+    }
+    if (arrays == NULL) { /* no array at all: an empty column */
+        arrays = PyMem_RawMalloc(sizeof(struct ArrowArray));
+        if (arrays == NULL) {
+            PyErr_NoMemory();
+        }
+    }
+    return arrays;
+}
+
+static int
+hashset_init(HashSet *self, PyObject *args, PyObject *kwds)
+{
+    static char *keywords[] = {"values", NULL};
+    PyObject *capsule;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", keywords, &capsule)) {
+        return -1;
+    }
+    if (self->slots != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "a HashSet is made once");
+        return -1;
+    }
+    Py_ssize_t held;
+    int64_t rows;
+    struct ArrowArray *arrays = u64_arrays(capsule, &held, &rows);
+    if (arrays == NULL) {
+        return -1;
+    }
+    int bits = 4;
+    while (((int64_t)1 << bits) < 2 * rows) { /* at most half full */
+        bits++;
+    }
+    self->slots = PyMem_RawCalloc((size_t)1 << bits, sizeof(uint64_t));
+    if (self->slots == NULL) {
+        release_arrays(arrays, held);
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->mask = ((uint64_t)1 << bits) - 1;
+    self->shift = 64 - bits;
+    for (Py_ssize_t a = 0; a < held; a++) {
+        const struct ArrowArray *array = &arrays[a];
+        for (int64_t row = 0; row < array->length; row++) {
+#if defined(__GNUC__)
+            if (row + AHEAD < array->length) {
+                __builtin_prefetch(&self->slots[slot_of(self, u64_at(array, row + AHEAD))], 1);
+            }
+#endif
+            hashset_insert(self, u64_at(array, row));
+        }
+    }
+    release_arrays(arrays, held);
+    return 0;
+}
+
+static void
+hashset_dealloc(HashSet *self)
+{
+    PyMem_RawFree(self->slots);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+hashset_mask(HashSet *self, PyObject *capsule)
+{
+    if (self->slots == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the HashSet was not made");
+        return NULL;
+    }
+    Py_ssize_t held;
+    int64_t rows;
+    struct ArrowArray *arrays = u64_arrays(capsule, &held, &rows);
+    if (arrays == NULL) {
+        return NULL;
+    }
+    uint8_t *bits = PyMem_RawCalloc((size_t)(rows / 8 + 1), 1);
+    if (bits == NULL) {
+        release_arrays(arrays, held);
+        return PyErr_NoMemory();
+    }
+    int64_t at = 0;
+    for (Py_ssize_t a = 0; a < held; a++) {
+        const struct ArrowArray *array = &arrays[a];
+        for (int64_t row = 0; row < array->length; row++, at++) {
+#if defined(__GNUC__)
+            if (row + AHEAD < array->length) { /* the slots are scattered: ask a few ahead */
+                __builtin_prefetch(&self->slots[slot_of(self, u64_at(array, row + AHEAD))]);
+            }
+#endif
+            if (hashset_has(self, u64_at(array, row))) {
+                bits[at >> 3] |= (uint8_t)(1u << (at & 7));
+            }
+        }
+    }
+    release_arrays(arrays, held);
+    OutColumn *column = out_new("b", rows, bits, NULL, 0);
+    return column == NULL ? NULL : out_capsule(column);
+}
+
+static Py_ssize_t
+hashset_len(HashSet *self)
+{
+    return self->count;
+}
+
+static PyMethodDef hashset_methods[] = {
+    {"mask", (PyCFunction)hashset_mask, METH_O,
+     "Per value of a UInt64 Arrow stream, whether the set holds it (a boolean stream)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PySequenceMethods hashset_sequence = {
+    .sq_length = (lenfunc)hashset_len,
+};
+
+PyTypeObject HashSetType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "authprobe.analysis.crosscheck._steps.HashSet",
+    .tp_doc = "64-bit values held for membership tests (see _steps_members.c).",
+    .tp_basicsize = sizeof(HashSet),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)hashset_init,
+    .tp_dealloc = (destructor)hashset_dealloc,
+    .tp_methods = hashset_methods,
+    .tp_as_sequence = &hashset_sequence,
+};
