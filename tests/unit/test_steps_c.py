@@ -317,8 +317,8 @@ def test_a_hash_set_answers_as_is_in_does(held: list[int], asked: list[int], cut
 
 
 def test_a_chain_answers_the_same_every_time_it_is_asked() -> None:
-    """`Chain.holds`: polars' answer at the first question, the C set's from the second on,
-    the same mask; without the C module, polars' every time."""
+    """`Chain.holds`: the C set's answer, made at the first question and kept, the same mask
+    as polars' `is_in`; without the C module, polars' every time."""
     rng = random.Random(3)
     mine = Chain.of(
         pl.Series(range(5000), dtype=pl.UInt32),
@@ -330,7 +330,7 @@ def test_a_chain_answers_the_same_every_time_it_is_asked() -> None:
     assert 0 < expected.sum() < asked.len()
     for _ in range(3):
         assert mine.holds(asked).equals(expected)
-    assert mine._set is not None  # the C set answered the later questions
+    assert mine._set is not None  # the C set answered
     fullsets.FORCE_PURE = True
     try:
         plain = Chain.of(mine.frame["r"], pl.Series([f"v{n}" for n in range(5000)]), multi=False)
