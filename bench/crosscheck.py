@@ -1,6 +1,6 @@
 """Benchmark: collect + cross-check + ranking of 1 M SIS records x 1 M directory entries.
 
-    .venv/bin/python bench/crosscheck.py [--records 1000000] [--seed 7]
+    .venv/bin/python bench/crosscheck.py [--records 1000000] [--seed 7] [--runs 3]
 
 Generates, lazily as `Record` objects, N SIS records with 6 identifier fields and N directory
 entries with 20 attributes (5 % planted mismatches on each side: upper-case NET_IDs in the SIS;
@@ -15,7 +15,9 @@ runs, each in a fresh child process:
 It prints the CPU seconds (user + system, from `getrusage(RUSAGE_CHILDREN)`) of both, their
 difference (the cost of the cross-check itself; issue 16's target: <= 10 s at 1 M x 1 M, the
 first round's was 30 s) and the peak RSS of the measured child (target < 1.5 GB; it was 2 GB),
-plus the winner, as a sanity check of the planted truth.
+plus the winner, as a sanity check of the planted truth. With `--runs N` the two children run
+N times, interleaved, and the medians are printed (this shared VM's CPU seconds move by a
+second or two from run to run: one run's difference is not a figure).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import uuid
@@ -163,11 +166,12 @@ def _cpu() -> tuple[float, int]:
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def _run(mode: str, n: int, seed: int) -> float:
+def _run(mode: str, n: int, seed: int, quiet: bool) -> float:
     before, _ = _cpu()
     subprocess.run(
         [sys.executable, __file__, "--child", mode, "--records", str(n), "--seed", str(seed)],
         check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
     )
     after, _ = _cpu()
     return after - before
@@ -178,6 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000, help="records per side")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=1, help="interleaved runs (medians)")
     parser.add_argument("--child", choices=("baseline", "measured"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.child:
@@ -187,13 +192,22 @@ def main() -> None:
         return
     n = args.records
     print(f"{n:,} SIS records x {n:,} directory entries (6 x 20 fields)")
-    baseline = _run("baseline", n, args.seed)
-    _, baseline_rss = _cpu()
-    measured = _run("measured", n, args.seed)
-    _, peak = _cpu()  # RUSAGE_CHILDREN: the largest child so far, i.e. the measured one
+    baselines, measures = [], []
+    for run in range(args.runs):
+        baselines.append(_run("baseline", n, args.seed, quiet=run > 0))
+        if not run:  # RUSAGE_CHILDREN's peak is the largest child so far: before any measured
+            _, baseline_rss = _cpu()
+        measures.append(_run("measured", n, args.seed, quiet=run > 0))
+    _, peak = _cpu()  # RUSAGE_CHILDREN: the largest child so far, i.e. a measured one
+    baseline, measured = statistics.median(baselines), statistics.median(measures)
+    differences = sorted(m - b for b, m in zip(baselines, measures, strict=True))
+    runs = f" (median of {args.runs}; each run's: {', '.join(f'{d:.1f}' for d in differences)})"
     print(f"baseline (generate records):          {baseline:7.1f} s CPU")
     print(f"measured (+ collect, cross-check, rank): {measured:7.1f} s CPU")
-    print(f"cross-check cost (difference):        {measured - baseline:7.1f} s CPU (target <= 10)")
+    print(
+        f"cross-check cost (difference):        {measured - baseline:7.1f} s CPU (target <= 10)"
+        + (runs if args.runs > 1 else "")
+    )
     print(
         f"peak RSS: measured child {peak / 1024:,.0f} MB "
         f"(baseline child {baseline_rss / 1024:,.0f} MB; target < 1536)"
