@@ -5,7 +5,11 @@ candidate. Every figure below is planted by construction."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from authprobe.analysis.crosscheck import collect, correspond, crosscheck
+from authprobe.analysis.crosscheck.kernels import FULL
 from authprobe.analysis.recommend import build_report
 from authprobe.model import Record, SourceKind
 from authprobe.reports.json import report_to_dict
@@ -179,3 +183,28 @@ def test_pairs_come_back_in_their_order_whatever_order_they_are_measured_in() ->
     )
     assert found == [alone]
     assert alone.matched == 60
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.sampled_from([*"aB0 7@.x", "\u00c9", "\u0130"]), max_size=8),
+            min_size=1,
+            max_size=2,
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=len(FULL)),
+)
+def test_a_chain_and_full_distinct_give_the_same_hashes(values: list[list[str]], cut: int) -> None:
+    """`overlaps_without` reads a chain's distinct hashes when the pair measured one under the
+    same steps, else `full_distinct`'s: the two are the same set for any steps (one value or
+    several a record, ASCII or not)."""
+    records = [Record(f"s{i}", {"uid": tuple(v)}, None) for i, v in enumerate(values)]
+    steps = FULL[:cut]
+    side = collect(records, SourceKind.SIS).final
+    expected = side.full_distinct("uid", steps)
+    again = collect(records, SourceKind.SIS).final  # a fresh side: nothing known in advance
+    assert again.chain("uid", steps).distinct.equals(expected)

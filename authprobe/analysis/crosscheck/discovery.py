@@ -79,5 +79,13 @@ def overlaps_without(
     sis: CollectedSide, sis_field: str, directory: CollectedSide, attribute: str, refused: set[str]
 ) -> bool:
     """Whether the pair's values still overlap enough when the `refused` steps are left out."""
-    steps = tuple(step for step in FULL if step not in refused)  # no chain kept: memory
-    return overlaps(sis.full_distinct(sis_field, steps), directory.full_distinct(attribute, steps))
+    steps = tuple(step for step in FULL if step not in refused)
+    return overlaps(_distinct(sis, sis_field, steps), _distinct(directory, attribute, steps))
+
+
+def _distinct(side: CollectedSide, name: str, steps: tuple[str, ...]) -> pl.Series:
+    """`name`'s sorted distinct hashes under `steps`: its chain's when the pair measured one
+    under exactly those steps (a refused last step leaves the cumulative steps before it),
+    else made without keeping a chain (memory); the same hashes either way."""
+    chain = side.chains.get((name, steps))
+    return chain.distinct if chain is not None else side.full_distinct(name, steps)
