@@ -2,7 +2,7 @@
  * Reading polars columns in C through the Arrow C stream interface (a PyCapsule
  * "arrow_array_stream", from `Series.__arrow_c_stream__()`): the C structs of the Arrow C data
  * interface, one value of a text array, and the arrays of a stream. Included by
- * analysis/crosscheck/_steps_columns.c and analysis/_profile.c (each its own copy: static).
+ * the C files that read polars columns (each its own copy: static inline).
  */
 #ifndef AUTHPROBE_ARROW_IN_H
 #define AUTHPROBE_ARROW_IN_H
@@ -88,7 +88,7 @@ u64_at(const struct ArrowArray *array, int64_t row)
 /* The arrays of `stream`, read into `*arrays` (`*held` of them, each released by the caller),
  * and their kind. Returns 0; 1 when the stream is not text (or, with `numbers`, u32; with
  * `numbers` 2, u64) without nulls; -1 on an error (an exception set). */
-static int
+static inline int
 read_arrays(struct ArrowArrayStream *stream, int numbers, int *kind, struct ArrowArray **arrays,
             Py_ssize_t *held)
 {
@@ -141,8 +141,21 @@ read_arrays(struct ArrowArrayStream *stream, int numbers, int *kind, struct Arro
     }
 }
 
+/* `read_arrays` of the stream in a PyCapsule "arrow_array_stream" (from
+ * `__arrow_c_stream__()`): the same returns, -1 too when it is no such capsule. */
+static inline int
+capsule_arrays(PyObject *capsule, int numbers, int *kind, struct ArrowArray **arrays,
+               Py_ssize_t *held)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL) {
+        return -1;
+    }
+    return read_arrays(stream, numbers, kind, arrays, held);
+}
+
 /* Release the arrays `read_arrays` read, and their room. */
-static void
+static inline void
 release_arrays(struct ArrowArray *arrays, Py_ssize_t held)
 {
     for (Py_ssize_t a = 0; a < held; a++) {

@@ -3,9 +3,9 @@
  * "arrow_array_stream" of one array, without nulls: large text ("U": int64 offsets and
  * bytes), text views ("vu": 16 bytes a value, the value itself when 12 bytes or fewer, else
  * its length, first 4 bytes and offset in one data buffer; polars' own layout, taken without
- * a copy), u32 ("I") or booleans ("b", one bit a value, the first in the lowest bit). polars takes it with `pl.Series(obj)` where `obj.__arrow_c_stream__()`
- * returns the capsule. Included by analysis/crosscheck/_steps_columns.c and
- * analysis/_columns_index.c (each its own copy: static).
+ * a copy), u32 ("I") or booleans ("b", one bit a value, the first in the lowest bit). polars
+ * takes it with `pl.Series(obj)` where `obj.__arrow_c_stream__()` returns the capsule.
+ * Included by the C files that hand columns to polars (each its own copy: static inline).
  */
 #ifndef AUTHPROBE_ARROW_OUT_H
 #define AUTHPROBE_ARROW_OUT_H
@@ -28,7 +28,7 @@ typedef struct {
     const char *format;
 } OutStream;
 
-static void
+static inline void
 out_free(OutColumn *column)
 {
     if (column != NULL) {
@@ -40,7 +40,7 @@ out_free(OutColumn *column)
 
 /* A column of `length` rows owning `values` and `data` (PyMem_Raw memory; freed here when
  * this fails; `data_size`: "vu" only). NULL with MemoryError set on failure. */
-static OutColumn *
+static inline OutColumn *
 out_new(const char *format, int64_t length, void *values, char *data, int64_t data_size)
 {
     OutColumn *column = PyMem_RawCalloc(1, sizeof(OutColumn));
@@ -58,20 +58,20 @@ out_new(const char *format, int64_t length, void *values, char *data, int64_t da
     return column;
 }
 
-static void
+static inline void
 out_schema_release(struct ArrowSchema *schema)
 {
     schema->release = NULL;
 }
 
-static void
+static inline void
 out_array_release(struct ArrowArray *array)
 {
     out_free(array->private_data);
     array->release = NULL;
 }
 
-static int
+static inline int
 out_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out)
 {
     OutStream *state = stream->private_data;
@@ -83,7 +83,7 @@ out_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out)
     return 0;
 }
 
-static int
+static inline int
 out_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out)
 {
     OutStream *state = stream->private_data;
@@ -112,7 +112,7 @@ out_last_error(struct ArrowArrayStream *stream)
     return NULL;
 }
 
-static void
+static inline void
 out_stream_release(struct ArrowArrayStream *stream)
 {
     OutStream *state = stream->private_data;
@@ -124,7 +124,7 @@ out_stream_release(struct ArrowArrayStream *stream)
     stream->release = NULL;
 }
 
-static void
+static inline void
 out_capsule_release(PyObject *capsule)
 {
     struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
@@ -141,7 +141,7 @@ out_capsule_release(PyObject *capsule)
 
 /* A capsule "arrow_array_stream" owning `column` (freed here when this fails): a new
  * reference, or NULL with an exception set. */
-static PyObject *
+static inline PyObject *
 out_capsule(OutColumn *column)
 {
     struct ArrowArrayStream *stream = PyMem_RawCalloc(1, sizeof(*stream));

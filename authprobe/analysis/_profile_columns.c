@@ -21,17 +21,6 @@ shape_decoded(const char *p, int64_t n, PyObject *fallback, int *awkward, int *f
     return shape;
 }
 
-/* The arrays of a capsule's stream (see read_arrays); `*stream_out` for the caller to keep. */
-static int
-capsule_arrays(PyObject *capsule, int numbers, int *kind, struct ArrowArray **arrays,
-               Py_ssize_t *held)
-{
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
-    if (stream == NULL)
-        return -1;
-    return read_arrays(stream, numbers, kind, arrays, held);
-}
-
 PyObject *
 shape_column(PyObject *Py_UNUSED(module), PyObject *args)
 {

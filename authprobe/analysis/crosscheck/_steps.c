@@ -349,14 +349,10 @@ maybe_compact(Normalised *self)
 static PyObject *
 add_stream(Normalised *self, PyObject *capsule)
 {
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
-    if (stream == NULL) {
-        return NULL;
-    }
     struct ArrowArray *arrays = NULL;
     int kind = 0;
     Py_ssize_t held = 0;
-    int status = read_arrays(stream, 0, &kind, &arrays, &held);
+    int status = capsule_arrays(capsule, 0, &kind, &arrays, &held);
     if (status > 0) {
         PyErr_SetString(PyExc_TypeError, "add() takes a text column without nulls");
     }

@@ -42,14 +42,10 @@ digits_of(const char *value, int64_t size, char *out, int *changed)
 PyObject *
 digits_only_column(PyObject *Py_UNUSED(module), PyObject *capsule)
 {
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
-    if (stream == NULL) {
-        return NULL;
-    }
     struct ArrowArray *arrays = NULL;
     int kind = 0;
     Py_ssize_t count = 0;
-    int status = read_arrays(stream, 0, &kind, &arrays, &count);
+    int status = capsule_arrays(capsule, 0, &kind, &arrays, &count);
     PyObject *result = NULL;
     int64_t *offsets = NULL;
     char *data = NULL;

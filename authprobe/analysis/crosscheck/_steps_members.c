@@ -76,14 +76,10 @@ hashset_has(const HashSet *set, uint64_t value)
 static struct ArrowArray *
 u64_arrays(PyObject *capsule, Py_ssize_t *held, int64_t *rows)
 {
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
-    if (stream == NULL) {
-        return NULL;
-    }
     struct ArrowArray *arrays = NULL;
     int kind = 0;
     *held = 0;
-    int status = read_arrays(stream, 2, &kind, &arrays, held);
+    int status = capsule_arrays(capsule, 2, &kind, &arrays, held);
     if (status != 0) {
         release_arrays(arrays, *held);
         if (status > 0) {
