@@ -1,6 +1,6 @@
 """Collecting one source column-wise: per field, (record number, value) rows in polars columns.
 
-Records are added one at a time into small Python lists, moved into polars columns every
+Records are added one at a time, and each field's rows are moved into polars columns every
 `FLUSH_EVERY` records, so memory stays near the size of the data. Fields that never carry an
 identifier (`vocab.NOT_IDENTIFIERS`) are not collected; name parts (sn, givenName, the SIS
 first and last names) are, to measure how often a value is derived from the name. The
@@ -30,9 +30,11 @@ if TYPE_CHECKING:
     from authprobe.analysis.crosscheck._steps import Normalised
 
 FLUSH_EVERY = 10_000
-"""Records buffered in Python lists before they are moved into polars columns: few enough that
-their values are still in the processor's cache when they are moved (10,000 entries of 20
-attributes: about 12 MB); 50,000 cost about 10 % more CPU (bench/crosscheck.py at 300k)."""
+"""Records buffered before their rows are moved into polars columns. The Python loop's lists
+hold Python strings: few enough that they are still in the processor's cache when moved
+(10,000 entries of 20 attributes: about 12 MB; 50,000 cost about 10 % more CPU,
+bench/crosscheck.py at 300k). The C loop's buffers are taken whole: 10,000 and 100,000 cost
+the same (1M x 1M, measured)."""
 
 _Slot = tuple[Callable[[int], None], Callable[[str], None]] | int | None
 """How a field is collected: the `append` of its record-number and value lists (the Python
