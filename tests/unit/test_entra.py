@@ -75,6 +75,39 @@ def test_immutable_id_that_is_not_a_guid_is_kept_and_counted(tmp_path: Path) -> 
     }
 
 
+def test_unpaired_surrogate_escapes_are_skipped_and_counted(tmp_path: Path) -> None:
+    """JSON may escape half a surrogate pair alone (\\ud800): no valid text, so such a value is
+    skipped and counted (in a plain property, a list, a nested object); a property name with one
+    is shown escaped; every other value stays, and `recommend` runs to its report."""
+    users = [
+        {"id": "a", "userPrincipalName": "a@c.example", "displayName": "Ann \ud800"},
+        {"id": "b", "userPrincipalName": "b@c.example", "otherMails": ["b@x.org", "\udcff@x"]},
+        {"id": "c", "userPrincipalName": "c@c.example", "employeeOrgData": {"division": "\udfff"}},
+        {"id": "d", "userPrincipalName": "d@c.example", "we\ud801ird": "v"},
+    ]
+    path = _write(tmp_path / "u.json", _page(users))  # json.dumps escapes them
+    source, records = _read(path)
+    assert [r.attrs["userPrincipalName"] for r in records] == [(f"{c}@c.example",) for c in "abcd"]
+    assert "displayName" not in records[0].attrs
+    assert records[1].attrs["otherMails"] == ("b@x.org",)
+    assert not any(name.startswith("employeeOrgData") for name in records[2].attrs)
+    assert records[3].attrs["we\\ud801ird"] == ("v",)
+    assert source.stats.skipped == {
+        "value or name that is not valid Unicode (an unpaired surrogate escape)": 3
+    }
+    sis = tmp_path / "sis.csv"
+    sis.write_text("primary_id,email\n" + "".join(f"{c}1,{c}@c.example\n" for c in "abcd"))
+    maps = ["--map", "primary_id=primary_id", "--map", "email=email"]
+    out = tmp_path / "r.json"
+    code = main(["recommend", "-d", str(path), "-s", str(sis), *maps, "-f", "json", "-o", str(out)])
+    assert code == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    skipped = [f["message"] for f in report["findings"] if f["code"] == "records-skipped"]
+    reason = "value or name that is not valid Unicode (an unpaired surrogate escape)"
+    assert skipped == [f"3 items of {path} were skipped: {reason}."]
+    assert report["recommendation"]["sis_field"] == "email"
+
+
 def test_powershell_names_become_graph_names(tmp_path: Path) -> None:
     """ConvertTo-Json's PascalCase, AdditionalProperties and nested objects get Graph's names."""
     user = {

@@ -59,6 +59,7 @@ SKIP_NOT_USER: Final = "not a user"
 SKIP_REMOVED: Final = "removed user in a delta query"
 SKIP_NOT_OBJECT: Final = "JSON value that is not an object"
 SKIP_NESTED: Final = "value nested more than two levels deep not profiled"
+SKIP_NOT_TEXT: Final = "value or name that is not valid Unicode (an unpaired surrogate escape)"
 SKIP_TYPE_NAME: Final = "property written by Export-Csv as its type name, not its values"
 SKIP_IMMUTABLE: Final = "onPremisesImmutableId not a base64 GUID (kept, not decoded)"
 SKIP_OTHER_FILE: Final = "file in the folder that is not .json"
@@ -273,11 +274,18 @@ class EntraExport:
         for key, value in obj.items():
             if type(value) is str:
                 if value and key[:1] != "@":  # @odata.type, @odata.etag: annotations, not data
+                    if not (value.isascii() or _valid_text(value)):
+                        self.stats.skip(SKIP_NOT_TEXT, f"{at_line(path, line)} {key!a}")
+                        continue
                     name = names.get(key) or self._name(key)
                     attrs[name] = (*attrs[name], value) if name in attrs else (value,)
             elif value is not None and key[:1] != "@":
                 if type(value) is list and all(type(item) is str for item in value):
-                    if any(value):  # proxyAddresses, otherMails, businessPhones: the usual lists
+                    if not all(item.isascii() or _valid_text(item) for item in value):
+                        self._flatten(
+                            attrs, names.get(key) or self._name(key), value, path, line, 0
+                        )
+                    elif any(value):  # proxyAddresses, otherMails, businessPhones
                         name = names.get(key) or self._name(key)
                         attrs[name] = attrs.get(name, ()) + tuple(v for v in value if v)
                 elif key.casefold() == _ADDITIONAL and type(value) is dict:
@@ -313,6 +321,10 @@ class EntraExport:
     ) -> None:
         """Scalars as text, lists as several values, objects as `name.key` (two levels)."""
         if value is None or value == "":
+            return
+        if not _valid_text(name) or (isinstance(value, str) and not _valid_text(value)):
+            # JSON may escape half of a surrogate pair (\ud800) alone: no text, no identifier
+            self.stats.skip(SKIP_NOT_TEXT, f"{at_line(path, line)} {name!a}")
             return
         if isinstance(value, bool):
             text = "true" if value else "false"
@@ -365,7 +377,10 @@ class EntraExport:
         """Graph's spelling of a property name (dotted names part by part; cached)."""
         known = self._names.get(name)
         if known is None:
-            parts = [CANONICAL.get(part.casefold(), part) for part in name.split(".")]
+            spelled = name if _valid_text(name) else name.encode("utf-8", "backslashreplace")
+            if isinstance(spelled, bytes):  # a name with an unpaired surrogate: shown escaped
+                spelled = spelled.decode("utf-8")
+            parts = [CANONICAL.get(part.casefold(), part) for part in spelled.split(".")]
             if len(parts) == 1 and parts[0].startswith("extensionAttribute"):
                 parts.insert(0, EXTENSIONS)
             known = self._names[name] = ".".join(parts)
@@ -463,3 +478,15 @@ def check_header(table: Table) -> None:
             "PowerShell: Export-Csv -NoTypeInformation), or add the column names as the first "
             "row.",
         )
+
+
+def _valid_text(text: str) -> bool:
+    """Whether `text` is valid Unicode (no unpaired surrogate, which only a JSON escape makes:
+    it cannot be written as UTF-8, and no identifier holds one)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
