@@ -163,11 +163,22 @@ def _say(text: str) -> None:
         _to_devnull(sys.stderr)
 
 
+def _escape_unpaired_surrogates() -> None:
+    """Text that is not valid Unicode (half a surrogate pair, which a JSON escape such as
+    \\ud800 makes) is written escaped (`\\ud800`), never an encoding error: on stdout and
+    stderr here, in output files by `cli.output`."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every outcome into a documented exit code (the one funnel)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
     runtime.set_limits(runtime.Limits())
+    _escape_unpaired_surrogates()
     try:
         _register(args)
         result = app(args=args, prog_name="authprobe", standalone_mode=False)

@@ -46,7 +46,8 @@ def open_output(path: Path) -> Iterator[TextIO]:
     """`path` opened for writing text (UTF-8, newlines as written); removed again when the run
     fails half-way, so a failed run never leaves half a report."""
     try:
-        handle = path.open("w", encoding="utf-8", newline="")
+        # half a surrogate pair (a JSON escape such as \\ud800 alone) is written escaped
+        handle = path.open("w", encoding="utf-8", errors="backslashreplace", newline="")
     except OSError as exc:
         raise unwritable(path, exc) from exc
     with handle:
@@ -101,7 +102,7 @@ def write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (a saved token is a credential for a while)."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
     except OSError as exc:
         raise unwritable(path, exc) from exc

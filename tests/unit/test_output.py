@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +101,31 @@ def test_exit_code_follows_fail_on(fail_on: FailOn, worst: Severity, expected: i
 def test_no_finding_is_exit_0() -> None:
     """Nothing found: 0, whatever --fail-on says."""
     assert exit_code([], FailOn.INFO) == 0
+
+
+def test_half_a_surrogate_pair_is_written_escaped_to_a_file(tmp_path: Path) -> None:
+    """Text that is not valid Unicode (a JSON escape such as \\ud800 alone gives it) is written
+    escaped, never an encoding error."""
+    path = tmp_path / "out.md"
+    with open_output(path) as handle:
+        handle.write("sub: u\ud800x\n")
+    assert path.read_text(encoding="utf-8") == "sub: u\\ud800x\n"
+
+
+def test_a_claim_with_half_a_surrogate_pair_is_shown_escaped(tmp_path: Path) -> None:
+    """`oidc decode --show-values` of a token whose claim holds half a surrogate pair: the claim
+    shown escaped on a real stdout, the exit code the token's findings give (1: alg none), not
+    an internal error (70)."""
+    claims = json.dumps({"iss": "https://idp.example", "sub": "u\ud800x", "aud": "alma"})
+    header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
+    body = base64.urlsafe_b64encode(claims.encode()).rstrip(b"=").decode()
+    token = tmp_path / "token.jwt"
+    token.write_text(f"{header}.{body}.", encoding="ascii")
+    for fmt in ("table", "md", "json"):
+        done = subprocess.run(
+            [sys.executable, "-m", "authprobe", "oidc", "decode", str(token), "--show-values",
+             "-f", fmt],
+            capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, check=False,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "u\\ud800x" in done.stdout.decode("utf-8"), fmt
