@@ -8,7 +8,7 @@
  *     len()                 the distinct values held
  *
  * The cross-check asks the same question many times of one target ("which of these records'
- * hashes does the other side hold?", `columns.member`): polars' `is_in` builds a hash set of the
+ * hashes does the other side hold?", `Chain.holds`): polars' `is_in` builds a hash set of the
  * target at every call; this set is built once per target and kept with it. The values are
  * hashes already (well spread), so a slot is a multiply-shift of the value; 0 marks an empty
  * slot and is remembered apart.
@@ -91,13 +91,7 @@ u64_arrays(PyObject *capsule, Py_ssize_t *held, int64_t *rows)
     for (Py_ssize_t a = 0; a < *held; a++) {
         *rows += arrays[a].length;
     }
-    if (arrays == NULL) { /* no array at all: an empty column */
-        arrays = PyMem_RawMalloc(sizeof(struct ArrowArray));
-        if (arrays == NULL) {
-            PyErr_NoMemory();
-        }
-    }
-    return arrays;
+    return arrays; /* read_arrays made room for them, even for none */
 }
 
 static int

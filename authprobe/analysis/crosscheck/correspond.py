@@ -193,10 +193,9 @@ def crosscheck(
     """
     pairs = plausible_pairs(sis, directory, counted or no_wrap)
     if not keep_unpaired:
-        sis.let_go([f for f in sis.final.columns if all(f != field for field, _ in pairs)])
-        directory.let_go(
-            [a for a in directory.final.columns if all(a != attribute for _, attribute in pairs)]
-        )
+        paired_fields, paired_attributes = {f for f, _ in pairs}, {a for _, a in pairs}
+        sis.let_go([f for f in sis.final.columns if f not in paired_fields])
+        directory.let_go([a for a in directory.final.columns if a not in paired_attributes])
         give_back_memory()
     others = {pair: _others(pairs, *pair) for pair in pairs}
     # measured attribute by attribute: a directory attribute's chains (a million rows each, under

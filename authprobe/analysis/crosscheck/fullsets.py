@@ -88,13 +88,19 @@ def count_in(small: pl.Series | Normalised, large: pl.Series | Normalised, limit
 
 
 class _Stream:
-    """A text column made in C, handed to polars through the Arrow C stream interface."""
+    """A column made in C, handed to polars through the Arrow C stream interface."""
 
     def __init__(self, capsule: object) -> None:
         self._capsule = capsule
 
     def __arrow_c_stream__(self, requested_schema: object = None) -> object:
         return self._capsule
+
+
+def series_of(capsule: object) -> pl.Series:
+    """The column in an Arrow C stream capsule made in C (`_steps`, `_columns`), as polars
+    takes it."""
+    return pl.Series(_Stream(capsule))
 
 
 def hash_set(hashes: pl.Series) -> HashSet | None:
@@ -108,7 +114,7 @@ def hash_set(hashes: pl.Series) -> HashSet | None:
 
 def member(held: HashSet, hashes: pl.Series) -> pl.Series:
     """Whether each of `hashes` is in the set `held` (a mask, as `hashes.is_in(...)` is)."""
-    return pl.Series(_Stream(held.mask(hashes.__arrow_c_stream__())))
+    return series_of(held.mask(hashes.__arrow_c_stream__()))
 
 
 def digits_only_column(values: pl.Series) -> tuple[pl.Series, bool] | None:
@@ -123,4 +129,4 @@ def digits_only_column(values: pl.Series) -> tuple[pl.Series, bool] | None:
     capsule, changed = found
     if not changed:
         return values, False
-    return pl.Series(_Stream(capsule)).alias(values.name), True
+    return series_of(capsule).alias(values.name), True

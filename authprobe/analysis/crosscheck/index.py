@@ -166,7 +166,7 @@ class SideIndex(fastpath.Collected):
             for name, field in self._fields.items():
                 taken = self._fast.take(field)
                 if taken is not None:
-                    numbers, values = (pl.Series(_Stream(capsule)) for capsule in taken)
+                    numbers, values = (fullsets.series_of(capsule) for capsule in taken)
                     self._flushed(name, pl.DataFrame({RECORD: numbers, VALUE: values}))
         for name, texts in self._texts.items():
             if texts:
@@ -253,16 +253,6 @@ class SideIndex(fastpath.Collected):
     def refs(self, numbers: pl.Series) -> list[str]:
         """The references of these record numbers."""
         return self.final.refs.gather(numbers).to_list()
-
-
-class _Stream:
-    """An Arrow C stream capsule, as polars takes it (`pl.Series(_Stream(capsule))`)."""
-
-    def __init__(self, capsule: object) -> None:
-        self._capsule = capsule
-
-    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
-        return self._capsule
 
 
 def _distinct(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -377,9 +377,9 @@ class EntraExport:
         """Graph's spelling of a property name (dotted names part by part; cached)."""
         known = self._names.get(name)
         if known is None:
-            spelled = name if _valid_text(name) else name.encode("utf-8", "backslashreplace")
-            if isinstance(spelled, bytes):  # a name with an unpaired surrogate: shown escaped
-                spelled = spelled.decode("utf-8")
+            spelled = name
+            if not _valid_text(name):  # a name with an unpaired surrogate: shown escaped
+                spelled = name.encode("utf-8", "backslashreplace").decode("utf-8")
             parts = [CANONICAL.get(part.casefold(), part) for part in spelled.split(".")]
             if len(parts) == 1 and parts[0].startswith("extensionAttribute"):
                 parts.insert(0, EXTENSIONS)
