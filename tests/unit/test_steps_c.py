@@ -154,6 +154,22 @@ def test_many_values_with_repeats_are_compacted_exactly() -> None:
     assert C.overlap(other, made, 0) == 0
 
 
+def test_distinct_values_then_repeats_are_counted_exactly() -> None:
+    """A field whose first values are all distinct (its set stops sorting as it grows) and
+    whose later values repeat them: each value counted once at finish."""
+    assert C is not None
+    distinct = [f"E{n:07d}" for n in range(100_000)]
+    made = C.Normalised(fullsets.FULL_MASK, fullsets.python_full)
+    for start in range(0, len(distinct), 10_000):  # past the first sort: mostly distinct
+        made.add(distinct[start : start + 10_000])
+    repeats = [distinct[n % 1000] for n in range(150_000)] + [" e0000001 "] * 30_000
+    for start in range(0, len(repeats), 10_000):
+        made.add(repeats[start : start + 10_000])
+    assert len(made) == 280_000  # nothing dropped before finish
+    assert made.finish() == 100_000
+    assert _same_values(made, [fullsets.python_full(value)[0] for value in distinct])
+
+
 def test_bad_use_is_an_error_not_a_crash() -> None:
     """Not a list of str, an unfinished set, a failing fallback: Python exceptions."""
     assert C is not None

@@ -28,7 +28,9 @@
  * and the mask of the steps that changed it (Python's own steps). The hashes are this module's
  * (equal values, equal hashes; no other meaning), so sets from here are only compared with
  * sets from here. Repeated values are dropped as the hashes grow (sort and unique every time
- * the number held doubles), so a field of few distinct values holds few hashes.
+ * the number held doubles), so a field of few distinct values holds few hashes; once a sort
+ * keeps more than three quarters of them (mostly distinct values), they are sorted again only
+ * by finish().
  */
 #include "_steps.h"
 #include "../../_arrow_in.h"
@@ -51,6 +53,7 @@ typedef struct {
     Py_ssize_t count;
     Py_ssize_t capacity;
     Py_ssize_t compacted; /* count after the last sort and unique */
+    int distinct;         /* the last sort and unique kept most hashes: no more until finish() */
     int steps;
     int changed;
     Py_ssize_t non_ascii; /* values given to the fallback */
@@ -106,6 +109,22 @@ hash_bytes(const char *data, Py_ssize_t size)
 
 /* ---- the steps on ASCII bytes ---- */
 
+/* The position of the last @ in `size` bytes, or -1. */
+static inline Py_ssize_t
+last_at(const char *buf, Py_ssize_t size)
+{
+#if defined(__GLIBC__)
+    const char *at = size ? memrchr(buf, '@', (size_t)size) : NULL;
+    return at == NULL ? -1 : at - buf;
+#else
+    Py_ssize_t at = size - 1;
+    while (at >= 0 && buf[at] != '@') {
+        at--;
+    }
+    return at;
+#endif
+}
+
 /* Normalise `size` ASCII bytes in place in `buf`; returns the new size, adds to `*changed`. */
 static Py_ssize_t
 normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
@@ -124,20 +143,21 @@ normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
             size = end - start;
         }
     }
-    if (steps & STEP_CASEFOLD) {
+    if (steps & STEP_CASEFOLD) { /* without branches: the compiler makes it vector code */
+        unsigned char upper = 0;
         for (Py_ssize_t i = 0; i < size; i++) {
-            if (buf[i] >= 'A' && buf[i] <= 'Z') {
-                buf[i] += 'a' - 'A';
-                *changed |= STEP_CASEFOLD;
-            }
+            unsigned char c = (unsigned char)buf[i];
+            unsigned char is_upper = (unsigned char)(c - 'A') < 26;
+            upper |= is_upper;
+            buf[i] = (char)(c | (is_upper << 5));
+        }
+        if (upper) {
+            *changed |= STEP_CASEFOLD;
         }
     }
     if (steps & STEP_SCOPE) {
         /* the part before the last @, when that part is not empty */
-        Py_ssize_t at = size - 1;
-        while (at >= 0 && buf[at] != '@') {
-            at--;
-        }
+        Py_ssize_t at = last_at(buf, size);
         if (at > 0) {
             size = at;
             *changed |= STEP_SCOPE;
@@ -231,6 +251,9 @@ compact(Normalised *self)
         PyErr_NoMemory();
         return -1;
     }
+    /* a field whose values are mostly distinct (identifiers) gains nothing from sorting again
+     * as it grows: its hashes are sorted once more at finish() (memory: 8 bytes a value) */
+    self->distinct = kept > self->count / 4 * 3;
     self->count = self->compacted = kept;
     return 0;
 }
@@ -338,7 +361,7 @@ hash_ascii(Normalised *self, const char *data, Py_ssize_t length, uint64_t *hash
 static int
 maybe_compact(Normalised *self)
 {
-    if (self->count >= COMPACT_MIN && self->count >= 2 * self->compacted) {
+    if (!self->distinct && self->count >= COMPACT_MIN && self->count >= 2 * self->compacted) {
         return compact(self);
     }
     return 0;

@@ -26,15 +26,17 @@ keep_digits(const char *value, Py_ssize_t size, char *out)
     if (digits < 4) {
         return -1;
     }
+    /* without branches (digit runs are unpredictable): each byte is written, and kept (the
+     * next one written after it) when it is a digit past the leading zeros; `kept` never
+     * passes `i`, so `out` may be `value` */
     Py_ssize_t kept = 0;
-    int first = 1;
+    int started = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         unsigned char c = (unsigned char)value[i];
-        if (!ascii_digit(c) || (first && c == '0')) {
-            continue;
-        }
-        first = 0;
-        out[kept++] = (char)c;
+        int keep = ascii_digit(c) & (started | (c != '0'));
+        out[kept] = (char)c;
+        kept += keep;
+        started |= keep;
     }
     if (!kept) {
         out[kept++] = '0';
