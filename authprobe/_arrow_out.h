@@ -58,6 +58,25 @@ out_new(const char *format, int64_t length, void *values, char *data, int64_t da
     return column;
 }
 
+/* Write one value as a 16-byte view at `view`: its length, then the value itself when 12 bytes
+ * or fewer, else its first 4 bytes and its offset in data buffer 0, the value copied to
+ * `data + *bytes` (`*bytes` grows by its size). The caller keeps `*bytes` within an int32. */
+static inline void
+out_view(char *view, const char *text, int32_t size, char *data, int64_t *bytes)
+{
+    memset(view, 0, 16);
+    memcpy(view, &size, 4);
+    if (size <= 12) {
+        memcpy(view + 4, text, (size_t)size);
+        return;
+    }
+    int32_t offset = (int32_t)*bytes;
+    memcpy(view + 4, text, 4);
+    memcpy(view + 12, &offset, 4);
+    memcpy(data + *bytes, text, (size_t)size);
+    *bytes += size;
+}
+
 static inline void
 out_schema_release(struct ArrowSchema *schema)
 {

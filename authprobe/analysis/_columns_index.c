@@ -166,20 +166,8 @@ rows_put(Rows *rows, Py_ssize_t number, PyObject *value)
     if (rows_room(rows, more) < 0) {
         return -1;
     }
-    char *view = rows->views + (size_t)rows->count * VIEW;
-    int32_t length = (int32_t)size;
-    memset(view, 0, VIEW);
-    memcpy(view, &length, 4);
-    if (size <= INLINE) {
-        memcpy(view + 4, text, (size_t)size);
-    }
-    else {
-        int32_t offset = (int32_t)rows->bytes; /* in data buffer 0 (bytes 8-11 stay 0) */
-        memcpy(view + 4, text, 4);
-        memcpy(view + 12, &offset, 4);
-        memcpy(rows->data + rows->bytes, text, (size_t)size);
-        rows->bytes += size;
-    }
+    out_view(rows->views + (size_t)rows->count * VIEW, text, (int32_t)size, rows->data,
+             &rows->bytes);
     rows->numbers[rows->count++] = (uint32_t)number;
     return 0;
 }

@@ -253,61 +253,85 @@ def test_a_mix_of_kinds_falls_back_to_polars_for_both() -> None:
     assert plausible_pairs(s, d) == [("primary_id", "employeeID")]
 
 
-def _polars_digits_only(values: pl.Series) -> tuple[pl.Series, bool]:
-    with pure():
-        return kernels._digits_only(values)
-
-
 def _ascii_rows(values: pl.Series) -> pl.Series:
     return values.str.len_bytes() == values.str.len_chars()
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_TEXT | _ASCII, max_size=40), st.integers(min_value=0, max_value=40))
-def test_digits_only_column_equals_the_polars_kernel(values: list[str], cut: int) -> None:
-    """A text column in two chunks (short values held inline, long ones in buffers): the same
-    ASCII values as the polars kernel and Python's step, the same `changed`; non-ASCII values
-    left as they were (the caller redoes them with Python's step)."""
+@given(
+    st.lists(_TEXT | _ASCII, max_size=40),
+    st.integers(min_value=0, max_value=40),
+    st.sampled_from(list(STEPS)),
+)
+def test_a_step_on_a_column_equals_python_and_the_polars_kernel(
+    values: list[str], cut: int, step: str
+) -> None:
+    """Each step on a text column in two chunks (short values held inline, long ones in
+    buffers): the ASCII values Python's step makes (and the polars kernel, the reference
+    without C), `changed` when an ASCII value changed; non-ASCII values left as they were (the
+    caller redoes them with Python's step)."""
     halves = pl.Series("v", values[:cut], pl.String), pl.Series("v", values[cut:], pl.String)
     column = pl.concat(halves, rechunk=False)
-    found = fullsets.digits_only_column(column)
+    found = fullsets.step_column(column, step)
     assert found is not None
     new, changed = found
-    old, old_changed = _polars_digits_only(column)
-    assert changed == old_changed
     assert new.name == column.name
     assert new.len() == column.len()
     ascii_rows = _ascii_rows(column)
-    assert new.filter(ascii_rows).to_list() == old.filter(ascii_rows).to_list()
-    assert new.filter(ascii_rows).to_list() == [
-        STEPS["digits-only"](value) for value in column.filter(ascii_rows).to_list()
-    ]
-    if changed:
-        assert new.filter(~ascii_rows).to_list() == column.filter(~ascii_rows).to_list()
+    ascii_values = column.filter(ascii_rows).to_list()
+    expected = [STEPS[step](value) for value in ascii_values]
+    assert new.filter(ascii_rows).to_list() == expected
+    assert changed == (expected != ascii_values)
+    assert new.filter(~ascii_rows).to_list() == column.filter(~ascii_rows).to_list()
+    polars, _ = kernels.POLARS_STEPS[step](column)
+    assert polars.filter(ascii_rows).to_list() == expected
 
 
-def test_digits_only_column_reads_its_own_large_text() -> None:
-    """Its result (large text, "U") read again: digits-only is idempotent on ASCII."""
-    column = pl.Series("v", ["S-0012 345", "Account 1234567890123", "abc", "0000", "x1y2z3w4"])
-    first = fullsets.digits_only_column(column)
-    assert first is not None
-    assert first[0].to_list() == ["12345", "1234567890123", "abc", "0", "1234"]
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ASCII, max_size=30), st.integers(min_value=1, max_value=fullsets.FULL_MASK))
+def test_several_steps_on_a_column_apply_in_order(values: list[str], mask: int) -> None:
+    """A mask of several steps: each value as Python's steps make it, in their order, and the
+    mask of the steps that changed some value."""
     assert C is not None
-    again = C.digits_only_column(first[0].__arrow_c_stream__())
-    assert again is not None
-    assert pl.Series(fullsets._Stream(again[0])).to_list() == first[0].to_list()
-    assert again[1] is False
+    found = C.step_column(pl.Series(values, dtype=pl.String).__arrow_c_stream__(), mask)
+    assert found is not None
+    capsule, changed = found
+    expected = [_reference(value, mask) for value in values]
+    new = values if capsule is None else fullsets.series_of(capsule).to_list()
+    assert new == [value for value, _ in expected]
+    union = 0
+    for _, bits in expected:
+        union |= bits
+    assert changed == union
+    assert (capsule is None) == (union == 0)
 
 
-def test_digits_only_column_leaves_what_it_cannot_take_to_polars() -> None:
-    """Nulls or numbers: None (polars runs its kernel); a bad capsule: an error, no crash."""
+def test_a_step_column_keeps_values_either_side_of_twelve_bytes() -> None:
+    """Views hold 12 bytes inline: values of 11 to 14 bytes before and after a step."""
+    values = ["ABCDEFGHIJK", "ABCDEFGHIJKL", "ABCDEFGHIJKLM", "ABCDEFGHIJKLMN", "x@ABCDEFGHIJKLMN"]
+    for step in STEPS:
+        found = fullsets.step_column(pl.Series("v", values), step)
+        assert found is not None
+        assert found[0].to_list() == [STEPS[step](value) for value in values]
+        again = fullsets.step_column(found[0], step)  # its own views read again: idempotent
+        assert again is not None
+        assert again[0].to_list() == found[0].to_list()
+        assert again[1] is False
+
+
+def test_a_step_column_leaves_what_it_cannot_take_to_polars() -> None:
+    """Nulls or numbers: None (polars runs its kernel); a bad capsule or mask: an error, no
+    crash."""
     assert C is not None
     with_null = pl.Series("v", ["12345", None, "a"])
-    assert C.digits_only_column(with_null.__arrow_c_stream__()) is None
-    assert C.digits_only_column(pl.Series([1, 2]).__arrow_c_stream__()) is None
+    assert C.step_column(with_null.__arrow_c_stream__(), 16) is None
+    assert C.step_column(pl.Series([1, 2]).__arrow_c_stream__(), 16) is None
     with pytest.raises(ValueError, match="PyCapsule"):
-        C.digits_only_column(object())
-    assert kernels._digits_only(with_null)[0].to_list() == ["12345", None, "a"]
+        C.step_column(object(), 16)
+    with pytest.raises(ValueError, match="unknown step"):
+        C.step_column(pl.Series(["a"]).__arrow_c_stream__(), 32)
+    assert kernels.VECTOR_STEPS["digits-only"](with_null)[0].to_list() == ["12345", None, "a"]
+    assert C.step_column(pl.Series([], dtype=pl.String).__arrow_c_stream__(), 31) == (None, 0)
 
 
 _HASHES = st.lists(

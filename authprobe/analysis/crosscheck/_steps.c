@@ -2,7 +2,7 @@
  * authprobe.analysis.crosscheck._steps: the pair discovery's fully normalised value sets,
  * made while the records are collected (authprobe/analysis/crosscheck/discovery.py).
  *
- * (The module's second file, `_steps_columns.c`, runs the digits-only step on whole polars
+ * (The module's second file, `_steps_columns.c`, runs the steps on whole polars
  * columns; `_steps.h` is what the two share.)
  *
  * Pair discovery asks, for every SIS field and directory attribute, the set of its values
@@ -35,14 +35,6 @@
 #include "_steps.h"
 #include "../../_arrow_in.h"
 
-enum {
-    STEP_TRIM = 1,
-    STEP_CASEFOLD = 2,
-    STEP_SCOPE = 4,
-    STEP_ZEROS = 8,
-    STEP_DIGITS = 16,
-    STEP_ALL = 31
-};
 
 #define COMPACT_MIN 65536 /* hashes held before the first sort and unique */
 #define PREFETCH 24       /* values read ahead (each is a separate object in memory) */
@@ -105,89 +97,6 @@ hash_bytes(const char *data, Py_ssize_t size)
     tail *= k1;
     h ^= tail;
     return fmix64(h);
-}
-
-/* ---- the steps on ASCII bytes ---- */
-
-/* The position of the last @ in `size` bytes, or -1. */
-static inline Py_ssize_t
-last_at(const char *buf, Py_ssize_t size)
-{
-#if defined(__GLIBC__)
-    const char *at = size ? memrchr(buf, '@', (size_t)size) : NULL;
-    return at == NULL ? -1 : at - buf;
-#else
-    Py_ssize_t at = size - 1;
-    while (at >= 0 && buf[at] != '@') {
-        at--;
-    }
-    return at;
-#endif
-}
-
-/* Normalise `size` ASCII bytes in place in `buf`; returns the new size, adds to `*changed`. */
-static Py_ssize_t
-normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
-{
-    if (steps & STEP_TRIM) {
-        Py_ssize_t start = 0, end = size;
-        while (start < end && ascii_space((unsigned char)buf[start])) {
-            start++;
-        }
-        while (end > start && ascii_space((unsigned char)buf[end - 1])) {
-            end--;
-        }
-        if (start || end != size) {
-            *changed |= STEP_TRIM;
-            memmove(buf, buf + start, (size_t)(end - start));
-            size = end - start;
-        }
-    }
-    if (steps & STEP_CASEFOLD) { /* without branches: the compiler makes it vector code */
-        unsigned char upper = 0;
-        for (Py_ssize_t i = 0; i < size; i++) {
-            unsigned char c = (unsigned char)buf[i];
-            unsigned char is_upper = (unsigned char)(c - 'A') < 26;
-            upper |= is_upper;
-            buf[i] = (char)(c | (is_upper << 5));
-        }
-        if (upper) {
-            *changed |= STEP_CASEFOLD;
-        }
-    }
-    if (steps & STEP_SCOPE) {
-        /* the part before the last @, when that part is not empty */
-        Py_ssize_t at = last_at(buf, size);
-        if (at > 0) {
-            size = at;
-            *changed |= STEP_SCOPE;
-        }
-    }
-    if (steps & STEP_ZEROS && size > 1 && buf[0] == '0') {
-        Py_ssize_t i = 0;
-        while (i < size && ascii_digit((unsigned char)buf[i])) {
-            i++;
-        }
-        if (i == size) { /* all digits: lstrip("0") or "0" */
-            Py_ssize_t zeros = 0;
-            while (zeros < size - 1 && buf[zeros] == '0') {
-                zeros++;
-            }
-            memmove(buf, buf + zeros, (size_t)(size - zeros));
-            size -= zeros;
-            *changed |= STEP_ZEROS;
-        }
-    }
-    if (steps & STEP_DIGITS) {
-        Py_ssize_t kept = keep_digits(buf, size, buf);
-        if (kept >= 0) {
-            if (kept != size) { /* fewer characters: something went (else all were kept) */
-                *changed |= STEP_DIGITS;
-            }
-            size = kept;
-        }
-    }
-    return size;
 }
 
 /* ---- sorting: LSD radix on bytes, skipping the bytes all hashes share ---- */
@@ -595,8 +504,8 @@ overlap(PyObject *Py_UNUSED(module), PyObject *args)
 static PyMethodDef module_methods[] = {
     {"overlap", overlap, METH_VARARGS,
      "overlap(small, large, limit): how many of small's first `limit` hashes large holds."},
-    {"digits_only_column", digits_only_column, METH_O,
-     "digits_only_column(stream) -> (stream, changed) | None: digits-only on a text column."},
+    {"step_column", step_column, METH_VARARGS,
+     "step_column(stream, steps) -> (stream | None, changed) | None: steps on a text column."},
     {NULL, NULL, 0, NULL},
 };
 

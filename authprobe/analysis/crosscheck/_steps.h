@@ -44,8 +44,99 @@ keep_digits(const char *value, Py_ssize_t size, char *out)
     return kept;
 }
 
-/* digits_only_column(stream) -> (stream, changed) | None (see _steps_columns.c) */
-PyObject *digits_only_column(PyObject *module, PyObject *capsule);
+/* The steps as bits of a mask, in the order they are applied (fullsets.BITS). */
+enum {
+    STEP_TRIM = 1,
+    STEP_CASEFOLD = 2,
+    STEP_SCOPE = 4,
+    STEP_ZEROS = 8,
+    STEP_DIGITS = 16,
+    STEP_ALL = 31
+};
+
+/* The position of the last @ in `size` bytes, or -1. */
+static inline Py_ssize_t
+last_at(const char *buf, Py_ssize_t size)
+{
+#if defined(__GLIBC__)
+    const char *at = size ? memrchr(buf, '@', (size_t)size) : NULL;
+    return at == NULL ? -1 : at - buf;
+#else
+    Py_ssize_t at = size - 1;
+    while (at >= 0 && buf[at] != '@') {
+        at--;
+    }
+    return at;
+#endif
+}
+
+/* Normalise `size` ASCII bytes in place in `buf`; returns the new size, adds to `*changed`. */
+static inline Py_ssize_t
+normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
+{
+    if (steps & STEP_TRIM) {
+        Py_ssize_t start = 0, end = size;
+        while (start < end && ascii_space((unsigned char)buf[start])) {
+            start++;
+        }
+        while (end > start && ascii_space((unsigned char)buf[end - 1])) {
+            end--;
+        }
+        if (start || end != size) {
+            *changed |= STEP_TRIM;
+            memmove(buf, buf + start, (size_t)(end - start));
+            size = end - start;
+        }
+    }
+    if (steps & STEP_CASEFOLD) { /* without branches: the compiler makes it vector code */
+        unsigned char upper = 0;
+        for (Py_ssize_t i = 0; i < size; i++) {
+            unsigned char c = (unsigned char)buf[i];
+            unsigned char is_upper = (unsigned char)(c - 'A') < 26;
+            upper |= is_upper;
+            buf[i] = (char)(c | (is_upper << 5));
+        }
+        if (upper) {
+            *changed |= STEP_CASEFOLD;
+        }
+    }
+    if (steps & STEP_SCOPE) {
+        /* the part before the last @, when that part is not empty */
+        Py_ssize_t at = last_at(buf, size);
+        if (at > 0) {
+            size = at;
+            *changed |= STEP_SCOPE;
+        }
+    }
+    if (steps & STEP_ZEROS && size > 1 && buf[0] == '0') {
+        Py_ssize_t i = 0;
+        while (i < size && ascii_digit((unsigned char)buf[i])) {
+            i++;
+        }
+        if (i == size) { /* all digits: lstrip("0") or "0" */
+            Py_ssize_t zeros = 0;
+            while (zeros < size - 1 && buf[zeros] == '0') {
+                zeros++;
+            }
+            memmove(buf, buf + zeros, (size_t)(size - zeros));
+            size -= zeros;
+            *changed |= STEP_ZEROS;
+        }
+    }
+    if (steps & STEP_DIGITS) {
+        Py_ssize_t kept = keep_digits(buf, size, buf);
+        if (kept >= 0) {
+            if (kept != size) { /* fewer characters: something went (else all were kept) */
+                *changed |= STEP_DIGITS;
+            }
+            size = kept;
+        }
+    }
+    return size;
+}
+
+/* step_column(stream, steps) -> (stream | None, changed) | None (see _steps_columns.c) */
+PyObject *step_column(PyObject *module, PyObject *args);
 
 /* HashSet (see _steps_members.c) */
 extern PyTypeObject HashSetType;

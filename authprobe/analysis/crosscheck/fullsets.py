@@ -1,5 +1,5 @@
 """The normalisation steps in C (`_steps.c`): the pair discovery's value sets, made while the
-records are collected, the digits-only step on whole columns, and sets of value hashes for
+records are collected, the steps on whole columns, and sets of value hashes for
 membership tests (`hash_set`, `member`).
 
 Pair discovery compares every field's values once every normalisation step is applied. With the
@@ -117,16 +117,16 @@ def member(held: HashSet, hashes: pl.Series) -> pl.Series:
     return series_of(held.mask(hashes.__arrow_c_stream__()))
 
 
-def digits_only_column(values: pl.Series) -> tuple[pl.Series, bool] | None:
-    """`kernels._digits_only` in C: the new values (non-ASCII ones left as they were: the
-    caller redoes them with Python's step) and whether any changed; None when the C module is
-    not used or cannot take the column (nulls)."""
+def step_column(values: pl.Series, step: str) -> tuple[pl.Series, bool] | None:
+    """One step's kernel (`kernels.VECTOR_STEPS`) in C: the new values, the non-ASCII ones left
+    as they were (the caller redoes them with Python's own step), and whether an ASCII value
+    changed; None when the C module is not used or cannot take the column (nulls)."""
     if MODULE is None or not enabled():
         return None
-    found = MODULE.digits_only_column(values.__arrow_c_stream__())
+    found = MODULE.step_column(values.__arrow_c_stream__(), BITS[step])
     if found is None:
         return None
     capsule, changed = found
-    if not changed:
+    if capsule is None:
         return values, False
-    return series_of(capsule).alias(values.name), True
+    return series_of(capsule).alias(values.name), bool(changed)
