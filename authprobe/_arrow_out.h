@@ -3,7 +3,7 @@
  * "arrow_array_stream" of one array, without nulls: large text ("U": int64 offsets and
  * bytes), text views ("vu": 16 bytes a value, the value itself when 12 bytes or fewer, else
  * its length, first 4 bytes and offset in one data buffer; polars' own layout, taken without
- * a copy), u32 ("I") or booleans ("b", one bit a value, the first in the lowest bit). polars
+ * a copy), u32 ("I"), u64 ("L") or booleans ("b", one bit a value, the first in the lowest bit). polars
  * takes it with `pl.Series(obj)` where `obj.__arrow_c_stream__()` returns the capsule.
  * Included by the C files that hand columns to polars (each its own copy: static inline).
  */
@@ -14,10 +14,10 @@
 
 /* One array made in C: owned by the stream until polars takes it, then by the array. */
 typedef struct {
-    const char *format; /* "U", "vu" or "I" */
+    const char *format; /* "U", "vu", "I", "L" or "b" */
     int64_t length;
-    void *values; /* "U": length + 1 int64 offsets; "vu": the views; "I": uint32 values; "b": bits */
-    char *data;   /* "U", "vu": the bytes (not NULL); "I", "b": NULL */
+    void *values; /* "U": length + 1 int64 offsets; "vu": the views; "I", "L": the numbers; "b": bits */
+    char *data;   /* "U", "vu": the bytes (not NULL); "I", "L", "b": NULL */
     int64_t data_size; /* "vu": the bytes in `data` (the variadic buffer's size) */
     const void *buffers[4];
 } OutColumn;

@@ -356,6 +356,43 @@ def test_a_hash_set_answers_as_is_in_does(held: list[int], asked: list[int], cut
     assert fullsets.member(made, values).equals(values.is_in(target.implode()))
 
 
+@settings(max_examples=200, deadline=None)
+@given(_HASHES, st.integers(min_value=0, max_value=80), st.integers(min_value=0, max_value=5))
+def test_sorted_runs_are_polars_sort_and_run_lengths(
+    values: list[int], cut: int, skip: int
+) -> None:
+    """Any u64 values (0, repeats, the largest, bytes all alike), in two arrays, the first a
+    slice (an offset into its buffer): sorted, each once, counted as polars' sort and `rle`
+    count them."""
+    first = pl.Series([7, 7, 7, 7, 7, *values[:cut]], dtype=pl.UInt64).slice(skip)
+    hashes = pl.concat([first, pl.Series(values[cut:], dtype=pl.UInt64)], rechunk=False)
+    found = fullsets.sorted_runs(hashes)
+    assert found is not None
+    runs = hashes.sort().rle()
+    assert found[0].to_list() == runs.struct.field("value").to_list()
+    assert found[1].to_list() == runs.struct.field("len").to_list()
+    assert found[1].dtype == pl.UInt32
+
+
+def test_a_chain_counts_its_holders_alike_with_and_without_c() -> None:
+    """`Chain.counts`, `distinct` and `distinct_count` from the C sort equal polars'."""
+    rng = random.Random(4)
+    numbers = pl.Series(range(20_000), dtype=pl.UInt32)
+    values = pl.Series([f"v{rng.randrange(7000)}" for _ in range(20_000)])
+    made = Chain.of(numbers, values, multi=False)
+    assert made.distinct_count() == values.n_unique()
+    fullsets.FORCE_PURE = True
+    try:
+        plain = Chain.of(numbers, values, multi=False)
+        assert plain.distinct_count() == values.n_unique()
+        assert plain._counts is None  # polars counted without keeping them
+        assert made.counts.equals(plain.counts)
+        assert made.distinct.equals(plain.distinct)
+    finally:
+        fullsets.FORCE_PURE = False
+    assert made.distinct.flags["SORTED_ASC"]
+
+
 def test_a_chain_answers_the_same_every_time_it_is_asked() -> None:
     """`Chain.holds`: the C set's answer, made at the first question and kept, the same mask
     as polars' `is_in`; without the C module, polars' every time."""
@@ -379,6 +416,21 @@ def test_a_chain_answers_the_same_every_time_it_is_asked() -> None:
         assert plain._set is None
     finally:
         fullsets.FORCE_PURE = False
+
+
+def test_the_rows_another_chain_holds_are_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Chain.rows_held` asked again of the same two chains: the rows found the first time,
+    without asking the other chain again; another chain is asked afresh."""
+    mine = Chain.of(pl.Series(range(6), dtype=pl.UInt32), pl.Series(list("abcdef")), multi=False)
+    theirs = Chain.of(pl.Series(range(3), dtype=pl.UInt32), pl.Series(list("bdz")), multi=False)
+    other = Chain.of(pl.Series(range(2), dtype=pl.UInt32), pl.Series(list("af")), multi=False)
+    asked: list[int] = []
+    holds = Chain.holds
+    monkeypatch.setattr(Chain, "holds", lambda self, h: asked.append(self.serial) or holds(self, h))
+    for _ in range(3):
+        assert mine.rows_held(theirs)["r"].to_list() == [1, 3]
+    assert mine.rows_held(other)["r"].to_list() == [0, 5]
+    assert asked == [theirs.serial, other.serial]
 
 
 def test_a_hash_set_refuses_what_it_cannot_read() -> None:

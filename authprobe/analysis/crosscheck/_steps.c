@@ -99,49 +99,13 @@ hash_bytes(const char *data, Py_ssize_t size)
     return fmix64(h);
 }
 
-/* ---- sorting: LSD radix on bytes, skipping the bytes all hashes share ---- */
+/* ---- sorting (radix_sort, _steps.h), then dropping repeats ---- */
 
 static Py_ssize_t
 sort_unique(uint64_t *values, Py_ssize_t count)
 {
-    if (count > 1) {
-        uint64_t *spare = PyMem_RawMalloc((size_t)count * sizeof(uint64_t));
-        if (spare == NULL) {
-            return -1;
-        }
-        Py_ssize_t(*histogram)[256] = PyMem_RawCalloc(8, sizeof(*histogram));
-        if (histogram == NULL) {
-            PyMem_RawFree(spare);
-            return -1;
-        }
-        for (Py_ssize_t i = 0; i < count; i++) {
-            for (int b = 0; b < 8; b++) {
-                histogram[b][(values[i] >> (8 * b)) & 0xff]++;
-            }
-        }
-        uint64_t *from = values, *to = spare;
-        for (int b = 0; b < 8; b++) {
-            if (histogram[b][(values[0] >> (8 * b)) & 0xff] == count) {
-                continue; /* every hash has this byte: the order stays */
-            }
-            Py_ssize_t offset = 0;
-            for (int d = 0; d < 256; d++) {
-                Py_ssize_t n = histogram[b][d];
-                histogram[b][d] = offset;
-                offset += n;
-            }
-            for (Py_ssize_t i = 0; i < count; i++) {
-                to[histogram[b][(from[i] >> (8 * b)) & 0xff]++] = from[i];
-            }
-            uint64_t *swap = from;
-            from = to;
-            to = swap;
-        }
-        if (from != values) {
-            memcpy(values, from, (size_t)count * sizeof(uint64_t));
-        }
-        PyMem_RawFree(histogram);
-        PyMem_RawFree(spare);
+    if (radix_sort(values, count) < 0) {
+        return -1;
     }
     Py_ssize_t kept = count ? 1 : 0;
     for (Py_ssize_t i = 1; i < count; i++) {
@@ -506,6 +470,8 @@ static PyMethodDef module_methods[] = {
      "overlap(small, large, limit): how many of small's first `limit` hashes large holds."},
     {"step_column", step_column, METH_VARARGS,
      "step_column(stream, steps) -> (stream | None, changed) | None: steps on a text column."},
+    {"sorted_runs", sorted_runs, METH_O,
+     "sorted_runs(stream) -> (distinct, holders): u64 values sorted, each once, and how often."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,6 +7,11 @@
  *                           capsule "arrow_array_stream" of one boolean array
  *     len()                 the distinct values held
  *
+ *     sorted_runs(stream) -> (distinct, holders)
+ *                           the u64 values of a stream sorted, each once (a capsule of one u64
+ *                           array), and how many times each came (one u32 array): a chain's
+ *                           distinct hashes and their holders in one radix sort
+ *
  * The cross-check asks the same question many times of one target ("which of these records'
  * hashes does the other side hold?", `Chain.holds`): polars' `is_in` builds a hash set of the
  * target at every call; this set is built once per target and kept with it. The values are
@@ -181,6 +186,67 @@ hashset_mask(HashSet *self, PyObject *capsule)
     release_arrays(arrays, held);
     OutColumn *column = out_new("b", rows, bits, NULL, 0);
     return column == NULL ? NULL : out_capsule(column);
+}
+
+PyObject *
+sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
+{
+    Py_ssize_t held;
+    int64_t rows;
+    struct ArrowArray *arrays = u64_arrays(capsule, &held, &rows);
+    if (arrays == NULL) {
+        return NULL;
+    }
+    if (rows > (int64_t)UINT32_MAX) { /* a count is a u32 */
+        release_arrays(arrays, held);
+        PyErr_SetString(PyExc_OverflowError, "more values than u32 counts hold");
+        return NULL;
+    }
+    uint64_t *values = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint64_t));
+    uint32_t *counts = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint32_t));
+    if (values == NULL || counts == NULL) {
+        release_arrays(arrays, held);
+        PyMem_RawFree(values);
+        PyMem_RawFree(counts);
+        return PyErr_NoMemory();
+    }
+    int64_t at = 0;
+    for (Py_ssize_t a = 0; a < held; a++) {
+        memcpy(values + at, (const uint64_t *)arrays[a].buffers[1] + arrays[a].offset,
+               (size_t)arrays[a].length * sizeof(uint64_t));
+        at += arrays[a].length;
+    }
+    release_arrays(arrays, held);
+    if (radix_sort(values, (Py_ssize_t)rows) < 0) {
+        PyMem_RawFree(values);
+        PyMem_RawFree(counts);
+        return PyErr_NoMemory();
+    }
+    int64_t runs = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        if (runs && values[i] == values[runs - 1]) {
+            counts[runs - 1]++;
+        }
+        else {
+            values[runs] = values[i];
+            counts[runs++] = 1;
+        }
+    }
+    OutColumn *distinct = out_new("L", runs, values, NULL, 0);
+    OutColumn *holders = out_new("I", runs, counts, NULL, 0);
+    if (distinct == NULL || holders == NULL) {
+        out_free(distinct);
+        out_free(holders);
+        return NULL;
+    }
+    PyObject *first = out_capsule(distinct); /* these free their column when they fail */
+    PyObject *second = out_capsule(holders);
+    if (first == NULL || second == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(second);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", first, second);
 }
 
 static Py_ssize_t

@@ -117,6 +117,15 @@ def member(held: HashSet, hashes: pl.Series) -> pl.Series:
     return series_of(held.mask(hashes.__arrow_c_stream__()))
 
 
+def sorted_runs(hashes: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+    """These u64 hashes sorted, each once, and how many times each came (u32), by one C radix
+    sort; None when the C module is not used."""
+    if MODULE is None or not enabled():
+        return None
+    distinct, holders = MODULE.sorted_runs(hashes.__arrow_c_stream__())
+    return series_of(distinct), series_of(holders)
+
+
 def step_column(values: pl.Series, step: str) -> tuple[pl.Series, bool] | None:
     """One step's kernel (`kernels.VECTOR_STEPS`) in C: the new values, the non-ASCII ones left
     as they were (the caller redoes them with Python's own step), and whether an ASCII value
