@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authprobe.analysis.crosscheck import collect, correspond, crosscheck
+from authprobe.analysis.crosscheck.collected import _first_per_record
+from authprobe.analysis.crosscheck.columns import RECORD, VALUE
 from authprobe.model import Record, SourceKind
 from tests.helpers import rec
 
@@ -207,3 +210,20 @@ def test_letting_go_of_unpaired_columns_changes_no_pair() -> None:
     assert "barcode" not in s.final.columns
     assert any(p.name_derived_share > 0 for p in let_go)
     assert any(p.other_attributes for p in let_go)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from("abc")), max_size=30), st.booleans())
+def test_each_records_first_value_is_found_in_any_order(
+    rows: list[tuple[int, str]], ordered: bool
+) -> None:
+    """Each record's first value: rows in reading order (a pass over them) or not (a unique by
+    record) give what `unique(keep="first")` gives."""
+    if ordered:
+        rows = sorted(rows, key=lambda row: row[0])  # stable: a record's values keep their order
+    frame = pl.DataFrame(
+        {RECORD: pl.Series([r for r, _ in rows], dtype=pl.UInt32), VALUE: [v for _, v in rows]},
+        schema={RECORD: pl.UInt32, VALUE: pl.String},
+    )
+    expected = frame.unique(subset=RECORD, keep="first", maintain_order=True)
+    assert _first_per_record(frame).equals(expected)

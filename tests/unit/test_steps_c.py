@@ -374,6 +374,44 @@ def test_sorted_runs_are_polars_sort_and_run_lengths(
     assert found[1].dtype == pl.UInt32
 
 
+@settings(max_examples=200, deadline=None)
+@given(_HASHES, _HASHES, st.integers(min_value=0, max_value=80))
+def test_sorted_common_counts_the_shared_values(
+    mine: list[int], theirs: list[int], cut: int
+) -> None:
+    """Two sorted distinct u64 columns (one in two arrays): how many values they share, and
+    with weights the sum of the weights of `mine`'s shared values."""
+    ours, other = sorted(set(mine)), sorted(set(theirs))
+    column = pl.concat(
+        [pl.Series(ours[:cut], dtype=pl.UInt64), pl.Series(ours[cut:], dtype=pl.UInt64)],
+        rechunk=False,
+    )
+    weights = pl.Series([value % 7 + 1 for value in ours], dtype=pl.UInt32)
+    target = pl.Series(other, dtype=pl.UInt64)
+    shared = set(ours) & set(other)
+    assert fullsets.sorted_common(column, target, None) == len(shared)
+    assert fullsets.sorted_common(column, target, weights) == sum(v % 7 + 1 for v in shared)
+
+
+def test_sorted_common_refuses_what_it_cannot_count() -> None:
+    """Values out of order or repeated, weights not one a value, other types: an error."""
+    assert C is not None
+    sorted_values = pl.Series([1, 2, 3], dtype=pl.UInt64).__arrow_c_stream__
+    for bad in ([2, 1, 3], [1, 1, 3]):
+        with pytest.raises(ValueError, match="sorted and distinct"):
+            C.sorted_common(
+                pl.Series(bad, dtype=pl.UInt64).__arrow_c_stream__(), sorted_values(), None
+            )
+    with pytest.raises(ValueError, match="one weight a value"):
+        C.sorted_common(
+            sorted_values(), sorted_values(), pl.Series([1], dtype=pl.UInt32).__arrow_c_stream__()
+        )
+    with pytest.raises(TypeError, match="UInt64"):
+        C.sorted_common(pl.Series(["a"]).__arrow_c_stream__(), sorted_values(), None)
+    with pytest.raises(TypeError, match="UInt32"):
+        C.sorted_common(sorted_values(), sorted_values(), sorted_values())
+
+
 def test_a_chain_counts_its_holders_alike_with_and_without_c() -> None:
     """`Chain.counts`, `distinct` and `distinct_count` from the C sort equal polars'."""
     rng = random.Random(4)

@@ -472,6 +472,8 @@ static PyMethodDef module_methods[] = {
      "step_column(stream, steps) -> (stream | None, changed) | None: steps on a text column."},
     {"sorted_runs", sorted_runs, METH_O,
      "sorted_runs(stream) -> (distinct, holders): u64 values sorted, each once, and how often."},
+    {"sorted_common", sorted_common, METH_VARARGS,
+     "sorted_common(mine, theirs, weights) -> int: mine's values theirs holds (sorted, distinct)."},
     {NULL, NULL, 0, NULL},
 };
 

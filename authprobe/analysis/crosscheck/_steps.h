@@ -184,8 +184,10 @@ normalise_ascii(char *buf, Py_ssize_t size, int steps, int *changed)
 /* step_column(stream, steps) -> (stream | None, changed) | None (see _steps_columns.c) */
 PyObject *step_column(PyObject *module, PyObject *args);
 
-/* HashSet, sorted_runs(stream) -> (distinct, holders) (see _steps_members.c) */
+/* HashSet, sorted_runs(stream) -> (distinct, holders), sorted_common(mine, theirs, weights)
+ * -> int (see _steps_members.c) */
 extern PyTypeObject HashSetType;
 PyObject *sorted_runs(PyObject *module, PyObject *capsule);
+PyObject *sorted_common(PyObject *module, PyObject *args);
 
 #endif

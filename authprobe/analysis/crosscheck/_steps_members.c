@@ -11,6 +11,10 @@
  *                           the u64 values of a stream sorted, each once (a capsule of one u64
  *                           array), and how many times each came (one u32 array): a chain's
  *                           distinct hashes and their holders in one radix sort
+ *     sorted_common(mine, theirs, weights) -> int
+ *                           how many of `mine`'s values `theirs` holds (two u64 streams, each
+ *                           sorted and distinct), each counted by its weight (a u32 stream
+ *                           beside `mine`) when `weights` is not None: one merge
  *
  * The cross-check asks the same question many times of one target ("which of these records'
  * hashes does the other side hold?", `Chain.holds`): polars' `is_in` builds a hash set of the
@@ -247,6 +251,114 @@ sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
         return NULL;
     }
     return Py_BuildValue("(NN)", first, second);
+}
+
+/* One column's values as one run of memory: the arrays of its stream, held until `flat_free`;
+ * `values` points into the one array's buffer, or at a copy when there are several. */
+typedef struct {
+    struct ArrowArray *arrays;
+    Py_ssize_t held;
+    const void *values;
+    void *copy;
+    int64_t rows;
+} Flat;
+
+static void
+flat_free(Flat *flat)
+{
+    release_arrays(flat->arrays, flat->held);
+    PyMem_RawFree(flat->copy);
+    memset(flat, 0, sizeof(*flat));
+}
+
+/* `flat` of the u64 (`numbers` 2) or u32 (1) column in `capsule`: 0, or -1 with an exception. */
+static int
+flat_read(PyObject *capsule, int numbers, Flat *flat)
+{
+    int kind = 0;
+    memset(flat, 0, sizeof(*flat));
+    int status = capsule_arrays(capsule, numbers, &kind, &flat->arrays, &flat->held);
+    if (status != 0) {
+        if (status > 0) {
+            PyErr_SetString(PyExc_TypeError, numbers == 2 ? "a UInt64 column without nulls is needed"
+                                                          : "a UInt32 column without nulls is needed");
+        }
+        return -1;
+    }
+    size_t width = numbers == 2 ? sizeof(uint64_t) : sizeof(uint32_t);
+    for (Py_ssize_t a = 0; a < flat->held; a++) {
+        flat->rows += flat->arrays[a].length;
+    }
+    if (flat->held == 1) {
+        flat->values = (const char *)flat->arrays[0].buffers[1] + (size_t)flat->arrays[0].offset * width;
+        return 0;
+    }
+    char *copy = flat->copy = PyMem_RawMalloc((size_t)(flat->rows ? flat->rows : 1) * width);
+    if (copy == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int64_t at = 0;
+    for (Py_ssize_t a = 0; a < flat->held; a++) {
+        memcpy(copy + (size_t)at * width,
+               (const char *)flat->arrays[a].buffers[1] + (size_t)flat->arrays[a].offset * width,
+               (size_t)flat->arrays[a].length * width);
+        at += flat->arrays[a].length;
+    }
+    flat->values = copy;
+    return 0;
+}
+
+/* Whether `count` values rise strictly (sorted, each once). */
+static int
+strictly_rising(const uint64_t *values, int64_t count)
+{
+    int fall = 0;
+    for (int64_t i = 1; i < count; i++) {
+        fall |= values[i] <= values[i - 1];
+    }
+    return !fall;
+}
+
+PyObject *
+sorted_common(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *mine_capsule, *theirs_capsule, *weights_capsule;
+    if (!PyArg_ParseTuple(args, "OOO:sorted_common", &mine_capsule, &theirs_capsule,
+                          &weights_capsule)) {
+        return NULL;
+    }
+    Flat mine = {0}, theirs = {0}, weights = {0};
+    PyObject *result = NULL;
+    if (flat_read(mine_capsule, 2, &mine) < 0 || flat_read(theirs_capsule, 2, &theirs) < 0 ||
+        (weights_capsule != Py_None && flat_read(weights_capsule, 1, &weights) < 0)) {
+        goto done;
+    }
+    if (weights_capsule != Py_None && weights.rows != mine.rows) {
+        PyErr_SetString(PyExc_ValueError, "one weight a value is needed");
+        goto done;
+    }
+    const uint64_t *a = mine.values, *b = theirs.values;
+    if (!strictly_rising(a, mine.rows) || !strictly_rising(b, theirs.rows)) {
+        PyErr_SetString(PyExc_ValueError, "the values must be sorted and distinct");
+        goto done;
+    }
+    /* a merge without branches (which side moves is a coin toss: mispredicted half the time) */
+    const uint32_t *w = weights.values;
+    uint64_t total = 0;
+    int64_t i = 0, j = 0;
+    while (i < mine.rows && j < theirs.rows) {
+        uint64_t x = a[i], y = b[j];
+        total += x == y ? (w != NULL ? w[i] : 1) : 0;
+        i += x <= y;
+        j += y <= x;
+    }
+    result = PyLong_FromUnsignedLongLong(total);
+done:
+    flat_free(&mine);
+    flat_free(&theirs);
+    flat_free(&weights);
+    return result;
 }
 
 static Py_ssize_t

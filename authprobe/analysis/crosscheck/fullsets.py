@@ -126,6 +126,19 @@ def sorted_runs(hashes: pl.Series) -> tuple[pl.Series, pl.Series] | None:
     return series_of(distinct), series_of(holders)
 
 
+def sorted_common(mine: pl.Series, theirs: pl.Series, weights: pl.Series | None) -> int | None:
+    """How many of `mine`'s hashes `theirs` holds (both sorted and distinct: `Chain.distinct`),
+    each counted by its weight (u32, beside `mine`) when given: one merge in C; None when the
+    C module is not used."""
+    if MODULE is None or not enabled():
+        return None
+    stream = None if weights is None else weights.__arrow_c_stream__()
+    found: int = MODULE.sorted_common(
+        mine.__arrow_c_stream__(), theirs.__arrow_c_stream__(), stream
+    )
+    return found
+
+
 def step_column(values: pl.Series, step: str) -> tuple[pl.Series, bool] | None:
     """One step's kernel (`kernels.VECTOR_STEPS`) in C: the new values, the non-ASCII ones left
     as they were (the caller redoes them with Python's own step), and whether an ASCII value

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from authprobe.analysis.crosscheck import fullsets
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.columns import HASH, HOLDERS, RECORD, Chain, isin
 
@@ -60,11 +61,17 @@ def measure(sis_chain: Chain, dir_chain: Chain) -> PairMeasure:
 
 
 def _matched_count(mine: Chain, theirs: Chain) -> int:
-    if not mine.multi:  # one row per record: the holders of the shared hashes, by a merge join
-        # of two sorted columns (a few times cheaper than a hash set at a million rows)
-        targets = theirs.distinct.to_frame()
+    if not mine.multi:  # one row per record: the holders of the shared hashes, by a merge of
+        # two sorted columns (a few times cheaper than a hash set at a million rows)
         distinct = mine.distinct
-        if distinct.len() == mine.frame.height:  # one record per value: the shared values
+        unique = distinct.len() == mine.frame.height  # one record per value: the shared values
+        merged = fullsets.sorted_common(
+            distinct, theirs.distinct, None if unique else mine.counts[HOLDERS]
+        )
+        if merged is not None:
+            return merged
+        targets = theirs.distinct.to_frame()
+        if unique:
             return distinct.to_frame().join(targets, on=HASH, how="inner").height
         return int(mine.counts.join(targets, on=HASH, how="inner")[HOLDERS].sum())
     return mine.rows_held(theirs)[RECORD].n_unique()
