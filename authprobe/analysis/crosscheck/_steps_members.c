@@ -35,7 +35,7 @@ typedef struct {
 } HashSet;
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
-#define AHEAD 8 /* probes prefetched ahead */
+#define AHEAD 24 /* probes prefetched ahead (8: a quarter slower at a million values, measured) */
 
 static inline uint64_t
 slot_of(const HashSet *set, uint64_t value)
