@@ -207,11 +207,8 @@ sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
         return NULL;
     }
     uint64_t *values = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint64_t));
-    uint32_t *counts = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint32_t));
-    if (values == NULL || counts == NULL) {
+    if (values == NULL) {
         release_arrays(arrays, held);
-        PyMem_RawFree(values);
-        PyMem_RawFree(counts);
         return PyErr_NoMemory();
     }
     int64_t at = 0;
@@ -221,9 +218,11 @@ sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
         at += arrays[a].length;
     }
     release_arrays(arrays, held);
-    if (radix_sort(values, (Py_ssize_t)rows) < 0) {
+    /* the counts are made once the sort has let go of its spare copy (memory at the peak) */
+    uint32_t *counts = NULL;
+    if (radix_sort(values, (Py_ssize_t)rows) < 0 ||
+        (counts = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint32_t))) == NULL) {
         PyMem_RawFree(values);
-        PyMem_RawFree(counts);
         return PyErr_NoMemory();
     }
     int64_t runs = 0;
@@ -235,6 +234,12 @@ sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
             values[runs] = values[i];
             counts[runs++] = 1;
         }
+    }
+    if (runs < rows) { /* repeats: give back the room they took (a smaller block, moved) */
+        uint64_t *fewer = PyMem_RawRealloc(values, (size_t)(runs ? runs : 1) * sizeof(uint64_t));
+        uint32_t *fewer_counts = PyMem_RawRealloc(counts, (size_t)(runs ? runs : 1) * sizeof(uint32_t));
+        values = fewer != NULL ? fewer : values;
+        counts = fewer_counts != NULL ? fewer_counts : counts;
     }
     OutColumn *distinct = out_new("L", runs, values, NULL, 0);
     OutColumn *holders = out_new("I", runs, counts, NULL, 0);
