@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from authprobe.analysis.crosscheck import fullsets
 from authprobe.analysis.crosscheck.index import SideIndex
 from authprobe.analysis.crosscheck.kernels import casefold_series, non_ascii_rows
 
@@ -60,7 +59,13 @@ def shared_identifiers(
     hashes, refs = _identifier_hashes(sides, is_identifier)
     if len(hashes) < 2:
         return []
-    shared = _in_two_fields([pl.concat([h for _, h in parts]) for parts in hashes.values()])
+    # a value shared between fields is in two fields' sets of distinct values: found next to
+    # itself once all the sets are sorted together (no hash table of every value: memory)
+    ordered = pl.concat(
+        [pl.concat([h for _, h in parts]).unique() for parts in hashes.values()]
+    ).sort()
+    shared = ordered.filter(ordered == ordered.shift(1)).unique()
+    del ordered
     if shared.is_empty():
         return []
     held: dict[str, pl.Series] = {}  # field -> its shared hashes
@@ -91,18 +96,3 @@ def shared_identifiers(
             )
         )
     return found
-
-
-def _in_two_fields(fields: list[pl.Series]) -> pl.Series:
-    """The hashes found in two fields or more: each field's distinct hashes, counted together
-    (no hash table of every value: memory); by the C radix sort when it was built (a third of
-    polars' CPU for five fields of a million values), else sorted in polars, where a hash in
-    two fields sits next to itself."""
-    if fullsets.enabled():
-        distinct = [found[0] for found in map(fullsets.sorted_runs, fields) if found is not None]
-        together = fullsets.sorted_runs(pl.concat(distinct))
-        if together is not None:
-            hashes, fields_holding = together
-            return hashes.filter(fields_holding > 1)
-    ordered = pl.concat([hashes.unique() for hashes in fields]).sort()
-    return ordered.filter(ordered == ordered.shift(1)).unique()
