@@ -186,4 +186,24 @@ out_capsule(OutColumn *column)
     return capsule;
 }
 
+/* A tuple of two capsules owning `first` and `second` (either NULL: out_new failed, its
+ * exception set; both are freed here on failure): a new reference, or NULL. */
+static inline PyObject *
+out_pair(OutColumn *first, OutColumn *second)
+{
+    if (first == NULL || second == NULL) {
+        out_free(first);
+        out_free(second);
+        return NULL;
+    }
+    PyObject *one = out_capsule(first); /* each frees its column when it fails */
+    PyObject *two = out_capsule(second);
+    if (one == NULL || two == NULL) {
+        Py_XDECREF(one);
+        Py_XDECREF(two);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", one, two);
+}
+
 #endif

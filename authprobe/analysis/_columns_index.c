@@ -395,19 +395,7 @@ index_take(IndexCollector *self, PyObject *arg)
     rows->room = count;
     rows->byte_room = rows->bytes > 0 ? rows->bytes : rows->byte_room;
     rows->count = rows->bytes = 0;
-    if (numbers == NULL || values == NULL) {
-        out_free(numbers);
-        out_free(values);
-        return NULL;
-    }
-    PyObject *first = out_capsule(numbers);
-    PyObject *second = out_capsule(values);
-    if (first == NULL || second == NULL) {
-        Py_XDECREF(first);
-        Py_XDECREF(second);
-        return NULL;
-    }
-    return Py_BuildValue("(NN)", first, second);
+    return out_pair(numbers, values);
 }
 
 static PyMethodDef index_methods[] = {

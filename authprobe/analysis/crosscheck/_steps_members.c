@@ -242,20 +242,7 @@ sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
         counts = fewer_counts != NULL ? fewer_counts : counts;
     }
     OutColumn *distinct = out_new("L", runs, values, NULL, 0);
-    OutColumn *holders = out_new("I", runs, counts, NULL, 0);
-    if (distinct == NULL || holders == NULL) {
-        out_free(distinct);
-        out_free(holders);
-        return NULL;
-    }
-    PyObject *first = out_capsule(distinct); /* these free their column when they fail */
-    PyObject *second = out_capsule(holders);
-    if (first == NULL || second == NULL) {
-        Py_XDECREF(first);
-        Py_XDECREF(second);
-        return NULL;
-    }
-    return Py_BuildValue("(NN)", first, second);
+    return out_pair(distinct, out_new("I", runs, counts, NULL, 0));
 }
 
 /* One column's values as one run of memory: the arrays of its stream, held until `flat_free`;
