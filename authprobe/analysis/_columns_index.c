@@ -24,6 +24,8 @@ typedef struct {
     int64_t bytes, byte_room;
 } Rows;
 
+#define SEEN 64 /* a record's attribute positions whose field is remembered */
+
 typedef struct {
     COUNTED_HEAD
     PyObject *slots, *info_kinds;
@@ -32,6 +34,11 @@ typedef struct {
     PyObject *multi;
     Rows **rows; /* each field's, allocated apart: a field added later moves none */
     Py_ssize_t fields, fields_room;
+    /* the field met at each of a record's first SEEN positions, and its rows (NULL: not
+     * collected): a reader gives every record its names in one order, as the same objects,
+     * so a name is known by its address without a lookup in `slots` */
+    PyObject *seen_names[SEEN];
+    Rows *seen_rows[SEEN];
 } IndexCollector;
 
 #define MAX_SEVERAL 16 /* values of one field in one record deduplicated here; more: Python */
@@ -64,6 +71,9 @@ index_dealloc(IndexCollector *self)
     for (int i = 0; i < N_INDEX_LISTS; i++) {
         Py_XDECREF(self->lists[i]);
     }
+    for (int i = 0; i < SEEN; i++) {
+        Py_XDECREF(self->seen_names[i]);
+    }
     for (Py_ssize_t i = 0; i < self->fields; i++) {
         rows_free(self->rows[i]);
         PyMem_RawFree(self->rows[i]);
@@ -93,6 +103,9 @@ index_init(IndexCollector *self, PyObject *args, PyObject *kwds)
     for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
         Py_INCREF(objects[i]);
         Py_XSETREF(*fields[i], objects[i]);
+    }
+    for (int i = 0; i < SEEN; i++) { /* another `slots`: what was seen no longer holds */
+        Py_CLEAR(self->seen_names[i]);
     }
     return 0;
 }
@@ -282,13 +295,23 @@ index_several(IndexCollector *self, PyObject *name, Rows *rows, Py_ssize_t numbe
 static int
 index_values(IndexCollector *self, PyObject *attrs, Py_ssize_t number)
 {
-    Py_ssize_t pos = 0;
+    Py_ssize_t pos = 0, at = 0;
     PyObject *name, *values;
     while (PyDict_Next(attrs, &pos, &name, &values)) {
         Rows *rows;
-        if (index_slot(self, name, &rows) < 0) {
-            return -1;
+        if (at < SEEN && self->seen_names[at] == name) { /* the same name object: its rows */
+            rows = self->seen_rows[at];
         }
+        else {
+            if (index_slot(self, name, &rows) < 0) {
+                return -1;
+            }
+            if (at < SEEN) {
+                Py_XSETREF(self->seen_names[at], Py_NewRef(name));
+                self->seen_rows[at] = rows;
+            }
+        }
+        at++;
         if (rows == NULL) {
             continue;
         }

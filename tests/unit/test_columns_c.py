@@ -183,6 +183,31 @@ def test_the_c_index_loop_gives_the_python_columns(records: list[Record], flush_
         assert column.multi.equals(other.multi), name
 
 
+def test_names_in_another_order_or_as_other_objects_find_their_fields() -> None:
+    """The C loop knows a record's field names by position and address once seen: records
+    whose names come in another order, or are equal strings made afresh (other objects), or
+    a field that is not collected at a position another record collects, land in the same
+    columns as the Python loop's."""
+
+    def name(text: str) -> str:
+        return "".join(list(text))  # an equal str, another object
+
+    records = [
+        Record("r0", {"uid": ("a",), "mail": ("a@x",), "objectClass": ("person",)}),
+        Record("r1", {"mail": ("b@x",), "uid": ("b",)}),
+        Record("r2", {name("uid"): ("c",), name("mail"): ("c@x",)}),
+        Record("r3", {"objectClass": ("person",), "uid": ("d",), name("employeeID"): ("7",)}),
+        Record("r4", {"uid": ("e",), "mail": ("e@x",), "objectClass": ("x",)}),
+    ]
+    fast, slow = _index_both(records)
+    mine, theirs = fast.final, slow.final
+    assert mine.columns.keys() == theirs.columns.keys() == {"uid", "mail", "employeeID"}
+    for field, column in mine.columns.items():
+        assert column.numbers.equals(theirs.columns[field].numbers), field
+        assert column.values.equals(theirs.columns[field].values), field
+    assert mine.columns["uid"].values.to_list() == list("abcde")
+
+
 class _Text(str):
     """A str subclass (the C loop leaves such values to Python)."""
 
