@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from authprobe.analysis.crosscheck import fullsets
 from authprobe.analysis.crosscheck.collected import CollectedSide
 from authprobe.analysis.crosscheck.columns import HASH, HOLDERS, RECORD, SEED, isin
 from authprobe.analysis.crosscheck.kernels import ordered
@@ -66,17 +67,21 @@ def _collisions(
     if before is after or before.distinct_count() == after.distinct_count():
         return 0, 0, ()
     multi = before.multi
+    target = theirs.chain(other, chain)
     if multi:  # chains sorted and deduplicated per record: hash the values again
         numbers = mine.columns[name].numbers
         old, new = mine.values(name, base).hash(SEED), mine.values(name, chain).hash(SEED)
+        matched = target.holds(new)
     else:  # one row per record, in the column's order, in both chains
         numbers, old, new = after.frame[RECORD], before.frame[HASH], after.frame[HASH]
-    matched = theirs.chain(other, chain).holds(new)
+        matched = after.held_by(target)
     numbers, old, new = numbers.filter(matched), old.filter(matched), new.filter(matched)
     del matched
-    reached = new.filter(old.is_first_distinct())  # the value after each value before
-    if reached.n_unique() == reached.len():  # the same, among the matched values
+    # the value after is a function of the value before: as many distinct values after as
+    # before among the matched ones means none became one (counted by the C sort when built)
+    if fullsets.distinct_count(old) == fullsets.distinct_count(new):
         return 0, 0, ()
+    reached = new.filter(old.is_first_distinct())  # the value after each value before
     bad = reached.filter(reached.is_duplicated()).unique()
     del reached
     rows = pl.DataFrame({RECORD: numbers, "before": old, HASH: new}).filter(isin(pl.col(HASH), bad))

@@ -112,12 +112,16 @@ class Chain:
             return hashes.is_in(mine.implode())
         return fullsets.member(self._set, hashes)
 
-    def rows_held(self, theirs: Chain) -> pl.DataFrame:
-        """This chain's rows whose hash `theirs` holds."""
+    def held_by(self, theirs: Chain) -> pl.Series:
+        """Per row of this chain, whether `theirs` holds its hash (kept: a bit a row)."""
         held = self._held.get(theirs.serial)
         if held is None:
             held = self._held[theirs.serial] = theirs.holds(self.frame[HASH])
-        return self.frame.filter(held)
+        return held
+
+    def rows_held(self, theirs: Chain) -> pl.DataFrame:
+        """This chain's rows whose hash `theirs` holds."""
+        return self.frame.filter(self.held_by(theirs))
 
     def distinct_count(self) -> int:
         """How many distinct values (known, or counted: by the C sort, kept; by polars, without

@@ -126,6 +126,13 @@ def sorted_runs(hashes: pl.Series) -> tuple[pl.Series, pl.Series] | None:
     return series_of(distinct), series_of(holders)
 
 
+def distinct_count(hashes: pl.Series) -> int:
+    """How many distinct u64 hashes: by the C radix sort when the module is used (a third of
+    polars' CPU at a million), else polars' `n_unique`."""
+    found = sorted_runs(hashes)
+    return found[0].len() if found is not None else hashes.n_unique()
+
+
 def sorted_common(mine: pl.Series, theirs: pl.Series, weights: pl.Series | None) -> int | None:
     """How many of `mine`'s hashes `theirs` holds (both sorted and distinct: `Chain.distinct`),
     each counted by its weight (u32, beside `mine`) when given: one merge in C; None when the
