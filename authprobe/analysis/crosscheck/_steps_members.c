@@ -192,59 +192,6 @@ hashset_mask(HashSet *self, PyObject *capsule)
     return column == NULL ? NULL : out_capsule(column);
 }
 
-PyObject *
-sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
-{
-    Py_ssize_t held;
-    int64_t rows;
-    struct ArrowArray *arrays = u64_arrays(capsule, &held, &rows);
-    if (arrays == NULL) {
-        return NULL;
-    }
-    if (rows > (int64_t)UINT32_MAX) { /* a count is a u32 */
-        release_arrays(arrays, held);
-        PyErr_SetString(PyExc_OverflowError, "more values than u32 counts hold");
-        return NULL;
-    }
-    uint64_t *values = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint64_t));
-    if (values == NULL) {
-        release_arrays(arrays, held);
-        return PyErr_NoMemory();
-    }
-    int64_t at = 0;
-    for (Py_ssize_t a = 0; a < held; a++) {
-        memcpy(values + at, (const uint64_t *)arrays[a].buffers[1] + arrays[a].offset,
-               (size_t)arrays[a].length * sizeof(uint64_t));
-        at += arrays[a].length;
-    }
-    release_arrays(arrays, held);
-    /* the counts are made once the sort has let go of its spare copy (memory at the peak) */
-    uint32_t *counts = NULL;
-    if (radix_sort(values, (Py_ssize_t)rows) < 0 ||
-        (counts = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint32_t))) == NULL) {
-        PyMem_RawFree(values);
-        return PyErr_NoMemory();
-    }
-    int64_t runs = 0;
-    for (int64_t i = 0; i < rows; i++) {
-        if (runs && values[i] == values[runs - 1]) {
-            counts[runs - 1]++;
-        }
-        else {
-            values[runs] = values[i];
-            counts[runs++] = 1;
-        }
-    }
-    if (runs < rows) { /* repeats: give back the room they took (a smaller block, moved) */
-        uint64_t *fewer = PyMem_RawRealloc(values, (size_t)(runs ? runs : 1) * sizeof(uint64_t));
-        uint32_t *fewer_counts = PyMem_RawRealloc(counts, (size_t)(runs ? runs : 1) * sizeof(uint32_t));
-        values = fewer != NULL ? fewer : values;
-        counts = fewer_counts != NULL ? fewer_counts : counts;
-    }
-    OutColumn *distinct = out_new("L", runs, values, NULL, 0);
-    return out_pair(distinct, out_new("I", runs, counts, NULL, 0));
-}
-
 /* One column's values as one run of memory: the arrays of its stream, held until `flat_free`;
  * `values` points into the one array's buffer, or at a copy when there are several. */
 typedef struct {
@@ -310,6 +257,55 @@ strictly_rising(const uint64_t *values, int64_t count)
         fall |= values[i] <= values[i - 1];
     }
     return !fall;
+}
+
+PyObject *
+sorted_runs(PyObject *Py_UNUSED(module), PyObject *capsule)
+{
+    Flat flat;
+    if (flat_read(capsule, 2, &flat) < 0) {
+        flat_free(&flat);
+        return NULL;
+    }
+    int64_t rows = flat.rows;
+    if (rows > (int64_t)UINT32_MAX) { /* a count is a u32 */
+        flat_free(&flat);
+        PyErr_SetString(PyExc_OverflowError, "more values than u32 counts hold");
+        return NULL;
+    }
+    uint64_t *values = flat.copy; /* sorted in place: a copy of its own */
+    if (values != NULL) {
+        flat.copy = NULL;
+    }
+    else if ((values = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint64_t))) != NULL) {
+        memcpy(values, flat.values, (size_t)rows * sizeof(uint64_t));
+    }
+    flat_free(&flat);
+    /* the counts are made once the sort has let go of its spare copy (memory at the peak) */
+    uint32_t *counts = NULL;
+    if (values == NULL || radix_sort(values, (Py_ssize_t)rows) < 0 ||
+        (counts = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof(uint32_t))) == NULL) {
+        PyMem_RawFree(values);
+        return PyErr_NoMemory();
+    }
+    int64_t runs = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        if (runs && values[i] == values[runs - 1]) {
+            counts[runs - 1]++;
+        }
+        else {
+            values[runs] = values[i];
+            counts[runs++] = 1;
+        }
+    }
+    if (runs < rows) { /* repeats: give back the room they took (a smaller block, moved) */
+        uint64_t *fewer = PyMem_RawRealloc(values, (size_t)(runs ? runs : 1) * sizeof(uint64_t));
+        uint32_t *fewer_counts = PyMem_RawRealloc(counts, (size_t)(runs ? runs : 1) * sizeof(uint32_t));
+        values = fewer != NULL ? fewer : values;
+        counts = fewer_counts != NULL ? fewer_counts : counts;
+    }
+    OutColumn *distinct = out_new("L", runs, values, NULL, 0);
+    return out_pair(distinct, out_new("I", runs, counts, NULL, 0));
 }
 
 PyObject *
