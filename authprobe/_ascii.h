@@ -6,6 +6,8 @@
 #ifndef AUTHPROBE_ASCII_H
 #define AUTHPROBE_ASCII_H
 
+#include <stdint.h>
+
 /* str.isspace (what str.strip() removes) among ASCII characters: \t \n \v \f \r, the
  * separators \x1c-\x1f, and space */
 static inline int
@@ -19,6 +21,17 @@ static inline int
 ascii_digit(unsigned char c)
 {
     return c >= '0' && c <= '9';
+}
+
+/* Whether `size` bytes are all ASCII (no byte from 0x80 up: UTF-8 of ASCII characters only) */
+static inline int
+ascii_bytes(const char *bytes, int64_t size)
+{
+    unsigned char high = 0;
+    for (int64_t i = 0; i < size; i++) {
+        high |= (unsigned char)bytes[i];
+    }
+    return high < 0x80;
 }
 
 #endif

@@ -72,11 +72,9 @@ shape_column(PyObject *Py_UNUSED(module), PyObject *args)
                 }
                 count = u32_at(&counts[count_array], count_row++);
             }
-            int ascii = 1, bad = 0;
-            for (int64_t i = 0; i < size && ascii; i++)
-                ascii = value[i] < 0x80;
+            int bad = 0;
             Py_ssize_t length = (Py_ssize_t)size;
-            if (ascii) {
+            if (ascii_bytes((const char *)value, size)) {
                 if (shape_ascii(value, (Py_ssize_t)size, count, &recent, shapes, &out, &room,
                                 &bad, &fold) < 0)
                     goto done;

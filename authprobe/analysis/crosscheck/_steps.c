@@ -259,12 +259,8 @@ add_stream(Normalised *self, PyObject *capsule)
         for (int64_t row = 0; row < arrays[a].length && status == 0; row++) {
             int64_t size;
             const char *value = value_at(&arrays[a], kind, row, &size);
-            unsigned char high = 0;
-            for (int64_t i = 0; i < size; i++) {
-                high |= (unsigned char)value[i];
-            }
             uint64_t hash;
-            if (high < 0x80) {
+            if (ascii_bytes(value, size)) {
                 status = hash_ascii(self, value, (Py_ssize_t)size, &hash);
             }
             else {

@@ -69,11 +69,7 @@ step_column(PyObject *Py_UNUSED(module), PyObject *args)
         for (int64_t row = 0; row < arrays[a].length; row++, at++) {
             int64_t size;
             const char *value = value_at(&arrays[a], kind, row, &size);
-            unsigned char high = 0;
-            for (int64_t i = 0; i < size; i++) {
-                high |= (unsigned char)value[i];
-            }
-            if (high < 0x80) {
+            if (ascii_bytes(value, size)) {
                 memcpy(work, value, (size_t)size);
                 size = normalise_ascii(work, (Py_ssize_t)size, steps, &changed);
                 value = work;
